@@ -1,0 +1,125 @@
+"""The dev stack's child processes: output to a log file, readiness by the standard gRPC
+health check, stop by SIGTERM and then, past a deadline, SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+class StartError(RuntimeError):
+    """A part of the stack failed to start: a one-line message, and lines that explain it."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = list(details)
+
+
+class Interrupted(Exception):
+    """A stop was requested while the stack was starting."""
+
+
+@dataclass(frozen=True)
+class Child:
+    """A started process and the address of its gRPC health service."""
+
+    name: str
+    address: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.process.returncode
+
+    def log_tail(self, lines: int = 20) -> list[str]:
+        """Last lines of its output."""
+        try:
+            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return []
+
+
+async def spawn(
+    name: str, args: Sequence[str], *, address: str, env: Mapping[str, str], cwd: Path, log_dir: Path
+) -> Child:
+    """Start `args` in its own session (a terminal's Ctrl-C is for the supervisor only)."""
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+        )
+    return Child(name, address, process, log_path)
+
+
+async def is_serving(address: str, timeout: float) -> bool:
+    """Whether the server at `address` answers SERVING for the overall health check ("")."""
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            reply = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout
+            )
+    except grpc.aio.AioRpcError:
+        return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+async def wait_serving(children: Sequence[Child], *, timeout: float, stop: asyncio.Event) -> None:
+    """Poll until every child is SERVING; raise `StartError` if one exits or time runs out,
+    `Interrupted` if `stop` is set."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pending = list(children)
+    while True:
+        for child in children:
+            if child.exit_code is not None:
+                raise StartError(f"{child.name} exited with code {child.exit_code} while starting", child.log_tail())
+        if stop.is_set():
+            raise Interrupted
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            late = pending[0]
+            message = f"{late.name} did not report SERVING on {late.address} within {timeout:.0f} s"
+            raise StartError(message, late.log_tail())
+        answers = await asyncio.gather(*(is_serving(child.address, min(1.0, remaining)) for child in pending))
+        pending = [child for child, serving in zip(pending, answers, strict=True) if not serving]
+        if not pending:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.1)
+
+
+async def stop_all(children: Sequence[Child], timeout: float) -> None:
+    """Stop `children` together: SIGTERM, then SIGKILL for those still running at `timeout`."""
+    await asyncio.gather(*(_stop(child, timeout) for child in children))
+
+
+async def _stop(child: Child, timeout: float) -> None:
+    _signal(child, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(child.process.wait(), timeout)
+    except TimeoutError:
+        _signal(child, signal.SIGKILL)
+        await child.process.wait()
+
+
+def _signal(child: Child, sig: signal.Signals) -> None:
+    """Signal the child's process group (its session), only while the child runs."""
+    if child.exit_code is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.process.pid, sig)

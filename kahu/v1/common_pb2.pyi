@@ -1,0 +1,178 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ReporterKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPORTER_KIND_UNSPECIFIED: _ClassVar[ReporterKind]
+    REPORTER_KIND_PUBLIC: _ClassVar[ReporterKind]
+    REPORTER_KIND_FAMILY: _ClassVar[ReporterKind]
+    REPORTER_KIND_PROFESSIONAL: _ClassVar[ReporterKind]
+    REPORTER_KIND_AGENCY: _ClassVar[ReporterKind]
+
+class Agency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AGENCY_UNSPECIFIED: _ClassVar[Agency]
+    AGENCY_POLICE: _ClassVar[Agency]
+    AGENCY_CORRECTIONS: _ClassVar[Agency]
+    AGENCY_HEALTH_NZ: _ClassVar[Agency]
+    AGENCY_SOCIAL_DEVELOPMENT: _ClassVar[Agency]
+    AGENCY_EDUCATION: _ClassVar[Agency]
+    AGENCY_CONTACT_CENTRE: _ClassVar[Agency]
+    AGENCY_CHILD_SAFETY_HUB: _ClassVar[Agency]
+    AGENCY_OTHER: _ClassVar[Agency]
+
+class ConcernCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONCERN_CATEGORY_UNSPECIFIED: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_SEXUAL_ABUSE: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_PHYSICAL_ABUSE: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_NEGLECT: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_EMOTIONAL_HARM: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_FAMILY_VIOLENCE: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_CARER_ENTERING_CUSTODY: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_YOUTH_OFFENDING: _ClassVar[ConcernCategory]
+    CONCERN_CATEGORY_GENERAL_WELLBEING: _ClassVar[ConcernCategory]
+
+class CaseStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CASE_STAGE_UNSPECIFIED: _ClassVar[CaseStage]
+    CASE_STAGE_INTAKE: _ClassVar[CaseStage]
+    CASE_STAGE_TRIAGE: _ClassVar[CaseStage]
+    CASE_STAGE_AWAITING_CONSENT: _ClassVar[CaseStage]
+    CASE_STAGE_ASSESSMENT: _ClassVar[CaseStage]
+    CASE_STAGE_INVESTIGATION: _ClassVar[CaseStage]
+    CASE_STAGE_OUTCOME: _ClassVar[CaseStage]
+    CASE_STAGE_CLOSED: _ClassVar[CaseStage]
+REPORTER_KIND_UNSPECIFIED: ReporterKind
+REPORTER_KIND_PUBLIC: ReporterKind
+REPORTER_KIND_FAMILY: ReporterKind
+REPORTER_KIND_PROFESSIONAL: ReporterKind
+REPORTER_KIND_AGENCY: ReporterKind
+AGENCY_UNSPECIFIED: Agency
+AGENCY_POLICE: Agency
+AGENCY_CORRECTIONS: Agency
+AGENCY_HEALTH_NZ: Agency
+AGENCY_SOCIAL_DEVELOPMENT: Agency
+AGENCY_EDUCATION: Agency
+AGENCY_CONTACT_CENTRE: Agency
+AGENCY_CHILD_SAFETY_HUB: Agency
+AGENCY_OTHER: Agency
+CONCERN_CATEGORY_UNSPECIFIED: ConcernCategory
+CONCERN_CATEGORY_SEXUAL_ABUSE: ConcernCategory
+CONCERN_CATEGORY_PHYSICAL_ABUSE: ConcernCategory
+CONCERN_CATEGORY_NEGLECT: ConcernCategory
+CONCERN_CATEGORY_EMOTIONAL_HARM: ConcernCategory
+CONCERN_CATEGORY_FAMILY_VIOLENCE: ConcernCategory
+CONCERN_CATEGORY_CARER_ENTERING_CUSTODY: ConcernCategory
+CONCERN_CATEGORY_YOUTH_OFFENDING: ConcernCategory
+CONCERN_CATEGORY_GENERAL_WELLBEING: ConcernCategory
+CASE_STAGE_UNSPECIFIED: CaseStage
+CASE_STAGE_INTAKE: CaseStage
+CASE_STAGE_TRIAGE: CaseStage
+CASE_STAGE_AWAITING_CONSENT: CaseStage
+CASE_STAGE_ASSESSMENT: CaseStage
+CASE_STAGE_INVESTIGATION: CaseStage
+CASE_STAGE_OUTCOME: CaseStage
+CASE_STAGE_CLOSED: CaseStage
+
+class Date(_message.Message):
+    __slots__ = ("year", "month", "day")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    month: int
+    day: int
+    def __init__(self, year: _Optional[int] = ..., month: _Optional[int] = ..., day: _Optional[int] = ...) -> None: ...
+
+class Reporter(_message.Message):
+    __slots__ = ("kind", "agency", "name", "contact", "anonymous")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    ANONYMOUS_FIELD_NUMBER: _ClassVar[int]
+    kind: ReporterKind
+    agency: Agency
+    name: str
+    contact: str
+    anonymous: bool
+    def __init__(self, kind: _Optional[_Union[ReporterKind, str]] = ..., agency: _Optional[_Union[Agency, str]] = ..., name: _Optional[str] = ..., contact: _Optional[str] = ..., anonymous: _Optional[bool] = ...) -> None: ...
+
+class Child(_message.Message):
+    __slots__ = ("name", "date_of_birth", "age_years", "iwi", "address", "region", "school", "disability_needs", "languages")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    AGE_YEARS_FIELD_NUMBER: _ClassVar[int]
+    IWI_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SCHOOL_FIELD_NUMBER: _ClassVar[int]
+    DISABILITY_NEEDS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    date_of_birth: Date
+    age_years: int
+    iwi: str
+    address: str
+    region: str
+    school: str
+    disability_needs: _containers.RepeatedScalarFieldContainer[str]
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., date_of_birth: _Optional[_Union[Date, _Mapping]] = ..., age_years: _Optional[int] = ..., iwi: _Optional[str] = ..., address: _Optional[str] = ..., region: _Optional[str] = ..., school: _Optional[str] = ..., disability_needs: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class HouseholdMember(_message.Message):
+    __slots__ = ("name", "relationship", "adult_of_concern")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_FIELD_NUMBER: _ClassVar[int]
+    ADULT_OF_CONCERN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    relationship: str
+    adult_of_concern: bool
+    def __init__(self, name: _Optional[str] = ..., relationship: _Optional[str] = ..., adult_of_concern: _Optional[bool] = ...) -> None: ...
+
+class Incident(_message.Message):
+    __slots__ = ("occurred_on", "description")
+    OCCURRED_ON_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    occurred_on: Date
+    description: str
+    def __init__(self, occurred_on: _Optional[_Union[Date, _Mapping]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class PriorInvolvement(_message.Message):
+    __slots__ = ("ministry", "police", "details")
+    MINISTRY_FIELD_NUMBER: _ClassVar[int]
+    POLICE_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    ministry: bool
+    police: bool
+    details: str
+    def __init__(self, ministry: _Optional[bool] = ..., police: _Optional[bool] = ..., details: _Optional[str] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("reporter", "site", "children", "household", "concerns", "incidents", "risk_reason", "immediate_danger", "prior_involvement")
+    REPORTER_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_FIELD_NUMBER: _ClassVar[int]
+    CONCERNS_FIELD_NUMBER: _ClassVar[int]
+    INCIDENTS_FIELD_NUMBER: _ClassVar[int]
+    RISK_REASON_FIELD_NUMBER: _ClassVar[int]
+    IMMEDIATE_DANGER_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_INVOLVEMENT_FIELD_NUMBER: _ClassVar[int]
+    reporter: Reporter
+    site: str
+    children: _containers.RepeatedCompositeFieldContainer[Child]
+    household: _containers.RepeatedCompositeFieldContainer[HouseholdMember]
+    concerns: _containers.RepeatedScalarFieldContainer[ConcernCategory]
+    incidents: _containers.RepeatedCompositeFieldContainer[Incident]
+    risk_reason: str
+    immediate_danger: bool
+    prior_involvement: PriorInvolvement
+    def __init__(self, reporter: _Optional[_Union[Reporter, _Mapping]] = ..., site: _Optional[str] = ..., children: _Optional[_Iterable[_Union[Child, _Mapping]]] = ..., household: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ..., concerns: _Optional[_Iterable[_Union[ConcernCategory, str]]] = ..., incidents: _Optional[_Iterable[_Union[Incident, _Mapping]]] = ..., risk_reason: _Optional[str] = ..., immediate_danger: _Optional[bool] = ..., prior_involvement: _Optional[_Union[PriorInvolvement, _Mapping]] = ...) -> None: ...

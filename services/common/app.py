@@ -1,0 +1,47 @@
+"""Process entry points: one for every domain service and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+
+from services.common.config import ConfigError, Settings, load
+from services.common.logs import configure_logging
+from services.common.server import GrpcServer, Service, run_until_signalled
+from services.common.tracing import configure_tracing
+
+Build = Callable[[Settings, AsyncExitStack], Awaitable[Sequence[Service]]]
+log = logging.getLogger(__name__)
+
+
+async def serve(name: str, build: Build, settings: Settings) -> None:
+    """Build the service's resources, serve until signalled, then drain and release them."""
+    async with AsyncExitStack() as stack:
+        services = await build(settings, stack)
+        server = GrpcServer(services, host=settings.host, port=settings.port(name), settings=settings)
+        port = await server.start()
+        log.info("serving on %s:%d", settings.host, port)
+        await run_until_signalled(server.stop)
+
+
+def run_process(name: str, main: Callable[[Settings], Awaitable[None]]) -> None:
+    """Load settings, set up logging and tracing, and run `main`; exit 2 on bad configuration."""
+    try:
+        settings = load()
+    except ConfigError as err:
+        print(f"kahu-{name}: {err}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(name)
+    provider = configure_tracing(name, settings)
+    try:
+        asyncio.run(main(settings))
+    finally:
+        provider.shutdown()
+
+
+def run_service(name: str, build: Build) -> None:
+    """Run `build`'s services as the `name` process."""
+    run_process(name, lambda settings: serve(name, build, settings))

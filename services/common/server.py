@@ -1,0 +1,139 @@
+"""The one way to build and run a Kahu gRPC server.
+
+Every domain service (and the worker's health endpoint) runs through `GrpcServer`:
+standard health service, reflection, OpenTelemetry, error mapping, deadlines, message
+size limits, and a graceful drain on stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+from services.common.config import Settings
+from services.common.errors import DomainError
+from services.common.tracing import current_trace_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A servicer to mount: its full proto name and the generated `add_..._to_server`."""
+
+    full_name: str
+    add_to_server: Callable[[grpc.aio.Server], None]
+
+
+class _ErrorMapping(grpc.aio.ServerInterceptor):
+    """Turns domain errors into rich statuses, unexpected ones into a bare INTERNAL, and
+    bounds each call by the caller's deadline."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behaviour = handler.unary_unary
+        method = handler_call_details.method
+
+        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            remaining = context.time_remaining()
+            try:
+                if remaining is None:
+                    return await behaviour(request, context)
+                if remaining <= 0:
+                    await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+                return await asyncio.wait_for(behaviour(request, context), remaining)
+            except DomainError as err:
+                await context.abort_with_status(err.to_status())
+            except TimeoutError:
+                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                if isinstance(err, grpc.aio.AbortError):
+                    raise
+                log.exception("unexpected error in %s (trace %s)", method, current_trace_id())
+                await context.abort(
+                    grpc.StatusCode.INTERNAL, f"internal error; quote trace id {current_trace_id()}"
+                )
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class GrpcServer:
+    """A grpc.aio server with Kahu's standard plumbing around the given services."""
+
+    def __init__(self, services: Sequence[Service], *, host: str, port: int, settings: Settings) -> None:
+        self._services = services
+        self._address = f"{host}:{port}"
+        self._drain_seconds = settings.drain_seconds
+        self._notice_seconds = settings.drain_notice_seconds
+        self.health = HealthServicer()
+        self._server = grpc.aio.server(
+            interceptors=[aio_server_interceptor(), _ErrorMapping()],
+            options=[
+                ("grpc.max_receive_message_length", settings.max_message_bytes),
+                ("grpc.max_send_message_length", settings.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self.port = 0
+
+    async def start(self) -> int:
+        """Bind, mark every service SERVING and return the bound port."""
+        for service in self._services:
+            service.add_to_server(self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        names = [s.full_name for s in self._services]
+        reflection.enable_server_reflection(
+            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self._server,
+        )
+        self.port = self._server.add_insecure_port(self._address)
+        if self.port == 0:
+            raise OSError(f"cannot listen on {self._address}")
+        await self._server.start()
+        for name in ["", *names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return self.port
+
+    async def stop(self) -> None:
+        """Report NOT_SERVING while still serving for the notice period (so probes and load
+        balancers turn traffic away), then refuse new calls and let in-flight ones finish
+        for up to the drain time."""
+        await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(self._notice_seconds)
+        await self._server.stop(grace=self._drain_seconds)
+
+    async def wait(self) -> None:
+        await self._server.wait_for_termination()
+
+
+async def run_until_signalled(stop: Callable[[], Awaitable[None]]) -> None:
+    """Block until SIGINT or SIGTERM, then await `stop`."""
+    loop = asyncio.get_running_loop()
+    signalled = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, signalled.set)
+    await signalled.wait()
+    log.info("stopping")
+    await stop()

@@ -1,0 +1,31 @@
+"""Wiring of the intake service: its store, its Temporal client, its servicer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+
+import grpc
+
+from kahu.v1 import intake_pb2, intake_pb2_grpc
+from services.common.config import Settings
+from services.common.db import create_pool, migrate
+from services.common.server import Service
+from services.common.temporal import connect_temporal
+from services.intake.service import IntakeServicer
+from services.intake.store import MIGRATIONS, SCHEMA, IntakeStore
+
+FULL_NAME = intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name
+
+
+async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
+    pool = await create_pool(settings.database_url)
+    stack.push_async_callback(pool.close)
+    await migrate(pool, SCHEMA, MIGRATIONS)
+    temporal = await connect_temporal(settings)
+    servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue)
+
+    def add(server: grpc.aio.Server) -> None:
+        intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+
+    return [Service(FULL_NAME, add)]

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from services.common.config import DEFAULT_PORTS, ConfigError, load
+
+
+def test_defaults_describe_the_embedded_stack() -> None:
+    settings = load({})
+    assert settings.ports == DEFAULT_PORTS
+    assert settings.temporal_address == "127.0.0.1:7233"
+    assert settings.database_url == "postgresql://postgres@127.0.0.1:55432/kahu"
+    assert settings.address("intake") == "127.0.0.1:50051"
+    assert settings.otel_endpoint is None
+
+
+def test_overrides_flow_into_derived_addresses() -> None:
+    settings = load({"TEMPORAL_PORT": "17233", "POSTGRES_PORT": "15432", "INTAKE_ADDRESS": "intake:443"})
+    assert settings.temporal_address == "127.0.0.1:17233"
+    assert settings.database_url.endswith(":15432/kahu")
+    assert settings.address("intake") == "intake:443"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"INTAKE_PORT": "http"}, "INTAKE_PORT"),
+        ({"TRIAGE_PORT": "70000"}, "TRIAGE_PORT"),
+        ({"TEMPORAL_ADDRESS": "nohost"}, "TEMPORAL_ADDRESS"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        ({"KAHU_DRAIN_SECONDS": "-1"}, "KAHU_DRAIN_SECONDS"),
+        ({"KAHU_HOST": "not a host"}, "KAHU_HOST"),
+        ({"PLACEMENT_ADDRESS": "placement"}, "PLACEMENT_ADDRESS"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load(env)

@@ -1,0 +1,132 @@
+"""The shared server plumbing: health, draining, error mapping, deadlines, size limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.common.config import load
+from services.common.errors import FieldViolation, InvalidArgument, NotFound, field_violations
+from services.common.server import GrpcServer, Service
+from tests.polling import eventually
+
+SERVICE = "kahu.test.Probe"
+
+
+class Probe:
+    """A raw-bytes service whose methods misbehave on purpose."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def echo(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return request
+
+    async def slow(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        self.entered.set()
+        await self.release.wait()
+        return b"finished"
+
+    async def boom(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise RuntimeError("secret table name intake.reports")
+
+    async def invalid(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise InvalidArgument([FieldViolation("report.site", "is required")])
+
+    async def missing(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise NotFound("no such case")
+
+    async def hang(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        await asyncio.Event().wait()
+        return b""
+
+    def add(self, server: grpc.aio.Server) -> None:
+        handlers = {
+            name: grpc.unary_unary_rpc_method_handler(getattr(self, name))
+            for name in ("echo", "slow", "boom", "invalid", "missing", "hang")
+        }
+        server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(SERVICE, handlers)])
+
+
+@pytest.fixture
+async def probe() -> AsyncIterator[tuple[Probe, GrpcServer, grpc.aio.Channel]]:
+    settings = load({"KAHU_DRAIN_SECONDS": "5", "KAHU_DRAIN_NOTICE_SECONDS": "2", "KAHU_MAX_MESSAGE_MIB": "1"})
+    probe = Probe()
+    server = GrpcServer([Service(SERVICE, probe.add)], host="127.0.0.1", port=0, settings=settings)
+    port = await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield probe, server, channel
+    probe.release.set()
+    await server.stop()
+
+
+def call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCallable:
+    return channel.unary_unary(f"/{SERVICE}/{method}")
+
+
+async def _health(channel: grpc.aio.Channel, service: str = "") -> int:
+    stub = health_pb2_grpc.HealthStub(channel)
+    return (await stub.Check(health_pb2.HealthCheckRequest(service=service))).status
+
+
+async def test_health_serves_each_service_and_drains_on_stop(probe) -> None:
+    p, server, channel = probe
+    assert await _health(channel) == health_pb2.HealthCheckResponse.SERVING
+    assert await _health(channel, SERVICE) == health_pb2.HealthCheckResponse.SERVING
+
+    in_flight = asyncio.ensure_future(call(channel, "slow")(b""))
+    await p.entered.wait()
+    stopping = asyncio.create_task(server.stop())
+    await eventually(lambda: _is_not_serving(channel), timeout=5, interval=0.02)
+    p.release.set()
+
+    assert await in_flight == b"finished"
+    await stopping
+    with pytest.raises(grpc.aio.AioRpcError):
+        await call(channel, "echo")(b"after stop")
+
+
+async def _is_not_serving(channel: grpc.aio.Channel) -> bool:
+    return await _health(channel) == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def test_unexpected_errors_are_internal_without_details(probe, caplog: pytest.LogCaptureFixture) -> None:
+    _, _, channel = probe
+    with caplog.at_level(logging.ERROR), pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "boom")(b"")
+    assert raised.value.code() == grpc.StatusCode.INTERNAL
+    assert "intake.reports" not in (raised.value.details() or "")
+    assert "secret table name" in caplog.text
+
+
+async def test_domain_errors_keep_their_code_and_details(probe) -> None:
+    _, _, channel = probe
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "invalid")(b"")
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(raised.value) == [FieldViolation("report.site", "is required")]
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "missing")(b"")
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_deadline_is_honoured(probe) -> None:
+    _, _, channel = probe
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "hang")(b"", timeout=0.3)
+    assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert await call(channel, "echo")(b"still serving") == b"still serving"
+
+
+async def test_oversized_messages_are_refused(probe) -> None:
+    _, _, channel = probe
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "echo")(b"x" * (1024 * 1024 + 1))
+    assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED

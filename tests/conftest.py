@@ -1,0 +1,114 @@
+"""Session-wide real servers: embedded PostgreSQL, the Temporal dev server and the
+time-skipping test server, each on a free port and stopped by the handle that started it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import grpc
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from devstack.postgres import EmbeddedPostgres
+from devstack.temporal import start_dev_server, test_server_path
+from kahu.v1 import intake_pb2_grpc
+from services.common.config import Settings, load
+from services.common.server import GrpcServer
+from services.common.temporal import connect_temporal
+from services.common.tracing import instrument_asyncpg
+from services.intake import app as intake_app
+from workflows import search_attributes
+from workflows.worker import build_worker, service_channel
+
+#: Every span this test run produces, for the tracing tests.
+SPANS = InMemorySpanExporter()
+_provider = TracerProvider()
+_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+trace.set_tracer_provider(_provider)
+instrument_asyncpg()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", free_port())
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def temporal_port() -> AsyncIterator[int]:
+    port = free_port()
+    env = await start_dev_server(port=port, ui_port=None, db_filename=None)
+    try:
+        yield port
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_path()))
+    await search_attributes.register(env.client)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(postgres_url: str, temporal_port: int) -> Settings:
+    return load(
+        {
+            "DATABASE_URL": postgres_url,
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+            "INTAKE_PORT": str(free_port()),
+            "WORKER_HEALTH_PORT": str(free_port()),
+            "KAHU_TASK_QUEUE": "kahu-test",
+            "KAHU_DRAIN_SECONDS": "2",
+        }
+    )
+
+
+@dataclass
+class Platform:
+    """The intake service and the worker, running in this process against real servers."""
+
+    settings: Settings
+    temporal: Client
+    intake: intake_pb2_grpc.IntakeServiceStub
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+async def platform(settings: Settings) -> AsyncIterator[Platform]:
+    async with AsyncExitStack() as stack:
+        services = await intake_app.build(settings, stack)
+        server = GrpcServer(services, host=settings.host, port=settings.port("intake"), settings=settings)
+        await server.start()
+        stack.push_async_callback(server.stop)
+        temporal = await connect_temporal(settings)
+        worker_channel = await stack.enter_async_context(service_channel(settings, "intake"))
+        worker = build_worker(temporal, settings.task_queue, worker_channel)
+        running = asyncio.create_task(worker.run())
+        stack.push_async_callback(lambda: running)
+        stack.push_async_callback(worker.shutdown)
+        channel = await stack.enter_async_context(grpc.aio.insecure_channel(settings.address("intake")))
+        yield Platform(settings, temporal, intake_pb2_grpc.IntakeServiceStub(channel), settings.database_url)

@@ -1,0 +1,85 @@
+"""The Kahu worker: runs every workflow and activity; `python -m workflows.worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+import grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from services.common.app import run_process
+from services.common.config import Settings
+from services.common.server import GrpcServer, run_until_signalled
+from services.common.temporal import connect_temporal
+from workflows.case.activities import CaseActivities
+from workflows.case.workflows import CaseWorkflow
+
+log = logging.getLogger(__name__)
+
+#: Modules the workflow sandbox shares with the host instead of re-importing: pure data
+#: and generated code, deterministic to use, costly to reload per workflow run.
+PASSTHROUGH_MODULES: Sequence[str] = (
+    "kahu",
+    "grpc",
+    "google.protobuf",
+    "workflows.search_attributes",
+    "workflows.case.model",
+    "workflows.case.activities",
+)
+GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+WORKFLOWS = [CaseWorkflow]
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
+def service_channel(settings: Settings, service: str) -> grpc.aio.Channel:
+    """A traced channel to one of the domain services."""
+    return grpc.aio.insecure_channel(settings.address(service), interceptors=aio_client_interceptors())
+
+
+def build_worker(client: Client, task_queue: str, intake: grpc.aio.Channel) -> Worker:
+    """A worker for every Kahu workflow and activity on `task_queue`."""
+    case_activities = CaseActivities(intake)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[case_activities.record_case_stage],
+        workflow_runner=sandbox_runner(),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def serve(settings: Settings) -> None:
+    client = await connect_temporal(settings)
+    async with service_channel(settings, "intake") as intake:
+        worker = build_worker(client, settings.task_queue, intake)
+        health = GrpcServer([], host=settings.host, port=settings.port("worker_health"), settings=settings)
+        run = asyncio.create_task(worker.run())
+        await health.start()
+        log.info("worker polling %s; health on %s:%d", settings.task_queue, settings.host, health.port)
+
+        async def stop() -> None:
+            await health.stop()
+            await worker.shutdown()
+
+        stopper = asyncio.create_task(run_until_signalled(stop))
+        done, _ = await asyncio.wait({run, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if run in done and not stopper.done():
+            stopper.cancel()
+            await health.stop()
+        await run
+
+
+if __name__ == "__main__":
+    run_process("worker", serve)
