@@ -35,6 +35,8 @@ def ensure_all_free(host: str, ports: Mapping[str, int]) -> None:
     for part, port in ports.items():
         if port in seen:
             other = seen[port]
-            raise PortError(f"{port_variable(other)} and {port_variable(part)} are both {port} (give each part its own port)")
+            raise PortError(
+                f"{port_variable(other)} and {port_variable(part)} are both {port} (give each part its own port)"
+            )
         seen[port] = part
         ensure_free(host, port, part, port_variable(part))

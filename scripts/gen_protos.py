@@ -40,7 +40,7 @@ def generate(out_dir: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    target = ROOT / [a for a in argv if not a.startswith("--")][0]
+    target = ROOT / next(a for a in argv if not a.startswith("--"))
     if not check:
         generate(ROOT)
         return 0

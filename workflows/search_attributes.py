@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
@@ -17,7 +19,7 @@ ESCALATION_TIER = SearchAttributeKey.for_int("KahuEscalationTier")
 BREACHED = SearchAttributeKey.for_bool("KahuBreached")
 
 #: Every attribute a Temporal namespace must have registered before Kahu runs.
-ALL: tuple[SearchAttributeKey, ...] = (
+ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE,
     URGENCY,
     PATHWAY,
@@ -27,6 +29,7 @@ ALL: tuple[SearchAttributeKey, ...] = (
     ESCALATION_TIER,
     BREACHED,
 )
+
 
 async def register(client: Client) -> None:
     """Register every Kahu attribute on the client's namespace (already-registered is fine)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
 from services.common.config import ConfigError, Settings, load
@@ -27,7 +27,7 @@ async def serve(name: str, build: Build, settings: Settings) -> None:
         await run_until_signalled(server.stop)
 
 
-def run_process(name: str, main: Callable[[Settings], Awaitable[None]]) -> None:
+def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None]]) -> None:
     """Load settings, set up logging and tracing, and run `main`; exit 2 on bad configuration."""
     try:
         settings = load()

@@ -104,9 +104,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         if host != "localhost":
             raise ConfigError(f"KAHU_HOST={host!r} is not an IP address") from None
     ports = {part: _port(env, f"{part.upper()}_PORT", default) for part, default in DEFAULT_PORTS.items()}
-    temporal_address = _host_port(
-        "TEMPORAL_ADDRESS", env.get("TEMPORAL_ADDRESS") or f"127.0.0.1:{ports['temporal']}"
-    )
+    temporal_address = _host_port("TEMPORAL_ADDRESS", env.get("TEMPORAL_ADDRESS") or f"127.0.0.1:{ports['temporal']}")
     database_url = env.get("DATABASE_URL") or f"postgresql://postgres@127.0.0.1:{ports['postgres']}/kahu"
     parsed = urlparse(database_url)
     if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname or not parsed.path.strip("/"):

@@ -85,7 +85,7 @@ class Violations:
 
 def field_violations(error: grpc.aio.AioRpcError | grpc.RpcError) -> list[FieldViolation]:
     """Read the BadRequest field violations back out of a failed call (for clients and tests)."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    status = rpc_status.from_call(error)
     if status is None:
         return []
     found: list[FieldViolation] = []

@@ -68,9 +68,7 @@ class _ErrorMapping(grpc.aio.ServerInterceptor):
                 if isinstance(err, grpc.aio.AbortError):
                     raise
                 log.exception("unexpected error in %s (trace %s)", method, current_trace_id())
-                await context.abort(
-                    grpc.StatusCode.INTERNAL, f"internal error; quote trace id {current_trace_id()}"
-                )
+                await context.abort(grpc.StatusCode.INTERNAL, f"internal error; quote trace id {current_trace_id()}")
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import holidays
 import yaml
+from holidays.countries.new_zealand import NewZealand
 
 SITES_FILE = Path(__file__).resolve().parents[2] / "reference" / "sites.yaml"
 
@@ -25,7 +25,7 @@ def load_sites(path: Path = SITES_FILE) -> dict[str, Site]:
     """Read and validate the site file; raise ValueError naming what is wrong."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     regions = set(data["regions"])
-    subdivisions = set(holidays.NZ.subdivisions)
+    subdivisions = set(NewZealand.subdivisions)
     sites: dict[str, Site] = {}
     for entry in data["sites"]:
         site = Site(**entry)

@@ -26,6 +26,6 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue)
 
     def add(server: grpc.aio.Server) -> None:
-        intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+        intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)
 
     return [Service(FULL_NAME, add)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -10,12 +11,17 @@ from zoneinfo import ZoneInfo
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.client import Client, WorkflowQueryFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
-from services.common.errors import AlreadyExists, InvalidArgument, FieldViolation, NotFound
+from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from services.common.sites import load_sites
 from services.intake.store import CaseRow, IntakeStore
 from services.intake.validation import validate_submit
@@ -73,7 +79,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
 
     async def _start_case(self, case: CaseRow) -> None:
         """Start the case's workflow; a retry finds the one already started."""
-        try:
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
             await self._temporal.start_workflow(
                 CaseWorkflow.run,
                 CaseInput(
@@ -96,8 +102,6 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                     ]
                 ),
             )
-        except WorkflowAlreadyStartedError:
-            pass
 
     async def GetCase(
         self, request: intake_pb2.GetCaseRequest, context: grpc.aio.ServicerContext
@@ -106,14 +110,10 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         if case is None:
             raise NotFound("no such case")
         stage = case.stage
-        try:
-            stage = (
-                await self._temporal.get_workflow_handle(case.workflow_id).query(
-                    CaseWorkflow.stage, rpc_timeout=QUERY_TIMEOUT
-                )
-            ).value
-        except (WorkflowQueryFailedError, RPCError):
-            pass  # no worker answering right now: the stage intake last recorded stands
+        # With no worker answering right now, the stage intake last recorded stands.
+        with contextlib.suppress(WorkflowQueryFailedError, RPCError):
+            handle = self._temporal.get_workflow_handle(case.workflow_id)
+            stage = (await handle.query(CaseWorkflow.stage, rpc_timeout=QUERY_TIMEOUT)).value
         received_at = Timestamp()
         received_at.FromDatetime(case.received_at)
         return intake_pb2.GetCaseResponse(
@@ -121,8 +121,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 case_id=case.case_id,
                 site=case.site,
                 region=case.region,
-                stage=common_pb2.CaseStage.Value(f"CASE_STAGE_{stage}"),
-                concerns=[common_pb2.ConcernCategory.Value(c) for c in case.concerns],
+                stage=f"CASE_STAGE_{stage}",
+                concerns=case.concerns,
                 immediate_danger=case.immediate_danger,
                 child_count=case.child_count,
                 received_at=received_at,

@@ -105,4 +105,4 @@ class IntakeStore:
             uuid.UUID(case_id),
             stage,
         )
-        return result != "UPDATE 0"
+        return str(result) != "UPDATE 0"

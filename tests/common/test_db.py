@@ -44,7 +44,8 @@ async def test_concurrent_replicas_apply_each_migration_once(postgres_url: str, 
 
 async def test_a_failed_migration_leaves_nothing_behind(postgres_url: str, tmp_path: Path) -> None:
     migrations = _write(
-        tmp_path / "m", {"0001_ok.sql": "CREATE TABLE ok (id int);", "0002_bad.sql": "CREATE TABLE half (id int); SELEC 1;"}
+        tmp_path / "m",
+        {"0001_ok.sql": "CREATE TABLE ok (id int);", "0002_bad.sql": "CREATE TABLE half (id int); SELEC 1;"},
     )
     pool = await create_pool(postgres_url)
     try:
@@ -61,7 +62,7 @@ async def test_misnamed_migrations_are_refused(postgres_url: str, tmp_path: Path
     migrations = _write(tmp_path / "m", {"1_init.sql": "SELECT 1;"})
     pool = await create_pool(postgres_url)
     try:
-        with pytest.raises(ValueError, match="NNNN_name.sql"):
+        with pytest.raises(ValueError, match=r"NNNN_name\.sql"):
             await migrate(pool, "misnamed_test", migrations)
     finally:
         await pool.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from typing import Any, cast
 
 import asyncpg
 import grpc
@@ -58,7 +59,9 @@ async def test_submitted_report_opens_a_case_in_triage(platform: Platform) -> No
 
     conn = await asyncpg.connect(platform.database_url)
     try:
-        stored = await conn.fetchval("SELECT report FROM intake.reports WHERE report_id = $1", uuid.UUID(response.report_id))
+        stored = await conn.fetchval(
+            "SELECT report FROM intake.reports WHERE report_id = $1", uuid.UUID(response.report_id)
+        )
         recorded_stage = await conn.fetchval(
             "SELECT stage FROM intake.cases WHERE case_id = $1", uuid.UUID(response.case_id)
         )
@@ -81,9 +84,7 @@ async def test_concurrent_retries_return_one_case(platform: Platform) -> None:
     assert len({r.case_id for r in responses}) == 1
     assert len({r.report_id for r in responses}) == 1
     assert sum(not r.replayed for r in responses) == 1
-    reports, cases, workflows = await eventually(
-        lambda: _settled_counts(platform, before[2] + 1), timeout=10
-    )
+    reports, cases, workflows = await eventually(lambda: _settled_counts(platform, before[2] + 1), timeout=10)
     assert (reports, cases, workflows) == (before[0] + 1, before[1] + 1, before[2] + 1)
     again = await platform.intake.SubmitReport(request)
     assert (again.case_id, again.replayed) == (responses[0].case_id, True)
@@ -139,7 +140,7 @@ BAD_INPUT = [
     _mutation("report.children[0].age_years", lambda r: setattr(r.report.children[0], "age_years", 40)),
     _mutation("report.children[0].region", lambda r: setattr(r.report.children[0], "region", "mordor")),
     _mutation("report.concerns", lambda r: r.report.ClearField("concerns")),
-    _mutation("report.concerns[0]", lambda r: r.report.concerns.__setitem__(0, 99)),
+    _mutation("report.concerns[0]", lambda r: r.report.concerns.__setitem__(0, cast(Any, 99))),
     _mutation("report.incidents[0].occurred_on", lambda r: r.report.incidents[0].ClearField("occurred_on")),
     _mutation("report.incidents[0].description", lambda r: setattr(r.report.incidents[0], "description", " ")),
     _mutation("report.risk_reason", lambda r: setattr(r.report, "risk_reason", "")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from temporalio import activity
 
-from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
+from kahu.v1 import intake_pb2, intake_pb2_grpc
 from workflows.case.model import StageChange
 
 
@@ -19,8 +19,6 @@ class CaseActivities:
     async def record_case_stage(self, change: StageChange) -> None:
         """Tell intake the stage the case has reached (setting it twice is harmless)."""
         await self._intake.RecordCaseStage(
-            intake_pb2.RecordCaseStageRequest(
-                case_id=change.case_id, stage=common_pb2.CaseStage.Value(f"CASE_STAGE_{change.stage.value}")
-            ),
+            intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=f"CASE_STAGE_{change.stage.value}"),
             timeout=20,
         )

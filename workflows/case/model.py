@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """A case's stage; the names match kahu.v1.CaseStage without its prefix."""
 
     INTAKE = "INTAKE"

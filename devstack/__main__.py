@@ -1,0 +1,218 @@
+"""`make run`: the whole platform on one machine, until Ctrl-C (SIGINT) or SIGTERM.
+
+Checks every port, then starts PostgreSQL, the Temporal dev server, each domain service
+that exists and the worker, waits until each is healthy, prints where to reach them and
+`kahu: ready`. On a signal it stops them in reverse order and exits 0; if a part fails to
+start or dies, it says which in one line, stops the rest and exits 1 (2: bad settings).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.children import Child, Interrupted, StartError, spawn, stop_all, wait_serving
+from devstack.ports import PortError, ensure_all_free, port_variable
+from devstack.postgres import EmbeddedPostgres, PostgresError
+from devstack.temporal import start_dev_server
+from services.common.config import DOMAIN_SERVICES, ConfigError, Settings, load
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0
+"""Seconds for the services and the worker to report SERVING."""
+STOP_MARGIN = 20.0
+"""Seconds a child gets to exit, beyond its drain time, before SIGKILL."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run: the settings, the state directory and the parts that exist."""
+
+    settings: Settings
+    state: Path
+    services: tuple[str, ...]
+    with_worker: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> Plan:
+        services = tuple(name for name in DOMAIN_SERVICES if (ROOT / "services" / name / "__main__.py").is_file())
+        with_worker = (ROOT / "workflows" / "worker.py").is_file()
+        return cls(settings, Path(settings.state_dir).resolve(), services, with_worker)
+
+    def ports(self) -> dict[str, int]:
+        parts = ["temporal", "temporal_ui", "postgres", *self.services]
+        if self.with_worker:
+            parts.append("worker_health")
+        return {part: self.settings.port(part) for part in parts}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    address: str
+    what: str
+
+
+def main() -> None:
+    try:
+        settings = load()
+    except ConfigError as error:
+        _say(str(error), error=True)
+        sys.exit(2)
+    code = asyncio.run(_run(Plan.of(settings)))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: Temporal's runtime threads can crash it (temporalio/sdk-python#300).
+    os._exit(code)
+
+
+async def _run(plan: Plan) -> int:
+    try:
+        ensure_all_free(plan.settings.host, plan.ports())
+    except PortError as error:
+        _say(str(error), error=True)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        code = await _start_and_supervise(stack, plan, stop)
+    _say("stopped")
+    return code
+
+
+async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, stop: asyncio.Event) -> int:
+    try:
+        endpoints, children, postgres = await _start(stack, plan, stop)
+    except StartError as error:
+        _say(str(error), error=True)
+        for line in error.details:
+            print(f"    {line}", file=sys.stderr)
+        return 1
+    except Interrupted:
+        _say("stopping")
+        return 0
+    print(_table(endpoints))
+    _say("ready")
+    return await _supervise(children, postgres, stop)
+
+
+async def _start(
+    stack: AsyncExitStack, plan: Plan, stop: asyncio.Event
+) -> tuple[list[Endpoint], list[Child], EmbeddedPostgres]:
+    """Start every part, registering on `stack` how to stop it."""
+    settings, state, host = plan.settings, plan.state, plan.settings.host
+    logs = state / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    _say(f"starting; logs in {logs}")
+
+    postgres = EmbeddedPostgres(state / "postgres", settings.port("postgres"), host)
+    try:
+        await asyncio.to_thread(postgres.start)
+    except PostgresError as error:
+        headline, *details = str(error).splitlines()
+        raise StartError(f"postgres failed to start: {headline}", details or postgres.log_tail()) from None
+    stack.push_async_callback(asyncio.to_thread, postgres.stop)
+    _check(stop)
+
+    temporal_address = f"{host}:{settings.port('temporal')}"
+    try:
+        temporal = await start_dev_server(
+            port=settings.port("temporal"),
+            ui_port=settings.port("temporal_ui"),
+            db_filename=str(state / "temporal" / "kahu.sqlite"),
+            namespace=settings.temporal_namespace,
+            ip=host,
+        )
+    except Exception as error:
+        raise StartError(f"temporal failed to start: {error}") from None
+    stack.push_async_callback(temporal.shutdown)
+    _check(stop)
+
+    env = _child_env(settings, state, database_url=postgres.url(), temporal_address=temporal_address)
+    stop_timeout = settings.drain_notice_seconds + settings.drain_seconds + STOP_MARGIN
+    deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+    children: list[Child] = []
+    groups = [[(name, f"services.{name}", f"{host}:{settings.port(name)}") for name in plan.services]]
+    if plan.with_worker:
+        groups.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}")])
+    for group in groups:
+        started: list[Child] = []
+        stack.push_async_callback(stop_all, started, stop_timeout)  # stops what is appended below
+        for name, module, address in group:
+            args = [sys.executable, "-m", module]
+            started.append(await spawn(name, args, address=address, env=env, cwd=ROOT, log_dir=logs))
+        children += started
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+        await wait_serving(children, timeout=timeout, stop=stop)
+
+    endpoints = [
+        Endpoint("temporal", temporal_address, f"Temporal gRPC, namespace {settings.temporal_namespace}"),
+        Endpoint("temporal_ui", f"http://{host}:{settings.port('temporal_ui')}", "Temporal Web UI"),
+        Endpoint("postgres", postgres.url(), f"PostgreSQL, data in {postgres.data_dir}"),
+    ]
+    for child in children:
+        what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC"
+        endpoints.append(Endpoint(child.name, child.address, what))
+    return endpoints, children, postgres
+
+
+async def _supervise(children: Sequence[Child], postgres: EmbeddedPostgres, stop: asyncio.Event) -> int:
+    """Wait for a stop request (0), or for a part to die (1)."""
+    while not stop.is_set():
+        for child in children:
+            if child.exit_code is not None:
+                _say(f"{child.name} exited with code {child.exit_code}; stopping everything", error=True)
+                for line in child.log_tail():
+                    print(f"    {line}", file=sys.stderr)
+                return 1
+        if postgres.pid is None:
+            _say(f"postgres exited; stopping everything (log: {postgres.log_path})", error=True)
+            return 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+    _say("stopping")
+    return 0
+
+
+def _check(stop: asyncio.Event) -> None:
+    if stop.is_set():
+        raise Interrupted
+
+
+def _child_env(settings: Settings, state: Path, *, database_url: str, temporal_address: str) -> dict[str, str]:
+    """The environment of services and worker: wired to this stack's PostgreSQL and Temporal."""
+    env = dict(os.environ)
+    env.update({port_variable(part): str(port) for part, port in settings.ports.items()})
+    env.update(
+        KAHU_HOST=settings.host,
+        KAHU_STATE_DIR=str(state),
+        DATABASE_URL=database_url,
+        TEMPORAL_ADDRESS=temporal_address,
+        TEMPORAL_NAMESPACE=settings.temporal_namespace,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _table(endpoints: Sequence[Endpoint]) -> str:
+    rows = [("NAME", "ADDRESS", "WHAT"), *((e.name, e.address, e.what) for e in endpoints)]
+    name_width = max(len(row[0]) for row in rows)
+    address_width = max(len(row[1]) for row in rows)
+    return "\n".join(f"  {name:<{name_width}}  {address:<{address_width}}  {what}" for name, address, what in rows)
+
+
+def _say(message: str, *, error: bool = False) -> None:
+    print(f"kahu: {message}", file=sys.stderr if error else sys.stdout, flush=True)
+
+
+if __name__ == "__main__":
+    main()
