@@ -131,6 +131,7 @@ async def _start(
             db_filename=str(state / "temporal" / "kahu.sqlite"),
             namespace=settings.temporal_namespace,
             ip=host,
+            log_file=logs / "temporal.log",
         )
     except Exception as error:
         raise StartError(f"temporal failed to start: {error}") from None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -30,27 +33,51 @@ async def start_dev_server(
     db_filename: str | None,
     namespace: str = "default",
     ip: str = "127.0.0.1",
+    log_file: Path | None = None,
 ) -> WorkflowEnvironment:
     """Start `temporal server start-dev` with Kahu's search attributes registered.
 
     `db_filename` keeps history in that SQLite file across restarts (None: in memory);
-    `ui_port` None runs without the Web UI. Stop it with `await env.shutdown()`.
+    `ui_port` None runs without the Web UI; `log_file` takes the server's output instead
+    of our stdout and stderr. Stop it with `await env.shutdown()`.
     """
     extra_args = ["--ui-disable-news-fetch"] if ui_port is not None else []
     if db_filename is not None:
         Path(db_filename).parent.mkdir(parents=True, exist_ok=True)
-    return await WorkflowEnvironment.start_local(
-        namespace=namespace,
-        ip=ip,
-        port=port,
-        ui=ui_port is not None,
-        ui_port=ui_port,
-        search_attributes=ALL,
-        dev_server_existing_path=str(temporal_cli_path()),
-        dev_server_database_filename=db_filename,
-        dev_server_log_level="warn",
-        dev_server_extra_args=extra_args,
-    )
+    with _stdio_to(log_file):
+        return await WorkflowEnvironment.start_local(
+            namespace=namespace,
+            ip=ip,
+            port=port,
+            ui=ui_port is not None,
+            ui_port=ui_port,
+            search_attributes=ALL,
+            dev_server_existing_path=str(temporal_cli_path()),
+            dev_server_database_filename=db_filename,
+            dev_server_log_level="warn",
+            dev_server_extra_args=extra_args,
+        )
+
+
+@contextlib.contextmanager
+def _stdio_to(log_file: Path | None) -> Iterator[None]:
+    """Point this process's stdout and stderr (fds 1 and 2) at `log_file` meanwhile, so that
+    the server, which inherits them when spawned, writes there."""
+    if log_file is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with log_file.open("ab") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def _installed(name: str, package: str) -> Path:
