@@ -20,13 +20,18 @@ from temporalio.testing import WorkflowEnvironment
 
 from devstack.postgres import EmbeddedPostgres
 from devstack.temporal import start_dev_server, test_server_path
-from kahu.v1 import intake_pb2_grpc
+from kahu.v1 import assessment_pb2_grpc, intake_pb2_grpc, supervision_pb2_grpc, triage_pb2_grpc
+from services.assessment import app as assessment_app
+from services.common.app import Build
 from services.common.config import Settings, load
 from services.common.server import GrpcServer
 from services.common.temporal import connect_temporal
 from services.common.tracing import instrument_asyncpg
 from services.intake import app as intake_app
+from services.supervision import app as supervision_app
+from services.triage import app as triage_app
 from workflows import search_attributes
+from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 from workflows.worker import build_worker, service_channel
 
 #: Every span this test run produces, for the tracing tests.
@@ -80,6 +85,9 @@ def settings(postgres_url: str, temporal_port: int) -> Settings:
             "DATABASE_URL": postgres_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "INTAKE_PORT": str(free_port()),
+            "TRIAGE_PORT": str(free_port()),
+            "ASSESSMENT_PORT": str(free_port()),
+            "SUPERVISION_PORT": str(free_port()),
             "WORKER_HEALTH_PORT": str(free_port()),
             "KAHU_TASK_QUEUE": "kahu-test",
             "KAHU_DRAIN_SECONDS": "2",
@@ -87,28 +95,70 @@ def settings(postgres_url: str, temporal_port: int) -> Settings:
     )
 
 
+#: Timings of the cases opened through `Platform.fast_intake`, in seconds: short enough
+#: for a test to watch a deadline pass and escalate (the rest of the policy as shipped).
+FAST_POLICY = {
+    "triage_deadline": 3,
+    "critical": 6,
+    "very_urgent": 6,
+    "urgent": 6,
+    "child_safety_hub_assessment": 6,
+    "consent_deadline": 6,
+    "tier2": 3,
+    "tier3": 3,
+}
+
+
 @dataclass
 class Platform:
-    """The intake service and the worker, running in this process against real servers."""
+    """Every domain service with a part in a case (intake, triage, assessment, supervision)
+    and the worker, running in this process against real servers. Cases opened through
+    `fast_intake` run under a policy shortened to seconds (FAST_POLICY)."""
 
     settings: Settings
     temporal: Client
     intake: intake_pb2_grpc.IntakeServiceStub
     database_url: str
+    triage: triage_pb2_grpc.TriageServiceStub
+    assessment: assessment_pb2_grpc.AssessmentServiceStub
+    supervision: supervision_pb2_grpc.SupervisionServiceStub
+    fast_intake: intake_pb2_grpc.IntakeServiceStub
+
+
+async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: int) -> grpc.aio.Channel:
+    """Build and start one service on `port`; return a channel to it."""
+    server = GrpcServer(await build(settings, stack), host=settings.host, port=port, settings=settings)
+    await server.start()
+    stack.push_async_callback(server.stop)
+    return await stack.enter_async_context(grpc.aio.insecure_channel(f"{settings.host}:{port}"))
 
 
 @pytest.fixture(scope="session")
-async def platform(settings: Settings) -> AsyncIterator[Platform]:
+async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     async with AsyncExitStack() as stack:
-        services = await intake_app.build(settings, stack)
-        server = GrpcServer(services, host=settings.host, port=settings.port("intake"), settings=settings)
-        await server.start()
-        stack.push_async_callback(server.stop)
+        intake = await _serve(stack, settings, intake_app.build, settings.port("intake"))
+        triage = await _serve(stack, settings, triage_app.build, settings.port("triage"))
+        assessment = await _serve(stack, settings, assessment_app.build, settings.port("assessment"))
+        supervision = await _serve(stack, settings, supervision_app.build, settings.port("supervision"))
+        fast_policy = write_policy(
+            shortened(load_policy(), **FAST_POLICY), tmp_path_factory.mktemp("policy") / "fast.yaml"
+        )
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(POLICY_ENV, str(fast_policy))
+            fast_intake = await _serve(stack, settings, intake_app.build, free_port())
         temporal = await connect_temporal(settings)
         worker_channel = await stack.enter_async_context(service_channel(settings, "intake"))
         worker = build_worker(temporal, settings.task_queue, worker_channel)
         running = asyncio.create_task(worker.run())
         stack.push_async_callback(lambda: running)
         stack.push_async_callback(worker.shutdown)
-        channel = await stack.enter_async_context(grpc.aio.insecure_channel(settings.address("intake")))
-        yield Platform(settings, temporal, intake_pb2_grpc.IntakeServiceStub(channel), settings.database_url)
+        yield Platform(
+            settings,
+            temporal,
+            intake_pb2_grpc.IntakeServiceStub(intake),
+            settings.database_url,
+            triage_pb2_grpc.TriageServiceStub(triage),
+            assessment_pb2_grpc.AssessmentServiceStub(assessment),
+            supervision_pb2_grpc.SupervisionServiceStub(supervision),
+            intake_pb2_grpc.IntakeServiceStub(fast_intake),
+        )

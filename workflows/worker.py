@@ -17,6 +17,7 @@ from services.common.app import run_process
 from services.common.config import Settings
 from services.common.server import GrpcServer, run_until_signalled
 from services.common.temporal import connect_temporal
+from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.activities import CaseActivities
 from workflows.case.workflows import CaseWorkflow
 
@@ -30,10 +31,10 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "google.protobuf",
     "workflows.search_attributes",
     "workflows.case.model",
-    "workflows.case.activities",
+    "workflows.policy.model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-WORKFLOWS = [CaseWorkflow]
+WORKFLOWS = [CaseWorkflow, AssessmentWorkflow]
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:

@@ -22,35 +22,62 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/common.proto\x12\x07kahu.v1\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"\x82\x01\n\x08Reporter\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.kahu.v1.ReporterKind\x12\x1f\n\x06\x61gency\x18\x02 \x01(\x0e\x32\x0f.kahu.v1.Agency\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x04 \x01(\t\x12\x11\n\tanonymous\x18\x05 \x01(\x08\"\xcc\x01\n\x05\x43hild\x12\x0c\n\x04name\x18\x01 \x01(\t\x12$\n\rdate_of_birth\x18\x02 \x01(\x0b\x32\r.kahu.v1.Date\x12\x16\n\tage_years\x18\x03 \x01(\rH\x00\x88\x01\x01\x12\x0b\n\x03iwi\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x05 \x01(\t\x12\x0e\n\x06region\x18\x06 \x01(\t\x12\x0e\n\x06school\x18\x07 \x01(\t\x12\x18\n\x10\x64isability_needs\x18\x08 \x03(\t\x12\x11\n\tlanguages\x18\t \x03(\tB\x0c\n\n_age_years\"O\n\x0fHouseholdMember\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0crelationship\x18\x02 \x01(\t\x12\x18\n\x10\x61\x64ult_of_concern\x18\x03 \x01(\x08\"C\n\x08Incident\x12\"\n\x0boccurred_on\x18\x01 \x01(\x0b\x32\r.kahu.v1.Date\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"E\n\x10PriorInvolvement\x12\x10\n\x08ministry\x18\x01 \x01(\x08\x12\x0e\n\x06police\x18\x02 \x01(\x08\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xc1\x02\n\x06Report\x12#\n\x08reporter\x18\x01 \x01(\x0b\x32\x11.kahu.v1.Reporter\x12\x0c\n\x04site\x18\x02 \x01(\t\x12 \n\x08\x63hildren\x18\x03 \x03(\x0b\x32\x0e.kahu.v1.Child\x12+\n\thousehold\x18\x04 \x03(\x0b\x32\x18.kahu.v1.HouseholdMember\x12*\n\x08\x63oncerns\x18\x05 \x03(\x0e\x32\x18.kahu.v1.ConcernCategory\x12$\n\tincidents\x18\x06 \x03(\x0b\x32\x11.kahu.v1.Incident\x12\x13\n\x0brisk_reason\x18\x07 \x01(\t\x12\x18\n\x10immediate_danger\x18\x08 \x01(\x08\x12\x34\n\x11prior_involvement\x18\t \x01(\x0b\x32\x19.kahu.v1.PriorInvolvement*\x9b\x01\n\x0cReporterKind\x12\x1d\n\x19REPORTER_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14REPORTER_KIND_PUBLIC\x10\x01\x12\x18\n\x14REPORTER_KIND_FAMILY\x10\x02\x12\x1e\n\x1aREPORTER_KIND_PROFESSIONAL\x10\x03\x12\x18\n\x14REPORTER_KIND_AGENCY\x10\x04*\xe0\x01\n\x06\x41gency\x12\x16\n\x12\x41GENCY_UNSPECIFIED\x10\x00\x12\x11\n\rAGENCY_POLICE\x10\x01\x12\x16\n\x12\x41GENCY_CORRECTIONS\x10\x02\x12\x14\n\x10\x41GENCY_HEALTH_NZ\x10\x03\x12\x1d\n\x19\x41GENCY_SOCIAL_DEVELOPMENT\x10\x04\x12\x14\n\x10\x41GENCY_EDUCATION\x10\x05\x12\x19\n\x15\x41GENCY_CONTACT_CENTRE\x10\x06\x12\x1b\n\x17\x41GENCY_CHILD_SAFETY_HUB\x10\x07\x12\x10\n\x0c\x41GENCY_OTHER\x10\x08*\xdf\x02\n\x0f\x43oncernCategory\x12 \n\x1c\x43ONCERN_CATEGORY_UNSPECIFIED\x10\x00\x12!\n\x1d\x43ONCERN_CATEGORY_SEXUAL_ABUSE\x10\x01\x12#\n\x1f\x43ONCERN_CATEGORY_PHYSICAL_ABUSE\x10\x02\x12\x1c\n\x18\x43ONCERN_CATEGORY_NEGLECT\x10\x03\x12#\n\x1f\x43ONCERN_CATEGORY_EMOTIONAL_HARM\x10\x04\x12$\n CONCERN_CATEGORY_FAMILY_VIOLENCE\x10\x05\x12+\n\'CONCERN_CATEGORY_CARER_ENTERING_CUSTODY\x10\x06\x12$\n CONCERN_CATEGORY_YOUTH_OFFENDING\x10\x07\x12&\n\"CONCERN_CATEGORY_GENERAL_WELLBEING\x10\x08*\xde\x01\n\tCaseStage\x12\x1a\n\x16\x43\x41SE_STAGE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_STAGE_INTAKE\x10\x01\x12\x15\n\x11\x43\x41SE_STAGE_TRIAGE\x10\x02\x12\x1f\n\x1b\x43\x41SE_STAGE_AWAITING_CONSENT\x10\x03\x12\x19\n\x15\x43\x41SE_STAGE_ASSESSMENT\x10\x04\x12\x1c\n\x18\x43\x41SE_STAGE_INVESTIGATION\x10\x05\x12\x16\n\x12\x43\x41SE_STAGE_OUTCOME\x10\x06\x12\x15\n\x11\x43\x41SE_STAGE_CLOSED\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/common.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"\x82\x01\n\x08Reporter\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.kahu.v1.ReporterKind\x12\x1f\n\x06\x61gency\x18\x02 \x01(\x0e\x32\x0f.kahu.v1.Agency\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x04 \x01(\t\x12\x11\n\tanonymous\x18\x05 \x01(\x08\"\xcc\x01\n\x05\x43hild\x12\x0c\n\x04name\x18\x01 \x01(\t\x12$\n\rdate_of_birth\x18\x02 \x01(\x0b\x32\r.kahu.v1.Date\x12\x16\n\tage_years\x18\x03 \x01(\rH\x00\x88\x01\x01\x12\x0b\n\x03iwi\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x05 \x01(\t\x12\x0e\n\x06region\x18\x06 \x01(\t\x12\x0e\n\x06school\x18\x07 \x01(\t\x12\x18\n\x10\x64isability_needs\x18\x08 \x03(\t\x12\x11\n\tlanguages\x18\t \x03(\tB\x0c\n\n_age_years\"O\n\x0fHouseholdMember\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0crelationship\x18\x02 \x01(\t\x12\x18\n\x10\x61\x64ult_of_concern\x18\x03 \x01(\x08\"C\n\x08Incident\x12\"\n\x0boccurred_on\x18\x01 \x01(\x0b\x32\r.kahu.v1.Date\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"E\n\x10PriorInvolvement\x12\x10\n\x08ministry\x18\x01 \x01(\x08\x12\x0e\n\x06police\x18\x02 \x01(\x08\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xc1\x02\n\x06Report\x12#\n\x08reporter\x18\x01 \x01(\x0b\x32\x11.kahu.v1.Reporter\x12\x0c\n\x04site\x18\x02 \x01(\t\x12 \n\x08\x63hildren\x18\x03 \x03(\x0b\x32\x0e.kahu.v1.Child\x12+\n\thousehold\x18\x04 \x03(\x0b\x32\x18.kahu.v1.HouseholdMember\x12*\n\x08\x63oncerns\x18\x05 \x03(\x0e\x32\x18.kahu.v1.ConcernCategory\x12$\n\tincidents\x18\x06 \x03(\x0b\x32\x11.kahu.v1.Incident\x12\x13\n\x0brisk_reason\x18\x07 \x01(\t\x12\x18\n\x10immediate_danger\x18\x08 \x01(\x08\x12\x34\n\x11prior_involvement\x18\t \x01(\x0b\x32\x19.kahu.v1.PriorInvolvement\"f\n\rTimelineEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\x81\x01\n\x0e\x44\x65\x61\x64lineStatus\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12*\n\x06\x64ue_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x62reached\x18\x03 \x01(\x08\x12\x0c\n\x04tier\x18\x04 \x01(\r\"\xdf\x01\n\tCaseFacts\x12*\n\x08\x63oncerns\x18\x01 \x03(\x0e\x32\x18.kahu.v1.ConcernCategory\x12\x18\n\x10immediate_danger\x18\x02 \x01(\x08\x12\x1f\n\x06\x61gency\x18\x03 \x01(\x0e\x32\x0f.kahu.v1.Agency\x12\x19\n\x11prior_involvement\x18\x04 \x01(\x08\x12\x1f\n\x12youngest_child_age\x18\x05 \x01(\rH\x00\x88\x01\x01\x12\x18\n\x10\x63hild_safety_hub\x18\x06 \x01(\x08\x42\x15\n\x13_youngest_child_age\",\n\tFiredRule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x83\x01\n\x0eTriageProposal\x12%\n\ttimeframe\x18\x01 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12!\n\x07pathway\x18\x02 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12\'\n\x0b\x66ired_rules\x18\x03 \x03(\x0b\x32\x12.kahu.v1.FiredRule\"\x98\x01\n\x0eTriageDecision\x12\x12\n\ndecided_by\x18\x01 \x01(\t\x12!\n\x07pathway\x18\x02 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x18\n\x10police_consulted\x18\x05 \x01(\x08\"\x85\x02\n\x0b\x43\x61seSummary\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12!\n\x05stage\x18\x02 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12)\n\x08proposal\x18\x03 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x17.kahu.v1.TriageDecision\x12!\n\x07outcome\x18\x05 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12)\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12\x1e\n\x16\x61ssessment_workflow_id\x18\x07 \x01(\t\"U\n\nCompletion\x12\x14\n\x0c\x63ompleted_by\x18\x01 \x01(\t\x12!\n\x07outcome\x18\x02 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xff\x01\n\nAssessment\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x15\n\rsocial_worker\x18\x02 \x01(\t\x12*\n\x06\x64ue_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x62reached\x18\x04 \x01(\x08\x12\x0c\n\x04tier\x18\x05 \x01(\r\x12.\n\x11\x61waiting_approval\x18\x06 \x01(\x0b\x32\x13.kahu.v1.Completion\x12#\n\x06result\x18\x07 \x01(\x0b\x32\x13.kahu.v1.Completion\x12(\n\x08timeline\x18\x08 \x03(\x0b\x32\x16.kahu.v1.TimelineEntry*\x9b\x01\n\x0cReporterKind\x12\x1d\n\x19REPORTER_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14REPORTER_KIND_PUBLIC\x10\x01\x12\x18\n\x14REPORTER_KIND_FAMILY\x10\x02\x12\x1e\n\x1aREPORTER_KIND_PROFESSIONAL\x10\x03\x12\x18\n\x14REPORTER_KIND_AGENCY\x10\x04*\xe0\x01\n\x06\x41gency\x12\x16\n\x12\x41GENCY_UNSPECIFIED\x10\x00\x12\x11\n\rAGENCY_POLICE\x10\x01\x12\x16\n\x12\x41GENCY_CORRECTIONS\x10\x02\x12\x14\n\x10\x41GENCY_HEALTH_NZ\x10\x03\x12\x1d\n\x19\x41GENCY_SOCIAL_DEVELOPMENT\x10\x04\x12\x14\n\x10\x41GENCY_EDUCATION\x10\x05\x12\x19\n\x15\x41GENCY_CONTACT_CENTRE\x10\x06\x12\x1b\n\x17\x41GENCY_CHILD_SAFETY_HUB\x10\x07\x12\x10\n\x0c\x41GENCY_OTHER\x10\x08*\xdf\x02\n\x0f\x43oncernCategory\x12 \n\x1c\x43ONCERN_CATEGORY_UNSPECIFIED\x10\x00\x12!\n\x1d\x43ONCERN_CATEGORY_SEXUAL_ABUSE\x10\x01\x12#\n\x1f\x43ONCERN_CATEGORY_PHYSICAL_ABUSE\x10\x02\x12\x1c\n\x18\x43ONCERN_CATEGORY_NEGLECT\x10\x03\x12#\n\x1f\x43ONCERN_CATEGORY_EMOTIONAL_HARM\x10\x04\x12$\n CONCERN_CATEGORY_FAMILY_VIOLENCE\x10\x05\x12+\n\'CONCERN_CATEGORY_CARER_ENTERING_CUSTODY\x10\x06\x12$\n CONCERN_CATEGORY_YOUTH_OFFENDING\x10\x07\x12&\n\"CONCERN_CATEGORY_GENERAL_WELLBEING\x10\x08*\xde\x01\n\tCaseStage\x12\x1a\n\x16\x43\x41SE_STAGE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_STAGE_INTAKE\x10\x01\x12\x15\n\x11\x43\x41SE_STAGE_TRIAGE\x10\x02\x12\x1f\n\x1b\x43\x41SE_STAGE_AWAITING_CONSENT\x10\x03\x12\x19\n\x15\x43\x41SE_STAGE_ASSESSMENT\x10\x04\x12\x1c\n\x18\x43\x41SE_STAGE_INVESTIGATION\x10\x05\x12\x16\n\x12\x43\x41SE_STAGE_OUTCOME\x10\x06\x12\x15\n\x11\x43\x41SE_STAGE_CLOSED\x10\x07*o\n\tTimeframe\x12\x19\n\x15TIMEFRAME_UNSPECIFIED\x10\x00\x12\x16\n\x12TIMEFRAME_CRITICAL\x10\x01\x12\x19\n\x15TIMEFRAME_VERY_URGENT\x10\x02\x12\x14\n\x10TIMEFRAME_URGENT\x10\x03*\xfc\x01\n\x07Pathway\x12\x17\n\x13PATHWAY_UNSPECIFIED\x10\x00\x12\x1d\n\x19PATHWAY_NO_FURTHER_ACTION\x10\x01\x12#\n\x1fPATHWAY_REFER_COMMUNITY_PARTNER\x10\x02\x12(\n$PATHWAY_REFER_STRENGTHENING_FAMILIES\x10\x03\x12 \n\x1cPATHWAY_REFER_CHILDRENS_TEAM\x10\x04\x12\'\n#PATHWAY_CHILD_AND_FAMILY_ASSESSMENT\x10\x05\x12\x1f\n\x1bPATHWAY_JOINT_INVESTIGATION\x10\x06*\xa1\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19OUTCOME_NO_FURTHER_ACTION\x10\x01\x12\x1f\n\x1bOUTCOME_FAMILY_SUPPORT_PLAN\x10\x02\x12#\n\x1fOUTCOME_FAMILY_GROUP_CONFERENCE\x10\x03\x12\x18\n\x14OUTCOME_SEEK_CUSTODY\x10\x04*e\n\x0c\x44\x65\x61\x64lineKind\x12\x1d\n\x19\x44\x45\x41\x44LINE_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45\x41\x44LINE_KIND_TRIAGE\x10\x01\x12\x1c\n\x18\x44\x45\x41\x44LINE_KIND_ASSESSMENT\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kahu.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPORTERKIND']._serialized_start=969
-  _globals['_REPORTERKIND']._serialized_end=1124
-  _globals['_AGENCY']._serialized_start=1127
-  _globals['_AGENCY']._serialized_end=1351
-  _globals['_CONCERNCATEGORY']._serialized_start=1354
-  _globals['_CONCERNCATEGORY']._serialized_end=1705
-  _globals['_CASESTAGE']._serialized_start=1708
-  _globals['_CASESTAGE']._serialized_end=1930
-  _globals['_DATE']._serialized_start=33
-  _globals['_DATE']._serialized_end=81
-  _globals['_REPORTER']._serialized_start=84
-  _globals['_REPORTER']._serialized_end=214
-  _globals['_CHILD']._serialized_start=217
-  _globals['_CHILD']._serialized_end=421
-  _globals['_HOUSEHOLDMEMBER']._serialized_start=423
-  _globals['_HOUSEHOLDMEMBER']._serialized_end=502
-  _globals['_INCIDENT']._serialized_start=504
-  _globals['_INCIDENT']._serialized_end=571
-  _globals['_PRIORINVOLVEMENT']._serialized_start=573
-  _globals['_PRIORINVOLVEMENT']._serialized_end=642
-  _globals['_REPORT']._serialized_start=645
-  _globals['_REPORT']._serialized_end=966
+  _globals['_REPORTERKIND']._serialized_start=2408
+  _globals['_REPORTERKIND']._serialized_end=2563
+  _globals['_AGENCY']._serialized_start=2566
+  _globals['_AGENCY']._serialized_end=2790
+  _globals['_CONCERNCATEGORY']._serialized_start=2793
+  _globals['_CONCERNCATEGORY']._serialized_end=3144
+  _globals['_CASESTAGE']._serialized_start=3147
+  _globals['_CASESTAGE']._serialized_end=3369
+  _globals['_TIMEFRAME']._serialized_start=3371
+  _globals['_TIMEFRAME']._serialized_end=3482
+  _globals['_PATHWAY']._serialized_start=3485
+  _globals['_PATHWAY']._serialized_end=3737
+  _globals['_OUTCOME']._serialized_start=3740
+  _globals['_OUTCOME']._serialized_end=3901
+  _globals['_DEADLINEKIND']._serialized_start=3903
+  _globals['_DEADLINEKIND']._serialized_end=4004
+  _globals['_DATE']._serialized_start=66
+  _globals['_DATE']._serialized_end=114
+  _globals['_REPORTER']._serialized_start=117
+  _globals['_REPORTER']._serialized_end=247
+  _globals['_CHILD']._serialized_start=250
+  _globals['_CHILD']._serialized_end=454
+  _globals['_HOUSEHOLDMEMBER']._serialized_start=456
+  _globals['_HOUSEHOLDMEMBER']._serialized_end=535
+  _globals['_INCIDENT']._serialized_start=537
+  _globals['_INCIDENT']._serialized_end=604
+  _globals['_PRIORINVOLVEMENT']._serialized_start=606
+  _globals['_PRIORINVOLVEMENT']._serialized_end=675
+  _globals['_REPORT']._serialized_start=678
+  _globals['_REPORT']._serialized_end=999
+  _globals['_TIMELINEENTRY']._serialized_start=1001
+  _globals['_TIMELINEENTRY']._serialized_end=1103
+  _globals['_DEADLINESTATUS']._serialized_start=1106
+  _globals['_DEADLINESTATUS']._serialized_end=1235
+  _globals['_CASEFACTS']._serialized_start=1238
+  _globals['_CASEFACTS']._serialized_end=1461
+  _globals['_FIREDRULE']._serialized_start=1463
+  _globals['_FIREDRULE']._serialized_end=1507
+  _globals['_TRIAGEPROPOSAL']._serialized_start=1510
+  _globals['_TRIAGEPROPOSAL']._serialized_end=1641
+  _globals['_TRIAGEDECISION']._serialized_start=1644
+  _globals['_TRIAGEDECISION']._serialized_end=1796
+  _globals['_CASESUMMARY']._serialized_start=1799
+  _globals['_CASESUMMARY']._serialized_end=2060
+  _globals['_COMPLETION']._serialized_start=2062
+  _globals['_COMPLETION']._serialized_end=2147
+  _globals['_ASSESSMENT']._serialized_start=2150
+  _globals['_ASSESSMENT']._serialized_end=2405
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -49,6 +52,37 @@ class CaseStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STAGE_INVESTIGATION: _ClassVar[CaseStage]
     CASE_STAGE_OUTCOME: _ClassVar[CaseStage]
     CASE_STAGE_CLOSED: _ClassVar[CaseStage]
+
+class Timeframe(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMEFRAME_UNSPECIFIED: _ClassVar[Timeframe]
+    TIMEFRAME_CRITICAL: _ClassVar[Timeframe]
+    TIMEFRAME_VERY_URGENT: _ClassVar[Timeframe]
+    TIMEFRAME_URGENT: _ClassVar[Timeframe]
+
+class Pathway(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PATHWAY_UNSPECIFIED: _ClassVar[Pathway]
+    PATHWAY_NO_FURTHER_ACTION: _ClassVar[Pathway]
+    PATHWAY_REFER_COMMUNITY_PARTNER: _ClassVar[Pathway]
+    PATHWAY_REFER_STRENGTHENING_FAMILIES: _ClassVar[Pathway]
+    PATHWAY_REFER_CHILDRENS_TEAM: _ClassVar[Pathway]
+    PATHWAY_CHILD_AND_FAMILY_ASSESSMENT: _ClassVar[Pathway]
+    PATHWAY_JOINT_INVESTIGATION: _ClassVar[Pathway]
+
+class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OUTCOME_UNSPECIFIED: _ClassVar[Outcome]
+    OUTCOME_NO_FURTHER_ACTION: _ClassVar[Outcome]
+    OUTCOME_FAMILY_SUPPORT_PLAN: _ClassVar[Outcome]
+    OUTCOME_FAMILY_GROUP_CONFERENCE: _ClassVar[Outcome]
+    OUTCOME_SEEK_CUSTODY: _ClassVar[Outcome]
+
+class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEADLINE_KIND_UNSPECIFIED: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_TRIAGE: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_ASSESSMENT: _ClassVar[DeadlineKind]
 REPORTER_KIND_UNSPECIFIED: ReporterKind
 REPORTER_KIND_PUBLIC: ReporterKind
 REPORTER_KIND_FAMILY: ReporterKind
@@ -80,6 +114,25 @@ CASE_STAGE_ASSESSMENT: CaseStage
 CASE_STAGE_INVESTIGATION: CaseStage
 CASE_STAGE_OUTCOME: CaseStage
 CASE_STAGE_CLOSED: CaseStage
+TIMEFRAME_UNSPECIFIED: Timeframe
+TIMEFRAME_CRITICAL: Timeframe
+TIMEFRAME_VERY_URGENT: Timeframe
+TIMEFRAME_URGENT: Timeframe
+PATHWAY_UNSPECIFIED: Pathway
+PATHWAY_NO_FURTHER_ACTION: Pathway
+PATHWAY_REFER_COMMUNITY_PARTNER: Pathway
+PATHWAY_REFER_STRENGTHENING_FAMILIES: Pathway
+PATHWAY_REFER_CHILDRENS_TEAM: Pathway
+PATHWAY_CHILD_AND_FAMILY_ASSESSMENT: Pathway
+PATHWAY_JOINT_INVESTIGATION: Pathway
+OUTCOME_UNSPECIFIED: Outcome
+OUTCOME_NO_FURTHER_ACTION: Outcome
+OUTCOME_FAMILY_SUPPORT_PLAN: Outcome
+OUTCOME_FAMILY_GROUP_CONFERENCE: Outcome
+OUTCOME_SEEK_CUSTODY: Outcome
+DEADLINE_KIND_UNSPECIFIED: DeadlineKind
+DEADLINE_KIND_TRIAGE: DeadlineKind
+DEADLINE_KIND_ASSESSMENT: DeadlineKind
 
 class Date(_message.Message):
     __slots__ = ("year", "month", "day")
@@ -176,3 +229,123 @@ class Report(_message.Message):
     immediate_danger: bool
     prior_involvement: PriorInvolvement
     def __init__(self, reporter: _Optional[_Union[Reporter, _Mapping]] = ..., site: _Optional[str] = ..., children: _Optional[_Iterable[_Union[Child, _Mapping]]] = ..., household: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ..., concerns: _Optional[_Iterable[_Union[ConcernCategory, str]]] = ..., incidents: _Optional[_Iterable[_Union[Incident, _Mapping]]] = ..., risk_reason: _Optional[str] = ..., immediate_danger: _Optional[bool] = ..., prior_involvement: _Optional[_Union[PriorInvolvement, _Mapping]] = ...) -> None: ...
+
+class TimelineEntry(_message.Message):
+    __slots__ = ("at", "actor", "action", "detail")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    action: str
+    detail: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class DeadlineStatus(_message.Message):
+    __slots__ = ("kind", "due_at", "breached", "tier")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    kind: DeadlineKind
+    due_at: _timestamp_pb2.Timestamp
+    breached: bool
+    tier: int
+    def __init__(self, kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ...) -> None: ...
+
+class CaseFacts(_message.Message):
+    __slots__ = ("concerns", "immediate_danger", "agency", "prior_involvement", "youngest_child_age", "child_safety_hub")
+    CONCERNS_FIELD_NUMBER: _ClassVar[int]
+    IMMEDIATE_DANGER_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_INVOLVEMENT_FIELD_NUMBER: _ClassVar[int]
+    YOUNGEST_CHILD_AGE_FIELD_NUMBER: _ClassVar[int]
+    CHILD_SAFETY_HUB_FIELD_NUMBER: _ClassVar[int]
+    concerns: _containers.RepeatedScalarFieldContainer[ConcernCategory]
+    immediate_danger: bool
+    agency: Agency
+    prior_involvement: bool
+    youngest_child_age: int
+    child_safety_hub: bool
+    def __init__(self, concerns: _Optional[_Iterable[_Union[ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., agency: _Optional[_Union[Agency, str]] = ..., prior_involvement: _Optional[bool] = ..., youngest_child_age: _Optional[int] = ..., child_safety_hub: _Optional[bool] = ...) -> None: ...
+
+class FiredRule(_message.Message):
+    __slots__ = ("id", "description")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    description: str
+    def __init__(self, id: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class TriageProposal(_message.Message):
+    __slots__ = ("timeframe", "pathway", "fired_rules")
+    TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
+    PATHWAY_FIELD_NUMBER: _ClassVar[int]
+    FIRED_RULES_FIELD_NUMBER: _ClassVar[int]
+    timeframe: Timeframe
+    pathway: Pathway
+    fired_rules: _containers.RepeatedCompositeFieldContainer[FiredRule]
+    def __init__(self, timeframe: _Optional[_Union[Timeframe, str]] = ..., pathway: _Optional[_Union[Pathway, str]] = ..., fired_rules: _Optional[_Iterable[_Union[FiredRule, _Mapping]]] = ...) -> None: ...
+
+class TriageDecision(_message.Message):
+    __slots__ = ("decided_by", "pathway", "timeframe", "reason", "police_consulted")
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    PATHWAY_FIELD_NUMBER: _ClassVar[int]
+    TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    POLICE_CONSULTED_FIELD_NUMBER: _ClassVar[int]
+    decided_by: str
+    pathway: Pathway
+    timeframe: Timeframe
+    reason: str
+    police_consulted: bool
+    def __init__(self, decided_by: _Optional[str] = ..., pathway: _Optional[_Union[Pathway, str]] = ..., timeframe: _Optional[_Union[Timeframe, str]] = ..., reason: _Optional[str] = ..., police_consulted: _Optional[bool] = ...) -> None: ...
+
+class CaseSummary(_message.Message):
+    __slots__ = ("case_id", "stage", "proposal", "decision", "outcome", "deadline", "assessment_workflow_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    stage: CaseStage
+    proposal: TriageProposal
+    decision: TriageDecision
+    outcome: Outcome
+    deadline: DeadlineStatus
+    assessment_workflow_id: str
+    def __init__(self, case_id: _Optional[str] = ..., stage: _Optional[_Union[CaseStage, str]] = ..., proposal: _Optional[_Union[TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., deadline: _Optional[_Union[DeadlineStatus, _Mapping]] = ..., assessment_workflow_id: _Optional[str] = ...) -> None: ...
+
+class Completion(_message.Message):
+    __slots__ = ("completed_by", "outcome", "reason")
+    COMPLETED_BY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    completed_by: str
+    outcome: Outcome
+    reason: str
+    def __init__(self, completed_by: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Assessment(_message.Message):
+    __slots__ = ("case_id", "social_worker", "due_at", "breached", "tier", "awaiting_approval", "result", "timeline")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_WORKER_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    social_worker: str
+    due_at: _timestamp_pb2.Timestamp
+    breached: bool
+    tier: int
+    awaiting_approval: Completion
+    result: Completion
+    timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
+    def __init__(self, case_id: _Optional[str] = ..., social_worker: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ..., awaiting_approval: _Optional[_Union[Completion, _Mapping]] = ..., result: _Optional[_Union[Completion, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ...) -> None: ...

@@ -19,14 +19,16 @@ class SubmitReportRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., report: _Optional[_Union[_common_pb2.Report, _Mapping]] = ...) -> None: ...
 
 class SubmitReportResponse(_message.Message):
-    __slots__ = ("case_id", "report_id", "replayed")
+    __slots__ = ("case_id", "report_id", "replayed", "additional_information")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_INFORMATION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     report_id: str
     replayed: bool
-    def __init__(self, case_id: _Optional[str] = ..., report_id: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    additional_information: bool
+    def __init__(self, case_id: _Optional[str] = ..., report_id: _Optional[str] = ..., replayed: _Optional[bool] = ..., additional_information: _Optional[bool] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_id",)
@@ -35,10 +37,44 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case",)
+    __slots__ = ("case", "timeline", "proposal", "decision", "outcome")
     CASE_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     case: Case
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+    timeline: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimelineEntry]
+    proposal: _common_pb2.TriageProposal
+    decision: _common_pb2.TriageDecision
+    outcome: _common_pb2.Outcome
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ("site", "region", "stage", "min_tier", "overdue_only", "page_size", "page_token")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    MIN_TIER_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    stage: _common_pb2.CaseStage
+    min_tier: int
+    overdue_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., min_tier: _Optional[int] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("cases", "next_page_token")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    next_page_token: str
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RecordCaseStageRequest(_message.Message):
     __slots__ = ("case_id", "stage")
@@ -53,7 +89,7 @@ class RecordCaseStageResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "site", "region", "stage", "concerns", "immediate_danger", "child_count", "received_at", "workflow_id")
+    __slots__ = ("case_id", "site", "region", "stage", "concerns", "immediate_danger", "child_count", "received_at", "workflow_id", "urgency", "pathway", "deadline")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +99,9 @@ class Case(_message.Message):
     CHILD_COUNT_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
+    PATHWAY_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     site: str
     region: str
@@ -72,4 +111,7 @@ class Case(_message.Message):
     child_count: int
     received_at: _timestamp_pb2.Timestamp
     workflow_id: str
-    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., concerns: _Optional[_Iterable[_Union[_common_pb2.ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., child_count: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ...) -> None: ...
+    urgency: _common_pb2.Timeframe
+    pathway: _common_pb2.Pathway
+    deadline: _common_pb2.DeadlineStatus
+    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., concerns: _Optional[_Iterable[_Union[_common_pb2.ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., child_count: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., pathway: _Optional[_Union[_common_pb2.Pathway, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ...) -> None: ...

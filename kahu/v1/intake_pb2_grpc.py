@@ -45,6 +45,11 @@ class IntakeServiceStub:
                 request_serializer=kahu_dot_v1_dot_intake__pb2.GetCaseRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_intake__pb2.GetCaseResponse.FromString,
                 _registered_method=True)
+        self.ListCases = channel.unary_unary(
+                '/kahu.v1.IntakeService/ListCases',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.ListCasesRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.ListCasesResponse.FromString,
+                _registered_method=True)
         self.RecordCaseStage = channel.unary_unary(
                 '/kahu.v1.IntakeService/RecordCaseStage',
                 request_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseStageRequest.SerializeToString,
@@ -57,14 +62,22 @@ class IntakeServiceServicer:
     """
 
     def SubmitReport(self, request, context):
-        """Accepts a report exactly once per idempotency key and starts its case.
+        """Accepts a report exactly once per idempotency key and starts its case; a report about
+        a child who already has an open case is added to that case as additional information.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetCase(self, request, context):
-        """Returns a case's metadata and its current stage.
+        """Returns a case's metadata, its current stage, triage, deadline and timeline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCases(self, request, context):
+        """Lists cases by site, region, stage, escalation tier or overdue, newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -89,6 +102,11 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.GetCase,
                     request_deserializer=kahu_dot_v1_dot_intake__pb2.GetCaseRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_intake__pb2.GetCaseResponse.SerializeToString,
+            ),
+            'ListCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCases,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.ListCasesRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.ListCasesResponse.SerializeToString,
             ),
             'RecordCaseStage': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordCaseStage,
@@ -151,6 +169,33 @@ class IntakeService:
             '/kahu.v1.IntakeService/GetCase',
             kahu_dot_v1_dot_intake__pb2.GetCaseRequest.SerializeToString,
             kahu_dot_v1_dot_intake__pb2.GetCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/ListCases',
+            kahu_dot_v1_dot_intake__pb2.ListCasesRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.ListCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,

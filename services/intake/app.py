@@ -1,4 +1,4 @@
-"""Wiring of the intake service: its store, its Temporal client, its servicer."""
+"""Wiring of the intake service: the policy, its store, its Temporal client, its servicer."""
 
 from __future__ import annotations
 
@@ -12,18 +12,22 @@ from services.common.config import Settings
 from services.common.db import create_pool, migrate
 from services.common.server import Service
 from services.common.temporal import connect_temporal
+from services.intake.matching import match_key
 from services.intake.service import IntakeServicer
 from services.intake.store import MIGRATIONS, SCHEMA, IntakeStore
+from workflows.policy.loader import load_policy
 
 FULL_NAME = intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name
 
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
+    policy = load_policy()  # new cases take a snapshot of it; a bad file stops start-up here
+    key = match_key()
     pool = await create_pool(settings.database_url)
     stack.push_async_callback(pool.close)
     await migrate(pool, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings)
-    servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue)
+    servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue, policy, key)
 
     def add(server: grpc.aio.Server) -> None:
         intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)

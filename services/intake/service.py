@@ -1,4 +1,5 @@
-"""IntakeService: accepts reports of concern exactly once and starts their cases."""
+"""IntakeService: accepts reports of concern exactly once, starts their cases or adds them to
+a child's open case, and shows cases as their workflows see them."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -18,66 +19,126 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
-from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
-from services.common.sites import load_sites
-from services.intake.store import CaseRow, IntakeStore
+from services.common import convert
+from services.common.checks import require_case_id
+from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.sites import Site, load_sites
+from services.common.updates import Unavailable, query, send_update
+from services.intake import listing
+from services.intake.facts import case_facts
+from services.intake.matching import child_digests
+from services.intake.store import Accepted, CaseRow, IntakeStore
 from services.intake.validation import validate_submit
+from services.triage.rules import STATUTORY
 from workflows import search_attributes as sa
-from workflows.case.model import CaseInput, Stage, workflow_id
+from workflows.assessment.workflows import AssessmentWorkflow
+from workflows.case.model import AdditionalInformation, CaseFacts, CaseInput, CaseView, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
+from workflows.policy.model import Policy
 
 NZ = ZoneInfo("Pacific/Auckland")
-QUERY_TIMEOUT = dt.timedelta(seconds=3)
 
 
-def _case_id(value: str, field: str = "case_id") -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise InvalidArgument([FieldViolation(field, "must be a case id (UUID)")]) from None
+def _new_case(report: common_pb2.Report, site: Site) -> CaseRow:
+    case_id = str(uuid.uuid4())
+    return CaseRow(
+        case_id=case_id,
+        workflow_id=workflow_id(case_id),
+        site=site.code,
+        region=site.region,
+        stage=Stage.INTAKE.value,
+        concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
+        immediate_danger=report.immediate_danger,
+        child_count=len(report.children),
+        received_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _case_message(case: CaseRow, stage: str) -> intake_pb2.Case:
+    return intake_pb2.Case(
+        case_id=case.case_id,
+        site=case.site,
+        region=case.region,
+        stage=f"CASE_STAGE_{stage}",
+        concerns=case.concerns,
+        immediate_danger=case.immediate_danger,
+        child_count=case.child_count,
+        received_at=convert.timestamp(case.received_at),
+        workflow_id=case.workflow_id,
+    )
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, store: IntakeStore, temporal: Client, task_queue: str) -> None:
+    def __init__(self, store: IntakeStore, temporal: Client, task_queue: str, policy: Policy, match_key: bytes) -> None:
         self._store = store
         self._temporal = temporal
         self._task_queue = task_queue
+        self._policy = policy
+        self._match_key = match_key
+        self._describe = {rule.id: rule.description for rule in policy.triage_rules} | STATUTORY
+
+    # -- reports ---------------------------------------------------------------------------
 
     async def SubmitReport(
         self, request: intake_pb2.SubmitReportRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.SubmitReportResponse:
-        validate_submit(request, today=dt.datetime.now(NZ).date())
+        today = dt.datetime.now(NZ).date()
+        validate_submit(request, today=today)
         report = request.report
         digest = hashlib.sha256(report.SerializeToString(deterministic=True)).digest()
         site = load_sites()[report.site]
-        case_id = str(uuid.uuid4())
+        children = child_digests(self._match_key, report.children)
         accepted = await self._store.accept_report(
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             report=report.SerializeToString(),
-            new_case=CaseRow(
-                case_id=case_id,
-                workflow_id=workflow_id(case_id),
-                site=site.code,
-                region=site.region,
-                stage=Stage.INTAKE.value,
-                concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
-                immediate_danger=report.immediate_danger,
-                child_count=len(report.children),
-                received_at=dt.datetime.now(dt.UTC),
-            ),
+            new_case=_new_case(report, site),
+            child_digests=children,
         )
         if accepted.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different report")
-        await self._start_case(accepted.case)
+        if accepted.additional and not accepted.delivered:
+            accepted = await self._add_information(request, accepted, site, children)
+        if not accepted.additional:
+            await self._start_case(accepted.case, case_facts(report, today))
         return intake_pb2.SubmitReportResponse(
-            case_id=accepted.case.case_id, report_id=accepted.report_id, replayed=accepted.replayed
+            case_id=accepted.case.case_id,
+            report_id=accepted.report_id,
+            replayed=accepted.replayed,
+            additional_information=accepted.additional,
         )
 
-    async def _start_case(self, case: CaseRow) -> None:
+    async def _add_information(
+        self, request: intake_pb2.SubmitReportRequest, accepted: Accepted, site: Site, children: list[bytes]
+    ) -> Accepted:
+        """Tell the open case's workflow about the report; if the case closed meanwhile, the
+        report opens a new case instead."""
+        report = request.report
+        info = AdditionalInformation(
+            report_id=accepted.report_id,
+            concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
+            immediate_danger=report.immediate_danger,
+        )
+        try:
+            await send_update(
+                self._temporal,
+                accepted.case.workflow_id,
+                CaseWorkflow.add_information,
+                info,
+                key=request.idempotency_key,
+            )
+        except FailedPrecondition:
+            stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
+            if stage is None or stage == Stage.CLOSED:
+                return await self._store.move_to_new_case(accepted, _new_case(report, site), children)
+            # an open case refuses only a report it already has
+        await self._store.mark_delivered(accepted.report_id)
+        return replace(accepted, delivered=True)
+
+    async def _start_case(self, case: CaseRow, facts: CaseFacts) -> None:
         """Start the case's workflow; a retry finds the one already started."""
         with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
             await self._temporal.start_workflow(
@@ -89,6 +150,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                     concerns=case.concerns,
                     immediate_danger=case.immediate_danger,
                     child_count=case.child_count,
+                    facts=facts,
+                    policy=self._policy.case,
                 ),
                 id=case.workflow_id,
                 task_queue=self._task_queue,
@@ -103,40 +166,78 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 ),
             )
 
+    # -- reading cases ---------------------------------------------------------------------
+
     async def GetCase(
         self, request: intake_pb2.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.GetCaseResponse:
-        case = await self._store.get_case(_case_id(request.case_id))
+        case = await self._store.get_case(require_case_id(request.case_id))
         if case is None:
             raise NotFound("no such case")
-        stage = case.stage
-        # With no worker answering right now, the stage intake last recorded stands.
-        with contextlib.suppress(WorkflowQueryFailedError, RPCError):
-            handle = self._temporal.get_workflow_handle(case.workflow_id)
-            stage = (await handle.query(CaseWorkflow.stage, rpc_timeout=QUERY_TIMEOUT)).value
-        received_at = Timestamp()
-        received_at.FromDatetime(case.received_at)
-        return intake_pb2.GetCaseResponse(
-            case=intake_pb2.Case(
-                case_id=case.case_id,
-                site=case.site,
-                region=case.region,
-                stage=f"CASE_STAGE_{stage}",
-                concerns=case.concerns,
-                immediate_danger=case.immediate_danger,
-                child_count=case.child_count,
-                received_at=received_at,
-                workflow_id=case.workflow_id,
-            )
+        # With no worker answering right now, what intake last recorded stands.
+        with contextlib.suppress(Unavailable):
+            view = await query(self._temporal, case.workflow_id, CaseWorkflow.state)
+            if view is not None:
+                return await self._from_workflow(case, view)
+        return intake_pb2.GetCaseResponse(case=_case_message(case, case.stage))
+
+    async def _from_workflow(self, case: CaseRow, view: CaseView) -> intake_pb2.GetCaseResponse:
+        timeline = list(view.timeline)
+        deadline = view.deadline
+        if view.assessment_workflow_id:
+            assessment = await query(self._temporal, view.assessment_workflow_id, AssessmentWorkflow.state)
+            if assessment is not None:
+                timeline = convert.merge_timelines(timeline, assessment.timeline)
+                deadline = convert.assessment_deadline(assessment)
+        message = _case_message(case, view.stage.value)
+        if view.decision is not None:
+            message.urgency = convert.TIMEFRAME.to_proto(view.decision.timeframe)
+            message.pathway = convert.PATHWAY.to_proto(view.decision.pathway)
+        if deadline is not None:
+            message.deadline.CopyFrom(convert.deadline_to_proto(deadline))
+        response = intake_pb2.GetCaseResponse(
+            case=message, timeline=convert.timeline_to_proto(timeline), outcome=convert.OUTCOME.to_proto(view.outcome)
+        )
+        if view.proposal is not None:
+            response.proposal.CopyFrom(convert.proposal_to_proto(view.proposal, self._describe))
+        if view.decision is not None:
+            response.decision.CopyFrom(convert.decision_to_proto(view.decision))
+        return response
+
+    async def ListCases(
+        self, request: intake_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListCasesResponse:
+        page = listing.parse(request)
+        executions = self._temporal.list_workflows(page.query, page_size=page.size, next_page_token=page.token)
+        try:
+            await executions.fetch_next_page()
+        except RPCError as err:
+            if err.status == RPCStatusCode.INVALID_ARGUMENT and page.token:
+                raise InvalidArgument([FieldViolation("page_token", "is no longer valid")]) from None
+            raise
+        found = list(executions.current_page or [])
+        ids = [e.id.removeprefix("case-") for e in found]
+        rows = await self._store.get_cases([i for i in ids if _is_uuid(i)])
+        return intake_pb2.ListCasesResponse(
+            cases=[listing.case_message(e, rows.get(i)) for e, i in zip(found, ids, strict=True)],
+            next_page_token=listing.next_token(page, executions.next_page_token),
         )
 
     async def RecordCaseStage(
         self, request: intake_pb2.RecordCaseStageRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.RecordCaseStageResponse:
-        case_id = _case_id(request.case_id)
+        case_id = require_case_id(request.case_id)
         if request.stage not in common_pb2.CaseStage.values() or request.stage == common_pb2.CASE_STAGE_UNSPECIFIED:
             raise InvalidArgument([FieldViolation("stage", "must be a known case stage")])
         stage = common_pb2.CaseStage.Name(request.stage).removeprefix("CASE_STAGE_")
         if not await self._store.record_stage(case_id, stage):
             raise NotFound("no such case")
         return intake_pb2.RecordCaseStageResponse()
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

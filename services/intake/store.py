@@ -1,16 +1,17 @@
-"""Intake's data: cases and reports in the `intake` schema."""
+"""Intake's data: cases, reports and children's match digests in the `intake` schema."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
 
 SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
+CLOSED = "CLOSED"
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,15 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The outcome of accepting a report: `replayed` when the key was seen before."""
+    """The outcome of accepting a report: `replayed` when the key was seen before;
+    `additional` when it went to an open case (`delivered` once that case's workflow has it)."""
 
     case: CaseRow
     report_id: str
     replayed: bool
     request_digest: bytes
+    additional: bool = False
+    delivered: bool = False
 
 
 def _case(row: asyncpg.Record) -> CaseRow:
@@ -50,6 +54,10 @@ def _case(row: asyncpg.Record) -> CaseRow:
     )
 
 
+def _lock_id(digest: bytes) -> int:
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class IntakeStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -61,42 +69,126 @@ class IntakeStore:
         request_digest: bytes,
         report: bytes,
         new_case: CaseRow,
+        child_digests: list[bytes],
     ) -> Accepted:
-        """Store a new report and its case, or return what the same key stored before."""
-        report_id = uuid.uuid4()
+        """Store a new report, on the open case of one of its children or on `new_case`, or
+        return what the same key stored before. Reports about the same children are
+        serialised, so two of them never open two cases."""
         async with self._pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report)"
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING report_id",
-                report_id,
-                uuid.UUID(new_case.case_id),
+            for digest in sorted(child_digests):
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(digest))
+            before = await self._by_key(conn, idempotency_key)
+            if before is not None:
+                return before
+            open_case = await conn.fetchrow(
+                "SELECT c.* FROM intake.child_keys k JOIN intake.cases c USING (case_id)"
+                " WHERE k.digest = ANY($1::bytea[]) AND c.stage <> $2 ORDER BY c.received_at LIMIT 1",
+                child_digests,
+                CLOSED,
+            )
+            case = new_case if open_case is None else _case(open_case)
+            report_id = await conn.fetchval(
+                "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING report_id",
+                uuid.uuid4(),
+                uuid.UUID(case.case_id),
                 idempotency_key,
                 request_digest,
                 report,
+                open_case is not None,
             )
-            if inserted is not None:
-                row = await conn.fetchrow(
-                    "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger,"
-                    " child_count) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-                    uuid.UUID(new_case.case_id),
-                    new_case.workflow_id,
-                    new_case.site,
-                    new_case.region,
-                    new_case.concerns,
-                    new_case.immediate_danger,
-                    new_case.child_count,
-                )
-                return Accepted(_case(row), str(report_id), replayed=False, request_digest=request_digest)
-            row = await conn.fetchrow(
-                "SELECT r.report_id, r.request_digest, c.* FROM intake.reports r"
-                " JOIN intake.cases c USING (case_id) WHERE r.idempotency_key = $1",
-                idempotency_key,
+            if report_id is None:  # the same key, concurrently, about children with no date of birth
+                found = await self._by_key(conn, idempotency_key)
+                assert found is not None
+                return found
+            if open_case is None:
+                case = await self._insert_case(conn, new_case)
+            await self._add_keys(conn, case.case_id, child_digests)
+        return Accepted(
+            case, str(report_id), replayed=False, request_digest=request_digest, additional=open_case is not None
+        )
+
+    async def _by_key(self, conn: asyncpg.Connection, key: str) -> Accepted | None:
+        row = await conn.fetchrow(
+            "SELECT r.report_id, r.request_digest, r.additional, r.delivered_at, c.* FROM intake.reports r"
+            " JOIN intake.cases c USING (case_id) WHERE r.idempotency_key = $1",
+            key,
+        )
+        if row is None:
+            return None
+        return Accepted(
+            _case(row),
+            str(row["report_id"]),
+            replayed=True,
+            request_digest=bytes(row["request_digest"]),
+            additional=row["additional"],
+            delivered=row["delivered_at"] is not None,
+        )
+
+    async def _insert_case(self, conn: asyncpg.Connection, case: CaseRow) -> CaseRow:
+        row = await conn.fetchrow(
+            "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger,"
+            " child_count) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            uuid.UUID(case.case_id),
+            case.workflow_id,
+            case.site,
+            case.region,
+            case.concerns,
+            case.immediate_danger,
+            case.child_count,
+        )
+        return _case(row)
+
+    async def _add_keys(self, conn: asyncpg.Connection, case_id: str, digests: list[bytes]) -> None:
+        await conn.executemany(
+            "INSERT INTO intake.child_keys (digest, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [(digest, uuid.UUID(case_id)) for digest in digests],
+        )
+
+    async def mark_delivered(self, report_id: str) -> None:
+        await self._pool.execute(
+            "UPDATE intake.reports SET delivered_at = now() WHERE report_id = $1 AND delivered_at IS NULL",
+            uuid.UUID(report_id),
+        )
+
+    async def move_to_new_case(self, accepted: Accepted, new_case: CaseRow, child_digests: list[bytes]) -> Accepted:
+        """The report's case turned out closed: record that, and open `new_case` for the report."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE intake.cases SET stage = $2, stage_recorded_at = now() WHERE case_id = $1",
+                uuid.UUID(accepted.case.case_id),
+                CLOSED,
             )
-        return Accepted(_case(row), str(row["report_id"]), replayed=True, request_digest=bytes(row["request_digest"]))
+            moved = await conn.fetchval(
+                "UPDATE intake.reports SET case_id = $2, additional = false"
+                " WHERE report_id = $1 AND additional RETURNING report_id",
+                uuid.UUID(accepted.report_id),
+                uuid.UUID(new_case.case_id),
+            )
+            if moved is None:  # a concurrent retry moved it first
+                found = await self._by_report(conn, accepted.report_id)
+                return replace(found, replayed=accepted.replayed)
+            case = await self._insert_case(conn, new_case)
+            await self._add_keys(conn, case.case_id, child_digests)
+        return replace(accepted, case=case, additional=False)
+
+    async def _by_report(self, conn: asyncpg.Connection, report_id: str) -> Accepted:
+        key = await conn.fetchval(
+            "SELECT idempotency_key FROM intake.reports WHERE report_id = $1", uuid.UUID(report_id)
+        )
+        found = await self._by_key(conn, key)
+        assert found is not None
+        return found
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         row = await self._pool.fetchrow("SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
         return None if row is None else _case(row)
+
+    async def get_cases(self, case_ids: list[str]) -> dict[str, CaseRow]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM intake.cases WHERE case_id = ANY($1::uuid[])", [uuid.UUID(c) for c in case_ids]
+        )
+        return {str(row["case_id"]): _case(row) for row in rows}
 
     async def record_stage(self, case_id: str, stage: str) -> bool:
         """Set the case's recorded stage; False when no such case exists."""

@@ -1,12 +1,18 @@
-"""Activities of the case workflow: thin, idempotent gRPC calls to the domain services."""
+"""Activities of the case workflows: thin, idempotent gRPC calls to the domain services,
+and the working-day arithmetic that needs holiday calendars."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import grpc
 from temporalio import activity
 
 from kahu.v1 import intake_pb2, intake_pb2_grpc
-from workflows.case.model import StageChange
+from workflows.case.model import DueRequest, StageChange
+from workflows.policy.working_days import due_at
+
+RPC_TIMEOUT = 20
 
 
 class CaseActivities:
@@ -20,5 +26,10 @@ class CaseActivities:
         """Tell intake the stage the case has reached (setting it twice is harmless)."""
         await self._intake.RecordCaseStage(
             intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=f"CASE_STAGE_{change.stage.value}"),
-            timeout=20,
+            timeout=RPC_TIMEOUT,
         )
+
+    @activity.defn
+    async def compute_due_at(self, request: DueRequest) -> datetime:
+        """The instant a span of working days (or seconds) after a start ends, at a site."""
+        return due_at(request)

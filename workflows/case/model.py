@@ -1,9 +1,13 @@
-"""Data passed into and out of the case workflow: case metadata only, no personal data."""
+"""Data passed into, out of and between the case workflows: case metadata, staff ids and
+decisions; never a child's or family member's personal data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+
+from workflows.policy.model import CasePolicy, Pathway, Timeframe
 
 
 class Stage(StrEnum):
@@ -18,6 +22,38 @@ class Stage(StrEnum):
     CLOSED = "CLOSED"
 
 
+class Outcome(StrEnum):
+    """How an assessment or investigation ends."""
+
+    NO_FURTHER_ACTION = "NO_FURTHER_ACTION"
+    FAMILY_SUPPORT_PLAN = "FAMILY_SUPPORT_PLAN"
+    FAMILY_GROUP_CONFERENCE = "FAMILY_GROUP_CONFERENCE"
+    SEEK_CUSTODY = "SEEK_CUSTODY"
+
+    @property
+    def needs_approval(self) -> bool:
+        return self is Outcome.SEEK_CUSTODY
+
+
+class DeadlineKind(StrEnum):
+    """Which statutory clock a deadline or escalation belongs to."""
+
+    TRIAGE = "TRIAGE"
+    ASSESSMENT = "ASSESSMENT"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the triage rules read: categories and flags, no names or free text."""
+
+    concerns: list[str]
+    immediate_danger: bool
+    agency: str
+    prior_involvement: bool
+    youngest_child_age: int | None
+    child_safety_hub: bool
+
+
 @dataclass(frozen=True)
 class CaseInput:
     case_id: str
@@ -26,6 +62,21 @@ class CaseInput:
     concerns: list[str]
     immediate_danger: bool
     child_count: int
+    facts: CaseFacts | None = None
+    policy: CasePolicy | None = None
+    resumed: CaseSnapshot | None = None
+    history_limit: int = 10_000
+
+
+@dataclass
+class ClockState:
+    """A running deadline: what a workflow carries across continue-as-new."""
+
+    due_at: datetime
+    cycle: int = 1
+    tier: int = 0
+    breached: bool = False
+    last_escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +85,212 @@ class StageChange:
     stage: Stage
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a case's record: when, who (a staff id or "kahu"), what, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TriageProposal:
+    timeframe: Timeframe | None
+    pathway: Pathway
+    fired_rules: list[str]
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    """A social worker's decision; final, and may differ from the proposal with a reason."""
+
+    decided_by: str
+    pathway: Pathway
+    timeframe: Timeframe | None
+    reason: str = ""
+    police_consulted: bool = False
+
+
+@dataclass(frozen=True)
+class ConsentResponse:
+    recorded_by: str
+    given: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AdditionalInformation:
+    """A further report about a child whose case is open."""
+
+    report_id: str
+    concerns: list[str]
+    immediate_danger: bool
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A supervisor moves a deadline to `due_at`, with a reason."""
+
+    extended_by: str
+    due_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    acknowledged_by: str
+    tier: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A social worker at the case's site takes the assessment (also used to reassign)."""
+
+    social_worker: str
+    site: str
+    allocated_by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Findings:
+    recorded_by: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    completed_by: str
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    """A supervisor's answer to a decision that needs approval (seeking custody)."""
+
+    decided_by: str
+    approved: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """The state of a statutory clock, as search attributes and queues show it."""
+
+    kind: DeadlineKind
+    due_at: datetime | None
+    breached: bool
+    tier: int
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """An escalation to raise exactly once: its key is (case_id, kind, cycle, tier)."""
+
+    case_id: str
+    workflow_id: str
+    kind: DeadlineKind
+    cycle: int
+    tier: int
+    role: str
+    site: str
+    region: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DueRequest:
+    """Ask for the instant `span` after `start` at `site` (working days skip holidays)."""
+
+    start: datetime
+    seconds: int
+    working_days: int
+    site: str
+
+
+@dataclass
+class CaseSnapshot:
+    """Everything the case workflow carries across continue-as-new."""
+
+    stage: Stage = Stage.INTAKE
+    proposal: TriageProposal | None = None
+    decision: TriageDecision | None = None
+    decided_at: datetime | None = None
+    police_notified: bool = False
+    outcome: Outcome | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    deadline: DeadlineStatus | None = None
+    clock: ClockState | None = None
+    reports: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """The case as the `state` query returns it."""
+
+    case_id: str
+    stage: Stage
+    proposal: TriageProposal | None
+    decision: TriageDecision | None
+    outcome: Outcome | None
+    deadline: DeadlineStatus | None
+    assessment_workflow_id: str | None
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    case_id: str
+    site: str
+    region: str
+    pathway: Pathway
+    due_at: datetime
+    policy: CasePolicy
+    resumed: AssessmentSnapshot | None = None
+    history_limit: int = 10_000
+
+
+@dataclass
+class AssessmentSnapshot:
+    """Everything the assessment workflow carries across continue-as-new."""
+
+    clock: ClockState
+    social_worker: str | None = None
+    findings: list[str] = field(default_factory=list)
+    pending: Completion | None = None
+    result: Completion | None = None
+    approved_by: str | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    case_id: str
+    social_worker: str | None
+    due_at: datetime
+    breached: bool
+    tier: int
+    awaiting_approval: Completion | None
+    result: Completion | None
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    outcome: Outcome
+    completed_by: str
+    approved_by: str | None
+    timeline: list[TimelineEntry]
+
+
 def workflow_id(case_id: str) -> str:
     """The case workflow's ID: derived from the opaque case id only."""
     return f"case-{case_id}"
+
+
+def assessment_workflow_id(case_id: str) -> str:
+    return f"case-{case_id}-assessment"

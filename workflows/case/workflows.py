@@ -1,45 +1,436 @@
-"""CaseWorkflow: one durable workflow per case of concern."""
+"""CaseWorkflow: one durable workflow per case of concern, intake to closure.
+
+intake → triage (proposal, then a social worker's decision, against the triage deadline)
+→ pathway: no further action → closure; refer to services → the family's consent →
+closure, or back to triage; assessment or investigation → AssessmentWorkflow (child) →
+outcome → closure. Human steps arrive as updates whose validators reject invalid or
+out-of-order input with a reason; `state` is the case as it stands.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
-    from workflows.case.activities import CaseActivities
-    from workflows.case.model import CaseInput, Stage, StageChange
+    from workflows.assessment.workflows import AssessmentWorkflow
+    from workflows.case.model import (
+        Acknowledgement,
+        AdditionalInformation,
+        AssessmentInput,
+        AssessmentResult,
+        CaseFacts,
+        CaseInput,
+        CaseSnapshot,
+        CaseView,
+        ClockState,
+        ConsentResponse,
+        DeadlineKind,
+        DeadlineStatus,
+        Extension,
+        Stage,
+        StageChange,
+        TimelineEntry,
+        TriageDecision,
+        TriageProposal,
+        assessment_workflow_id,
+    )
+    from workflows.deadline import ClockContext, DeadlineClock, add_span
+    from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+LIFECYCLE_PATCH = "case-lifecycle"
+"""Cases started before the lifecycle existed wait in triage as they always did."""
+
+
+class Rejected(ApplicationError):
+    """An update that the case's state does not allow; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, type="Rejected", non_retryable=True)
 
 
 @workflow.defn
 class CaseWorkflow:
-    """Runs a case from intake to closure. This first version takes the case into triage
-    and holds it there; triage decisions arrive with the case-lifecycle work."""
-
     def __init__(self) -> None:
-        self._stage = Stage.INTAKE
+        self._case: CaseInput | None = None
+        self._s = CaseSnapshot()
+        self._clock: DeadlineClock | None = None
+        self._consent: ConsentResponse | None = None
+        self._decided = False
+
+    # -- the run ---------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, case: CaseInput) -> Stage:
-        await self._enter(case, Stage.TRIAGE)
-        await workflow.wait_condition(lambda: self._stage == Stage.CLOSED)
-        return self._stage
+    async def run(self, case: CaseInput) -> CaseView:
+        self._case = case
+        if case.resumed is not None:
+            self._s = case.resumed
+        if not workflow.patched(LIFECYCLE_PATCH):
+            await self._enter(Stage.TRIAGE)
+            await workflow.wait_condition(lambda: self._s.stage == Stage.CLOSED)
+            return self.state()
+        if case.resumed is None:
+            await self._open()
+        while self._s.stage != Stage.CLOSED:
+            await self._step()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _open(self) -> None:
+        case = self._require_case()
+        self._note("kahu", "case.opened", f"site {case.site}")
+        await self._enter(Stage.TRIAGE)
+        if case.immediate_danger:
+            await self._notify_police("immediate danger reported")
+        proposal: TriageProposal = await workflow.execute_activity(
+            "propose_triage",
+            args=[case.case_id, self._facts()],
+            result_type=TriageProposal,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._s.proposal = proposal
+        self._note(
+            "kahu",
+            "triage.proposed",
+            f"{proposal.pathway} {proposal.timeframe or ''} (rules: {', '.join(proposal.fired_rules) or 'none'})",
+        )
+        workflow.upsert_search_attributes(
+            [
+                sa.PATHWAY.value_set(proposal.pathway.value),
+                sa.URGENCY.value_set(proposal.timeframe.value if proposal.timeframe else "NONE"),
+            ]
+        )
+
+    async def _step(self) -> None:
+        if self._s.stage == Stage.TRIAGE:
+            await self._triage()
+        elif self._s.stage == Stage.AWAITING_CONSENT:
+            await self._await_consent()
+        elif self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION):
+            await self._assess()
+        elif self._s.stage == Stage.OUTCOME:
+            self._note("kahu", "case.closed", f"outcome {self._s.outcome}")
+            await self._enter(Stage.CLOSED)
+
+    async def _triage(self) -> None:
+        self._decided = False
+        if self._s.clock is None:
+            due = await add_span(workflow.now(), self._policy().triage_deadline, self._require_case().site)
+            self._s.clock = ClockState(due_at=due)
+            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._s.clock)
+            await self._clock.start()
+        else:
+            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._s.clock)
+        await self._clock.run(lambda: self._decided, self._checkpoint_due, self._checkpoint)
+        await self._resolve(DeadlineKind.TRIAGE)
+        self._clock = None
+        self._s.clock = None
+        await self._set_deadline(None)
+        decision = self._s.decision
+        assert decision is not None
+        workflow.upsert_search_attributes(
+            [
+                sa.PATHWAY.value_set(decision.pathway.value),
+                sa.URGENCY.value_set(decision.timeframe.value if decision.timeframe else "NONE"),
+            ]
+        )
+        if decision.pathway == Pathway.NO_FURTHER_ACTION:
+            self._s.outcome = None
+            self._note("kahu", "case.closed", "no further action")
+            await self._enter(Stage.CLOSED)
+        elif decision.pathway.needs_consent:
+            await self._enter(Stage.AWAITING_CONSENT)
+        else:
+            stage = Stage.INVESTIGATION if decision.pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT
+            await self._enter(stage)
+
+    async def _await_consent(self) -> None:
+        self._consent = None
+        due = await add_span(workflow.now(), self._policy().consent_deadline, self._require_case().site)
+        self._note("kahu", "timer.started", f"CONSENT due {due.isoformat()}")
+        remaining = (due - workflow.now()).total_seconds()
+        answered = remaining > 0 and await self._wait(lambda: self._consent is not None, remaining)
+        if answered and self._consent is not None and self._consent.given:
+            self._note("kahu", "case.closed", f"referred with consent: {self._s.decision and self._s.decision.pathway}")
+            await self._enter(Stage.CLOSED)
+            return
+        if not answered:
+            self._note("kahu", "timer.expired", "CONSENT: no answer from the family by the deadline")
+        self._note("kahu", "triage.reopened", "consent not given: back to the social worker")
+        self._s.decision = None
+        await self._enter(Stage.TRIAGE)
+
+    async def _assess(self) -> None:
+        case = self._require_case()
+        decision = self._s.decision
+        assert decision is not None
+        due = await add_span(self._s.decided_at or workflow.now(), self._sla_span(decision), case.site)
+        result: AssessmentResult = await workflow.execute_child_workflow(
+            AssessmentWorkflow.run,
+            AssessmentInput(
+                case_id=case.case_id,
+                site=case.site,
+                region=case.region,
+                pathway=decision.pathway,
+                due_at=due,
+                policy=self._policy(),
+                history_limit=case.history_limit,
+            ),
+            id=assessment_workflow_id(case.case_id),
+            parent_close_policy=ParentClosePolicy.TERMINATE,
+        )
+        self._s.timeline.extend(result.timeline)
+        self._s.timeline.sort(key=lambda e: e.at)
+        self._s.outcome = result.outcome
+        await self._set_deadline(None)
+        await self._enter(Stage.OUTCOME)
+
+    # -- updates, signals, queries ------------------------------------------------------
+
+    @workflow.update
+    async def decide_triage(self, decision: TriageDecision) -> CaseView:
+        self._s.decision = decision
+        self._s.decided_at = workflow.now()
+        self._decided = True
+        differs = self._s.proposal is not None and (
+            decision.pathway != self._s.proposal.pathway or decision.timeframe != self._s.proposal.timeframe
+        )
+        self._note(
+            decision.decided_by,
+            "triage.decided",
+            f"{decision.pathway} {decision.timeframe or ''}{' (differs from proposal)' if differs else ''}:"
+            f" {decision.reason}".rstrip(": "),
+        )
+        return self.state()
+
+    @decide_triage.validator
+    def _check_decision(self, decision: TriageDecision) -> None:
+        case = self._require_case()
+        if self._s.stage != Stage.TRIAGE or self._decided or self._s.proposal is None:
+            raise Rejected(f"the case is not awaiting a triage decision (stage {self._s.stage})")
+        proposal = self._s.proposal
+        facts = case.facts
+        if decision.pathway.assesses and decision.timeframe is None:
+            raise Rejected("an assessment or investigation needs a response timeframe")
+        if not decision.pathway.assesses and decision.timeframe is not None:
+            raise Rejected("a timeframe applies only to an assessment or investigation")
+        if case.immediate_danger and decision.timeframe != Timeframe.CRITICAL:
+            raise Rejected("a child in immediate danger is always critical")
+        if (
+            proposal.pathway == Pathway.JOINT_INVESTIGATION
+            and decision.pathway == Pathway.NO_FURTHER_ACTION
+            and not decision.police_consulted
+        ):
+            raise Rejected(
+                "a Child Protection Protocol case needs a recorded Police consultation before no further action"
+            )
+        if facts is not None and facts.child_safety_hub and not decision.pathway.assesses:
+            raise Rejected("a child safety hub report always gets an initial assessment")
+        if (decision.pathway, decision.timeframe) != (
+            proposal.pathway,
+            proposal.timeframe,
+        ) and not decision.reason.strip():
+            raise Rejected("a decision that differs from the proposal needs a reason")
+
+    @workflow.update
+    async def record_consent(self, response: ConsentResponse) -> CaseView:
+        self._consent = response
+        self._note(response.recorded_by, "consent.given" if response.given else "consent.declined", response.note)
+        return self.state()
+
+    @record_consent.validator
+    def _check_consent(self, response: ConsentResponse) -> None:
+        if self._s.stage != Stage.AWAITING_CONSENT or self._consent is not None:
+            raise Rejected(f"the case is not awaiting the family's consent (stage {self._s.stage})")
+
+    @workflow.update
+    async def add_information(self, info: AdditionalInformation) -> CaseView:
+        self._s.reports.append(info.report_id)
+        self._note("kahu", "report.added", f"additional information: {', '.join(info.concerns)}")
+        if info.immediate_danger:
+            await self._notify_police("immediate danger reported in additional information")
+        return self.state()
+
+    @add_information.validator
+    def _check_information(self, info: AdditionalInformation) -> None:
+        if self._s.stage == Stage.CLOSED:
+            raise Rejected("the case is closed")
+        if info.report_id in self._s.reports:
+            raise Rejected("this report is already on the case")
+
+    @workflow.update
+    async def extend_deadline(self, extension: Extension) -> CaseView:
+        assert self._clock is not None
+        self._clock.extend(extension)
+        await self._resolve(DeadlineKind.TRIAGE)
+        await self._set_deadline(self._clock.status)
+        return self.state()
+
+    @extend_deadline.validator
+    def _check_extension(self, extension: Extension) -> None:
+        if self._clock is None or self._decided:
+            raise Rejected("the case has no running triage deadline")
+        if not extension.reason.strip():
+            raise Rejected("an extension needs a reason")
+        try:
+            self._clock.validate_extension(extension)
+        except ValueError as err:
+            raise Rejected(str(err)) from None
+
+    @workflow.update
+    async def acknowledge_escalation(self, ack: Acknowledgement) -> CaseView:
+        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        return self.state()
+
+    @acknowledge_escalation.validator
+    def _check_acknowledgement(self, ack: Acknowledgement) -> None:
+        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.state.tier:
+            raise Rejected(f"no tier {ack.tier} escalation is open on the triage deadline")
+
+    @workflow.signal
+    async def assessment_status(self, status: DeadlineStatus) -> None:
+        """The child assessment reports its clock, so the case's search attributes show it."""
+        await self._set_deadline(status)
 
     @workflow.query
     def stage(self) -> Stage:
-        return self._stage
+        return self._s.stage
 
-    async def _enter(self, case: CaseInput, stage: Stage) -> None:
-        self._stage = stage
+    @workflow.query
+    def state(self) -> CaseView:
+        case = self._require_case()
+        return CaseView(
+            case_id=case.case_id,
+            stage=self._s.stage,
+            proposal=self._s.proposal,
+            decision=self._s.decision,
+            outcome=self._s.outcome,
+            deadline=self._clock.status if self._clock is not None else self._s.deadline,
+            assessment_workflow_id=assessment_workflow_id(case.case_id)
+            if self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION)
+            else None,
+            timeline=list(self._s.timeline),
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _require_case(self) -> CaseInput:
+        if self._case is None:
+            raise Rejected("the case has not started yet")
+        return self._case
+
+    def _policy(self) -> CasePolicy:
+        policy = self._require_case().policy
+        if policy is None:
+            raise ApplicationError("the case was started without a policy", non_retryable=True)
+        return policy
+
+    def _facts(self) -> CaseFacts | None:
+        return self._require_case().facts
+
+    def _sla_span(self, decision: TriageDecision) -> Span:
+        policy = self._policy()
+        assert decision.timeframe is not None
+        facts = self._require_case().facts
+        if facts is not None and facts.child_safety_hub:
+            return policy.child_safety_hub_assessment
+        return policy.timeframes[decision.timeframe]
+
+    def _note(self, actor: str, action: str, detail: str = "") -> None:
+        self._s.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
+        case = self._require_case()
+        return DeadlineClock(
+            ClockContext(
+                case_id=case.case_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=kind,
+                site=case.site,
+                region=case.region,
+                tiers=self._policy().escalation,
+            ),
+            state,
+            self._s.timeline.append,
+            self._set_deadline,
+        )
+
+    async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(condition, timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _enter(self, stage: Stage) -> None:
+        self._s.stage = stage
         workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
-        await workflow.execute_activity_method(
-            CaseActivities.record_case_stage,
-            StageChange(case_id=case.case_id, stage=stage),
-            start_to_close_timeout=RECORD_TIMEOUT,
-            retry_policy=RECORD_RETRY,
+        self._note("kahu", "stage.entered", stage.value)
+        await workflow.execute_activity(
+            "record_case_stage",
+            StageChange(case_id=self._require_case().case_id, stage=stage),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    async def _notify_police(self, reason: str) -> None:
+        if self._s.police_notified:
+            return
+        self._s.police_notified = True
+        await workflow.execute_activity(
+            "notify_police",
+            args=[self._require_case().case_id, reason],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._note("kahu", "police.notified", reason)
+
+    async def _resolve(self, kind: DeadlineKind) -> None:
+        await workflow.execute_activity(
+            "resolve_escalations",
+            args=[self._require_case().case_id, kind],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    async def _set_deadline(self, status: DeadlineStatus | None) -> None:
+        self._s.deadline = status
+        workflow.upsert_search_attributes(
+            [
+                sa.DUE_AT.value_set(status.due_at) if status and status.due_at else sa.DUE_AT.value_unset(),
+                sa.BREACHED.value_set(bool(status and status.breached)),
+                sa.ESCALATION_TIER.value_set(status.tier if status else 0),
+            ]
+        )
+
+    def _checkpoint_due(self) -> bool:
+        limit = self._require_case().history_limit
+        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+
+    async def _checkpoint(self) -> None:
+        """Continue as new carrying the case as it stands (no update is running)."""
+        case = self._require_case()
+        snapshot = self._s
+        workflow.continue_as_new(
+            CaseInput(
+                case_id=case.case_id,
+                site=case.site,
+                region=case.region,
+                concerns=case.concerns,
+                immediate_danger=case.immediate_danger,
+                child_count=case.child_count,
+                facts=case.facts,
+                policy=case.policy,
+                resumed=snapshot,
+                history_limit=case.history_limit,
+            )
         )

@@ -1,0 +1,31 @@
+"""Wiring of the assessment service: its store, its Temporal client, its servicer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+
+import grpc
+
+from kahu.v1 import assessment_pb2, assessment_pb2_grpc
+from services.assessment.service import AssessmentServicer
+from services.assessment.store import MIGRATIONS, SCHEMA, AssessmentStore
+from services.common.config import Settings
+from services.common.db import create_pool, migrate
+from services.common.server import Service
+from services.common.temporal import connect_temporal
+
+FULL_NAME = assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full_name
+
+
+async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
+    pool = await create_pool(settings.database_url)
+    stack.push_async_callback(pool.close)
+    await migrate(pool, SCHEMA, MIGRATIONS)
+    temporal = await connect_temporal(settings)
+    servicer = AssessmentServicer(AssessmentStore(pool), temporal)
+
+    def add(server: grpc.aio.Server) -> None:
+        assessment_pb2_grpc.add_AssessmentServiceServicer_to_server(servicer, server)
+
+    return [Service(FULL_NAME, add)]

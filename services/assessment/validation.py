@@ -1,0 +1,44 @@
+"""Validation of assessment requests: every violated field is named, nothing is half-done."""
+
+from __future__ import annotations
+
+from kahu.v1 import assessment_pb2
+from services.common import checks
+from services.common.convert import OUTCOME
+from services.common.errors import Violations
+from workflows.case.model import Outcome
+
+MAX_FINDINGS = 10_000
+
+
+def validate_allocate(request: assessment_pb2.AllocateRequest) -> str:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    checks.staff_id(v, request.social_worker, "social_worker")
+    checks.site(v, request.site)
+    checks.staff_id(v, request.allocated_by, "allocated_by")
+    v.raise_if_any()
+    return case_id
+
+
+def validate_findings(request: assessment_pb2.RecordFindingsRequest) -> str:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    checks.text(v, request.summary, "summary", limit=MAX_FINDINGS, required=True)
+    v.raise_if_any()
+    return case_id
+
+
+def validate_complete(request: assessment_pb2.CompleteAssessmentRequest) -> tuple[str, Outcome]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    checks.staff_id(v, request.completed_by, "completed_by")
+    outcome = checks.enum(v, request.outcome, OUTCOME, "outcome")
+    checks.text(v, request.reason, "reason", required=True)
+    v.raise_if_any()
+    assert outcome is not None
+    return case_id, outcome

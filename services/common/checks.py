@@ -1,0 +1,113 @@
+"""Field checks shared by the domain services' request validation.
+
+Each check adds a violation naming the field to a `Violations` collector, so a request's
+problems are all reported at once; none raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from enum import StrEnum
+from typing import TypeVar
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.common.convert import EnumMap, from_timestamp
+from services.common.errors import FieldViolation, InvalidArgument, Violations
+from services.common.sites import Site, load_sites, regions
+
+MAX_REASON = 2000
+MAX_STAFF_ID = 64
+_KEY = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+_STAFF_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_STAFF_ID}}}")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def idempotency_key(v: Violations, value: str, field: str = "idempotency_key") -> None:
+    if not _KEY.fullmatch(value):
+        v.add(field, "must be 8-128 characters of letters, digits and . _ : -")
+
+
+def case_id(v: Violations, value: str, field: str = "case_id") -> str:
+    """The case id in canonical form ("" after adding a violation)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        v.add(field, "must be a case id (UUID)")
+        return ""
+
+
+def require_case_id(value: str, field: str = "case_id") -> str:
+    """The case id in canonical form; raises InvalidArgument when it is not one."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidArgument([FieldViolation(field, "must be a case id (UUID)")]) from None
+
+
+def staff_id(v: Violations, value: str, field: str) -> None:
+    if not value:
+        v.add(field, "is required")
+    elif not _STAFF_ID.fullmatch(value):
+        v.add(field, f"must be a staff id: 1-{MAX_STAFF_ID} characters of letters, digits and . _ -")
+
+
+def text(v: Violations, value: str, field: str, *, limit: int = MAX_REASON, required: bool = False) -> None:
+    """Free text: at most `limit` characters, line breaks and tabs the only control characters."""
+    if required and not value.strip():
+        v.add(field, "is required")
+        return
+    if len(value) > limit:
+        v.add(field, f"must be at most {limit} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value):
+        v.add(field, "must not contain control characters")
+
+
+def enum(v: Violations, number: int, emap: EnumMap[E], field: str, *, required: bool = True) -> E | None:
+    """The Python value of a proto enum field (None when unset or invalid)."""
+    if number not in emap.proto.values():
+        v.add(field, "is not a known value")
+        return None
+    if number == 0:
+        if required:
+            v.add(field, "is required")
+        return None
+    return emap.from_proto(number)
+
+
+def instant(v: Violations, message: Timestamp | None, field: str) -> dt.datetime | None:
+    """The instant of a Timestamp field (None, after adding a violation, when unset or invalid)."""
+    if message is None:
+        v.add(field, "is required")
+        return None
+    try:
+        return from_timestamp(message)
+    except (ValueError, OverflowError):
+        v.add(field, "is not a valid time")
+        return None
+
+
+def site(v: Violations, value: str, field: str = "site", *, required: bool = True) -> Site | None:
+    if not value:
+        if required:
+            v.add(field, "is required")
+        return None
+    found = load_sites().get(value)
+    if found is None:
+        v.add(field, "is not a known site code")
+    return found
+
+
+def region(v: Violations, value: str, field: str = "region") -> None:
+    if value and value not in regions():
+        v.add(field, "is not a known region")
+
+
+def page_size(v: Violations, value: int, *, default: int = 50, maximum: int = 500, field: str = "page_size") -> int:
+    if value > maximum:
+        v.add(field, f"must be at most {maximum}")
+    return value or default

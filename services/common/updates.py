@@ -1,0 +1,77 @@
+"""Reaching a running case workflow from a service: updates and queries, with Temporal's
+failures turned into the domain errors callers see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import grpc
+from temporalio.client import (
+    Client,
+    RPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from services.common.errors import DomainError, FailedPrecondition, NotFound
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+UPDATE_TIMEOUT = timedelta(seconds=15)
+QUERY_TIMEOUT = timedelta(seconds=5)
+
+
+class Unavailable(DomainError):
+    """The workflow did not answer in time; the caller may retry with the same key."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+def _reason(error: WorkflowUpdateFailedError) -> str:
+    cause = error.cause
+    return getattr(cause, "message", None) or str(cause) or "the update was rejected"
+
+
+async def send_update(
+    client: Client, workflow_id: str, update: UpdateMethodMultiParam[[Any, A], R], arg: A, *, key: str
+) -> R:
+    """Run `update` on the workflow with `key` as the update id (Temporal deduplicates a
+    retry). A rejection is FAILED_PRECONDITION with the workflow's reason; a workflow that
+    does not exist is NOT_FOUND, one that has finished FAILED_PRECONDITION."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+    except WorkflowUpdateFailedError as err:
+        raise FailedPrecondition(_reason(err)) from None
+    except RPCTimeoutOrCancelledError:
+        raise Unavailable("the case did not answer in time; retry with the same idempotency_key") from None
+    except RPCError as err:
+        raise _rpc_error(err) from None
+
+
+def _rpc_error(err: RPCError) -> DomainError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        if "completed" in err.message.lower():
+            return FailedPrecondition("the case's workflow has finished")
+        return NotFound("no such case workflow")
+    if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
+        return Unavailable("the case did not answer in time; retry")
+    raise err
+
+
+async def query(client: Client, workflow_id: str, method: Callable[[Any], R]) -> R | None:
+    """The answer of a query on the workflow (its latest run); None when it does not exist."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.query(method, rpc_timeout=QUERY_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise _rpc_error(err) from None
+    except WorkflowQueryFailedError as err:
+        raise Unavailable(f"the case cannot be read right now: {err.message}") from None

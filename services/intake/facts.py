@@ -1,0 +1,28 @@
+"""The facts of a report that triage reads: categories and flags, no names or free text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kahu.v1 import common_pb2
+from workflows.case.model import CaseFacts
+
+
+def _age(child: common_pb2.Child, today: dt.date) -> int | None:
+    if child.HasField("date_of_birth"):
+        born = child.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return child.age_years if child.HasField("age_years") else None
+
+
+def case_facts(report: common_pb2.Report, today: dt.date) -> CaseFacts:
+    ages = [age for age in (_age(child, today) for child in report.children) if age is not None]
+    agency = report.reporter.agency
+    return CaseFacts(
+        concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
+        immediate_danger=report.immediate_danger,
+        agency=common_pb2.Agency.Name(agency) if agency else "",
+        prior_involvement=report.prior_involvement.ministry or report.prior_involvement.police,
+        youngest_child_age=min(ages) if ages else None,
+        child_safety_hub=agency == common_pb2.AGENCY_CHILD_SAFETY_HUB,
+    )

@@ -1,0 +1,118 @@
+"""The supervisors' queue: escalations paged by keyset, and cases due soon found through
+Temporal visibility."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from temporalio.client import Client
+
+from kahu.v1 import supervision_pb2
+from services.common import convert, paging
+from services.common import visibility as vq
+from services.common.errors import Violations
+from services.supervision.store import EscalationRow, QueueFilter
+from services.supervision.validation import validate_queue
+from workflows import search_attributes as sa
+from workflows.case.model import Stage
+
+#: At most this many running cases are read from visibility to find the soonest due.
+DUE_SOON_SCAN = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    filter: QueueFilter
+    size: int
+    after: tuple[dt.datetime, str] | None
+    due_within: dt.timedelta | None
+    scope: str
+
+
+def parse(request: supervision_pb2.ListQueueRequest, v: Violations) -> Page:
+    size = validate_queue(request, v)
+    f = QueueFilter(
+        site=request.site, region=request.region, min_tier=request.min_tier, include_resolved=request.include_resolved
+    )
+    scope = f"queue|{f.site}|{f.region}|{f.min_tier}|{f.include_resolved}"
+    position = paging.decode(v, request.page_token, scope)
+    after = None
+    if position is not None:
+        try:
+            after = (dt.datetime.fromisoformat(position["raised_at"]), str(position["id"]))
+        except (KeyError, TypeError, ValueError):
+            v.add("page_token", "is not a page token from this listing")
+    wants_due_soon = request.due_within_seconds and not request.breached_only and not request.page_token
+    due_within = dt.timedelta(seconds=request.due_within_seconds) if wants_due_soon and not f.min_tier else None
+    return Page(f, size, after, due_within, scope)
+
+
+def next_token(page: Page, rows: list[EscalationRow]) -> str:
+    if len(rows) <= page.size:
+        return ""
+    last = rows[page.size - 1]
+    return paging.encode(page.scope, {"raised_at": last.raised_at.isoformat(), "id": last.escalation_id})
+
+
+def item(row: EscalationRow, now: dt.datetime) -> supervision_pb2.Escalation:
+    e = row.escalation
+    message = supervision_pb2.Escalation(
+        escalation_id=row.escalation_id,
+        case_id=e.case_id,
+        workflow_id=e.workflow_id,
+        kind=convert.DEADLINE_KIND.to_proto(e.kind),
+        cycle=e.cycle,
+        tier=e.tier,
+        role=e.role,
+        site=e.site,
+        region=e.region,
+        due_at=convert.timestamp(e.due_at),
+        raised_at=convert.timestamp(row.raised_at),
+        age_seconds=max(0, int((now - row.raised_at).total_seconds())),
+        acknowledged_by=row.acknowledged_by or "",
+        resolved=row.resolved,
+    )
+    if row.acknowledged_at is not None:
+        message.acknowledged_at.CopyFrom(convert.timestamp(row.acknowledged_at))
+    return message
+
+
+def due_soon_query(f: QueueFilter, before: dt.datetime) -> str:
+    clauses = [
+        "WorkflowType = 'CaseWorkflow'",
+        "ExecutionStatus = 'Running'",
+        f"{sa.BREACHED.name} = false",
+        f"{sa.DUE_AT.name} < {vq.instant(before)}",
+    ]
+    if f.site:
+        clauses.append(f"{sa.SITE.name} = {vq.literal(f.site)}")
+    if f.region:
+        clauses.append(f"{sa.REGION.name} = {vq.literal(f.region)}")
+    return vq.all_of(*clauses)
+
+
+async def due_soon(
+    temporal: Client, f: QueueFilter, now: dt.datetime, within: dt.timedelta, limit: int
+) -> list[supervision_pb2.DueSoonCase]:
+    """Running cases due before `now + within` that have not breached, soonest first."""
+    found: list[supervision_pb2.DueSoonCase] = []
+    async for execution in temporal.list_workflows(due_soon_query(f, now + within), limit=DUE_SOON_SCAN):
+        attributes = execution.typed_search_attributes
+        due_at = attributes.get(sa.DUE_AT)
+        if due_at is None:
+            continue
+        stage_name = attributes.get(sa.STAGE) or ""
+        stage = Stage(stage_name) if stage_name in Stage.__members__ else None
+        found.append(
+            supervision_pb2.DueSoonCase(
+                case_id=execution.id.removeprefix("case-"),
+                workflow_id=execution.id,
+                site=attributes.get(sa.SITE) or "",
+                region=attributes.get(sa.REGION) or "",
+                stage=convert.STAGE.to_proto(stage),
+                due_at=convert.timestamp(due_at),
+            )
+        )
+    found.sort(key=lambda c: (c.due_at.seconds, c.due_at.nanos))
+    return found[:limit]

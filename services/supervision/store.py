@@ -1,0 +1,134 @@
+"""Supervision's data in the `supervision` schema: escalations and supervisors' actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from services.common.actions import ActionLog
+from workflows.case.model import DeadlineKind, Escalation
+
+SCHEMA = "supervision"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    escalation_id: str
+    escalation: Escalation
+    raised_at: dt.datetime
+    acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None
+    resolved: bool
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    site: str = ""
+    region: str = ""
+    min_tier: int = 0
+    include_resolved: bool = False
+
+
+def _row(r: asyncpg.Record) -> EscalationRow:
+    return EscalationRow(
+        escalation_id=str(r["escalation_id"]),
+        escalation=Escalation(
+            case_id=str(r["case_id"]),
+            workflow_id=r["workflow_id"],
+            kind=DeadlineKind(r["kind"]),
+            cycle=r["cycle"],
+            tier=r["tier"],
+            role=r["role"],
+            site=r["site"],
+            region=r["region"],
+            due_at=r["due_at"],
+        ),
+        raised_at=r["raised_at"],
+        acknowledged_by=r["acknowledged_by"],
+        acknowledged_at=r["acknowledged_at"],
+        resolved=r["resolved_at"] is not None,
+    )
+
+
+class SupervisionStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self.actions = ActionLog(pool, SCHEMA)
+
+    async def raise_escalation(self, e: Escalation) -> tuple[str, bool]:
+        """Record the escalation unless it was raised before: (its id, whether created now)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            created = await conn.fetchval(
+                "INSERT INTO supervision.escalations (escalation_id, case_id, workflow_id, kind, cycle, tier, role,"
+                " site, region, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                " ON CONFLICT (case_id, kind, cycle, tier) DO NOTHING RETURNING escalation_id",
+                uuid.uuid4(),
+                uuid.UUID(e.case_id),
+                e.workflow_id,
+                e.kind.value,
+                e.cycle,
+                e.tier,
+                e.role,
+                e.site,
+                e.region,
+                e.due_at,
+            )
+            if created is not None:
+                return str(created), True
+            existing = await conn.fetchval(
+                "SELECT escalation_id FROM supervision.escalations"
+                " WHERE case_id = $1 AND kind = $2 AND cycle = $3 AND tier = $4",
+                uuid.UUID(e.case_id),
+                e.kind.value,
+                e.cycle,
+                e.tier,
+            )
+        return str(existing), False
+
+    async def resolve(self, case_id: str, kind: DeadlineKind) -> int:
+        """Mark the case's open escalations of `kind` resolved; return how many were open."""
+        result = await self._pool.execute(
+            "UPDATE supervision.escalations SET resolved_at = now()"
+            " WHERE case_id = $1 AND kind = $2 AND resolved_at IS NULL",
+            uuid.UUID(case_id),
+            kind.value,
+        )
+        return int(str(result).rsplit(" ", 1)[-1])
+
+    async def get(self, escalation_id: str) -> EscalationRow | None:
+        row = await self._pool.fetchrow(
+            "SELECT * FROM supervision.escalations WHERE escalation_id = $1", uuid.UUID(escalation_id)
+        )
+        return None if row is None else _row(row)
+
+    async def acknowledge(self, escalation_id: str, by: str) -> None:
+        """Note who acknowledged the escalation (the first acknowledgement stands)."""
+        await self._pool.execute(
+            "UPDATE supervision.escalations SET acknowledged_by = $2, acknowledged_at = now()"
+            " WHERE escalation_id = $1 AND acknowledged_by IS NULL",
+            uuid.UUID(escalation_id),
+            by,
+        )
+
+    async def queue(self, f: QueueFilter, limit: int, after: tuple[dt.datetime, str] | None) -> list[EscalationRow]:
+        """Escalations matching `f`, oldest first, after the keyset position `after`."""
+        clauses = ["($1 = '' OR site = $1)", "($2 = '' OR region = $2)", "tier >= $3"]
+        args: list[Any] = [f.site, f.region, f.min_tier]
+        if not f.include_resolved:
+            clauses.append("resolved_at IS NULL")
+        if after is not None:
+            args.extend([after[0], uuid.UUID(after[1])])
+            clauses.append(f"(raised_at, escalation_id) > (${len(args) - 1}, ${len(args)})")
+        args.append(limit)
+        rows = await self._pool.fetch(
+            f"SELECT * FROM supervision.escalations WHERE {' AND '.join(clauses)}"
+            f" ORDER BY raised_at, escalation_id LIMIT ${len(args)}",
+            *args,
+        )
+        return [_row(r) for r in rows]

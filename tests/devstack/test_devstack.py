@@ -1,0 +1,270 @@
+"""The dev stack: embedded PostgreSQL, the Temporal dev server, and `python -m devstack`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import asyncpg
+import grpc
+import psutil
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+
+from devstack.ports import PortError, ensure_all_free, ensure_free
+from devstack.postgres import SYSTEM_USER, EmbeddedPostgres
+from devstack.temporal import start_dev_server
+from services.common.config import DEFAULT_PORTS
+from workflows.search_attributes import ALL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct ports that were free a moment ago."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    """The process and all its descendants."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def assert_all_gone(processes: list[psutil.Process], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    alive = processes
+    while alive and time.monotonic() < deadline:
+        alive = [process for process in alive if not gone(process)]
+        if alive:
+            psutil.wait_procs(alive, timeout=0.2)
+    assert not alive, f"still running: {[(p.pid, p.name()) for p in alive]}"
+
+
+def kill_leftovers(processes: list[psutil.Process]) -> None:
+    """Clean up after a failed test: only processes this test started."""
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+async def test_postgres_serves_tcp_keeps_data_and_stops_without_leftovers(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    pg = EmbeddedPostgres(tmp_path / "pg", port)
+    try:
+        await asyncio.to_thread(pg.start)
+        assert pg.url() == f"postgresql://postgres@127.0.0.1:{port}/kahu"
+        connection = await asyncpg.connect(pg.url())
+        await connection.execute("CREATE TABLE kept (value text); INSERT INTO kept VALUES ('across restarts')")
+        await connection.close()
+        assert pg.pid is not None
+        processes = tree(pg.pid)
+
+        await asyncio.to_thread(pg.stop)
+        assert pg.pid is None
+        assert_all_gone(processes)
+
+        await asyncio.to_thread(pg.start)
+        connection = await asyncpg.connect(pg.url())
+        assert await connection.fetchval("SELECT value FROM kept") == "across restarts"
+        await connection.close()
+    finally:
+        await asyncio.to_thread(pg.stop)
+
+
+def test_postgres_starts_over_a_stale_pid_file(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    pg = EmbeddedPostgres(tmp_path / "pg", port)
+    # A live process that is not PostgreSQL, as after a crash and PID reuse; as PostgreSQL's
+    # user, or PostgreSQL itself would ignore it.
+    user = SYSTEM_USER if os.geteuid() == 0 else None
+    stranger = subprocess.Popen(["cat"], stdin=subprocess.PIPE, user=user)
+    try:
+        pg.start()
+        assert pg.pid is not None
+        processes = tree(pg.pid)
+        os.kill(pg.pid, signal.SIGKILL)
+        assert_all_gone(processes)
+        pid_file = pg.data_dir / "postmaster.pid"
+        assert pid_file.exists()
+
+        pid_file.write_text(pid_file.read_text().replace(str(processes[0].pid), str(stranger.pid), 1))
+        pg.start()
+        assert pg.pid is not None
+        assert stranger.poll() is None
+    finally:
+        pg.stop()
+        stranger.kill()
+        stranger.wait()
+
+
+# --- Temporal -----------------------------------------------------------------------------
+
+
+async def test_dev_server_registers_search_attributes_and_keeps_them(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    db = str(tmp_path / "temporal" / "kahu.sqlite")
+    for _ in range(2):  # the second start reuses the SQLite file
+        env = await start_dev_server(port=port, ui_port=None, db_filename=db, namespace="kahu-test")
+        try:
+            reply = await env.client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace="kahu-test")
+            )
+        finally:
+            await env.shutdown()
+        registered = {name: int(kind) for name, kind in reply.custom_attributes.items()}
+        assert registered.items() >= {key.name: int(key.indexed_value_type) for key in ALL}.items()
+
+
+# --- Ports --------------------------------------------------------------------------------
+
+
+def test_a_port_in_use_is_named_with_its_variable() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(PortError) as caught:
+            ensure_free("127.0.0.1", port, "temporal", "TEMPORAL_PORT")
+    assert str(caught.value) == f"port {port} for temporal is already in use (set TEMPORAL_PORT to use another)"
+    ensure_free("127.0.0.1", port, "temporal", "TEMPORAL_PORT")
+
+
+def test_two_parts_on_one_port_are_refused() -> None:
+    (port,) = free_ports(1)
+    with pytest.raises(PortError, match=f"POSTGRES_PORT and INTAKE_PORT are both {port}"):
+        ensure_all_free("127.0.0.1", {"postgres": port, "intake": port})
+
+
+# --- python -m devstack -------------------------------------------------------------------
+
+
+def stack_env(state_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """An environment giving every part of the stack a free port and its own state."""
+    ports = dict(zip(DEFAULT_PORTS, free_ports(len(DEFAULT_PORTS)), strict=True))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("KAHU_", "TEMPORAL_", "DATABASE_", "OTEL_")) and not key.endswith("_PORT")
+    }
+    env.update({f"{part.upper()}_PORT": str(port) for part, port in ports.items()})
+    env["KAHU_STATE_DIR"] = str(state_dir)
+    return env, ports
+
+
+class Output:
+    """Lines of a process's output, read as they come, without blocking the process."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, wanted: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while wanted not in self.lines:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self._queue.get(timeout=max(remaining, 0.0))
+            except queue.Empty:
+                line = None
+            if line is None:
+                raise AssertionError(f"no {wanted!r} within {timeout} s; output:\n" + "\n".join(self.lines))
+            self.lines.append(line)
+
+
+def serving(address: str) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+@pytest.fixture
+def stack_state(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "state"
+    strays = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+    kill_leftovers(strays)
+    assert not strays, "processes of this stack were left behind"
+
+
+@pytest.mark.integration
+def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack_state: Path) -> None:
+    env, ports = stack_env(stack_state)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    processes: list[psutil.Process] = []
+    try:
+        output = Output(process)
+        output.wait_for("kahu: ready", timeout=120)
+        processes = tree(process.pid)
+        commands = " ".join(" ".join(p.cmdline()) for p in processes)
+        for part in ("bin/postgres", "temporal server start-dev", "-m services.intake", "-m workflows.worker"):
+            assert part in commands
+        assert any(f"127.0.0.1:{ports['intake']}" in line for line in output.lines)
+        assert serving(f"127.0.0.1:{ports['intake']}")
+        assert serving(f"127.0.0.1:{ports['worker_health']}")
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=90) == 0
+        assert_all_gone(processes)
+    finally:
+        if process.poll() is None:  # the test failed before the stack stopped
+            processes = tree(process.pid)
+        kill_leftovers(processes)
+        process.wait()
+
+
+def test_dev_stack_refuses_a_port_in_use_and_starts_nothing(stack_state: Path) -> None:
+    env, ports = stack_env(stack_state)
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", ports["temporal"]))
+        busy.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode != 0
+    expected = f"kahu: port {ports['temporal']} for temporal is already in use (set TEMPORAL_PORT to use another)"
+    assert expected in (result.stdout + result.stderr).splitlines()
+    assert not (stack_state / "postgres").exists()

@@ -1,0 +1,206 @@
+"""The policy file: the shipped one loads, every kind of mistake is refused with its place."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from workflows.policy.loader import (
+    DEFAULT_POLICY,
+    POLICY_ENV,
+    PolicyError,
+    load_policy,
+    policy_path,
+    shortened,
+    write_policy,
+)
+from workflows.policy.model import EscalationTier, Pathway, Span, Timeframe
+
+SHIPPED: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+
+
+def test_the_shipped_policy_loads() -> None:
+    policy = load_policy(DEFAULT_POLICY)
+    case = policy.case
+    assert policy.version == 1
+    assert case.timeframes == {
+        Timeframe.CRITICAL: Span(seconds=24 * 3600),
+        Timeframe.VERY_URGENT: Span(seconds=48 * 3600),
+        Timeframe.URGENT: Span(working_days=10),
+    }
+    assert case.child_safety_hub_assessment == Span(seconds=48 * 3600)
+    assert case.triage_deadline == Span(seconds=24 * 3600)
+    assert case.consent_deadline == Span(working_days=5)
+    assert [(t.tier, t.role) for t in case.escalation] == [
+        (1, "site_supervisor"),
+        (2, "site_manager"),
+        (3, "regional_manager"),
+    ]
+    assert case.escalation[0].after == Span()
+    rules = {rule.id: rule for rule in policy.triage_rules}
+    assert rules["immediate-danger"].timeframe is Timeframe.CRITICAL
+    assert rules["sexual-abuse"].pathway is Pathway.JOINT_INVESTIGATION
+    assert rules["wellbeing-first-contact"].when.prior_involvement is False
+
+
+def test_policy_path_defaults_to_the_repository_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(POLICY_ENV, raising=False)
+    assert policy_path() == DEFAULT_POLICY
+    assert load_policy() == load_policy(DEFAULT_POLICY)
+
+
+def test_kahu_policy_file_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    short = shortened(load_policy(DEFAULT_POLICY), critical=5, urgent=30, triage_deadline=3, tier1=0, tier2=2)
+    path = write_policy(short, tmp_path / "short.yaml")
+    monkeypatch.setenv(POLICY_ENV, str(path))
+    assert policy_path() == path
+    loaded = load_policy()
+    assert loaded == short
+    assert loaded.case.timeframes[Timeframe.URGENT] == Span(seconds=30)
+    assert loaded.case.escalation[1] == EscalationTier(tier=2, role="site_manager", after=Span(seconds=2))
+
+
+def test_write_policy_round_trips_the_shipped_policy(tmp_path: Path) -> None:
+    policy = load_policy(DEFAULT_POLICY)
+    assert load_policy(write_policy(policy, tmp_path / "copy.yaml")) == policy
+
+
+@pytest.mark.parametrize("name", ["fortnight", "tier4", "tier0", "CRITICAL"])
+def test_shortened_refuses_an_unknown_span(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        shortened(load_policy(DEFAULT_POLICY), **{name: 1})
+
+
+Mutation = Callable[[dict[str, Any]], object]
+
+
+def _set(*keys: str | int, value: object) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        target: Any = data
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+
+    return mutate
+
+
+def _delete(*keys: str | int) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        target: Any = data
+        for key in keys[:-1]:
+            target = target[key]
+        del target[keys[-1]]
+
+    return mutate
+
+
+RULE = ("triage_rules", 1)
+TIERS = ("escalation", "tiers")
+UNITS = "must be one of seconds/minutes/hours/days/working_days"
+
+BAD: list[tuple[str, Mutation, str]] = [
+    ("unknown-top-key", _set("colour", value="blue"), "colour: unknown key"),
+    ("version", _set("version", value=2), "version: must be 1"),
+    ("version-text", _set("version", value="1"), "version: must be 1"),
+    ("missing-deadline", _delete("triage_deadline"), "triage_deadline: missing"),
+    ("missing-escalation", _delete("escalation"), "escalation: missing"),
+    ("timeframes-not-mapping", _set("timeframes", value=[]), "timeframes: must be a mapping"),
+    ("missing-timeframe", _delete("timeframes", "URGENT"), "timeframes.URGENT: missing"),
+    ("unknown-timeframe", _set("timeframes", "SOON", value={"hours": 1}), "timeframes.SOON: unknown key"),
+    ("unknown-unit", _set(*TIERS, 1, "after", value={"fortnights": 1}), f"escalation.tiers[1].after: {UNITS}"),
+    ("two-units", _set("triage_deadline", value={"hours": 1, "minutes": 5}), "triage_deadline: must be one duration"),
+    ("bare-number", _set("triage_deadline", value=24), "triage_deadline: must be one duration"),
+    ("zero", _set("timeframes", "CRITICAL", value={"hours": 0}), "timeframes.CRITICAL.hours: must be a positive"),
+    ("negative", _set("consent_deadline", value={"working_days": -1}), "consent_deadline.working_days: must be a pos"),
+    ("fraction", _set("triage_deadline", value={"hours": 1.5}), "triage_deadline.hours: must be a positive"),
+    ("text-amount", _set("triage_deadline", value={"hours": "24"}), "triage_deadline.hours: must be a positive"),
+    ("bool-amount", _set("triage_deadline", value={"days": True}), "triage_deadline.days: must be a positive"),
+    ("tier2-zero", _set(*TIERS, 1, "after", value={"seconds": 0}), "escalation.tiers[1].after.seconds: must be a pos"),
+    ("tier1-negative", _set(*TIERS, 0, "after", value={"seconds": -1}), "escalation.tiers[0].after.seconds: must be"),
+    ("no-tiers", _set(*TIERS, value=[]), "escalation.tiers: must be a non-empty list"),
+    ("escalation-key", _set("escalation", "grace", value=1), "escalation.grace: unknown key"),
+    ("tier-order", _set(*TIERS, 1, "tier", value=3), "escalation.tiers[1].tier: must be 2"),
+    ("tier-from-zero", _set(*TIERS, 0, "tier", value=0), "escalation.tiers[0].tier: must be 1"),
+    ("tier-missing-role", _delete(*TIERS, 2, "role"), "escalation.tiers[2].role: missing"),
+    ("tier-role", _set(*TIERS, 2, "role", value="minister"), "escalation.tiers[2].role: must be one of site_super"),
+    ("tier-key", _set(*TIERS, 0, "notify", value=True), "escalation.tiers[0].notify: unknown key"),
+    ("tier-not-mapping", _set(*TIERS, 0, value="site_supervisor"), "escalation.tiers[0]: must be a mapping"),
+    ("no-rules", _set("triage_rules", value=[]), "triage_rules: must be a non-empty list"),
+    ("rule-key", _set(*RULE, "priority", value=1), "triage_rules[1].priority: unknown key"),
+    ("rule-missing-when", _delete(*RULE, "when"), "triage_rules[1].when: missing"),
+    ("rule-proposes-nothing", lambda d: [d["triage_rules"][1].pop(k) for k in ("timeframe", "pathway")], "[1]: must"),
+    ("rule-id-duplicate", _set("triage_rules", 3, "id", value="immediate-danger"), "triage_rules[3].id: immediate-"),
+    ("rule-id-format", _set(*RULE, "id", value="Sexual Abuse"), "triage_rules[1].id: must be lower-case"),
+    ("rule-id-number", _set(*RULE, "id", value=7), "triage_rules[1].id: must be non-empty text"),
+    ("rule-description", _set(*RULE, "description", value=" "), "triage_rules[1].description: must be non-empty"),
+    ("rule-timeframe", _set(*RULE, "timeframe", value="SOON"), "triage_rules[1].timeframe: must be one of CRITICAL"),
+    ("rule-pathway", _set(*RULE, "pathway", value="PRISON"), "triage_rules[1].pathway: must be one of NO_FURTHER"),
+    ("when-empty", _set(*RULE, "when", value={}), "triage_rules[1].when: must state at least one condition"),
+    ("when-key", _set(*RULE, "when", "colour", value="red"), "triage_rules[1].when.colour: unknown key"),
+    ("concern", _set(*RULE, "when", "concerns_any", value=["SEXUAL_ABUSE"]), "when.concerns_any[0]: must be one of"),
+    ("concern-unspecified", _set(*RULE, "when", "concerns_any", value=["CONCERN_CATEGORY_UNSPECIFIED"]), "any[0]:"),
+    ("concerns-empty", _set(*RULE, "when", "concerns_any", value=[]), "when.concerns_any: must be a non-empty list"),
+    ("concerns-text", _set(*RULE, "when", "concerns_any", value="CONCERN_CATEGORY_NEGLECT"), "concerns_any: must be"),
+    (
+        "concern-twice",
+        _set(*RULE, "when", "concerns_any", value=["CONCERN_CATEGORY_NEGLECT", "CONCERN_CATEGORY_NEGLECT"]),
+        "triage_rules[1].when.concerns_any: names the same value twice",
+    ),
+    ("agency", _set(*RULE, "when", "agencies_any", value=["AGENCY_FBI"]), "triage_rules[1].when.agencies_any[0]: must"),
+    ("danger-text", _set(*RULE, "when", "immediate_danger", value="yes"), "when.immediate_danger: must be true or"),
+    ("prior-number", _set(*RULE, "when", "prior_involvement", value=1), "when.prior_involvement: must be true or"),
+    ("age-negative", _set(*RULE, "when", "max_child_age", value=-1), "when.max_child_age: must be a whole number"),
+    ("age-text", _set(*RULE, "when", "max_child_age", value="two"), "when.max_child_age: must be a whole number"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in BAD])
+def test_a_bad_policy_names_the_file_and_the_place(tmp_path: Path, mutate: Mutation, expected: str) -> None:
+    data = copy.deepcopy(SHIPPED)
+    mutate(data)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert expected in str(raised.value)
+
+
+def test_tier_one_may_start_at_the_breach_or_later(tmp_path: Path) -> None:
+    data = copy.deepcopy(SHIPPED)
+    data["escalation"]["tiers"][0]["after"] = {"minutes": 15}
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert load_policy(path).case.escalation[0].after == Span(seconds=900)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("", ": must be a mapping", id="empty"),
+        pytest.param("- version: 1\n", ": must be a mapping", id="list"),
+        pytest.param("version: 1\ntimeframes: [\n", ": line 3 column 1: ", id="syntax"),
+        pytest.param("version: 1\nversion: 1\n", ": line 2 column 1: duplicate key 'version'", id="duplicate-key"),
+        pytest.param(
+            "timeframes:\n  URGENT: {hours: 1}\n  URGENT: {hours: 2}\n", ": line 3 column 3: dup", id="dup-in"
+        ),
+    ],
+)
+def test_unreadable_yaml_names_the_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="^" + str(path).replace("\\", "\\\\")) as raised:
+        load_policy(path)
+    assert expected in str(raised.value)
+
+
+def test_a_missing_file_is_a_policy_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    monkeypatch.setenv(POLICY_ENV, str(missing))
+    with pytest.raises(PolicyError, match=r"nowhere\.yaml: cannot read"):
+        load_policy()

@@ -1,0 +1,279 @@
+"""AssessmentWorkflow: a case's assessment or investigation against its SLA timer.
+
+Child of CaseWorkflow. A social worker at the case's site is allocated, records findings
+and completes with an outcome; seeking custody waits for a supervisor's approval. The
+deadline clock escalates tier by tier once the SLA passes, until the assessment is done;
+supervisors acknowledge, reassign or extend through updates.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case.model import (
+        Acknowledgement,
+        Allocation,
+        ApprovalDecision,
+        AssessmentInput,
+        AssessmentResult,
+        AssessmentSnapshot,
+        AssessmentView,
+        ClockState,
+        Completion,
+        DeadlineKind,
+        DeadlineStatus,
+        Extension,
+        Findings,
+        TimelineEntry,
+    )
+    from workflows.deadline import ClockContext, DeadlineClock
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+class Rejected(ApplicationError):
+    """An update that the assessment's state does not allow; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, type="Rejected", non_retryable=True)
+
+
+@workflow.defn
+class AssessmentWorkflow:
+    def __init__(self) -> None:
+        self._input: AssessmentInput | None = None
+        self._s: AssessmentSnapshot | None = None
+        self._clock: DeadlineClock | None = None
+
+    @workflow.run
+    async def run(self, request: AssessmentInput) -> AssessmentResult:
+        self._input = request
+        s = request.resumed or AssessmentSnapshot(clock=ClockState(due_at=request.due_at))
+        self._s = s
+        self._clock = DeadlineClock(
+            ClockContext(
+                case_id=request.case_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=DeadlineKind.ASSESSMENT,
+                site=request.site,
+                region=request.region,
+                tiers=request.policy.escalation,
+            ),
+            s.clock,
+            s.timeline.append,
+            self._report_status,
+        )
+        if request.resumed is None:
+            self._note("kahu", "assessment.started", f"{request.pathway}")
+            await self._clock.start()
+        await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
+        await workflow.execute_activity(
+            "resolve_escalations",
+            args=[request.case_id, DeadlineKind.ASSESSMENT],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        result = s.result
+        assert result is not None
+        return AssessmentResult(
+            outcome=result.outcome, completed_by=result.completed_by, approved_by=s.approved_by, timeline=s.timeline
+        )
+
+    # -- updates -------------------------------------------------------------------------
+
+    @workflow.update
+    async def allocate(self, allocation: Allocation) -> AssessmentView:
+        s = self._state()
+        s.social_worker = allocation.social_worker
+        self._note(allocation.allocated_by, "assessment.allocated", allocation.social_worker)
+        return self.state()
+
+    @allocate.validator
+    def _check_allocation(self, allocation: Allocation) -> None:
+        self._check_open()
+        self._check_site(allocation)
+        if self._state().social_worker is not None:
+            raise Rejected("the assessment is already allocated; a supervisor can reassign it")
+
+    @workflow.update
+    async def reassign(self, allocation: Allocation) -> AssessmentView:
+        s = self._state()
+        previous = s.social_worker
+        s.social_worker = allocation.social_worker
+        self._note(
+            allocation.allocated_by,
+            "assessment.reassigned",
+            f"{previous} -> {allocation.social_worker}: {allocation.reason}",
+        )
+        return self.state()
+
+    @reassign.validator
+    def _check_reassignment(self, allocation: Allocation) -> None:
+        self._check_open()
+        self._check_site(allocation)
+        if not allocation.reason.strip():
+            raise Rejected("a reassignment needs a reason")
+        if self._state().social_worker == allocation.social_worker:
+            raise Rejected("the assessment is already allocated to that social worker")
+
+    @workflow.update
+    async def record_findings(self, findings: Findings) -> AssessmentView:
+        self._state().findings.append(findings.summary)
+        self._note(findings.recorded_by, "assessment.findings", findings.summary)
+        return self.state()
+
+    @record_findings.validator
+    def _check_findings(self, findings: Findings) -> None:
+        self._check_open()
+        self._check_allocated()
+
+    @workflow.update
+    async def complete(self, completion: Completion) -> AssessmentView:
+        s = self._state()
+        if completion.outcome.needs_approval:
+            s.pending = completion
+            self._note(completion.completed_by, "approval.requested", f"{completion.outcome}: {completion.reason}")
+        else:
+            s.result = completion
+            self._note(completion.completed_by, "assessment.completed", f"{completion.outcome}: {completion.reason}")
+        return self.state()
+
+    @complete.validator
+    def _check_completion(self, completion: Completion) -> None:
+        self._check_open()
+        self._check_allocated()
+        if self._state().pending is not None:
+            raise Rejected("a decision is awaiting a supervisor's approval")
+        if not completion.reason.strip():
+            raise Rejected("a completion needs a reason")
+
+    @workflow.update
+    async def decide_approval(self, decision: ApprovalDecision) -> AssessmentView:
+        s = self._state()
+        pending = s.pending
+        assert pending is not None
+        s.pending = None
+        if decision.approved:
+            s.result = pending
+            s.approved_by = decision.decided_by
+            self._note(decision.decided_by, "approval.granted", f"{pending.outcome}: {decision.reason}")
+        else:
+            self._note(decision.decided_by, "approval.declined", f"{pending.outcome}: {decision.reason}")
+        return self.state()
+
+    @decide_approval.validator
+    def _check_approval(self, decision: ApprovalDecision) -> None:
+        s = self._state()
+        if s.pending is None:
+            raise Rejected("no decision is awaiting approval")
+        if decision.decided_by == s.pending.completed_by:
+            raise Rejected("a decision to seek custody is never approved by the person who made it")
+        if not decision.reason.strip():
+            raise Rejected("an approval decision needs a reason")
+
+    @workflow.update
+    async def extend_deadline(self, extension: Extension) -> AssessmentView:
+        request = self._require_input()
+        assert self._clock is not None
+        self._clock.extend(extension)
+        await workflow.execute_activity(
+            "resolve_escalations",
+            args=[request.case_id, DeadlineKind.ASSESSMENT],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await self._report_status(self._clock.status)
+        return self.state()
+
+    @extend_deadline.validator
+    def _check_extension(self, extension: Extension) -> None:
+        self._check_open()
+        if not extension.reason.strip():
+            raise Rejected("an extension needs a reason")
+        assert self._clock is not None
+        try:
+            self._clock.validate_extension(extension)
+        except ValueError as err:
+            raise Rejected(str(err)) from None
+
+    @workflow.update
+    async def acknowledge_escalation(self, ack: Acknowledgement) -> AssessmentView:
+        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        return self.state()
+
+    @acknowledge_escalation.validator
+    def _check_acknowledgement(self, ack: Acknowledgement) -> None:
+        if ack.tier < 1 or ack.tier > self._state().clock.tier:
+            raise Rejected(f"no tier {ack.tier} escalation is open on this assessment")
+
+    @workflow.query
+    def state(self) -> AssessmentView:
+        s = self._state()
+        return AssessmentView(
+            case_id=self._require_input().case_id,
+            social_worker=s.social_worker,
+            due_at=s.clock.due_at,
+            breached=s.clock.breached,
+            tier=s.clock.tier,
+            awaiting_approval=s.pending,
+            result=s.result,
+            timeline=list(s.timeline),
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _require_input(self) -> AssessmentInput:
+        if self._input is None:
+            raise Rejected("the assessment has not started yet")
+        return self._input
+
+    def _state(self) -> AssessmentSnapshot:
+        if self._s is None:
+            raise Rejected("the assessment has not started yet")
+        return self._s
+
+    def _check_open(self) -> None:
+        if self._state().result is not None:
+            raise Rejected("the assessment is complete")
+
+    def _check_allocated(self) -> None:
+        if self._state().social_worker is None:
+            raise Rejected("the assessment has not been allocated to a social worker")
+
+    def _check_site(self, allocation: Allocation) -> None:
+        if allocation.site != self._require_input().site:
+            raise Rejected(f"the social worker must be at the case's site ({self._require_input().site})")
+
+    def _note(self, actor: str, action: str, detail: str = "") -> None:
+        self._state().timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+
+    async def _report_status(self, status: DeadlineStatus) -> None:
+        parent = workflow.info().parent
+        if parent is not None:
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)
+
+    def _checkpoint_due(self) -> bool:
+        limit = self._require_input().history_limit
+        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+
+    async def _checkpoint(self) -> None:
+        request = self._require_input()
+        workflow.continue_as_new(
+            AssessmentInput(
+                case_id=request.case_id,
+                site=request.site,
+                region=request.region,
+                pathway=request.pathway,
+                due_at=request.due_at,
+                policy=request.policy,
+                resumed=self._state(),
+                history_limit=request.history_limit,
+            )
+        )

@@ -1,0 +1,178 @@
+"""A statutory deadline and its escalation ladder, run inside a workflow.
+
+The clock waits for the work to be done or the deadline to pass; once it passes, it
+raises each escalation tier in turn (tier 1 at the deadline plus its interval, each next
+tier its interval after the previous one) until the work is done. An extension moves the
+deadline and starts a new cycle. Each escalation is keyed (case, kind, cycle, tier), so
+however often the activity retries or the worker restarts, it is raised once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case.model import (
+        ClockState,
+        DeadlineKind,
+        DeadlineStatus,
+        DueRequest,
+        Escalation,
+        Extension,
+        TimelineEntry,
+    )
+    from workflows.policy.model import EscalationTier, Span
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class ClockContext:
+    case_id: str
+    workflow_id: str
+    kind: DeadlineKind
+    site: str
+    region: str
+    tiers: list[EscalationTier]
+
+
+async def add_span(start: datetime, span: Span, site: str) -> datetime:
+    """`start` plus `span`; working days are counted by an activity (holiday calendars)."""
+    if not span.working_days:
+        return start + timedelta(seconds=span.seconds)
+    due: datetime = await workflow.execute_activity(
+        "compute_due_at",
+        DueRequest(start=start, seconds=span.seconds, working_days=span.working_days, site=site),
+        result_type=datetime,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+    )
+    return due
+
+
+class DeadlineClock:
+    def __init__(
+        self,
+        context: ClockContext,
+        state: ClockState,
+        note: Callable[[TimelineEntry], None],
+        on_status: Callable[[DeadlineStatus], Awaitable[None]],
+    ) -> None:
+        self.context = context
+        self.state = state
+        self._note = note
+        self._on_status = on_status
+        self._moved = False
+
+    @property
+    def status(self) -> DeadlineStatus:
+        return DeadlineStatus(
+            kind=self.context.kind, due_at=self.state.due_at, breached=self.state.breached, tier=self.state.tier
+        )
+
+    def validate_extension(self, extension: Extension) -> None:
+        if extension.due_at <= workflow.now():
+            raise ValueError("the new due time must be in the future")
+        if extension.due_at <= self.state.due_at:
+            raise ValueError("an extension must move the deadline later")
+
+    def extend(self, extension: Extension) -> None:
+        """Move the deadline; a new cycle starts with no tier raised."""
+        self._note(
+            TimelineEntry(
+                workflow.now(),
+                extension.extended_by,
+                "deadline.extended",
+                f"{self.context.kind} due {self.state.due_at.isoformat()} -> {extension.due_at.isoformat()}:"
+                f" {extension.reason}",
+            )
+        )
+        self.state.due_at = extension.due_at
+        self.state.cycle += 1
+        self.state.tier = 0
+        self.state.breached = False
+        self.state.last_escalated_at = None
+        self._moved = True
+
+    async def start(self) -> None:
+        self._note(
+            TimelineEntry(workflow.now(), "kahu", "timer.started", f"{self.context.kind} due {self.state.due_at}")
+        )
+        await self._on_status(self.status)
+
+    async def run(
+        self,
+        done: Callable[[], bool],
+        checkpoint_due: Callable[[], bool],
+        checkpoint: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Return once `done()`; escalate while it is not and the deadline has passed.
+
+        When `checkpoint_due()` turns true the clock wakes and awaits `checkpoint` (which
+        continues as new), so a long wait never lets history grow without bound.
+        """
+        while not done():
+            if checkpoint_due():
+                await checkpoint()
+            self._moved = False
+            wake = lambda: done() or self._moved or checkpoint_due()  # noqa: E731
+            if not self.state.breached:
+                if await self._wait_until(self.state.due_at, wake):
+                    await self._breach()
+                continue
+            at = await self._next_tier_at()
+            if at is None:
+                await workflow.wait_condition(wake)
+            elif await self._wait_until(at, wake):
+                await self._escalate(at)
+
+    async def _wait_until(self, at: datetime, wake: Callable[[], bool]) -> bool:
+        """True when `at` arrives first; False when `wake()` turns true before it."""
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(wake, timeout=remaining, timeout_summary=f"{self.context.kind} clock")
+            except TimeoutError:
+                return True
+        return not wake()
+
+    async def _next_tier_at(self) -> datetime | None:
+        if self.state.tier >= len(self.context.tiers):
+            return None
+        tier = self.context.tiers[self.state.tier]
+        since = self.state.last_escalated_at or self.state.due_at
+        return await add_span(since, tier.after, self.context.site)
+
+    async def _breach(self) -> None:
+        self.state.breached = True
+        self._note(TimelineEntry(workflow.now(), "kahu", "timer.expired", f"{self.context.kind} deadline passed"))
+        await self._on_status(self.status)
+
+    async def _escalate(self, at: datetime) -> None:
+        tier = self.context.tiers[self.state.tier]
+        await workflow.execute_activity(
+            "raise_escalation",
+            Escalation(
+                case_id=self.context.case_id,
+                workflow_id=self.context.workflow_id,
+                kind=self.context.kind,
+                cycle=self.state.cycle,
+                tier=tier.tier,
+                role=tier.role,
+                site=self.context.site,
+                region=self.context.region,
+                due_at=self.state.due_at,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+        self.state.tier = tier.tier
+        self.state.last_escalated_at = at
+        self._note(
+            TimelineEntry(
+                workflow.now(), "kahu", "escalation.raised", f"{self.context.kind} tier {tier.tier} to {tier.role}"
+            )
+        )
+        await self._on_status(self.status)

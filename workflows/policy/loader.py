@@ -1,0 +1,291 @@
+"""Read and strictly validate the policy file; a bad file raises `PolicyError` naming the place.
+
+`load_policy()` reads `$KAHU_POLICY_FILE`, else `policy/kahu.yaml` in the repository.
+
+Tests and demos shorten the policy with `shortened` and hand the result to the code under
+test, in process, or write it for processes that load it themselves::
+
+    policy = shortened(load_policy(), urgent=30, triage_deadline=5, tier2=10)
+    monkeypatch.setenv(POLICY_ENV, str(write_policy(policy, tmp_path / "policy.yaml")))
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Collection, Hashable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from kahu.v1 import common_pb2
+from workflows.policy.model import (
+    CasePolicy,
+    EscalationTier,
+    Pathway,
+    Policy,
+    RuleCondition,
+    Span,
+    Timeframe,
+    TriageRule,
+)
+
+POLICY_ENV = "KAHU_POLICY_FILE"
+DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policy" / "kahu.yaml"
+VERSION = 1
+ROLES = ("site_supervisor", "site_manager", "regional_manager")
+CONCERNS = tuple(v.name for v in common_pb2.ConcernCategory.DESCRIPTOR.values if v.number)
+AGENCIES = tuple(v.name for v in common_pb2.Agency.DESCRIPTOR.values if v.number)
+
+_SECONDS_PER = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_UNITS = "seconds/minutes/hours/days/working_days"
+_RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_V = TypeVar("_V")
+_CASE_SPANS = ("child_safety_hub_assessment", "triage_deadline", "consent_deadline")
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the place in it."""
+
+
+class _Invalid(Exception):
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+def policy_path() -> Path:
+    """The policy file in force: `$KAHU_POLICY_FILE`, else the repository's `policy/kahu.yaml`."""
+    return Path(os.environ.get(POLICY_ENV) or DEFAULT_POLICY)
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Read and validate the policy file at `path` (default: `policy_path()`)."""
+    path = path or policy_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
+        raise PolicyError(f"{path}: {place}: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return _policy(data)
+    except _Invalid as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
+
+
+def shortened(policy: Policy, **seconds: int) -> Policy:
+    """`policy` with the named spans set to that many elapsed seconds.
+
+    A name is a timeframe in lower case (`critical`, `very_urgent`, `urgent`), a deadline
+    (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`) or `tier<n>` for
+    escalation tier n's interval.
+    """
+    case = policy.case
+    timeframes = dict(case.timeframes)
+    tiers = list(case.escalation)
+    deadlines: dict[str, Span] = {}
+    names = {tf.name.lower(): tf for tf in Timeframe}
+    for name, value in seconds.items():
+        span = Span(seconds=value)
+        if name in names:
+            timeframes[names[name]] = span
+        elif name in _CASE_SPANS:
+            deadlines[name] = span
+        elif name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
+            tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
+        else:
+            raise ValueError(f"no policy span named {name}")
+    return replace(policy, case=replace(case, timeframes=timeframes, escalation=tiers, **deadlines))
+
+
+def write_policy(policy: Policy, path: Path) -> Path:
+    """Write `policy` as a policy file that `load_policy` reads back unchanged; return `path`."""
+    path.write_text(yaml.safe_dump(_policy_data(policy), sort_keys=False), encoding="utf-8")
+    return path
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key repeated in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[Hashable] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            if isinstance(key, Hashable):
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _at(where: str, key: object) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
+def _mapping(value: object, where: str, required: Collection[str], optional: Collection[str] = ()) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(where, "must be a mapping")
+    allowed = [*required, *optional]
+    for key in value:
+        if key not in allowed:
+            raise _Invalid(_at(where, key), f"unknown key (expected one of {', '.join(allowed)})")
+    for key in required:
+        if key not in value:
+            raise _Invalid(_at(where, key), "missing")
+    return value
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise _Invalid(where, "must be a non-empty list")
+    return value
+
+
+def _int(value: object, where: str, *, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _Invalid(where, "must be a positive whole number" if minimum else "must be a whole number, 0 or more")
+    return value
+
+
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(where, "must be true or false")
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(where, "must be non-empty text")
+    return value
+
+
+def _choice(value: object, where: str, allowed: Collection[str]) -> str:
+    if value not in allowed:
+        raise _Invalid(where, f"must be one of {', '.join(allowed)}")
+    assert isinstance(value, str)
+    return value
+
+
+def _names(value: object, where: str, allowed: Collection[str]) -> list[str]:
+    names = [_choice(item, f"{where}[{i}]", allowed) for i, item in enumerate(_list(value, where))]
+    if len(set(names)) != len(names):
+        raise _Invalid(where, "names the same value twice")
+    return names
+
+
+def _span(value: object, where: str, *, zero_ok: bool = False) -> Span:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _Invalid(where, f"must be one duration, {{UNIT: N}} with UNIT one of {_UNITS}")
+    ((unit, amount),) = value.items()
+    if unit != "working_days" and unit not in _SECONDS_PER:
+        raise _Invalid(where, f"must be one of {_UNITS}")
+    n = _int(amount, _at(where, unit), minimum=0 if zero_ok else 1)
+    return Span(working_days=n) if unit == "working_days" else Span(seconds=n * _SECONDS_PER[unit])
+
+
+def _policy(data: object) -> Policy:
+    top = _mapping(data, "", ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules"])
+    if top["version"] != VERSION or isinstance(top["version"], bool):
+        raise _Invalid("version", f"must be {VERSION} (the version this Kahu reads)")
+    frames = _mapping(top["timeframes"], "timeframes", list(Timeframe.__members__))
+    case = CasePolicy(
+        timeframes={tf: _span(frames[tf.name], f"timeframes.{tf.name}") for tf in Timeframe},
+        child_safety_hub_assessment=_span(top["child_safety_hub_assessment"], "child_safety_hub_assessment"),
+        triage_deadline=_span(top["triage_deadline"], "triage_deadline"),
+        consent_deadline=_span(top["consent_deadline"], "consent_deadline"),
+        escalation=_tiers(_mapping(top["escalation"], "escalation", ["tiers"])["tiers"]),
+    )
+    rules = [_rule(item, f"triage_rules[{i}]") for i, item in enumerate(_list(top["triage_rules"], "triage_rules"))]
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            raise _Invalid(f"triage_rules[{i}].id", f"{rule.id} is used by an earlier rule")
+        seen.add(rule.id)
+    return Policy(version=VERSION, case=case, triage_rules=rules)
+
+
+def _tiers(value: object) -> list[EscalationTier]:
+    tiers = []
+    for i, item in enumerate(_list(value, "escalation.tiers")):
+        where = f"escalation.tiers[{i}]"
+        entry = _mapping(item, where, ["tier", "role", "after"])
+        if entry["tier"] != i + 1 or isinstance(entry["tier"], bool):
+            raise _Invalid(f"{where}.tier", f"must be {i + 1} (tiers are numbered 1..n in order)")
+        role = _choice(entry["role"], f"{where}.role", ROLES)
+        after = _span(entry["after"], f"{where}.after", zero_ok=i == 0)
+        tiers.append(EscalationTier(tier=i + 1, role=role, after=after))
+    return tiers
+
+
+def _rule(value: object, where: str) -> TriageRule:
+    entry = _mapping(value, where, ["id", "description", "when"], ["timeframe", "pathway"])
+    rule_id = _text(entry["id"], f"{where}.id")
+    if not _RULE_ID.fullmatch(rule_id):
+        raise _Invalid(f"{where}.id", "must be lower-case letters, digits and hyphens")
+    if "timeframe" not in entry and "pathway" not in entry:
+        raise _Invalid(where, "must propose a timeframe or a pathway")
+    timeframe = entry.get("timeframe")
+    pathway = entry.get("pathway")
+    return TriageRule(
+        id=rule_id,
+        description=_text(entry["description"], f"{where}.description"),
+        when=_condition(entry["when"], f"{where}.when"),
+        timeframe=None if timeframe is None else Timeframe(_choice(timeframe, f"{where}.timeframe", list(Timeframe))),
+        pathway=None if pathway is None else Pathway(_choice(pathway, f"{where}.pathway", list(Pathway))),
+    )
+
+
+def _condition(value: object, where: str) -> RuleCondition:
+    keys = ["concerns_any", "immediate_danger", "agencies_any", "prior_involvement", "max_child_age"]
+    entry = _mapping(value, where, [], keys)
+    if not entry:
+        raise _Invalid(where, "must state at least one condition")
+
+    def check(key: str, parse: Callable[[object, str], _V]) -> _V | None:
+        return parse(entry[key], f"{where}.{key}") if key in entry else None
+
+    return RuleCondition(
+        concerns_any=check("concerns_any", partial(_names, allowed=CONCERNS)) or [],
+        immediate_danger=check("immediate_danger", _bool),
+        agencies_any=check("agencies_any", partial(_names, allowed=AGENCIES)) or [],
+        prior_involvement=check("prior_involvement", _bool),
+        max_child_age=check("max_child_age", partial(_int, minimum=0)),
+    )
+
+
+def _span_data(span: Span) -> dict[str, int]:
+    if span.seconds and span.working_days:
+        raise ValueError(f"{span} mixes seconds and working days")
+    return {"working_days": span.working_days} if span.working_days else {"seconds": span.seconds}
+
+
+def _policy_data(policy: Policy) -> dict[str, Any]:
+    case = policy.case
+    return {
+        "version": policy.version,
+        "timeframes": {tf.name: _span_data(case.timeframes[tf]) for tf in Timeframe},
+        **{name: _span_data(getattr(case, name)) for name in _CASE_SPANS},
+        "escalation": {
+            "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
+        },
+        "triage_rules": [_rule_data(rule) for rule in policy.triage_rules],
+    }
+
+
+def _rule_data(rule: TriageRule) -> dict[str, Any]:
+    when = {key: value for key, value in vars(rule.when).items() if value not in (None, [])}
+    data: dict[str, Any] = {"id": rule.id, "description": rule.description, "when": when}
+    if rule.timeframe is not None:
+        data["timeframe"] = rule.timeframe.value
+    if rule.pathway is not None:
+        data["pathway"] = rule.pathway.value
+    return data
