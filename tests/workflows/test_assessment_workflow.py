@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from tests.polling import eventually
 from tests.workflows.scenarios import POLICY, Harness, until_stage
@@ -53,8 +54,8 @@ async def assess(
 
     async def running() -> AssessmentView | None:
         try:
-            return await child.query(AssessmentWorkflow.state)  # type: ignore[no-any-return]
-        except Exception:
+            return await child.query(AssessmentWorkflow.state)
+        except RPCError:  # not started yet
             return None
 
     await eventually(running)
@@ -62,7 +63,7 @@ async def assess(
 
 
 async def view(child: WorkflowHandle) -> AssessmentView:
-    return await child.query(AssessmentWorkflow.state)  # type: ignore[no-any-return]
+    return await child.query(AssessmentWorkflow.state)
 
 
 async def rejected(handle: WorkflowHandle, update: object, arg: object) -> str:
