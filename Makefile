@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 
-.PHONY: run test lint proto proto-check bench install clean
+.PHONY: run test lint proto proto-check bench install clean deploy-check deploy-policy deploy-tools-lock
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,7 +25,7 @@ install: $(VENV)/.synced
 run: install
 	$(PY) -m devstack
 
-test: install proto-check lint
+test: install proto-check lint deploy-check
 	$(PY) -m pytest
 
 lint: install
@@ -42,6 +42,43 @@ proto-check: install
 
 bench: install
 	$(PY) -m bench
+
+# deploy/: the image and the Kubernetes manifests, proven offline (deploy/README.md).
+# checkov runs from its own venv, installed from hashed pins (deploy/tools/): its ~100
+# pinned dependencies stay out of Kahu's lock.
+CHECKOV_VENV := $(TOOLS)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_PINS := deploy/tools/checkov-requirements.txt
+DEPLOY_OUT := .kahu/deploy
+DEPLOY_POLICY := deploy/k8s/base/policy/kahu.yaml
+
+$(CHECKOV): $(UV) $(CHECKOV_PINS)
+	$(UV) venv --quiet --allow-existing $(CHECKOV_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(CHECKOV_VENV)/bin/python $(CHECKOV_PINS)
+	touch $@
+
+# kustomize reads only files below a kustomization, so the policy ConfigMap is built from
+# a copy of policy/kahu.yaml; deploy-check refreshes it (and fails in CI if it is stale).
+deploy-policy:
+	cp policy/kahu.yaml $(DEPLOY_POLICY)
+
+deploy-check: install $(CHECKOV)
+	@if ! cmp -s policy/kahu.yaml $(DEPLOY_POLICY); then \
+	  if [ -n "$${CI:-}" ]; then \
+	    echo "deploy-check: $(DEPLOY_POLICY) differs from policy/kahu.yaml: run 'make deploy-policy' and commit it" >&2; exit 1; \
+	  fi; \
+	  cp policy/kahu.yaml $(DEPLOY_POLICY); echo "deploy-check: refreshed $(DEPLOY_POLICY) from policy/kahu.yaml"; \
+	fi
+	$(VENV)/bin/hadolint deploy/Dockerfile
+	rm -rf $(DEPLOY_OUT)
+	$(PY) -m tests.deploy.manifests --out $(DEPLOY_OUT)
+	$(CHECKOV) --quiet --compact --skip-download --framework kubernetes dockerfile \
+	  $$(printf -- '-f %s ' $(DEPLOY_OUT)/*.yaml) -f deploy/Dockerfile
+	$(PY) -m pytest -q -p no:cacheprovider tests/deploy
+
+deploy-tools-lock: $(UV)
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-header \
+	  deploy/tools/checkov-requirements.in -o $(CHECKOV_PINS)
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .kahu

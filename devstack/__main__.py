@@ -55,12 +55,15 @@ class Plan:
 
 @dataclass(frozen=True)
 class Endpoint:
+    """One line of the table printed when the stack is ready."""
+
     name: str
     address: str
     what: str
 
 
 def main() -> None:
+    """Run the stack until signalled; exit with its code."""
     try:
         settings = load()
     except ConfigError as error:
@@ -158,10 +161,10 @@ async def _start(
     endpoints = [
         Endpoint("temporal", temporal_address, f"Temporal gRPC, namespace {settings.temporal_namespace}"),
         Endpoint("temporal_ui", f"http://{host}:{settings.port('temporal_ui')}", "Temporal Web UI"),
-        Endpoint("postgres", postgres.url(), f"PostgreSQL, data in {postgres.data_dir}"),
+        Endpoint("postgres", postgres.url(), f"PostgreSQL; data and {postgres.log_path.name} in {postgres.data_dir}"),
     ]
     for child in children:
-        what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC"
+        what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC service"
         endpoints.append(Endpoint(child.name, child.address, what))
     return endpoints, children, postgres
 

@@ -32,7 +32,7 @@ from services.supervision import app as supervision_app
 from services.triage import app as triage_app
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
-from workflows.worker import build_worker, service_channel
+from workflows.worker import CALLED_SERVICES, build_worker, service_channel
 
 #: Every span this test run produces, for the tracing tests.
 SPANS = InMemorySpanExporter()
@@ -147,8 +147,8 @@ async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
             env.setenv(POLICY_ENV, str(fast_policy))
             fast_intake = await _serve(stack, settings, intake_app.build, free_port())
         temporal = await connect_temporal(settings)
-        worker_channel = await stack.enter_async_context(service_channel(settings, "intake"))
-        worker = build_worker(temporal, settings.task_queue, worker_channel)
+        channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
+        worker = build_worker(temporal, settings.task_queue, channels)
         running = asyncio.create_task(worker.run())
         stack.push_async_callback(lambda: running)
         stack.push_async_callback(worker.shutdown)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 import grpc
@@ -34,6 +35,7 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "workflows.policy.model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+CALLED_SERVICES = ("intake", "triage", "supervision")
 WORKFLOWS = [CaseWorkflow, AssessmentWorkflow]
 
 
@@ -48,14 +50,15 @@ def service_channel(settings: Settings, service: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(settings.address(service), interceptors=aio_client_interceptors())
 
 
-def build_worker(client: Client, task_queue: str, intake: grpc.aio.Channel) -> Worker:
-    """A worker for every Kahu workflow and activity on `task_queue`."""
-    case_activities = CaseActivities(intake)
+def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.aio.Channel]) -> Worker:
+    """A worker for every Kahu workflow and activity on `task_queue`; `channels` reach the
+    domain services by name."""
+    case_activities = CaseActivities(channels["intake"], channels["triage"], channels["supervision"])
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[case_activities.record_case_stage],
+        activities=case_activities.all(),
         workflow_runner=sandbox_runner(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
@@ -63,8 +66,9 @@ def build_worker(client: Client, task_queue: str, intake: grpc.aio.Channel) -> W
 
 async def serve(settings: Settings) -> None:
     client = await connect_temporal(settings)
-    async with service_channel(settings, "intake") as intake:
-        worker = build_worker(client, settings.task_queue, intake)
+    async with AsyncExitStack() as stack:
+        channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
+        worker = build_worker(client, settings.task_queue, channels)
         health = GrpcServer([], host=settings.host, port=settings.port("worker_health"), settings=settings)
         run = asyncio.create_task(worker.run())
         await health.start()

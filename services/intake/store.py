@@ -1,4 +1,4 @@
-"""Intake's data: cases, reports and children's match digests in the `intake` schema."""
+"""Intake's data: cases (with their children's match digests) and reports in the `intake` schema."""
 
 from __future__ import annotations
 
@@ -72,20 +72,19 @@ class IntakeStore:
         child_digests: list[bytes],
     ) -> Accepted:
         """Store a new report, on the open case of one of its children or on `new_case`, or
-        return what the same key stored before. Reports about the same children are
-        serialised, so two of them never open two cases."""
+        return what the same key stored before. Reports about the same child are serialised,
+        so two of them never open two cases."""
         async with self._pool.acquire() as conn, conn.transaction():
             for digest in sorted(child_digests):
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(digest))
-            before = await self._by_key(conn, idempotency_key)
-            if before is not None:
-                return before
-            open_case = await conn.fetchrow(
-                "SELECT c.* FROM intake.child_keys k JOIN intake.cases c USING (case_id)"
-                " WHERE k.digest = ANY($1::bytea[]) AND c.stage <> $2 ORDER BY c.received_at LIMIT 1",
-                child_digests,
-                CLOSED,
-            )
+            open_case = None
+            if child_digests:
+                open_case = await conn.fetchrow(
+                    "SELECT * FROM intake.cases WHERE child_keys && $1::bytea[] AND stage <> $2"
+                    " ORDER BY received_at LIMIT 1",
+                    child_digests,
+                    CLOSED,
+                )
             case = new_case if open_case is None else _case(open_case)
             report_id = await conn.fetchval(
                 "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional)"
@@ -97,13 +96,14 @@ class IntakeStore:
                 report,
                 open_case is not None,
             )
-            if report_id is None:  # the same key, concurrently, about children with no date of birth
+            if report_id is None:  # the key was used before: a retry
                 found = await self._by_key(conn, idempotency_key)
                 assert found is not None
                 return found
             if open_case is None:
-                case = await self._insert_case(conn, new_case)
-            await self._add_keys(conn, case.case_id, child_digests)
+                case = await self._insert_case(conn, new_case, child_digests)
+            else:
+                await self._add_keys(conn, case.case_id, child_digests)
         return Accepted(
             case, str(report_id), replayed=False, request_digest=request_digest, additional=open_case is not None
         )
@@ -125,10 +125,10 @@ class IntakeStore:
             delivered=row["delivered_at"] is not None,
         )
 
-    async def _insert_case(self, conn: asyncpg.Connection, case: CaseRow) -> CaseRow:
+    async def _insert_case(self, conn: asyncpg.Connection, case: CaseRow, child_digests: list[bytes]) -> CaseRow:
         row = await conn.fetchrow(
             "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger,"
-            " child_count) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            " child_count, child_keys) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
             uuid.UUID(case.case_id),
             case.workflow_id,
             case.site,
@@ -136,13 +136,17 @@ class IntakeStore:
             case.concerns,
             case.immediate_danger,
             case.child_count,
+            child_digests,
         )
         return _case(row)
 
     async def _add_keys(self, conn: asyncpg.Connection, case_id: str, digests: list[bytes]) -> None:
-        await conn.executemany(
-            "INSERT INTO intake.child_keys (digest, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [(digest, uuid.UUID(case_id)) for digest in digests],
+        """The case's children now include those of an added report."""
+        await conn.execute(
+            "UPDATE intake.cases SET child_keys = ARRAY(SELECT DISTINCT unnest(child_keys || $2::bytea[]))"
+            " WHERE case_id = $1 AND NOT child_keys @> $2::bytea[]",
+            uuid.UUID(case_id),
+            digests,
         )
 
     async def mark_delivered(self, report_id: str) -> None:
@@ -168,8 +172,7 @@ class IntakeStore:
             if moved is None:  # a concurrent retry moved it first
                 found = await self._by_report(conn, accepted.report_id)
                 return replace(found, replayed=accepted.replayed)
-            case = await self._insert_case(conn, new_case)
-            await self._add_keys(conn, case.case_id, child_digests)
+            case = await self._insert_case(conn, new_case, child_digests)
         return replace(accepted, case=case, additional=False)
 
     async def _by_report(self, conn: asyncpg.Connection, report_id: str) -> Accepted:

@@ -214,6 +214,37 @@ def serving(address: str) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
+class Stack:
+    """`python -m devstack` running with free ports and its own state directory."""
+
+    def __init__(self, state_dir: Path) -> None:
+        env, self.ports = stack_env(state_dir)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output = Output(self.process)
+        self.processes: list[psutil.Process] = []
+
+    def wait_ready(self) -> None:
+        """Wait for `kahu: ready`, then note every process of the stack."""
+        self.output.wait_for("kahu: ready", timeout=120)
+        self.processes = tree(self.process.pid)
+
+    def process_running(self, module: str) -> psutil.Process:
+        return next(p for p in self.processes if p.cmdline()[-2:] == ["-m", module])
+
+    def clean_up(self) -> None:
+        if self.process.poll() is None:  # the test failed before the stack stopped
+            self.processes = tree(self.process.pid)
+        kill_leftovers(self.processes)
+        self.process.wait()
+
+
 @pytest.fixture
 def stack_state(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "state"
@@ -222,37 +253,39 @@ def stack_state(tmp_path: Path) -> Iterator[Path]:
     assert not strays, "processes of this stack were left behind"
 
 
-@pytest.mark.integration
-def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack_state: Path) -> None:
-    env, ports = stack_env(stack_state)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    processes: list[psutil.Process] = []
+@pytest.fixture
+def stack(stack_state: Path) -> Iterator[Stack]:
+    running = Stack(stack_state)
     try:
-        output = Output(process)
-        output.wait_for("kahu: ready", timeout=120)
-        processes = tree(process.pid)
-        commands = " ".join(" ".join(p.cmdline()) for p in processes)
-        for part in ("bin/postgres", "temporal server start-dev", "-m services.intake", "-m workflows.worker"):
-            assert part in commands
-        assert any(f"127.0.0.1:{ports['intake']}" in line for line in output.lines)
-        assert serving(f"127.0.0.1:{ports['intake']}")
-        assert serving(f"127.0.0.1:{ports['worker_health']}")
-
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=90) == 0
-        assert_all_gone(processes)
+        yield running
     finally:
-        if process.poll() is None:  # the test failed before the stack stopped
-            processes = tree(process.pid)
-        kill_leftovers(processes)
-        process.wait()
+        running.clean_up()
+
+
+@pytest.mark.integration
+def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack: Stack) -> None:
+    stack.wait_ready()
+    commands = " ".join(" ".join(p.cmdline()) for p in stack.processes)
+    for part in ("bin/postgres", "temporal server start-dev", "-m services.intake", "-m workflows.worker"):
+        assert part in commands
+    assert any(f"127.0.0.1:{stack.ports['intake']}" in line for line in stack.output.lines)
+    assert serving(f"127.0.0.1:{stack.ports['intake']}")
+    assert serving(f"127.0.0.1:{stack.ports['worker_health']}")
+
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=90) == 0
+    assert_all_gone(stack.processes)
+
+
+@pytest.mark.integration
+def test_dev_stack_stops_everything_when_a_service_dies(stack: Stack) -> None:
+    stack.wait_ready()
+    stack.process_running("services.intake").kill()
+
+    assert stack.process.wait(timeout=90) == 1
+    stack.output.wait_for("kahu: stopped", timeout=10)
+    assert "kahu: intake exited with code -9; stopping everything" in stack.output.lines
+    assert_all_gone(stack.processes)
 
 
 def test_dev_stack_refuses_a_port_in_use_and_starts_nothing(stack_state: Path) -> None:

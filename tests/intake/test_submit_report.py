@@ -14,8 +14,8 @@ from temporalio.client import WorkflowExecutionStatus
 
 from kahu.v1 import common_pb2, intake_pb2
 from services.common.errors import field_violations
-from tests import factories
 from tests.conftest import Platform
+from tests.intake.reports import submit_request
 from tests.polling import eventually
 from workflows import search_attributes as sa
 from workflows.case.model import workflow_id
@@ -38,7 +38,7 @@ async def _stage(platform: Platform, case_id: str) -> int:
 
 
 async def test_submitted_report_opens_a_case_in_triage(platform: Platform) -> None:
-    request = factories.submit_request()
+    request = submit_request()
     response = await platform.intake.SubmitReport(request)
 
     assert not response.replayed
@@ -68,7 +68,7 @@ async def test_submitted_report_opens_a_case_in_triage(platform: Platform) -> No
     finally:
         await conn.close()
     assert common_pb2.Report.FromString(stored) == request.report
-    assert common_pb2.Report.FromString(stored).children[0].name == "Āniwaniwa Pōtae"
+    assert common_pb2.Report.FromString(stored).children[0].name.startswith("Āniwaniwa Pōtae")
     assert recorded_stage == "TRIAGE"
 
 
@@ -78,7 +78,7 @@ async def _is_stage(platform: Platform, case_id: str, stage: int) -> bool:
 
 async def test_concurrent_retries_return_one_case(platform: Platform) -> None:
     before = await _counts(platform)
-    request = factories.submit_request()
+    request = submit_request()
     responses = await asyncio.gather(*(platform.intake.SubmitReport(request) for _ in range(12)))
 
     assert len({r.case_id for r in responses}) == 1
@@ -96,7 +96,7 @@ async def _settled_counts(platform: Platform, workflows: int) -> tuple[int, int,
 
 
 async def test_reused_key_with_a_different_report_is_refused(platform: Platform) -> None:
-    first = factories.submit_request()
+    first = submit_request()
     await platform.intake.SubmitReport(first)
     before = await _counts(platform)
     different = intake_pb2.SubmitReportRequest()
@@ -152,7 +152,7 @@ BAD_INPUT = [
 async def test_bad_input_names_the_field_and_changes_nothing(
     platform: Platform, change: Callable[[intake_pb2.SubmitReportRequest], None], field: str
 ) -> None:
-    request = factories.submit_request()
+    request = submit_request()
     change(request)
     before = await _counts(platform)
 
@@ -165,7 +165,7 @@ async def test_bad_input_names_the_field_and_changes_nothing(
 
 
 async def test_every_violation_is_reported_at_once(platform: Platform) -> None:
-    request = factories.submit_request()
+    request = submit_request()
     request.report.site = ""
     request.report.risk_reason = ""
     request.report.children[0].name = ""

@@ -133,11 +133,10 @@ def _decision() -> triage_pb2.RecordDecisionRequest:
 
 
 def _decide(change: Callable[[triage_pb2.RecordDecisionRequest], None], field: str) -> object:
-    return pytest.param(change, field, id=f"{field}-{len(BAD_DECISIONS)}")
+    return pytest.param(change, field, id=field)
 
 
-BAD_DECISIONS: list[object] = []
-BAD_DECISIONS += [
+BAD_DECISIONS = [
     _decide(lambda r: setattr(r, "idempotency_key", "short"), "idempotency_key"),
     _decide(lambda r: setattr(r, "case_id", ""), "case_id"),
     _decide(lambda r: setattr(r, "decided_by", ""), "decided_by"),
@@ -175,7 +174,12 @@ async def test_decision_on_a_case_that_does_not_exist_records_nothing(platform: 
         await platform.triage.RecordDecision(request)
 
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
-    assert await _count(platform, "SELECT count(*) FROM triage.actions WHERE idempotency_key = $1", request.idempotency_key) == 0
+    assert (
+        await _count(
+            platform, "SELECT count(*) FROM triage.actions WHERE idempotency_key = $1", request.idempotency_key
+        )
+        == 0
+    )
 
 
 async def test_bad_consent_names_every_field(platform: Platform) -> None:

@@ -8,24 +8,78 @@ from datetime import datetime
 import grpc
 from temporalio import activity
 
-from kahu.v1 import intake_pb2, intake_pb2_grpc
-from workflows.case.model import DueRequest, StageChange
+from kahu.v1 import (
+    intake_pb2,
+    intake_pb2_grpc,
+    supervision_pb2,
+    supervision_pb2_grpc,
+    triage_pb2,
+    triage_pb2_grpc,
+)
+from services.common import convert
+from workflows.case.model import CaseFacts, DeadlineKind, DueRequest, Escalation, StageChange, TriageProposal
 from workflows.policy.working_days import due_at
 
 RPC_TIMEOUT = 20
 
 
 class CaseActivities:
-    """Holds the channels the case activities call through."""
+    """Holds the channels the case activities call through. Every call is safe to repeat:
+    each service keys what it records (stage by case, proposal by case, the Police
+    notification by case, an escalation by case, kind, cycle and tier)."""
 
-    def __init__(self, intake: grpc.aio.Channel) -> None:
+    def __init__(self, intake: grpc.aio.Channel, triage: grpc.aio.Channel, supervision: grpc.aio.Channel) -> None:
         self._intake = intake_pb2_grpc.IntakeServiceStub(intake)
+        self._triage = triage_pb2_grpc.TriageServiceStub(triage)
+        self._supervision = supervision_pb2_grpc.SupervisionServiceStub(supervision)
 
     @activity.defn
     async def record_case_stage(self, change: StageChange) -> None:
-        """Tell intake the stage the case has reached (setting it twice is harmless)."""
+        """Tell intake the stage the case has reached."""
         await self._intake.RecordCaseStage(
-            intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=f"CASE_STAGE_{change.stage.value}"),
+            intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=convert.STAGE.to_proto(change.stage)),
+            timeout=RPC_TIMEOUT,
+        )
+
+    @activity.defn
+    async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:
+        """Ask triage's rules engine for a proposal (a retry returns the stored one)."""
+        request = triage_pb2.ProposeTriageRequest(case_id=case_id)
+        if facts is not None:
+            request.facts.CopyFrom(convert.facts_to_proto(facts))
+        response = await self._triage.ProposeTriage(request, timeout=RPC_TIMEOUT)
+        return convert.proposal_from_proto(response.proposal)
+
+    @activity.defn
+    async def notify_police(self, case_id: str, reason: str) -> None:
+        """Record the outbound Police notification; triage keeps exactly one per case."""
+        await self._triage.NotifyPolice(
+            triage_pb2.NotifyPoliceRequest(case_id=case_id, reason=reason), timeout=RPC_TIMEOUT
+        )
+
+    @activity.defn
+    async def raise_escalation(self, escalation: Escalation) -> None:
+        """Put an escalation in the supervisors' queue, once per (case, kind, cycle, tier)."""
+        await self._supervision.RaiseEscalation(
+            supervision_pb2.RaiseEscalationRequest(
+                case_id=escalation.case_id,
+                workflow_id=escalation.workflow_id,
+                kind=convert.DEADLINE_KIND.to_proto(escalation.kind),
+                cycle=escalation.cycle,
+                tier=escalation.tier,
+                role=escalation.role,
+                site=escalation.site,
+                region=escalation.region,
+                due_at=convert.timestamp(escalation.due_at),
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+
+    @activity.defn
+    async def resolve_escalations(self, case_id: str, kind: DeadlineKind) -> None:
+        """Close the case's open escalations of `kind` (the work is done or the deadline moved)."""
+        await self._supervision.ResolveEscalations(
+            supervision_pb2.ResolveEscalationsRequest(case_id=case_id, kind=convert.DEADLINE_KIND.to_proto(kind)),
             timeout=RPC_TIMEOUT,
         )
 
@@ -33,3 +87,13 @@ class CaseActivities:
     async def compute_due_at(self, request: DueRequest) -> datetime:
         """The instant a span of working days (or seconds) after a start ends, at a site."""
         return due_at(request)
+
+    def all(self) -> list[object]:
+        return [
+            self.record_case_stage,
+            self.propose_triage,
+            self.notify_police,
+            self.raise_escalation,
+            self.resolve_escalations,
+            self.compute_due_at,
+        ]

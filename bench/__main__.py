@@ -1,0 +1,29 @@
+"""`make bench`: every benchmark, each beside a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bench import cases
+from bench.results import Report
+
+BENCHMARKS = {"cases": cases.main}
+
+
+async def run(names: list[str]) -> list[Report]:
+    reports = []
+    for name in names:
+        report = await BENCHMARKS[name]()
+        report.print()
+        print(f"  written to {report.write()}")
+        reports.append(report)
+    return reports
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
+    asyncio.run(run(chosen))

@@ -1,0 +1,71 @@
+"""A no-work twin of a case: the same activities, child workflow and updates as a case
+that is triaged, assessed and closed, with nothing done in any of them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.exceptions import ApplicationError
+
+NOOP_TIMEOUT = timedelta(seconds=30)
+
+
+@activity.defn
+async def noop(step: str) -> None:
+    """Does nothing."""
+
+
+async def _steps(*names: str) -> None:
+    for name in names:
+        await workflow.execute_activity(noop, name, start_to_close_timeout=NOOP_TIMEOUT)
+
+
+@workflow.defn
+class BaselineAssessment:
+    def __init__(self) -> None:
+        self._allocated = False
+        self._completed = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self._completed)
+        await _steps("resolve")
+
+    @workflow.update
+    async def allocate(self) -> None:
+        self._allocated = True
+
+    @workflow.update
+    async def complete(self) -> None:
+        self._completed = True
+
+    @complete.validator
+    def _check_complete(self) -> None:
+        if not self._allocated:
+            raise ApplicationError("not allocated")
+
+
+@workflow.defn
+class BaselineCase:
+    def __init__(self) -> None:
+        self._ready = False
+        self._decided = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await _steps("stage", "propose")
+        self._ready = True
+        await workflow.wait_condition(lambda: self._decided)
+        await _steps("resolve", "stage")
+        await workflow.execute_child_workflow(BaselineAssessment.run, id=f"{workflow.info().workflow_id}-assessment")
+        await _steps("stage", "stage")
+
+    @workflow.update
+    async def decide(self) -> None:
+        self._decided = True
+
+    @decide.validator
+    def _check_decide(self) -> None:
+        if not self._ready:
+            raise ApplicationError("no proposal yet")

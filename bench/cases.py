@@ -1,0 +1,196 @@
+"""Cases end to end on the dev stack, beside raw Temporal doing the same with no work.
+
+Phase 1: N reports through IntakeService.SubmitReport, beside N raw
+`client.start_workflow` calls on the same server. Phase 2: each case triaged, allocated,
+completed and closed through the domain services, beside the no-work baseline workflow
+driven with the same number of activities and updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from bench.baseline import BaselineAssessment, BaselineCase, noop
+from bench.results import Comparison, Report, summary_ms
+from bench.stack import running_stack
+from kahu.v1 import (
+    assessment_pb2,
+    assessment_pb2_grpc,
+    common_pb2,
+    intake_pb2,
+    intake_pb2_grpc,
+    triage_pb2,
+    triage_pb2_grpc,
+)
+from services.common.config import Settings
+
+T = TypeVar("T")
+RETRYABLE = (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE)
+POLL = 0.05
+
+
+def report(n: int) -> intake_pb2.SubmitReportRequest:
+    """A synthetic report about a child no other report names."""
+    return intake_pb2.SubmitReportRequest(
+        idempotency_key=f"bench-{uuid.uuid4()}",
+        report=common_pb2.Report(
+            reporter=common_pb2.Reporter(kind=common_pb2.REPORTER_KIND_AGENCY, agency=common_pb2.AGENCY_EDUCATION),
+            site="hutt",
+            children=[common_pb2.Child(name=f"Tamaiti {uuid.uuid4().hex}", age_years=7)],
+            concerns=[common_pb2.CONCERN_CATEGORY_NEGLECT],
+            incidents=[
+                common_pb2.Incident(occurred_on=common_pb2.Date(year=2026, month=1, day=5), description="synthetic")
+            ],
+            risk_reason=f"synthetic benchmark report {n}",
+        ),
+    )
+
+
+async def bounded(n: int, concurrency: int, task: Callable[[int], Awaitable[T]]) -> tuple[list[T], list[float], float]:
+    """Run task(0..n-1) with at most `concurrency` in flight; results, latencies, wall time."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one(i: int) -> T:
+        async with gate:
+            started = time.perf_counter()
+            result = await task(i)
+            latencies.append(time.perf_counter() - started)
+            return result
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(one(i) for i in range(n)))
+    return list(results), latencies, time.perf_counter() - started
+
+
+async def until_ok(call: Callable[[], Awaitable[T]]) -> T:
+    """Retry a call the case is not ready for yet (its workflow is still one step behind)."""
+    while True:
+        try:
+            return await call()
+        except grpc.aio.AioRpcError as error:
+            if error.code() not in RETRYABLE:
+                raise
+        await asyncio.sleep(POLL)
+
+
+async def update_when_ready(handle: WorkflowHandle, update: str) -> None:
+    while True:
+        try:
+            await handle.execute_update(update)
+            return
+        except WorkflowUpdateFailedError:
+            await asyncio.sleep(POLL)
+        except Exception as error:  # the child workflow may not exist yet
+            if "not found" not in str(error).lower():
+                raise
+            await asyncio.sleep(POLL)
+
+
+async def run(settings: Settings, n: int, concurrency: int) -> Report:
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    async with (
+        grpc.aio.insecure_channel(settings.address("intake")) as intake_channel,
+        grpc.aio.insecure_channel(settings.address("triage")) as triage_channel,
+        grpc.aio.insecure_channel(settings.address("assessment")) as assessment_channel,
+    ):
+        intake = intake_pb2_grpc.IntakeServiceStub(intake_channel)
+        triage = triage_pb2_grpc.TriageServiceStub(triage_channel)
+        assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment_channel)
+        await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))  # warm up
+
+        submitted, submit_latencies, submit_wall = await bounded(
+            n, concurrency, lambda i: intake.SubmitReport(report(i))
+        )
+
+        async def drive(i: int) -> None:
+            case_id = submitted[i].case_id
+            await until_ok(
+                lambda: triage.RecordDecision(
+                    triage_pb2.RecordDecisionRequest(
+                        idempotency_key=f"decide-{case_id}",
+                        case_id=case_id,
+                        decided_by="sw-bench",
+                        pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
+                        timeframe=common_pb2.TIMEFRAME_URGENT,
+                        reason="benchmark",
+                    )
+                )
+            )
+            await until_ok(
+                lambda: assessment.Allocate(
+                    assessment_pb2.AllocateRequest(
+                        idempotency_key=f"allocate-{case_id}",
+                        case_id=case_id,
+                        social_worker="sw-bench",
+                        site="hutt",
+                        allocated_by="sup-bench",
+                    )
+                )
+            )
+            await until_ok(
+                lambda: assessment.CompleteAssessment(
+                    assessment_pb2.CompleteAssessmentRequest(
+                        idempotency_key=f"complete-{case_id}",
+                        case_id=case_id,
+                        completed_by="sw-bench",
+                        outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
+                        reason="benchmark",
+                    )
+                )
+            )
+            while (await intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))).case.stage != (
+                common_pb2.CASE_STAGE_CLOSED
+            ):
+                await asyncio.sleep(POLL)
+
+        _, case_latencies, case_wall = await bounded(n, concurrency, drive)
+
+    queue = f"bench-baseline-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]):
+
+        async def start(i: int) -> WorkflowHandle:
+            return await client.start_workflow(BaselineCase.run, id=f"baseline-{uuid.uuid4()}", task_queue=queue)
+
+        handles, start_latencies, start_wall = await bounded(n, concurrency, start)
+
+        async def drive_baseline(i: int) -> None:
+            handle = handles[i]
+            await update_when_ready(handle, "decide")
+            child = client.get_workflow_handle(f"{handle.id}-assessment")
+            await update_when_ready(child, "allocate")
+            await update_when_ready(child, "complete")
+            await handle.result()
+
+        _, baseline_latencies, baseline_wall = await bounded(n, concurrency, drive_baseline)
+
+    return Report(
+        benchmark="cases",
+        parameters={"cases": n, "concurrency": concurrency},
+        comparisons=[
+            Comparison("SubmitReport throughput", n / submit_wall, n / start_wall, "calls/s", 0.8),
+            Comparison("completed cases", n / case_wall, n / baseline_wall, "cases/s", 0.5),
+        ],
+        figures={
+            "submit_report": summary_ms(submit_latencies),
+            "raw_start_workflow": summary_ms(start_latencies),
+            "case_to_closure": summary_ms(case_latencies),
+            "baseline_to_completion": summary_ms(baseline_latencies),
+        },
+    )
+
+
+async def main() -> Report:
+    n = int(os.environ.get("BENCH_CASES", "200"))
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+    async with running_stack() as settings:
+        return await run(settings, n, concurrency)

@@ -1,0 +1,189 @@
+"""A worker killed (SIGKILL) while a case waits on its SLA timer, and again between
+escalation tiers: after each restart the case escalates once per tier and completes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
+
+import asyncpg
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, intake_pb2_grpc, triage_pb2
+from services.common.config import Settings
+from services.intake import app as intake_app
+from tests import factories
+from tests.conftest import Platform, _serve, free_port
+from tests.polling import eventually
+from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+SLA = 8
+TIER_INTERVAL = 6
+
+
+@dataclasses.dataclass
+class CrashRig:
+    settings: Settings
+    intake: intake_pb2_grpc.IntakeServiceStub
+    env: dict[str, str]
+    health_port: int
+
+
+@pytest.fixture
+async def rig(platform: Platform, tmp_path: Path) -> AsyncIterator[CrashRig]:
+    """An intake whose cases go to a task queue that only the subprocess worker serves."""
+    policy = write_policy(
+        shortened(load_policy(), critical=SLA, triage_deadline=600, tier2=TIER_INTERVAL, tier3=TIER_INTERVAL),
+        tmp_path / "policy.yaml",
+    )
+    settings = dataclasses.replace(platform.settings, task_queue=f"kahu-crash-{uuid.uuid4()}")
+    async with AsyncExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(POLICY_ENV, str(policy))
+            channel = await _serve(stack, settings, intake_app.build, free_port())
+        health_port = free_port()
+        env = dict(os.environ)
+        env.update(
+            TEMPORAL_ADDRESS=settings.temporal_address,
+            KAHU_TASK_QUEUE=settings.task_queue,
+            INTAKE_ADDRESS=settings.address("intake"),
+            TRIAGE_ADDRESS=settings.address("triage"),
+            SUPERVISION_ADDRESS=settings.address("supervision"),
+            WORKER_HEALTH_PORT=str(health_port),
+            DATABASE_URL=settings.database_url,
+        )
+        yield CrashRig(settings, intake_pb2_grpc.IntakeServiceStub(channel), env, health_port)
+
+
+@contextmanager
+def worker_process(rig: CrashRig) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workflows.worker"], cwd=ROOT, env=rig.env, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+async def serving(rig: CrashRig) -> bool:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{rig.health_port}") as channel:
+        try:
+            response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+        except grpc.aio.AioRpcError:
+            return False
+    return response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+async def escalations(database_url: str, case_id: str) -> list[tuple[int, int]]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT cycle, tier FROM supervision.escalations WHERE case_id = $1 AND kind = 'ASSESSMENT' ORDER BY tier",
+            uuid.UUID(case_id),
+        )
+    finally:
+        await conn.close()
+    return [(r["cycle"], r["tier"]) for r in rows]
+
+
+async def until_ok(call: object) -> object:
+    async def attempt() -> object:
+        try:
+            return await call()  # type: ignore[operator]
+        except grpc.aio.AioRpcError as error:
+            if error.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                return None
+            raise
+
+    return await eventually(attempt, timeout=60)
+
+
+async def passed(instant: float) -> bool:
+    return time.time() > instant
+
+
+async def test_killed_worker_resumes_and_escalates_once_per_tier(platform: Platform, rig: CrashRig) -> None:
+    with worker_process(rig) as first:
+        await eventually(lambda: serving(rig), timeout=60)
+        request = factories.submit_request()
+        case_id = (await rig.intake.SubmitReport(request)).case_id
+        await until_ok(
+            lambda: platform.triage.RecordDecision(
+                triage_pb2.RecordDecisionRequest(
+                    idempotency_key=f"decide-{case_id}",
+                    case_id=case_id,
+                    decided_by="sw-1",
+                    pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
+                    timeframe=common_pb2.TIMEFRAME_CRITICAL,
+                    reason="crash test",
+                )
+            )
+        )
+        allocated = await until_ok(
+            lambda: platform.assessment.Allocate(
+                assessment_pb2.AllocateRequest(
+                    idempotency_key=f"allocate-{case_id}",
+                    case_id=case_id,
+                    social_worker="sw-2",
+                    site="hutt",
+                    allocated_by="sup-1",
+                )
+            )
+        )
+        due = allocated.assessment.due_at.ToDatetime().timestamp()  # type: ignore[attr-defined]
+        kill(first)  # the case is waiting on its SLA timer
+
+    assert await escalations(platform.database_url, case_id) == []
+    await eventually(lambda: passed(due + 1), timeout=SLA + 10)
+    with worker_process(rig) as second:
+        await eventually(lambda: escalations_reach(platform, case_id, 1), timeout=60)
+        kill(second)  # between tier 1 and tier 2
+        tier1_at = time.time()
+
+    await eventually(lambda: passed(tier1_at + TIER_INTERVAL + 1), timeout=TIER_INTERVAL + 10)
+    with worker_process(rig) as third:
+        await eventually(lambda: escalations_reach(platform, case_id, 3), timeout=60)
+        await platform.assessment.CompleteAssessment(
+            assessment_pb2.CompleteAssessmentRequest(
+                idempotency_key=f"complete-{case_id}",
+                case_id=case_id,
+                completed_by="sw-2",
+                outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
+                reason="plan agreed",
+            )
+        )
+
+        async def closed() -> intake_pb2.GetCaseResponse | None:
+            response = await platform.intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))
+            return response if response.case.stage == common_pb2.CASE_STAGE_CLOSED else None
+
+        case = await eventually(closed, timeout=60)
+        third.send_signal(signal.SIGTERM)
+        assert third.wait(timeout=60) == 0
+
+    assert await escalations(platform.database_url, case_id) == [(1, 1), (1, 2), (1, 3)]
+    assert [e.action for e in case.timeline].count("escalation.raised") == 3
+
+
+async def escalations_reach(platform: Platform, case_id: str, tiers: int) -> bool:
+    return len(await escalations(platform.database_url, case_id)) >= tiers

@@ -1,0 +1,461 @@
+"""The invariants of Kahu's Kubernetes deployment, asserted on the rendered manifests.
+
+Everything here runs offline: `kubectl kustomize` renders each overlay (tests/deploy/
+manifests.py) and the assertions read the objects a cluster would receive.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES
+from services.common.db import create_pool
+from tests.deploy import manifests
+from tests.deploy.manifests import REPO, Object, describe, render
+from workflows import search_attributes
+
+OVERLAYS = ("dev", "prod")
+#: The domain services deployed today; placement and conference join with their issues.
+DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision")
+#: Graceful shutdown of the worker (workflows/worker.py GRACEFUL_SHUTDOWN).
+WORKER_SHUTDOWN_SECONDS = 20
+RESTRICTED_UID_MIN = 10000
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def objects(overlay: str, kind: str | None = None) -> list[Object]:
+    return [o for o in render(overlay) if kind is None or o["kind"] == kind]
+
+
+def every_rendering() -> Iterator[tuple[str, Object]]:
+    yield from manifests.all_objects()
+
+
+def named(overlay: str, kind: str, name: str, namespace: str = "kahu") -> Object:
+    for obj in objects(overlay, kind):
+        meta = obj["metadata"]
+        if meta["name"] == name and meta.get("namespace") == namespace:
+            return obj
+    raise AssertionError(f"{overlay}: no {kind} {namespace}/{name}")
+
+
+def pod_spec(obj: Object) -> dict[str, Any]:
+    spec: dict[str, Any] = obj["spec"]["template"]["spec"]
+    return spec
+
+
+def workloads() -> Iterator[tuple[str, Object]]:
+    """Every object that runs pods, in every rendering (and the Helm values' Job)."""
+    for source, obj in every_rendering():
+        if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
+            yield source, obj
+
+
+def kahu_deployments(overlay: str) -> list[Object]:
+    return [
+        d for d in objects(overlay, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "kahu"
+    ]
+
+
+def kahu_config(overlay: str) -> dict[str, str]:
+    (config,) = [c for c in objects(overlay, "ConfigMap") if c["metadata"]["name"].startswith("kahu-config-")]
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels and matchExpressions) selects `labels`."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def ids(items: list[tuple[str, Object]]) -> list[str]:
+    return [f"{source}:{describe(obj)}" for source, obj in items]
+
+
+WORKLOADS = list(workloads())
+
+
+# --------------------------------------------------------------------------- containers
+
+
+@pytest.mark.parametrize(("source", "workload"), WORKLOADS, ids=ids(WORKLOADS))
+def test_every_container_is_restricted_and_bounded(source: str, workload: Object) -> None:
+    spec = pod_spec(workload)
+    pod_sc = spec.get("securityContext") or {}
+    assert spec.get("automountServiceAccountToken") is False, "service-account token mounted"
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not spec.get(flag), flag
+    containers = spec["containers"] + (spec.get("initContainers") or [])
+    for container in containers:
+        where = f"container {container['name']}"
+        sc = container.get("securityContext") or {}
+        assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation"
+        assert sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem"
+        assert not sc.get("privileged"), f"{where}: privileged"
+        assert sc.get("capabilities", {}).get("drop") == ["ALL"], f"{where}: capabilities not all dropped"
+        assert not sc.get("capabilities", {}).get("add"), f"{where}: capabilities added"
+        assert (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")) is True, f"{where}: may run as root"
+        uid = sc.get("runAsUser", pod_sc.get("runAsUser"))
+        assert uid is not None and uid >= RESTRICTED_UID_MIN, f"{where}: runAsUser {uid}"
+        seccomp = (sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}).get("type")
+        assert seccomp == "RuntimeDefault", f"{where}: seccomp {seccomp}"
+        resources = container.get("resources") or {}
+        for bound in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                assert resource in (resources.get(bound) or {}), f"{where}: no {resource} {bound[:-1]}"
+        image = container["image"]
+        assert "@sha256:" in image or (":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest")), (
+            f"{where}: image {image} is not pinned"
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "workload"),
+    [(s, w) for s, w in WORKLOADS if w["kind"] != "Job"],
+    ids=ids([(s, w) for s, w in WORKLOADS if w["kind"] != "Job"]),
+)
+def test_every_long_running_container_has_probes(source: str, workload: Object) -> None:
+    for container in pod_spec(workload)["containers"]:
+        assert "livenessProbe" in container, f"{container['name']}: no liveness probe"
+        assert "readinessProbe" in container, f"{container['name']}: no readiness probe"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kahu_parts_are_probed_over_grpc_health_on_their_own_port(overlay: str) -> None:
+    deployments = {d["metadata"]["name"]: d for d in kahu_deployments(overlay)}
+    assert set(deployments) == {*DEPLOYED_SERVICES, "worker"}
+    for name, deployment in deployments.items():
+        (container,) = pod_spec(deployment)["containers"]
+        port = DEFAULT_PORTS["worker_health" if name == "worker" else name]
+        assert [p["containerPort"] for p in container["ports"]] == [port]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe]["grpc"] == {"port": port}, f"{name}: {probe} is not a gRPC health probe on {port}"
+        module = "workflows.worker" if name == "worker" else f"services.{name}"
+        assert container["args"] == [module], f"{name}: runs {container['args']}"
+        assert name == "worker" or name in DOMAIN_SERVICES
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_termination_grace_outlasts_the_drain(overlay: str) -> None:
+    config = kahu_config(overlay)
+    notice = float(config["KAHU_DRAIN_NOTICE_SECONDS"])
+    drain = float(config["KAHU_DRAIN_SECONDS"])
+    for deployment in kahu_deployments(overlay):
+        spec = pod_spec(deployment)
+        (container,) = spec["containers"]
+        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        grace = spec["terminationGracePeriodSeconds"]
+        if deployment["metadata"]["name"] == "worker":
+            needed = notice + WORKER_SHUTDOWN_SECONDS
+        else:
+            needed = pre_stop + notice + drain
+        assert grace > needed, f"{deployment['metadata']['name']}: grace {grace}s <= {needed}s of shutdown"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_write_only_to_tmp_and_read_the_policy(overlay: str) -> None:
+    for deployment in kahu_deployments(overlay):
+        spec = pod_spec(deployment)
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        (container,) = spec["containers"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+        writable = [path for path, mount in mounts.items() if not mount.get("readOnly")]
+        assert writable == ["/tmp"], f"{deployment['metadata']['name']}: writable {writable}"
+        policy = mounts["/etc/kahu/policy"]
+        assert volumes[policy["name"]]["configMap"]["name"].startswith("kahu-policy-")
+
+
+# --------------------------------------------------------------------------- availability
+
+
+@pytest.mark.parametrize("source", [*manifests.KUSTOMIZATIONS])
+def test_every_deployment_has_a_pod_disruption_budget(source: str) -> None:
+    pdbs = objects(source, "PodDisruptionBudget")
+    for deployment in objects(source, "Deployment"):
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        namespace = deployment["metadata"]["namespace"]
+        matching = [
+            p for p in pdbs if p["metadata"]["namespace"] == namespace and selects(p["spec"]["selector"], labels)
+        ]
+        assert len(matching) == 1, f"{describe(deployment)}: {len(matching)} PodDisruptionBudgets"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_domain_services_scale_on_hpa_and_the_worker_on_keda(overlay: str) -> None:
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in objects(overlay, "HorizontalPodAutoscaler")}
+    assert set(hpas) == set(DEPLOYED_SERVICES), "an HPA per domain service, none for the worker (KEDA owns it)"
+    for hpa in hpas.values():
+        assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+        assert hpa["spec"]["minReplicas"] >= (3 if overlay == "prod" else 1)
+    for deployment in kahu_deployments(overlay):
+        assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
+    (scaled,) = objects(overlay, "ScaledObject")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "worker"
+    assert scaled["spec"]["minReplicaCount"] >= 1, "timers fire at any hour: never scale the worker to zero"
+
+
+def test_prod_spreads_across_zones_and_replicates_the_database_synchronously() -> None:
+    for deployment in kahu_deployments("prod"):
+        zone = [c for c in pod_spec(deployment)["topologySpreadConstraints"] if "zone" in c["topologyKey"]]
+        assert [c["whenUnsatisfiable"] for c in zone] == ["DoNotSchedule"]
+    for source in ("prod", "temporal-database"):
+        (cluster,) = objects(source, "Cluster")
+        assert cluster["spec"]["instances"] == 3
+        assert cluster["spec"]["postgresql"]["synchronous"]["dataDurability"] == "required"
+
+
+# --------------------------------------------------------------------------- secrets and config
+
+
+def test_no_secret_carries_data() -> None:
+    for source, obj in every_rendering():
+        if obj["kind"] == "Secret":
+            assert not obj.get("data") and not obj.get("stringData"), f"{source}: {describe(obj)} carries data"
+
+
+SECRETISH = re.compile(r"(password|passwd|secret|token|private[_-]?key)\s*[:=]|://[^/\s:@$]+:[^@\s$]+@", re.IGNORECASE)
+
+
+def test_no_credential_in_any_config_or_env() -> None:
+    for source, obj in every_rendering():
+        if obj["kind"] == "ConfigMap" and not obj["metadata"]["name"].startswith("kahu-policy-"):
+            for key, value in (obj.get("data") or {}).items():
+                assert not SECRETISH.search(f"{key}={value}"), f"{source}: {describe(obj)} {key}"
+        if obj["kind"] in ("Deployment", "Job"):
+            for container in pod_spec(obj)["containers"]:
+                for env in container.get("env") or []:
+                    if "value" in env:
+                        assert not SECRETISH.search(env["value"]), f"{source}: {describe(obj)} env {env['name']}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_connects_as_its_own_role(overlay: str) -> None:
+    (cluster,) = objects(overlay, "Cluster")
+    role_secrets = {r["name"]: r["passwordSecret"]["name"] for r in cluster["spec"]["managed"]["roles"]}
+    for deployment in kahu_deployments(overlay):
+        name = deployment["metadata"]["name"]
+        (container,) = pod_spec(deployment)["containers"]
+        refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", []) if "valueFrom" in e}
+        if name == "worker":
+            assert refs == set(), "the worker has no database"
+            continue
+        assert refs == {f"kahu-db-{name}"}
+        assert role_secrets[f"kahu_{name}"] == f"kahu-db-{name}"
+        env = {e["name"]: e for e in container["env"]}
+        assert "$(KAHU_DB_PASSWORD)" in env["DATABASE_URL"]["value"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_database_connections_fit_the_roles_and_the_server(overlay: str) -> None:
+    pool = inspect.signature(create_pool).parameters["max_size"].default
+    (cluster,) = objects(overlay, "Cluster")
+    limits = {r["name"]: r["connectionLimit"] for r in cluster["spec"]["managed"]["roles"]}
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in objects(overlay, "HorizontalPodAutoscaler")}
+    for service in DEPLOYED_SERVICES:
+        surge = named(overlay, "Deployment", service)["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        most = (hpas[service]["spec"]["maxReplicas"] + surge) * pool
+        assert most <= limits[f"kahu_{service}"], f"{service}: up to {most} connections"
+    assert sum(limits.values()) < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+
+
+def test_the_policy_configmap_is_the_repositorys_policy() -> None:
+    policy = (REPO / "policy" / "kahu.yaml").read_text(encoding="utf-8")
+    for overlay in OVERLAYS:
+        (configmap,) = [c for c in objects(overlay, "ConfigMap") if c["metadata"]["name"].startswith("kahu-policy-")]
+        assert configmap["data"]["kahu.yaml"] == policy, "run `make deploy-policy` (deploy-check does it for you)"
+        assert kahu_config(overlay)["KAHU_POLICY_FILE"] == "/etc/kahu/policy/kahu.yaml"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_configuration_agrees_across_kahu_keda_and_temporal(overlay: str) -> None:
+    config = kahu_config(overlay)
+    (scaled,) = objects(overlay, "ScaledObject")
+    trigger = scaled["spec"]["triggers"][0]["metadata"]
+    assert trigger["endpoint"] == config["TEMPORAL_ADDRESS"]
+    assert trigger["namespace"] == config["TEMPORAL_NAMESPACE"]
+    assert trigger["taskQueue"] == config["KAHU_TASK_QUEUE"]
+    values = manifests.temporal_values()
+    namespaces = [n["name"] for n in values["server"]["config"]["namespaces"]["namespace"]]
+    assert config["TEMPORAL_NAMESPACE"] in namespaces
+    assert config["KAHU_HOST"] == "0.0.0.0"
+    for service in DEPLOYED_SERVICES:
+        assert config[f"{service.upper()}_ADDRESS"] == f"{service}:{DEFAULT_PORTS[service]}"
+        (svc,) = [s for s in objects(overlay, "Service") if s["metadata"]["name"] == service]
+        assert svc["spec"]["ports"][0]["port"] == DEFAULT_PORTS[service]
+    collector = named(overlay, "Service", "otel-collector", "kahu-observability")
+    assert config["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.kahu-observability.svc.cluster.local:4318"
+    assert 4318 in [p["port"] for p in collector["spec"]["ports"]]
+
+
+def test_temporal_values_register_every_kahu_search_attribute() -> None:
+    (job,) = [o for o in manifests.helm_extra_objects() if o["metadata"]["name"] == "kahu-search-attributes"]
+    (container,) = pod_spec(job)["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    registered = dict(pair.split("=") for pair in shlex.split(env["KAHU_SEARCH_ATTRIBUTES"]))
+    expected = {key.name: key.indexed_value_type.name.title() for key in search_attributes.ALL}
+    assert registered == expected
+    assert env["TEMPORAL_NAMESPACE"] == kahu_config("prod")["TEMPORAL_NAMESPACE"]
+
+
+def test_temporal_values_keep_both_stores_on_postgresql_with_secret_references() -> None:
+    persistence = manifests.temporal_values()["server"]["config"]["persistence"]
+    assert persistence["numHistoryShards"] == 512
+    stores = persistence["datastores"]
+    assert {persistence["defaultStore"], persistence["visibilityStore"]} == set(stores)
+    for store in stores.values():
+        sql = store["sql"]
+        assert sql["pluginName"].startswith("postgres")
+        assert "password" not in sql, "a password in the values: use existingSecret"
+        assert sql["existingSecret"] == "temporal-db-app"
+        assert sql["tls"]["enabled"] is True
+
+
+# --------------------------------------------------------------------------- network
+
+
+def policies(source: str, namespace: str) -> list[Object]:
+    return [p for p in objects(source, "NetworkPolicy") if p["metadata"]["namespace"] == namespace]
+
+
+@pytest.mark.parametrize(("source", "namespace"), [(o, "kahu") for o in OVERLAYS] + [("prod", "kahu-observability")])
+def test_network_policies_deny_by_default(source: str, namespace: str) -> None:
+    deny = [
+        p
+        for p in policies(source, namespace)
+        if p["spec"]["podSelector"] == {}
+        and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
+    assert deny, f"no default-deny NetworkPolicy in {namespace}"
+
+
+def _peers(policy: Object, direction: str) -> Iterator[tuple[dict[str, Any], list[Any]]]:
+    key, side = ("egress", "to") if direction == "Egress" else ("ingress", "from")
+    for rule in policy["spec"].get(key) or []:
+        for peer in rule.get(side) or [{}]:
+            yield peer, rule.get("ports") or []
+
+
+def _allowed(source: str, labels: dict[str, str], direction: str) -> list[tuple[dict[str, Any], list[Any]]]:
+    return [
+        peer
+        for policy in policies(source, "kahu")
+        if direction in policy["spec"]["policyTypes"] and selects(policy["spec"]["podSelector"], labels)
+        for peer in _peers(policy, direction)
+    ]
+
+
+def _pod_labels(overlay: str, name: str) -> dict[str, str]:
+    labels: dict[str, str] = named(overlay, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def _peer_name(peer: dict[str, Any]) -> str:
+    if "ipBlock" in peer:
+        return f"ipBlock {peer['ipBlock']['cidr']}"
+    namespace = (peer.get("namespaceSelector") or {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+    pods = (peer.get("podSelector") or {}).get("matchLabels", {})
+    return f"{namespace or 'kahu'}:{','.join(f'{k}={v}' for k, v in sorted(pods.items()))}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kahu_pods_egress_only_to_dns_temporal_collector_database_and_services(overlay: str) -> None:
+    allowed = {
+        "kube-system:k8s-app=kube-dns",
+        "temporal:app.kubernetes.io/component=frontend",
+        "kahu-observability:app.kubernetes.io/name=otel-collector",
+        "kahu:cnpg.io/cluster=kahu-db",
+        "kahu:app.kubernetes.io/component=domain-service",
+    }
+    for name in (*DEPLOYED_SERVICES, "worker"):
+        peers = {_peer_name(peer) for peer, _ in _allowed(overlay, _pod_labels(overlay, name), "Egress")}
+        assert peers <= allowed, f"{name} may also reach {sorted(peers - allowed)}"
+        assert ("kahu:cnpg.io/cluster=kahu-db" in peers) is (name != "worker"), "only the services reach the database"
+        assert ("kahu:app.kubernetes.io/component=domain-service" in peers) is (name == "worker")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_agency_systems_reach_intake_only_and_services_accept_only_their_callers(overlay: str) -> None:
+    for name in DEPLOYED_SERVICES:
+        ingress = _allowed(overlay, _pod_labels(overlay, name), "Ingress")
+        edges: set[str] = set()
+        pods: set[str] = set()
+        for peer, ports in ingress:
+            assert [p["port"] for p in ports] == [DEFAULT_PORTS[name]], f"{name}: ports {ports}"
+            assert "ipBlock" not in peer, f"{name}: accepts an ipBlock"
+            if "namespaceSelector" in peer:
+                selector = peer["namespaceSelector"]
+                for value in ("agency", "staff", "ops"):
+                    if selects(selector, {"kahu-edge": value}):
+                        edges.add(value)
+                assert not selects(selector, {}), f"{name}: accepts every namespace"
+            else:
+                pods.add(_peer_name(peer))
+        assert pods == {"kahu:app.kubernetes.io/name=worker"}, f"{name}: accepts {pods}"
+        assert edges == ({"agency", "staff"} if name == "intake" else {"staff"}), f"{name}: reached from {edges}"
+    assert _allowed(overlay, _pod_labels(overlay, "worker"), "Ingress") == [], "nothing calls the worker"
+
+
+# --------------------------------------------------------------------------- the image
+
+
+def test_dockerfile_matches_the_makefile_and_the_pods() -> None:
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    uv_version = re.search(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert uv_version is not None
+    assert f"uv=={uv_version.group(1)}" in dockerfile, "the image builds with the Makefile's uv"
+    bases = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert bases and all(re.fullmatch(r"python:3\.11\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", b) for b in bases), bases
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    user = re.findall(r"^USER (\d+):(\d+)$", dockerfile, re.MULTILINE)
+    assert user == [("10001", "10001")]
+    for deployment in kahu_deployments("prod"):
+        assert pod_spec(deployment)["securityContext"]["runAsUser"] == 10001
+
+
+def test_rendered_objects_are_valid() -> None:
+    count, failures = manifests.validate_all(manifests.all_objects())
+    assert count > 0
+    assert failures == []
+
+
+def test_custom_resource_schemas_are_strict() -> None:
+    schemas = manifests.custom_resource_schemas()
+    assert {("keda.sh/v1alpha1", "ScaledObject"), ("postgresql.cnpg.io/v1", "Cluster")} <= set(schemas)
+    so = yaml.safe_load(
+        """
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: w}
+        spec:
+          scaleTargetRef: {name: worker}
+          triggers: [{type: temporal, metadata: {endpoint: "t:7233", taskQueu: kahu-cases}}]
+        """
+    )
+    assert manifests.validate(so), "a misspelt temporal scaler field must fail"
