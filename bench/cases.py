@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -83,7 +83,16 @@ async def until_ok(call: Callable[[], Awaitable[T]]) -> T:
         await asyncio.sleep(POLL)
 
 
-async def update_when_ready(handle: WorkflowHandle, update: str) -> None:
+async def until_closed(intake: intake_pb2_grpc.IntakeServiceStub, case_id: str) -> None:
+    """Poll the case until it is closed (what a client of the API has to do)."""
+    request = intake_pb2.GetCaseRequest(case_id=case_id)
+    while True:
+        if (await intake.GetCase(request)).case.stage == common_pb2.CASE_STAGE_CLOSED:
+            return
+        await asyncio.sleep(POLL)
+
+
+async def update_when_ready(handle: WorkflowHandle[Any, Any], update: str) -> None:
     while True:
         try:
             await handle.execute_update(update)
@@ -148,17 +157,14 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
                     )
                 )
             )
-            while (await intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))).case.stage != (
-                common_pb2.CASE_STAGE_CLOSED
-            ):
-                await asyncio.sleep(POLL)
+            await until_closed(intake, case_id)
 
         _, case_latencies, case_wall = await bounded(n, concurrency, drive)
 
     queue = f"bench-baseline-{uuid.uuid4()}"
     async with Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]):
 
-        async def start(i: int) -> WorkflowHandle:
+        async def start(i: int) -> WorkflowHandle[Any, Any]:
             return await client.start_workflow(BaselineCase.run, id=f"baseline-{uuid.uuid4()}", task_queue=queue)
 
         handles, start_latencies, start_wall = await bounded(n, concurrency, start)

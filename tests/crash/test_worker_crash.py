@@ -3,7 +3,6 @@ escalation tiers: after each restart the case escalates once per tier and comple
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import signal

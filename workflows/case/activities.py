@@ -3,7 +3,9 @@ and the working-day arithmetic that needs holiday calendars."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import grpc
 from temporalio import activity
@@ -88,7 +90,7 @@ class CaseActivities:
         """The instant a span of working days (or seconds) after a start ends, at a site."""
         return due_at(request)
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Awaitable[Any]]]:
         return [
             self.record_case_stage,
             self.propose_triage,
