@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable
 
 from google.protobuf import json_format
@@ -19,6 +20,12 @@ from rich.text import Text
 
 from cli.params import CONCERN, DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+
+
+def console() -> Console:
+    """Standard output; wide when it is not a terminal, so piped ids are never cut."""
+    out = Console(highlight=False)
+    return out if out.is_terminal or "COLUMNS" in os.environ else Console(highlight=False, width=200)
 
 
 def to_json(message: Message) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
@@ -50,8 +50,9 @@ def _innermost(message: str) -> str:
 
 
 def _field(message: Message, key: str) -> FieldDescriptor | None:
-    fields = message.DESCRIPTOR.fields
-    return next((f for f in fields if key in (f.name, f.json_name)), None)
+    descriptor = message.DESCRIPTOR
+    found = descriptor.fields_by_name.get(key) or next((f for f in descriptor.fields if f.json_name == key), None)
+    return cast(FieldDescriptor | None, found)
 
 
 def _locate(data: Any, message: Message, path: str) -> tuple[str, str] | None:

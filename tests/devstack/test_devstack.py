@@ -177,7 +177,7 @@ def stack_env(state_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
         if not key.startswith(("KAHU_", "TEMPORAL_", "DATABASE_", "OTEL_")) and not key.endswith("_PORT")
     }
     env.update({f"{part.upper()}_PORT": str(port) for part, port in ports.items()})
-    env["KAHU_STATE_DIR"] = str(state_dir)
+    env.update(KAHU_STATE_DIR=str(state_dir), KAHU_DRAIN_NOTICE_SECONDS="0.1", KAHU_DRAIN_SECONDS="2")
     return env, ports
 
 

@@ -8,7 +8,7 @@ import asyncpg
 import grpc
 import pytest
 
-from kahu.v1 import common_pb2, triage_pb2
+from kahu.v1 import common_pb2, intake_pb2, triage_pb2
 from tests.conftest import Platform
 from tests.intake.reports import actions, decide, get_case, open_case, submit_request
 from tests.polling import eventually
@@ -49,11 +49,11 @@ async def test_decision_moves_the_case_on_once_however_often_retried(platform: P
         platform, "SELECT count(*) FROM triage.actions WHERE case_id = $1 AND response IS NOT NULL", uuid.UUID(case_id)
     )
     assert rows == 1
-    shown = await eventually(lambda: _stage_is(platform, case_id, common_pb2.CASE_STAGE_ASSESSMENT))
+    shown = await eventually(lambda: _assessing(platform, case_id))
     assert actions(shown.timeline).count("triage.decided") == 1
+    assert "assessment.started" in actions(shown.timeline)
     assert shown.decision.pathway == common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT
     assert shown.case.urgency == common_pb2.TIMEFRAME_URGENT
-    assert shown.case.deadline.kind == common_pb2.DEADLINE_KIND_ASSESSMENT
 
     reused = triage_pb2.RecordDecisionRequest()
     reused.CopyFrom(request)
@@ -95,7 +95,13 @@ async def test_protocol_case_needs_police_consultation_before_no_further_action(
     assert "case.closed" in actions(closed.timeline)
 
 
-async def _stage_is(platform: Platform, case_id: str, stage: int) -> object:
+async def _assessing(platform: Platform, case_id: str) -> intake_pb2.GetCaseResponse | None:
+    """The case once its assessment runs against its clock."""
+    case = await get_case(platform, case_id)
+    return case if case.case.deadline.kind == common_pb2.DEADLINE_KIND_ASSESSMENT else None
+
+
+async def _stage_is(platform: Platform, case_id: str, stage: int) -> intake_pb2.GetCaseResponse | None:
     case = await get_case(platform, case_id)
     return case if case.case.stage == stage else None
 

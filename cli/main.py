@@ -1,0 +1,433 @@
+"""`kahu`: the command line of Kahu's gRPC API, for the people who work the cases.
+
+Global options come before the command (`kahu --timeout 5 case show ID`); `--json` works in
+either place. Every write takes `--idempotency-key` (a new key per invocation by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from rich.console import Console
+
+from cli import render, reportfile
+from cli.params import DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME, due_time, duration, idempotency_key
+from cli.rpc import STUBS, Client, fail
+from kahu.v1 import assessment_pb2, intake_pb2, supervision_pb2, triage_pb2
+
+
+@dataclass
+class State:
+    """The global options of one invocation, and its client (opened on first use)."""
+
+    overrides: dict[str, str | None]
+    timeout: float
+    json: bool
+    client: Client | None = field(default=None)
+
+    def call(self, service: str, method: str, request: Message, key: str | None = None) -> Any:
+        if self.client is None:
+            self.client = Client(self.overrides, self.timeout)
+        return self.client.call(service, method, request, key=key)
+
+    def show(self, answer: Message, as_json: bool, human: Callable[[Console], None]) -> None:
+        if as_json or self.json:
+            print(render.to_json(answer), flush=True)
+        else:
+            human(render.console())
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
+def _state(ctx: typer.Context) -> State:
+    state = ctx.find_object(State)
+    assert state is not None
+    return state
+
+
+app = typer.Typer(
+    help="Kahu: report, triage, assess and supervise child-protection cases.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold a report's personal data
+)
+report_app = typer.Typer(help="Reports of concern.", no_args_is_help=True)
+case_app = typer.Typer(help="Cases: show one, list many.", no_args_is_help=True)
+triage_app = typer.Typer(help="The social worker's triage decision and the family's consent.", no_args_is_help=True)
+assessment_app = typer.Typer(help="Assessments: allocate, record findings, complete.", no_args_is_help=True)
+queue_app = typer.Typer(help="The supervisors' queue of escalations, and their actions.", no_args_is_help=True)
+for sub, name in (
+    (report_app, "report"),
+    (case_app, "case"),
+    (triage_app, "triage"),
+    (assessment_app, "assessment"),
+    (queue_app, "queue"),
+):
+    app.add_typer(sub, name=name)
+
+Json = Annotated[bool, typer.Option("--json", help="Print the answer as JSON (proto field names), for scripts.")]
+Key = Annotated[
+    str | None,
+    typer.Option("--idempotency-key", help="Retry safely by giving the same key again (default: a new key)."),
+]
+By = Annotated[str, typer.Option("--by", envvar="KAHU_STAFF_ID", help="Your staff id.")]
+CaseId = Annotated[str, typer.Argument(metavar="CASE_ID", help="The case's id.")]
+Site = Annotated[str, typer.Option(help="Site code, e.g. hutt.")]
+OptSite = Annotated[str, typer.Option(help="Only this site (a site code, e.g. hutt).")]
+Region = Annotated[str, typer.Option(help="Only this region, e.g. greater-wellington.")]
+MinTier = Annotated[int, typer.Option(min=0, help="Only escalated to at least this tier.")]
+PageSize = Annotated[int, typer.Option(min=0, help="At most this many (0: the service's default).")]
+PageToken = Annotated[str, typer.Option(help="The page after the one that printed this token.")]
+Reason = Annotated[str, typer.Option(help="Why (recorded on the case).")]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    intake: Annotated[str | None, typer.Option(help="Intake address HOST:PORT (default: INTAKE_ADDRESS).")] = None,
+    triage: Annotated[str | None, typer.Option(help="Triage address (default: TRIAGE_ADDRESS).")] = None,
+    assessment: Annotated[str | None, typer.Option(help="Assessment address (default: ASSESSMENT_ADDRESS).")] = None,
+    supervision: Annotated[str | None, typer.Option(help="Supervision address (default: SUPERVISION_ADDRESS).")] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, envvar="KAHU_TIMEOUT", help="Deadline of each call, seconds.")
+    ] = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Kahu's command line. Addresses come from the same environment as the services
+    (INTAKE_ADDRESS or KAHU_HOST and INTAKE_PORT, ...)."""
+    overrides = {"intake": intake, "triage": triage, "assessment": assessment, "supervision": supervision}
+    assert set(overrides) == set(STUBS)
+    state = State(overrides, timeout, as_json)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+# -- reports and cases -------------------------------------------------------------------
+
+
+@report_app.command("submit")
+def report_submit(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help='A kahu.v1.Report as JSON ("-": stdin).')],
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Submit a report of concern; prints the case it opened (or was added to)."""
+    try:
+        report = reportfile.load(file)
+    except reportfile.ReportFileError as error:
+        fail(str(error), 2)
+    request = intake_pb2.SubmitReportRequest(idempotency_key=idempotency_key(key), report=report)
+    answer = _state(ctx).call("intake", "SubmitReport", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.submitted(c, answer))
+
+
+@case_app.command("show")
+def case_show(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
+    """Show a case: its stage, triage, deadline, outcome and timeline."""
+    answer = _state(ctx).call("intake", "GetCase", intake_pb2.GetCaseRequest(case_id=case_id))
+    _state(ctx).show(answer, as_json, lambda c: render.case(c, answer))
+
+
+@case_app.command("list")
+def case_list(
+    ctx: typer.Context,
+    site: OptSite = "",
+    region: Region = "",
+    stage: Annotated[int | None, typer.Option(parser=STAGE, metavar=STAGE.metavar, help="Only this stage.")] = None,
+    min_tier: MinTier = 0,
+    overdue: Annotated[bool, typer.Option(help="Only cases whose deadline has passed.")] = False,
+    page_size: PageSize = 0,
+    page_token: PageToken = "",
+    as_json: Json = False,
+) -> None:
+    """List cases, newest first."""
+    request = intake_pb2.ListCasesRequest(
+        site=site,
+        region=region,
+        stage=stage or 0,  # type: ignore[arg-type]
+        min_tier=min_tier,
+        overdue_only=overdue,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    answer = _state(ctx).call("intake", "ListCases", request)
+    _state(ctx).show(answer, as_json, lambda c: render.cases(c, answer))
+
+
+# -- triage ------------------------------------------------------------------------------
+
+
+@triage_app.command("proposal")
+def triage_proposal(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
+    """Show what the triage rules propose for a case, and which rules fired."""
+    answer = _state(ctx).call("triage", "GetProposal", triage_pb2.GetProposalRequest(case_id=case_id))
+    _state(ctx).show(answer, as_json, lambda c: c.print(f"Proposal: {render.proposal(answer.proposal)}", markup=False))
+
+
+@triage_app.command("decide")
+def triage_decide(
+    ctx: typer.Context,
+    case_id: CaseId,
+    pathway: Annotated[int, typer.Option(parser=PATHWAY, metavar=PATHWAY.metavar, help="What follows triage.")],
+    by: By,
+    timeframe: Annotated[
+        int | None,
+        typer.Option(parser=TIMEFRAME, metavar=TIMEFRAME.metavar, help="Required when the pathway assesses."),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why; required when the decision differs from the proposal.")] = "",
+    police_consulted: Annotated[bool, typer.Option(help="Police were consulted (Protocol cases).")] = False,
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record the social worker's triage decision."""
+    request = triage_pb2.RecordDecisionRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        decided_by=by,
+        pathway=pathway,  # type: ignore[arg-type]
+        timeframe=timeframe or 0,  # type: ignore[arg-type]
+        reason=reason,
+        police_consulted=police_consulted,
+    )
+    answer = _state(ctx).call("triage", "RecordDecision", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
+
+
+@triage_app.command("consent")
+def triage_consent(
+    ctx: typer.Context,
+    case_id: CaseId,
+    given: Annotated[bool, typer.Option("--given/--declined", help="The family's answer to the referral.")],
+    by: By,
+    note: Annotated[str, typer.Option(help="A note on the answer.")] = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record the family's consent to (or refusal of) a referral to services."""
+    request = triage_pb2.RecordConsentRequest(
+        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=by, given=given, note=note
+    )
+    answer = _state(ctx).call("triage", "RecordConsent", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
+
+
+# -- assessment --------------------------------------------------------------------------
+
+
+@assessment_app.command("show")
+def assessment_show(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
+    """Show a case's assessment with its findings."""
+    answer = _state(ctx).call("assessment", "GetAssessment", assessment_pb2.GetAssessmentRequest(case_id=case_id))
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, answer.findings))
+
+
+@assessment_app.command("allocate")
+def assessment_allocate(
+    ctx: typer.Context,
+    case_id: CaseId,
+    social_worker: Annotated[str, typer.Option(help="Staff id of the social worker.")],
+    site: Site,
+    by: By,
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Allocate a case's assessment to a social worker at the case's site."""
+    request = assessment_pb2.AllocateRequest(
+        idempotency_key=idempotency_key(key), case_id=case_id, social_worker=social_worker, site=site, allocated_by=by
+    )
+    answer = _state(ctx).call("assessment", "Allocate", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+@assessment_app.command("findings")
+def assessment_findings(
+    ctx: typer.Context,
+    case_id: CaseId,
+    by: By,
+    summary: Annotated[str | None, typer.Option(help="The findings.")] = None,
+    summary_file: Annotated[str | None, typer.Option(help='Read the findings from a file ("-": stdin).')] = None,
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record findings on a case's assessment."""
+    if (summary is None) == (summary_file is None):
+        fail("give one of --summary or --summary-file", 2)
+    text = summary if summary is not None else _read_text(str(summary_file))
+    request = assessment_pb2.RecordFindingsRequest(
+        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=by, summary=text
+    )
+    answer = _state(ctx).call("assessment", "RecordFindings", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+def _read_text(path: str) -> str:
+    try:
+        if path == "-":
+            return typer.get_text_stream("stdin").read()
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}", 2)
+
+
+@assessment_app.command("complete")
+def assessment_complete(
+    ctx: typer.Context,
+    case_id: CaseId,
+    outcome: Annotated[int, typer.Option(parser=OUTCOME, metavar=OUTCOME.metavar, help="How it ends.")],
+    by: By,
+    reason: Reason = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Complete a case's assessment (seek-custody waits for a supervisor's approval)."""
+    request = assessment_pb2.CompleteAssessmentRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        completed_by=by,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=reason,
+    )
+    answer = _state(ctx).call("assessment", "CompleteAssessment", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+# -- the supervisors' queue --------------------------------------------------------------
+
+
+@queue_app.command("list")
+def queue_list(
+    ctx: typer.Context,
+    site: OptSite = "",
+    region: Region = "",
+    min_tier: MinTier = 0,
+    breached_only: Annotated[bool, typer.Option(help="Only escalations, no due-soon cases.")] = False,
+    due_within: Annotated[
+        int | None, typer.Option(parser=duration, metavar="DURATION", help="Also cases due within e.g. 4h or 2d.")
+    ] = None,
+    include_resolved: Annotated[bool, typer.Option(help="Also resolved escalations.")] = False,
+    page_size: PageSize = 0,
+    page_token: PageToken = "",
+    as_json: Json = False,
+) -> None:
+    """List open escalations, oldest first, and cases due soon."""
+    request = supervision_pb2.ListQueueRequest(
+        site=site,
+        region=region,
+        min_tier=min_tier,
+        breached_only=breached_only,
+        due_within_seconds=due_within or 0,
+        include_resolved=include_resolved,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    answer = _state(ctx).call("supervision", "ListQueue", request)
+    _state(ctx).show(answer, as_json, lambda c: render.queue(c, answer))
+
+
+@queue_app.command("ack")
+def queue_ack(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(metavar="ESCALATION_ID", help="From `kahu queue list`.")],
+    by: By,
+    note: Annotated[str, typer.Option(help="A note on the case's record.")] = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Acknowledge an escalation."""
+    request = supervision_pb2.AcknowledgeRequest(
+        idempotency_key=idempotency_key(key), escalation_id=escalation_id, acknowledged_by=by, note=note
+    )
+    answer = _state(ctx).call("supervision", "Acknowledge", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.escalation(c, answer))
+
+
+@queue_app.command("reassign")
+def queue_reassign(
+    ctx: typer.Context,
+    case_id: CaseId,
+    social_worker: Annotated[str, typer.Option(help="Staff id of the new social worker.")],
+    site: Site,
+    by: By,
+    reason: Annotated[str, typer.Option(help="Why (recorded on the case).")],
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Reassign a case's assessment to another social worker."""
+    request = supervision_pb2.ReassignRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        social_worker=social_worker,
+        site=site,
+        reassigned_by=by,
+        reason=reason,
+    )
+    answer = _state(ctx).call("supervision", "Reassign", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+@queue_app.command("extend")
+def queue_extend(
+    ctx: typer.Context,
+    case_id: CaseId,
+    kind: Annotated[int, typer.Option(parser=DEADLINE_KIND, metavar=DEADLINE_KIND.metavar, help="Which clock.")],
+    due: Annotated[
+        dt.datetime,
+        typer.Option(parser=due_time, metavar="WHEN", help="New deadline: +DURATION (e.g. +2d) or ISO 8601."),
+    ],
+    by: By,
+    reason: Annotated[str, typer.Option(help="Why (recorded on the case).")],
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Move a case's deadline later; its timer moves with it."""
+    due_at = Timestamp()
+    due_at.FromDatetime(due.astimezone(dt.UTC))
+    request = supervision_pb2.ExtendDeadlineRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        kind=kind,  # type: ignore[arg-type]
+        due_at=due_at,
+        extended_by=by,
+        reason=reason,
+    )
+    answer = _state(ctx).call("supervision", "ExtendDeadline", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.extended(c, answer))
+
+
+def _decide_approval(
+    ctx: typer.Context, case_id: str, approved: bool, by: str, reason: str, key: str | None, as_json: bool
+) -> None:
+    request = supervision_pb2.DecideApprovalRequest(
+        idempotency_key=idempotency_key(key), case_id=case_id, approved=approved, decided_by=by, reason=reason
+    )
+    answer = _state(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
+    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+@queue_app.command("approve")
+def queue_approve(
+    ctx: typer.Context, case_id: CaseId, by: By, reason: Reason, key: Key = None, as_json: Json = False
+) -> None:
+    """Approve a decision that needs approval (seeking custody)."""
+    _decide_approval(ctx, case_id, True, by, reason, key, as_json)
+
+
+@queue_app.command("decline")
+def queue_decline(
+    ctx: typer.Context, case_id: CaseId, by: By, reason: Reason, key: Key = None, as_json: Json = False
+) -> None:
+    """Decline a decision that needs approval (seeking custody)."""
+    _decide_approval(ctx, case_id, False, by, reason, key, as_json)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,65 @@
+"""The `kahu` CLI pointed at the in-process platform.
+
+The platform runs on the session's event loop in this thread, and the CLI makes blocking
+gRPC calls, so each invocation runs in a worker thread while the loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.main import app
+from tests.conftest import Platform
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "cli" / "examples" / "report.json"
+
+
+@dataclass
+class Kahu:
+    runner: CliRunner
+
+    async def __call__(self, *args: str, input: str | None = None) -> Result:
+        return await asyncio.to_thread(self.runner.invoke, app, list(args), input=input)
+
+    async def ok(self, *args: str) -> Result:
+        """Run a command that must succeed."""
+        result = await self(*args)
+        assert result.exit_code == 0, f"kahu {' '.join(args)} → {result.exit_code}: {result.output}"
+        return result
+
+    async def json(self, *args: str) -> Any:
+        """Run a command that must succeed, with `--json`; its parsed answer."""
+        return json.loads((await self.ok(*args, "--json")).stdout)
+
+
+@pytest.fixture
+def kahu(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Kahu:
+    settings = platform.settings
+    for service in ("intake", "triage", "assessment", "supervision"):
+        monkeypatch.setenv(f"{service.upper()}_ADDRESS", f"{settings.host}:{settings.port(service)}")
+    for name in ("KAHU_STAFF_ID", "KAHU_TIMEOUT", "COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    return Kahu(CliRunner())
+
+
+def example() -> dict[str, Any]:
+    return dict(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def report_file(tmp_path: Path) -> Path:
+    """The example report about a child no other test reports on (a second report about the
+    same child would be additional information on the first one's case)."""
+    data = example()
+    data["children"][0]["name"] = f"Kōwhai Rangitāne {secrets.token_hex(4)}"
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -1,0 +1,163 @@
+"""A report about a child who already has an open case is added to that case, through real
+gRPC, PostgreSQL and the case workflow; a closed case gets a new one."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from kahu.v1 import common_pb2, intake_pb2
+from services.common.config import ConfigError
+from services.intake.matching import DEV_MATCH_KEY, child_digests, match_key, normalise_name
+from tests.conftest import Platform
+from tests.intake.reports import actions, decide, get_case, open_case, submit_request
+from tests.polling import eventually
+
+
+def _about(first: intake_pb2.SubmitReportRequest) -> intake_pb2.SubmitReportRequest:
+    """Another report (another reporter, another concern) about the first one's child."""
+    again = submit_request()
+    again.report.children[0].CopyFrom(first.report.children[0])
+    again.report.concerns[:] = [common_pb2.CONCERN_CATEGORY_EMOTIONAL_HARM]
+    again.report.reporter.agency = common_pb2.AGENCY_HEALTH_NZ
+    return again
+
+
+async def _case_rows(platform: Platform, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(platform.database_url)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def test_names_match_whatever_their_case_macrons_or_spacing() -> None:
+    assert (
+        normalise_name("  ĀNIWANIWA   Pōtae-Smith ")
+        == normalise_name("aniwaniwa potae smith")
+        == ("aniwaniwa potae smith")
+    )
+    child = common_pb2.Child(name="Hēmi", date_of_birth=common_pb2.Date(year=2015, month=1, day=2))
+    same = common_pb2.Child(name="HEMI", date_of_birth=common_pb2.Date(year=2015, month=1, day=2))
+    other_day = common_pb2.Child(name="Hēmi", date_of_birth=common_pb2.Date(year=2015, month=1, day=3))
+    by_age = common_pb2.Child(name="Hēmi", age_years=9)
+    assert child_digests(DEV_MATCH_KEY, [child]) == child_digests(DEV_MATCH_KEY, [same])
+    assert child_digests(DEV_MATCH_KEY, [child]) != child_digests(DEV_MATCH_KEY, [other_day])
+    assert child_digests(b"another key of at least 32 chars!!", [child]) != child_digests(DEV_MATCH_KEY, [child])
+    assert child_digests(DEV_MATCH_KEY, [by_age]) == []
+
+
+def test_match_key_comes_from_the_environment() -> None:
+    assert match_key({}) == DEV_MATCH_KEY
+    assert match_key({"KAHU_MATCH_KEY": "k" * 32}) == b"k" * 32
+    with pytest.raises(ConfigError, match="KAHU_MATCH_KEY"):
+        match_key({"KAHU_MATCH_KEY": "short"})
+
+
+async def test_report_about_a_child_with_an_open_case_is_added_to_it(platform: Platform) -> None:
+    first = submit_request()
+    case_id = (await open_case(platform, first)).case.case_id
+    before = (await platform.temporal.count_workflows("WorkflowType = 'CaseWorkflow'")).count
+    again = _about(first)
+    again.report.children[0].name = again.report.children[0].name.upper()
+
+    added = await platform.intake.SubmitReport(again)
+    retried = await platform.intake.SubmitReport(again)
+
+    assert (added.case_id, added.additional_information, added.replayed) == (case_id, True, False)
+    assert (retried.case_id, retried.report_id, retried.additional_information, retried.replayed) == (
+        case_id,
+        added.report_id,
+        True,
+        True,
+    )
+    case = await get_case(platform, case_id)
+    assert actions(case.timeline).count("report.added") == 1
+    assert (await platform.temporal.count_workflows("WorkflowType = 'CaseWorkflow'")).count == before
+    reports = await _case_rows(
+        platform, "SELECT additional FROM intake.reports WHERE case_id = $1 ORDER BY received_at", uuid.UUID(case_id)
+    )
+    assert [r["additional"] for r in reports] == [False, True]
+    (stored,) = await _case_rows(platform, "SELECT child_keys FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
+    assert len(stored["child_keys"]) == 1
+    assert first.report.children[0].name.encode() not in stored["child_keys"][0]
+
+
+async def test_reports_about_the_same_new_child_at_once_open_one_case(platform: Platform) -> None:
+    first = submit_request()
+    others = [_about(first) for _ in range(5)]
+
+    responses = await asyncio.gather(*(platform.intake.SubmitReport(r) for r in [first, *others]))
+
+    assert len({r.case_id for r in responses}) == 1
+    assert sum(not r.additional_information for r in responses) == 1
+
+    async def all_added() -> intake_pb2.GetCaseResponse | None:
+        case = await get_case(platform, responses[0].case_id)
+        return case if actions(case.timeline).count("report.added") == 5 else None
+
+    await eventually(all_added)
+
+
+async def test_a_different_child_gets_a_case_of_their_own(platform: Platform) -> None:
+    first = submit_request()
+    case_id = (await platform.intake.SubmitReport(first)).case_id
+    sibling = _about(first)
+    sibling.report.children[0].date_of_birth.year -= 2
+
+    other = await platform.intake.SubmitReport(sibling)
+
+    assert other.case_id != case_id and not other.additional_information
+
+
+async def _closed(platform: Platform) -> tuple[intake_pb2.SubmitReportRequest, str]:
+    """A report whose case was closed with no further action."""
+    first = submit_request()
+    case_id = (await open_case(platform, first)).case.case_id
+    await decide(
+        platform, case_id, pathway=common_pb2.PATHWAY_NO_FURTHER_ACTION, timeframe=0, reason="Already resolved."
+    )
+
+    async def recorded_closed() -> bool:
+        rows = await _case_rows(platform, "SELECT stage FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
+        return rows[0]["stage"] == "CLOSED"
+
+    await eventually(recorded_closed)
+    return first, case_id
+
+
+async def test_a_report_after_the_case_closed_opens_a_new_case(platform: Platform) -> None:
+    first, closed_id = await _closed(platform)
+
+    response = await platform.intake.SubmitReport(_about(first))
+
+    assert response.case_id != closed_id and not response.additional_information
+    await eventually(lambda: _in_triage(platform, response.case_id))
+
+
+async def test_a_case_closing_as_the_report_arrives_still_gets_a_new_case(platform: Platform) -> None:
+    first, closed_id = await _closed(platform)
+    # intake has not yet heard the case closed: its workflow refuses the report
+    conn = await asyncpg.connect(platform.database_url)
+    try:
+        await conn.execute("UPDATE intake.cases SET stage = 'TRIAGE' WHERE case_id = $1", uuid.UUID(closed_id))
+    finally:
+        await conn.close()
+    again = _about(first)
+
+    response = await platform.intake.SubmitReport(again)
+    retried = await platform.intake.SubmitReport(again)
+
+    assert response.case_id != closed_id and not response.additional_information
+    assert (retried.case_id, retried.replayed) == (response.case_id, True)
+    await eventually(lambda: _in_triage(platform, response.case_id))
+    rows = await _case_rows(platform, "SELECT stage FROM intake.cases WHERE case_id = $1", uuid.UUID(closed_id))
+    assert rows[0]["stage"] == "CLOSED"
+    assert "report.added" not in actions((await get_case(platform, closed_id)).timeline)
+
+
+async def _in_triage(platform: Platform, case_id: str) -> bool:
+    return (await get_case(platform, case_id)).case.stage == common_pb2.CASE_STAGE_TRIAGE
