@@ -41,7 +41,7 @@ def when(stamp: Timestamp, *, relative: bool = False) -> str:
     if not stamp.seconds and not stamp.nanos:
         return "-"
     value = stamp.ToDatetime(dt.UTC).astimezone()
-    text = value.strftime("%Y-%m-%d %H:%M %Z")
+    text = value.strftime("%Y-%m-%d %H:%M:%S %Z")
     if relative:
         seconds = (value - dt.datetime.now(dt.UTC)).total_seconds()
         text += f" ({'in ' + span(seconds) if seconds >= 0 else span(-seconds) + ' ago'})"
@@ -61,7 +61,8 @@ def _yes(flag: bool) -> str:
 
 
 def _details(console: Console, title: str, rows: Iterable[tuple[str, str]]) -> None:
-    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2, 0, 0))
+    console.print(Text(title, style="bold"))
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in rows:

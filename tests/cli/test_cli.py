@@ -36,7 +36,8 @@ async def _proposed(kahu: Kahu, case_id: str) -> Any:
 
     async def probe() -> Any:
         shown = await _case(kahu, case_id)
-        return shown if shown.get("proposal", {}).get("pathway", "PATHWAY_UNSPECIFIED") != "PATHWAY_UNSPECIFIED" else None
+        pathway = shown.get("proposal", {}).get("pathway", "PATHWAY_UNSPECIFIED")
+        return shown if pathway != "PATHWAY_UNSPECIFIED" else None
 
     return await eventually(probe)
 
@@ -254,9 +255,7 @@ async def test_queue_lists_an_escalation_and_the_supervisor_acts_on_it(platform:
 
 
 async def test_an_unreachable_service_is_one_line_and_exit_1(kahu: Kahu) -> None:
-    result = await kahu(
-        "--intake", f"127.0.0.1:{free_port()}", "--timeout", "2", "case", "show", str(uuid.uuid4())
-    )
+    result = await kahu("--intake", f"127.0.0.1:{free_port()}", "--timeout", "2", "case", "show", str(uuid.uuid4()))
     assert result.exit_code == 1
     assert result.stderr.startswith("kahu: error: intake GetCase: UNAVAILABLE: ")
     assert result.stderr.count("\n") == 1

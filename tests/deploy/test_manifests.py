@@ -6,6 +6,7 @@ manifests.py) and the assertions read the objects a cluster would receive.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 import shlex
@@ -21,12 +22,12 @@ from services.common.db import create_pool
 from tests.deploy import manifests
 from tests.deploy.manifests import REPO, Object, describe, render
 from workflows import search_attributes
+from workflows.worker import CALLED_SERVICES, GRACEFUL_SHUTDOWN
 
 OVERLAYS = ("dev", "prod")
 #: The domain services deployed today; placement and conference join with their issues.
 DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision")
-#: Graceful shutdown of the worker (workflows/worker.py GRACEFUL_SHUTDOWN).
-WORKER_SHUTDOWN_SECONDS = 20
+WORKER_SHUTDOWN_SECONDS = GRACEFUL_SHUTDOWN.total_seconds()
 RESTRICTED_UID_MIN = 10000
 
 
@@ -315,6 +316,18 @@ def test_database_connections_fit_the_roles_and_the_server(overlay: str) -> None
     assert sum(limits.values()) < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
 
 
+@pytest.mark.parametrize("service", DEPLOYED_SERVICES)
+def test_each_service_owns_the_schema_its_role_may_create(service: str) -> None:
+    store = importlib.import_module(f"services.{service}.store")
+    schema: str = store.SCHEMA
+    assert schema == service, "the database roles assume schema <service>"
+    (cluster,) = objects("prod", "Cluster")
+    sql = cluster["spec"]["bootstrap"]["initdb"]["postInitApplicationSQL"]
+    assert f"CREATE ROLE kahu_{service} LOGIN" in sql
+    (grant,) = [line for line in sql if line.startswith("GRANT CONNECT, CREATE ON DATABASE kahu TO")]
+    assert f"kahu_{service}" in grant.split(" TO ", 1)[1].replace(",", " ").split()
+
+
 def test_the_policy_configmap_is_the_repositorys_policy() -> None:
     policy = (REPO / "policy" / "kahu.yaml").read_text(encoding="utf-8")
     for overlay in OVERLAYS:
@@ -458,6 +471,17 @@ def test_agency_systems_reach_intake_only_and_services_accept_only_their_callers
         assert pods == {"kahu:app.kubernetes.io/name=worker"}, f"{name}: accepts {pods}"
         assert edges == ({"agency", "staff"} if name == "intake" else {"staff"}), f"{name}: reached from {edges}"
     assert _allowed(overlay, _pod_labels(overlay, "worker"), "Ingress") == [], "nothing calls the worker"
+    worker_egress = _allowed(overlay, _pod_labels(overlay, "worker"), "Egress")
+    for called in CALLED_SERVICES:
+        assert called in DEPLOYED_SERVICES, f"the worker calls {called}, which is not deployed"
+        labels = _pod_labels(overlay, called)
+        assert any(
+            "podSelector" in peer
+            and "namespaceSelector" not in peer
+            and selects(peer["podSelector"], labels)
+            and DEFAULT_PORTS[called] in [p["port"] for p in ports]
+            for peer, ports in worker_egress
+        ), f"the worker cannot reach {called}"
 
 
 # --------------------------------------------------------------------------- the image

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -61,6 +62,26 @@ async def test_decision_moves_the_case_on_once_however_often_retried(platform: P
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await platform.triage.RecordDecision(reused)
     assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_concurrent_retries_of_a_decision_record_it_once(platform: Platform) -> None:
+    case_id = (await open_case(platform)).case.case_id
+    request = triage_pb2.RecordDecisionRequest(
+        idempotency_key=f"decide-{uuid.uuid4()}",
+        case_id=case_id,
+        decided_by="sw.aroha",
+        pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
+        timeframe=common_pb2.TIMEFRAME_VERY_URGENT,
+        reason="Younger sibling at home.",
+    )
+
+    responses = await asyncio.gather(*(platform.triage.RecordDecision(request) for _ in range(8)))
+
+    assert len({r.case.SerializeToString(deterministic=True) for r in responses}) == 1
+    rows = await _fetchval(platform, "SELECT count(*) FROM triage.actions WHERE case_id = $1", uuid.UUID(case_id))
+    assert rows == 1
+    shown = await eventually(lambda: _assessing(platform, case_id))
+    assert actions(shown.timeline).count("triage.decided") == 1
 
 
 async def test_out_of_order_decision_is_refused_with_the_workflows_reason(platform: Platform) -> None:
