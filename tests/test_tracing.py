@@ -41,7 +41,7 @@ async def test_submit_report_produces_one_connected_trace(platform: Platform) ->
     start = one("StartWorkflow:CaseWorkflow")
     assert parent_of(start) == submit.context.span_id
     inserts = [s for s in found if s.name == "INSERT"]
-    assert len(inserts) == 2 and {parent_of(s) for s in inserts} == {submit.context.span_id}
+    assert len(inserts) >= 2 and {parent_of(s) for s in inserts} == {submit.context.span_id}
 
     run_workflow = one("RunWorkflow:CaseWorkflow")
     assert parent_of(run_workflow) == start.context.span_id
