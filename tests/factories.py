@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from kahu.v1 import common_pb2, intake_pb2
@@ -18,7 +19,8 @@ def report() -> common_pb2.Report:
         site="hutt",
         children=[
             common_pb2.Child(
-                name="Āniwaniwa Pōtae",
+                # unique per report: a second report about one child joins the first one's case
+                name=f"Āniwaniwa Pōtae {secrets.token_hex(6)}",
                 date_of_birth=common_pb2.Date(year=2016, month=3, day=14),
                 iwi="Ngāti Porou",
                 address="12 Kōwhai Street, Naenae",

@@ -40,8 +40,8 @@ async def test_submit_report_produces_one_connected_trace(platform: Platform) ->
     assert submit.parent is not None and submit.parent.is_remote
     start = one("StartWorkflow:CaseWorkflow")
     assert parent_of(start) == submit.context.span_id
-    inserts = [s for s in found if s.name == "INSERT"]
-    assert len(inserts) >= 2 and {parent_of(s) for s in inserts} == {submit.context.span_id}
+    stored = [s for s in found if s.name == "INSERT" and parent_of(s) == submit.context.span_id]
+    assert len(stored) >= 2  # the report and its case, at least
 
     run_workflow = one("RunWorkflow:CaseWorkflow")
     assert parent_of(run_workflow) == start.context.span_id

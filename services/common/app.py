@@ -12,6 +12,7 @@ from services.common.config import ConfigError, Settings, load
 from services.common.logs import configure_logging
 from services.common.server import GrpcServer, Service, run_until_signalled
 from services.common.tracing import configure_tracing
+from workflows.policy.loader import PolicyError
 
 Build = Callable[[Settings, AsyncExitStack], Awaitable[Sequence[Service]]]
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None
     provider = configure_tracing(name, settings)
     try:
         asyncio.run(main(settings))
+    except PolicyError as err:
+        print(f"kahu-{name}: {err}", file=sys.stderr)
+        sys.exit(2)
     finally:
         provider.shutdown()
 

@@ -3,7 +3,6 @@ additional information on the first one's case), and cases opened from them."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
@@ -12,11 +11,7 @@ from tests import factories
 from tests.conftest import Platform
 from tests.polling import eventually
 
-
-def submit_request(key: str | None = None) -> intake_pb2.SubmitReportRequest:
-    request = factories.submit_request(key)
-    request.report.children[0].name = f"Āniwaniwa Pōtae {secrets.token_hex(6)}"
-    return request
+submit_request = factories.submit_request
 
 
 async def get_case(platform: Platform, case_id: str) -> intake_pb2.GetCaseResponse:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
@@ -13,8 +15,11 @@ import grpc
 import pytest
 
 from kahu.v1 import common_pb2, triage_pb2
+from services.common.config import Settings
 from services.common.errors import field_violations
+from services.triage import app as triage_app
 from tests.conftest import Platform
+from workflows.policy.loader import POLICY_ENV, PolicyError
 
 
 def _facts(**changes: Any) -> common_pb2.CaseFacts:
@@ -189,3 +194,12 @@ async def test_bad_consent_names_every_field(platform: Platform) -> None:
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {v.field for v in field_violations(raised.value)} == {"idempotency_key", "case_id", "recorded_by", "note"}
+
+
+async def test_a_bad_policy_stops_start_up(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("version: 2\n", encoding="utf-8")
+    monkeypatch.setenv(POLICY_ENV, str(bad))
+    async with AsyncExitStack() as stack:
+        with pytest.raises(PolicyError, match=r"policy\.yaml: timeframes"):
+            await triage_app.build(settings, stack)

@@ -122,7 +122,6 @@ class CaseWorkflow:
             await self._enter(Stage.CLOSED)
 
     async def _triage(self) -> None:
-        self._decided = False
         if self._s.clock is None:
             due = await add_span(workflow.now(), self._policy().triage_deadline, self._require_case().site)
             self._s.clock = ClockState(due_at=due)
@@ -148,13 +147,13 @@ class CaseWorkflow:
             self._note("kahu", "case.closed", "no further action")
             await self._enter(Stage.CLOSED)
         elif decision.pathway.needs_consent:
+            self._consent = None  # before the stage opens to consent updates
             await self._enter(Stage.AWAITING_CONSENT)
         else:
             stage = Stage.INVESTIGATION if decision.pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT
             await self._enter(stage)
 
     async def _await_consent(self) -> None:
-        self._consent = None
         due = await add_span(workflow.now(), self._policy().consent_deadline, self._require_case().site)
         self._note("kahu", "timer.started", f"CONSENT due {due.isoformat()}")
         remaining = (due - workflow.now()).total_seconds()
@@ -167,6 +166,7 @@ class CaseWorkflow:
             self._note("kahu", "timer.expired", "CONSENT: no answer from the family by the deadline")
         self._note("kahu", "triage.reopened", "consent not given: back to the social worker")
         self._s.decision = None
+        self._decided = False  # before the stage opens to decision updates
         await self._enter(Stage.TRIAGE)
 
     async def _assess(self) -> None:
