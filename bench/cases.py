@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 
 import grpc
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from bench.baseline import BaselineAssessment, BaselineCase, noop
 from bench.results import Comparison, Report, summary_ms
-from bench.stack import running_stack
+from bench.stack import Stack, cpu_delta, running_stack
 from kahu.v1 import (
     assessment_pb2,
     assessment_pb2_grpc,
@@ -31,11 +32,12 @@ from kahu.v1 import (
     triage_pb2,
     triage_pb2_grpc,
 )
-from services.common.config import Settings
+from workflows.case.model import workflow_id
 
 T = TypeVar("T")
 RETRYABLE = (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE)
-POLL = 0.05
+FIRST_RETRY = 0.02
+LAST_RETRY = 0.5
 
 
 def report(n: int) -> intake_pb2.SubmitReportRequest:
@@ -73,39 +75,35 @@ async def bounded(n: int, concurrency: int, task: Callable[[int], Awaitable[T]])
 
 
 async def until_ok(call: Callable[[], Awaitable[T]]) -> T:
-    """Retry a call the case is not ready for yet (its workflow is still one step behind)."""
+    """Retry, backing off, a call the case is not ready for yet (its workflow is a step behind)."""
+    pause = FIRST_RETRY
     while True:
         try:
             return await call()
         except grpc.aio.AioRpcError as error:
             if error.code() not in RETRYABLE:
                 raise
-        await asyncio.sleep(POLL)
-
-
-async def until_closed(intake: intake_pb2_grpc.IntakeServiceStub, case_id: str) -> None:
-    """Poll the case until it is closed (what a client of the API has to do)."""
-    request = intake_pb2.GetCaseRequest(case_id=case_id)
-    while True:
-        if (await intake.GetCase(request)).case.stage == common_pb2.CASE_STAGE_CLOSED:
-            return
-        await asyncio.sleep(POLL)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LAST_RETRY)
 
 
 async def update_when_ready(handle: WorkflowHandle[Any, Any], update: str) -> None:
+    """The baseline's twin of `until_ok`: retry, backing off, until the update is taken."""
+    pause = FIRST_RETRY
     while True:
         try:
             await handle.execute_update(update)
             return
-        except WorkflowUpdateFailedError:
-            await asyncio.sleep(POLL)
-        except Exception as error:  # the child workflow may not exist yet
-            if "not found" not in str(error).lower():
+        except (WorkflowUpdateFailedError, RPCError) as error:
+            if isinstance(error, RPCError) and error.status != RPCStatusCode.NOT_FOUND:
                 raise
-            await asyncio.sleep(POLL)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LAST_RETRY)
 
 
-async def run(settings: Settings, n: int, concurrency: int) -> Report:
+async def run(stack: Stack, n: int, concurrency: int) -> Report:
+    settings = stack.settings
+    cpu: dict[str, dict[str, float]] = {}
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     async with (
         grpc.aio.insecure_channel(settings.address("intake")) as intake_channel,
@@ -117,12 +115,15 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
         assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment_channel)
         await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))  # warm up
 
+        mark = stack.cpu_seconds()
         submitted, submit_latencies, submit_wall = await bounded(
             n, concurrency, lambda i: intake.SubmitReport(report(i))
         )
+        cpu["submit_report"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
 
         async def drive(i: int) -> None:
             case_id = submitted[i].case_id
+            await until_ok(lambda: triage.GetProposal(triage_pb2.GetProposalRequest(case_id=case_id)))
             await until_ok(
                 lambda: triage.RecordDecision(
                     triage_pb2.RecordDecisionRequest(
@@ -157,9 +158,10 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
                     )
                 )
             )
-            await until_closed(intake, case_id)
+            await client.get_workflow_handle(workflow_id(case_id)).result()
 
         _, case_latencies, case_wall = await bounded(n, concurrency, drive)
+        cpu["cases"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
 
     queue = f"bench-baseline-{uuid.uuid4()}"
     async with Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]):
@@ -168,6 +170,7 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
             return await client.start_workflow(BaselineCase.run, id=f"baseline-{uuid.uuid4()}", task_queue=queue)
 
         handles, start_latencies, start_wall = await bounded(n, concurrency, start)
+        cpu["raw_start_workflow"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
 
         async def drive_baseline(i: int) -> None:
             handle = handles[i]
@@ -178,6 +181,7 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
             await handle.result()
 
         _, baseline_latencies, baseline_wall = await bounded(n, concurrency, drive_baseline)
+        cpu["baseline_cases"] = cpu_delta(mark, stack.cpu_seconds())
 
     return Report(
         benchmark="cases",
@@ -191,6 +195,7 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
             "raw_start_workflow": summary_ms(start_latencies),
             "case_to_closure": summary_ms(case_latencies),
             "baseline_to_completion": summary_ms(baseline_latencies),
+            "cpu_seconds_by_phase": cpu,
         },
     )
 
@@ -198,5 +203,5 @@ async def run(settings: Settings, n: int, concurrency: int) -> Report:
 async def main() -> Report:
     n = int(os.environ.get("BENCH_CASES", "200"))
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "16"))
-    async with running_stack() as settings:
-        return await run(settings, n, concurrency)
+    async with running_stack() as stack:
+        return await run(stack, n, concurrency)

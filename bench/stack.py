@@ -10,7 +10,10 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from services.common.config import DEFAULT_PORTS, Settings, load
 
@@ -24,9 +27,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Stack:
+    settings: Settings
+    pid: int
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each part of the stack (and this benchmark process)."""
+        used: dict[str, float] = {}
+        parts = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]
+        for part in [*parts, psutil.Process()]:
+            try:
+                name = _name(part)
+                times = part.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used[name] = used.get(name, 0.0) + times.user + times.system
+        return used
+
+
+def _name(process: psutil.Process) -> str:
+    if process.pid == os.getpid():
+        return "bench"
+    cmdline = process.cmdline()
+    if cmdline and cmdline[0].startswith("postgres"):
+        return "postgres"
+    if "-m" in cmdline:
+        return cmdline[cmdline.index("-m") + 1].removeprefix("services.").removeprefix("workflows.")
+    return Path(cmdline[0]).name if cmdline else str(process.name())
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: round(after[name] - before.get(name, 0.0), 2) for name in sorted(after)}
+
+
 @asynccontextmanager
-async def running_stack(extra_env: Mapping[str, str] | None = None) -> AsyncIterator[Settings]:
-    """Run `python -m devstack` until the block ends; yield the settings that reach it."""
+async def running_stack(extra_env: Mapping[str, str] | None = None) -> AsyncIterator[Stack]:
+    """Run `python -m devstack` until the block ends."""
     with tempfile.TemporaryDirectory(prefix="kahu-bench-") as state:
         env = dict(os.environ)
         env.update({f"{part.upper()}_PORT": str(free_port()) for part in DEFAULT_PORTS})
@@ -36,7 +73,7 @@ async def running_stack(extra_env: Mapping[str, str] | None = None) -> AsyncIter
         )
         try:
             await asyncio.wait_for(_ready(process), READY_TIMEOUT)
-            yield load(env)
+            yield Stack(load(env), process.pid)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGINT)

@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -23,13 +24,15 @@ from devstack.temporal import start_dev_server, test_server_path
 from kahu.v1 import assessment_pb2_grpc, intake_pb2_grpc, supervision_pb2_grpc, triage_pb2_grpc
 from services.assessment import app as assessment_app
 from services.common.app import Build
+from services.common.channels import aio_channel
 from services.common.config import Settings, load
 from services.common.server import GrpcServer
-from services.common.temporal import connect_temporal
+from services.common.temporal import connect_temporal, stop_renewals
 from services.common.tracing import instrument_asyncpg
 from services.intake import app as intake_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
+from tests.tokens import ActingAs, make_keys, staff
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 from workflows.worker import CALLED_SERVICES, build_worker, service_channel
@@ -79,9 +82,16 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(scope="session")
-def settings(postgres_url: str, temporal_port: int) -> Settings:
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This session's signing and payload keys (never the repository's: it has none)."""
+    return make_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def settings(postgres_url: str, temporal_port: int, keys_dir: Path) -> Settings:
     return load(
         {
+            "KAHU_KEYS_DIR": str(keys_dir),
             "DATABASE_URL": postgres_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "INTAKE_PORT": str(free_port()),
@@ -126,16 +136,18 @@ class Platform:
 
 
 async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: int) -> grpc.aio.Channel:
-    """Build and start one service on `port`; return a channel to it."""
+    """Build and start one service on `port`; return a channel to it whose calls carry the
+    tokens of `tests.tokens.ActingAs` (staff at every site, or the workload identity)."""
     server = GrpcServer(await build(settings, stack), host=settings.host, port=port, settings=settings)
     await server.start()
     stack.push_async_callback(server.stop)
-    return await stack.enter_async_context(grpc.aio.insecure_channel(f"{settings.host}:{port}"))
+    return await stack.enter_async_context(aio_channel(f"{settings.host}:{port}", settings, ActingAs(settings, staff())))
 
 
 @pytest.fixture(scope="session")
 async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(stop_renewals)
         intake = await _serve(stack, settings, intake_app.build, settings.port("intake"))
         triage = await _serve(stack, settings, triage_app.build, settings.port("triage"))
         assessment = await _serve(stack, settings, assessment_app.build, settings.port("assessment"))

@@ -9,15 +9,16 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 
 import grpc
-from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from services.common.app import run_process
+from services.common.channels import aio_channel
 from services.common.config import Settings
+from services.common.identity import TokenSource
 from services.common.server import GrpcServer, run_until_signalled
-from services.common.temporal import connect_temporal
+from services.common.temporal import connect_temporal, workload_tokens
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.activities import CaseActivities
 from workflows.case.workflows import CaseWorkflow
@@ -45,9 +46,14 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def service_channel(settings: Settings, service: str) -> grpc.aio.Channel:
-    """A traced channel to one of the domain services."""
-    return grpc.aio.insecure_channel(settings.address(service), interceptors=aio_client_interceptors())
+#: The identity the worker's activities call the domain services as.
+WORKLOAD_NAME = "worker"
+
+
+def service_channel(settings: Settings, service: str, tokens: TokenSource | None = None) -> grpc.aio.Channel:
+    """A traced channel to one of the domain services, every call carrying the worker's own
+    workload identity (`workload:worker`), never a user's."""
+    return aio_channel(settings.address(service), settings, tokens or workload_tokens(settings, WORKLOAD_NAME))
 
 
 def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.aio.Channel]) -> Worker:
@@ -65,9 +71,12 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
 
 
 async def serve(settings: Settings) -> None:
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, WORKLOAD_NAME, worker=True)
+    tokens = workload_tokens(settings, WORKLOAD_NAME)
     async with AsyncExitStack() as stack:
-        channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
+        channels = {
+            name: await stack.enter_async_context(service_channel(settings, name, tokens)) for name in CALLED_SERVICES
+        }
         worker = build_worker(client, settings.task_queue, channels)
         health = GrpcServer([], host=settings.host, port=settings.port("worker_health"), settings=settings)
         run = asyncio.create_task(worker.run())

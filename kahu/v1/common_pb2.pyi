@@ -52,6 +52,7 @@ class CaseStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STAGE_INVESTIGATION: _ClassVar[CaseStage]
     CASE_STAGE_OUTCOME: _ClassVar[CaseStage]
     CASE_STAGE_CLOSED: _ClassVar[CaseStage]
+    CASE_STAGE_PLACEMENT: _ClassVar[CaseStage]
 
 class Timeframe(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -69,6 +70,7 @@ class Pathway(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PATHWAY_REFER_CHILDRENS_TEAM: _ClassVar[Pathway]
     PATHWAY_CHILD_AND_FAMILY_ASSESSMENT: _ClassVar[Pathway]
     PATHWAY_JOINT_INVESTIGATION: _ClassVar[Pathway]
+    PATHWAY_YOUTH_JUSTICE_FGC: _ClassVar[Pathway]
 
 class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -83,6 +85,7 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_UNSPECIFIED: _ClassVar[DeadlineKind]
     DEADLINE_KIND_TRIAGE: _ClassVar[DeadlineKind]
     DEADLINE_KIND_ASSESSMENT: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_PLACEMENT: _ClassVar[DeadlineKind]
 REPORTER_KIND_UNSPECIFIED: ReporterKind
 REPORTER_KIND_PUBLIC: ReporterKind
 REPORTER_KIND_FAMILY: ReporterKind
@@ -114,6 +117,7 @@ CASE_STAGE_ASSESSMENT: CaseStage
 CASE_STAGE_INVESTIGATION: CaseStage
 CASE_STAGE_OUTCOME: CaseStage
 CASE_STAGE_CLOSED: CaseStage
+CASE_STAGE_PLACEMENT: CaseStage
 TIMEFRAME_UNSPECIFIED: Timeframe
 TIMEFRAME_CRITICAL: Timeframe
 TIMEFRAME_VERY_URGENT: Timeframe
@@ -125,6 +129,7 @@ PATHWAY_REFER_STRENGTHENING_FAMILIES: Pathway
 PATHWAY_REFER_CHILDRENS_TEAM: Pathway
 PATHWAY_CHILD_AND_FAMILY_ASSESSMENT: Pathway
 PATHWAY_JOINT_INVESTIGATION: Pathway
+PATHWAY_YOUTH_JUSTICE_FGC: Pathway
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_NO_FURTHER_ACTION: Outcome
 OUTCOME_FAMILY_SUPPORT_PLAN: Outcome
@@ -133,6 +138,7 @@ OUTCOME_SEEK_CUSTODY: Outcome
 DEADLINE_KIND_UNSPECIFIED: DeadlineKind
 DEADLINE_KIND_TRIAGE: DeadlineKind
 DEADLINE_KIND_ASSESSMENT: DeadlineKind
+DEADLINE_KIND_PLACEMENT: DeadlineKind
 
 class Date(_message.Message):
     __slots__ = ("year", "month", "day")

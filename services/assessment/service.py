@@ -9,8 +9,9 @@ from temporalio.client import Client
 from kahu.v1 import assessment_pb2, assessment_pb2_grpc
 from services.assessment.store import AssessmentStore, findings_id
 from services.assessment.validation import validate_allocate, validate_complete, validate_findings
-from services.common import convert
+from services.common import authz, convert
 from services.common.actions import Action, perform
+from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
 from services.common.updates import query, send_update
@@ -22,11 +23,13 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     def __init__(self, store: AssessmentStore, temporal: Client) -> None:
         self._store = store
         self._temporal = temporal
+        self._lookup = TemporalCaseLookup(temporal)
 
     async def Allocate(
         self, request: assessment_pb2.AllocateRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.AllocateResponse:
         case_id = validate_allocate(request)
+        await authz.admit_case(case_id, self._lookup)
         allocation = Allocation(
             social_worker=request.social_worker, site=request.site, allocated_by=request.allocated_by
         )
@@ -51,6 +54,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self, request: assessment_pb2.RecordFindingsRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.RecordFindingsResponse:
         case_id = validate_findings(request)
+        await authz.admit_case(case_id, self._lookup)
         key = request.idempotency_key
         found_id = findings_id(case_id, key)
 
@@ -77,6 +81,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self, request: assessment_pb2.CompleteAssessmentRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.CompleteAssessmentResponse:
         case_id, outcome = validate_complete(request)
+        await authz.admit_case(case_id, self._lookup)
         completion = Completion(completed_by=request.completed_by, outcome=outcome, reason=request.reason)
 
         async def send() -> assessment_pb2.CompleteAssessmentResponse:
@@ -99,6 +104,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self, request: assessment_pb2.GetAssessmentRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.GetAssessmentResponse:
         case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
         view = await query(self._temporal, assessment_workflow_id(case_id), AssessmentWorkflow.state)
         if view is None:
             raise NotFound("the case has no assessment")

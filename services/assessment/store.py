@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.common import audit
 from services.common.actions import ActionLog, Also
 
 SCHEMA = "assessment"
@@ -53,10 +54,11 @@ class AssessmentStore:
 
     async def findings(self, case_id: str) -> list[FindingsRow]:
         """The case's findings that the workflow accepted, oldest first."""
-        rows = await self._pool.fetch(
-            "SELECT f.findings_id, f.recorded_by, f.summary, f.recorded_at FROM assessment.findings f"
-            " JOIN assessment.actions a USING (idempotency_key)"
-            " WHERE f.case_id = $1 AND a.response IS NOT NULL ORDER BY f.recorded_at, f.findings_id",
-            uuid.UUID(case_id),
-        )
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(
+                "SELECT f.findings_id, f.recorded_by, f.summary, f.recorded_at FROM assessment.findings f"
+                " JOIN assessment.actions a USING (idempotency_key)"
+                " WHERE f.case_id = $1 AND a.response IS NOT NULL ORDER BY f.recorded_at, f.findings_id",
+                uuid.UUID(case_id),
+            )
         return [FindingsRow(str(r["findings_id"]), r["recorded_by"], r["summary"], r["recorded_at"]) for r in rows]

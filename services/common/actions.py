@@ -3,7 +3,10 @@
 A service records an action as pending (`begin`) before it sends the action to the case's
 workflow as an update with the key as the update id, stores the answer once the workflow
 has accepted it (`finish`), and forgets the action when the workflow rejected it
-(`abandon`). So a retry gets the first answer (and a pending one is re-sent, which Temporal
+(`abandon`). Each of those transactions carries the call's audit record (PENDING, OK, or
+the rejection's status; a replayed answer is OK).
+
+So a retry gets the first answer (and a pending one is re-sent, which Temporal
 deduplicates), a reused key with a different request is refused, and a rejected action
 leaves no row behind. Each schema has the same `actions` table (see any service's first
 migration).
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import asyncpg
 from google.protobuf.message import Message
 
+from services.common.authz import current, note_case
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
 
 _SCHEMA = re.compile(r"[a-z][a-z0-9_]{0,62}")
@@ -56,6 +60,7 @@ class ActionLog:
         new or still pending; raises AlreadyExists when the key was used for another request.
         """
         digest = action.digest
+        note_case(action.case_id)
         async with self._pool.acquire() as conn, conn.transaction():
             inserted = await conn.fetchval(
                 f"INSERT INTO {self._table} (idempotency_key, action, case_id, actor, request_digest, request)"
@@ -70,10 +75,13 @@ class ActionLog:
             if inserted:
                 if also is not None:
                     await also(conn)
+                await current().audit_in(conn, "PENDING")
                 return None
             row = await conn.fetchrow(
                 f"SELECT request_digest, response FROM {self._table} WHERE idempotency_key = $1", action.key
             )
+            if bytes(row["request_digest"]) == digest and row["response"] is not None:
+                await current().audit_in(conn, "OK")
         if bytes(row["request_digest"]) != digest:
             raise AlreadyExists("idempotency_key was already used for a different request")
         response = row["response"]
@@ -81,16 +89,20 @@ class ActionLog:
 
     async def finish(self, key: str, response: Message) -> None:
         """Store the answer to a pending action (the first answer stands)."""
-        await self._pool.execute(
-            f"UPDATE {self._table} SET response = $2, completed_at = now()"
-            " WHERE idempotency_key = $1 AND response IS NULL",
-            key,
-            response.SerializeToString(),
-        )
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                f"UPDATE {self._table} SET response = $2, completed_at = now()"
+                " WHERE idempotency_key = $1 AND response IS NULL",
+                key,
+                response.SerializeToString(),
+            )
+            await current().audit_in(conn, "OK")
 
-    async def abandon(self, key: str) -> None:
+    async def abandon(self, key: str, result: str) -> None:
         """Forget a pending action the workflow rejected (rows that cascade from it go too)."""
-        await self._pool.execute(f"DELETE FROM {self._table} WHERE idempotency_key = $1 AND response IS NULL", key)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"DELETE FROM {self._table} WHERE idempotency_key = $1 AND response IS NULL", key)
+            await current().audit_in(conn, result)
 
 
 async def perform(
@@ -111,8 +123,8 @@ async def perform(
         return stored, True
     try:
         answer = await send()
-    except (FailedPrecondition, NotFound):
-        await log.abandon(action.key)
+    except (FailedPrecondition, NotFound) as rejected:
+        await log.abandon(action.key, rejected.code.name)
         raise
     await log.finish(action.key, answer)
     return answer.SerializeToString(), False

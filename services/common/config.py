@@ -10,6 +10,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 #: Default port of each part of the platform, overridable by `<NAME>_PORT`.
@@ -24,6 +25,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "placement": 50055,
     "conference": 50056,
     "worker_health": 50060,
+    "codec": 8089,
 }
 
 
@@ -31,8 +33,25 @@ DEFAULT_PORTS: dict[str, int] = {
 DOMAIN_SERVICES = ("intake", "triage", "assessment", "supervision", "placement", "conference")
 
 
+#: The access table (roles x RPCs x scope) shipped with the code.
+DEFAULT_ACCESS_FILE = Path(__file__).resolve().parents[2] / "policy" / "access.yaml"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """Certificates for gRPC (and the codec server's HTTPS), PEM files read at start and
+    re-read when they change. `ca_file` set: peers must present certificates it signed
+    (servers require client certificates; clients verify servers against it)."""
+
+    cert_file: str
+    key_file: str
+    ca_file: str | None
 
 
 @dataclass(frozen=True)
@@ -51,9 +70,31 @@ class Settings:
     max_message_bytes: int
     state_dir: str
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: Where the keys are: `signing/` (jwks.json, signing-key.jwk) and `payload/`
+    #: (current, <key id>.key); /etc/kahu/keys on Kubernetes.
+    keys_dir: str = ".kahu/keys"
+    token_issuer: str = "kahu"
+    token_audience: str = "kahu"
+    access_file: str = str(DEFAULT_ACCESS_FILE)
+    tls: TlsFiles | None = None
+    #: Listen in plaintext on an address other than loopback (KAHU_ALLOW_PLAINTEXT).
+    allow_plaintext: bool = False
+    #: Origins whose pages may call the codec server (the Temporal UI's).
+    codec_cors_origins: tuple[str, ...] = ()
+    #: The codec server also accepts a token in the path (/t/<token>/decode): for the
+    #: development UI, which cannot send one (KAHU_CODEC_PATH_TOKENS).
+    codec_path_tokens: bool = False
 
     def port(self, part: str) -> int:
         return self.ports[part]
+
+    @property
+    def signing_keys_dir(self) -> Path:
+        return Path(self.keys_dir) / "signing"
+
+    @property
+    def payload_keys_dir(self) -> Path:
+        return Path(self.keys_dir) / "payload"
 
     def address(self, service: str) -> str:
         """Address at which a domain service is reached (`<SERVICE>_ADDRESS` overrides)."""
@@ -94,6 +135,46 @@ def _host_port(name: str, value: str) -> str:
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}={env[name]!r} must be true or false")
+
+
+def _tls(env: Mapping[str, str]) -> TlsFiles | None:
+    cert, key, ca = (env.get(f"KAHU_TLS_{part}_FILE") or None for part in ("CERT", "KEY", "CA"))
+    if cert is None and key is None:
+        if ca is not None:
+            raise ConfigError("KAHU_TLS_CA_FILE needs KAHU_TLS_CERT_FILE and KAHU_TLS_KEY_FILE")
+        return None
+    if cert is None or key is None:
+        raise ConfigError("KAHU_TLS_CERT_FILE and KAHU_TLS_KEY_FILE go together")
+    for name, path in (("KAHU_TLS_CERT_FILE", cert), ("KAHU_TLS_KEY_FILE", key), ("KAHU_TLS_CA_FILE", ca)):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"{name}={path!r} is not a readable file")
+    return TlsFiles(cert, key, ca)
+
+
+def _name(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    if not 1 <= len(value) <= 200 or any(ch.isspace() for ch in value):
+        raise ConfigError(f"{name}={value!r} must be 1-200 characters without spaces")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an IP address or "localhost") is a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -118,6 +199,20 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         for name in (f"{part.upper()}_ADDRESS" for part in DOMAIN_SERVICES)
         if env.get(name)
     }
+    state_dir = env.get("KAHU_STATE_DIR", ".kahu")
+    ui_port = ports["temporal_ui"]
+    origins = tuple(
+        o.strip()
+        for o in (env.get("KAHU_CODEC_CORS_ORIGINS") or f"http://127.0.0.1:{ui_port},http://localhost:{ui_port}").split(
+            ","
+        )
+        if o.strip()
+    )
+    for origin in origins:
+        parsed_origin = urlparse(origin)
+        if parsed_origin.scheme not in ("http", "https") or not parsed_origin.netloc or parsed_origin.path:
+            raise ConfigError(f"KAHU_CODEC_CORS_ORIGINS: {origin!r} is not an origin like https://host[:port]")
+    access_file = env.get("KAHU_ACCESS_FILE") or str(DEFAULT_ACCESS_FILE)
     return Settings(
         host=host,
         ports=ports,
@@ -129,6 +224,14 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         drain_seconds=_positive_float(env, "KAHU_DRAIN_SECONDS", 10.0),
         drain_notice_seconds=_positive_float(env, "KAHU_DRAIN_NOTICE_SECONDS", 1.0),
         max_message_bytes=int(max_message_mib * 1024 * 1024),
-        state_dir=env.get("KAHU_STATE_DIR", ".kahu"),
+        state_dir=state_dir,
         extra=extra,
+        keys_dir=env.get("KAHU_KEYS_DIR") or str(Path(state_dir) / "keys"),
+        token_issuer=_name(env, "KAHU_TOKEN_ISSUER", "kahu"),
+        token_audience=_name(env, "KAHU_TOKEN_AUDIENCE", "kahu"),
+        access_file=access_file,
+        tls=_tls(env),
+        allow_plaintext=_flag(env, "KAHU_ALLOW_PLAINTEXT"),
+        codec_cors_origins=origins,
+        codec_path_tokens=_flag(env, "KAHU_CODEC_PATH_TOKENS"),
     )

@@ -2,7 +2,8 @@
 
 Each service owns one schema and keeps its migrations as `NNNN_name.sql` files; they are
 applied at start-up under a PostgreSQL advisory lock, so replicas starting together apply
-each migration exactly once.
+each migration exactly once. Before them, every schema gets the migrations all services
+share (the audit trail, services/common/audit.py), tracked in `<schema>.common_migrations`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from pathlib import Path
 
 import asyncpg
 
+from services.common.audit import common_migrations
+
 log = logging.getLogger(__name__)
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+#: The pool that most recently migrated each schema: the server that starts next for a
+#: service whose schema it is writes that service's audit trail through it
+#: (services/common/server.py), so every service gets its trail without wiring.
+MIGRATED: dict[str, asyncpg.Pool] = {}
 
 
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
@@ -46,11 +53,12 @@ def _migrations(directory: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-async def migrate(pool: asyncpg.Pool, schema: str, directory: Path) -> list[str]:
-    """Apply the pending migrations in `directory` to `schema`; return the names applied."""
+async def migrate(pool: asyncpg.Pool, schema: str, directory: Path | None) -> list[str]:
+    """Apply the pending common migrations and those in `directory` (None: none of its own)
+    to `schema`; return the names applied."""
     if not _SCHEMA.match(schema):
         raise ValueError(f"bad schema name {schema!r}")
-    pending = _migrations(directory)
+    pending = [] if directory is None else _migrations(directory)
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"kahu.migrate.{schema}")
@@ -61,6 +69,22 @@ async def migrate(pool: asyncpg.Pool, schema: str, directory: Path) -> list[str]
                 " version integer PRIMARY KEY, name text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
+            await conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {schema}.common_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            common_done = {r["version"] for r in await conn.fetch(f"SELECT version FROM {schema}.common_migrations")}
+            for version, name, sql in common_migrations(schema):
+                if version in common_done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(
+                        f"INSERT INTO {schema}.common_migrations (version, name) VALUES ($1, $2)", version, name
+                    )
+                applied.append(f"common/{name}")
+                log.info("applied common migration %s.%s", schema, name)
             done = {r["version"] for r in await conn.fetch(f"SELECT version FROM {schema}.schema_migrations")}
             for version, name, sql in pending:
                 if version in done:
@@ -75,4 +99,5 @@ async def migrate(pool: asyncpg.Pool, schema: str, directory: Path) -> list[str]
                 log.info("applied migration %s.%s", schema, name)
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"kahu.migrate.{schema}")
+    MIGRATED[schema] = pool
     return applied

@@ -69,6 +69,18 @@ class FailedPrecondition(DomainError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class Unauthenticated(DomainError):
+    """No caller identity, or one that does not verify."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(DomainError):
+    """A verified caller that may not do this (to this case)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
 class Violations:
     """Collects field violations while validating a request."""
 

@@ -2,7 +2,9 @@
 
 Every domain service (and the worker's health endpoint) runs through `GrpcServer`:
 standard health service, reflection, OpenTelemetry, error mapping, deadlines, message
-size limits, and a graceful drain on stop.
+size limits, authentication, authorisation and audit of every call (the health service
+alone is anonymous; services/common/authz.py), TLS when configured (plaintext only on
+loopback unless KAHU_ALLOW_PLAINTEXT), and a graceful drain on stop.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
+from services.common.audit import Auditor
+from services.common.authz import Authorisation, Guard
 from services.common.config import Settings
+from services.common.db import MIGRATED
 from services.common.errors import DomainError
+from services.common.tls import check_plaintext, server_credentials
 from services.common.tracing import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -29,10 +36,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Service:
-    """A servicer to mount: its full proto name and the generated `add_..._to_server`."""
+    """A servicer to mount: its full proto name and the generated `add_..._to_server`.
+
+    Its calls are audited in its schema's `audit` table: the schema named after the
+    service (`kahu.v1.PlacementService` -> `placement`) unless `schema` says otherwise,
+    through the pool that migrated that schema last (`services.common.db.migrate`).
+    """
 
     full_name: str
     add_to_server: Callable[[grpc.aio.Server], None]
+    schema: str | None = None
+
+    @property
+    def audit_schema(self) -> str:
+        return self.schema or self.full_name.rpartition(".")[2].removesuffix("Service").lower()
 
 
 class _ErrorMapping(grpc.aio.ServerInterceptor):
@@ -80,14 +97,18 @@ class _ErrorMapping(grpc.aio.ServerInterceptor):
 class GrpcServer:
     """A grpc.aio server with Kahu's standard plumbing around the given services."""
 
-    def __init__(self, services: Sequence[Service], *, host: str, port: int, settings: Settings) -> None:
+    def __init__(
+        self, services: Sequence[Service], *, host: str, port: int, settings: Settings, guard: Guard | None = None
+    ) -> None:
         self._services = services
         self._address = f"{host}:{port}"
+        self._settings = settings
         self._drain_seconds = settings.drain_seconds
         self._notice_seconds = settings.drain_notice_seconds
         self.health = HealthServicer()
+        self.guard = guard or Guard.from_settings(settings)
         self._server = grpc.aio.server(
-            interceptors=[aio_server_interceptor(), _ErrorMapping()],
+            interceptors=[aio_server_interceptor(), _ErrorMapping(), Authorisation(self.guard)],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -99,6 +120,17 @@ class GrpcServer:
     async def start(self) -> int:
         """Bind, mark every service SERVING and return the bound port."""
         for service in self._services:
+            schema = service.audit_schema
+            if schema not in MIGRATED:
+                raise RuntimeError(f"{service.full_name}: no audit trail: its schema {schema!r} was not migrated")
+            self.guard.auditors[service.full_name] = Auditor(MIGRATED[schema], schema)
+            missing = [
+                f"{service.full_name}/{m}"
+                for m in _method_names(service.full_name)
+                if self.guard.table.entry(f"{service.full_name}/{m}") is None
+            ]
+            if missing:
+                log.warning("not in the access table, so refused to every caller: %s", ", ".join(missing))
             service.add_to_server(self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         names = [s.full_name for s in self._services]
@@ -106,7 +138,11 @@ class GrpcServer:
             [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
             self._server,
         )
-        self.port = self._server.add_insecure_port(self._address)
+        if self._settings.tls is not None:
+            self.port = self._server.add_secure_port(self._address, server_credentials(self._settings.tls))
+        else:
+            check_plaintext(self._settings, self._address, listening=True)
+            self.port = self._server.add_insecure_port(self._address)
         if self.port == 0:
             raise OSError(f"cannot listen on {self._address}")
         await self._server.start()
@@ -124,6 +160,13 @@ class GrpcServer:
 
     async def wait(self) -> None:
         await self._server.wait_for_termination()
+
+
+def _method_names(full_name: str) -> list[str]:
+    try:
+        return [m.name for m in descriptor_pool.Default().FindServiceByName(full_name).methods]
+    except KeyError:
+        return []
 
 
 async def run_until_signalled(stop: Callable[[], Awaitable[None]]) -> None:

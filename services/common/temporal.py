@@ -1,17 +1,75 @@
-"""The one way a Kahu process connects to Temporal: traced, with Kahu's data converter."""
+"""The one way a Kahu process connects to Temporal: traced, every payload encrypted
+(services/common/codec.py), and as a workload identity of its own.
+
+The process signs itself a short-lived `workload:<name>` token (services/common/identity.py)
+and sends it as the Temporal API key (`authorization: Bearer …`), renewed before it
+expires; its `permissions` claim is in the form Temporal's JWT claim mapper reads
+(`<namespace>:write`, `<namespace>:worker` for the worker), so a Temporal cluster that
+verifies Kahu's JWKS can authorise each process. The dev server ignores it.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import weakref
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
+from services.common.codec import EncryptionCodec, data_converter
 from services.common.config import Settings
+from services.common.identity import Signer, WorkloadTokens
+
+_RENEWALS: set[asyncio.Task[None]] = set()
 
 
-async def connect_temporal(settings: Settings) -> Client:
-    """Connect to the configured namespace; workflow starts and runs are traced."""
-    return await Client.connect(
+def workload_tokens(settings: Settings, name: str, **extra: object) -> WorkloadTokens:
+    """This process's own identity, signed with its signing key."""
+    return WorkloadTokens(
+        Signer.from_dir(settings.signing_keys_dir),
+        settings.token_issuer,
+        settings.token_audience,
+        name,
+        extra=dict(extra),
+    )
+
+
+async def _renew(client_ref: weakref.ref[Client], tokens: WorkloadTokens) -> None:
+    while True:
+        await asyncio.sleep(tokens.ttl / 3)
+        client = client_ref()
+        if client is None:
+            return
+        client.api_key = tokens.current()
+        del client
+
+
+async def connect_temporal(settings: Settings, name: str = "kahu", *, worker: bool = False) -> Client:
+    """Connect to the configured namespace as `workload:<name>`; starts and runs are traced
+    and every payload is encrypted with the payload keys."""
+    codec = EncryptionCodec.from_dir(settings.payload_keys_dir)
+    role = "worker" if worker else "write"
+    tokens = workload_tokens(settings, name, permissions=[f"{settings.temporal_namespace}:{role}"])
+    client = await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         interceptors=[TracingInterceptor()],
+        data_converter=data_converter(codec),
+        api_key=tokens.current(),
+        tls=False,  # Temporal's frontend as deployed (the dev server, the cluster's) is plaintext
+        identity=f"kahu-{name}@{socket.gethostname()}",
     )
+    task = asyncio.get_running_loop().create_task(_renew(weakref.ref(client), tokens))
+    _RENEWALS.add(task)
+    task.add_done_callback(_RENEWALS.discard)
+    return client
+
+
+async def stop_renewals() -> None:
+    """Stop renewing every client's token (at the end of a process or a test session)."""
+    for task in list(_RENEWALS):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from services.common.authz import Restriction
+from workflows import search_attributes as sa
+
 _SAFE = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
 
 
@@ -27,3 +30,15 @@ def instant(value: dt.datetime) -> str:
 
 def all_of(*clauses: str) -> str:
     return " AND ".join(clauses)
+
+
+def within(restriction: Restriction) -> str | None:
+    """The clause that keeps a listing within the caller's sites and regions (None: all)."""
+    if restriction.sites is None:
+        return None
+    parts = []
+    if restriction.sites:
+        parts.append(f"{sa.SITE.name} IN ({', '.join(literal(s) for s in sorted(restriction.sites))})")
+    if restriction.regions:
+        parts.append(f"{sa.REGION.name} IN ({', '.join(literal(r) for r in sorted(restriction.regions))})")
+    return f"({' OR '.join(parts)})" if parts else "WorkflowId = 'none'"

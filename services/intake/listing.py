@@ -11,6 +11,7 @@ from temporalio.client import WorkflowExecution
 from kahu.v1 import common_pb2, intake_pb2
 from services.common import checks, convert, paging
 from services.common import visibility as vq
+from services.common.authz import UNRESTRICTED, Restriction
 from services.common.errors import Violations
 from services.common.sites import load_sites
 from services.intake.store import CaseRow
@@ -34,9 +35,13 @@ class Listing:
     token: bytes | None
 
 
-def cases_query(request: intake_pb2.ListCasesRequest, v: Violations) -> str:
-    """The visibility query for the request's filters (values checked, never raw)."""
+def cases_query(request: intake_pb2.ListCasesRequest, v: Violations, restriction: Restriction = UNRESTRICTED) -> str:
+    """The visibility query for the request's filters (values checked, never raw), within
+    the caller's scope."""
     clauses = ["WorkflowType = 'CaseWorkflow'"]
+    scope = vq.within(restriction)
+    if scope is not None:
+        clauses.append(scope)
     site = checks.site(v, request.site, required=False)
     if site is not None:
         clauses.append(f"{sa.SITE.name} = {vq.literal(site.code)}")
@@ -55,9 +60,9 @@ def cases_query(request: intake_pb2.ListCasesRequest, v: Violations) -> str:
     return vq.all_of(*clauses)
 
 
-def parse(request: intake_pb2.ListCasesRequest) -> Listing:
+def parse(request: intake_pb2.ListCasesRequest, restriction: Restriction = UNRESTRICTED) -> Listing:
     v = Violations()
-    query = cases_query(request, v)
+    query = cases_query(request, v, restriction)
     size = checks.page_size(v, request.page_size)
     position = paging.decode(v, request.page_token, query)
     token = None

@@ -22,7 +22,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
-from services.common import convert
+from services.common import authz, convert
+from services.common.authz import Place
+from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.sites import Site, load_sites
@@ -71,9 +73,36 @@ def _case_message(case: CaseRow, stage: str) -> intake_pb2.Case:
     )
 
 
+class IntakeLookup:
+    """A case's place, concerns and reporting agencies from intake's own records; its social
+    worker from its assessment workflow."""
+
+    def __init__(self, store: IntakeStore, temporal: Client) -> None:
+        self._store = store
+        self._temporal = TemporalCaseLookup(temporal)
+
+    async def place(self, case_id: str) -> Place | None:
+        return await self._store.place(case_id)
+
+    async def agencies(self, case_id: str) -> frozenset[str]:
+        return await self._store.agencies(case_id)
+
+    async def social_worker(self, case_id: str) -> str | None:
+        return await self._temporal.social_worker(case_id)
+
+    async def concerns(self, case_id: str) -> frozenset[str]:
+        return await self._store.concerns(case_id)
+
+
+def reporter_agency(report: common_pb2.Report) -> str:
+    agency = report.reporter.agency
+    return common_pb2.Agency.Name(agency) if agency else ""
+
+
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     def __init__(self, store: IntakeStore, temporal: Client, task_queue: str, policy: Policy, match_key: bytes) -> None:
         self._store = store
+        self._lookup = IntakeLookup(store, temporal)
         self._temporal = temporal
         self._task_queue = task_queue
         self._policy = policy
@@ -88,13 +117,15 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         today = dt.datetime.now(NZ).date()
         validate_submit(request, today=today)
         report = request.report
-        digest = hashlib.sha256(report.SerializeToString(deterministic=True)).digest()
         site = load_sites()[report.site]
+        authz.admit_report(site.code, site.region, reporter_agency(report))
+        digest = hashlib.sha256(report.SerializeToString(deterministic=True)).digest()
         children = child_digests(self._match_key, report.children)
         accepted = await self._store.accept_report(
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             report=report.SerializeToString(),
+            reporter_agency=reporter_agency(report),
             new_case=_new_case(report, site),
             child_digests=children,
         )
@@ -171,7 +202,9 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     async def GetCase(
         self, request: intake_pb2.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.GetCaseResponse:
-        case = await self._store.get_case(require_case_id(request.case_id))
+        case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
+        case = await self._store.get_case(case_id)
         if case is None:
             raise NotFound("no such case")
         # With no worker answering right now, what intake last recorded stands.
@@ -209,7 +242,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     async def ListCases(
         self, request: intake_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.ListCasesResponse:
-        page = listing.parse(request)
+        listing.parse(request)  # bad filters are INVALID_ARGUMENT, whoever asks
+        page = listing.parse(request, authz.listing(request.site, request.region, _region_of(request.site)))
         executions = self._temporal.list_workflows(page.query, page_size=page.size, next_page_token=page.token)
         try:
             await executions.fetch_next_page()
@@ -229,12 +263,18 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.RecordCaseStageRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.RecordCaseStageResponse:
         case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
         if request.stage not in common_pb2.CaseStage.values() or request.stage == common_pb2.CASE_STAGE_UNSPECIFIED:
             raise InvalidArgument([FieldViolation("stage", "must be a known case stage")])
         stage = common_pb2.CaseStage.Name(request.stage).removeprefix("CASE_STAGE_")
         if not await self._store.record_stage(case_id, stage):
             raise NotFound("no such case")
         return intake_pb2.RecordCaseStageResponse()
+
+
+def _region_of(site: str) -> str:
+    found = load_sites().get(site)
+    return found.region if found else ""
 
 
 def _is_uuid(value: str) -> bool:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import asyncpg
 
+from services.common import audit
+from services.common.authz import Place, note_case
+
 SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
 CLOSED = "CLOSED"
@@ -68,13 +71,14 @@ class IntakeStore:
         idempotency_key: str,
         request_digest: bytes,
         report: bytes,
+        reporter_agency: str,
         new_case: CaseRow,
         child_digests: list[bytes],
     ) -> Accepted:
         """Store a new report, on the open case of one of its children or on `new_case`, or
         return what the same key stored before. Reports about the same child are serialised,
         so two of them never open two cases."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with audit.transaction(self._pool) as conn:
             for digest in sorted(child_digests):
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(digest))
             open_case = None
@@ -87,19 +91,23 @@ class IntakeStore:
                 )
             case = new_case if open_case is None else _case(open_case)
             report_id = await conn.fetchval(
-                "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional)"
-                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING report_id",
+                "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional,"
+                " reporter_agency) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING report_id",
                 uuid.uuid4(),
                 uuid.UUID(case.case_id),
                 idempotency_key,
                 request_digest,
                 report,
                 open_case is not None,
+                reporter_agency,
             )
             if report_id is None:  # the key was used before: a retry
                 found = await self._by_key(conn, idempotency_key)
                 assert found is not None
+                note_case(found.case.case_id)
                 return found
+            note_case(case.case_id)
             if open_case is None:
                 case = await self._insert_case(conn, new_case, child_digests)
             else:
@@ -150,14 +158,15 @@ class IntakeStore:
         )
 
     async def mark_delivered(self, report_id: str) -> None:
-        await self._pool.execute(
-            "UPDATE intake.reports SET delivered_at = now() WHERE report_id = $1 AND delivered_at IS NULL",
-            uuid.UUID(report_id),
-        )
+        async with audit.transaction(self._pool) as conn:
+            await conn.execute(
+                "UPDATE intake.reports SET delivered_at = now() WHERE report_id = $1 AND delivered_at IS NULL",
+                uuid.UUID(report_id),
+            )
 
     async def move_to_new_case(self, accepted: Accepted, new_case: CaseRow, child_digests: list[bytes]) -> Accepted:
         """The report's case turned out closed: record that, and open `new_case` for the report."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with audit.transaction(self._pool) as conn:
             await conn.execute(
                 "UPDATE intake.cases SET stage = $2, stage_recorded_at = now() WHERE case_id = $1",
                 uuid.UUID(accepted.case.case_id),
@@ -173,6 +182,7 @@ class IntakeStore:
                 found = await self._by_report(conn, accepted.report_id)
                 return replace(found, replayed=accepted.replayed)
             case = await self._insert_case(conn, new_case, child_digests)
+            note_case(case.case_id)
         return replace(accepted, case=case, additional=False)
 
     async def _by_report(self, conn: asyncpg.Connection, report_id: str) -> Accepted:
@@ -184,20 +194,40 @@ class IntakeStore:
         return found
 
     async def get_case(self, case_id: str) -> CaseRow | None:
-        row = await self._pool.fetchrow("SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
+        async with audit.transaction(self._pool) as conn:
+            row = await conn.fetchrow("SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
         return None if row is None else _case(row)
 
     async def get_cases(self, case_ids: list[str]) -> dict[str, CaseRow]:
-        rows = await self._pool.fetch(
-            "SELECT * FROM intake.cases WHERE case_id = ANY($1::uuid[])", [uuid.UUID(c) for c in case_ids]
-        )
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM intake.cases WHERE case_id = ANY($1::uuid[])", [uuid.UUID(c) for c in case_ids]
+            )
         return {str(row["case_id"]): _case(row) for row in rows}
 
     async def record_stage(self, case_id: str, stage: str) -> bool:
         """Set the case's recorded stage; False when no such case exists."""
-        result = await self._pool.execute(
-            "UPDATE intake.cases SET stage = $2, stage_recorded_at = now() WHERE case_id = $1",
-            uuid.UUID(case_id),
-            stage,
-        )
+        async with audit.transaction(self._pool) as conn:
+            result = await conn.execute(
+                "UPDATE intake.cases SET stage = $2, stage_recorded_at = now() WHERE case_id = $1",
+                uuid.UUID(case_id),
+                stage,
+            )
         return str(result) != "UPDATE 0"
+
+    # -- what the caller's scope is checked against (services/common/authz.py) ------------
+
+    async def place(self, case_id: str) -> Place | None:
+        row = await self._pool.fetchrow("SELECT site, region FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
+        return None if row is None else Place(row["site"], row["region"])
+
+    async def agencies(self, case_id: str) -> frozenset[str]:
+        rows = await self._pool.fetch(
+            "SELECT DISTINCT reporter_agency FROM intake.reports WHERE case_id = $1 AND reporter_agency <> ''",
+            uuid.UUID(case_id),
+        )
+        return frozenset(r["reporter_agency"] for r in rows)
+
+    async def concerns(self, case_id: str) -> frozenset[str]:
+        concerns = await self._pool.fetchval("SELECT concerns FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
+        return frozenset(concerns or ())

@@ -22,7 +22,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await create_pool(settings.database_url)
     stack.push_async_callback(pool.close)
     await migrate(pool, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings)
+    temporal = await connect_temporal(settings, "supervision")
     servicer = SupervisionServicer(SupervisionStore(pool), temporal)
 
     def add(server: grpc.aio.Server) -> None:

@@ -11,6 +11,7 @@ from temporalio.client import Client
 from kahu.v1 import supervision_pb2
 from services.common import convert, paging
 from services.common import visibility as vq
+from services.common.authz import UNRESTRICTED, Restriction
 from services.common.errors import Violations
 from services.supervision.store import EscalationRow, QueueFilter
 from services.supervision.validation import validate_queue
@@ -30,12 +31,17 @@ class Page:
     scope: str
 
 
-def parse(request: supervision_pb2.ListQueueRequest, v: Violations) -> Page:
+def parse(request: supervision_pb2.ListQueueRequest, v: Violations, within: Restriction = UNRESTRICTED) -> Page:
     size = validate_queue(request, v)
     f = QueueFilter(
-        site=request.site, region=request.region, min_tier=request.min_tier, include_resolved=request.include_resolved
+        site=request.site,
+        region=request.region,
+        min_tier=request.min_tier,
+        include_resolved=request.include_resolved,
+        within=within,
     )
-    scope = f"queue|{f.site}|{f.region}|{f.min_tier}|{f.include_resolved}"
+    limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
+    scope = f"queue|{f.site}|{f.region}|{f.min_tier}|{f.include_resolved}|{limits}"
     position = paging.decode(v, request.page_token, scope)
     after = None
     if position is not None:
@@ -89,6 +95,9 @@ def due_soon_query(f: QueueFilter, before: dt.datetime) -> str:
         clauses.append(f"{sa.SITE.name} = {vq.literal(f.site)}")
     if f.region:
         clauses.append(f"{sa.REGION.name} = {vq.literal(f.region)}")
+    scope = vq.within(f.within)
+    if scope is not None:
+        clauses.append(scope)
     return vq.all_of(*clauses)
 
 

@@ -9,9 +9,12 @@ import grpc
 from temporalio.client import Client
 
 from kahu.v1 import supervision_pb2, supervision_pb2_grpc
-from services.common import convert
+from services.common import authz, convert
 from services.common.actions import Action, perform
+from services.common.authz import Place
+from services.common.caselookup import TemporalCaseLookup
 from services.common.errors import NotFound, Violations
+from services.common.sites import load_sites
 from services.common.updates import send_update
 from services.supervision import queue
 from services.supervision.store import SupervisionStore
@@ -41,19 +44,23 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     def __init__(self, store: SupervisionStore, temporal: Client) -> None:
         self._store = store
         self._temporal = temporal
+        self._lookup = TemporalCaseLookup(temporal)
 
     # -- called by the worker ----------------------------------------------------------
 
     async def RaiseEscalation(
         self, request: supervision_pb2.RaiseEscalationRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.RaiseEscalationResponse:
-        escalation_id, created = await self._store.raise_escalation(validate_raise(request))
+        escalation = validate_raise(request)
+        await authz.admit_case(escalation.case_id, self._lookup)
+        escalation_id, created = await self._store.raise_escalation(escalation)
         return supervision_pb2.RaiseEscalationResponse(escalation_id=escalation_id, created=created)
 
     async def ResolveEscalations(
         self, request: supervision_pb2.ResolveEscalationsRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ResolveEscalationsResponse:
         case_id, kind = validate_resolve(request)
+        await authz.admit_case(case_id, self._lookup)
         return supervision_pb2.ResolveEscalationsResponse(resolved=await self._store.resolve(case_id, kind))
 
     # -- the queue ---------------------------------------------------------------------
@@ -62,8 +69,11 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ListQueueResponse:
         v = Violations()
-        page = queue.parse(request, v)
-        v.raise_if_any()
+        queue.parse(request, v)
+        v.raise_if_any()  # bad filters are INVALID_ARGUMENT, whoever asks
+        site = load_sites().get(request.site)
+        within = authz.listing(request.site, request.region, site.region if site else "")
+        page = queue.parse(request, v, within)
         now = dt.datetime.now(dt.UTC)
         rows = await self._store.queue(page.filter, page.size + 1, page.after)
         response = supervision_pb2.ListQueueResponse(
@@ -82,8 +92,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         escalation_id = validate_acknowledge(request)
         row = await self._store.get(escalation_id)
         if row is None:
+            await authz.admit_place("", None)  # PERMISSION_DENIED, or NOT_FOUND for scope `any`
             raise NotFound("no such escalation")
         e = row.escalation
+        await authz.admit_place(e.case_id, Place(e.site, e.region))
         ack = Acknowledgement(acknowledged_by=request.acknowledged_by, tier=e.tier, note=request.note)
         key = request.idempotency_key
 
@@ -109,6 +121,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ReassignRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ReassignResponse:
         case_id = validate_reassign(request)
+        await authz.admit_case(case_id, self._lookup)
         allocation = Allocation(
             social_worker=request.social_worker,
             site=request.site,
@@ -136,6 +149,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ExtendDeadlineRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ExtendDeadlineResponse:
         case_id, kind = validate_extend(request, dt.datetime.now(dt.UTC))
+        await authz.admit_case(case_id, self._lookup)
         extension = Extension(
             extended_by=request.extended_by, due_at=convert.from_timestamp(request.due_at), reason=request.reason
         )
@@ -172,6 +186,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.DecideApprovalRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.DecideApprovalResponse:
         case_id = validate_approval(request)
+        await authz.admit_case(case_id, self._lookup)
         decision = ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason)
 
         async def send() -> supervision_pb2.DecideApprovalResponse:

@@ -10,7 +10,9 @@ from typing import Any
 
 import asyncpg
 
+from services.common import audit
 from services.common.actions import ActionLog
+from services.common.authz import UNRESTRICTED, Restriction
 from workflows.case.model import DeadlineKind, Escalation
 
 SCHEMA = "supervision"
@@ -33,6 +35,8 @@ class QueueFilter:
     region: str = ""
     min_tier: int = 0
     include_resolved: bool = False
+    #: The caller's scope (services/common/authz.py).
+    within: Restriction = UNRESTRICTED
 
 
 def _row(r: asyncpg.Record) -> EscalationRow:
@@ -63,7 +67,7 @@ class SupervisionStore:
 
     async def raise_escalation(self, e: Escalation) -> tuple[str, bool]:
         """Record the escalation unless it was raised before: (its id, whether created now)."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with audit.transaction(self._pool) as conn:
             created = await conn.fetchval(
                 "INSERT INTO supervision.escalations (escalation_id, case_id, workflow_id, kind, cycle, tier, role,"
                 " site, region, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -93,12 +97,13 @@ class SupervisionStore:
 
     async def resolve(self, case_id: str, kind: DeadlineKind) -> int:
         """Mark the case's open escalations of `kind` resolved; return how many were open."""
-        result = await self._pool.execute(
-            "UPDATE supervision.escalations SET resolved_at = now()"
-            " WHERE case_id = $1 AND kind = $2 AND resolved_at IS NULL",
-            uuid.UUID(case_id),
-            kind.value,
-        )
+        async with audit.transaction(self._pool) as conn:
+            result = await conn.execute(
+                "UPDATE supervision.escalations SET resolved_at = now()"
+                " WHERE case_id = $1 AND kind = $2 AND resolved_at IS NULL",
+                uuid.UUID(case_id),
+                kind.value,
+            )
         return int(str(result).rsplit(" ", 1)[-1])
 
     async def get(self, escalation_id: str) -> EscalationRow | None:
@@ -109,26 +114,31 @@ class SupervisionStore:
 
     async def acknowledge(self, escalation_id: str, by: str) -> None:
         """Note who acknowledged the escalation (the first acknowledgement stands)."""
-        await self._pool.execute(
-            "UPDATE supervision.escalations SET acknowledged_by = $2, acknowledged_at = now()"
-            " WHERE escalation_id = $1 AND acknowledged_by IS NULL",
-            uuid.UUID(escalation_id),
-            by,
-        )
+        async with audit.transaction(self._pool) as conn:
+            await conn.execute(
+                "UPDATE supervision.escalations SET acknowledged_by = $2, acknowledged_at = now()"
+                " WHERE escalation_id = $1 AND acknowledged_by IS NULL",
+                uuid.UUID(escalation_id),
+                by,
+            )
 
     async def queue(self, f: QueueFilter, limit: int, after: tuple[dt.datetime, str] | None) -> list[EscalationRow]:
         """Escalations matching `f`, oldest first, after the keyset position `after`."""
         clauses = ["($1 = '' OR site = $1)", "($2 = '' OR region = $2)", "tier >= $3"]
         args: list[Any] = [f.site, f.region, f.min_tier]
+        if f.within.sites is not None:
+            args.extend([sorted(f.within.sites), sorted(f.within.regions)])
+            clauses.append(f"(site = ANY(${len(args) - 1}::text[]) OR region = ANY(${len(args)}::text[]))")
         if not f.include_resolved:
             clauses.append("resolved_at IS NULL")
         if after is not None:
             args.extend([after[0], uuid.UUID(after[1])])
             clauses.append(f"(raised_at, escalation_id) > (${len(args) - 1}, ${len(args)})")
         args.append(limit)
-        rows = await self._pool.fetch(
-            f"SELECT * FROM supervision.escalations WHERE {' AND '.join(clauses)}"
-            f" ORDER BY raised_at, escalation_id LIMIT ${len(args)}",
-            *args,
-        )
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(
+                f"SELECT * FROM supervision.escalations WHERE {' AND '.join(clauses)}"
+                f" ORDER BY raised_at, escalation_id LIMIT ${len(args)}",
+                *args,
+            )
         return [_row(r) for r in rows]

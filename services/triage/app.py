@@ -24,7 +24,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await create_pool(settings.database_url)
     stack.push_async_callback(pool.close)
     await migrate(pool, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings)
+    temporal = await connect_temporal(settings, "triage")
     servicer = TriageServicer(TriageStore(pool), temporal, policy)
 
     def add(server: grpc.aio.Server) -> None:

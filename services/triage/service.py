@@ -7,8 +7,9 @@ import grpc
 from temporalio.client import Client
 
 from kahu.v1 import common_pb2, triage_pb2, triage_pb2_grpc
-from services.common import convert
+from services.common import authz, convert
 from services.common.actions import Action, perform
+from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
 from services.common.updates import send_update
@@ -24,6 +25,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     def __init__(self, store: TriageStore, temporal: Client, policy: Policy) -> None:
         self._store = store
         self._temporal = temporal
+        self._lookup = TemporalCaseLookup(temporal)
         self._policy = policy
         self._describe = {rule.id: rule.description for rule in policy.triage_rules} | rules.STATUTORY
 
@@ -31,6 +33,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self, request: triage_pb2.ProposeTriageRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.ProposeTriageResponse:
         case_id = validate_propose(request)
+        await authz.admit_case(case_id, self._lookup)
         proposal = rules.propose(convert.facts_from_proto(request.facts), self._policy.triage_rules)
         message = convert.proposal_to_proto(proposal, self._describe)
         stored = await self._store.keep_proposal(
@@ -41,7 +44,9 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     async def GetProposal(
         self, request: triage_pb2.GetProposalRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.GetProposalResponse:
-        stored = await self._store.proposal(require_case_id(request.case_id))
+        case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
+        stored = await self._store.proposal(case_id)
         if stored is None:
             raise NotFound("no proposal for this case")
         return triage_pb2.GetProposalResponse(proposal=common_pb2.TriageProposal.FromString(stored))
@@ -50,6 +55,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self, request: triage_pb2.NotifyPoliceRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.NotifyPoliceResponse:
         case_id = validate_notify(request)
+        await authz.admit_case(case_id, self._lookup)
         notification = await self._store.notify_police(case_id, request.reason)
         return triage_pb2.NotifyPoliceResponse(
             notification_id=notification.notification_id, already_sent=notification.already_sent
@@ -59,6 +65,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self, request: triage_pb2.RecordDecisionRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.RecordDecisionResponse:
         case_id, pathway, timeframe = validate_decision(request)
+        await authz.admit_case(case_id, self._lookup)
         decision = TriageDecision(
             decided_by=request.decided_by,
             pathway=pathway,
@@ -83,6 +90,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self, request: triage_pb2.RecordConsentRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.RecordConsentResponse:
         case_id = validate_consent(request)
+        await authz.admit_case(case_id, self._lookup)
         consent = ConsentResponse(recorded_by=request.recorded_by, given=request.given, note=request.note)
 
         async def send() -> triage_pb2.RecordConsentResponse:

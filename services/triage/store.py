@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.common import audit
 from services.common.actions import ActionLog
 
 SCHEMA = "triage"
@@ -27,7 +28,7 @@ class TriageStore:
 
     async def keep_proposal(self, case_id: str, proposal: bytes, policy_version: int) -> bytes:
         """Store the case's proposal unless it has one; return the one stored."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with audit.transaction(self._pool) as conn:
             stored = await conn.fetchval(
                 "INSERT INTO triage.proposals (case_id, proposal, policy_version) VALUES ($1, $2, $3)"
                 " ON CONFLICT (case_id) DO NOTHING RETURNING proposal",
@@ -42,14 +43,13 @@ class TriageStore:
         return bytes(stored)
 
     async def proposal(self, case_id: str) -> bytes | None:
-        stored = await self._pool.fetchval(
-            "SELECT proposal FROM triage.proposals WHERE case_id = $1", uuid.UUID(case_id)
-        )
+        async with audit.transaction(self._pool) as conn:
+            stored = await conn.fetchval("SELECT proposal FROM triage.proposals WHERE case_id = $1", uuid.UUID(case_id))
         return None if stored is None else bytes(stored)
 
     async def notify_police(self, case_id: str, reason: str) -> Notification:
         """Record the case's Police notification once; later calls find the first one."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with audit.transaction(self._pool) as conn:
             created = await conn.fetchval(
                 "INSERT INTO triage.police_notifications (notification_id, case_id, reason) VALUES ($1, $2, $3)"
                 " ON CONFLICT (case_id) DO NOTHING RETURNING notification_id",

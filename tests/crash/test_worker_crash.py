@@ -62,6 +62,7 @@ async def rig(platform: Platform, tmp_path: Path) -> AsyncIterator[CrashRig]:
             SUPERVISION_ADDRESS=settings.address("supervision"),
             WORKER_HEALTH_PORT=str(health_port),
             DATABASE_URL=settings.database_url,
+            KAHU_KEYS_DIR=settings.keys_dir,
         )
         yield CrashRig(settings, intake_pb2_grpc.IntakeServiceStub(channel), env, health_port)
 

@@ -20,6 +20,9 @@ class Stage(StrEnum):
     INVESTIGATION = "INVESTIGATION"
     OUTCOME = "OUTCOME"
     CLOSED = "CLOSED"
+    YOUTH_JUSTICE_CONFERENCE = "YOUTH_JUSTICE_CONFERENCE"
+    #: Seeking custody was approved: a placement is being found.
+    PLACEMENT = "PLACEMENT"
 
 
 class Outcome(StrEnum):
@@ -40,6 +43,7 @@ class DeadlineKind(StrEnum):
 
     TRIAGE = "TRIAGE"
     ASSESSMENT = "ASSESSMENT"
+    PLACEMENT = "PLACEMENT"
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,17 @@ class DueRequest:
     site: str
 
 
+@dataclass(frozen=True)
+class PlacementRecord:
+    """Where the case's children were placed: ids and the search's tier, no personal data."""
+
+    caregiver_id: str
+    tier: str
+    places: int
+    hold_id: str
+    confirmed_by: str
+
+
 @dataclass
 class CaseSnapshot:
     """Everything the case workflow carries across continue-as-new."""
@@ -226,6 +241,7 @@ class CaseSnapshot:
     deadline: DeadlineStatus | None = None
     clock: ClockState | None = None
     reports: list[str] = field(default_factory=list)
+    placement: PlacementRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +256,9 @@ class CaseView:
     deadline: DeadlineStatus | None
     assessment_workflow_id: str | None
     timeline: list[TimelineEntry]
+    #: Set while the case is in the placement stage.
+    placement_workflow_id: str | None = None
+    placement: PlacementRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -294,3 +313,7 @@ def workflow_id(case_id: str) -> str:
 
 def assessment_workflow_id(case_id: str) -> str:
     return f"case-{case_id}-assessment"
+
+
+def placement_workflow_id(case_id: str) -> str:
+    return f"case-{case_id}-placement"

@@ -3,8 +3,9 @@
 intake → triage (proposal, then a social worker's decision, against the triage deadline)
 → pathway: no further action → closure; refer to services → the family's consent →
 closure, or back to triage; assessment or investigation → AssessmentWorkflow (child) →
-outcome → closure. Human steps arrive as updates whose validators reject invalid or
-out-of-order input with a reason; `state` is the case as it stands.
+outcome → closure; seeking custody, once approved → PlacementSearchWorkflow (child) → the
+placement on the case's record → closure. Human steps arrive as updates whose validators
+reject invalid or out-of-order input with a reason; `state` is the case as it stands.
 """
 
 from __future__ import annotations
@@ -34,20 +35,26 @@ with workflow.unsafe.imports_passed_through():
         DeadlineKind,
         DeadlineStatus,
         Extension,
+        Outcome,
         Stage,
         StageChange,
         TimelineEntry,
         TriageDecision,
         TriageProposal,
         assessment_workflow_id,
+        placement_workflow_id,
     )
     from workflows.deadline import ClockContext, DeadlineClock, add_span
+    from workflows.placement.model import PlacementInput, PlacementResult
+    from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 LIFECYCLE_PATCH = "case-lifecycle"
 """Cases started before the lifecycle existed wait in triage as they always did."""
+PLACEMENT_PATCH = "placement-search"
+"""Cases that reached their outcome before the placement search existed closed at once."""
 
 
 class Rejected(ApplicationError):
@@ -118,8 +125,13 @@ class CaseWorkflow:
         elif self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION):
             await self._assess()
         elif self._s.stage == Stage.OUTCOME:
+            if self._needs_placement() and workflow.patched(PLACEMENT_PATCH):
+                await self._enter(Stage.PLACEMENT)
+                return
             self._note("kahu", "case.closed", f"outcome {self._s.outcome}")
             await self._enter(Stage.CLOSED)
+        elif self._s.stage == Stage.PLACEMENT:
+            await self._place()
 
     async def _triage(self) -> None:
         if self._s.clock is None:
@@ -193,6 +205,39 @@ class CaseWorkflow:
         self._s.outcome = result.outcome
         await self._set_deadline(None)
         await self._enter(Stage.OUTCOME)
+
+    def _needs_placement(self) -> bool:
+        return self._s.outcome == Outcome.SEEK_CUSTODY and self._s.placement is None
+
+    async def _place(self) -> None:
+        """Run the placement search (a child) and record the placement on the case."""
+        case = self._require_case()
+        policy = self._policy()
+        result: PlacementResult = await workflow.execute_child_workflow(
+            PlacementSearchWorkflow.run,
+            PlacementInput(
+                case_id=case.case_id,
+                site=case.site,
+                region=case.region,
+                policy=policy.placement,
+                escalation=policy.escalation,
+                history_limit=case.history_limit,
+            ),
+            id=placement_workflow_id(case.case_id),
+            parent_close_policy=ParentClosePolicy.TERMINATE,
+        )
+        placement = result.placement
+        self._s.timeline.extend(result.timeline)
+        self._s.timeline.sort(key=lambda e: e.at)
+        self._s.placement = placement
+        self._note(
+            "kahu",
+            "placement.recorded",
+            f"caregiver {placement.caregiver_id} ({placement.tier}), {placement.places} place(s)",
+        )
+        await self._set_deadline(None)
+        self._note("kahu", "case.closed", f"outcome {self._s.outcome}, placed")
+        await self._enter(Stage.CLOSED)
 
     # -- updates, signals, queries ------------------------------------------------------
 
@@ -298,7 +343,8 @@ class CaseWorkflow:
 
     @workflow.signal
     async def assessment_status(self, status: DeadlineStatus) -> None:
-        """The child assessment reports its clock, so the case's search attributes show it."""
+        """A child (the assessment, the placement search) reports its clock, so the case's
+        search attributes show it."""
         await self._set_deadline(status)
 
     @workflow.query
@@ -319,6 +365,8 @@ class CaseWorkflow:
             if self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION)
             else None,
             timeline=list(self._s.timeline),
+            placement_workflow_id=placement_workflow_id(case.case_id) if self._s.stage == Stage.PLACEMENT else None,
+            placement=self._s.placement,
         )
 
     # -- helpers --------------------------------------------------------------------------

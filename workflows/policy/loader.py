@@ -24,13 +24,18 @@ import yaml
 from kahu.v1 import common_pb2
 from workflows.policy.model import (
     CasePolicy,
+    ConferenceClock,
+    ConferenceHours,
     EscalationTier,
     Pathway,
+    PlacementPolicy,
     Policy,
     RuleCondition,
     Span,
     Timeframe,
     TriageRule,
+    TriggerKind,
+    YouthJusticePolicy,
 )
 
 POLICY_ENV = "KAHU_POLICY_FILE"
@@ -45,6 +50,15 @@ _UNITS = "seconds/minutes/hours/days/working_days"
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _V = TypeVar("_V")
 _CASE_SPANS = ("child_safety_hub_assessment", "triage_deadline", "consent_deadline")
+_PLACEMENT_SPANS = ("selection_deadline", "hold_expiry")
+#: The widest kinship the placement search can count as whānau (cousins) and the most
+#: candidates it returns (the service's own limits).
+MAX_KINSHIP_DEGREE = 4
+MAX_CANDIDATES = 100
+_YJ_SPANS = ("minimum_notice", "warning_before", "conference_length", "slot_granularity", "rescan_every")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_DAY_SECONDS = 86400
 
 
 class PolicyError(ValueError):
@@ -86,13 +100,14 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     """`policy` with the named spans set to that many elapsed seconds.
 
     A name is a timeframe in lower case (`critical`, `very_urgent`, `urgent`), a deadline
-    (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`) or `tier<n>` for
-    escalation tier n's interval.
+    (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`), `tier<n>` for
+    escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`).
     """
     case = policy.case
     timeframes = dict(case.timeframes)
     tiers = list(case.escalation)
     deadlines: dict[str, Span] = {}
+    placement: dict[str, Span] = {}
     names = {tf.name.lower(): tf for tf in Timeframe}
     for name, value in seconds.items():
         span = Span(seconds=value)
@@ -100,10 +115,14 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
             timeframes[names[name]] = span
         elif name in _CASE_SPANS:
             deadlines[name] = span
+        elif name in _PLACEMENT_SPANS and case.placement is not None:
+            placement[name] = span
         elif name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
             tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
         else:
             raise ValueError(f"no policy span named {name}")
+    if placement and case.placement is not None:
+        case = replace(case, placement=replace(case.placement, **placement))
     return replace(policy, case=replace(case, timeframes=timeframes, escalation=tiers, **deadlines))
 
 
@@ -193,7 +212,9 @@ def _span(value: object, where: str, *, zero_ok: bool = False) -> Span:
 
 
 def _policy(data: object) -> Policy:
-    top = _mapping(data, "", ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules"])
+    top = _mapping(
+        data, "", ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules", "youth_justice", "placement"]
+    )
     if top["version"] != VERSION or isinstance(top["version"], bool):
         raise _Invalid("version", f"must be {VERSION} (the version this Kahu reads)")
     frames = _mapping(top["timeframes"], "timeframes", list(Timeframe.__members__))
@@ -203,6 +224,8 @@ def _policy(data: object) -> Policy:
         triage_deadline=_span(top["triage_deadline"], "triage_deadline"),
         consent_deadline=_span(top["consent_deadline"], "consent_deadline"),
         escalation=_tiers(_mapping(top["escalation"], "escalation", ["tiers"])["tiers"]),
+        youth_justice=_youth_justice(top["youth_justice"], "youth_justice"),
+        placement=_placement(top["placement"], "placement"),
     )
     rules = [_rule(item, f"triage_rules[{i}]") for i, item in enumerate(_list(top["triage_rules"], "triage_rules"))]
     seen: set[str] = set()
@@ -211,6 +234,30 @@ def _policy(data: object) -> Policy:
             raise _Invalid(f"triage_rules[{i}].id", f"{rule.id} is used by an earlier rule")
         seen.add(rule.id)
     return Policy(version=VERSION, case=case, triage_rules=rules)
+
+
+def _placement(value: object, where: str) -> PlacementPolicy:
+    entry = _mapping(value, where, [*_PLACEMENT_SPANS, "max_kinship_degree", "max_candidates"])
+    degree = _int(entry["max_kinship_degree"], f"{where}.max_kinship_degree", minimum=1)
+    if degree > MAX_KINSHIP_DEGREE:
+        raise _Invalid(f"{where}.max_kinship_degree", f"must be at most {MAX_KINSHIP_DEGREE} (cousins)")
+    candidates = _int(entry["max_candidates"], f"{where}.max_candidates", minimum=1)
+    if candidates > MAX_CANDIDATES:
+        raise _Invalid(f"{where}.max_candidates", f"must be at most {MAX_CANDIDATES}")
+    return PlacementPolicy(
+        selection_deadline=_span(entry["selection_deadline"], f"{where}.selection_deadline"),
+        hold_expiry=_span(entry["hold_expiry"], f"{where}.hold_expiry"),
+        max_kinship_degree=degree,
+        max_candidates=candidates,
+    )
+
+
+def _placement_data(placement: PlacementPolicy) -> dict[str, Any]:
+    return {
+        **{name: _span_data(getattr(placement, name)) for name in _PLACEMENT_SPANS},
+        "max_kinship_degree": placement.max_kinship_degree,
+        "max_candidates": placement.max_candidates,
+    }
 
 
 def _tiers(value: object) -> list[EscalationTier]:
@@ -224,6 +271,66 @@ def _tiers(value: object) -> list[EscalationTier]:
         after = _span(entry["after"], f"{where}.after", zero_ok=i == 0)
         tiers.append(EscalationTier(tier=i + 1, role=role, after=after))
     return tiers
+
+
+def _elapsed(value: object, where: str) -> Span:
+    span = _span(value, where)
+    if span.working_days:
+        raise _Invalid(where, "must be elapsed time (seconds/minutes/hours/days), not working days")
+    return span
+
+
+def _clock(value: object, where: str) -> ConferenceClock:
+    entry = _mapping(value, where, ["convene_days"], ["convene_days_detained", "complete_days"])
+    convene = _int(entry["convene_days"], f"{where}.convene_days", minimum=1)
+    detained = entry.get("convene_days_detained")
+    if detained is not None:
+        detained = _int(detained, f"{where}.convene_days_detained", minimum=1)
+        if detained > convene:
+            raise _Invalid(f"{where}.convene_days_detained", "must not be longer than convene_days")
+    complete = entry.get("complete_days")
+    return ConferenceClock(
+        convene_days=convene,
+        convene_days_detained=detained,
+        complete_days=None if complete is None else _int(complete, f"{where}.complete_days", minimum=1),
+    )
+
+
+def _minute_of_day(value: object, where: str) -> int:
+    if not isinstance(value, str) or not _TIME.fullmatch(value):
+        raise _Invalid(where, 'must be a local time "HH:MM" (quoted: YAML reads 17:00 as a number)')
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _hours(value: object, where: str) -> ConferenceHours:
+    entry = _mapping(value, where, ["weekdays", "from", "to"])
+    days = _names(entry["weekdays"], f"{where}.weekdays", WEEKDAYS)
+    start = _minute_of_day(entry["from"], f"{where}.from")
+    end = _minute_of_day(entry["to"], f"{where}.to")
+    if end <= start:
+        raise _Invalid(f"{where}.to", "must be later than from")
+    return ConferenceHours(weekdays=sorted(WEEKDAYS.index(d) for d in days), start_minute=start, end_minute=end)
+
+
+def _youth_justice(value: object, where: str) -> YouthJusticePolicy:
+    entry = _mapping(value, where, ["clocks", "advocate_required_min_years", *_YJ_SPANS, "conference_hours"])
+    clocks = _mapping(entry["clocks"], f"{where}.clocks", list(TriggerKind.__members__))
+    spans = {name: _elapsed(entry[name], f"{where}.{name}") for name in _YJ_SPANS}
+    granularity = spans["slot_granularity"].seconds
+    if granularity % 60 or _DAY_SECONDS % granularity:
+        raise _Invalid(f"{where}.slot_granularity", "must be whole minutes that divide a day (5, 15, 30, 60, ...)")
+    hours = _hours(entry["conference_hours"], f"{where}.conference_hours")
+    if spans["conference_length"].seconds > (hours.end_minute - hours.start_minute) * 60:
+        raise _Invalid(f"{where}.conference_length", "must fit within conference_hours")
+    return YouthJusticePolicy(
+        clocks={kind: _clock(clocks[kind.name], f"{where}.clocks.{kind.name}") for kind in TriggerKind},
+        advocate_required_min_years=_int(
+            entry["advocate_required_min_years"], f"{where}.advocate_required_min_years", minimum=1
+        ),
+        conference_hours=hours,
+        **spans,
+    )
 
 
 def _rule(value: object, where: str) -> TriageRule:
@@ -278,6 +385,31 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
             "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
         },
         "triage_rules": [_rule_data(rule) for rule in policy.triage_rules],
+        **({"youth_justice": _youth_justice_data(case.youth_justice)} if case.youth_justice else {}),
+        **({"placement": _placement_data(case.placement)} if case.placement else {}),
+    }
+
+
+def _clock_data(clock: ConferenceClock) -> dict[str, int]:
+    data = {"convene_days": clock.convene_days}
+    if clock.convene_days_detained is not None:
+        data["convene_days_detained"] = clock.convene_days_detained
+    if clock.complete_days is not None:
+        data["complete_days"] = clock.complete_days
+    return data
+
+
+def _youth_justice_data(yj: YouthJusticePolicy) -> dict[str, Any]:
+    hours = yj.conference_hours
+    return {
+        "clocks": {kind.name: _clock_data(yj.clocks[kind]) for kind in TriggerKind},
+        "advocate_required_min_years": yj.advocate_required_min_years,
+        **{name: _span_data(getattr(yj, name)) for name in _YJ_SPANS},
+        "conference_hours": {
+            "weekdays": [WEEKDAYS[d] for d in hours.weekdays],
+            "from": f"{hours.start_minute // 60:02d}:{hours.start_minute % 60:02d}",
+            "to": f"{hours.end_minute // 60:02d}:{hours.end_minute % 60:02d}",
+        },
     }
 
 

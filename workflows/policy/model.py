@@ -27,6 +27,8 @@ class Pathway(StrEnum):
     REFER_CHILDRENS_TEAM = "REFER_CHILDRENS_TEAM"
     CHILD_AND_FAMILY_ASSESSMENT = "CHILD_AND_FAMILY_ASSESSMENT"
     JOINT_INVESTIGATION = "JOINT_INVESTIGATION"
+    #: A young person's offending goes to a youth justice family group conference.
+    YOUTH_JUSTICE_FGC = "YOUTH_JUSTICE_FGC"
 
     @property
     def needs_consent(self) -> bool:
@@ -54,6 +56,71 @@ class EscalationTier:
     after: Span
 
 
+class TriggerKind(StrEnum):
+    """What starts a youth justice family group conference."""
+
+    INTENTION_TO_CHARGE = "INTENTION_TO_CHARGE"
+    CHILD_OFFENDER = "CHILD_OFFENDER"
+    DETAINED_AFTER_DENIAL = "DETAINED_AFTER_DENIAL"
+    COURT_DIRECTION = "COURT_DIRECTION"
+    CHARGE_PROVED = "CHARGE_PROVED"
+    #: Triage decided the youth justice pathway for a report of concern.
+    TRIAGE_REFERRAL = "TRIAGE_REFERRAL"
+
+
+@dataclass(frozen=True)
+class ConferenceClock:
+    """A trigger's statutory clocks, in days counted from the day after the trigger (or after
+    the day the conference convened): the Nth day ends at midnight, Pacific/Auckland."""
+
+    convene_days: int
+    convene_days_detained: int | None = None
+    complete_days: int | None = None
+
+    def convene(self, detained: bool) -> int:
+        return self.convene_days_detained if detained and self.convene_days_detained else self.convene_days
+
+
+@dataclass(frozen=True)
+class ConferenceHours:
+    """When conferences are held: these weekdays (0 = Monday), from `start_minute` to
+    `end_minute` after local midnight, never on a public holiday at the site."""
+
+    weekdays: list[int]
+    start_minute: int
+    end_minute: int
+
+
+@dataclass(frozen=True)
+class YouthJusticePolicy:
+    """Clocks and scheduling of youth justice family group conferences. Every span here is
+    elapsed time (no working days)."""
+
+    clocks: dict[TriggerKind, ConferenceClock]
+    advocate_required_min_years: int
+    minimum_notice: Span
+    warning_before: Span
+    conference_length: Span
+    slot_granularity: Span
+    rescan_every: Span
+    conference_hours: ConferenceHours
+
+
+@dataclass(frozen=True)
+class PlacementPolicy:
+    """The placement search: how long a social worker has to select a candidate (then it
+    escalates like a missed deadline), how long a held place waits for the caregiver's
+    answer, and what the search considers."""
+
+    selection_deadline: Span
+    hold_expiry: Span
+    #: The widest kinship counted as whānau (1 parent, 2 grandparent or sibling, 3 aunt or
+    #: uncle, 4 cousin).
+    max_kinship_degree: int = 4
+    #: How many ranked candidates a search returns.
+    max_candidates: int = 20
+
+
 @dataclass(frozen=True)
 class CasePolicy:
     """Timeframes, deadlines and escalation tiers, in the form a workflow uses them."""
@@ -63,6 +130,10 @@ class CasePolicy:
     triage_deadline: Span
     consent_deadline: Span
     escalation: list[EscalationTier] = field(default_factory=list)
+    #: None only in cases started before youth justice conferences existed.
+    youth_justice: YouthJusticePolicy | None = None
+    #: None only in cases started before the placement search existed.
+    placement: PlacementPolicy | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""Conversions between kahu.v1 conference messages and the conference workflow's
+dataclasses, used by the conference service and by the worker's activities."""
+
+from __future__ import annotations
+
+from kahu.v1 import conference_pb2
+from services.common.convert import EnumMap, from_timestamp, timeline_to_proto, timestamp
+from workflows.conference import model
+from workflows.policy.model import TriggerKind
+
+TRIGGER = EnumMap(TriggerKind, conference_pb2.TriggerKind, "TRIGGER_KIND_")
+ROLE = EnumMap(model.ParticipantRole, conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
+RESPONSE = EnumMap(model.InvitationResponse, conference_pb2.InvitationResponse, "INVITATION_RESPONSE_")
+STAGE = EnumMap(model.ConferenceStage, conference_pb2.ConferenceStage, "CONFERENCE_STAGE_")
+DEADLINE = EnumMap(model.ConferenceDeadline, conference_pb2.ConferenceDeadline, "CONFERENCE_DEADLINE_")
+LEVEL = EnumMap(
+    model.ConferenceEscalationLevel, conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_"
+)
+ENUMS = (TRIGGER, ROLE, RESPONSE, STAGE, DEADLINE, LEVEL)
+
+
+def booking_to_proto(booking: model.Booking, venue_name: str = "") -> conference_pb2.ConferenceBooking:
+    return conference_pb2.ConferenceBooking(
+        round=booking.round,
+        slot=conference_pb2.ConferenceSlot(
+            start=timestamp(booking.start),
+            end=timestamp(booking.end),
+            venue_id=booking.venue_id,
+            venue_name=venue_name,
+        ),
+        booked_by=booking.booked_by,
+        late_reason=booking.late_reason,
+    )
+
+
+def booking_from_proto(message: conference_pb2.ConferenceBooking) -> model.Booking:
+    return model.Booking(
+        round=message.round,
+        start=from_timestamp(message.slot.start),
+        end=from_timestamp(message.slot.end),
+        venue_id=message.slot.venue_id,
+        booked_by=message.booked_by,
+        late_reason=message.late_reason,
+    )
+
+
+def escalation_to_proto(e: model.ConferenceEscalation) -> conference_pb2.ConferenceEscalation:
+    return conference_pb2.ConferenceEscalation(
+        conference_id=e.conference_id,
+        workflow_id=e.workflow_id,
+        deadline=DEADLINE.to_proto(e.deadline),
+        level=LEVEL.to_proto(e.level),
+        round=e.round,
+        manager_id=e.manager_id,
+        coordinator_id=e.coordinator_id,
+        site=e.site,
+        region=e.region,
+        due_at=timestamp(e.due_at),
+    )
+
+
+def state_to_proto(view: model.ConferenceView) -> conference_pb2.ConferenceState:
+    state = conference_pb2.ConferenceState(
+        conference_id=view.conference_id,
+        stage=STAGE.to_proto(view.stage),
+        round=view.round,
+        breached=[DEADLINE.to_proto(d) for d in view.breached],
+        advocate_required=view.advocate_required,
+        advocate_appointed=view.advocate_appointed,
+        young_person_added=view.young_person_added,
+        timeline=timeline_to_proto(view.timeline),
+    )
+    if view.convening_due is not None:
+        state.convening_due.CopyFrom(timestamp(view.convening_due))
+    if view.completion_due is not None:
+        state.completion_due.CopyFrom(timestamp(view.completion_due))
+    if view.booking is not None:
+        state.booking.CopyFrom(booking_to_proto(view.booking))
+    return state

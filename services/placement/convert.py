@@ -1,0 +1,99 @@
+"""Conversions between kahu.v1 placement messages and the placement workflow's dataclasses,
+used by the placement service and by the worker's placement activities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kahu.v1 import placement_pb2
+from services.common import convert
+from services.common.convert import EnumMap
+from workflows.placement import model
+
+TIER = EnumMap(model.Tier, placement_pb2.PlacementTier, "PLACEMENT_TIER_")
+SEARCH_STAGE = EnumMap(model.SearchStage, placement_pb2.PlacementSearchStage, "PLACEMENT_SEARCH_STAGE_")
+RELEASE_REASON = EnumMap(model.ReleaseReason, placement_pb2.ReleaseReason, "RELEASE_REASON_")
+
+#: The workflow's hold statuses as the service shows them.
+_HOLD_STATUS = {
+    model.HoldStatus.HELD: placement_pb2.HOLD_STATUS_HELD,
+    model.HoldStatus.CONFIRMING: placement_pb2.HOLD_STATUS_HELD,
+    model.HoldStatus.DECLINED: placement_pb2.HOLD_STATUS_HELD,
+    model.HoldStatus.EXPIRED: placement_pb2.HOLD_STATUS_HELD,
+    model.HoldStatus.CONFIRMED: placement_pb2.HOLD_STATUS_CONFIRMED,
+    model.HoldStatus.RELEASED: placement_pb2.HOLD_STATUS_RELEASED,
+}
+
+
+def exclusion_name(number: int) -> str:
+    return placement_pb2.ExclusionReason.Name(number).removeprefix("EXCLUSION_REASON_")
+
+
+def exclusions_to_proto(excluded: Mapping[str, int]) -> list[placement_pb2.Exclusion]:
+    return [
+        placement_pb2.Exclusion(reason=placement_pb2.ExclusionReason.Value(f"EXCLUSION_REASON_{name}"), count=count)
+        for name, count in sorted(
+            excluded.items(), key=lambda item: placement_pb2.ExclusionReason.Value(f"EXCLUSION_REASON_{item[0]}")
+        )
+    ]
+
+
+def outcome_from_proto(response: placement_pb2.SearchPlacementsResponse) -> model.SearchOutcome:
+    """A search's answer as the workflow keeps it: ids, tiers and counts only."""
+    return model.SearchOutcome(
+        search_id=response.search_id,
+        candidates=[
+            model.CandidateRef(
+                caregiver_id=c.caregiver_id,
+                tier=model.Tier(placement_pb2.PlacementTier.Name(c.tier).removeprefix("PLACEMENT_TIER_")),
+                rank=c.rank,
+                places=c.places,
+                kinship_degree=c.kinship_degree,
+            )
+            for c in response.candidates
+        ],
+        excluded={exclusion_name(e.reason): e.count for e in response.excluded},
+        children=len(response.child_ids),
+    )
+
+
+def view_to_proto(
+    view: model.PlacementView, recorded: Mapping[str, placement_pb2.Candidate] | None = None
+) -> placement_pb2.PlacementSearch:
+    """The workflow's view; each candidate with its reasons from the recorded search when
+    `recorded` (by caregiver id) has it."""
+    recorded = recorded or {}
+    message = placement_pb2.PlacementSearch(
+        case_id=view.case_id,
+        stage=SEARCH_STAGE.to_proto(view.stage),
+        excluded=exclusions_to_proto(view.excluded),
+        unavailable_caregiver_ids=view.unavailable,
+        timeline=convert.timeline_to_proto(view.timeline),
+        search_id=view.search_id or "",
+    )
+    for ref in view.candidates:
+        candidate = placement_pb2.Candidate()
+        if ref.caregiver_id in recorded:
+            candidate.CopyFrom(recorded[ref.caregiver_id])
+        candidate.caregiver_id = ref.caregiver_id
+        candidate.tier = TIER.to_proto(ref.tier)
+        candidate.rank = ref.rank
+        candidate.places = ref.places
+        candidate.kinship_degree = ref.kinship_degree
+        message.candidates.append(candidate)
+    if view.hold is not None:
+        message.hold.CopyFrom(
+            placement_pb2.Hold(
+                hold_id=view.hold.hold_id,
+                caregiver_id=view.hold.caregiver_id,
+                case_id=view.case_id,
+                places=view.hold.places,
+                status=_HOLD_STATUS[view.hold.status],
+                expires_at=convert.timestamp(view.hold.expires_at),
+            )
+        )
+    if view.deadline is not None:
+        message.deadline.CopyFrom(convert.deadline_to_proto(view.deadline))
+    if view.placement is not None:
+        message.placed_caregiver_id = view.placement.caregiver_id
+    return message

@@ -1,0 +1,135 @@
+"""Activities of the youth justice conference workflow: thin, idempotent gRPC calls to the
+conference service, and the statutory day count."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import grpc
+from temporalio import activity
+
+from kahu.v1 import conference_pb2, conference_pb2_grpc
+from services.common.convert import timestamp
+from services.conference import convert
+from workflows.conference.clock import due_after
+from workflows.conference.model import (
+    ConferenceDeadline,
+    ConferenceEscalation,
+    ConferenceOpening,
+    ConferenceStaff,
+    DayCount,
+    HoldRequest,
+    HoldResult,
+    InvitationRound,
+    Invitations,
+)
+
+RPC_TIMEOUT = 20
+KAHU = "kahu"
+
+
+class ConferenceActivities:
+    """Holds the channel to the conference service. Every call is safe to repeat: the
+    service keys what it records (the conference by id, a booking by conference and round,
+    an invitation by booking and participant, an escalation by conference, deadline, level
+    and round, the referral by conference)."""
+
+    def __init__(self, conference: grpc.aio.Channel) -> None:
+        self._conference = conference_pb2_grpc.ConferenceServiceStub(conference)
+
+    @activity.defn
+    async def statutory_due(self, request: DayCount) -> datetime:
+        """The end of the Nth day after the local date of the start (Pacific/Auckland)."""
+        return due_after(request)
+
+    @activity.defn
+    async def open_conference(self, opening: ConferenceOpening) -> ConferenceStaff:
+        """Record the conference (a case's, the first time) and learn its coordinator."""
+        response = await self._conference.OpenConference(
+            conference_pb2.OpenConferenceRequest(
+                conference_id=opening.conference_id,
+                case_id=opening.case_id or "",
+                site=opening.site,
+                trigger=conference_pb2.ConferenceTrigger(
+                    kind=convert.TRIGGER.to_proto(opening.trigger),
+                    triggered_at=timestamp(opening.triggered_at),
+                    detained=opening.detained,
+                    offence_max_years=opening.offence_max_years,
+                ),
+                convening_due=timestamp(opening.convening_due),
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+        return ConferenceStaff(coordinator_id=response.coordinator_id, manager_id=response.manager_id)
+
+    @activity.defn
+    async def hold_slot(self, request: HoldRequest) -> HoldResult:
+        """Book the round's slot (a retry finds the round's booking)."""
+        choice = request.choice
+        message = conference_pb2.HoldSlotRequest(
+            conference_id=request.conference_id,
+            round=request.round,
+            not_before=timestamp(request.not_before),
+            until=timestamp(request.until),
+            booked_by=choice.chosen_by if choice else KAHU,
+            late_reason=choice.late_reason if choice else "",
+        )
+        if choice is not None:
+            message.slot.CopyFrom(
+                conference_pb2.ConferenceSlot(start=timestamp(choice.start), venue_id=choice.venue_id)
+            )
+        response = await self._conference.HoldSlot(message, timeout=RPC_TIMEOUT)
+        return HoldResult(convert.booking_from_proto(response.booking) if response.HasField("booking") else None)
+
+    @activity.defn
+    async def release_booking(self, round_: InvitationRound) -> None:
+        await self._conference.ReleaseBooking(
+            conference_pb2.ReleaseBookingRequest(conference_id=round_.conference_id, round=round_.round),
+            timeout=RPC_TIMEOUT,
+        )
+
+    @activity.defn
+    async def send_invitations(self, round_: InvitationRound) -> Invitations:
+        """Invite everyone not yet invited to the round's booking."""
+        response = await self._conference.SendInvitations(
+            conference_pb2.SendInvitationsRequest(conference_id=round_.conference_id, round=round_.round),
+            timeout=RPC_TIMEOUT,
+        )
+        return Invitations(invited=response.invited, conflicts=list(response.conflicts))
+
+    @activity.defn
+    async def raise_conference_escalation(self, escalation: ConferenceEscalation) -> None:
+        await self._conference.RaiseConferenceEscalation(
+            conference_pb2.RaiseConferenceEscalationRequest(escalation=convert.escalation_to_proto(escalation)),
+            timeout=RPC_TIMEOUT,
+        )
+
+    @activity.defn
+    async def resolve_conference_escalations(self, conference_id: str, deadline: ConferenceDeadline) -> None:
+        await self._conference.ResolveConferenceEscalations(
+            conference_pb2.ResolveConferenceEscalationsRequest(
+                conference_id=conference_id, deadline=convert.DEADLINE.to_proto(deadline)
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+
+    @activity.defn
+    async def refer_back(self, conference_id: str) -> None:
+        """Record the referral back to the court or Police (one per conference)."""
+        await self._conference.ReferBack(
+            conference_pb2.ReferBackRequest(conference_id=conference_id), timeout=RPC_TIMEOUT
+        )
+
+    def all(self) -> list[Callable[..., Awaitable[Any]]]:
+        return [
+            self.statutory_due,
+            self.open_conference,
+            self.hold_slot,
+            self.release_booking,
+            self.send_invitations,
+            self.raise_conference_escalation,
+            self.resolve_conference_escalations,
+            self.refer_back,
+        ]

@@ -1,0 +1,253 @@
+"""Data passed into, out of and between the youth justice conference workflow and its
+activities: ids, roles, times and staff ids; never a name, contact or a victim's views."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from workflows.case.model import TimelineEntry
+from workflows.policy.model import TriggerKind, YouthJusticePolicy
+
+_CASE_CONFERENCE = uuid.UUID("0c6f4b1e-2d8a-4e57-9a3c-5b7e1f2d4a60")
+
+
+class ConferenceStage(StrEnum):
+    """Where a conference is; the names match kahu.v1.ConferenceStage without its prefix."""
+
+    OPENING = "OPENING"
+    PREPARING = "PREPARING"
+    SCHEDULING = "SCHEDULING"
+    BOOKED = "BOOKED"
+    HELD = "HELD"
+    CLOSED = "CLOSED"
+
+
+class ConferenceDeadline(StrEnum):
+    CONVENING = "CONVENING"
+    COMPLETION = "COMPLETION"
+
+
+class ConferenceEscalationLevel(StrEnum):
+    WARNING = "WARNING"
+    NO_SLOT = "NO_SLOT"
+    BREACHED = "BREACHED"
+
+
+class InvitationResponse(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    VIEWS_ONLY = "VIEWS_ONLY"
+
+
+class ParticipantRole(StrEnum):
+    YOUNG_PERSON = "YOUNG_PERSON"
+    PARENT_OR_CARER = "PARENT_OR_CARER"
+    WHANAU = "WHANAU"
+    POLICE_YOUTH_AID = "POLICE_YOUTH_AID"
+    VICTIM = "VICTIM"
+    VICTIM_REPRESENTATIVE = "VICTIM_REPRESENTATIVE"
+    YOUTH_ADVOCATE = "YOUTH_ADVOCATE"
+    SOCIAL_WORKER = "SOCIAL_WORKER"
+
+    @property
+    def required_by_default(self) -> bool:
+        return self not in (ParticipantRole.WHANAU, ParticipantRole.VICTIM, ParticipantRole.VICTIM_REPRESENTATIVE)
+
+    @property
+    def may_be_required(self) -> bool:
+        """A victim's attendance is their choice."""
+        return self not in (ParticipantRole.VICTIM, ParticipantRole.VICTIM_REPRESENTATIVE)
+
+
+@dataclass(frozen=True)
+class ConferenceInput:
+    conference_id: str
+    site: str
+    region: str
+    trigger: TriggerKind
+    triggered_at: datetime
+    detained: bool
+    #: Years of imprisonment the most serious offence carries (0: not known).
+    offence_max_years: int
+    policy: YouthJusticePolicy
+    case_id: str | None = None
+    young_person_added: bool = False
+    advocate_appointed: bool = False
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """The end of the `days`th day after the local date of `start` (a statutory clock)."""
+
+    start: datetime
+    days: int
+
+
+@dataclass(frozen=True)
+class ConferenceOpening:
+    conference_id: str
+    case_id: str | None
+    site: str
+    trigger: TriggerKind
+    triggered_at: datetime
+    detained: bool
+    offence_max_years: int
+    convening_due: datetime
+
+
+@dataclass(frozen=True)
+class ConferenceStaff:
+    coordinator_id: str
+    manager_id: str
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """A coordinator's choice of slot (Book)."""
+
+    start: datetime
+    venue_id: str
+    chosen_by: str
+    late_reason: str = ""
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """Book, for a round, `choice` or else the earliest free slot in [not_before, until)."""
+
+    conference_id: str
+    round: int
+    not_before: datetime
+    until: datetime
+    choice: SlotChoice | None = None
+
+
+@dataclass(frozen=True)
+class Booking:
+    round: int
+    start: datetime
+    end: datetime
+    venue_id: str
+    booked_by: str
+    late_reason: str = ""
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    """The round's booking; None when no slot was free."""
+
+    booking: Booking | None
+
+
+@dataclass(frozen=True)
+class InvitationRound:
+    conference_id: str
+    round: int
+
+
+@dataclass(frozen=True)
+class Invitations:
+    invited: int
+    #: Required participants added after the booking who are not free at its time.
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParticipantAdded:
+    participant_id: str
+    role: ParticipantRole
+    required: bool
+    added_by: str
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    participant_id: str
+    round: int
+    response: InvitationResponse
+    required: bool
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class Rescheduling:
+    requested_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Held:
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ConferenceOutcome:
+    """The outcome; the plan's text and the reason stay in the conference service."""
+
+    recorded_by: str
+    agreed: bool
+    plan_id: str
+    action_count: int
+
+
+@dataclass(frozen=True)
+class ConferenceEscalation:
+    """Told to the coordinator's manager once per (conference, deadline, level, round)."""
+
+    conference_id: str
+    workflow_id: str
+    deadline: ConferenceDeadline
+    level: ConferenceEscalationLevel
+    round: int
+    due_at: datetime
+    site: str
+    region: str
+    coordinator_id: str
+    manager_id: str
+
+
+@dataclass(frozen=True)
+class RaisedEscalation:
+    deadline: ConferenceDeadline
+    level: ConferenceEscalationLevel
+    round: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConferenceView:
+    """The conference as the `state` query returns it."""
+
+    conference_id: str
+    stage: ConferenceStage
+    round: int
+    convening_due: datetime | None
+    completion_due: datetime | None
+    breached: list[ConferenceDeadline]
+    booking: Booking | None
+    advocate_required: bool
+    advocate_appointed: bool
+    young_person_added: bool
+    escalations: list[RaisedEscalation]
+    outcome: ConferenceOutcome | None
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class ConferenceResult:
+    conference_id: str
+    outcome: ConferenceOutcome
+    timeline: list[TimelineEntry]
+
+
+def conference_workflow_id(conference_id: str) -> str:
+    """The conference workflow's ID: derived from the opaque conference id only."""
+    return f"conference-{conference_id}"
+
+
+def case_conference_id(case_id: str) -> str:
+    """The conference a case's triage decision starts: one per case, the same every time."""
+    return str(uuid.uuid5(_CASE_CONFERENCE, case_id))

@@ -1,0 +1,520 @@
+"""YouthJusticeConferenceWorkflow: one youth justice family group conference, from its
+trigger to its outcome, against the statutory clocks.
+
+trigger → (the young person added; the youth advocate appointed first when the offence
+carries the policy's years) → the earliest free slot found and booked (scheduling round 1;
+each reschedule starts the next round) → invitations → held → outcome: a plan agreed, or not
+agreed and referred back to the court or Police.
+
+Two statutory clocks, convening and (for the triggers that have one) completion, each tell
+the coordinator's manager a policy interval *before* they fall due while still unmet
+(WARNING) and again when they pass (BREACHED). A scheduling round that finds no slot before
+the convening deadline tells the manager at once (NO_SLOT) and searches again every rescan
+interval. Rescheduling never moves a deadline. Staff steps arrive as updates whose
+validators refuse invalid or out-of-order input with a reason; `state` is the conference as
+it stands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import search_attributes as sa
+    from workflows.case.model import TimelineEntry
+    from workflows.conference.model import (
+        Booking,
+        ConferenceDeadline,
+        ConferenceEscalation,
+        ConferenceEscalationLevel,
+        ConferenceInput,
+        ConferenceOpening,
+        ConferenceOutcome,
+        ConferenceResult,
+        ConferenceStaff,
+        ConferenceStage,
+        ConferenceView,
+        DayCount,
+        Held,
+        HoldRequest,
+        HoldResult,
+        InvitationResponse,
+        InvitationRound,
+        Invitations,
+        ParticipantAdded,
+        ParticipantRole,
+        RaisedEscalation,
+        Rescheduling,
+        ResponseRecord,
+        SlotChoice,
+    )
+    from workflows.policy.model import YouthJusticePolicy
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+KAHU = "kahu"
+
+
+class Rejected(ApplicationError):
+    """An update that the conference's state does not allow; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, type="Rejected", non_retryable=True)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What became of a coordinator's chosen slot."""
+
+    booking: Booking | None
+    reason: str = ""
+
+
+@workflow.defn
+class YouthJusticeConferenceWorkflow:
+    def __init__(self) -> None:
+        self._in: ConferenceInput | None = None
+        self._stage = ConferenceStage.OPENING
+        self._staff: ConferenceStaff | None = None
+        self._round = 0
+        self._booking: Booking | None = None
+        self._convening_due: datetime | None = None
+        self._completion_due: datetime | None = None
+        self._breached: list[ConferenceDeadline] = []
+        self._young_person = False
+        self._advocate = False
+        self._invite = False
+        self._reopen: str | None = None
+        self._choice: SlotChoice | None = None
+        self._answer: _Answer | None = None
+        self._held = False
+        self._outcome: ConferenceOutcome | None = None
+        self._escalations: list[RaisedEscalation] = []
+        self._no_slot: set[int] = set()
+        self._timeline: list[TimelineEntry] = []
+
+    # -- the run ---------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, conference: ConferenceInput) -> ConferenceResult:
+        self._in = conference
+        self._young_person = self._young_person or conference.young_person_added
+        self._advocate = self._advocate or conference.advocate_appointed
+        workflow.upsert_search_attributes([sa.SITE.value_set(conference.site), sa.REGION.value_set(conference.region)])
+        self._enter(ConferenceStage.OPENING)
+        years = conference.offence_max_years
+        self._note(
+            KAHU,
+            "conference.triggered",
+            f"{conference.trigger}{' (detained)' if conference.detained else ''};"
+            f" offence {f'{years} years' if years else 'penalty not known'}",
+        )
+        clock = conference.policy.clocks[conference.trigger]
+        convening_due = await self._due(conference.triggered_at, clock.convene(conference.detained))
+        self._convening_due = convening_due
+        self._staff = await workflow.execute_activity(
+            "open_conference",
+            ConferenceOpening(
+                conference_id=conference.conference_id,
+                case_id=conference.case_id,
+                site=conference.site,
+                trigger=conference.trigger,
+                triggered_at=conference.triggered_at,
+                detained=conference.detained,
+                offence_max_years=conference.offence_max_years,
+                convening_due=convening_due,
+            ),
+            result_type=ConferenceStaff,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._note(
+            KAHU,
+            "conference.opened",
+            f"coordinator {self._staff.coordinator_id}; convene by {convening_due.isoformat()}",
+        )
+        self._show_deadline(convening_due, breached=False)
+        convening = asyncio.create_task(self._watch(ConferenceDeadline.CONVENING, convening_due, lambda: self._held))
+
+        await self._prepare()
+        booking = await self._convene()
+        await convening
+        await self._resolve(ConferenceDeadline.CONVENING)
+
+        completion = None
+        if clock.complete_days:
+            completion_due = await self._due(booking.start, clock.complete_days)
+            self._completion_due = completion_due
+            self._note(KAHU, "timer.started", f"COMPLETION due {completion_due.isoformat()}")
+            self._show_deadline(completion_due, breached=False)
+            completion = asyncio.create_task(
+                self._watch(ConferenceDeadline.COMPLETION, completion_due, lambda: self._outcome is not None)
+            )
+        await workflow.wait_condition(lambda: self._outcome is not None)
+        if completion is not None:
+            await completion
+            await self._resolve(ConferenceDeadline.COMPLETION)
+        outcome = self._outcome
+        assert outcome is not None
+        if not outcome.agreed:
+            await workflow.execute_activity(
+                "refer_back", conference.conference_id, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+            )
+            self._note(KAHU, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
+        self._enter(ConferenceStage.CLOSED)
+        self._show_deadline(None)
+        self._note(KAHU, "conference.closed", "plan agreed" if outcome.agreed else "referred back")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return ConferenceResult(conference.conference_id, outcome, list(self._timeline))
+
+    async def _prepare(self) -> None:
+        """Wait for the young person and, when the offence requires one, the youth advocate."""
+        if self._advocate_required():
+            self._note(KAHU, "advocate.required", f"offence carries {self._input().offence_max_years} years")
+        if self._ready():
+            return
+        self._enter(ConferenceStage.PREPARING)
+        await workflow.wait_condition(self._ready)
+
+    async def _convene(self) -> Booking:
+        """Book, invite and wait until the conference is held; a required participant's
+        decline, a conflict or a reschedule releases the booking and starts the next round."""
+        conference_id = self._input().conference_id
+        while True:
+            self._round += 1
+            self._reopen = None
+            booking = await self._schedule()
+            self._booking = booking
+            self._enter(ConferenceStage.BOOKED)
+            late = f" (late: {booking.late_reason})" if booking.late_reason else ""
+            self._note(
+                booking.booked_by,
+                "conference.booked",
+                f"round {booking.round}: {booking.start.isoformat()} at venue {booking.venue_id}{late}",
+            )
+            self._invite = True
+            while self._reopen is None and not self._held:
+                if self._invite:
+                    self._invite = False
+                    sent: Invitations = await workflow.execute_activity(
+                        "send_invitations",
+                        InvitationRound(conference_id, self._round),
+                        result_type=Invitations,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=RETRY,
+                    )
+                    self._note(KAHU, "invitations.sent", f"round {self._round}: {sent.invited} invited")
+                    if sent.conflicts and self._reopen is None and not self._held:
+                        self._reopen = (
+                            f"required participant(s) not free at the booked time: {', '.join(sent.conflicts)}"
+                        )
+                    continue
+                await workflow.wait_condition(lambda: self._held or self._reopen is not None or self._invite)
+            if self._held:
+                return booking
+            await workflow.execute_activity(
+                "release_booking",
+                InvitationRound(conference_id, self._round),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            self._booking = None
+            self._note(KAHU, "booking.released", f"round {self._round}: {self._reopen}")
+
+    async def _schedule(self) -> Booking:
+        """This round's booking: a coordinator's chosen slot, or the earliest free one before
+        the convening deadline; while there is none, the manager is told and the search runs
+        again every rescan interval (a chosen slot can still be booked, late with a reason)."""
+        self._enter(ConferenceStage.SCHEDULING)
+        policy = self._policy()
+        conference_id = self._input().conference_id
+        due = self._convening_due
+        assert due is not None
+        length = timedelta(seconds=policy.conference_length.seconds)
+        while True:
+            choice = self._choice
+            if choice is not None:
+                held = await self._hold(
+                    HoldRequest(conference_id, self._round, choice.start, choice.start + length, choice)
+                )
+                self._choice = None
+                self._answer = _Answer(held.booking, "" if held.booking else "the slot is no longer free for everyone")
+                if held.booking is not None:
+                    return held.booking
+                continue
+            not_before = workflow.now() + timedelta(seconds=policy.minimum_notice.seconds)
+            searching = not_before + length <= due
+            if searching:
+                held = await self._hold(HoldRequest(conference_id, self._round, not_before, due))
+                if held.booking is not None:
+                    if self._choice is not None:
+                        self._choice = None
+                        self._answer = _Answer(None, "the conference was booked meanwhile; reschedule to move it")
+                    return held.booking
+            if self._round not in self._no_slot:
+                self._no_slot.add(self._round)
+                self._note(KAHU, "scheduling.no_slot", f"round {self._round}: no free slot before {due.isoformat()}")
+                await self._escalate(ConferenceDeadline.CONVENING, ConferenceEscalationLevel.NO_SLOT, self._round, due)
+            if searching:
+                await self._wait(lambda: self._choice is not None, policy.rescan_every.seconds)
+            else:
+                await workflow.wait_condition(lambda: self._choice is not None)
+
+    async def _hold(self, request: HoldRequest) -> HoldResult:
+        result: HoldResult = await workflow.execute_activity(
+            "hold_slot", request, result_type=HoldResult, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+        )
+        return result
+
+    async def _watch(self, deadline: ConferenceDeadline, due: datetime, met: Callable[[], bool]) -> None:
+        """Warn the manager a policy interval before `due` and escalate once it passes, while
+        `met()` is false; return as soon as it is true."""
+        warn_at = due - timedelta(seconds=self._policy().warning_before.seconds)
+        if await self._met_before(warn_at, met, f"{deadline} warning"):
+            return
+        await self._escalate(deadline, ConferenceEscalationLevel.WARNING, 0, due)
+        if await self._met_before(due, met, f"{deadline} deadline"):
+            return
+        self._breached.append(deadline)
+        self._note(KAHU, "timer.expired", f"{deadline} deadline passed")
+        workflow.upsert_search_attributes([sa.BREACHED.value_set(True)])
+        await self._escalate(deadline, ConferenceEscalationLevel.BREACHED, 0, due)
+
+    async def _met_before(self, at: datetime, met: Callable[[], bool], summary: str) -> bool:
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(met, timeout=remaining, timeout_summary=summary)
+            except TimeoutError:
+                return False
+        return met()
+
+    # -- updates and queries ----------------------------------------------------------
+
+    @workflow.update
+    async def add_participant(self, added: ParticipantAdded) -> ConferenceView:
+        if added.role == ParticipantRole.YOUNG_PERSON:
+            self._young_person = True
+        advocate = added.role == ParticipantRole.YOUTH_ADVOCATE
+        if advocate:
+            self._advocate = True
+        if self._stage == ConferenceStage.BOOKED:
+            self._invite = True
+        self._note(
+            added.added_by,
+            "advocate.appointed" if advocate else "participant.added",
+            f"{added.participant_id} {added.role}{' (required)' if added.required else ''}",
+        )
+        return self.state()
+
+    @add_participant.validator
+    def _check_participant(self, added: ParticipantAdded) -> None:
+        if self._held or self._stage == ConferenceStage.CLOSED:
+            raise Rejected("participants are added before the conference is held")
+        if added.role == ParticipantRole.YOUTH_ADVOCATE and self._advocate:
+            raise Rejected("a youth advocate is already appointed")
+        if added.role == ParticipantRole.YOUNG_PERSON and self._young_person:
+            raise Rejected("the young person is already a participant")
+
+    @workflow.update
+    async def book(self, choice: SlotChoice) -> ConferenceView:
+        self._answer = None
+        self._choice = choice
+        await workflow.wait_condition(lambda: self._answer is not None)
+        answer = self._answer
+        self._answer = None
+        assert answer is not None
+        if answer.booking is None:
+            raise Rejected(answer.reason)
+        return self.state()
+
+    @book.validator
+    def _check_choice(self, choice: SlotChoice) -> None:
+        if self._stage != ConferenceStage.SCHEDULING:
+            raise Rejected(f"the conference is not being scheduled (stage {self._stage}); reschedule to move a booking")
+        if self._choice is not None:
+            raise Rejected("another slot is being booked")
+        policy = self._policy()
+        notice = timedelta(seconds=policy.minimum_notice.seconds)
+        if choice.start < workflow.now() + notice:
+            raise Rejected(f"a conference needs at least {notice} notice")
+        due = self._convening_due
+        ends = choice.start + timedelta(seconds=policy.conference_length.seconds)
+        if due is not None and ends > due and not choice.late_reason.strip():
+            raise Rejected(f"the slot ends after the convening deadline ({due.isoformat()}): give a late_reason")
+
+    @workflow.update
+    async def reschedule(self, request: Rescheduling) -> ConferenceView:
+        self._reopen = f"rescheduled by {request.requested_by}: {request.reason}"
+        self._note(request.requested_by, "conference.rescheduled", request.reason)
+        return self.state()
+
+    @reschedule.validator
+    def _check_reschedule(self, request: Rescheduling) -> None:
+        if self._stage != ConferenceStage.BOOKED or self._reopen is not None or self._held:
+            raise Rejected(f"the conference has no booking to move (stage {self._stage})")
+        if not request.reason.strip():
+            raise Rejected("a reschedule needs a reason")
+
+    @workflow.update
+    async def respond(self, record: ResponseRecord) -> ConferenceView:
+        self._note(
+            record.recorded_by,
+            "invitation.answered",
+            f"{record.participant_id} {record.response}{' (required)' if record.required else ''}",
+        )
+        if record.required and record.response == InvitationResponse.DECLINED:
+            self._reopen = f"required participant {record.participant_id} declined"
+        return self.state()
+
+    @respond.validator
+    def _check_response(self, record: ResponseRecord) -> None:
+        if self._stage != ConferenceStage.BOOKED or self._reopen is not None or self._held:
+            raise Rejected(f"the conference is not awaiting answers to invitations (stage {self._stage})")
+        if record.round != self._round:
+            raise Rejected("the invitation was to an earlier booking")
+        if record.required and record.response == InvitationResponse.VIEWS_ONLY:
+            raise Rejected("a required participant attends or declines")
+
+    @workflow.update
+    async def record_held(self, held: Held) -> ConferenceView:
+        self._held = True
+        self._enter(ConferenceStage.HELD)
+        self._note(held.recorded_by, "conference.held", f"round {self._round}")
+        return self.state()
+
+    @record_held.validator
+    def _check_held(self, held: Held) -> None:
+        booking = self._booking
+        if self._stage != ConferenceStage.BOOKED or self._reopen is not None or booking is None:
+            raise Rejected(f"the conference is not booked (stage {self._stage})")
+        if workflow.now() < booking.start:
+            raise Rejected(f"the conference is booked for {booking.start.isoformat()}: it cannot have been held yet")
+
+    @workflow.update
+    async def record_outcome(self, outcome: ConferenceOutcome) -> ConferenceView:
+        self._outcome = outcome
+        self._note(
+            outcome.recorded_by,
+            "outcome.recorded",
+            f"plan {outcome.plan_id} agreed, {outcome.action_count} actions"
+            if outcome.agreed
+            else f"plan {outcome.plan_id} not agreed",
+        )
+        return self.state()
+
+    @record_outcome.validator
+    def _check_outcome(self, outcome: ConferenceOutcome) -> None:
+        if not self._held:
+            raise Rejected(f"the conference has not been held (stage {self._stage})")
+        if self._outcome is not None:
+            raise Rejected("the outcome is already recorded")
+        if outcome.agreed and outcome.action_count < 1:
+            raise Rejected("an agreed plan has at least one action")
+
+    @workflow.query
+    def state(self) -> ConferenceView:
+        conference = self._input()
+        return ConferenceView(
+            conference_id=conference.conference_id,
+            stage=self._stage,
+            round=self._round,
+            convening_due=self._convening_due,
+            completion_due=self._completion_due,
+            breached=list(self._breached),
+            booking=self._booking,
+            advocate_required=self._advocate_required(),
+            advocate_appointed=self._advocate,
+            young_person_added=self._young_person,
+            escalations=list(self._escalations),
+            outcome=self._outcome,
+            timeline=list(self._timeline),
+        )
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _input(self) -> ConferenceInput:
+        if self._in is None:
+            raise Rejected("the conference has not started yet")
+        return self._in
+
+    def _policy(self) -> YouthJusticePolicy:
+        return self._input().policy
+
+    def _advocate_required(self) -> bool:
+        years = self._input().offence_max_years
+        return years > 0 and years >= self._policy().advocate_required_min_years
+
+    def _ready(self) -> bool:
+        return self._young_person and (self._advocate or not self._advocate_required())
+
+    def _note(self, actor: str, action: str, detail: str = "") -> None:
+        self._timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _enter(self, stage: ConferenceStage) -> None:
+        self._stage = stage
+        workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
+
+    def _show_deadline(self, due: datetime | None, *, breached: bool | None = None) -> None:
+        updates = [sa.DUE_AT.value_set(due) if due is not None else sa.DUE_AT.value_unset()]
+        if breached is not None:
+            updates.append(sa.BREACHED.value_set(breached))
+        workflow.upsert_search_attributes(updates)
+
+    async def _due(self, start: datetime, days: int) -> datetime:
+        due: datetime = await workflow.execute_activity(
+            "statutory_due", DayCount(start, days), result_type=datetime, start_to_close_timeout=ACTIVITY_TIMEOUT
+        )
+        return due
+
+    async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(condition, timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _escalate(
+        self, deadline: ConferenceDeadline, level: ConferenceEscalationLevel, round_: int, due: datetime
+    ) -> None:
+        conference = self._input()
+        staff = self._staff
+        assert staff is not None
+        await workflow.execute_activity(
+            "raise_conference_escalation",
+            ConferenceEscalation(
+                conference_id=conference.conference_id,
+                workflow_id=workflow.info().workflow_id,
+                deadline=deadline,
+                level=level,
+                round=round_,
+                due_at=due,
+                site=conference.site,
+                region=conference.region,
+                coordinator_id=staff.coordinator_id,
+                manager_id=staff.manager_id,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._escalations.append(RaisedEscalation(deadline, level, round_, workflow.now()))
+        self._note(
+            KAHU,
+            "escalation.raised",
+            f"{deadline} {level}{f' round {round_}' if round_ else ''} to {staff.manager_id}",
+        )
+
+    async def _resolve(self, deadline: ConferenceDeadline) -> None:
+        await workflow.execute_activity(
+            "resolve_conference_escalations",
+            args=[self._input().conference_id, deadline],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )

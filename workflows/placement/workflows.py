@@ -1,0 +1,448 @@
+"""PlacementSearchWorkflow: finding a placement once seeking custody is approved.
+
+Child of CaseWorkflow. search → a social worker selects a candidate (update) → its places
+are held until the hold expires → the caregiver's answer (update): accepted, the placement
+is made and returned to the case; declined or no answer in time, the hold is released
+(exactly once) and the social worker selects again. The selection has a deadline: no
+suitable candidate (at once), or no selection by the deadline, escalates tier by tier like
+a missed statutory deadline, until a place is held; supervisors acknowledge or extend it.
+The workflow carries caregiver ids and tiers only; names and needs stay in the service.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case.model import (
+        Acknowledgement,
+        ClockState,
+        DeadlineKind,
+        DeadlineStatus,
+        Extension,
+        PlacementRecord,
+        TimelineEntry,
+    )
+    from workflows.deadline import ClockContext, DeadlineClock, add_span
+    from workflows.placement.model import (
+        CandidateRef,
+        CaregiverAnswer,
+        HoldOutcome,
+        HoldRequest,
+        HoldState,
+        HoldStatus,
+        PlacementInput,
+        PlacementResult,
+        PlacementSnapshot,
+        PlacementView,
+        ReleaseReason,
+        SearchOutcome,
+        SearchRequest,
+        SearchRerun,
+        SearchStage,
+        Selection,
+    )
+    from workflows.policy.model import PlacementPolicy
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+class Rejected(ApplicationError):
+    """An update that the search's state does not allow; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, type="Rejected", non_retryable=True)
+
+
+@workflow.defn
+class PlacementSearchWorkflow:
+    def __init__(self) -> None:
+        self._input: PlacementInput | None = None
+        self._s: PlacementSnapshot | None = None
+        self._clock: DeadlineClock | None = None
+        #: A search or a hold is under way (in the run or in an update).
+        self._busy = False
+        #: The selection clock starts a new cycle (a new search, or no candidate left).
+        self._restart = False
+
+    # -- the run ---------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, request: PlacementInput) -> PlacementResult:
+        self._input = request
+        if request.resumed is not None:
+            self._s = request.resumed
+        else:
+            policy = request.policy or await workflow.execute_activity(
+                "current_placement_policy",
+                result_type=PlacementPolicy,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            self._s = PlacementSnapshot(policy=policy)
+            self._note("kahu", "placement.started", "seeking custody approved: searching for a placement")
+            await self._search()
+        s = self._s
+        while s.placement is None:
+            if s.hold is None:
+                await self._await_selection()
+            else:
+                await self._await_answer(s.hold)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return PlacementResult(placement=s.placement, timeline=s.timeline)
+
+    async def _search(self, actor: str = "kahu", why: str = "") -> None:
+        s = self._state()
+        request = self._require_input()
+        s.searches += 1
+        self._busy = True
+        try:
+            outcome: SearchOutcome = await workflow.execute_activity(
+                "search_placements",
+                SearchRequest(
+                    case_id=request.case_id,
+                    search_id=str(workflow.uuid4()),
+                    max_kinship_degree=s.policy.max_kinship_degree,
+                    max_candidates=s.policy.max_candidates,
+                ),
+                result_type=SearchOutcome,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+        finally:
+            self._busy = False
+        s.search = outcome
+        s.unavailable = []
+        excluded = ", ".join(f"{reason} {n}" for reason, n in sorted(outcome.excluded.items())) or "none"
+        if outcome.children == 0:
+            found = "no children are linked to the case"
+        else:
+            found = f"{len(outcome.candidates)} candidate(s) for {outcome.children} child(ren)"
+            if outcome.candidates:
+                found += f", best tier {outcome.candidates[0].tier}"
+        detail = f"search {s.searches} ({outcome.search_id}): {found}; excluded: {excluded}"
+        self._note(actor, "placement.searched", f"{detail}: {why}" if why else detail)
+
+    async def _await_selection(self) -> None:
+        """Run the selection clock until a place is held or a new cycle is asked for."""
+        s = self._state()
+        request = self._require_input()
+        self._restart = False
+        if s.clock is None:
+            s.cycles += 1
+            if self._available():
+                due = await add_span(workflow.now(), s.policy.selection_deadline, request.site)
+            else:
+                due = workflow.now()
+                self._note("kahu", "placement.no_candidate", "no suitable candidate: escalating")
+            s.clock = ClockState(due_at=due, cycle=s.cycles)
+            self._clock = self._new_clock(s.clock)
+            await self._clock.start()
+        else:
+            self._clock = self._new_clock(s.clock)
+        await self._clock.run(lambda: s.hold is not None or self._restart, self._checkpoint_due, self._checkpoint)
+        self._clock = None
+        s.clock = None
+        await self._resolve()
+        await self._report_status(DeadlineStatus(kind=DeadlineKind.PLACEMENT, due_at=None, breached=False, tier=0))
+
+    async def _await_answer(self, hold: HoldState) -> None:
+        """Wait for the caregiver's answer until the hold expires; release it exactly once
+        when it was declined or expired."""
+        s = self._state()
+        remaining = (hold.expires_at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(
+                    lambda: hold.status != HoldStatus.HELD, timeout=remaining, timeout_summary="hold expiry"
+                )
+            except TimeoutError:
+                pass
+        if hold.status == HoldStatus.HELD:
+            hold.status = HoldStatus.EXPIRED  # before any await: a late answer is now refused
+            self._note("kahu", "hold.expired", f"caregiver {hold.caregiver_id} did not answer in time")
+        if hold.status in (HoldStatus.CONFIRMING, HoldStatus.CONFIRMED):
+            await workflow.wait_condition(lambda: s.placement is not None)
+            return
+        reason = ReleaseReason.DECLINED if hold.status == HoldStatus.DECLINED else ReleaseReason.EXPIRED
+        await workflow.execute_activity(
+            "release_hold",
+            args=[hold.hold_id, reason],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        hold.status = HoldStatus.RELEASED
+        s.released.append(hold.hold_id)
+        s.hold = None
+        self._note("kahu", "hold.released", f"{hold.places} place(s) with caregiver {hold.caregiver_id} ({reason})")
+
+    # -- updates ---------------------------------------------------------------------
+
+    @workflow.update
+    async def select(self, selection: Selection) -> PlacementView:
+        s = self._state()
+        request = self._require_input()
+        candidate = self._candidate(selection.caregiver_id)
+        assert candidate is not None
+        self._busy = True
+        try:
+            hold_id = str(workflow.uuid4())
+            expires_at = await add_span(workflow.now(), s.policy.hold_expiry, request.site)
+            outcome: HoldOutcome = await workflow.execute_activity(
+                "hold_places",
+                HoldRequest(
+                    hold_id=hold_id,
+                    case_id=request.case_id,
+                    caregiver_id=candidate.caregiver_id,
+                    places=candidate.places,
+                    expires_at=expires_at,
+                ),
+                result_type=HoldOutcome,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+        finally:
+            self._busy = False
+        if not outcome.held:
+            s.unavailable.append(candidate.caregiver_id)
+            self._note(
+                selection.selected_by, "placement.unavailable", f"caregiver {candidate.caregiver_id}: {outcome.reason}"
+            )
+            if not self._available():
+                self._restart = True  # nobody left to select: the clock escalates at once
+            raise Rejected(f"caregiver {candidate.caregiver_id} cannot take the children now: {outcome.reason}")
+        s.hold = HoldState(
+            hold_id=hold_id,
+            caregiver_id=candidate.caregiver_id,
+            tier=candidate.tier,
+            places=candidate.places,
+            expires_at=expires_at,
+            selected_by=selection.selected_by,
+        )
+        self._note(
+            selection.selected_by,
+            "placement.selected",
+            f"caregiver {candidate.caregiver_id} ({candidate.tier}, rank {candidate.rank}): {selection.reason}".rstrip(
+                ": "
+            ),
+        )
+        self._note("kahu", "hold.placed", f"{candidate.places} place(s) held until {expires_at.isoformat()}")
+        return self.state()
+
+    @select.validator
+    def _check_selection(self, selection: Selection) -> None:
+        s = self._state()
+        self._check_open()
+        if s.hold is not None:
+            raise Rejected("a place is already held: record the caregiver's answer first")
+        if self._busy or s.search is None:
+            raise Rejected("a search or a hold is under way; try again shortly")
+        if selection.caregiver_id in s.declined:
+            raise Rejected(f"caregiver {selection.caregiver_id} declined these children")
+        if selection.caregiver_id in s.unavailable:
+            raise Rejected(f"caregiver {selection.caregiver_id} has no place left; run the search again")
+        candidate = self._candidate(selection.caregiver_id)
+        if candidate is None:
+            raise Rejected(f"caregiver {selection.caregiver_id} is not a candidate of the latest search")
+        best = self._available()[0]
+        if candidate != best and not selection.reason.strip():
+            raise Rejected("selecting other than the best available candidate needs a reason")
+
+    @workflow.update
+    async def answer(self, answer: CaregiverAnswer) -> PlacementView:
+        s = self._state()
+        hold = s.hold
+        assert hold is not None
+        if not answer.accepted:
+            hold.status = HoldStatus.DECLINED  # the run releases it
+            s.declined.append(hold.caregiver_id)
+            self._note(
+                answer.recorded_by, "placement.declined", f"caregiver {hold.caregiver_id}: {answer.note}".rstrip(": ")
+            )
+            return self.state()
+        hold.status = HoldStatus.CONFIRMING
+        await workflow.execute_activity(
+            "confirm_hold", hold.hold_id, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+        )
+        hold.status = HoldStatus.CONFIRMED
+        s.placement = PlacementRecord(
+            caregiver_id=hold.caregiver_id,
+            tier=hold.tier.value,
+            places=hold.places,
+            hold_id=hold.hold_id,
+            confirmed_by=answer.recorded_by,
+        )
+        self._note(
+            answer.recorded_by,
+            "placement.confirmed",
+            f"caregiver {hold.caregiver_id} ({hold.tier}), {hold.places} place(s): {answer.note}".rstrip(": "),
+        )
+        return self.state()
+
+    @answer.validator
+    def _check_answer(self, answer: CaregiverAnswer) -> None:
+        s = self._state()
+        self._check_open()
+        hold = s.hold
+        if hold is None:
+            raise Rejected("no place is held awaiting a caregiver's answer")
+        if hold.status != HoldStatus.HELD or workflow.now() >= hold.expires_at:
+            raise Rejected("the hold has expired or been answered; select again")
+
+    @workflow.update
+    async def search_again(self, rerun: SearchRerun) -> PlacementView:
+        await self._search(rerun.requested_by, rerun.reason)
+        self._restart = True  # a new selection cycle for the new candidates
+        return self.state()
+
+    @search_again.validator
+    def _check_rerun(self, rerun: SearchRerun) -> None:
+        s = self._state()
+        self._check_open()
+        if s.hold is not None:
+            raise Rejected("a place is held: record the caregiver's answer first")
+        if self._busy:
+            raise Rejected("a search or a hold is under way; try again shortly")
+        if not rerun.reason.strip():
+            raise Rejected("running the search again needs a reason")
+
+    @workflow.update
+    async def extend_deadline(self, extension: Extension) -> PlacementView:
+        assert self._clock is not None
+        self._clock.extend(extension)
+        await self._resolve()
+        await self._report_status(self._clock.status)
+        return self.state()
+
+    @extend_deadline.validator
+    def _check_extension(self, extension: Extension) -> None:
+        self._check_open()
+        if self._clock is None:
+            raise Rejected("the placement search has no running selection deadline")
+        if not extension.reason.strip():
+            raise Rejected("an extension needs a reason")
+        try:
+            self._clock.validate_extension(extension)
+        except ValueError as err:
+            raise Rejected(str(err)) from None
+
+    @workflow.update
+    async def acknowledge_escalation(self, ack: Acknowledgement) -> PlacementView:
+        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        return self.state()
+
+    @acknowledge_escalation.validator
+    def _check_acknowledgement(self, ack: Acknowledgement) -> None:
+        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.state.tier:
+            raise Rejected(f"no tier {ack.tier} escalation is open on this placement search")
+
+    @workflow.query
+    def state(self) -> PlacementView:
+        s = self._state()
+        if s.placement is not None:
+            stage = SearchStage.PLACED
+        elif s.hold is not None:
+            stage = SearchStage.AWAITING_CAREGIVER
+        elif s.search is None:
+            stage = SearchStage.SEARCHING
+        else:
+            stage = SearchStage.AWAITING_SELECTION
+        search = s.search
+        return PlacementView(
+            case_id=self._require_input().case_id,
+            stage=stage,
+            search_id=search.search_id if search else None,
+            candidates=list(search.candidates) if search else [],
+            excluded=dict(search.excluded) if search else {},
+            unavailable=[*s.declined, *(c for c in s.unavailable if c not in s.declined)],
+            hold=s.hold,
+            deadline=self._clock.status if self._clock is not None else None,
+            placement=s.placement,
+            timeline=list(s.timeline),
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _require_input(self) -> PlacementInput:
+        if self._input is None:
+            raise Rejected("the placement search has not started yet")
+        return self._input
+
+    def _state(self) -> PlacementSnapshot:
+        if self._s is None:
+            raise Rejected("the placement search has not started yet")
+        return self._s
+
+    def _check_open(self) -> None:
+        if self._state().placement is not None:
+            raise Rejected("the children are placed")
+
+    def _available(self) -> list[CandidateRef]:
+        """The latest search's candidates that can still be selected, best first."""
+        s = self._state()
+        if s.search is None:
+            return []
+        gone = {*s.declined, *s.unavailable}
+        return [c for c in s.search.candidates if c.caregiver_id not in gone]
+
+    def _candidate(self, caregiver_id: str) -> CandidateRef | None:
+        search = self._state().search
+        if search is None:
+            return None
+        return next((c for c in search.candidates if c.caregiver_id == caregiver_id), None)
+
+    def _note(self, actor: str, action: str, detail: str = "") -> None:
+        self._state().timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _new_clock(self, state: ClockState) -> DeadlineClock:
+        request = self._require_input()
+        return DeadlineClock(
+            ClockContext(
+                case_id=request.case_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=DeadlineKind.PLACEMENT,
+                site=request.site,
+                region=request.region,
+                tiers=request.escalation,
+            ),
+            state,
+            self._state().timeline.append,
+            self._report_status,
+        )
+
+    async def _resolve(self) -> None:
+        await workflow.execute_activity(
+            "resolve_escalations",
+            args=[self._require_input().case_id, DeadlineKind.PLACEMENT],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    async def _report_status(self, status: DeadlineStatus) -> None:
+        """Tell the case its placement clock, so its search attributes show it."""
+        parent = workflow.info().parent
+        if parent is not None:
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)
+
+    def _checkpoint_due(self) -> bool:
+        limit = self._require_input().history_limit
+        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+
+    async def _checkpoint(self) -> None:
+        request = self._require_input()
+        workflow.continue_as_new(
+            PlacementInput(
+                case_id=request.case_id,
+                site=request.site,
+                region=request.region,
+                policy=request.policy,
+                escalation=request.escalation,
+                resumed=self._state(),
+                history_limit=request.history_limit,
+            )
+        )
