@@ -49,7 +49,7 @@ class Stack:
 def _name(process: psutil.Process) -> str:
     if process.pid == os.getpid():
         return "bench"
-    cmdline = process.cmdline()
+    cmdline: list[str] = process.cmdline()
     if cmdline and cmdline[0].startswith("postgres"):
         return "postgres"
     if "-m" in cmdline:
