@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 
-.PHONY: run test lint proto proto-check bench install clean deploy-check deploy-policy deploy-tools-lock
+.PHONY: run test lint proto proto-check bench seed-network install clean deploy-check deploy-policy deploy-tools-lock
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,14 @@ proto-check: install
 
 bench: install
 	$(PY) -m bench
+
+# The synthetic national family network for the placement search (1,000,000 people,
+# ~3 million relationships, 50,000 approved caregivers), loaded with COPY into the
+# placement schema of $$DATABASE_URL (default: `make run`'s PostgreSQL), replacing the
+# network there. `make seed-network PEOPLE=50000` for a smaller one.
+PEOPLE ?= 1000000
+seed-network: install
+	$(PY) -m services.placement.generator --people $(PEOPLE) --replace
 
 # deploy/: the image and the Kubernetes manifests, proven offline (deploy/README.md).
 # checkov runs from its own venv, installed from hashed pins (deploy/tools/): its ~100

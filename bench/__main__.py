@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import cases
+from bench import cases, conference, placement
 from bench.results import Report
 
-BENCHMARKS = {"cases": cases.main}
+BENCHMARKS = {"cases": cases.main, "conference": conference.main, "placement": placement.main}
 
 
 async def run(names: list[str]) -> list[Report]:

@@ -32,6 +32,10 @@ from kahu.v1 import (
     triage_pb2,
     triage_pb2_grpc,
 )
+from services.common.channels import aio_channel
+from services.common.config import Settings
+from services.common.identity import Principal, Signer, StaticToken
+from services.common.temporal import connect_temporal
 from workflows.case.model import workflow_id
 
 T = TypeVar("T")
@@ -101,14 +105,32 @@ async def update_when_ready(handle: WorkflowHandle[Any, Any], update: str) -> No
         pause = min(pause * 2, LAST_RETRY)
 
 
+#: The one member of staff the benchmark acts as (the social worker it allocates is sw-bench).
+BENCH_STAFF = "sup-bench"
+
+
+def bench_token(settings: Settings) -> str:
+    """A token for BENCH_STAFF, signed with the benchmark stack's development key."""
+    principal = Principal(
+        subject=BENCH_STAFF,
+        roles=frozenset({"intake_social_worker", "supervisor"}),
+        sites=frozenset({"hutt"}),
+        dev=True,
+    )
+    signer = Signer.from_dir(settings.signing_keys_dir)
+    return signer.mint(principal, issuer=settings.token_issuer, audience=settings.token_audience, ttl=6 * 3600)
+
+
 async def run(stack: Stack, n: int, concurrency: int) -> Report:
     settings = stack.settings
     cpu: dict[str, dict[str, float]] = {}
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    kahu_client = await connect_temporal(settings, "bench")  # reads the cases' (encrypted) results
+    tokens = StaticToken(bench_token(settings))
     async with (
-        grpc.aio.insecure_channel(settings.address("intake")) as intake_channel,
-        grpc.aio.insecure_channel(settings.address("triage")) as triage_channel,
-        grpc.aio.insecure_channel(settings.address("assessment")) as assessment_channel,
+        aio_channel(settings.address("intake"), settings, tokens, traced=False) as intake_channel,
+        aio_channel(settings.address("triage"), settings, tokens, traced=False) as triage_channel,
+        aio_channel(settings.address("assessment"), settings, tokens, traced=False) as assessment_channel,
     ):
         intake = intake_pb2_grpc.IntakeServiceStub(intake_channel)
         triage = triage_pb2_grpc.TriageServiceStub(triage_channel)
@@ -129,7 +151,7 @@ async def run(stack: Stack, n: int, concurrency: int) -> Report:
                     triage_pb2.RecordDecisionRequest(
                         idempotency_key=f"decide-{case_id}",
                         case_id=case_id,
-                        decided_by="sw-bench",
+                        decided_by=BENCH_STAFF,
                         pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
                         timeframe=common_pb2.TIMEFRAME_URGENT,
                         reason="benchmark",
@@ -143,7 +165,7 @@ async def run(stack: Stack, n: int, concurrency: int) -> Report:
                         case_id=case_id,
                         social_worker="sw-bench",
                         site="hutt",
-                        allocated_by="sup-bench",
+                        allocated_by=BENCH_STAFF,
                     )
                 )
             )
@@ -152,13 +174,13 @@ async def run(stack: Stack, n: int, concurrency: int) -> Report:
                     assessment_pb2.CompleteAssessmentRequest(
                         idempotency_key=f"complete-{case_id}",
                         case_id=case_id,
-                        completed_by="sw-bench",
+                        completed_by=BENCH_STAFF,
                         outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
                         reason="benchmark",
                     )
                 )
             )
-            await client.get_workflow_handle(workflow_id(case_id)).result()
+            await kahu_client.get_workflow_handle(workflow_id(case_id)).result()
 
         _, case_latencies, case_wall = await bounded(n, concurrency, drive)
         cpu["cases"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()

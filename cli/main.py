@@ -16,9 +16,10 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
 
-from cli import render, reportfile
+from cli import audit_cmd, render, reportfile, token_cmd
 from cli.params import DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME, due_time, duration, idempotency_key
 from cli.rpc import STUBS, Client, fail
+from cli.token_cmd import token_subject
 from kahu.v1 import assessment_pb2, intake_pb2, supervision_pb2, triage_pb2
 
 
@@ -29,12 +30,22 @@ class State:
     overrides: dict[str, str | None]
     timeout: float
     json: bool
+    token: str | None = None
     client: Client | None = field(default=None)
 
     def call(self, service: str, method: str, request: Message, key: str | None = None) -> Any:
         if self.client is None:
-            self.client = Client(self.overrides, self.timeout)
+            self.client = Client(self.overrides, self.timeout, self.token)
         return self.client.call(service, method, request, key=key)
+
+    def actor(self, by: str) -> str:
+        """Who acts: `--by` (or KAHU_STAFF_ID), else the subject the token names."""
+        if by:
+            return by
+        subject = token_subject(self.token or "")
+        if subject is None:
+            fail("give --by (your staff id), KAHU_STAFF_ID, or a token that names you", 2)
+        return subject
 
     def show(self, answer: Message, as_json: bool, human: Callable[[Console], None]) -> None:
         if as_json or self.json:
@@ -63,7 +74,9 @@ case_app = typer.Typer(help="Cases: show one, list many.", no_args_is_help=True)
 triage_app = typer.Typer(help="The social worker's triage decision and the family's consent.", no_args_is_help=True)
 assessment_app = typer.Typer(help="Assessments: allocate, record findings, complete.", no_args_is_help=True)
 queue_app = typer.Typer(help="The supervisors' queue of escalations, and their actions.", no_args_is_help=True)
+app.command("token")(token_cmd.token)
 for sub, name in (
+    (audit_cmd.app, "audit"),
     (report_app, "report"),
     (case_app, "case"),
     (triage_app, "triage"),
@@ -77,7 +90,9 @@ Key = Annotated[
     str | None,
     typer.Option("--idempotency-key", help="Retry safely by giving the same key again (default: a new key)."),
 ]
-By = Annotated[str, typer.Option("--by", envvar="KAHU_STAFF_ID", help="Your staff id.")]
+By = Annotated[
+    str, typer.Option("--by", envvar="KAHU_STAFF_ID", help="Your staff id (default: the one your token names).")
+]
 CaseId = Annotated[str, typer.Argument(metavar="CASE_ID", help="The case's id.")]
 Site = Annotated[str, typer.Option(help="Site code, e.g. hutt.")]
 OptSite = Annotated[str, typer.Option(help="Only this site (a site code, e.g. hutt).")]
@@ -98,13 +113,17 @@ def main(
     timeout: Annotated[
         float, typer.Option(min=0.1, envvar="KAHU_TIMEOUT", help="Deadline of each call, seconds.")
     ] = 10.0,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="KAHU_TOKEN", help="Your bearer token (default: KAHU_TOKEN).", show_default=False),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Kahu's command line. Addresses come from the same environment as the services
-    (INTAKE_ADDRESS or KAHU_HOST and INTAKE_PORT, ...)."""
+    (INTAKE_ADDRESS or KAHU_HOST and INTAKE_PORT, ...); every call carries your token."""
     overrides = {"intake": intake, "triage": triage, "assessment": assessment, "supervision": supervision}
     assert set(overrides) == set(STUBS)
-    state = State(overrides, timeout, as_json)
+    state = State(overrides, timeout, as_json, token)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -177,7 +196,7 @@ def triage_decide(
     ctx: typer.Context,
     case_id: CaseId,
     pathway: Annotated[int, typer.Option(parser=PATHWAY, metavar=PATHWAY.metavar, help="What follows triage.")],
-    by: By,
+    by: By = "",
     timeframe: Annotated[
         int | None,
         typer.Option(parser=TIMEFRAME, metavar=TIMEFRAME.metavar, help="Required when the pathway assesses."),
@@ -191,7 +210,7 @@ def triage_decide(
     request = triage_pb2.RecordDecisionRequest(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
-        decided_by=by,
+        decided_by=_state(ctx).actor(by),
         pathway=pathway,  # type: ignore[arg-type]
         timeframe=timeframe or 0,  # type: ignore[arg-type]
         reason=reason,
@@ -206,14 +225,14 @@ def triage_consent(
     ctx: typer.Context,
     case_id: CaseId,
     given: Annotated[bool, typer.Option("--given/--declined", help="The family's answer to the referral.")],
-    by: By,
+    by: By = "",
     note: Annotated[str, typer.Option(help="A note on the answer.")] = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
     """Record the family's consent to (or refusal of) a referral to services."""
     request = triage_pb2.RecordConsentRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=by, given=given, note=note
+        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=_state(ctx).actor(by), given=given, note=note
     )
     answer = _state(ctx).call("triage", "RecordConsent", request, request.idempotency_key)
     _state(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
@@ -235,13 +254,17 @@ def assessment_allocate(
     case_id: CaseId,
     social_worker: Annotated[str, typer.Option(help="Staff id of the social worker.")],
     site: Site,
-    by: By,
+    by: By = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
     """Allocate a case's assessment to a social worker at the case's site."""
     request = assessment_pb2.AllocateRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, social_worker=social_worker, site=site, allocated_by=by
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        social_worker=social_worker,
+        site=site,
+        allocated_by=_state(ctx).actor(by),
     )
     answer = _state(ctx).call("assessment", "Allocate", request, request.idempotency_key)
     _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
@@ -251,7 +274,7 @@ def assessment_allocate(
 def assessment_findings(
     ctx: typer.Context,
     case_id: CaseId,
-    by: By,
+    by: By = "",
     summary: Annotated[str | None, typer.Option(help="The findings.")] = None,
     summary_file: Annotated[str | None, typer.Option(help='Read the findings from a file ("-": stdin).')] = None,
     key: Key = None,
@@ -262,7 +285,7 @@ def assessment_findings(
         fail("give one of --summary or --summary-file", 2)
     text = summary if summary is not None else _read_text(str(summary_file))
     request = assessment_pb2.RecordFindingsRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=by, summary=text
+        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=_state(ctx).actor(by), summary=text
     )
     answer = _state(ctx).call("assessment", "RecordFindings", request, request.idempotency_key)
     _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
@@ -283,7 +306,7 @@ def assessment_complete(
     ctx: typer.Context,
     case_id: CaseId,
     outcome: Annotated[int, typer.Option(parser=OUTCOME, metavar=OUTCOME.metavar, help="How it ends.")],
-    by: By,
+    by: By = "",
     reason: Reason = "",
     key: Key = None,
     as_json: Json = False,
@@ -292,7 +315,7 @@ def assessment_complete(
     request = assessment_pb2.CompleteAssessmentRequest(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
-        completed_by=by,
+        completed_by=_state(ctx).actor(by),
         outcome=outcome,  # type: ignore[arg-type]
         reason=reason,
     )
@@ -337,14 +360,17 @@ def queue_list(
 def queue_ack(
     ctx: typer.Context,
     escalation_id: Annotated[str, typer.Argument(metavar="ESCALATION_ID", help="From `kahu queue list`.")],
-    by: By,
+    by: By = "",
     note: Annotated[str, typer.Option(help="A note on the case's record.")] = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
     """Acknowledge an escalation."""
     request = supervision_pb2.AcknowledgeRequest(
-        idempotency_key=idempotency_key(key), escalation_id=escalation_id, acknowledged_by=by, note=note
+        idempotency_key=idempotency_key(key),
+        escalation_id=escalation_id,
+        acknowledged_by=_state(ctx).actor(by),
+        note=note,
     )
     answer = _state(ctx).call("supervision", "Acknowledge", request, request.idempotency_key)
     _state(ctx).show(answer, as_json, lambda c: render.escalation(c, answer))
@@ -356,8 +382,8 @@ def queue_reassign(
     case_id: CaseId,
     social_worker: Annotated[str, typer.Option(help="Staff id of the new social worker.")],
     site: Site,
-    by: By,
     reason: Annotated[str, typer.Option(help="Why (recorded on the case).")],
+    by: By = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
@@ -367,7 +393,7 @@ def queue_reassign(
         case_id=case_id,
         social_worker=social_worker,
         site=site,
-        reassigned_by=by,
+        reassigned_by=_state(ctx).actor(by),
         reason=reason,
     )
     answer = _state(ctx).call("supervision", "Reassign", request, request.idempotency_key)
@@ -383,8 +409,8 @@ def queue_extend(
         dt.datetime,
         typer.Option(parser=due_time, metavar="WHEN", help="New deadline: +DURATION (e.g. +2d) or ISO 8601."),
     ],
-    by: By,
     reason: Annotated[str, typer.Option(help="Why (recorded on the case).")],
+    by: By = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
@@ -396,7 +422,7 @@ def queue_extend(
         case_id=case_id,
         kind=kind,  # type: ignore[arg-type]
         due_at=due_at,
-        extended_by=by,
+        extended_by=_state(ctx).actor(by),
         reason=reason,
     )
     answer = _state(ctx).call("supervision", "ExtendDeadline", request, request.idempotency_key)
@@ -407,7 +433,11 @@ def _decide_approval(
     ctx: typer.Context, case_id: str, approved: bool, by: str, reason: str, key: str | None, as_json: bool
 ) -> None:
     request = supervision_pb2.DecideApprovalRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, approved=approved, decided_by=by, reason=reason
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        approved=approved,
+        decided_by=_state(ctx).actor(by),
+        reason=reason,
     )
     answer = _state(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
     _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
@@ -415,7 +445,7 @@ def _decide_approval(
 
 @queue_app.command("approve")
 def queue_approve(
-    ctx: typer.Context, case_id: CaseId, by: By, reason: Reason, key: Key = None, as_json: Json = False
+    ctx: typer.Context, case_id: CaseId, reason: Reason, by: By = "", key: Key = None, as_json: Json = False
 ) -> None:
     """Approve a decision that needs approval (seeking custody)."""
     _decide_approval(ctx, case_id, True, by, reason, key, as_json)
@@ -423,7 +453,7 @@ def queue_approve(
 
 @queue_app.command("decline")
 def queue_decline(
-    ctx: typer.Context, case_id: CaseId, by: By, reason: Reason, key: Key = None, as_json: Json = False
+    ctx: typer.Context, case_id: CaseId, reason: Reason, by: By = "", key: Key = None, as_json: Json = False
 ) -> None:
     """Decline a decision that needs approval (seeking custody)."""
     _decide_approval(ctx, case_id, False, by, reason, key, as_json)

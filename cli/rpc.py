@@ -10,8 +10,10 @@ import grpc
 import typer
 
 from kahu.v1 import assessment_pb2_grpc, intake_pb2_grpc, supervision_pb2_grpc, triage_pb2_grpc
+from services.common.channels import sync_channel
 from services.common.config import ConfigError, load
 from services.common.errors import field_violations
+from services.common.identity import StaticToken
 
 #: The services the CLI calls, with their stubs.
 STUBS: dict[str, Any] = {
@@ -49,22 +51,23 @@ def describe(error: grpc.RpcError, key: str | None = None) -> str:
         text += " — " + "; ".join(f"{v.field}: {v.description}" for v in violations)
     if key is not None and code in _UNSURE_CODES:
         text += f" (retry safely with --idempotency-key {key})"
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        text += " (give a token: --token or KAHU_TOKEN; `kahu token` mints one for development)"
     return text
 
 
 class Client:
-    """Lazily opened channels to the services, each call bounded by `timeout` seconds."""
+    """Lazily opened channels to the services, each call bounded by `timeout` seconds and
+    carrying the bearer token (TLS when configured, as for the services)."""
 
-    def __init__(self, overrides: Mapping[str, str | None], timeout: float) -> None:
+    def __init__(self, overrides: Mapping[str, str | None], timeout: float, token: str | None = None) -> None:
         try:
             settings = load()
         except ConfigError as error:
             fail(str(error), 2)
+        self._settings = settings
+        self._tokens = StaticToken(token) if token else None
         self._addresses = {name: overrides.get(name) or settings.address(name) for name in STUBS}
-        self._options = [
-            ("grpc.max_receive_message_length", settings.max_message_bytes),
-            ("grpc.max_send_message_length", settings.max_message_bytes),
-        ]
         self._timeout = timeout
         self._channels: dict[str, grpc.Channel] = {}
 
@@ -72,7 +75,10 @@ class Client:
         """Call `service.method`; a failure prints one line and exits (2 for bad input or
         state, 1 otherwise). `key` is the write's idempotency key, shown when a retry is safe."""
         if service not in self._channels:
-            self._channels[service] = grpc.insecure_channel(self._addresses[service], options=self._options)
+            try:
+                self._channels[service] = sync_channel(self._addresses[service], self._settings, self._tokens)
+            except ConfigError as error:
+                fail(str(error), 2)
         stub = STUBS[service](self._channels[service])
         try:
             return getattr(stub, method)(request, timeout=self._timeout)

@@ -1,9 +1,12 @@
 """`make run`: the whole platform on one machine, until Ctrl-C (SIGINT) or SIGTERM.
 
-Checks every port, then starts PostgreSQL, the Temporal dev server, each domain service
-that exists and the worker, waits until each is healthy, prints where to reach them and
-`kahu: ready`. On a signal it stops them in reverse order and exits 0; if a part fails to
-start or dies, it says which in one line, stops the rest and exits 1 (2: bad settings).
+Checks every port, creates development keys on first start (`.kahu/keys`: the signing key
+`kahu token` and the processes sign with, the payload key the codec encrypts with), then
+starts PostgreSQL, the Temporal dev server (its Web UI decoding payloads through the codec
+server), each domain service that exists, the codec server and the worker, waits until
+each is healthy, prints where to reach them and `kahu: ready`. On a signal it stops them
+in reverse order and exits 0; if a part fails to start or dies, it says which in one line,
+stops the rest and exits 1 (2: bad settings).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ from devstack.ports import PortError, ensure_all_free, port_variable
 from devstack.postgres import EmbeddedPostgres, PostgresError
 from devstack.temporal import start_dev_server
 from services.common.config import DOMAIN_SERVICES, ConfigError, Settings, load
+from services.common.identity import Principal, Signer
+from services.common.keys import DEV_PREFIX, ensure_dev_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 """Seconds for the services and the worker to report SERVING."""
 STOP_MARGIN = 20.0
 """Seconds a child gets to exit, beyond its drain time, before SIGKILL."""
+UI_TOKEN_TTL = 7 * 24 * 3600
+"""Lifetime of the development token the Web UI decodes payloads with (restart to renew)."""
+UI_ROLES = frozenset({"supervisor", "site_manager", "regional_manager"})
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,23 @@ class Plan:
     state: Path
     services: tuple[str, ...]
     with_worker: bool
+    with_codec: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> Plan:
         services = tuple(name for name in DOMAIN_SERVICES if (ROOT / "services" / name / "__main__.py").is_file())
         with_worker = (ROOT / "workflows" / "worker.py").is_file()
-        return cls(settings, Path(settings.state_dir).resolve(), services, with_worker)
+        with_codec = (ROOT / "services" / "codec" / "__main__.py").is_file()
+        return cls(settings, Path(settings.state_dir).resolve(), services, with_worker, with_codec)
+
+    @property
+    def keys(self) -> Path:
+        return Path(self.settings.keys_dir).resolve()
 
     def ports(self) -> dict[str, int]:
         parts = ["temporal", "temporal_ui", "postgres", *self.services]
+        if self.with_codec:
+            parts.append("codec")
         if self.with_worker:
             parts.append("worker_health")
         return {part: self.settings.port(part) for part in parts}
@@ -95,7 +111,9 @@ async def _run(plan: Plan) -> int:
 async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, stop: asyncio.Event) -> int:
     try:
         endpoints, children, postgres = await _start(stack, plan, stop)
-    except StartError as error:
+    except (StartError, ConfigError) as error:
+        if isinstance(error, ConfigError):
+            error = StartError(str(error))
         _say(str(error), error=True)
         for line in error.details:
             print(f"    {line}", file=sys.stderr)
@@ -116,6 +134,9 @@ async def _start(
     logs = state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     _say(f"starting; logs in {logs}")
+    for created in ensure_dev_keys(plan.keys):
+        _say(f"created {created}")
+    codec_endpoint = _ui_codec_endpoint(plan)
 
     postgres = EmbeddedPostgres(state / "postgres", settings.port("postgres"), host)
     try:
@@ -134,28 +155,36 @@ async def _start(
             namespace=settings.temporal_namespace,
             ip=host,
             log_file=logs / "temporal.log",
+            ui_codec_endpoint=codec_endpoint,
         )
     except Exception as error:
         raise _start_error("temporal", error, _tail(logs / "temporal.log")) from None
     stack.push_async_callback(temporal.shutdown)
     _check(stop)
 
-    env = _child_env(settings, state, database_url=postgres.url(), temporal_address=temporal_address)
+    env = _child_env(settings, state, plan.keys, database_url=postgres.url(), temporal_address=temporal_address)
     stop_timeout = settings.drain_notice_seconds + settings.drain_seconds + STOP_MARGIN
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
     children: list[Child] = []
-    groups = [[(name, f"services.{name}", f"{host}:{settings.port(name)}") for name in plan.services]]
+    groups: list[list[tuple[str, str, str, str | None]]] = [
+        [(name, f"services.{name}", f"{host}:{settings.port(name)}", None) for name in plan.services]
+    ]
+    if plan.with_codec:
+        codec_address = f"{host}:{settings.port('codec')}"
+        groups[0].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
     if plan.with_worker:
-        groups.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}")])
+        groups.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}", None)])
     for group in groups:
         started: list[Child] = []
         stack.push_async_callback(stop_all, started, stop_timeout)  # stops what is appended below
-        for name, module, address in group:
+        for name, module, address, health_url in group:
             args = [sys.executable, "-m", module]
-            started.append(await spawn(name, args, address=address, env=env, cwd=ROOT, log_dir=logs))
+            started.append(
+                await spawn(name, args, address=address, env=env, cwd=ROOT, log_dir=logs, health_url=health_url)
+            )
         children += started
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
-        await wait_serving(children, timeout=timeout, stop=stop)
+        await wait_serving(children, timeout=timeout, stop=stop, settings=settings)
 
     endpoints = [
         Endpoint("temporal", temporal_address, f"Temporal gRPC, namespace {settings.temporal_namespace}"),
@@ -164,8 +193,29 @@ async def _start(
     ]
     for child in children:
         what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC service"
+        if child.name == "codec":
+            what = "codec server (HTTP /encode, /decode) for the Temporal UI"
         endpoints.append(Endpoint(child.name, child.address, what))
+    endpoints.append(Endpoint("keys", str(plan.keys), "development keys; `kahu token --role ...` mints tokens"))
     return endpoints, children, postgres
+
+
+def _ui_codec_endpoint(plan: Plan) -> str | None:
+    """The codec endpoint for the development Web UI: it has no login to pass a token from,
+    so a development token (a supervisor's, in every region) rides in the path. Only with a
+    development signing key."""
+    if not plan.with_codec:
+        return None
+    signer = Signer.from_dir(plan.keys / "signing")
+    if not signer.kid.startswith(DEV_PREFIX):
+        _say(f"signing key {signer.kid} is not a development key: the Web UI will not decode payloads")
+        return None
+    from services.common.sites import regions
+
+    principal = Principal(subject="dev.temporal-ui", roles=UI_ROLES, regions=regions(), dev=True)
+    settings = plan.settings
+    token = signer.mint(principal, issuer=settings.token_issuer, audience=settings.token_audience, ttl=UI_TOKEN_TTL)
+    return f"http://{settings.host}:{settings.port('codec')}/t/{token}"
 
 
 async def _supervise(children: Sequence[Child], postgres: EmbeddedPostgres, stop: asyncio.Event) -> int:
@@ -203,13 +253,17 @@ def _check(stop: asyncio.Event) -> None:
         raise Interrupted
 
 
-def _child_env(settings: Settings, state: Path, *, database_url: str, temporal_address: str) -> dict[str, str]:
+def _child_env(
+    settings: Settings, state: Path, keys: Path, *, database_url: str, temporal_address: str
+) -> dict[str, str]:
     """The environment of services and worker: wired to this stack's PostgreSQL and Temporal."""
     env = dict(os.environ)
     env.update({port_variable(part): str(port) for part, port in settings.ports.items()})
     env.update(
         KAHU_HOST=settings.host,
         KAHU_STATE_DIR=str(state),
+        KAHU_KEYS_DIR=str(keys),
+        KAHU_CODEC_PATH_TOKENS="true",  # only the codec server reads it: the dev UI's token in the path
         DATABASE_URL=database_url,
         TEMPORAL_ADDRESS=temporal_address,
         TEMPORAL_NAMESPACE=settings.temporal_namespace,

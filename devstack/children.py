@@ -12,8 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.common.channels import aio_channel
+from services.common.config import Settings
 
 
 class StartError(RuntimeError):
@@ -36,6 +40,8 @@ class Child:
     address: str
     process: asyncio.subprocess.Process
     log_path: Path
+    #: Readiness by `GET <health_url>` instead of the gRPC health service (the codec server).
+    health_url: str | None = None
 
     @property
     def exit_code(self) -> int | None:
@@ -50,7 +56,14 @@ class Child:
 
 
 async def spawn(
-    name: str, args: Sequence[str], *, address: str, env: Mapping[str, str], cwd: Path, log_dir: Path
+    name: str,
+    args: Sequence[str],
+    *,
+    address: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    log_dir: Path,
+    health_url: str | None = None,
 ) -> Child:
     """Start `args` in its own session (a terminal's Ctrl-C is for the supervisor only)."""
     log_path = log_dir / f"{name}.log"
@@ -64,13 +77,17 @@ async def spawn(
             cwd=cwd,
             start_new_session=True,
         )
-    return Child(name, address, process, log_path)
+    return Child(name, address, process, log_path, health_url)
 
 
-async def is_serving(address: str, timeout: float) -> bool:
-    """Whether the server at `address` answers SERVING for the overall health check ("")."""
+async def is_serving(address: str, timeout: float, settings: Settings | None = None) -> bool:
+    """Whether the server at `address` answers SERVING for the overall health check ("");
+    the health service is anonymous, so no token is sent (TLS when `settings` says so)."""
     try:
-        async with grpc.aio.insecure_channel(address) as channel:
+        channel = (
+            aio_channel(address, settings, traced=False) if settings is not None else grpc.aio.insecure_channel(address)
+        )
+        async with channel:
             reply = await health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=timeout
             )
@@ -79,7 +96,23 @@ async def is_serving(address: str, timeout: float) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-async def wait_serving(children: Sequence[Child], *, timeout: float, stop: asyncio.Event) -> None:
+async def is_http_serving(url: str, timeout: float) -> bool:
+    try:
+        async with aiohttp.ClientSession() as session, session.get(url, timeout=aiohttp.ClientTimeout(timeout)) as got:
+            return got.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+async def _child_serving(child: Child, timeout: float, settings: Settings | None) -> bool:
+    if child.health_url is not None:
+        return await is_http_serving(child.health_url, timeout)
+    return await is_serving(child.address, timeout, settings)
+
+
+async def wait_serving(
+    children: Sequence[Child], *, timeout: float, stop: asyncio.Event, settings: Settings | None = None
+) -> None:
     """Poll until every child is SERVING; raise `StartError` if one exits or time runs out,
     `Interrupted` if `stop` is set."""
     loop = asyncio.get_running_loop()
@@ -96,7 +129,7 @@ async def wait_serving(children: Sequence[Child], *, timeout: float, stop: async
             late = pending[0]
             message = f"{late.name} did not report SERVING on {late.address} within {timeout:.0f} s"
             raise StartError(message, late.log_tail())
-        answers = await asyncio.gather(*(is_serving(child.address, min(1.0, remaining)) for child in pending))
+        answers = await asyncio.gather(*(_child_serving(child, min(1.0, remaining), settings) for child in pending))
         pending = [child for child, serving in zip(pending, answers, strict=True) if not serving]
         if not pending:
             return

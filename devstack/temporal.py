@@ -37,15 +37,19 @@ async def start_dev_server(
     namespace: str = "default",
     ip: str = "127.0.0.1",
     log_file: Path | None = None,
+    ui_codec_endpoint: str | None = None,
 ) -> WorkflowEnvironment:
     """Start `temporal server start-dev` with Kahu's search attributes registered.
 
     `db_filename` keeps history in that SQLite file across restarts (None: in memory);
     `ui_port` None runs without the Web UI; `log_file` takes the server's output instead
     of our stdout and stderr, and then the server runs in a session of its own (out of
-    reach of the terminal's Ctrl-C). Stop it with `await env.shutdown()`.
+    reach of the terminal's Ctrl-C); `ui_codec_endpoint` is the codec server the Web UI
+    decodes payloads with. Stop it with `await env.shutdown()`.
     """
     extra_args = ["--ui-disable-news-fetch"] if ui_port is not None else []
+    if ui_port is not None and ui_codec_endpoint is not None:
+        extra_args += ["--ui-codec-endpoint", ui_codec_endpoint]
     if db_filename is not None:
         Path(db_filename).parent.mkdir(parents=True, exist_ok=True)
     os.environ["KAHU_TEMPORAL_CLI"] = str(temporal_cli_path())

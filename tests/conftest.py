@@ -21,18 +21,28 @@ from temporalio.testing import WorkflowEnvironment
 
 from devstack.postgres import EmbeddedPostgres
 from devstack.temporal import start_dev_server, test_server_path
-from kahu.v1 import assessment_pb2_grpc, intake_pb2_grpc, supervision_pb2_grpc, triage_pb2_grpc
+from kahu.v1 import (
+    assessment_pb2_grpc,
+    conference_pb2_grpc,
+    intake_pb2_grpc,
+    placement_pb2_grpc,
+    supervision_pb2_grpc,
+    triage_pb2_grpc,
+)
 from services.assessment import app as assessment_app
 from services.common.app import Build
 from services.common.channels import aio_channel
 from services.common.config import Settings, load
+from services.common.identity import Principal, StaticToken
 from services.common.server import GrpcServer
 from services.common.temporal import connect_temporal, stop_renewals
 from services.common.tracing import instrument_asyncpg
+from services.conference import app as conference_app
 from services.intake import app as intake_app
+from services.placement import app as placement_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
-from tests.tokens import ActingAs, make_keys, staff
+from tests.tokens import ActingAs, make_keys, mint, staff
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 from workflows.worker import CALLED_SERVICES, build_worker, service_channel
@@ -98,6 +108,8 @@ def settings(postgres_url: str, temporal_port: int, keys_dir: Path) -> Settings:
             "TRIAGE_PORT": str(free_port()),
             "ASSESSMENT_PORT": str(free_port()),
             "SUPERVISION_PORT": str(free_port()),
+            "CONFERENCE_PORT": str(free_port()),
+            "PLACEMENT_PORT": str(free_port()),
             "WORKER_HEALTH_PORT": str(free_port()),
             "KAHU_TASK_QUEUE": "kahu-test",
             "KAHU_DRAIN_SECONDS": "2",
@@ -133,6 +145,42 @@ class Platform:
     assessment: assessment_pb2_grpc.AssessmentServiceStub
     supervision: supervision_pb2_grpc.SupervisionServiceStub
     fast_intake: intake_pb2_grpc.IntakeServiceStub
+    stack: AsyncExitStack | None = None
+    conference: conference_pb2_grpc.ConferenceServiceStub | None = None
+    placement: placement_pb2_grpc.PlacementServiceStub | None = None
+
+    async def as_(self, caller: Principal | str | None) -> Stubs:
+        """Stubs of every service whose calls carry `caller`'s token (a principal, a raw
+        token, or None for no token at all)."""
+        assert self.stack is not None
+        token = mint(self.settings, caller) if isinstance(caller, Principal) else caller
+        tokens = None if token is None else StaticToken(token)
+
+        async def channel(service: str) -> grpc.aio.Channel:
+            assert self.stack is not None
+            address = f"{self.settings.host}:{self.settings.port(service)}"
+            return await self.stack.enter_async_context(aio_channel(address, self.settings, tokens, traced=False))
+
+        return Stubs(
+            intake_pb2_grpc.IntakeServiceStub(await channel("intake")),
+            triage_pb2_grpc.TriageServiceStub(await channel("triage")),
+            assessment_pb2_grpc.AssessmentServiceStub(await channel("assessment")),
+            supervision_pb2_grpc.SupervisionServiceStub(await channel("supervision")),
+            conference_pb2_grpc.ConferenceServiceStub(await channel("conference")),
+            placement_pb2_grpc.PlacementServiceStub(await channel("placement")),
+        )
+
+
+@dataclass(frozen=True)
+class Stubs:
+    """The services, called as one caller (`Platform.as_`)."""
+
+    intake: intake_pb2_grpc.IntakeServiceStub
+    triage: triage_pb2_grpc.TriageServiceStub
+    assessment: assessment_pb2_grpc.AssessmentServiceStub
+    supervision: supervision_pb2_grpc.SupervisionServiceStub
+    conference: conference_pb2_grpc.ConferenceServiceStub | None = None
+    placement: placement_pb2_grpc.PlacementServiceStub | None = None
 
 
 async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: int) -> grpc.aio.Channel:
@@ -141,7 +189,9 @@ async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: 
     server = GrpcServer(await build(settings, stack), host=settings.host, port=port, settings=settings)
     await server.start()
     stack.push_async_callback(server.stop)
-    return await stack.enter_async_context(aio_channel(f"{settings.host}:{port}", settings, ActingAs(settings, staff())))
+    return await stack.enter_async_context(
+        aio_channel(f"{settings.host}:{port}", settings, ActingAs(settings, staff()), traced=False)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -152,6 +202,8 @@ async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         triage = await _serve(stack, settings, triage_app.build, settings.port("triage"))
         assessment = await _serve(stack, settings, assessment_app.build, settings.port("assessment"))
         supervision = await _serve(stack, settings, supervision_app.build, settings.port("supervision"))
+        conference = await _serve(stack, settings, conference_app.build, settings.port("conference"))
+        placement = await _serve(stack, settings, placement_app.build, settings.port("placement"))
         fast_policy = write_policy(
             shortened(load_policy(), **FAST_POLICY), tmp_path_factory.mktemp("policy") / "fast.yaml"
         )
@@ -173,4 +225,7 @@ async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
             assessment_pb2_grpc.AssessmentServiceStub(assessment),
             supervision_pb2_grpc.SupervisionServiceStub(supervision),
             intake_pb2_grpc.IntakeServiceStub(fast_intake),
+            stack,
+            conference=conference_pb2_grpc.ConferenceServiceStub(conference),
+            placement=placement_pb2_grpc.PlacementServiceStub(placement),
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services.common.access import AccessTable, load_access
+from services.common.authz import STAFF_ID
 from services.common.config import Settings
 from services.common.identity import WORKLOAD_PREFIX, WORKLOAD_ROLE, Principal, Signer
 from services.common.keys import new_payload_key, new_signing_key
@@ -48,7 +49,11 @@ def mint(settings: Settings, principal: Principal, *, ttl: float = 3600, **overr
     change, e.g. `aud="other"`)."""
     signer = Signer.from_dir(settings.signing_keys_dir)
     return signer.mint(
-        principal, issuer=str(overrides.pop("iss", settings.token_issuer)), audience=str(overrides.pop("aud", settings.token_audience)), ttl=ttl, **overrides
+        principal,
+        issuer=str(overrides.pop("iss", settings.token_issuer)),
+        audience=str(overrides.pop("aud", settings.token_audience)),
+        ttl=ttl,
+        **overrides,
     )
 
 
@@ -80,6 +85,6 @@ class ActingAs:
             if WORKLOAD_ROLE in entry.allow and not (set(entry.allow) & principal.roles):
                 return self._token(workload())
             named = getattr(request, entry.actor, "") if entry.actor else ""
-            if named:
+            if STAFF_ID.fullmatch(named):
                 principal = replace(principal, subject=named)
         return self._token(principal)

@@ -22,6 +22,10 @@ from services.common.temporal import connect_temporal, workload_tokens
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.activities import CaseActivities
 from workflows.case.workflows import CaseWorkflow
+from workflows.conference.activities import ConferenceActivities
+from workflows.conference.workflows import YouthJusticeConferenceWorkflow
+from workflows.placement.activities import PlacementActivities
+from workflows.placement.workflows import PlacementSearchWorkflow
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +37,13 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "google.protobuf",
     "workflows.search_attributes",
     "workflows.case.model",
+    "workflows.conference.model",
+    "workflows.placement.model",
     "workflows.policy.model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-CALLED_SERVICES = ("intake", "triage", "supervision")
-WORKFLOWS = [CaseWorkflow, AssessmentWorkflow]
+CALLED_SERVICES = ("intake", "triage", "supervision", "conference", "placement")
+WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow]
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -60,11 +66,13 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
     """A worker for every Kahu workflow and activity on `task_queue`; `channels` reach the
     domain services by name."""
     case_activities = CaseActivities(channels["intake"], channels["triage"], channels["supervision"])
+    conference_activities = ConferenceActivities(channels["conference"])
+    placement_activities = PlacementActivities(channels["placement"])
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=case_activities.all(),
+        activities=[*case_activities.all(), *conference_activities.all(), *placement_activities.all()],
         workflow_runner=sandbox_runner(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )

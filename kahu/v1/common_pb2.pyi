@@ -53,6 +53,7 @@ class CaseStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STAGE_OUTCOME: _ClassVar[CaseStage]
     CASE_STAGE_CLOSED: _ClassVar[CaseStage]
     CASE_STAGE_PLACEMENT: _ClassVar[CaseStage]
+    CASE_STAGE_YOUTH_JUSTICE_CONFERENCE: _ClassVar[CaseStage]
 
 class Timeframe(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -118,6 +119,7 @@ CASE_STAGE_INVESTIGATION: CaseStage
 CASE_STAGE_OUTCOME: CaseStage
 CASE_STAGE_CLOSED: CaseStage
 CASE_STAGE_PLACEMENT: CaseStage
+CASE_STAGE_YOUTH_JUSTICE_CONFERENCE: CaseStage
 TIMEFRAME_UNSPECIFIED: Timeframe
 TIMEFRAME_CRITICAL: Timeframe
 TIMEFRAME_VERY_URGENT: Timeframe

@@ -614,18 +614,38 @@ class RemoveBusyBlocksResponse(_message.Message):
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
 
 class OpenConferenceRequest(_message.Message):
-    __slots__ = ("conference_id", "case_id", "site", "trigger", "convening_due")
+    __slots__ = ("conference_id", "case_id", "site", "trigger", "convening_due", "scheduling")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     CONVENING_DUE_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     case_id: str
     site: str
     trigger: ConferenceTrigger
     convening_due: _timestamp_pb2.Timestamp
-    def __init__(self, conference_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., trigger: _Optional[_Union[ConferenceTrigger, _Mapping]] = ..., convening_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    scheduling: ConferenceScheduling
+    def __init__(self, conference_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., trigger: _Optional[_Union[ConferenceTrigger, _Mapping]] = ..., convening_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduling: _Optional[_Union[ConferenceScheduling, _Mapping]] = ...) -> None: ...
+
+class ConferenceScheduling(_message.Message):
+    __slots__ = ("minimum_notice_seconds", "length_seconds", "granularity_seconds", "iso_weekdays", "start_minute", "end_minute", "public_holidays")
+    MINIMUM_NOTICE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    GRANULARITY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ISO_WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    START_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    END_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    minimum_notice_seconds: int
+    length_seconds: int
+    granularity_seconds: int
+    iso_weekdays: _containers.RepeatedScalarFieldContainer[int]
+    start_minute: int
+    end_minute: int
+    public_holidays: bool
+    def __init__(self, minimum_notice_seconds: _Optional[int] = ..., length_seconds: _Optional[int] = ..., granularity_seconds: _Optional[int] = ..., iso_weekdays: _Optional[_Iterable[int]] = ..., start_minute: _Optional[int] = ..., end_minute: _Optional[int] = ..., public_holidays: _Optional[bool] = ...) -> None: ...
 
 class OpenConferenceResponse(_message.Message):
     __slots__ = ("coordinator_id", "manager_id")
@@ -636,7 +656,7 @@ class OpenConferenceResponse(_message.Message):
     def __init__(self, coordinator_id: _Optional[str] = ..., manager_id: _Optional[str] = ...) -> None: ...
 
 class HoldSlotRequest(_message.Message):
-    __slots__ = ("conference_id", "round", "not_before", "until", "slot", "booked_by", "late_reason")
+    __slots__ = ("conference_id", "round", "not_before", "until", "slot", "booked_by", "late_reason", "participant_ids")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
@@ -644,6 +664,7 @@ class HoldSlotRequest(_message.Message):
     SLOT_FIELD_NUMBER: _ClassVar[int]
     BOOKED_BY_FIELD_NUMBER: _ClassVar[int]
     LATE_REASON_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_IDS_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     round: int
     not_before: _timestamp_pb2.Timestamp
@@ -651,7 +672,8 @@ class HoldSlotRequest(_message.Message):
     slot: ConferenceSlot
     booked_by: str
     late_reason: str
-    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., slot: _Optional[_Union[ConferenceSlot, _Mapping]] = ..., booked_by: _Optional[str] = ..., late_reason: _Optional[str] = ...) -> None: ...
+    participant_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., slot: _Optional[_Union[ConferenceSlot, _Mapping]] = ..., booked_by: _Optional[str] = ..., late_reason: _Optional[str] = ..., participant_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class HoldSlotResponse(_message.Message):
     __slots__ = ("booking",)
@@ -674,12 +696,14 @@ class ReleaseBookingResponse(_message.Message):
     def __init__(self, released: _Optional[bool] = ...) -> None: ...
 
 class SendInvitationsRequest(_message.Message):
-    __slots__ = ("conference_id", "round")
+    __slots__ = ("conference_id", "round", "participant_ids")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_IDS_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     round: int
-    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ...) -> None: ...
+    participant_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ..., participant_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SendInvitationsResponse(_message.Message):
     __slots__ = ("invited", "conflicts")
@@ -704,12 +728,14 @@ class RaiseConferenceEscalationResponse(_message.Message):
     def __init__(self, escalation_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class ResolveConferenceEscalationsRequest(_message.Message):
-    __slots__ = ("conference_id", "deadline")
+    __slots__ = ("conference_id", "deadline", "level")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     deadline: ConferenceDeadline
-    def __init__(self, conference_id: _Optional[str] = ..., deadline: _Optional[_Union[ConferenceDeadline, str]] = ...) -> None: ...
+    level: ConferenceEscalationLevel
+    def __init__(self, conference_id: _Optional[str] = ..., deadline: _Optional[_Union[ConferenceDeadline, str]] = ..., level: _Optional[_Union[ConferenceEscalationLevel, str]] = ...) -> None: ...
 
 class ResolveConferenceEscalationsResponse(_message.Message):
     __slots__ = ("resolved",)

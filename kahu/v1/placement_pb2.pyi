@@ -417,40 +417,62 @@ class Exclusion(_message.Message):
     def __init__(self, reason: _Optional[_Union[ExclusionReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class SearchPlacementsRequest(_message.Message):
-    __slots__ = ("child_ids", "needs", "max_candidates", "case_id", "search_id", "max_kinship_degree")
+    __slots__ = ("child_ids", "needs", "max_candidates", "max_kinship_degree")
     CHILD_IDS_FIELD_NUMBER: _ClassVar[int]
     NEEDS_FIELD_NUMBER: _ClassVar[int]
     MAX_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
-    CASE_ID_FIELD_NUMBER: _ClassVar[int]
-    SEARCH_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_KINSHIP_DEGREE_FIELD_NUMBER: _ClassVar[int]
     child_ids: _containers.RepeatedScalarFieldContainer[str]
     needs: PlacementNeeds
     max_candidates: int
-    case_id: str
-    search_id: str
     max_kinship_degree: int
-    def __init__(self, child_ids: _Optional[_Iterable[str]] = ..., needs: _Optional[_Union[PlacementNeeds, _Mapping]] = ..., max_candidates: _Optional[int] = ..., case_id: _Optional[str] = ..., search_id: _Optional[str] = ..., max_kinship_degree: _Optional[int] = ...) -> None: ...
+    def __init__(self, child_ids: _Optional[_Iterable[str]] = ..., needs: _Optional[_Union[PlacementNeeds, _Mapping]] = ..., max_candidates: _Optional[int] = ..., max_kinship_degree: _Optional[int] = ...) -> None: ...
 
-class SearchPlacementsResponse(_message.Message):
-    __slots__ = ("candidates", "excluded", "considered", "eligible", "child_ids", "search_id", "searched_at", "replayed")
+class PlacementSearchResult(_message.Message):
+    __slots__ = ("candidates", "excluded", "considered", "eligible", "child_ids", "searched_at", "widened")
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     EXCLUDED_FIELD_NUMBER: _ClassVar[int]
     CONSIDERED_FIELD_NUMBER: _ClassVar[int]
     ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
     CHILD_IDS_FIELD_NUMBER: _ClassVar[int]
-    SEARCH_ID_FIELD_NUMBER: _ClassVar[int]
     SEARCHED_AT_FIELD_NUMBER: _ClassVar[int]
-    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    WIDENED_FIELD_NUMBER: _ClassVar[int]
     candidates: _containers.RepeatedCompositeFieldContainer[Candidate]
     excluded: _containers.RepeatedCompositeFieldContainer[Exclusion]
     considered: int
     eligible: int
     child_ids: _containers.RepeatedScalarFieldContainer[str]
-    search_id: str
     searched_at: _timestamp_pb2.Timestamp
+    widened: bool
+    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., excluded: _Optional[_Iterable[_Union[Exclusion, _Mapping]]] = ..., considered: _Optional[int] = ..., eligible: _Optional[int] = ..., child_ids: _Optional[_Iterable[str]] = ..., searched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., widened: _Optional[bool] = ...) -> None: ...
+
+class SearchPlacementsResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: PlacementSearchResult
+    def __init__(self, result: _Optional[_Union[PlacementSearchResult, _Mapping]] = ...) -> None: ...
+
+class SearchForCaseRequest(_message.Message):
+    __slots__ = ("case_id", "search_id", "max_candidates", "max_kinship_degree")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    MAX_KINSHIP_DEGREE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    search_id: str
+    max_candidates: int
+    max_kinship_degree: int
+    def __init__(self, case_id: _Optional[str] = ..., search_id: _Optional[str] = ..., max_candidates: _Optional[int] = ..., max_kinship_degree: _Optional[int] = ...) -> None: ...
+
+class SearchForCaseResponse(_message.Message):
+    __slots__ = ("result", "search_id", "replayed")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    result: PlacementSearchResult
+    search_id: str
     replayed: bool
-    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., excluded: _Optional[_Iterable[_Union[Exclusion, _Mapping]]] = ..., considered: _Optional[int] = ..., eligible: _Optional[int] = ..., child_ids: _Optional[_Iterable[str]] = ..., search_id: _Optional[str] = ..., searched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    def __init__(self, result: _Optional[_Union[PlacementSearchResult, _Mapping]] = ..., search_id: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class Hold(_message.Message):
     __slots__ = ("hold_id", "caregiver_id", "case_id", "places", "status", "expires_at", "created_at", "release_reason")

@@ -94,6 +94,11 @@ class PlacementServiceStub:
                 request_serializer=kahu_dot_v1_dot_placement__pb2.SearchPlacementsRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_placement__pb2.SearchPlacementsResponse.FromString,
                 _registered_method=True)
+        self.SearchForCase = channel.unary_unary(
+                '/kahu.v1.PlacementService/SearchForCase',
+                request_serializer=kahu_dot_v1_dot_placement__pb2.SearchForCaseRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_placement__pb2.SearchForCaseResponse.FromString,
+                _registered_method=True)
         self.HoldPlaces = channel.unary_unary(
                 '/kahu.v1.PlacementService/HoldPlaces',
                 request_serializer=kahu_dot_v1_dot_placement__pb2.HoldPlacesRequest.SerializeToString,
@@ -218,6 +223,14 @@ class PlacementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchForCase(self, request, context):
+        """The same search for the children linked to a case, recorded under the search id (a
+        repeat returns the recorded answer). Called by the worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def HoldPlaces(self, request, context):
         """Holds places with a caregiver until a time; never beyond its capacity, whatever runs
         at once. Called by the worker (a retry with the same hold_id returns the same hold).
@@ -325,6 +338,11 @@ def add_PlacementServiceServicer_to_server(servicer, server):
                     servicer.SearchPlacements,
                     request_deserializer=kahu_dot_v1_dot_placement__pb2.SearchPlacementsRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_placement__pb2.SearchPlacementsResponse.SerializeToString,
+            ),
+            'SearchForCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchForCase,
+                    request_deserializer=kahu_dot_v1_dot_placement__pb2.SearchForCaseRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_placement__pb2.SearchForCaseResponse.SerializeToString,
             ),
             'HoldPlaces': grpc.unary_unary_rpc_method_handler(
                     servicer.HoldPlaces,
@@ -664,6 +682,33 @@ class PlacementService:
             '/kahu.v1.PlacementService/SearchPlacements',
             kahu_dot_v1_dot_placement__pb2.SearchPlacementsRequest.SerializeToString,
             kahu_dot_v1_dot_placement__pb2.SearchPlacementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchForCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlacementService/SearchForCase',
+            kahu_dot_v1_dot_placement__pb2.SearchForCaseRequest.SerializeToString,
+            kahu_dot_v1_dot_placement__pb2.SearchForCaseResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,6 +25,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 import kahu.v1
 
 VERSION = 1
+DEFAULT_ACCESS = str(Path(__file__).resolve().parents[2] / "policy" / "access.yaml")
 #: Pseudo-RPCs of the codec server (HTTP), authorised from the same table.
 CODEC_RPCS = ("kahu.codec/Decode", "kahu.codec/Encode")
 

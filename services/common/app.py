@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
+from services.common.access import AccessError
 from services.common.config import ConfigError, Settings, load
 from services.common.logs import configure_logging
 from services.common.server import GrpcServer, Service, run_until_signalled
@@ -39,11 +41,17 @@ def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None
     provider = configure_tracing(name, settings)
     try:
         asyncio.run(main(settings))
-    except PolicyError as err:
+    except (PolicyError, AccessError, ConfigError) as err:
         print(f"kahu-{name}: {err}", file=sys.stderr)
         sys.exit(2)
     finally:
         provider.shutdown()
+    # Stopped cleanly: skip interpreter teardown, where Temporal's runtime threads can
+    # abort the process (temporalio/sdk-python#300) and turn a clean stop into SIGABRT.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_service(name: str, build: Build) -> None:

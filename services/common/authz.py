@@ -26,6 +26,7 @@ or does not exist; NOT_FOUND is for callers in scope only.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from services.common.tracing import current_trace_id
 log = logging.getLogger(__name__)
 
 DENIED = "not permitted for this case"
+STAFF_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 YOUTH_OFFENDING = "CONCERN_CATEGORY_YOUTH_OFFENDING"
 #: Served to anyone, with or without a token.
 ANONYMOUS_PREFIXES = ("/grpc.health.v1.Health/",)
@@ -321,15 +323,14 @@ def _service_of(method: str) -> str:
     return method.lstrip("/").partition("/")[0]
 
 
-def _fill_actor(entry: Entry, principal: Principal, request: Any) -> None:
-    """Staff act as themselves: the request's actor field must be the caller's own staff
-    id (filled in when empty)."""
+def _check_actor(entry: Entry, principal: Principal, request: Any) -> None:
+    """Staff act as themselves: a request's actor field (decided_by, ...) that names a
+    staff id must name the caller's own (a missing or malformed one is left to the
+    service's validation: INVALID_ARGUMENT)."""
     if entry.actor is None or principal.is_workload:
         return
-    named = getattr(request, entry.actor, None)
-    if named == "":
-        setattr(request, entry.actor, principal.subject)
-    elif named != principal.subject:
+    named = getattr(request, entry.actor, "")
+    if isinstance(named, str) and STAFF_ID.fullmatch(named) and named != principal.subject:
         raise PermissionDenied(f"{entry.actor} must be the caller's own staff id")
 
 
@@ -368,7 +369,7 @@ class Authorisation(grpc.aio.ServerInterceptor):
             try:
                 if not rules:
                     raise PermissionDenied(f"no role of the caller may call {call.method}")
-                _fill_actor(entry, principal, request)
+                _check_actor(entry, principal, request)
                 if all(rule.scope is Scope.ANY for rule in rules):
                     call.admitted = list(rules)
                 response = await behaviour(request, context)

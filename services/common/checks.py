@@ -21,6 +21,10 @@ from services.common.sites import Site, load_sites, regions
 
 MAX_REASON = 2000
 MAX_STAFF_ID = 64
+#: Characters no text field takes: bidirectional overrides and isolates (they make a
+#: name display as something else), and in single-line fields line and paragraph separators.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_SEPARATORS = frozenset("\u2028\u2029")
 _KEY = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _STAFF_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_STAFF_ID}}}")
 
@@ -56,15 +60,38 @@ def staff_id(v: Violations, value: str, field: str) -> None:
         v.add(field, f"must be a staff id: 1-{MAX_STAFF_ID} characters of letters, digits and . _ -")
 
 
-def text(v: Violations, value: str, field: str, *, limit: int = MAX_REASON, required: bool = False) -> None:
-    """Free text: at most `limit` characters, line breaks and tabs the only control characters."""
+def refused_characters(value: str, *, multiline: bool) -> bool:
+    """Whether `value` holds a control character (line breaks and tabs allowed in multiline
+    text), a bidirectional override, or (single-line) a line separator."""
+    allowed = "\n\r\t" if multiline else ""
+    return any(
+        (unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed)
+        or ch in BIDI_CONTROLS
+        or (not multiline and ch in LINE_SEPARATORS)
+        for ch in value
+    )
+
+
+def text(
+    v: Violations, value: str, field: str, *, limit: int = MAX_REASON, required: bool = False, multiline: bool = True
+) -> None:
+    """Free text: at most `limit` characters; line breaks and tabs (when `multiline`) the only
+    control characters. Letters of every script, macrons and combining marks are kept as sent."""
     if required and not value.strip():
         v.add(field, "is required")
         return
     if len(value) > limit:
         v.add(field, f"must be at most {limit} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value):
+    if refused_characters(value, multiline=multiline):
         v.add(field, "must not contain control characters")
+
+
+def listed(v: Violations, count: int, field: str, *, maximum: int) -> bool:
+    """A repeated field of at most `maximum` entries; False (after a violation) when longer."""
+    if count > maximum:
+        v.add(field, f"must have at most {maximum} entries")
+        return False
+    return True
 
 
 def enum(v: Violations, number: int, emap: EnumMap[E], field: str, *, required: bool = True) -> E | None:

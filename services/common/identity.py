@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 import jwt
 
-from services.common.keys import JWKS_FILE, SIGNING_KEY_FILE
+from services.common.keys import JWKS_FILE, SIGNING_KEY_FILE, KeyFileError
 
 ALGORITHMS = ("ES256",)
 WORKLOAD_ROLE = "workload"
@@ -43,6 +43,10 @@ WORKLOAD_PREFIX = "workload:"
 MAX_LIFETIME = 7 * 24 * 3600
 LEEWAY = 30
 WORKLOAD_TTL = 15 * 60
+#: A JWKS member of Kahu's: the only roles tokens signed by that key may claim. The key
+#: every pod holds to sign its workload tokens is published with ["workload"], so a pod
+#: cannot mint a person's token with it.
+KEY_ROLES = "kahu_roles"
 _SUBJECT = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _RELOAD_EVERY = 2.0
@@ -136,7 +140,9 @@ class _JwksFile:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
         self._checked = 0.0
+        self._last_miss = 0.0
         self._keys: dict[str, jwt.PyJWK] = {}
+        self._roles: dict[str, frozenset[str] | None] = {}
         self._refresh(force=True)
 
     def _refresh(self, *, force: bool = False) -> None:
@@ -149,29 +155,41 @@ class _JwksFile:
                 st = os.stat(self._path)
             except OSError as error:
                 if force:
-                    raise InvalidToken(f"cannot read verification keys {self._path}: {error.strerror}") from None
+                    raise KeyFileError(f"cannot read the verification keys {self._path}: {error.strerror}") from None
                 return  # keep the keys we have: a Secret update replaces the file
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             if stamp == self._stamp:
                 return
             try:
                 data = json.loads(self._path.read_text(encoding="utf-8"))
-                keys = {}
+                keys, roles = {}, {}
                 for entry in data["keys"]:
                     jwk = jwt.PyJWK(entry)
                     if not entry.get("kid") or entry.get("alg", "ES256") not in ALGORITHMS or "d" in entry:
                         raise ValueError("each key needs a kid, alg ES256 and no private part")
                     keys[entry["kid"]] = jwk
+                    limited = entry.get(KEY_ROLES)
+                    if limited is not None and not (
+                        isinstance(limited, list) and all(isinstance(r, str) for r in limited)
+                    ):
+                        raise ValueError(f"{KEY_ROLES} is a list of roles")
+                    roles[entry["kid"]] = None if limited is None else frozenset(limited)
             except (OSError, ValueError, KeyError, TypeError, jwt.PyJWKError) as error:
                 if force:
-                    raise InvalidToken(f"{self._path} is not a usable JWKS: {error}") from None
+                    raise KeyFileError(f"{self._path} is not a usable JWKS: {error}") from None
                 return
-            self._keys, self._stamp = keys, stamp
+            self._keys, self._roles, self._stamp = keys, roles, stamp
+
+    def roles_of(self, kid: str) -> frozenset[str] | None:
+        """The only roles tokens signed by `kid` may claim (None: any)."""
+        return self._roles.get(kid)
 
     def get(self, kid: str) -> jwt.PyJWK | None:
         self._refresh()
         key = self._keys.get(kid)
-        if key is None and time.monotonic() - self._checked >= 1.0:
+        now = time.monotonic()
+        if key is None and now - self._last_miss >= 1.0:  # a new key published? look now
+            self._last_miss = now
             self._checked = 0.0
             self._refresh()
             key = self._keys.get(kid)
@@ -228,7 +246,11 @@ class TokenVerifier:
             raise InvalidToken(f"the token lives longer than {MAX_LIFETIME // 3600} hours")
         if issued > time.time() + LEEWAY:
             raise InvalidToken("the token was issued in the future")
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        limited = self._keys.roles_of(kid)
+        if limited is not None and not principal.roles <= limited:
+            raise InvalidToken(f"key {kid} may not sign tokens for these roles")
+        return principal
 
 
 class Signer:
@@ -246,7 +268,7 @@ class Signer:
         try:
             return cls(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, jwt.PyJWKError) as error:
-            raise InvalidToken(f"cannot use the signing key {path}: {error}") from None
+            raise KeyFileError(f"cannot use the signing key {path}: {error}") from None
 
     def mint(self, principal: Principal, *, issuer: str, audience: str, ttl: float, **extra: Any) -> str:
         now = int(time.time())

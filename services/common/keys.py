@@ -27,6 +27,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from services.common.config import ConfigError
+
 JWKS_FILE = "jwks.json"
 SIGNING_KEY_FILE = "signing-key.jwk"
 CURRENT_PAYLOAD_KEY = "current"
@@ -36,7 +38,7 @@ KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 AES_KEY_BYTES = 32
 
 
-class KeyFileError(ValueError):
+class KeyFileError(ConfigError):
     """A key file is missing or malformed; the message names the file."""
 
 
@@ -54,15 +56,20 @@ def _write_private(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def new_signing_key(signing_dir: Path, *, kid: str | None = None, keep_old: bool = True) -> str:
+def new_signing_key(
+    signing_dir: Path, *, kid: str | None = None, keep_old: bool = True, roles: list[str] | None = None
+) -> str:
     """Make an ES256 key pair: the private JWK becomes the signing key, the public key is
-    added to the JWKS (beside the keys already there when `keep_old`). Returns its kid."""
+    added to the JWKS (beside the keys already there when `keep_old`), limited to `roles`
+    when given (JWKS member `kahu_roles`). Returns its kid."""
     kid = kid or new_key_id()
     private = ec.generate_private_key(ec.SECP256R1())
     private_jwk = json.loads(ECAlgorithm.to_jwk(private))
     public_jwk = json.loads(ECAlgorithm.to_jwk(private.public_key()))
     for jwk in (private_jwk, public_jwk):
         jwk.update(kid=kid, alg="ES256", use="sig")
+    if roles is not None:
+        public_jwk["kahu_roles"] = sorted(roles)
     jwks_path = signing_dir / JWKS_FILE
     keys = []
     if keep_old and jwks_path.is_file():
@@ -125,3 +132,29 @@ def load_payload_keys(payload_dir: Path) -> tuple[str, dict[str, bytes]]:
     if current not in keys:
         raise KeyFileError(f"{current_file}: names key {current!r}, but there is no {current}{PAYLOAD_KEY_SUFFIX}")
     return current, keys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m services.common.keys signing|payload DIR [KEY_ID]`: add a new key to a key
+    directory (signing: a key pair, its public half beside the keys already trusted;
+    payload: a new current AES key, beside the old ones), for the operator to load into the
+    Kubernetes Secrets (deploy/README.md, Keys)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m services.common.keys", description=main.__doc__)
+    parser.add_argument("kind", choices=["signing", "payload"])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("key_id", nargs="?", default=None)
+    args = parser.parse_args(argv)
+    kid = args.key_id or new_key_id()
+    if not KEY_ID.fullmatch(kid) or kid.startswith(DEV_PREFIX):
+        parser.error(f"a key id is 1-64 of [A-Za-z0-9._-], not starting {DEV_PREFIX} (development keys)")
+    if args.kind == "signing":  # the pods' own key: it signs workload tokens only
+        made = new_signing_key(args.directory, kid=kid, roles=["workload"])
+    else:
+        made = new_payload_key(args.directory, kid=kid)
+    print(f"{args.kind} key {made} in {args.directory}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,10 +3,12 @@ dataclasses, used by the conference service and by the worker's activities."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kahu.v1 import conference_pb2
 from services.common.convert import EnumMap, from_timestamp, timeline_to_proto, timestamp
 from workflows.conference import model
-from workflows.policy.model import TriggerKind
+from workflows.policy.model import ConferenceHours, TriggerKind, YouthJusticePolicy
 
 TRIGGER = EnumMap(TriggerKind, conference_pb2.TriggerKind, "TRIGGER_KIND_")
 ROLE = EnumMap(model.ParticipantRole, conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
@@ -17,6 +19,52 @@ LEVEL = EnumMap(
     model.ConferenceEscalationLevel, conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_"
 )
 ENUMS = (TRIGGER, ROLE, RESPONSE, STAGE, DEADLINE, LEVEL)
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    """How a conference's slots are found (seconds; local minutes)."""
+
+    minimum_notice: int
+    length: int
+    granularity: int
+    hours: ConferenceHours
+
+
+def scheduling_of(policy: YouthJusticePolicy) -> Scheduling:
+    return Scheduling(
+        minimum_notice=policy.minimum_notice.seconds,
+        length=policy.conference_length.seconds,
+        granularity=policy.slot_granularity.seconds,
+        hours=policy.conference_hours,
+    )
+
+
+def scheduling_to_proto(policy: YouthJusticePolicy) -> conference_pb2.ConferenceScheduling:
+    s = scheduling_of(policy)
+    return conference_pb2.ConferenceScheduling(
+        minimum_notice_seconds=s.minimum_notice,
+        length_seconds=s.length,
+        granularity_seconds=s.granularity,
+        iso_weekdays=[d + 1 for d in s.hours.weekdays],
+        start_minute=s.hours.start_minute,
+        end_minute=s.hours.end_minute,
+        public_holidays=s.hours.public_holidays,
+    )
+
+
+def scheduling_from_proto(message: conference_pb2.ConferenceScheduling) -> Scheduling:
+    return Scheduling(
+        minimum_notice=message.minimum_notice_seconds,
+        length=message.length_seconds,
+        granularity=message.granularity_seconds,
+        hours=ConferenceHours(
+            weekdays=sorted(d - 1 for d in message.iso_weekdays),
+            start_minute=message.start_minute,
+            end_minute=message.end_minute,
+            public_holidays=message.public_holidays,
+        ),
+    )
 
 
 def booking_to_proto(booking: model.Booking, venue_name: str = "") -> conference_pb2.ConferenceBooking:

@@ -145,7 +145,7 @@ def _conference_days(start: int, end: int, rules: Rules) -> tuple[list[date], li
     windows = [
         (max(start, local(d, hours.start_minute)), min(end, local(d, hours.end_minute)))
         for d in days
-        if d.weekday() in hours.weekdays and not is_public_holiday(d, rules.site)
+        if d.weekday() in hours.weekdays and (hours.public_holidays or not is_public_holiday(d, rules.site))
     ]
     return days, [(a, b) for a, b in windows if a < b]
 
@@ -154,14 +154,14 @@ def _expand(hours: tuple[Period, ...], days: list[date]) -> list[Interval]:
     return _merge((local(d, a), local(d, b)) for d in days for a, b in day_periods(hours, d.isoweekday()))
 
 
-def _starts(free: list[Interval], midnights: list[int], rules: Rules) -> Iterator[int]:
-    """Every grid start of a slot that fits in a free interval, in order."""
+def _starts(free: list[Interval], midnights: list[int], rules: Rules, order: int) -> Iterator[tuple[int, int]]:
+    """(start, order) of every grid start of a slot that fits in a free interval, in order."""
     g, length = rules.granularity, rules.length
     for a, b in free:
         origin = midnights[bisect_right(midnights, a) - 1]
         s = origin + -(-(a - origin) // g) * g
         while s + length <= b:
-            yield s
+            yield s, order
             s += g
 
 
@@ -183,7 +183,7 @@ def find_slots(
         if venue.calendar.hours is not None:
             room = _intersect(room, _expand(venue.calendar.hours, days))
         room = _subtract(room, _merge(venue.calendar.busy))
-        streams.append(((s, order) for s in _starts(room, midnights, rules)))
+        streams.append(_starts(room, midnights, rules, order))
     slots: list[Slot] = []
     last = None
     for s, order in heapq.merge(*streams):
@@ -195,6 +195,12 @@ def find_slots(
         if len(slots) == limit:
             break
     return slots
+
+
+def within_hours(hours: tuple[Period, ...], s: int, e: int) -> bool:
+    """Whether [s, e) lies within one of the weekly periods (on the local day of s)."""
+    day = datetime.fromtimestamp(s, NZ).date()
+    return any(local(day, a) <= s and e <= local(day, b) for a, b in day_periods(hours, day.isoweekday()))
 
 
 def _free(calendar: Calendar, day: date, s: int, e: int) -> bool:
@@ -220,7 +226,9 @@ def brute_force_slots(
             e = s + rules.length
             if s < start or e > end:
                 continue
-            if day.weekday() not in hours.weekdays or is_public_holiday(day, rules.site):
+            if day.weekday() not in hours.weekdays or not (
+                hours.public_holidays or not is_public_holiday(day, rules.site)
+            ):
                 continue
             if not (local(day, hours.start_minute) <= s and e <= local(day, hours.end_minute)):
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from temporalio.client import WorkflowExecution
@@ -25,6 +26,7 @@ _CLOCKS = {
     Stage.TRIAGE: DeadlineKind.TRIAGE,
     Stage.ASSESSMENT: DeadlineKind.ASSESSMENT,
     Stage.INVESTIGATION: DeadlineKind.ASSESSMENT,
+    Stage.PLACEMENT: DeadlineKind.PLACEMENT,
 }
 
 
@@ -60,10 +62,14 @@ def cases_query(request: intake_pb2.ListCasesRequest, v: Violations, restriction
     return vq.all_of(*clauses)
 
 
-def parse(request: intake_pb2.ListCasesRequest, restriction: Restriction = UNRESTRICTED) -> Listing:
+def parse(request: intake_pb2.ListCasesRequest, scope: Callable[[], Restriction] = lambda: UNRESTRICTED) -> Listing:
+    """The listing a request asks for: bad filters are INVALID_ARGUMENT before `scope` (the
+    caller's, services/common/authz.py) is asked for; the page token is bound to both."""
     v = Violations()
-    query = cases_query(request, v, restriction)
+    cases_query(request, v)
     size = checks.page_size(v, request.page_size)
+    v.raise_if_any()
+    query = cases_query(request, v, scope())
     position = paging.decode(v, request.page_token, query)
     token = None
     if position is not None:

@@ -33,12 +33,13 @@ from services.intake import listing
 from services.intake.facts import case_facts
 from services.intake.matching import child_digests
 from services.intake.store import Accepted, CaseRow, IntakeStore
-from services.intake.validation import validate_submit
+from services.intake.validation import validate_stage, validate_submit
 from services.triage.rules import STATUTORY
 from workflows import search_attributes as sa
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import AdditionalInformation, CaseFacts, CaseInput, CaseView, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
+from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Policy
 
 NZ = ZoneInfo("Pacific/Auckland")
@@ -224,6 +225,12 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             if assessment is not None:
                 timeline = convert.merge_timelines(timeline, assessment.timeline)
                 deadline = convert.assessment_deadline(assessment)
+        if view.placement_workflow_id:
+            placement = None
+            with contextlib.suppress(Unavailable):  # starting, or no worker answering right now
+                placement = await query(self._temporal, view.placement_workflow_id, PlacementSearchWorkflow.state)
+            if placement is not None:
+                timeline = convert.merge_timelines(timeline, placement.timeline)
         message = _case_message(case, view.stage.value)
         if view.decision is not None:
             message.urgency = convert.TIMEFRAME.to_proto(view.decision.timeframe)
@@ -242,8 +249,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     async def ListCases(
         self, request: intake_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.ListCasesResponse:
-        listing.parse(request)  # bad filters are INVALID_ARGUMENT, whoever asks
-        page = listing.parse(request, authz.listing(request.site, request.region, _region_of(request.site)))
+        page = listing.parse(request, lambda: authz.listing(request.site, request.region, _region_of(request.site)))
         executions = self._temporal.list_workflows(page.query, page_size=page.size, next_page_token=page.token)
         try:
             await executions.fetch_next_page()
@@ -262,11 +268,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     async def RecordCaseStage(
         self, request: intake_pb2.RecordCaseStageRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.RecordCaseStageResponse:
-        case_id = require_case_id(request.case_id)
+        case_id, stage = validate_stage(request)
         await authz.admit_case(case_id, self._lookup)
-        if request.stage not in common_pb2.CaseStage.values() or request.stage == common_pb2.CASE_STAGE_UNSPECIFIED:
-            raise InvalidArgument([FieldViolation("stage", "must be a known case stage")])
-        stage = common_pb2.CaseStage.Name(request.stage).removeprefix("CASE_STAGE_")
         if not await self._store.record_stage(case_id, stage):
             raise NotFound("no such case")
         return intake_pb2.RecordCaseStageResponse()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from kahu.v1 import common_pb2, intake_pb2
+from services.common import checks
 from services.common.errors import Violations
 from services.common.sites import load_sites, regions
 
@@ -19,6 +19,8 @@ MAX_INCIDENTS = 100
 MAX_NEEDS = 20
 MAX_CHILD_AGE = 17
 EARLIEST_YEAR = 1900
+#: A report is at most this big, serialized (the transport's limit, KAHU_MAX_MESSAGE_MIB, is larger).
+MAX_REPORT_BYTES = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
@@ -30,8 +32,7 @@ def _check_text(
         return
     if len(value) > limit:
         v.add(field, f"must be at most {limit} characters")
-    allowed = {"\n", "\t", "\r"} if multiline else set()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
+    if checks.refused_characters(value, multiline=multiline):
         v.add(field, "must not contain control characters")
 
 
@@ -91,6 +92,16 @@ def _check_reporter(v: Violations, reporter: common_pb2.Reporter) -> None:
     _check_text(v, f"{f}.contact", reporter.contact, limit=MAX_NAME)
 
 
+def validate_stage(request: intake_pb2.RecordCaseStageRequest) -> tuple[str, str]:
+    """The case id and the stage's name, once the request is valid."""
+    v = Violations()
+    case_id = checks.case_id(v, request.case_id)
+    if request.stage not in common_pb2.CaseStage.values() or request.stage == common_pb2.CASE_STAGE_UNSPECIFIED:
+        v.add("stage", "must be a known case stage")
+    v.raise_if_any()
+    return case_id, common_pb2.CaseStage.Name(request.stage).removeprefix("CASE_STAGE_")
+
+
 def validate_submit(request: intake_pb2.SubmitReportRequest, today: dt.date) -> None:
     """Raise InvalidArgument listing every problem with the request; return if it is valid."""
     v = Violations()
@@ -100,6 +111,9 @@ def validate_submit(request: intake_pb2.SubmitReportRequest, today: dt.date) -> 
         v.add("report", "is required")
         v.raise_if_any()
     report = request.report
+    if report.ByteSize() > MAX_REPORT_BYTES:
+        v.add("report", f"must be at most {MAX_REPORT_BYTES // 1024} KiB")
+        v.raise_if_any()
     if not request.report.HasField("reporter"):
         v.add("report.reporter", "is required")
     else:

@@ -30,16 +30,18 @@ def exclusion_name(number: int) -> str:
 
 
 def exclusions_to_proto(excluded: Mapping[str, int]) -> list[placement_pb2.Exclusion]:
+    """By reason, in the order the reasons are checked."""
+    order = [exclusion_name(n) for n in placement_pb2.ExclusionReason.values() if n]
     return [
-        placement_pb2.Exclusion(reason=placement_pb2.ExclusionReason.Value(f"EXCLUSION_REASON_{name}"), count=count)
-        for name, count in sorted(
-            excluded.items(), key=lambda item: placement_pb2.ExclusionReason.Value(f"EXCLUSION_REASON_{item[0]}")
-        )
+        placement_pb2.Exclusion(reason=f"EXCLUSION_REASON_{name}", count=excluded[name])
+        for name in order
+        if name in excluded
     ]
 
 
-def outcome_from_proto(response: placement_pb2.SearchPlacementsResponse) -> model.SearchOutcome:
+def outcome_from_proto(response: placement_pb2.SearchForCaseResponse) -> model.SearchOutcome:
     """A search's answer as the workflow keeps it: ids, tiers and counts only."""
+    result = response.result
     return model.SearchOutcome(
         search_id=response.search_id,
         candidates=[
@@ -50,10 +52,10 @@ def outcome_from_proto(response: placement_pb2.SearchPlacementsResponse) -> mode
                 places=c.places,
                 kinship_degree=c.kinship_degree,
             )
-            for c in response.candidates
+            for c in result.candidates
         ],
-        excluded={exclusion_name(e.reason): e.count for e in response.excluded},
-        children=len(response.child_ids),
+        excluded={exclusion_name(e.reason): e.count for e in result.excluded},
+        children=len(result.child_ids),
     )
 
 

@@ -4,6 +4,7 @@ Temporal visibility."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from temporalio.client import Client
@@ -31,8 +32,14 @@ class Page:
     scope: str
 
 
-def parse(request: supervision_pb2.ListQueueRequest, v: Violations, within: Restriction = UNRESTRICTED) -> Page:
+def parse(
+    request: supervision_pb2.ListQueueRequest, v: Violations, caller: Callable[[], Restriction] = lambda: UNRESTRICTED
+) -> Page:
+    """The page a request asks for: bad filters are INVALID_ARGUMENT before `caller` (the
+    caller's scope, services/common/authz.py) is asked for; the page token is bound to both."""
     size = validate_queue(request, v)
+    v.raise_if_any()
+    within = caller()
     f = QueueFilter(
         site=request.site,
         region=request.region,

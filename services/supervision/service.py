@@ -35,9 +35,11 @@ from workflows.case.model import (
     DeadlineStatus,
     Extension,
     assessment_workflow_id,
+    placement_workflow_id,
     workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.placement.workflows import PlacementSearchWorkflow
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
@@ -69,11 +71,9 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ListQueueResponse:
         v = Violations()
-        queue.parse(request, v)
-        v.raise_if_any()  # bad filters are INVALID_ARGUMENT, whoever asks
         site = load_sites().get(request.site)
-        within = authz.listing(request.site, request.region, site.region if site else "")
-        page = queue.parse(request, v, within)
+        page = queue.parse(request, v, lambda: authz.listing(request.site, request.region, site.region if site else ""))
+        v.raise_if_any()
         now = dt.datetime.now(dt.UTC)
         rows = await self._store.queue(page.filter, page.size + 1, page.after)
         response = supervision_pb2.ListQueueResponse(
@@ -102,6 +102,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         async def send() -> supervision_pb2.AcknowledgeResponse:
             if e.kind == DeadlineKind.TRIAGE:
                 await send_update(self._temporal, e.workflow_id, CaseWorkflow.acknowledge_escalation, ack, key=key)
+            elif e.kind == DeadlineKind.PLACEMENT:
+                await send_update(
+                    self._temporal, e.workflow_id, PlacementSearchWorkflow.acknowledge_escalation, ack, key=key
+                )
             else:
                 await send_update(
                     self._temporal, e.workflow_id, AssessmentWorkflow.acknowledge_escalation, ack, key=key
@@ -162,6 +166,15 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
                     self._temporal, workflow_id(case_id), CaseWorkflow.extend_deadline, extension, key=key
                 )
                 status = view.deadline
+            elif kind == DeadlineKind.PLACEMENT:
+                placement = await send_update(
+                    self._temporal,
+                    placement_workflow_id(case_id),
+                    PlacementSearchWorkflow.extend_deadline,
+                    extension,
+                    key=key,
+                )
+                status = placement.deadline
             else:
                 assessment = await send_update(
                     self._temporal,

@@ -10,7 +10,7 @@ from services.common import checks
 from services.common.convert import DEADLINE_KIND
 from services.common.errors import Violations
 from services.common.sites import load_sites
-from workflows.case.model import DeadlineKind, Escalation, assessment_workflow_id, workflow_id
+from workflows.case.model import DeadlineKind, Escalation, assessment_workflow_id, placement_workflow_id, workflow_id
 from workflows.policy.loader import ROLES
 
 MAX_TIER = 10
@@ -23,8 +23,12 @@ def validate_raise(request: supervision_pb2.RaiseEscalationRequest) -> Escalatio
     """The escalation the request describes, once it is valid."""
     v = Violations()
     case_id = checks.case_id(v, request.case_id)
-    if case_id and request.workflow_id not in (workflow_id(case_id), assessment_workflow_id(case_id)):
-        v.add("workflow_id", "must be the case's workflow or its assessment's")
+    if case_id and request.workflow_id not in (
+        workflow_id(case_id),
+        assessment_workflow_id(case_id),
+        placement_workflow_id(case_id),
+    ):
+        v.add("workflow_id", "must be the case's workflow, its assessment's or its placement search's")
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
     if not 1 <= request.cycle <= MAX_CYCLE:
         v.add("cycle", f"must be 1..{MAX_CYCLE}")

@@ -9,6 +9,7 @@ from services.common.errors import Violations
 from workflows.policy.model import Pathway, Timeframe
 
 MAX_CHILD_AGE = 17
+MAX_CONCERNS = len(common_pb2.ConcernCategory.values()) - 1
 
 
 def validate_propose(request: triage_pb2.ProposeTriageRequest) -> str:
@@ -19,9 +20,12 @@ def validate_propose(request: triage_pb2.ProposeTriageRequest) -> str:
         v.add("facts", "is required")
     else:
         facts = request.facts
-        for i, concern in enumerate(facts.concerns):
-            if concern not in common_pb2.ConcernCategory.values() or concern == 0:
-                v.add(f"facts.concerns[{i}]", "is not a known concern category")
+        if checks.listed(v, len(facts.concerns), "facts.concerns", maximum=MAX_CONCERNS):
+            for i, concern in enumerate(facts.concerns):
+                if concern not in common_pb2.ConcernCategory.values() or concern == 0:
+                    v.add(f"facts.concerns[{i}]", "is not a known concern category")
+            if len(set(facts.concerns)) != len(facts.concerns):
+                v.add("facts.concerns", "must not repeat a category")
         if not facts.concerns:
             v.add("facts.concerns", "must name at least one concern category")
         if facts.agency not in common_pb2.Agency.values():

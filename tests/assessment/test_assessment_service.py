@@ -12,8 +12,10 @@ import grpc
 import pytest
 
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+from services.common.codec import EncryptionCodec
 from services.common.errors import field_violations
 from tests.conftest import Platform
+from tests.history import decrypted, raw_history
 from tests.intake.reports import actions, decide, get_case, open_case
 from tests.polling import eventually
 from workflows.case.model import assessment_workflow_id
@@ -75,10 +77,11 @@ async def test_findings_text_stays_in_the_assessment_service(platform: Platform)
     assert [(f.findings_id, f.summary, f.recorded_by) for f in shown.findings] == [
         (recorded.findings_id, summary, "sw.mere")
     ]
-    history = await platform.temporal.get_workflow_handle(assessment_workflow_id(case_id)).fetch_history()
-    stored = b"".join(event.SerializeToString() for event in history.events)  # payloads as Temporal keeps them
-    assert recorded.findings_id.encode() in stored
-    assert summary.encode() not in stored
+    stored, found = await raw_history(platform.temporal, assessment_workflow_id(case_id))  # as Temporal keeps it
+    assert recorded.findings_id.encode() not in stored  # every payload is encrypted ...
+    inside = decrypted(EncryptionCodec.from_dir(platform.settings.payload_keys_dir), found)
+    assert recorded.findings_id.encode() in inside  # ... the workflow holds the findings' id ...
+    assert summary.encode() not in stored + inside  # ... never their text
 
 
 async def test_rejected_findings_leave_nothing_behind(platform: Platform) -> None:
@@ -110,7 +113,7 @@ async def test_allocation_must_be_at_the_cases_site(platform: Platform) -> None:
     assert allocated.assessment.social_worker == "sw.mere"
 
 
-async def test_seeking_custody_closes_the_case_only_with_a_supervisors_approval(platform: Platform) -> None:
+async def test_seeking_custody_goes_to_placement_only_with_a_supervisors_approval(platform: Platform) -> None:
     case_id = await _assessing_case(platform)
     await _allocate(platform, case_id)
     completed = await platform.assessment.CompleteAssessment(
@@ -140,18 +143,19 @@ async def test_seeking_custody_closes_the_case_only_with_a_supervisors_approval(
     assert approved.assessment.result.outcome == common_pb2.OUTCOME_SEEK_CUSTODY
     assert (await platform.supervision.DecideApproval(request)).replayed
 
-    async def closed() -> intake_pb2.GetCaseResponse | None:
+    async def placing() -> intake_pb2.GetCaseResponse | None:  # then a placement is found (tests/placement)
         case = await get_case(platform, case_id)
-        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED else None
+        placing = case.case.stage == common_pb2.CASE_STAGE_PLACEMENT and "placement.started" in actions(case.timeline)
+        return case if placing else None
 
-    case = await eventually(closed)
+    case = await eventually(placing)
     assert case.outcome == common_pb2.OUTCOME_SEEK_CUSTODY
     steps = actions(case.timeline)
     for earlier, later in [
         ("triage.decided", "assessment.allocated"),
         ("assessment.allocated", "approval.requested"),
         ("approval.requested", "approval.granted"),
-        ("approval.granted", "case.closed"),
+        ("approval.granted", "placement.started"),
     ]:
         assert steps.index(earlier) < steps.index(later)
     assert steps.count("approval.granted") == 1

@@ -17,7 +17,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from services.common.config import Settings
 from tests.conftest import Platform
+from tests.tokens import mint, staff
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "cli" / "examples" / "report.json"
 
@@ -25,9 +27,16 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "cli" / "examples" / "report.jso
 @dataclass
 class Kahu:
     runner: CliRunner
+    settings: Settings
 
-    async def __call__(self, *args: str, input: str | None = None) -> Result:
-        return await asyncio.to_thread(self.runner.invoke, app, list(args), input=input)
+    async def __call__(self, *args: str, input: str | None = None, token: str | None = None) -> Result:
+        """Run `kahu ARGS` with KAHU_TOKEN set to `token`, by default a token for the staff
+        member `--by` names (staff at every site with every site-level role)."""
+        if token is None:
+            by = args[args.index("--by") + 1] if "--by" in args else None
+            token = mint(self.settings, staff(by) if by else staff())
+        env = {"KAHU_TOKEN": token}
+        return await asyncio.to_thread(self.runner.invoke, app, list(args), input=input, env=env)
 
     async def ok(self, *args: str) -> Result:
         """Run a command that must succeed."""
@@ -45,9 +54,9 @@ def kahu(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Kahu:
     settings = platform.settings
     for service in ("intake", "triage", "assessment", "supervision"):
         monkeypatch.setenv(f"{service.upper()}_ADDRESS", f"{settings.host}:{settings.port(service)}")
-    for name in ("KAHU_STAFF_ID", "KAHU_TIMEOUT", "COLUMNS"):
+    for name in ("KAHU_STAFF_ID", "KAHU_TIMEOUT", "COLUMNS", "KAHU_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return Kahu(CliRunner())
+    return Kahu(CliRunner(), settings)
 
 
 def example() -> dict[str, Any]:

@@ -29,7 +29,11 @@ async def test_concurrent_replicas_apply_each_migration_once(postgres_url: str, 
     pools = [await create_pool(postgres_url, max_size=2) for _ in range(6)]
     try:
         results = await asyncio.gather(*(migrate(pool, "race_test", migrations) for pool in pools))
-        assert sorted(name for applied in results for name in applied) == ["0001_things.sql", "0002_more.sql", "common/audit"]
+        assert sorted(name for applied in results for name in applied) == [
+            "0001_things.sql",
+            "0002_more.sql",
+            "common/audit",
+        ]
         conn: asyncpg.Connection = await asyncpg.connect(postgres_url)
         try:
             assert await conn.fetchval("SELECT count(*) FROM race_test.things") == 1

@@ -5,15 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.access import parse_access
+from services.common.authz import Guard
+from services.common.channels import aio_channel
 from services.common.config import load
+from services.common.db import create_pool, migrate
 from services.common.errors import FieldViolation, InvalidArgument, NotFound, field_violations
+from services.common.identity import StaticToken
 from services.common.server import GrpcServer, Service
 from tests.polling import eventually
+from tests.tokens import mint, workload
 
 SERVICE = "kahu.test.Probe"
 
@@ -54,16 +62,42 @@ class Probe:
         server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(SERVICE, handlers)])
 
 
+#: The probe's methods in an access table of their own: the workload identity may call them.
+PROBE_TABLE = parse_access(
+    {
+        "version": 1,
+        "roles": {"workload": "Kahu's own processes."},
+        "rpcs": {
+            f"{SERVICE}/{name}": {"target": "case", "allow": {"workload": {"scope": "any"}}}
+            for name in ("echo", "slow", "boom", "invalid", "missing", "hang")
+        },
+    },
+    Path("probe-access.yaml"),
+    check_methods=False,
+)
+
+
 @pytest.fixture
-async def probe() -> AsyncIterator[tuple[Probe, GrpcServer, grpc.aio.Channel]]:
-    settings = load({"KAHU_DRAIN_SECONDS": "5", "KAHU_DRAIN_NOTICE_SECONDS": "2", "KAHU_MAX_MESSAGE_MIB": "1"})
+async def probe(postgres_url: str, keys_dir: Path) -> AsyncIterator[tuple[Probe, GrpcServer, grpc.aio.Channel]]:
+    settings = load(
+        {
+            "KAHU_DRAIN_SECONDS": "5",
+            "KAHU_DRAIN_NOTICE_SECONDS": "2",
+            "KAHU_MAX_MESSAGE_MIB": "1",
+            "KAHU_KEYS_DIR": str(keys_dir),
+        }
+    )
+    pool = await create_pool(postgres_url, max_size=2)
+    await migrate(pool, "probe", None)  # its audit trail
     probe = Probe()
-    server = GrpcServer([Service(SERVICE, probe.add)], host="127.0.0.1", port=0, settings=settings)
+    guard = replace(Guard.from_settings(settings), table=PROBE_TABLE)
+    server = GrpcServer([Service(SERVICE, probe.add)], host="127.0.0.1", port=0, settings=settings, guard=guard)
     port = await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with aio_channel(f"127.0.0.1:{port}", settings, StaticToken(mint(settings, workload()))) as channel:
         yield probe, server, channel
     probe.release.set()
     await server.stop()
+    await pool.close()
 
 
 def call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCallable:

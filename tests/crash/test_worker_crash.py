@@ -20,6 +20,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, intake_pb2_grpc, triage_pb2
+from services.common.channels import aio_channel
 from services.common.config import Settings
 from services.intake import app as intake_app
 from tests import factories
@@ -81,7 +82,7 @@ def worker_process(rig: CrashRig) -> Iterator[subprocess.Popen[bytes]]:
 
 
 async def serving(rig: CrashRig) -> bool:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{rig.health_port}") as channel:
+    async with aio_channel(f"127.0.0.1:{rig.health_port}", rig.settings, traced=False) as channel:
         try:
             response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
         except grpc.aio.AioRpcError:

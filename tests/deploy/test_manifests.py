@@ -25,8 +25,12 @@ from workflows import search_attributes
 from workflows.worker import CALLED_SERVICES, GRACEFUL_SHUTDOWN
 
 OVERLAYS = ("dev", "prod")
-#: The domain services deployed today; placement and conference join with their issues.
-DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision")
+#: The domain services deployed today.
+DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision", "conference", "placement")
+#: The services agency systems reach: intake (reports) and conference (Police triggers).
+AGENCY_FACING = ("intake", "conference")
+#: The codec server the Temporal UI decodes payloads through (HTTP, services/codec).
+CODEC = "codec"
 WORKER_SHUTDOWN_SECONDS = GRACEFUL_SHUTDOWN.total_seconds()
 RESTRICTED_UID_MIN = 10000
 
@@ -147,7 +151,13 @@ def test_every_long_running_container_has_probes(source: str, workload: Object) 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_kahu_parts_are_probed_over_grpc_health_on_their_own_port(overlay: str) -> None:
     deployments = {d["metadata"]["name"]: d for d in kahu_deployments(overlay)}
-    assert set(deployments) == {*DEPLOYED_SERVICES, "worker"}
+    assert set(deployments) == {*DEPLOYED_SERVICES, "worker", CODEC}
+    codec = deployments.pop(CODEC)
+    (container,) = pod_spec(codec)["containers"]
+    assert [p["containerPort"] for p in container["ports"]] == [DEFAULT_PORTS[CODEC]]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/health", "port": DEFAULT_PORTS[CODEC]}
+    assert container["args"] == ["services.codec"]
     for name, deployment in deployments.items():
         (container,) = pod_spec(deployment)["containers"]
         port = DEFAULT_PORTS["worker_health" if name == "worker" else name]
@@ -208,7 +218,7 @@ def test_every_deployment_has_a_pod_disruption_budget(source: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_domain_services_scale_on_hpa_and_the_worker_on_keda(overlay: str) -> None:
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in objects(overlay, "HorizontalPodAutoscaler")}
-    assert set(hpas) == set(DEPLOYED_SERVICES), "an HPA per domain service, none for the worker (KEDA owns it)"
+    assert set(hpas) == {*DEPLOYED_SERVICES, CODEC}, "an HPA per domain service, none for the worker (KEDA owns it)"
     for hpa in hpas.values():
         assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
         assert hpa["spec"]["minReplicas"] >= (3 if overlay == "prod" else 1)
@@ -469,7 +479,7 @@ def test_agency_systems_reach_intake_only_and_services_accept_only_their_callers
             else:
                 pods.add(_peer_name(peer))
         assert pods == {"kahu:app.kubernetes.io/name=worker"}, f"{name}: accepts {pods}"
-        assert edges == ({"agency", "staff"} if name == "intake" else {"staff"}), f"{name}: reached from {edges}"
+        assert edges == ({"agency", "staff"} if name in AGENCY_FACING else {"staff"}), f"{name}: reached from {edges}"
     assert _allowed(overlay, _pod_labels(overlay, "worker"), "Ingress") == [], "nothing calls the worker"
     worker_egress = _allowed(overlay, _pod_labels(overlay, "worker"), "Egress")
     for called in CALLED_SERVICES:
@@ -523,3 +533,63 @@ def test_custom_resource_schemas_are_strict() -> None:
         """
     )
     assert manifests.validate(so), "a misspelt temporal scaler field must fail"
+
+
+# --------------------------------------------------------------------------- security (issue 6)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_has_its_keys_and_refuses_to_start_without_them(overlay: str) -> None:
+    config = kahu_config(overlay)
+    assert config["KAHU_KEYS_DIR"] == "/etc/kahu/keys"
+    assert load(dict(config)).signing_keys_dir.as_posix() == "/etc/kahu/keys/signing"
+    for deployment in kahu_deployments(overlay):
+        spec = pod_spec(deployment)
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        (container,) = spec["containers"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        for kind, secret in (("payload", "kahu-payload-keys"), ("signing", "kahu-signing-keys")):
+            mount = mounts[f"/etc/kahu/keys/{kind}"]
+            assert mount["readOnly"] is True
+            source = volumes[mount["name"]]["secret"]
+            assert source["secretName"] == secret
+            assert source["optional"] is False, "a pod without its keys must not start"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_plaintext_in_the_cluster_is_an_explicit_choice(overlay: str) -> None:
+    config = kahu_config(overlay)
+    assert config["KAHU_HOST"] == "0.0.0.0"
+    assert config["KAHU_ALLOW_PLAINTEXT"] == "true" or "KAHU_TLS_CERT_FILE" in config
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_codec_server_is_reached_by_staff_only_and_reaches_only_its_database(overlay: str) -> None:
+    labels = _pod_labels(overlay, CODEC)
+    ingress = _allowed(overlay, labels, "Ingress")
+    assert ingress, "nothing may reach the codec server"
+    for peer, ports in ingress:
+        assert [p["port"] for p in ports] == [DEFAULT_PORTS[CODEC]]
+        assert set(peer) == {"namespaceSelector"}
+        assert selects(peer["namespaceSelector"], {"kahu-edge": "staff"})
+        assert not selects(peer["namespaceSelector"], {"kahu-edge": "agency"})
+    egress = {_peer_name(peer) for peer, _ in _allowed(overlay, labels, "Egress")}
+    assert egress <= {
+        "kube-system:k8s-app=kube-dns",
+        "kahu-observability:app.kubernetes.io/name=otel-collector",
+        "kahu:cnpg.io/cluster=kahu-db",
+    }
+    assert "kahu:cnpg.io/cluster=kahu-db" in egress  # its audit trail
+    (cluster,) = objects(overlay, "Cluster")
+    roles = {r["name"]: r["passwordSecret"]["name"] for r in cluster["spec"]["managed"]["roles"]}
+    assert roles["kahu_codec"] == "kahu-db-codec"
+    codec_app = importlib.import_module("services.codec.app")
+    assert codec_app.SCHEMA == CODEC
+
+
+def test_the_temporal_ui_decodes_through_the_codec_server_with_the_users_token() -> None:
+    env = {e["name"]: e["value"] for e in manifests.temporal_values()["web"]["additionalEnv"]}
+    assert urlparse(env["TEMPORAL_CODEC_ENDPOINT"]).scheme == "https"
+    assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    origins = load(dict(kahu_config("prod"))).codec_cors_origins
+    assert origins and all(urlparse(o).scheme == "https" for o in origins)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import os
 import queue
 import signal
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -20,12 +23,15 @@ import asyncpg
 import grpc
 import psutil
 import pytest
+from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from temporalio.api.common.v1 import Payload
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from devstack.ports import PortError, ensure_all_free, ensure_free
 from devstack.postgres import SYSTEM_USER, EmbeddedPostgres
 from devstack.temporal import start_dev_server
+from services.common.codec import EncryptionCodec
 from services.common.config import DEFAULT_PORTS
 from workflows.search_attributes import ALL
 
@@ -208,6 +214,23 @@ class Output:
             self.lines.append(line)
 
 
+def assert_the_ui_decodes_through_the_codec_server(stack: Stack) -> None:
+    """`make run` made development keys and pointed the Web UI at the codec server, which
+    decrypts the stack's payloads for the token the UI carries."""
+    keys = stack.state_dir / "keys"
+    assert (keys / "signing" / "signing-key.jwk").is_file() and (keys / "payload" / "current").is_file()
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.ports['temporal_ui']}/api/v1/settings", timeout=10) as got:
+        endpoint = json.loads(got.read())["Codec"]["Endpoint"]
+    assert endpoint.startswith(f"http://127.0.0.1:{stack.ports['codec']}/t/")
+    codec = EncryptionCodec.from_dir(keys / "payload")
+    sealed = codec.encrypt(Payload(metadata={"encoding": b"json/plain"}, data=b'"kia ora"'))
+    body = json.dumps({"payloads": [json.loads(json_format.MessageToJson(sealed))]}).encode()
+    request = urllib.request.Request(f"{endpoint}/decode", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as got:
+        (decoded,) = json.loads(got.read())["payloads"]
+    assert base64.b64decode(decoded["data"]) == b'"kia ora"'
+
+
 def serving(address: str) -> bool:
     with grpc.insecure_channel(address) as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
@@ -219,6 +242,7 @@ class Stack:
 
     def __init__(self, state_dir: Path) -> None:
         env, self.ports = stack_env(state_dir)
+        self.state_dir = state_dir
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack"],
             cwd=ROOT,
@@ -271,6 +295,7 @@ def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack: Stack) 
     assert any(f"127.0.0.1:{stack.ports['intake']}" in line for line in stack.output.lines)
     assert serving(f"127.0.0.1:{stack.ports['intake']}")
     assert serving(f"127.0.0.1:{stack.ports['worker_health']}")
+    assert_the_ui_decodes_through_the_codec_server(stack)
 
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=90) == 0

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from kahu.v1 import common_pb2, intake_pb2
 from services.common.errors import field_violations
+from services.common.identity import Principal
 from tests.conftest import Platform
 from tests.intake.reports import submit_request
 from tests.polling import eventually
@@ -188,4 +189,11 @@ async def test_get_case_errors(platform: Platform) -> None:
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await platform.intake.GetCase(intake_pb2.GetCaseRequest(case_id=str(uuid.uuid4())))
+    # staff scoped to sites cannot tell a missing case from one outside their sites ...
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert raised.value.details() == "not permitted for this case"
+    # ... a caller whose scope is every case (ops) can
+    ops = await platform.as_(Principal(subject="ops.tui", roles=frozenset({"ops"})))
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await ops.intake.GetCase(intake_pb2.GetCaseRequest(case_id=str(uuid.uuid4())))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND

@@ -19,7 +19,7 @@ from workflows.policy.loader import (
     shortened,
     write_policy,
 )
-from workflows.policy.model import EscalationTier, Pathway, Span, Timeframe
+from workflows.policy.model import EscalationTier, Pathway, PlacementPolicy, Span, Timeframe, TriggerKind
 
 SHIPPED: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
 
@@ -46,6 +46,17 @@ def test_the_shipped_policy_loads() -> None:
     assert rules["immediate-danger"].timeframe is Timeframe.CRITICAL
     assert rules["sexual-abuse"].pathway is Pathway.JOINT_INVESTIGATION
     assert rules["wellbeing-first-contact"].when.prior_involvement is False
+    assert case.placement == PlacementPolicy(
+        selection_deadline=Span(working_days=2),
+        hold_expiry=Span(seconds=48 * 3600),
+        max_kinship_degree=4,
+        max_candidates=20,
+    )
+
+
+def test_placement_spans_can_be_shortened() -> None:
+    short = shortened(load_policy(DEFAULT_POLICY), selection_deadline=60, hold_expiry=30).case.placement
+    assert short is not None and (short.selection_deadline, short.hold_expiry) == (Span(seconds=60), Span(seconds=30))
 
 
 def test_policy_path_defaults_to_the_repository_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,6 +167,13 @@ BAD: list[tuple[str, Mutation, str]] = [
     ("prior-number", _set(*RULE, "when", "prior_involvement", value=1), "when.prior_involvement: must be true or"),
     ("age-negative", _set(*RULE, "when", "max_child_age", value=-1), "when.max_child_age: must be a whole number"),
     ("age-text", _set(*RULE, "when", "max_child_age", value="two"), "when.max_child_age: must be a whole number"),
+    ("placement-missing", _delete("placement"), "placement: missing"),
+    ("placement-key", _set("placement", "radius", value=5), "placement.radius: unknown key"),
+    ("placement-hold", _delete("placement", "hold_expiry"), "placement.hold_expiry: missing"),
+    ("placement-zero", _set("placement", "selection_deadline", value={"hours": 0}), "selection_deadline.hours: must"),
+    ("placement-degree", _set("placement", "max_kinship_degree", value=5), "max_kinship_degree: must be at most 4"),
+    ("placement-candidates", _set("placement", "max_candidates", value=0), "max_candidates: must be a positive"),
+    ("placement-many", _set("placement", "max_candidates", value=101), "max_candidates: must be at most 100"),
 ]
 
 
@@ -204,3 +222,81 @@ def test_a_missing_file_is_a_policy_error(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv(POLICY_ENV, str(missing))
     with pytest.raises(PolicyError, match=r"nowhere\.yaml: cannot read"):
         load_policy()
+
+
+# -- youth justice family group conferences ----------------------------------------------
+
+
+def test_the_shipped_youth_justice_clocks_are_the_statutory_ones() -> None:
+    yj = load_policy(DEFAULT_POLICY).case.youth_justice
+    assert yj is not None
+    court = yj.clocks[TriggerKind.COURT_DIRECTION]
+    assert (court.convene(detained=True), court.convene(detained=False), court.complete_days) == (7, 14, 7)
+    charge = yj.clocks[TriggerKind.INTENTION_TO_CHARGE]
+    assert (charge.convene(detained=False), charge.complete_days) == (21, None)
+    assert set(yj.clocks) == set(TriggerKind)
+    assert yj.advocate_required_min_years == 10
+    assert yj.minimum_notice == Span(seconds=48 * 3600) and yj.warning_before == Span(seconds=2 * 86400)
+    assert (yj.conference_length, yj.slot_granularity) == (Span(seconds=7200), Span(seconds=900))
+    hours = yj.conference_hours
+    assert (hours.weekdays, hours.start_minute, hours.end_minute, hours.public_holidays) == (
+        [0, 1, 2, 3, 4],
+        540,
+        1020,
+        False,
+    )
+
+
+YJ = ("youth_justice",)
+CLOCK = (*YJ, "clocks", "COURT_DIRECTION")
+HOURS = (*YJ, "conference_hours")
+
+YJ_BAD: list[tuple[str, Mutation, str]] = [
+    ("missing", _delete(*YJ), "youth_justice: missing"),
+    ("unknown-key", _set(*YJ, "colour", value="red"), "youth_justice.colour: unknown key"),
+    ("missing-trigger", _delete(*YJ, "clocks", "CHARGE_PROVED"), "youth_justice.clocks.CHARGE_PROVED: missing"),
+    ("unknown-trigger", _set(*YJ, "clocks", "ARREST", value={"convene_days": 7}), "clocks.ARREST: unknown key"),
+    ("clock-missing", _delete(*CLOCK, "convene_days"), "clocks.COURT_DIRECTION.convene_days: missing"),
+    ("clock-zero", _set(*CLOCK, "convene_days", value=0), "COURT_DIRECTION.convene_days: must be a positive"),
+    ("clock-span", _set(*CLOCK, "complete_days", value={"days": 7}), "COURT_DIRECTION.complete_days: must be a pos"),
+    ("detained-longer", _set(*CLOCK, "convene_days_detained", value=15), "convene_days_detained: must not be longer"),
+    ("clock-key", _set(*CLOCK, "within", value=3), "clocks.COURT_DIRECTION.within: unknown key"),
+    ("years", _set(*YJ, "advocate_required_min_years", value=0), "advocate_required_min_years: must be a positive"),
+    ("notice-working-days", _set(*YJ, "minimum_notice", value={"working_days": 2}), "minimum_notice: must be elapsed"),
+    ("warning-zero", _set(*YJ, "warning_before", value={"hours": 0}), "warning_before.hours: must be a positive"),
+    ("grid", _set(*YJ, "slot_granularity", value={"minutes": 7}), "slot_granularity: must divide a day"),
+    ("length", _set(*YJ, "conference_length", value={"hours": 9}), "conference_length: must fit within"),
+    ("rescan", _delete(*YJ, "rescan_every"), "youth_justice.rescan_every: missing"),
+    ("weekday", _set(*HOURS, "weekdays", value=["MONDAY"]), "conference_hours.weekdays[0]: must be one of MON"),
+    ("unquoted-time", _set(*HOURS, "to", value=1020), 'conference_hours.to: must be a local time "HH:MM"'),
+    ("bad-time", _set(*HOURS, "from", value="9am"), 'conference_hours.from: must be a local time "HH:MM"'),
+    ("backwards", _set(*HOURS, "to", value="08:00"), "conference_hours.to: must be later than from"),
+    ("holidays", _set(*HOURS, "public_holidays", value="no"), "conference_hours.public_holidays: must be true or"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in YJ_BAD])
+def test_a_bad_youth_justice_section_names_the_place(tmp_path: Path, mutate: Mutation, expected: str) -> None:
+    data = copy.deepcopy(SHIPPED)
+    mutate(data)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert expected in str(raised.value)
+
+
+def test_conference_hours_may_run_to_midnight_and_include_public_holidays(tmp_path: Path) -> None:
+    data = copy.deepcopy(SHIPPED)
+    data["youth_justice"]["conference_hours"] = {
+        "weekdays": ["SAT", "SUN"],
+        "from": "00:00",
+        "to": "24:00",
+        "public_holidays": True,
+    }
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    hours = load_policy(path).case.youth_justice.conference_hours  # type: ignore[union-attr]
+    assert (hours.weekdays, hours.start_minute, hours.end_minute, hours.public_holidays) == ([5, 6], 0, 1440, True)
+    assert load_policy(write_policy(load_policy(path), tmp_path / "again.yaml")) == load_policy(path)

@@ -229,14 +229,16 @@ async def test_bad_queue_filters_are_named(
     assert {v.field for v in field_violations(raised.value)} == fields
 
 
-async def test_acknowledging_an_unknown_escalation_is_not_found(platform: Platform) -> None:
+async def test_acknowledging_an_unknown_escalation_tells_nothing(platform: Platform) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await platform.supervision.Acknowledge(
             supervision_pb2.AcknowledgeRequest(
                 idempotency_key=f"ack-{uuid.uuid4()}", escalation_id=str(uuid.uuid4()), acknowledged_by="sup.1"
             )
         )
-    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    # the answer a supervisor gets for another site's escalation: existence is not leaked
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert raised.value.details() == "not permitted for this case"
 
 
 async def test_extension_must_be_in_the_future(platform: Platform) -> None:

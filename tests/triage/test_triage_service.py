@@ -17,9 +17,13 @@ import pytest
 from kahu.v1 import common_pb2, triage_pb2
 from services.common.config import Settings
 from services.common.errors import field_violations
+from services.common.identity import Principal
 from services.triage import app as triage_app
 from tests.conftest import Platform
 from workflows.policy.loader import POLICY_ENV, PolicyError
+
+#: Operations: scope `any`, so a proposal for a case with no workflow is theirs to read.
+OPS = Principal(subject="ops.tui", roles=frozenset({"ops"}))
 
 
 def _facts(**changes: Any) -> common_pb2.CaseFacts:
@@ -62,7 +66,8 @@ async def test_proposal_names_the_rules_that_fired_and_is_made_once(platform: Pl
         triage_pb2.ProposeTriageRequest(case_id=case_id, facts=_facts(immediate_danger=True))
     )
     assert retry.proposal == proposal
-    stored = await platform.triage.GetProposal(triage_pb2.GetProposalRequest(case_id=case_id))
+    ops = await platform.as_(OPS)
+    stored = await ops.triage.GetProposal(triage_pb2.GetProposalRequest(case_id=case_id))
     assert stored.proposal == proposal
 
 
@@ -77,10 +82,14 @@ async def test_immediate_danger_proposal_is_critical_joint_investigation(platfor
     assert "immediate-danger" in [r.id for r in response.proposal.fired_rules]
 
 
-async def test_get_proposal_of_an_unknown_case_is_not_found(platform: Platform) -> None:
+async def test_get_proposal_of_an_unknown_case_is_not_found_for_callers_in_scope(platform: Platform) -> None:
+    request = triage_pb2.GetProposalRequest(case_id=str(uuid.uuid4()))
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await platform.triage.GetProposal(triage_pb2.GetProposalRequest(case_id=str(uuid.uuid4())))
+        await (await platform.as_(OPS)).triage.GetProposal(request)
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as raised:  # staff of some sites cannot tell it exists not
+        await platform.triage.GetProposal(request)
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_police_are_notified_once_however_often_retried(platform: Platform) -> None:
@@ -178,7 +187,8 @@ async def test_decision_on_a_case_that_does_not_exist_records_nothing(platform: 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await platform.triage.RecordDecision(request)
 
-    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    # staff scoped to sites get the answer they would get for a case of another site
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert (
         await _count(
             platform, "SELECT count(*) FROM triage.actions WHERE idempotency_key = $1", request.idempotency_key

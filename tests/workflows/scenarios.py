@@ -1,7 +1,8 @@
 """Case workflow scenarios against a real Temporal server, with recording activities.
 
-Tests drive them; `python -m tests.workflows.scenarios` records their histories under
-histories/ for the replay tests (re-record only for a deliberate, patched change).
+Tests drive them; `python -m tests.workflows.scenarios [NAME...]` records their histories
+(the named ones, or all) under histories/ for the replay tests (re-record only for a
+deliberate, patched change; record a new scenario by its name alone).
 """
 
 from __future__ import annotations
@@ -9,20 +10,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from google.protobuf.empty_pb2 import Empty
 from temporalio import activity
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.testservice.v1 import SleepRequest
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from tests.polling import eventually
+from tests.workflows.conference_fakes import RecordedConferenceActivities, conference_input, start_conference
+from tests.workflows.placement_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Allocation,
+    ApprovalDecision,
     CaseFacts,
     CaseInput,
     Completion,
@@ -35,9 +45,25 @@ from workflows.case.model import (
     TriageDecision,
     TriageProposal,
     assessment_workflow_id,
+    placement_workflow_id,
     workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.conference.model import (
+    ConferenceOutcome,
+    ConferenceStage,
+    ConferenceView,
+    Held,
+    InvitationResponse,
+    ParticipantAdded,
+    ParticipantRole,
+    ResponseRecord,
+    case_conference_id,
+    conference_workflow_id,
+)
+from workflows.conference.workflows import YouthJusticeConferenceWorkflow
+from workflows.placement.model import CaregiverAnswer, Selection
+from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.loader import load_policy, shortened
 from workflows.policy.model import CasePolicy, Pathway, Timeframe
 from workflows.policy.working_days import due_at
@@ -48,7 +74,13 @@ HOUR = 3600
 
 #: The shipped policy with every elapsed span in whole hours, short enough to read.
 POLICY: CasePolicy = shortened(
-    load_policy(), triage_deadline=2 * HOUR, consent_deadline=3 * HOUR, tier2=HOUR, tier3=2 * HOUR
+    load_policy(),
+    triage_deadline=2 * HOUR,
+    consent_deadline=3 * HOUR,
+    tier2=HOUR,
+    tier3=2 * HOUR,
+    selection_deadline=4 * HOUR,
+    hold_expiry=6 * HOUR,
 ).case
 
 
@@ -57,6 +89,8 @@ class RecordedActivities:
     real services do, a repeated escalation key is recorded once)."""
 
     def __init__(self, proposal: TriageProposal | None = None) -> None:
+        self.conference = RecordedConferenceActivities()
+        self.placement = RecordedPlacementActivities()
         self.proposal = proposal or TriageProposal(Timeframe.URGENT, Pathway.CHILD_AND_FAMILY_ASSESSMENT, ["neglect"])
         self.stages: list[StageChange] = []
         self.escalations: dict[tuple[str, DeadlineKind, int, int], Escalation] = {}
@@ -96,6 +130,8 @@ class RecordedActivities:
 
     def all(self) -> list[Callable[..., Awaitable[object]]]:
         return [
+            *self.conference.all(),
+            *self.placement.all(),
             self.record_case_stage,
             self.propose_triage,
             self.notify_police,
@@ -175,11 +211,17 @@ class Harness:
     def assessment(self, handle: WorkflowHandle) -> WorkflowHandle:
         return self.env.client.get_workflow_handle(assessment_workflow_id(handle.id.removeprefix("case-")))
 
+    def placement(self, handle: WorkflowHandle) -> WorkflowHandle:
+        return self.env.client.get_workflow_handle(placement_workflow_id(handle.id.removeprefix("case-")))
+
     async def terminate_running(self) -> None:
         """Leave no timer behind: the shared test server stops skipping time while any
-        workflow has work that no worker will pick up."""
+        workflow has work that no worker will pick up (an activity still running when its
+        workflow is terminated counts too, so let those finish first)."""
         for handle in self.started:
-            for running in (handle, self.assessment(handle)):
+            for running in (handle, self.assessment(handle), self.placement(handle)):
+                with contextlib.suppress(AssertionError):
+                    await eventually(lambda: _settled(self.env.client, running), timeout=5)  # noqa: B023 (awaited at once)
                 with contextlib.suppress(RPCError):  # already closed, or never started
                     await running.terminate("test finished")
 
@@ -191,6 +233,19 @@ class Harness:
         view = await handle.query(CaseWorkflow.state)
         assert view.deadline is not None and view.deadline.due_at is not None
         await self.skip_to(view.deadline.due_at + offset)
+
+
+async def _settled(client: Client, handle: WorkflowHandle) -> bool:
+    """Whether the workflow has no activity and no workflow task in flight (or is gone);
+    from the raw description (the test server's search attributes need not decode)."""
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace, execution=WorkflowExecution(workflow_id=handle.id, run_id=handle.run_id or "")
+    )
+    try:
+        raw = await client.workflow_service.describe_workflow_execution(request)
+    except RPCError:
+        return True
+    return not raw.pending_activities and not raw.HasField("pending_workflow_task")
 
 
 async def case_reaches_triage(client: Client, task_queue: str, activities: RecordedActivities) -> WorkflowHandle:
@@ -213,13 +268,131 @@ async def case_assessed_and_closed(client: Client, task_queue: str, activities: 
     return handle
 
 
+async def case_placed(client: Client, task_queue: str, activities: RecordedActivities) -> WorkflowHandle:
+    """Seeking custody approved; the grandfather is selected and declines (his hold is
+    released), then the aunt is selected, her place held and confirmed."""
+    handle = await start_case(client, task_queue)
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
+    )
+    await until_stage(handle, Stage.ASSESSMENT)
+    child = client.get_workflow_handle_for(AssessmentWorkflow.run, f"{handle.id}-assessment")
+    await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
+    await child.execute_update(
+        AssessmentWorkflow.complete, Completion("sw-2", Outcome.SEEK_CUSTODY, "not safe at home")
+    )
+    await child.execute_update(AssessmentWorkflow.decide_approval, ApprovalDecision("sup-1", True, "agreed"))
+    await until_stage(handle, Stage.PLACEMENT)
+    placement = await running_placement(client, handle)
+    await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", KORO, "near the kura"))
+    await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", False, "koro unwell"))
+    for _ in range(400):
+        if not (await placement.query(PlacementSearchWorkflow.state)).hold:
+            break
+        await asyncio.sleep(0.05)
+    await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", AUNTIE, "whānau first"))
+    await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
+    await handle.result()
+    return handle
+
+
+async def running_placement(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
+    """The case's placement search, once it has searched."""
+    placement = client.get_workflow_handle(placement_workflow_id(handle.id.removeprefix("case-")))
+    for _ in range(400):
+        try:
+            view = await placement.query(PlacementSearchWorkflow.state)
+        except RPCError:  # not started yet
+            view = None
+        if view is not None and view.search_id is not None:
+            return placement
+        await asyncio.sleep(0.05)
+    raise AssertionError("the placement search did not start")
+
+
+async def skip(client: Client, duration: timedelta) -> None:
+    """Move the time-skipping server's clock on by `duration`."""
+    request = SleepRequest()
+    request.duration.FromTimedelta(duration)
+    await client.test_service.unlock_time_skipping_with_sleep(request)
+
+
+async def current_time(client: Client) -> datetime:
+    return (await client.test_service.get_current_time(Empty())).time.ToDatetime(tzinfo=UTC)
+
+
+async def until_conference(handle: WorkflowHandle, stage: ConferenceStage, round_: int | None = None) -> ConferenceView:
+    for _ in range(400):
+        try:
+            view = await handle.query(YouthJusticeConferenceWorkflow.state)
+        except RPCError:  # not started yet
+            view = None
+        if view is not None and view.stage == stage and (round_ is None or view.round == round_):
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the conference did not reach {stage}")
+
+
+async def hold_and_agree(client: Client, handle: WorkflowHandle, view: ConferenceView) -> None:
+    """Wait for the booked time, record the conference held and a plan agreed."""
+    assert view.booking is not None
+    await skip(client, view.booking.start + timedelta(seconds=1) - await current_time(client))
+    await handle.execute_update(YouthJusticeConferenceWorkflow.record_held, Held("yjc-1"))
+    await handle.execute_update(
+        YouthJusticeConferenceWorkflow.record_outcome, ConferenceOutcome("yjc-1", True, "plan-1", 2)
+    )
+
+
+async def conference_rescheduled_held_and_agreed(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A Police intention to charge: booked; the Police officer declines, so booked again
+    in a second round; held; a plan agreed."""
+    handle = await start_conference(client, task_queue, conference_input(await current_time(client)))
+    await until_conference(handle, ConferenceStage.BOOKED, 1)
+    await handle.execute_update(
+        YouthJusticeConferenceWorkflow.respond,
+        ResponseRecord("police-1", 1, InvitationResponse.DECLINED, True, "yjc-1"),
+    )
+    await hold_and_agree(client, handle, await until_conference(handle, ConferenceStage.BOOKED, 2))
+    await handle.result()
+    return handle
+
+
+async def case_youth_justice_conference(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """Triage decides the youth justice pathway: the case's conference (its child) waits for
+    the young person, is booked, held and a plan agreed; the case closes."""
+    handle = await start_case(client, task_queue)
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.YOUTH_JUSTICE_FGC, None, "youth offending: a family group conference"),
+    )
+    await until_stage(handle, Stage.YOUTH_JUSTICE_CONFERENCE)
+    conference = client.get_workflow_handle(conference_workflow_id(case_conference_id(handle.id.removeprefix("case-"))))
+    await until_conference(conference, ConferenceStage.PREPARING)
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.add_participant,
+        ParticipantAdded("young-1", ParticipantRole.YOUNG_PERSON, True, "yjc-1"),
+    )
+    await hold_and_agree(client, conference, await until_conference(conference, ConferenceStage.BOOKED))
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
+    "case_placed": case_placed,
+    "conference_rescheduled_held_and_agreed": conference_rescheduled_held_and_agreed,
+    "case_youth_justice_conference": case_youth_justice_conference,
 }
 
 
-async def record_all() -> None:
+async def record_all(names: list[str]) -> None:
+    """Record the named scenarios (all of them when none is named)."""
     from temporalio.testing import WorkflowEnvironment
 
     from devstack.temporal import test_server_path
@@ -229,14 +402,29 @@ async def record_all() -> None:
     async with env:
         await search_attributes.register(env.client)
         for name, scenario in SCENARIOS.items():
+            if names and name not in names:
+                continue
             activities = RecordedActivities()
             task_queue = f"record-{name}"
             async with worker(env.client, task_queue, activities):
                 handle = await scenario(env.client, task_queue, activities)
                 history = await handle.fetch_history()
+                case_id = handle.id.removeprefix("case-")
+                children = {
+                    "assessment": assessment_workflow_id(case_id),
+                    "placement": placement_workflow_id(case_id),
+                    "conference": conference_workflow_id(case_conference_id(case_id)),
+                }
+                for child, child_id in children.items():
+                    with contextlib.suppress(RPCError):  # the scenario never got that far
+                        child_history = await env.client.get_workflow_handle(child_id).fetch_history()
+                        (HISTORIES / f"{name}--{child}.json").write_text(child_history.to_json())
             (HISTORIES / f"{name}.json").write_text(history.to_json())
             print(f"recorded {name}")
 
 
 if __name__ == "__main__":
-    asyncio.run(record_all())
+    unknown = [name for name in sys.argv[1:] if name not in SCENARIOS]
+    if unknown:
+        sys.exit(f"no scenario named {unknown}; choose from {list(SCENARIOS)}")
+    asyncio.run(record_all(sys.argv[1:]))

@@ -12,7 +12,8 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from tests.polling import eventually
-from tests.workflows.scenarios import POLICY, Harness, until_stage
+from tests.workflows.placement_fakes import AUNTIE
+from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
 from workflows import search_attributes as sa
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -30,6 +31,8 @@ from workflows.case.model import (
     TriageDecision,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.placement.model import CaregiverAnswer, Selection
+from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
 from workflows.policy.working_days import NZ, add_span
 
@@ -164,10 +167,15 @@ async def test_seeking_custody_waits_for_a_supervisors_approval(harness: Harness
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.SEEK_CUSTODY, "FGC failed"))
     await child.execute_update(AssessmentWorkflow.decide_approval, ApprovalDecision("sup-1", True, "agreed"))
 
+    await until_stage(handle, Stage.PLACEMENT)  # then a placement is found (test_placement_workflow.py)
+    placement = await running_placement(harness.env.client, handle)
+    await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", AUNTIE, "whānau first"))
+    await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
     result = await handle.result()
     assert result.outcome == Outcome.SEEK_CUSTODY and result.stage == Stage.CLOSED
     actions = [e.action for e in result.timeline]
     assert actions.index("approval.declined") < actions.index("approval.granted") < actions.index("case.closed")
+    assert actions.index("approval.granted") < actions.index("placement.recorded") < actions.index("case.closed")
 
 
 async def test_long_assessment_continues_as_new_and_keeps_its_record(harness: Harness) -> None:

@@ -44,15 +44,19 @@ with workflow.unsafe.imports_passed_through():
         assessment_workflow_id,
         placement_workflow_id,
     )
+    from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
+    from workflows.conference.workflows import YouthJusticeConferenceWorkflow
     from workflows.deadline import ClockContext, DeadlineClock, add_span
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
-    from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
+    from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriggerKind
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 LIFECYCLE_PATCH = "case-lifecycle"
 """Cases started before the lifecycle existed wait in triage as they always did."""
+YOUTH_JUSTICE_PATCH = "youth-justice-fgc"
+"""Histories from before the youth justice pathway never reach it; the marker says one did."""
 PLACEMENT_PATCH = "placement-search"
 """Cases that reached their outcome before the placement search existed closed at once."""
 
@@ -132,6 +136,8 @@ class CaseWorkflow:
             await self._enter(Stage.CLOSED)
         elif self._s.stage == Stage.PLACEMENT:
             await self._place()
+        elif self._s.stage == Stage.YOUTH_JUSTICE_CONFERENCE:
+            await self._conference()
 
     async def _triage(self) -> None:
         if self._s.clock is None:
@@ -161,6 +167,8 @@ class CaseWorkflow:
         elif decision.pathway.needs_consent:
             self._consent = None  # before the stage opens to consent updates
             await self._enter(Stage.AWAITING_CONSENT)
+        elif decision.pathway == Pathway.YOUTH_JUSTICE_FGC and workflow.patched(YOUTH_JUSTICE_PATCH):
+            await self._enter(Stage.YOUTH_JUSTICE_CONFERENCE)
         else:
             stage = Stage.INVESTIGATION if decision.pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT
             await self._enter(stage)
@@ -204,6 +212,39 @@ class CaseWorkflow:
         self._s.timeline.sort(key=lambda e: e.at)
         self._s.outcome = result.outcome
         await self._set_deadline(None)
+        await self._enter(Stage.OUTCOME)
+
+    async def _conference(self) -> None:
+        """Run the youth justice family group conference (a child) under the case's policy,
+        its clocks counted from the triage decision; its record joins the case's."""
+        case = self._require_case()
+        youth_justice = self._policy().youth_justice
+        assert youth_justice is not None  # the decision's validator saw to it
+        conference_id = case_conference_id(case.case_id)
+        result: ConferenceResult = await workflow.execute_child_workflow(
+            YouthJusticeConferenceWorkflow.run,
+            ConferenceInput(
+                conference_id=conference_id,
+                site=case.site,
+                region=case.region,
+                trigger=TriggerKind.TRIAGE_REFERRAL,
+                triggered_at=self._s.decided_at or workflow.now(),
+                detained=False,
+                offence_max_years=0,
+                policy=youth_justice,
+                case_id=case.case_id,
+            ),
+            id=conference_workflow_id(conference_id),
+            parent_close_policy=ParentClosePolicy.TERMINATE,
+        )
+        self._s.timeline.extend(result.timeline)
+        self._s.timeline.sort(key=lambda e: e.at)
+        self._s.outcome = Outcome.FAMILY_GROUP_CONFERENCE
+        self._note(
+            "kahu",
+            "conference.completed",
+            "plan agreed" if result.outcome.agreed else "plan not agreed: referred back",
+        )
         await self._enter(Stage.OUTCOME)
 
     def _needs_placement(self) -> bool:
@@ -270,6 +311,8 @@ class CaseWorkflow:
             raise Rejected("a timeframe applies only to an assessment or investigation")
         if case.immediate_danger and decision.timeframe != Timeframe.CRITICAL:
             raise Rejected("a child in immediate danger is always critical")
+        if decision.pathway == Pathway.YOUTH_JUSTICE_FGC and self._policy().youth_justice is None:
+            raise Rejected("this case started under a policy without youth justice conferences")
         if (
             proposal.pathway == Pathway.JOINT_INVESTIGATION
             and decision.pathway == Pathway.NO_FURTHER_ACTION

@@ -4,7 +4,6 @@ conference service, and the statutory day count."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import grpc
@@ -17,9 +16,11 @@ from workflows.conference.clock import due_after
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalation,
+    ConferenceEscalationLevel,
     ConferenceOpening,
     ConferenceStaff,
     DayCount,
+    Due,
     HoldRequest,
     HoldResult,
     InvitationRound,
@@ -40,7 +41,7 @@ class ConferenceActivities:
         self._conference = conference_pb2_grpc.ConferenceServiceStub(conference)
 
     @activity.defn
-    async def statutory_due(self, request: DayCount) -> datetime:
+    async def statutory_due(self, request: DayCount) -> Due:
         """The end of the Nth day after the local date of the start (Pacific/Auckland)."""
         return due_after(request)
 
@@ -59,6 +60,7 @@ class ConferenceActivities:
                     offence_max_years=opening.offence_max_years,
                 ),
                 convening_due=timestamp(opening.convening_due),
+                scheduling=convert.scheduling_to_proto(opening.policy),
             ),
             timeout=RPC_TIMEOUT,
         )
@@ -75,6 +77,7 @@ class ConferenceActivities:
             until=timestamp(request.until),
             booked_by=choice.chosen_by if choice else KAHU,
             late_reason=choice.late_reason if choice else "",
+            participant_ids=request.participants,
         )
         if choice is not None:
             message.slot.CopyFrom(
@@ -94,7 +97,9 @@ class ConferenceActivities:
     async def send_invitations(self, round_: InvitationRound) -> Invitations:
         """Invite everyone not yet invited to the round's booking."""
         response = await self._conference.SendInvitations(
-            conference_pb2.SendInvitationsRequest(conference_id=round_.conference_id, round=round_.round),
+            conference_pb2.SendInvitationsRequest(
+                conference_id=round_.conference_id, round=round_.round, participant_ids=round_.participants
+            ),
             timeout=RPC_TIMEOUT,
         )
         return Invitations(invited=response.invited, conflicts=list(response.conflicts))
@@ -107,10 +112,15 @@ class ConferenceActivities:
         )
 
     @activity.defn
-    async def resolve_conference_escalations(self, conference_id: str, deadline: ConferenceDeadline) -> None:
+    async def resolve_conference_escalations(
+        self, conference_id: str, deadline: ConferenceDeadline, level: ConferenceEscalationLevel | None = None
+    ) -> None:
+        """Resolve the open escalations of a deadline (of one level, when given)."""
         await self._conference.ResolveConferenceEscalations(
             conference_pb2.ResolveConferenceEscalationsRequest(
-                conference_id=conference_id, deadline=convert.DEADLINE.to_proto(deadline)
+                conference_id=conference_id,
+                deadline=convert.DEADLINE.to_proto(deadline),
+                level=convert.LEVEL.to_proto(level),
             ),
             timeout=RPC_TIMEOUT,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from workflows.conference.model import DayCount
+from workflows.conference.model import DayCount, Due
 from workflows.policy.working_days import NZ
 
 
@@ -23,6 +23,6 @@ def statutory_due(start: datetime, days: int) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=NZ).astimezone(UTC)
 
 
-def due_after(request: DayCount) -> datetime:
+def due_after(request: DayCount) -> Due:
     """The deadline a `DayCount` asks for (the body of the workflow's clock activity)."""
-    return statutory_due(request.start, request.days)
+    return Due(statutory_due(request.start, request.days))

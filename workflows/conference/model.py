@@ -87,6 +87,13 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class Due:
+    """A statutory deadline (an activity's answer)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ConferenceOpening:
     conference_id: str
     case_id: str | None
@@ -96,6 +103,7 @@ class ConferenceOpening:
     detained: bool
     offence_max_years: int
     convening_due: datetime
+    policy: YouthJusticePolicy
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,8 @@ class HoldRequest:
     not_before: datetime
     until: datetime
     choice: SlotChoice | None = None
+    #: Participants the workflow accepted (their staff action may still be being recorded).
+    participants: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ class HoldResult:
 class InvitationRound:
     conference_id: str
     round: int
+    #: Participants the workflow accepted (their staff action may still be being recorded).
+    participants: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

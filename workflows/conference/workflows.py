@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ConferenceStage,
         ConferenceView,
         DayCount,
+        Due,
         Held,
         HoldRequest,
         HoldResult,
@@ -98,6 +99,7 @@ class YouthJusticeConferenceWorkflow:
         self._outcome: ConferenceOutcome | None = None
         self._escalations: list[RaisedEscalation] = []
         self._no_slot: set[int] = set()
+        self._added: list[str] = []
         self._timeline: list[TimelineEntry] = []
 
     # -- the run ---------------------------------------------------------------------
@@ -130,6 +132,7 @@ class YouthJusticeConferenceWorkflow:
                 detained=conference.detained,
                 offence_max_years=conference.offence_max_years,
                 convening_due=convening_due,
+                policy=conference.policy,
             ),
             result_type=ConferenceStaff,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -193,6 +196,9 @@ class YouthJusticeConferenceWorkflow:
             booking = await self._schedule()
             self._booking = booking
             self._enter(ConferenceStage.BOOKED)
+            if self._no_slot:  # a slot was found after all: the manager need not act on that
+                await self._resolve(ConferenceDeadline.CONVENING, ConferenceEscalationLevel.NO_SLOT)
+                self._no_slot.clear()
             late = f" (late: {booking.late_reason})" if booking.late_reason else ""
             self._note(
                 booking.booked_by,
@@ -205,7 +211,7 @@ class YouthJusticeConferenceWorkflow:
                     self._invite = False
                     sent: Invitations = await workflow.execute_activity(
                         "send_invitations",
-                        InvitationRound(conference_id, self._round),
+                        InvitationRound(conference_id, self._round, list(self._added)),
                         result_type=Invitations,
                         start_to_close_timeout=ACTIVITY_TIMEOUT,
                         retry_policy=RETRY,
@@ -242,7 +248,9 @@ class YouthJusticeConferenceWorkflow:
             choice = self._choice
             if choice is not None:
                 held = await self._hold(
-                    HoldRequest(conference_id, self._round, choice.start, choice.start + length, choice)
+                    HoldRequest(
+                        conference_id, self._round, choice.start, choice.start + length, choice, list(self._added)
+                    )
                 )
                 self._choice = None
                 self._answer = _Answer(held.booking, "" if held.booking else "the slot is no longer free for everyone")
@@ -252,7 +260,9 @@ class YouthJusticeConferenceWorkflow:
             not_before = workflow.now() + timedelta(seconds=policy.minimum_notice.seconds)
             searching = not_before + length <= due
             if searching:
-                held = await self._hold(HoldRequest(conference_id, self._round, not_before, due))
+                held = await self._hold(
+                    HoldRequest(conference_id, self._round, not_before, due, participants=list(self._added))
+                )
                 if held.booking is not None:
                     if self._choice is not None:
                         self._choice = None
@@ -300,6 +310,7 @@ class YouthJusticeConferenceWorkflow:
 
     @workflow.update
     async def add_participant(self, added: ParticipantAdded) -> ConferenceView:
+        self._added.append(added.participant_id)
         if added.role == ParticipantRole.YOUNG_PERSON:
             self._young_person = True
         advocate = added.role == ParticipantRole.YOUTH_ADVOCATE
@@ -463,16 +474,15 @@ class YouthJusticeConferenceWorkflow:
         workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
 
     def _show_deadline(self, due: datetime | None, *, breached: bool | None = None) -> None:
-        updates = [sa.DUE_AT.value_set(due) if due is not None else sa.DUE_AT.value_unset()]
+        workflow.upsert_search_attributes([sa.DUE_AT.value_set(due) if due is not None else sa.DUE_AT.value_unset()])
         if breached is not None:
-            updates.append(sa.BREACHED.value_set(breached))
-        workflow.upsert_search_attributes(updates)
+            workflow.upsert_search_attributes([sa.BREACHED.value_set(breached)])
 
     async def _due(self, start: datetime, days: int) -> datetime:
-        due: datetime = await workflow.execute_activity(
-            "statutory_due", DayCount(start, days), result_type=datetime, start_to_close_timeout=ACTIVITY_TIMEOUT
+        due: Due = await workflow.execute_activity(
+            "statutory_due", DayCount(start, days), result_type=Due, start_to_close_timeout=ACTIVITY_TIMEOUT
         )
-        return due
+        return due.at
 
     async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
         try:
@@ -511,10 +521,10 @@ class YouthJusticeConferenceWorkflow:
             f"{deadline} {level}{f' round {round_}' if round_ else ''} to {staff.manager_id}",
         )
 
-    async def _resolve(self, deadline: ConferenceDeadline) -> None:
+    async def _resolve(self, deadline: ConferenceDeadline, level: ConferenceEscalationLevel | None = None) -> None:
         await workflow.execute_activity(
             "resolve_conference_escalations",
-            args=[self._input().conference_id, deadline],
+            args=[self._input().conference_id, deadline, level],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )

@@ -31,8 +31,8 @@ class PlacementActivities:
     async def search_placements(self, request: SearchRequest) -> SearchOutcome:
         """Search for the case's linked children; none linked is an empty outcome."""
         try:
-            response = await self._placement.SearchPlacements(
-                placement_pb2.SearchPlacementsRequest(
+            response = await self._placement.SearchForCase(
+                placement_pb2.SearchForCaseRequest(
                     case_id=request.case_id,
                     search_id=request.search_id,
                     max_candidates=request.max_candidates,
@@ -77,7 +77,8 @@ class PlacementActivities:
             placement_pb2.ReleaseHoldRequest(hold_id=hold_id, reason=RELEASE_REASON.to_proto(reason)),
             timeout=RPC_TIMEOUT,
         )
-        return response.released
+        released: bool = response.released
+        return released
 
     @activity.defn
     async def current_placement_policy(self) -> PlacementPolicy:

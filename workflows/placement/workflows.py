@@ -11,6 +11,7 @@ The workflow carries caregiver ids and tiers only; names and needs stay in the s
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -157,12 +158,10 @@ class PlacementSearchWorkflow:
         s = self._state()
         remaining = (hold.expires_at - workflow.now()).total_seconds()
         if remaining > 0:
-            try:
+            with contextlib.suppress(TimeoutError):  # expired: handled below
                 await workflow.wait_condition(
                     lambda: hold.status != HoldStatus.HELD, timeout=remaining, timeout_summary="hold expiry"
                 )
-            except TimeoutError:
-                pass
         if hold.status == HoldStatus.HELD:
             hold.status = HoldStatus.EXPIRED  # before any await: a late answer is now refused
             self._note("kahu", "hold.expired", f"caregiver {hold.caregiver_id} did not answer in time")
@@ -361,7 +360,7 @@ class PlacementSearchWorkflow:
             excluded=dict(search.excluded) if search else {},
             unavailable=[*s.declined, *(c for c in s.unavailable if c not in s.declined)],
             hold=s.hold,
-            deadline=self._clock.status if self._clock is not None else None,
+            deadline=self._clock.status if self._clock is not None and s.hold is None else None,
             placement=s.placement,
             timeline=list(s.timeline),
         )

@@ -106,8 +106,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     case = policy.case
     timeframes = dict(case.timeframes)
     tiers = list(case.escalation)
-    deadlines: dict[str, Span] = {}
-    placement: dict[str, Span] = {}
+    deadlines: dict[str, Any] = {}  # a field of CasePolicy each
+    placement: dict[str, Any] = {}  # a field of PlacementPolicy each
     names = {tf.name.lower(): tf for tf in Timeframe}
     for name, value in seconds.items():
         span = Span(seconds=value)
@@ -296,7 +296,9 @@ def _clock(value: object, where: str) -> ConferenceClock:
     )
 
 
-def _minute_of_day(value: object, where: str) -> int:
+def _minute_of_day(value: object, where: str, *, end: bool = False) -> int:
+    if end and value == "24:00":
+        return 24 * 60
     if not isinstance(value, str) or not _TIME.fullmatch(value):
         raise _Invalid(where, 'must be a local time "HH:MM" (quoted: YAML reads 17:00 as a number)')
     hours, minutes = value.split(":")
@@ -304,22 +306,24 @@ def _minute_of_day(value: object, where: str) -> int:
 
 
 def _hours(value: object, where: str) -> ConferenceHours:
-    entry = _mapping(value, where, ["weekdays", "from", "to"])
+    entry = _mapping(value, where, ["weekdays", "from", "to"], ["public_holidays"])
     days = _names(entry["weekdays"], f"{where}.weekdays", WEEKDAYS)
     start = _minute_of_day(entry["from"], f"{where}.from")
-    end = _minute_of_day(entry["to"], f"{where}.to")
+    end = _minute_of_day(entry["to"], f"{where}.to", end=True)
     if end <= start:
         raise _Invalid(f"{where}.to", "must be later than from")
-    return ConferenceHours(weekdays=sorted(WEEKDAYS.index(d) for d in days), start_minute=start, end_minute=end)
+    holidays = _bool(entry["public_holidays"], f"{where}.public_holidays") if "public_holidays" in entry else False
+    return ConferenceHours(
+        weekdays=sorted(WEEKDAYS.index(d) for d in days), start_minute=start, end_minute=end, public_holidays=holidays
+    )
 
 
 def _youth_justice(value: object, where: str) -> YouthJusticePolicy:
     entry = _mapping(value, where, ["clocks", "advocate_required_min_years", *_YJ_SPANS, "conference_hours"])
     clocks = _mapping(entry["clocks"], f"{where}.clocks", list(TriggerKind.__members__))
     spans = {name: _elapsed(entry[name], f"{where}.{name}") for name in _YJ_SPANS}
-    granularity = spans["slot_granularity"].seconds
-    if granularity % 60 or _DAY_SECONDS % granularity:
-        raise _Invalid(f"{where}.slot_granularity", "must be whole minutes that divide a day (5, 15, 30, 60, ...)")
+    if _DAY_SECONDS % spans["slot_granularity"].seconds:
+        raise _Invalid(f"{where}.slot_granularity", "must divide a day (5, 15, 30 or 60 minutes, ...)")
     hours = _hours(entry["conference_hours"], f"{where}.conference_hours")
     if spans["conference_length"].seconds > (hours.end_minute - hours.start_minute) * 60:
         raise _Invalid(f"{where}.conference_length", "must fit within conference_hours")
@@ -409,6 +413,7 @@ def _youth_justice_data(yj: YouthJusticePolicy) -> dict[str, Any]:
             "weekdays": [WEEKDAYS[d] for d in hours.weekdays],
             "from": f"{hours.start_minute // 60:02d}:{hours.start_minute % 60:02d}",
             "to": f"{hours.end_minute // 60:02d}:{hours.end_minute % 60:02d}",
+            **({"public_holidays": True} if hours.public_holidays else {}),
         },
     }
 

@@ -84,11 +84,13 @@ class ConferenceClock:
 @dataclass(frozen=True)
 class ConferenceHours:
     """When conferences are held: these weekdays (0 = Monday), from `start_minute` to
-    `end_minute` after local midnight, never on a public holiday at the site."""
+    `end_minute` after local midnight (1440: midnight at the end of the day), and never on
+    a public holiday at the site unless `public_holidays`."""
 
     weekdays: list[int]
     start_minute: int
     end_minute: int
+    public_holidays: bool = False
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ CREATE TABLE caregivers (
     )
 );
 
-CREATE INDEX caregivers_region ON caregivers (region, kind);
+CREATE INDEX caregivers_kind_region ON caregivers (kind, region, address_area);
 CREATE INDEX caregivers_iwi ON caregivers USING gin (iwi);
 CREATE INDEX caregivers_hapu ON caregivers USING gin (hapu);
 

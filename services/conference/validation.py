@@ -1,0 +1,517 @@
+"""Validation of conference requests: every violated field is named, nothing is half-done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from kahu.v1 import conference_pb2
+from services.common import checks
+from services.common.errors import FieldViolation, InvalidArgument, Violations
+from services.common.sites import Site
+from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, TRIGGER, Scheduling, scheduling_from_proto
+from workflows.conference.model import (
+    ConferenceDeadline,
+    ConferenceEscalation,
+    ConferenceEscalationLevel,
+    InvitationResponse,
+    ParticipantRole,
+)
+from workflows.policy.model import TriggerKind
+
+MAX_NAME = 200
+MAX_PARTICIPANTS = 50
+MAX_PERIODS = 50
+MAX_BLOCKS = 1000
+MAX_BLOCK = dt.timedelta(days=31)
+MAX_PLAN_ACTIONS = 50
+MAX_VIEWS = 10_000
+MAX_OFFENCE_YEARS = 100
+MAX_SLOTS = 100
+DEFAULT_SLOTS = 10
+MAX_SEARCH = dt.timedelta(days=90)
+MAX_TRIGGER_AGE = dt.timedelta(days=366)
+CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_ROUND = 1000
+_REFERENCE = re.compile(r"[A-Za-z0-9/._-]{0,64}")
+STAFF_ROLES = (ParticipantRole.POLICE_YOUTH_AID, ParticipantRole.SOCIAL_WORKER, ParticipantRole.YOUTH_ADVOCATE)
+VIEWS_ROLES = (ParticipantRole.VICTIM, ParticipantRole.VICTIM_REPRESENTATIVE)
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    role: ParticipantRole
+    required: bool
+    name: str
+    contact: str
+    staff_id: str | None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: TriggerKind
+    triggered_at: dt.datetime
+    detained: bool
+    offence_max_years: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    trigger: Trigger
+    site: Site
+    coordinator_id: str | None
+    participants: list[NewParticipant]
+
+
+@dataclass(frozen=True)
+class Period:
+    iso_weekday: int
+    start_minute: int
+    end_minute: int
+
+
+def conference_id(v: Violations, value: str, field: str = "conference_id") -> str:
+    return uuid_field(v, value, field, "conference id")
+
+
+def require_conference_id(value: str, field: str = "conference_id") -> str:
+    v = Violations()
+    found = conference_id(v, value, field)
+    v.raise_if_any()
+    return found
+
+
+def uuid_field(v: Violations, value: str, field: str, what: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        v.add(field, f"must be a {what} (UUID)")
+        return ""
+
+
+def _optional_instant(v: Violations, message: Timestamp, present: bool, field: str) -> dt.datetime | None:
+    return checks.instant(v, message, field) if present else None
+
+
+def _participant(v: Violations, p: conference_pb2.NewParticipant, f: str) -> NewParticipant | None:
+    role = checks.enum(v, p.role, ROLE, f"{f}.role")
+    checks.text(v, p.name, f"{f}.name", limit=MAX_NAME, required=True)
+    checks.text(v, p.contact, f"{f}.contact", limit=MAX_NAME)
+    if p.staff_id:
+        checks.staff_id(v, p.staff_id, f"{f}.staff_id")
+    if role is None:
+        return None
+    if role in STAFF_ROLES and not p.staff_id:
+        v.add(f"{f}.staff_id", "is required for staff (their calendar)")
+    required = p.required if p.HasField("required") else role.required_by_default
+    if required and not role.may_be_required:
+        v.add(f"{f}.required", "a victim's attendance is their choice: never required")
+    return NewParticipant(role, required, p.name, p.contact, p.staff_id or None)
+
+
+def _trigger(v: Violations, t: conference_pb2.ConferenceTrigger, now: dt.datetime) -> Trigger | None:
+    kind = checks.enum(v, t.kind, TRIGGER, "trigger.kind")
+    if kind == TriggerKind.TRIAGE_REFERRAL:
+        v.add("trigger.kind", "is started by a case's triage decision, not over gRPC")
+    at = checks.instant(v, t.triggered_at if t.HasField("triggered_at") else None, "trigger.triggered_at")
+    if at is not None and at > now + CLOCK_SKEW:
+        v.add("trigger.triggered_at", "must not be in the future")
+    elif at is not None and at < now - MAX_TRIGGER_AGE:
+        v.add("trigger.triggered_at", "must be within the last year")
+    if t.offence_max_years > MAX_OFFENCE_YEARS:
+        v.add("trigger.offence_max_years", f"must be at most {MAX_OFFENCE_YEARS}")
+    if not _REFERENCE.fullmatch(t.reference):
+        v.add("trigger.reference", "must be up to 64 characters of letters, digits and / . _ -")
+    if kind is None or at is None:
+        return None
+    return Trigger(kind, at, t.detained, t.offence_max_years, t.reference)
+
+
+def validate_start(request: conference_pb2.StartConferenceRequest, now: dt.datetime) -> StartRequest:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    trigger = None
+    if not request.HasField("trigger"):
+        v.add("trigger", "is required")
+    else:
+        trigger = _trigger(v, request.trigger, now)
+    site = checks.site(v, request.site)
+    if request.coordinator_id:
+        checks.staff_id(v, request.coordinator_id, "coordinator_id")
+    participants: list[NewParticipant] = []
+    if len(request.participants) > MAX_PARTICIPANTS:
+        v.add("participants", f"must have at most {MAX_PARTICIPANTS} entries")
+    else:
+        for i, p in enumerate(request.participants):
+            found = _participant(v, p, f"participants[{i}]")
+            if found is not None:
+                participants.append(found)
+        young = [p for p in request.participants if p.role == conference_pb2.PARTICIPANT_ROLE_YOUNG_PERSON]
+        if len(young) != 1:
+            v.add("participants", "must name the young person exactly once")
+        staff = [p.staff_id for p in request.participants if p.staff_id]
+        if len(set(staff)) != len(staff):
+            v.add("participants", "must not name the same staff member twice")
+    v.raise_if_any()
+    assert trigger is not None and site is not None
+    return StartRequest(trigger, site, request.coordinator_id or None, participants)
+
+
+def validate_add(request: conference_pb2.AddParticipantRequest) -> tuple[str, NewParticipant]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    checks.staff_id(v, request.added_by, "added_by")
+    participant = None
+    if not request.HasField("participant"):
+        v.add("participant", "is required")
+    else:
+        participant = _participant(v, request.participant, "participant")
+        if participant is not None and participant.role == ParticipantRole.YOUTH_ADVOCATE:
+            v.add("participant.role", "a youth advocate is appointed with AppointAdvocate")
+    v.raise_if_any()
+    assert participant is not None
+    return found, participant
+
+
+def validate_appoint(request: conference_pb2.AppointAdvocateRequest) -> tuple[str, NewParticipant]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    checks.staff_id(v, request.staff_id, "staff_id")
+    checks.text(v, request.name, "name", limit=MAX_NAME, required=True)
+    checks.text(v, request.contact, "contact", limit=MAX_NAME)
+    checks.staff_id(v, request.appointed_by, "appointed_by")
+    v.raise_if_any()
+    return found, NewParticipant(ParticipantRole.YOUTH_ADVOCATE, True, request.name, request.contact, request.staff_id)
+
+
+@dataclass(frozen=True)
+class Search:
+    conference_id: str
+    limit: int
+    not_before: dt.datetime | None
+    until: dt.datetime | None
+
+
+def validate_find(request: conference_pb2.FindSlotsRequest, now: dt.datetime) -> Search:
+    v = Violations()
+    found = conference_id(v, request.conference_id)
+    if request.limit > MAX_SLOTS:
+        v.add("limit", f"must be at most {MAX_SLOTS}")
+    not_before = _optional_instant(v, request.not_before, request.HasField("not_before"), "not_before")
+    until = None
+    if request.beyond_deadline:
+        until = checks.instant(v, request.until if request.HasField("until") else None, "until")
+        if until is not None and until > now + MAX_SEARCH:
+            v.add("until", "must be within 90 days")
+    elif request.HasField("until"):
+        v.add("until", "is only for a search beyond the deadline (beyond_deadline)")
+    v.raise_if_any()
+    return Search(found, request.limit or DEFAULT_SLOTS, not_before, until)
+
+
+def validate_book(request: conference_pb2.BookRequest) -> tuple[str, dt.datetime, str]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    start = checks.instant(v, request.start if request.HasField("start") else None, "start")
+    venue = uuid_field(v, request.venue_id, "venue_id", "venue id")
+    checks.staff_id(v, request.booked_by, "booked_by")
+    checks.text(v, request.late_reason, "late_reason")
+    v.raise_if_any()
+    assert start is not None
+    return found, start, venue
+
+
+def validate_reschedule(request: conference_pb2.RescheduleRequest) -> str:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    checks.staff_id(v, request.requested_by, "requested_by")
+    checks.text(v, request.reason, "reason", required=True)
+    v.raise_if_any()
+    return found
+
+
+def validate_response(request: conference_pb2.RecordResponseRequest) -> tuple[str, str, InvitationResponse]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    participant = uuid_field(v, request.participant_id, "participant_id", "participant id")
+    response = checks.enum(v, request.response, RESPONSE, "response")
+    checks.text(v, request.views, "views", limit=MAX_VIEWS)
+    if request.views and response != InvitationResponse.VIEWS_ONLY:
+        v.add("views", "are recorded with a VIEWS_ONLY response")
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    v.raise_if_any()
+    assert response is not None
+    return found, participant, response
+
+
+def validate_held(request: conference_pb2.RecordHeldRequest) -> str:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    v.raise_if_any()
+    return found
+
+
+def validate_outcome(request: conference_pb2.RecordOutcomeRequest) -> str:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = conference_id(v, request.conference_id)
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    if request.agreed:
+        if not request.plan_actions:
+            v.add("plan_actions", "an agreed plan has at least one action")
+        elif len(request.plan_actions) > MAX_PLAN_ACTIONS:
+            v.add("plan_actions", f"must have at most {MAX_PLAN_ACTIONS} entries")
+        for i, action in enumerate(request.plan_actions):
+            checks.text(v, action, f"plan_actions[{i}]", required=True)
+        checks.text(v, request.reason, "reason")
+    else:
+        if request.plan_actions:
+            v.add("plan_actions", "must be empty when no plan was agreed")
+        checks.text(v, request.reason, "reason", required=True)
+    v.raise_if_any()
+    return found
+
+
+def working_hours(v: Violations, periods: list[conference_pb2.WorkingPeriod], field: str) -> list[Period]:
+    if len(periods) > MAX_PERIODS:
+        v.add(field, f"must have at most {MAX_PERIODS} entries")
+        return []
+    found = []
+    for i, p in enumerate(periods):
+        f = f"{field}[{i}]"
+        if not 1 <= p.iso_weekday <= 7:
+            v.add(f"{f}.iso_weekday", "must be 1 (Monday) to 7 (Sunday)")
+        if not p.start_minute < p.end_minute <= 1440:
+            v.add(f"{f}.end_minute", "must be after start_minute and at most 1440")
+        found.append(Period(p.iso_weekday, p.start_minute, p.end_minute))
+    return found
+
+
+def validate_register_coordinator(request: conference_pb2.RegisterCoordinatorRequest) -> list[Period]:
+    v = Violations()
+    checks.staff_id(v, request.staff_id, "staff_id")
+    checks.site(v, request.site)
+    checks.staff_id(v, request.manager_id, "manager_id")
+    if request.manager_id and request.manager_id == request.staff_id:
+        v.add("manager_id", "must not be the coordinator")
+    hours = working_hours(v, list(request.working_hours), "working_hours")
+    v.raise_if_any()
+    return hours
+
+
+def validate_register_venue(request: conference_pb2.RegisterVenueRequest) -> list[Period]:
+    v = Violations()
+    checks.site(v, request.site)
+    checks.text(v, request.name, "name", limit=MAX_NAME, required=True)
+    hours = working_hours(v, list(request.working_hours), "working_hours")
+    v.raise_if_any()
+    return hours
+
+
+@dataclass(frozen=True)
+class CalendarRef:
+    kind: str  # "staff", "participant" or "venue"
+    value: str
+
+
+def calendar_ref(v: Violations, ref: conference_pb2.CalendarRef, present: bool, field: str = "calendar") -> CalendarRef:
+    which = ref.WhichOneof("calendar") if present else None
+    if which is None:
+        v.add(field, "must name a staff_id, participant_id or venue_id")
+        return CalendarRef("", "")
+    if which == "staff_id":
+        checks.staff_id(v, ref.staff_id, f"{field}.staff_id")
+        return CalendarRef("staff", ref.staff_id)
+    if which == "participant_id":
+        return CalendarRef(
+            "participant", uuid_field(v, ref.participant_id, f"{field}.participant_id", "participant id")
+        )
+    return CalendarRef("venue", uuid_field(v, ref.venue_id, f"{field}.venue_id", "venue id"))
+
+
+def validate_working_hours(request: conference_pb2.SetWorkingHoursRequest) -> tuple[CalendarRef, list[Period]]:
+    v = Violations()
+    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
+    hours = working_hours(v, list(request.working_hours), "working_hours")
+    v.raise_if_any()
+    return ref, hours
+
+
+def validate_busy(
+    request: conference_pb2.AddBusyBlocksRequest,
+) -> tuple[CalendarRef, list[tuple[dt.datetime, dt.datetime]]]:
+    v = Violations()
+    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
+    blocks = []
+    if not request.blocks:
+        v.add("blocks", "must name at least one block")
+    elif len(request.blocks) > MAX_BLOCKS:
+        v.add("blocks", f"must have at most {MAX_BLOCKS} entries")
+    else:
+        for i, block in enumerate(request.blocks):
+            start = checks.instant(v, block.start if block.HasField("start") else None, f"blocks[{i}].start")
+            end = checks.instant(v, block.end if block.HasField("end") else None, f"blocks[{i}].end")
+            if start is not None and end is not None:
+                if end <= start:
+                    v.add(f"blocks[{i}].end", "must be after start")
+                elif end - start > MAX_BLOCK:
+                    v.add(f"blocks[{i}].end", "a block is at most 31 days long")
+                else:
+                    blocks.append((start, end))
+    v.raise_if_any()
+    return ref, blocks
+
+
+def validate_remove_busy(request: conference_pb2.RemoveBusyBlocksRequest) -> tuple[CalendarRef, list[str]]:
+    v = Violations()
+    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
+    if len(request.block_ids) > MAX_BLOCKS:
+        v.add("block_ids", f"must have at most {MAX_BLOCKS} entries")
+    ids = [uuid_field(v, b, f"block_ids[{i}]", "block id") for i, b in enumerate(request.block_ids)]
+    v.raise_if_any()
+    return ref, ids
+
+
+def validate_list(request: conference_pb2.ListEscalationsRequest, v: Violations) -> int:
+    if request.manager_id:
+        checks.staff_id(v, request.manager_id, "manager_id")
+    checks.site(v, request.site, required=False)
+    return checks.page_size(v, request.page_size)
+
+
+# -- called by the worker ---------------------------------------------------------------
+
+
+def validate_open(
+    request: conference_pb2.OpenConferenceRequest,
+) -> tuple[str, str | None, Site, Trigger, dt.datetime, Scheduling]:
+    v = Violations()
+    s = request.scheduling
+    if not (s.minimum_notice_seconds and s.length_seconds and s.granularity_seconds):
+        v.add("scheduling", "needs the minimum notice, the slot length and its granularity")
+    if not s.iso_weekdays or any(not 1 <= d <= 7 for d in s.iso_weekdays):
+        v.add("scheduling.iso_weekdays", "must name days 1 (Monday) to 7 (Sunday)")
+    if not s.start_minute < s.end_minute <= 1440:
+        v.add("scheduling.end_minute", "must be after start_minute and at most 1440")
+    found = conference_id(v, request.conference_id)
+    case = uuid_field(v, request.case_id, "case_id", "case id") if request.case_id else None
+    site = checks.site(v, request.site)
+    t = request.trigger
+    kind = checks.enum(v, t.kind, TRIGGER, "trigger.kind")
+    at = checks.instant(v, t.triggered_at if t.HasField("triggered_at") else None, "trigger.triggered_at")
+    due = checks.instant(v, request.convening_due if request.HasField("convening_due") else None, "convening_due")
+    v.raise_if_any()
+    assert site is not None and kind is not None and at is not None and due is not None
+    trigger = Trigger(kind, at, t.detained, t.offence_max_years, t.reference)
+    return found, case, site, trigger, due, scheduling_from_proto(s)
+
+
+@dataclass(frozen=True)
+class Hold:
+    conference_id: str
+    round: int
+    not_before: dt.datetime
+    until: dt.datetime
+    slot: tuple[dt.datetime, str] | None
+    booked_by: str
+    late_reason: str
+
+
+def _round(v: Violations, value: int) -> None:
+    if not 1 <= value <= MAX_ROUND:
+        v.add("round", f"must be 1..{MAX_ROUND}")
+
+
+def validate_hold(request: conference_pb2.HoldSlotRequest) -> Hold:
+    v = Violations()
+    found = conference_id(v, request.conference_id)
+    _round(v, request.round)
+    not_before = checks.instant(v, request.not_before if request.HasField("not_before") else None, "not_before")
+    until = checks.instant(v, request.until if request.HasField("until") else None, "until")
+    slot = None
+    if request.HasField("slot"):
+        start = checks.instant(v, request.slot.start if request.slot.HasField("start") else None, "slot.start")
+        venue = uuid_field(v, request.slot.venue_id, "slot.venue_id", "venue id")
+        slot = (start, venue) if start is not None else None
+    if request.booked_by != "kahu":
+        checks.staff_id(v, request.booked_by, "booked_by")
+    checks.text(v, request.late_reason, "late_reason")
+    v.raise_if_any()
+    assert not_before is not None and until is not None
+    return Hold(found, request.round, not_before, until, slot, request.booked_by, request.late_reason)
+
+
+def participant_ids(values: Sequence[str]) -> list[str]:
+    v = Violations()
+    found = [uuid_field(v, p, f"participant_ids[{i}]", "participant id") for i, p in enumerate(values)]
+    v.raise_if_any()
+    return found
+
+
+def validate_round(conference: str, round_: int) -> str:
+    v = Violations()
+    found = conference_id(v, conference)
+    _round(v, round_)
+    v.raise_if_any()
+    return found
+
+
+def validate_raise(request: conference_pb2.RaiseConferenceEscalationRequest) -> ConferenceEscalation:
+    v = Violations()
+    e = request.escalation
+    found = conference_id(v, e.conference_id, "escalation.conference_id")
+    if found and e.workflow_id != f"conference-{found}":
+        v.add("escalation.workflow_id", "must be the conference's workflow")
+    deadline = checks.enum(v, e.deadline, DEADLINE, "escalation.deadline")
+    level = checks.enum(v, e.level, LEVEL, "escalation.level")
+    if e.round > MAX_ROUND:
+        v.add("escalation.round", f"must be at most {MAX_ROUND}")
+    checks.staff_id(v, e.manager_id, "escalation.manager_id")
+    checks.staff_id(v, e.coordinator_id, "escalation.coordinator_id")
+    site = checks.site(v, e.site, "escalation.site")
+    if site is not None and e.region != site.region:
+        v.add("escalation.region", f"must be the site's region ({site.region})")
+    due = checks.instant(v, e.due_at if e.HasField("due_at") else None, "escalation.due_at")
+    v.raise_if_any()
+    assert deadline is not None and level is not None and due is not None
+    return ConferenceEscalation(
+        conference_id=found,
+        workflow_id=e.workflow_id,
+        deadline=deadline,
+        level=level,
+        round=e.round,
+        due_at=due,
+        site=e.site,
+        region=e.region,
+        coordinator_id=e.coordinator_id,
+        manager_id=e.manager_id,
+    )
+
+
+def validate_resolve(
+    request: conference_pb2.ResolveConferenceEscalationsRequest,
+) -> tuple[str, ConferenceDeadline, ConferenceEscalationLevel | None]:
+    v = Violations()
+    found = conference_id(v, request.conference_id)
+    deadline = checks.enum(v, request.deadline, DEADLINE, "deadline")
+    level = checks.enum(v, request.level, LEVEL, "level", required=False)
+    v.raise_if_any()
+    assert deadline is not None
+    return found, deadline, level
+
+
+def invalid(field: str, description: str) -> InvalidArgument:
+    return InvalidArgument([FieldViolation(field, description)])

@@ -1,0 +1,37 @@
+"""Wiring of the placement service: the policy, its store, its Temporal client, its servicer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+
+import grpc
+
+from kahu.v1 import placement_pb2, placement_pb2_grpc
+from services.common.config import Settings
+from services.common.db import create_pool, migrate
+from services.common.server import Service
+from services.common.temporal import connect_temporal
+from services.placement.iwi import load_iwi
+from services.placement.service import PlacementServicer
+from services.placement.store import MIGRATIONS, SCHEMA, PlacementStore
+from workflows.policy.loader import PolicyError, load_policy
+
+FULL_NAME = placement_pb2.DESCRIPTOR.services_by_name["PlacementService"].full_name
+
+
+async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
+    placement = load_policy().case.placement  # a bad file stops start-up here
+    if placement is None:
+        raise PolicyError("the policy has no placement section")
+    load_iwi()  # and so does bad reference data
+    pool = await create_pool(settings.database_url)
+    stack.push_async_callback(pool.close)
+    await migrate(pool, SCHEMA, MIGRATIONS)
+    temporal = await connect_temporal(settings, "placement")
+    servicer = PlacementServicer(PlacementStore(pool), temporal, placement)
+
+    def add(server: grpc.aio.Server) -> None:
+        placement_pb2_grpc.add_PlacementServiceServicer_to_server(servicer, server)
+
+    return [Service(FULL_NAME, add)]
