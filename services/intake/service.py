@@ -3,6 +3,7 @@ a child's open case, and shows cases as their workflows see them."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hashlib
@@ -43,6 +44,8 @@ from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Policy
 
 NZ = ZoneInfo("Pacific/Auckland")
+#: How often a report about a child whose case is just opening waits for its workflow (~5 s).
+ADD_INFORMATION_ATTEMPTS = 14
 
 
 def _new_case(report: common_pb2.Report, site: Site) -> CaseRow:
@@ -155,13 +158,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             immediate_danger=report.immediate_danger,
         )
         try:
-            await send_update(
-                self._temporal,
-                accepted.case.workflow_id,
-                CaseWorkflow.add_information,
-                info,
-                key=request.idempotency_key,
-            )
+            await self._send_information(accepted.case.workflow_id, info, key=request.idempotency_key)
         except FailedPrecondition:
             stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
             if stage is None or stage == Stage.CLOSED:
@@ -169,6 +166,20 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             # an open case refuses only a report it already has
         await self._store.mark_delivered(accepted.report_id)
         return replace(accepted, delivered=True)
+
+    async def _send_information(self, workflow: str, info: AdditionalInformation, *, key: str) -> None:
+        """Send the report to the open case's workflow. The report that opened the case may
+        not have started that workflow yet (it starts it just after its transaction): wait
+        for it a little, then ask the caller to retry with the same key."""
+        pause = 0.02
+        for _ in range(ADD_INFORMATION_ATTEMPTS):
+            try:
+                await send_update(self._temporal, workflow, CaseWorkflow.add_information, info, key=key)
+                return
+            except NotFound:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        raise Unavailable("the case this report belongs to is still starting; retry with the same idempotency_key")
 
     async def _start_case(self, case: CaseRow, facts: CaseFacts) -> None:
         """Start the case's workflow; a retry finds the one already started."""
