@@ -259,7 +259,7 @@ async def case_assessed_and_closed(client: Client, task_queue: str, activities: 
         TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
     )
     await until_stage(handle, Stage.ASSESSMENT)
-    child = client.get_workflow_handle_for(AssessmentWorkflow.run, f"{handle.id}-assessment")
+    child = client.get_workflow_handle(f"{handle.id}-assessment")
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "plan agreed with whānau")
@@ -277,7 +277,7 @@ async def case_placed(client: Client, task_queue: str, activities: RecordedActiv
         TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
     )
     await until_stage(handle, Stage.ASSESSMENT)
-    child = client.get_workflow_handle_for(AssessmentWorkflow.run, f"{handle.id}-assessment")
+    child = client.get_workflow_handle(f"{handle.id}-assessment")
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.SEEK_CUSTODY, "not safe at home")

@@ -32,6 +32,7 @@ from workflows.placement.model import (
     CaregiverAnswer,
     HoldStatus,
     PlacementInput,
+    PlacementResult,
     PlacementView,
     ReleaseReason,
     SearchRerun,
@@ -328,7 +329,9 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_search(harness: Harnes
     assert tiers(harness) == [(1, 1), (1, 2), (1, 3)]
     await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
-    result = await harness.env.client.get_workflow_handle_for(PlacementSearchWorkflow.run, handle.id).result()
+    result: PlacementResult = await harness.env.client.get_workflow_handle(
+        handle.id, result_type=PlacementResult
+    ).result()
     assert result.placement.caregiver_id == AUNTIE
     assert [e.action for e in result.timeline].count("escalation.raised") == 3
 
