@@ -66,6 +66,7 @@ class DeadlineClock:
         self._note = note
         self._on_status = on_status
         self._moved = False
+        self._raising = 0
 
     @property
     def status(self) -> DeadlineStatus:
@@ -74,6 +75,8 @@ class DeadlineClock:
         )
 
     def validate_extension(self, extension: Extension) -> None:
+        if self._raising:
+            raise ValueError("an escalation is being raised right now; try again in a moment")
         if extension.due_at <= workflow.now():
             raise ValueError("the new due time must be in the future")
         if extension.due_at <= self.state.due_at:
@@ -151,8 +154,15 @@ class DeadlineClock:
         self._note(TimelineEntry(workflow.now(), "kahu", "timer.expired", f"{self.context.kind} deadline passed"))
         await self._on_status(self.status)
 
+    @property
+    def open_tier(self) -> int:
+        """The highest tier a supervisor may act on: raised, or being raised (the escalation
+        can reach the queue before the activity's completion reaches this workflow)."""
+        return max(self.state.tier, self._raising)
+
     async def _escalate(self, at: datetime) -> None:
         tier = self.context.tiers[self.state.tier]
+        self._raising = tier.tier
         await workflow.execute_activity(
             "raise_escalation",
             Escalation(
@@ -169,6 +179,7 @@ class DeadlineClock:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
         )
         self.state.tier = tier.tier
+        self._raising = 0
         self.state.last_escalated_at = at
         self._note(
             TimelineEntry(

@@ -210,7 +210,7 @@ class AssessmentWorkflow:
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if ack.tier < 1 or ack.tier > self._state().clock.tier:
+        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.open_tier:
             raise Rejected(f"no tier {ack.tier} escalation is open on this assessment")
 
     @workflow.query

@@ -381,7 +381,7 @@ class CaseWorkflow:
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.state.tier:
+        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.open_tier:
             raise Rejected(f"no tier {ack.tier} escalation is open on the triage deadline")
 
     @workflow.signal
