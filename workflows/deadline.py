@@ -25,9 +25,8 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         TimelineEntry,
     )
+    from workflows.common import ACTIVITY_TIMEOUT
     from workflows.policy.model import EscalationTier, Span
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from tests.polling import eventually
 from tests.workflows.placement_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
@@ -346,7 +347,10 @@ async def test_seeking_custody_is_followed_by_a_placement_recorded_on_the_case(h
     assessment = harness.assessment(handle)
 
     async def assessing() -> bool:
-        return await assessment.query(AssessmentWorkflow.state) is not None
+        try:
+            return await assessment.query(AssessmentWorkflow.state) is not None
+        except RPCError:  # the child has not started yet
+            return False
 
     await eventually(assessing)
     await assessment.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))

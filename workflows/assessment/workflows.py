@@ -8,11 +8,7 @@ supervisors acknowledge, reassign or extend through updates.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case.model import (
@@ -31,17 +27,8 @@ with workflow.unsafe.imports_passed_through():
         Findings,
         TimelineEntry,
     )
+    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
     from workflows.deadline import ClockContext, DeadlineClock
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-
-
-class Rejected(ApplicationError):
-    """An update that the assessment's state does not allow; the message says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, type="Rejected", non_retryable=True)
 
 
 @workflow.defn

@@ -11,10 +11,8 @@ reject invalid or out-of-order input with a reason; `state` is the case as it st
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
@@ -44,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         assessment_workflow_id,
         placement_workflow_id,
     )
+    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
     from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
     from workflows.deadline import ClockContext, DeadlineClock, add_span
@@ -51,21 +50,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriggerKind
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 LIFECYCLE_PATCH = "case-lifecycle"
 """Cases started before the lifecycle existed wait in triage as they always did."""
 YOUTH_JUSTICE_PATCH = "youth-justice-fgc"
 """Histories from before the youth justice pathway never reach it; the marker says one did."""
 PLACEMENT_PATCH = "placement-search"
 """Cases that reached their outcome before the placement search existed closed at once."""
-
-
-class Rejected(ApplicationError):
-    """An update that the case's state does not allow; the message says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, type="Rejected", non_retryable=True)
 
 
 @workflow.defn

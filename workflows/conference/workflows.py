@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.case.model import TimelineEntry
+    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
     from workflows.conference.model import (
         Booking,
         ConferenceDeadline,
@@ -58,16 +57,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.policy.model import YouthJusticePolicy
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 KAHU = "kahu"
-
-
-class Rejected(ApplicationError):
-    """An update that the conference's state does not allow; the message says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, type="Rejected", non_retryable=True)
 
 
 @dataclass(frozen=True)

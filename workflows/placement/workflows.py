@@ -12,11 +12,8 @@ The workflow carries caregiver ids and tiers only; names and needs stay in the s
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case.model import (
@@ -28,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         PlacementRecord,
         TimelineEntry,
     )
+    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, add_span
     from workflows.placement.model import (
         CandidateRef,
@@ -48,16 +46,6 @@ with workflow.unsafe.imports_passed_through():
         Selection,
     )
     from workflows.policy.model import PlacementPolicy
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-
-
-class Rejected(ApplicationError):
-    """An update that the search's state does not allow; the message says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, type="Rejected", non_retryable=True)
 
 
 @workflow.defn

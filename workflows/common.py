@@ -1,0 +1,19 @@
+"""What every Kahu workflow shares: how its activities time out and retry, and how an
+update that the workflow's state does not allow is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+class Rejected(ApplicationError):
+    """An update that the workflow's state does not allow; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, type="Rejected", non_retryable=True)
