@@ -17,6 +17,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case.model import (
+        Acknowledgement,
         ClockState,
         DeadlineKind,
         DeadlineStatus,
@@ -25,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT
+    from workflows.common import ACTIVITY_TIMEOUT, Rejected
     from workflows.policy.model import EscalationTier, Span
 
 
@@ -74,12 +75,30 @@ class DeadlineClock:
         )
 
     def validate_extension(self, extension: Extension) -> None:
+        """Refuse (Rejected) an extension this clock cannot take."""
+        if not extension.reason.strip():
+            raise Rejected("an extension needs a reason")
         if self._raising:
-            raise ValueError("an escalation is being raised right now; try again in a moment")
+            raise Rejected("an escalation is being raised right now; try again in a moment")
         if extension.due_at <= workflow.now():
-            raise ValueError("the new due time must be in the future")
+            raise Rejected("the new due time must be in the future")
         if extension.due_at <= self.state.due_at:
-            raise ValueError("an extension must move the deadline later")
+            raise Rejected("an extension must move the deadline later")
+
+    def validate_acknowledgement(self, ack: Acknowledgement, where: str) -> None:
+        """Refuse (Rejected) an acknowledgement of a tier that is not open on `where`."""
+        if ack.tier < 1 or ack.tier > self.open_tier:
+            raise Rejected(f"no tier {ack.tier} escalation is open on {where}")
+
+    def acknowledge(self, ack: Acknowledgement) -> None:
+        self._note(
+            TimelineEntry(
+                workflow.now(),
+                ack.acknowledged_by,
+                "escalation.acknowledged",
+                f"tier {ack.tier}: {ack.note}".rstrip(": "),
+            )
+        )
 
     def extend(self, extension: Extension) -> None:
         """Move the deadline; a new cycle starts with no tier raised."""
@@ -186,3 +205,16 @@ class DeadlineClock:
             )
         )
         await self._on_status(self.status)
+
+
+def history_full(limit: int) -> bool:
+    """True when a workflow should continue as new: its history has reached `limit` events
+    and no update or signal handler is still running."""
+    return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+
+
+async def report_to_parent(status: DeadlineStatus) -> None:
+    """Tell the parent case a child's clock, so the case's search attributes show it."""
+    parent = workflow.info().parent
+    if parent is not None:
+        await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)

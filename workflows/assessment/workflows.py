@@ -8,6 +8,8 @@ supervisors acknowledge, reassign or extend through updates.
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -22,13 +24,12 @@ with workflow.unsafe.imports_passed_through():
         ClockState,
         Completion,
         DeadlineKind,
-        DeadlineStatus,
         Extension,
         Findings,
         TimelineEntry,
     )
     from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
-    from workflows.deadline import ClockContext, DeadlineClock
+    from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
 
 
 @workflow.defn
@@ -54,7 +55,7 @@ class AssessmentWorkflow:
             ),
             s.clock,
             s.timeline.append,
-            self._report_status,
+            report_to_parent,
         )
         if request.resumed is None:
             self._note("kahu", "assessment.started", f"{request.pathway}")
@@ -176,29 +177,26 @@ class AssessmentWorkflow:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._report_status(self._clock.status)
+        await report_to_parent(self._clock.status)
         return self.state()
 
     @extend_deadline.validator
     def _check_extension(self, extension: Extension) -> None:
         self._check_open()
-        if not extension.reason.strip():
-            raise Rejected("an extension needs a reason")
         assert self._clock is not None
-        try:
-            self._clock.validate_extension(extension)
-        except ValueError as err:
-            raise Rejected(str(err)) from None
+        self._clock.validate_extension(extension)
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> AssessmentView:
-        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        assert self._clock is not None
+        self._clock.acknowledge(ack)
         return self.state()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.open_tier:
-            raise Rejected(f"no tier {ack.tier} escalation is open on this assessment")
+        if self._clock is None:
+            raise Rejected("no escalation is open on this assessment")
+        self._clock.validate_acknowledgement(ack, "this assessment")
 
     @workflow.query
     def state(self) -> AssessmentView:
@@ -241,26 +239,8 @@ class AssessmentWorkflow:
     def _note(self, actor: str, action: str, detail: str = "") -> None:
         self._state().timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
 
-    async def _report_status(self, status: DeadlineStatus) -> None:
-        parent = workflow.info().parent
-        if parent is not None:
-            await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)
-
     def _checkpoint_due(self) -> bool:
-        limit = self._require_input().history_limit
-        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+        return history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
-        request = self._require_input()
-        workflow.continue_as_new(
-            AssessmentInput(
-                case_id=request.case_id,
-                site=request.site,
-                region=request.region,
-                pathway=request.pathway,
-                due_at=request.due_at,
-                policy=request.policy,
-                resumed=self._state(),
-                history_limit=request.history_limit,
-            )
-        )
+        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=self._state()))

@@ -10,6 +10,7 @@ reject invalid or out-of-order input with a reason; `state` is the case as it st
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from temporalio import workflow
@@ -45,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
     from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
-    from workflows.deadline import ClockContext, DeadlineClock, add_span
+    from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriggerKind
@@ -357,22 +358,19 @@ class CaseWorkflow:
     def _check_extension(self, extension: Extension) -> None:
         if self._clock is None or self._decided:
             raise Rejected("the case has no running triage deadline")
-        if not extension.reason.strip():
-            raise Rejected("an extension needs a reason")
-        try:
-            self._clock.validate_extension(extension)
-        except ValueError as err:
-            raise Rejected(str(err)) from None
+        self._clock.validate_extension(extension)
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> CaseView:
-        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        assert self._clock is not None
+        self._clock.acknowledge(ack)
         return self.state()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.open_tier:
-            raise Rejected(f"no tier {ack.tier} escalation is open on the triage deadline")
+        if self._clock is None:
+            raise Rejected("no escalation is open on the triage deadline")
+        self._clock.validate_acknowledgement(ack, "the triage deadline")
 
     @workflow.signal
     async def assessment_status(self, status: DeadlineStatus) -> None:
@@ -494,24 +492,8 @@ class CaseWorkflow:
         )
 
     def _checkpoint_due(self) -> bool:
-        limit = self._require_case().history_limit
-        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+        return history_full(self._require_case().history_limit)
 
     async def _checkpoint(self) -> None:
         """Continue as new carrying the case as it stands (no update is running)."""
-        case = self._require_case()
-        snapshot = self._s
-        workflow.continue_as_new(
-            CaseInput(
-                case_id=case.case_id,
-                site=case.site,
-                region=case.region,
-                concerns=case.concerns,
-                immediate_danger=case.immediate_danger,
-                child_count=case.child_count,
-                facts=case.facts,
-                policy=case.policy,
-                resumed=snapshot,
-                history_limit=case.history_limit,
-            )
-        )
+        workflow.continue_as_new(dataclasses.replace(self._require_case(), resumed=self._s))

@@ -12,6 +12,7 @@ The workflow carries caregiver ids and tiers only; names and needs stay in the s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 from temporalio import workflow
 
@@ -26,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
-    from workflows.deadline import ClockContext, DeadlineClock, add_span
+    from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full, report_to_parent
     from workflows.placement.model import (
         CandidateRef,
         CaregiverAnswer,
@@ -138,7 +139,7 @@ class PlacementSearchWorkflow:
         self._clock = None
         s.clock = None
         await self._resolve()
-        await self._report_status(DeadlineStatus(kind=DeadlineKind.PLACEMENT, due_at=None, breached=False, tier=0))
+        await report_to_parent(DeadlineStatus(kind=DeadlineKind.PLACEMENT, due_at=None, breached=False, tier=0))
 
     async def _await_answer(self, hold: HoldState) -> None:
         """Wait for the caregiver's answer until the hold expires; release it exactly once
@@ -303,7 +304,7 @@ class PlacementSearchWorkflow:
         assert self._clock is not None
         self._clock.extend(extension)
         await self._resolve()
-        await self._report_status(self._clock.status)
+        await report_to_parent(self._clock.status)
         return self.state()
 
     @extend_deadline.validator
@@ -311,22 +312,19 @@ class PlacementSearchWorkflow:
         self._check_open()
         if self._clock is None:
             raise Rejected("the placement search has no running selection deadline")
-        if not extension.reason.strip():
-            raise Rejected("an extension needs a reason")
-        try:
-            self._clock.validate_extension(extension)
-        except ValueError as err:
-            raise Rejected(str(err)) from None
+        self._clock.validate_extension(extension)
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> PlacementView:
-        self._note(ack.acknowledged_by, "escalation.acknowledged", f"tier {ack.tier}: {ack.note}".rstrip(": "))
+        assert self._clock is not None
+        self._clock.acknowledge(ack)
         return self.state()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self._clock is None or ack.tier < 1 or ack.tier > self._clock.open_tier:
-            raise Rejected(f"no tier {ack.tier} escalation is open on this placement search")
+        if self._clock is None:
+            raise Rejected("no escalation is open on this placement search")
+        self._clock.validate_acknowledgement(ack, "this placement search")
 
     @workflow.query
     def state(self) -> PlacementView:
@@ -399,7 +397,7 @@ class PlacementSearchWorkflow:
             ),
             state,
             self._state().timeline.append,
-            self._report_status,
+            report_to_parent,
         )
 
     async def _resolve(self) -> None:
@@ -410,26 +408,8 @@ class PlacementSearchWorkflow:
             retry_policy=RETRY,
         )
 
-    async def _report_status(self, status: DeadlineStatus) -> None:
-        """Tell the case its placement clock, so its search attributes show it."""
-        parent = workflow.info().parent
-        if parent is not None:
-            await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)
-
     def _checkpoint_due(self) -> bool:
-        limit = self._require_input().history_limit
-        return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
+        return history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
-        request = self._require_input()
-        workflow.continue_as_new(
-            PlacementInput(
-                case_id=request.case_id,
-                site=request.site,
-                region=request.region,
-                policy=request.policy,
-                escalation=request.escalation,
-                resumed=self._state(),
-                history_limit=request.history_limit,
-            )
-        )
+        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=self._state()))
