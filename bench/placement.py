@@ -200,7 +200,8 @@ async def over_allocations(database_url: str, popular: dict[str, tuple[int, int]
 async def run(stack: Stack) -> Report:
     settings = stack.settings
     started = time.perf_counter()
-    net = await generate(settings.database_url, Shape(PEOPLE, seed=SEED, today=_today()), replace=True)
+    owner = settings.database_owner_url or settings.database_url  # a bulk load rebuilds indexes
+    net = await generate(owner, Shape(PEOPLE, seed=SEED, today=_today()), replace=True)
     seeded = time.perf_counter() - started
     counts = net.counts()
     approved = sum(1 for c in net.caregivers if c[13] == "APPROVED" and c[15] > _today())

@@ -25,7 +25,7 @@ from devstack.children import Child, Interrupted, StartError, spawn, stop_all, w
 from devstack.ports import PortError, ensure_all_free, port_variable
 from devstack.postgres import EmbeddedPostgres, PostgresError
 from devstack.temporal import start_dev_server
-from services.common.config import DOMAIN_SERVICES, ConfigError, Settings, load
+from services.common.config import APP_ROLE, DOMAIN_SERVICES, ConfigError, Settings, load
 from services.common.identity import Principal, Signer
 from services.common.keys import DEV_PREFIX, ensure_dev_keys
 
@@ -162,7 +162,7 @@ async def _start(
     stack.push_async_callback(temporal.shutdown)
     _check(stop)
 
-    env = _child_env(settings, state, plan.keys, database_url=postgres.url(), temporal_address=temporal_address)
+    env = _child_env(settings, state, plan.keys, postgres=postgres, temporal_address=temporal_address)
     stop_timeout = settings.drain_notice_seconds + settings.drain_seconds + STOP_MARGIN
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
     children: list[Child] = []
@@ -254,9 +254,10 @@ def _check(stop: asyncio.Event) -> None:
 
 
 def _child_env(
-    settings: Settings, state: Path, keys: Path, *, database_url: str, temporal_address: str
+    settings: Settings, state: Path, keys: Path, *, postgres: EmbeddedPostgres, temporal_address: str
 ) -> dict[str, str]:
-    """The environment of services and worker: wired to this stack's PostgreSQL and Temporal."""
+    """The environment of services and worker: wired to this stack's PostgreSQL (the
+    services work as APP_ROLE; migrations run as the owner) and Temporal."""
     env = dict(os.environ)
     env.update({port_variable(part): str(port) for part, port in settings.ports.items()})
     env.update(
@@ -264,7 +265,8 @@ def _child_env(
         KAHU_STATE_DIR=str(state),
         KAHU_KEYS_DIR=str(keys),
         KAHU_CODEC_PATH_TOKENS="true",  # only the codec server reads it: the dev UI's token in the path
-        DATABASE_URL=database_url,
+        DATABASE_URL=postgres.url(user=APP_ROLE),
+        DATABASE_OWNER_URL=postgres.url(),
         TEMPORAL_ADDRESS=temporal_address,
         TEMPORAL_NAMESPACE=settings.temporal_namespace,
         PYTHONUNBUFFERED="1",

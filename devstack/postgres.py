@@ -19,6 +19,8 @@ from typing import TypedDict
 
 import psutil
 
+from services.common.config import APP_ROLE, OWNER_ROLE
+
 #: System user that runs PostgreSQL when we are root (PostgreSQL refuses to run as root).
 SYSTEM_USER = "embedded_postgres"
 DATABASE = "kahu"
@@ -62,12 +64,15 @@ class EmbeddedPostgres:
     def log_path(self) -> Path:
         return self.data_dir / _LOG_NAME
 
-    def url(self, database: str = DATABASE) -> str:
+    def url(self, database: str = DATABASE, user: str = OWNER_ROLE) -> str:
+        """The URL of `database` as `user` (default the owner, a superuser; the services
+        work as APP_ROLE)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"postgresql://postgres@{host}:{self.port}/{database}"
+        return f"postgresql://{user}@{host}:{self.port}/{database}"
 
     def start(self, timeout: float = 30.0) -> None:
-        """Initialise the data directory if new, start the server, create `kahu`."""
+        """Initialise the data directory if new, start the server, create `kahu` and the
+        services' role."""
         if self.pid is not None:
             return
         deadline = time.monotonic() + timeout
@@ -93,6 +98,7 @@ class EmbeddedPostgres:
         try:
             self._wait_until_ready(deadline)
             self._create_database(DATABASE)
+            self._create_app_role()
         except BaseException:
             self.stop()
             raise
@@ -174,14 +180,28 @@ class EmbeddedPostgres:
             time.sleep(0.05)
 
     def _create_database(self, name: str) -> None:
-        psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]
-        psql += ["-h", self.host, "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-c"]
+        psql = self._psql()
         exists = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"], timeout=10)
         if exists.returncode == 0 and exists.stdout.strip() == b"1":
             return
         created = _run([*psql, f'CREATE DATABASE "{name}"'], timeout=30)
         if created.returncode != 0:
             raise PostgresError(f"could not create database {name}: {created.stderr.decode(errors='replace')}")
+
+    def _create_app_role(self) -> None:
+        """The role the services work as: it logs in, owns nothing, and gets its rights on
+        each schema from the owner's migrations (services/common/db.py)."""
+        create = (
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN"
+            f" CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; END $$"
+        )
+        created = _run([*self._psql(), create], timeout=10)
+        if created.returncode != 0:
+            raise PostgresError(f"could not create role {APP_ROLE}: {created.stderr.decode(errors='replace')}")
+
+    def _psql(self) -> list[str]:
+        psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]
+        return [*psql, "-h", self.host, "-p", str(self.port), "-U", OWNER_ROLE, "-d", "postgres", "-c"]
 
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:

@@ -32,7 +32,7 @@ from kahu.v1 import (
 from services.assessment import app as assessment_app
 from services.common.app import Build
 from services.common.channels import aio_channel
-from services.common.config import Settings, load
+from services.common.config import APP_ROLE, OWNER_ROLE, Settings, load
 from services.common.identity import Principal, StaticToken
 from services.common.server import GrpcServer
 from services.common.temporal import connect_temporal, stop_renewals
@@ -102,7 +102,8 @@ def settings(postgres_url: str, temporal_port: int, keys_dir: Path) -> Settings:
     return load(
         {
             "KAHU_KEYS_DIR": str(keys_dir),
-            "DATABASE_URL": postgres_url,
+            "DATABASE_URL": postgres_url.replace(f"//{OWNER_ROLE}@", f"//{APP_ROLE}@", 1),
+            "DATABASE_OWNER_URL": postgres_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "INTAKE_PORT": str(free_port()),
             "TRIAGE_PORT": str(free_port()),
@@ -140,6 +141,8 @@ class Platform:
     settings: Settings
     temporal: Client
     intake: intake_pb2_grpc.IntakeServiceStub
+    #: The database as its owner, for tests that inspect or arrange rows (the services
+    #: themselves work as `settings.database_url`'s role).
     database_url: str
     triage: triage_pb2_grpc.TriageServiceStub
     assessment: assessment_pb2_grpc.AssessmentServiceStub
@@ -195,7 +198,9 @@ async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: 
 
 
 @pytest.fixture(scope="session")
-async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
+async def platform(
+    settings: Settings, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
     async with AsyncExitStack() as stack:
         stack.push_async_callback(stop_renewals)
         intake = await _serve(stack, settings, intake_app.build, settings.port("intake"))
@@ -220,7 +225,7 @@ async def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
             settings,
             temporal,
             intake_pb2_grpc.IntakeServiceStub(intake),
-            settings.database_url,
+            postgres_url,
             triage_pb2_grpc.TriageServiceStub(triage),
             assessment_pb2_grpc.AssessmentServiceStub(assessment),
             supervision_pb2_grpc.SupervisionServiceStub(supervision),

@@ -19,6 +19,7 @@ from services.common.config import Settings
 from services.common.identity import TokenSource
 from services.common.server import GrpcServer, run_until_signalled
 from services.common.temporal import connect_temporal, workload_tokens
+from services.common.tls import watch
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.activities import CaseActivities
 from workflows.case.workflows import CaseWorkflow
@@ -86,7 +87,9 @@ async def serve(settings: Settings) -> None:
             name: await stack.enter_async_context(service_channel(settings, name, tokens)) for name in CALLED_SERVICES
         }
         worker = build_worker(client, settings.task_queue, channels)
-        health = GrpcServer([], host=settings.host, port=settings.port("worker_health"), settings=settings)
+        health = GrpcServer(
+            [], host=settings.host, port=settings.port("worker_health"), settings=settings, health_only=True
+        )
         run = asyncio.create_task(worker.run())
         await health.start()
         log.info("worker polling %s; health on %s:%d", settings.task_queue, settings.host, health.port)
@@ -96,8 +99,20 @@ async def serve(settings: Settings) -> None:
             await worker.shutdown()
 
         stopper = asyncio.create_task(run_until_signalled(stop))
-        done, _ = await asyncio.wait({run, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if run in done and not stopper.done():
+        renewed = asyncio.Event()
+        renewal = asyncio.create_task(renewed.wait())
+        watcher = asyncio.create_task(watch(settings.tls, renewed.set)) if settings.tls else None
+        done, _ = await asyncio.wait({run, stopper, renewal}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (renewal, watcher):
+            if task is not None:
+                task.cancel()
+        if renewal in done and not stopper.done():
+            # The channels present the certificate read when they opened: stop, and the
+            # restarted worker presents the renewed one (running workflows carry on).
+            log.warning("client certificate renewed: stopping to restart with it")
+            stopper.cancel()
+            await stop()
+        elif run in done and not stopper.done():
             stopper.cancel()
             await health.stop()
         await run

@@ -11,7 +11,7 @@ from kahu.v1 import assessment_pb2, assessment_pb2_grpc
 from services.assessment.service import AssessmentServicer
 from services.assessment.store import MIGRATIONS, SCHEMA, AssessmentStore
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 
@@ -19,9 +19,7 @@ FULL_NAME = assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full
 
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "assessment")
     servicer = AssessmentServicer(AssessmentStore(pool), temporal)
 

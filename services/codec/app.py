@@ -16,6 +16,8 @@ KAHU_CODEC_PATH_TOKENS is set, which only the dev stack sets).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -30,10 +32,10 @@ from services.common.audit import Auditor
 from services.common.audit import Entry as AuditEntry
 from services.common.codec import EncryptionCodec, PayloadKeyError
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.identity import InvalidToken, Principal, TokenVerifier, bearer
 from services.common.server import run_until_signalled
-from services.common.tls import check_plaintext, http_server_context
+from services.common.tls import check_plaintext, http_server_context, reload_http, watch
 from services.common.tracing import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -140,9 +142,7 @@ def application(codec: Codec) -> web.Application:
 async def start(settings: Settings, stack: AsyncExitStack, *, port: int | None = None) -> int:
     """Start the codec server (its pool, schema and listener registered on `stack`); return
     the bound port."""
-    pool = await create_pool(settings.database_url, max_size=4)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, None)
+    pool = await open_database(settings, stack, SCHEMA, None, max_size=4)
     codec = Codec(
         settings,
         EncryptionCodec.from_dir(settings.payload_keys_dir),
@@ -159,7 +159,10 @@ async def start(settings: Settings, stack: AsyncExitStack, *, port: int | None =
     address = f"{settings.host}:{port}"
     ssl_context = None
     if settings.tls is not None:
-        ssl_context = http_server_context(settings.tls)
+        tls = settings.tls
+        ssl_context = context = http_server_context(tls)
+        watching = asyncio.create_task(watch(tls, lambda: reload_http(context, tls)))
+        stack.push_async_callback(_cancel, watching)
     else:
         check_plaintext(settings, address, listening=True)
     site = web.TCPSite(runner, settings.host, port, ssl_context=ssl_context, reuse_address=True)
@@ -178,3 +181,9 @@ async def serve(settings: Settings) -> None:
 
 async def _nothing() -> None:
     return None
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

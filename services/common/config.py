@@ -33,6 +33,12 @@ DEFAULT_PORTS: dict[str, int] = {
 DOMAIN_SERVICES = ("intake", "triage", "assessment", "supervision", "placement", "conference")
 
 
+#: The embedded stack's database roles: the owner of the schemas, which applies the
+#: migrations, and the role the services work as, which owns nothing (so it can neither
+#: drop the audit trail's triggers nor change its tables).
+OWNER_ROLE = "postgres"
+APP_ROLE = "kahu_app"
+
 #: The access table (roles x RPCs x scope) shipped with the code.
 DEFAULT_ACCESS_FILE = Path(__file__).resolve().parents[2] / "policy" / "access.yaml"
 _TRUE = ("1", "true", "yes", "on")
@@ -63,6 +69,8 @@ class Settings:
     temporal_address: str
     temporal_namespace: str
     task_queue: str
+    #: The service's own role: reads and writes its tables, appends to its audit trail,
+    #: owns nothing (DATABASE_URL).
     database_url: str
     otel_endpoint: str | None
     drain_seconds: float
@@ -84,6 +92,13 @@ class Settings:
     #: The codec server also accepts a token in the path (/t/<token>/decode): for the
     #: development UI, which cannot send one (KAHU_CODEC_PATH_TOKENS).
     codec_path_tokens: bool = False
+    #: The role that owns the schemas and applies migrations (DATABASE_OWNER_URL); None:
+    #: migrations are applied elsewhere (a Kubernetes init container) or, on a database
+    #: with one role, by `database_url`'s role itself.
+    database_owner_url: str | None = None
+    #: A second, plaintext port that serves grpc.health.v1 alone, for probes that cannot
+    #: speak TLS (KAHU_PROBE_PORT); None: none.
+    probe_port: int | None = None
 
     def port(self, part: str) -> int:
         return self.ports[part]
@@ -133,6 +148,16 @@ def _host_port(name: str, value: str) -> str:
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise ConfigError(f"{name}={value!r} is not HOST:PORT")
     return value
+
+
+def _database_url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    url = env.get(name) or default
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname or not parsed.path.strip("/"):
+        raise ConfigError(f"{name} must look like postgresql://USER@HOST:PORT/DATABASE")
+    return url
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -186,10 +211,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"KAHU_HOST={host!r} is not an IP address") from None
     ports = {part: _port(env, f"{part.upper()}_PORT", default) for part, default in DEFAULT_PORTS.items()}
     temporal_address = _host_port("TEMPORAL_ADDRESS", env.get("TEMPORAL_ADDRESS") or f"127.0.0.1:{ports['temporal']}")
-    database_url = env.get("DATABASE_URL") or f"postgresql://postgres@127.0.0.1:{ports['postgres']}/kahu"
-    parsed = urlparse(database_url)
-    if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname or not parsed.path.strip("/"):
-        raise ConfigError("DATABASE_URL must look like postgresql://USER@HOST:PORT/DATABASE")
+    embedded = f"127.0.0.1:{ports['postgres']}/kahu"
+    database_url = _database_url(env, "DATABASE_URL", f"postgresql://{APP_ROLE}@{embedded}")
+    assert database_url is not None
+    owner_default = f"postgresql://{OWNER_ROLE}@{embedded}" if not env.get("DATABASE_URL") else None
+    database_owner_url = _database_url(env, "DATABASE_OWNER_URL", owner_default)
     otel = env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
     if otel is not None and urlparse(otel).scheme not in ("http", "https"):
         raise ConfigError(f"OTEL_EXPORTER_OTLP_ENDPOINT={otel!r} must be an http(s) URL")
@@ -234,4 +260,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         allow_plaintext=_flag(env, "KAHU_ALLOW_PLAINTEXT"),
         codec_cors_origins=origins,
         codec_path_tokens=_flag(env, "KAHU_CODEC_PATH_TOKENS"),
+        database_owner_url=database_owner_url,
+        probe_port=_port(env, "KAHU_PROBE_PORT", 0) or None,
     )

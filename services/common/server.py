@@ -5,6 +5,10 @@ standard health service, reflection, OpenTelemetry, error mapping, deadlines, me
 size limits, authentication, authorisation and audit of every call (the health service
 alone is anonymous; services/common/authz.py), TLS when configured (plaintext only on
 loopback unless KAHU_ALLOW_PLAINTEXT), and a graceful drain on stop.
+
+Probes that cannot speak TLS (Kubernetes' native gRPC probes) get a port of their own,
+KAHU_PROBE_PORT, in plaintext on any address: it serves grpc.health.v1 and nothing else,
+with the main port's statuses, and the worker's health endpoint is such a server.
 """
 
 from __future__ import annotations
@@ -98,9 +102,20 @@ class GrpcServer:
     """A grpc.aio server with Kahu's standard plumbing around the given services."""
 
     def __init__(
-        self, services: Sequence[Service], *, host: str, port: int, settings: Settings, guard: Guard | None = None
+        self,
+        services: Sequence[Service],
+        *,
+        host: str,
+        port: int,
+        settings: Settings,
+        guard: Guard | None = None,
+        health_only: bool = False,
     ) -> None:
+        if health_only and services:
+            raise ValueError("a health-only server serves no other service")
         self._services = services
+        self._health_only = health_only
+        self._host = host
         self._address = f"{host}:{port}"
         self._settings = settings
         self._drain_seconds = settings.drain_seconds
@@ -116,6 +131,8 @@ class GrpcServer:
             ],
         )
         self.port = 0
+        self._probe: grpc.aio.Server | None = None
+        self.probe_port = 0
 
     async def start(self) -> int:
         """Bind, mark every service SERVING and return the bound port."""
@@ -134,21 +151,33 @@ class GrpcServer:
             service.add_to_server(self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         names = [s.full_name for s in self._services]
-        reflection.enable_server_reflection(
-            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            self._server,
-        )
-        if self._settings.tls is not None:
-            self.port = self._server.add_secure_port(self._address, server_credentials(self._settings.tls))
+        if self._health_only:
+            self.port = self._server.add_insecure_port(self._address)  # anonymous health, nothing else
         else:
-            check_plaintext(self._settings, self._address, listening=True)
-            self.port = self._server.add_insecure_port(self._address)
+            reflection.enable_server_reflection(
+                [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+                self._server,
+            )
+            self.port = self._listen()
         if self.port == 0:
             raise OSError(f"cannot listen on {self._address}")
+        if self._settings.probe_port is not None and not self._health_only:
+            self._probe = grpc.aio.server()
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self._probe)
+            self.probe_port = self._probe.add_insecure_port(f"{self._host}:{self._settings.probe_port}")
+            if self.probe_port == 0:
+                raise OSError(f"cannot listen on {self._host}:{self._settings.probe_port} (KAHU_PROBE_PORT)")
+            await self._probe.start()
         await self._server.start()
         for name in ["", *names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return self.port
+
+    def _listen(self) -> int:
+        if self._settings.tls is not None:
+            return int(self._server.add_secure_port(self._address, server_credentials(self._settings.tls)))
+        check_plaintext(self._settings, self._address, listening=True)
+        return int(self._server.add_insecure_port(self._address))
 
     async def stop(self) -> None:
         """Report NOT_SERVING while still serving for the notice period (so probes and load
@@ -157,6 +186,8 @@ class GrpcServer:
         await self.health.enter_graceful_shutdown()
         await asyncio.sleep(self._notice_seconds)
         await self._server.stop(grace=self._drain_seconds)
+        if self._probe is not None:
+            await self._probe.stop(grace=None)
 
     async def wait(self) -> None:
         await self._server.wait_for_termination()

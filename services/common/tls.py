@@ -2,20 +2,29 @@
 loopback unless explicitly allowed (KAHU_ALLOW_PLAINTEXT).
 
 Certificates are PEM files (KAHU_TLS_CERT_FILE, KAHU_TLS_KEY_FILE, and KAHU_TLS_CA_FILE
-for the CA that signs peers). A server re-reads them when they change, on the next
-handshake, so renewed certificates take effect without a restart; a client reads them
-when it opens its channel.
+for the CA that signs peers). A gRPC server re-reads them when they change, on the next
+handshake, and the codec server's HTTPS context is reloaded by `watch`, so renewed
+certificates take effect without a restart. A gRPC client reads them when it opens its
+channel; the worker, whose channels live as long as it does, restarts when they change
+(`watch` again), which Temporal makes safe.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 
 from services.common.config import ConfigError, Settings, TlsFiles, is_loopback
+
+log = logging.getLogger(__name__)
+#: How often `watch` looks at the certificate files (cert-manager renews weeks ahead).
+CHECK_SECONDS = 30.0
 
 
 def _read(path: str) -> bytes:
@@ -89,7 +98,33 @@ def check_plaintext(settings: Settings, address: str, *, listening: bool) -> Non
 
 
 def http_server_context(tls: TlsFiles) -> ssl.SSLContext:
-    """TLS for an HTTP server (the codec server), from the same files."""
+    """TLS for an HTTP server (the codec server), from the same files; `reload_http` puts
+    renewed ones into it for the handshakes that follow."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(tls.cert_file, tls.key_file)
     return context
+
+
+def reload_http(context: ssl.SSLContext, tls: TlsFiles) -> None:
+    try:
+        context.load_cert_chain(tls.cert_file, tls.key_file)
+    except (OSError, ssl.SSLError) as err:
+        log.warning("renewed certificate not loaded, keeping the previous one: %s", err)
+
+
+async def watch(tls: TlsFiles, on_change: Callable[[], None]) -> None:
+    """Call `on_change` each time the certificate files change (checked every
+    CHECK_SECONDS), once they read as a whole again; runs until cancelled."""
+    seen = _stamp(tls)
+    while True:
+        await asyncio.sleep(CHECK_SECONDS)
+        stamp = _stamp(tls)
+        if stamp == seen:
+            continue
+        try:
+            _certificate_configuration(tls)  # half-replaced files: wait for the rest
+        except (OSError, ValueError):
+            continue
+        seen = stamp
+        log.info("certificate files changed")
+        on_change()

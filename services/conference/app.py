@@ -9,7 +9,7 @@ import grpc
 
 from kahu.v1 import conference_pb2, conference_pb2_grpc
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 from services.conference.service import ConferenceServicer
@@ -23,9 +23,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     policy = load_policy()  # new conferences take a snapshot of it; a bad file stops start-up here
     if policy.case.youth_justice is None:
         raise PolicyError(f"{policy_path()}: youth_justice: missing")
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "conference")
     servicer = ConferenceServicer(ConferenceStore(pool), temporal, settings.task_queue, policy.case.youth_justice)
 

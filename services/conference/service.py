@@ -27,7 +27,7 @@ from services.common import authz, paging
 from services.common.actions import Action, perform
 from services.common.authz import YOUTH_OFFENDING, Place
 from services.common.convert import timestamp
-from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.conference import convert, slots
@@ -585,8 +585,9 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
 
     async def _calendar(self, ref: check.CalendarRef) -> str:
         """The calendar a reference names, once the caller may change it: a participant's
-        through their conference, a venue's through its site, a staff member's anywhere the
-        caller works (a staff calendar holds no case data)."""
+        through their conference, a venue's through its site, a staff member's through one
+        of the sites they work at (`ConferenceStore.staff_sites`). A staff member who works
+        at none yet affects no conference, and any caller the table allows may keep it."""
         if ref.kind == "participant":
             conference_id = await self._store.conference_of(ref.value)
             await self._admit(conference_id or "")
@@ -596,7 +597,17 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 await authz.admit_place("", None)  # PERMISSION_DENIED, or NOT_FOUND for scope `any`
             self._admit_site(site or "")
         else:
-            self._admit_site("")
+            sites = await self._store.staff_sites(ref.value)
+            for site in sites:
+                try:
+                    self._admit_site(site)
+                    break
+                except PermissionDenied:
+                    continue
+            else:
+                if sites:
+                    raise PermissionDenied("not permitted for this calendar")
+                self._admit_site("")
         return await self._store.calendar(ref.kind, ref.value)
 
     # -- called by the worker ---------------------------------------------------------------

@@ -368,6 +368,19 @@ class ConferenceStore:
         )
         return None if found is None else str(found)
 
+    async def staff_sites(self, staff_id: str) -> list[str]:
+        """The sites a staff member works at, as far as conferences know: where they are a
+        coordinator or a coordinators' manager, and those of the open conferences they take
+        part in."""
+        rows = await self._pool.fetch(
+            "SELECT site FROM conference.coordinators WHERE staff_id = $1 OR manager_id = $1"
+            " UNION SELECT f.site FROM conference.participants p"
+            " JOIN conference.conferences f ON f.conference_id = p.conference_id"
+            " WHERE p.staff_id = $1 AND f.closed_at IS NULL ORDER BY 1",
+            staff_id,
+        )
+        return [r["site"] for r in rows]
+
     async def venue_site(self, venue_id: str) -> str | None:
         site: str | None = await self._pool.fetchval(
             "SELECT site FROM conference.venues WHERE venue_id = $1", uuid.UUID(venue_id)

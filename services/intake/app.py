@@ -9,7 +9,7 @@ import grpc
 
 from kahu.v1 import intake_pb2, intake_pb2_grpc
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 from services.intake.matching import match_key
@@ -23,9 +23,7 @@ FULL_NAME = intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     policy = load_policy()  # new cases take a snapshot of it; a bad file stops start-up here
     key = match_key()
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "intake")
     servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue, policy, key)
 

@@ -9,7 +9,7 @@ import grpc
 
 from kahu.v1 import placement_pb2, placement_pb2_grpc
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 from services.placement.iwi import load_iwi
@@ -25,9 +25,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     if placement is None:
         raise PolicyError("the policy has no placement section")
     load_iwi()  # and so does bad reference data
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "placement")
     servicer = PlacementServicer(PlacementStore(pool), temporal, placement)
 

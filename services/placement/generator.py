@@ -655,13 +655,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--approved", type=int, default=None, help="approved caregivers (default people / 20)")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_OWNER_URL"),
+        help="the schema owner's URL: a bulk load drops and rebuilds indexes (default DATABASE_OWNER_URL)",
+    )
     parser.add_argument("--replace", action="store_true", help="replace the network already loaded")
     args = parser.parse_args(argv)
     if not args.database_url:
         from services.common.config import load as load_settings
 
-        args.database_url = load_settings().database_url
+        settings = load_settings()
+        args.database_url = settings.database_owner_url or settings.database_url
     started = time.monotonic()
     try:
         net = asyncio.run(

@@ -9,7 +9,7 @@ import grpc
 
 from kahu.v1 import supervision_pb2, supervision_pb2_grpc
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 from services.supervision.service import SupervisionServicer
@@ -19,9 +19,7 @@ FULL_NAME = supervision_pb2.DESCRIPTOR.services_by_name["SupervisionService"].fu
 
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "supervision")
     servicer = SupervisionServicer(SupervisionStore(pool), temporal)
 

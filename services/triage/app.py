@@ -9,7 +9,7 @@ import grpc
 
 from kahu.v1 import triage_pb2, triage_pb2_grpc
 from services.common.config import Settings
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
 from services.triage.service import TriageServicer
@@ -21,9 +21,7 @@ FULL_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     policy = load_policy()  # a bad policy file stops start-up here, naming the place
-    pool = await create_pool(settings.database_url)
-    stack.push_async_callback(pool.close)
-    await migrate(pool, SCHEMA, MIGRATIONS)
+    pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "triage")
     servicer = TriageServicer(TriageStore(pool), temporal, policy)
 

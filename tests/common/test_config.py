@@ -9,7 +9,9 @@ def test_defaults_describe_the_embedded_stack() -> None:
     settings = load({})
     assert settings.ports == DEFAULT_PORTS
     assert settings.temporal_address == "127.0.0.1:7233"
-    assert settings.database_url == "postgresql://postgres@127.0.0.1:55432/kahu"
+    assert settings.database_url == "postgresql://kahu_app@127.0.0.1:55432/kahu"
+    assert settings.database_owner_url == "postgresql://postgres@127.0.0.1:55432/kahu"
+    assert settings.probe_port is None
     assert settings.address("intake") == "127.0.0.1:50051"
     assert settings.otel_endpoint is None
 
@@ -21,6 +23,13 @@ def test_overrides_flow_into_derived_addresses() -> None:
     assert settings.address("intake") == "intake:443"
 
 
+def test_a_database_of_ones_own_has_no_owner_role_unless_named() -> None:
+    own = "postgresql://me@db.example:5432/kahu"
+    assert load({"DATABASE_URL": own}).database_owner_url is None
+    owner = "postgresql://owner@db.example:5432/kahu"
+    assert load({"DATABASE_URL": own, "DATABASE_OWNER_URL": owner}).database_owner_url == owner
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -28,6 +37,8 @@ def test_overrides_flow_into_derived_addresses() -> None:
         ({"TRIAGE_PORT": "70000"}, "TRIAGE_PORT"),
         ({"TEMPORAL_ADDRESS": "nohost"}, "TEMPORAL_ADDRESS"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_OWNER_URL": "postgresql://owner@host"}, "DATABASE_OWNER_URL"),
+        ({"KAHU_PROBE_PORT": "0"}, "KAHU_PROBE_PORT"),
         ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"),
         ({"KAHU_DRAIN_SECONDS": "-1"}, "KAHU_DRAIN_SECONDS"),
         ({"KAHU_HOST": "not a host"}, "KAHU_HOST"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from services.common.access import parse_access
 from services.common.authz import Guard
 from services.common.channels import aio_channel
 from services.common.config import load
-from services.common.db import create_pool, migrate
+from services.common.db import open_database
 from services.common.errors import FieldViolation, InvalidArgument, NotFound, field_violations
 from services.common.identity import StaticToken
 from services.common.server import GrpcServer, Service
@@ -85,10 +86,11 @@ async def probe(postgres_url: str, keys_dir: Path) -> AsyncIterator[tuple[Probe,
             "KAHU_DRAIN_NOTICE_SECONDS": "2",
             "KAHU_MAX_MESSAGE_MIB": "1",
             "KAHU_KEYS_DIR": str(keys_dir),
+            "DATABASE_URL": postgres_url,
         }
     )
-    pool = await create_pool(postgres_url, max_size=2)
-    await migrate(pool, "probe", None)  # its audit trail
+    stack = AsyncExitStack()
+    await open_database(settings, stack, "probe", None, max_size=2)  # its audit trail
     probe = Probe()
     guard = replace(Guard.from_settings(settings), table=PROBE_TABLE)
     server = GrpcServer([Service(SERVICE, probe.add)], host="127.0.0.1", port=0, settings=settings, guard=guard)
@@ -97,7 +99,7 @@ async def probe(postgres_url: str, keys_dir: Path) -> AsyncIterator[tuple[Probe,
         yield probe, server, channel
     probe.release.set()
     await server.stop()
-    await pool.close()
+    await stack.aclose()
 
 
 def call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCallable:

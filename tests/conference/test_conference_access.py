@@ -9,7 +9,15 @@ import pytest
 
 from kahu.v1 import conference_pb2, conference_pb2_grpc
 from services.common.identity import Principal
-from tests.conference.conferences import Staff, key, participant, reaches, register, start_request
+from tests.conference.conferences import (
+    WEEKDAYS_9_TO_5,
+    Staff,
+    key,
+    participant,
+    reaches,
+    register,
+    start_request,
+)
 from tests.conftest import Platform
 
 BOOKED = conference_pb2.CONFERENCE_STAGE_BOOKED
@@ -93,3 +101,29 @@ async def test_ops_see_metadata_and_nobody_gets_in_without_a_token(platform: Pla
     assert seen.state.stage == BOOKED and seen.coordinator_id == staff.coordinator
     assert not seen.participants and not seen.state.timeline and not seen.trigger.reference
     assert await _code((await as_(platform, None)).GetConference(request)) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_staff_calendar_is_kept_only_from_the_sites_its_owner_works_at(platform: Platform) -> None:
+    staff, _ = await register(platform, "whanganui")
+    started = await (await as_(platform, coordinator(staff))).StartConference(start_request(staff))
+    await reaches(platform, started.conference_id, BOOKED)
+    elsewhere = await as_(platform, coordinator(staff, site="northland"))
+    own_site = await as_(platform, coordinator(staff))
+
+    def hours(staff_id: str) -> conference_pb2.SetWorkingHoursRequest:
+        return conference_pb2.SetWorkingHoursRequest(
+            calendar=conference_pb2.CalendarRef(staff_id=staff_id), working_hours=WEEKDAYS_9_TO_5
+        )
+
+    def clear(staff_id: str) -> conference_pb2.RemoveBusyBlocksRequest:
+        return conference_pb2.RemoveBusyBlocksRequest(
+            calendar=conference_pb2.CalendarRef(staff_id=staff_id), block_ids=["3a0b9d4e-0000-4000-8000-000000000001"]
+        )
+
+    # the coordinator (registered at whanganui), their manager, and the Police officer taking
+    # part in the open conference there
+    for someone in (staff.coordinator, staff.manager, staff.police):
+        assert await _code(elsewhere.SetWorkingHours(hours(someone))) == grpc.StatusCode.PERMISSION_DENIED, someone
+        assert await _code(elsewhere.RemoveBusyBlocks(clear(someone))) == grpc.StatusCode.PERMISSION_DENIED, someone
+        await own_site.RemoveBusyBlocks(clear(someone))
+    await elsewhere.RemoveBusyBlocks(clear("sw.works.nowhere.yet"))  # affects no conference

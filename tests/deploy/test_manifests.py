@@ -6,11 +6,13 @@ manifests.py) and the assertions read the objects a cluster would receive.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import re
 import shlex
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,6 +21,7 @@ import yaml
 
 from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES, load
 from services.common.db import create_pool
+from services.migrate import SCHEMAS as MIGRATED_SCHEMAS
 from tests.deploy import manifests
 from tests.deploy.manifests import REPO, Object, describe, render
 from workflows import search_attributes
@@ -29,8 +32,22 @@ OVERLAYS = ("dev", "prod")
 DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision", "conference", "placement")
 #: The services agency systems reach: intake (reports) and conference (Police triggers).
 AGENCY_FACING = ("intake", "conference")
-#: The codec server the Temporal UI decodes payloads through (HTTP, services/codec).
+#: The codec server the Temporal UI decodes payloads through (HTTPS, services/codec).
 CODEC = "codec"
+#: The parts with a database: each migrates its own schema, as the owner, before it serves.
+WITH_DATABASE = (*DEPLOYED_SERVICES, CODEC)
+#: The role that owns the database and every schema, and its Secret: only the `migrate`
+#: init containers may see it.
+OWNER_ROLE = "kahu"
+OWNER_SECRET = "kahu-db-owner"
+MIGRATE = "migrate"
+#: The plaintext, health-only port of every gRPC service, for the kubelet's probes.
+PROBE_PORT = 8086
+#: Where every Kahu container finds its certificate; the Issuer that signs them all, and
+#: the Secret with its key, which no pod mounts.
+TLS_DIR = "/etc/kahu/tls"
+CA_ISSUER = "kahu-internal-ca"
+CA_SECRET = "kahu-internal-ca"
 WORKER_SHUTDOWN_SECONDS = GRACEFUL_SHUTDOWN.total_seconds()
 RESTRICTED_UID_MIN = 10000
 
@@ -57,6 +74,33 @@ def named(overlay: str, kind: str, name: str, namespace: str = "kahu") -> Object
 def pod_spec(obj: Object) -> dict[str, Any]:
     spec: dict[str, Any] = obj["spec"]["template"]["spec"]
     return spec
+
+
+def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A pod's containers and init containers."""
+    found: list[dict[str, Any]] = [*spec["containers"], *(spec.get("initContainers") or [])]
+    return found
+
+
+def secret_refs(container: dict[str, Any]) -> set[str]:
+    """The Secrets a container's environment reads."""
+    refs = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for e in container.get("env") or []
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    refs |= {e["secretRef"]["name"] for e in container.get("envFrom") or [] if "secretRef" in e}
+    return refs
+
+
+def mounted_secrets(spec: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """mount path -> Secret, for a container's Secret volumes."""
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    return {
+        m["mountPath"]: volumes[m["name"]]["secret"]["secretName"]
+        for m in container.get("volumeMounts") or []
+        if "secret" in volumes.get(m["name"], {})
+    }
 
 
 def workloads() -> Iterator[tuple[str, Object]]:
@@ -149,21 +193,34 @@ def test_every_long_running_container_has_probes(source: str, workload: Object) 
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_kahu_parts_are_probed_over_grpc_health_on_their_own_port(overlay: str) -> None:
+def test_kahu_parts_are_probed_on_a_health_port_the_kubelet_can_speak_to(overlay: str) -> None:
+    """The services' TLS ports require client certificates, which the kubelet does not
+    have: their gRPC probes go to the plaintext health-only port (KAHU_PROBE_PORT); the
+    worker's health port is health-only itself; the codec server is probed over HTTPS."""
     deployments = {d["metadata"]["name"]: d for d in kahu_deployments(overlay)}
     assert set(deployments) == {*DEPLOYED_SERVICES, "worker", CODEC}
     codec = deployments.pop(CODEC)
     (container,) = pod_spec(codec)["containers"]
     assert [p["containerPort"] for p in container["ports"]] == [DEFAULT_PORTS[CODEC]]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": DEFAULT_PORTS[CODEC]}
+        assert container[probe]["httpGet"] == {"path": "/health", "port": DEFAULT_PORTS[CODEC], "scheme": "HTTPS"}
     assert container["args"] == ["services.codec"]
     for name, deployment in deployments.items():
         (container,) = pod_spec(deployment)["containers"]
-        port = DEFAULT_PORTS["worker_health" if name == "worker" else name]
-        assert [p["containerPort"] for p in container["ports"]] == [port]
+        env = {e["name"]: e.get("value") for e in container.get("env") or []}
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        if name == "worker":
+            assert ports == {"health": DEFAULT_PORTS["worker_health"]}
+            assert "KAHU_PROBE_PORT" not in env, "the worker's health port is already health-only"
+            probed = DEFAULT_PORTS["worker_health"]
+        else:
+            assert ports == {"grpc": DEFAULT_PORTS[name], "probe": PROBE_PORT}, f"{name}: ports {ports}"
+            assert env.get("KAHU_PROBE_PORT") == str(PROBE_PORT), f"{name}: KAHU_PROBE_PORT"
+            probed = PROBE_PORT
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe]["grpc"] == {"port": port}, f"{name}: {probe} is not a gRPC health probe on {port}"
+            assert container[probe]["grpc"] == {"port": probed}, (
+                f"{name}: {probe} is not a gRPC health probe on {probed}"
+            )
         module = "workflows.worker" if name == "worker" else f"services.{name}"
         assert container["args"] == [module], f"{name}: runs {container['args']}"
         assert name == "worker" or name in DOMAIN_SERVICES
@@ -191,13 +248,25 @@ def test_pods_write_only_to_tmp_and_read_the_policy(overlay: str) -> None:
     for deployment in kahu_deployments(overlay):
         spec = pod_spec(deployment)
         volumes = {v["name"]: v for v in spec["volumes"]}
+        for each in all_containers(spec):
+            mounts = {m["mountPath"]: m for m in each["volumeMounts"]}
+            assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+            writable = [path for path, mount in mounts.items() if not mount.get("readOnly")]
+            assert writable == ["/tmp"], f"{deployment['metadata']['name']} {each['name']}: writable {writable}"
         (container,) = spec["containers"]
         mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
-        assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
-        writable = [path for path, mount in mounts.items() if not mount.get("readOnly")]
-        assert writable == ["/tmp"], f"{deployment['metadata']['name']}: writable {writable}"
         policy = mounts["/etc/kahu/policy"]
         assert volumes[policy["name"]]["configMap"]["name"].startswith("kahu-policy-")
+
+
+@pytest.mark.parametrize(("source", "workload"), WORKLOADS, ids=ids(WORKLOADS))
+def test_every_mount_has_its_volume(source: str, workload: Object) -> None:
+    """The shared patches add mounts whose volumes each Deployment brings (`tls`)."""
+    spec = pod_spec(workload)
+    volumes = {v["name"] for v in spec.get("volumes") or []}
+    for container in all_containers(spec):
+        for mount in container.get("volumeMounts") or []:
+            assert mount["name"] in volumes, f"{container['name']}: no volume {mount['name']}"
 
 
 # --------------------------------------------------------------------------- availability
@@ -257,7 +326,7 @@ def test_no_credential_in_any_config_or_env() -> None:
             for key, value in (obj.get("data") or {}).items():
                 assert not SECRETISH.search(f"{key}={value}"), f"{source}: {describe(obj)} {key}"
         if obj["kind"] in ("Deployment", "Job"):
-            for container in pod_spec(obj)["containers"]:
+            for container in all_containers(pod_spec(obj)):
                 for env in container.get("env") or []:
                     if "value" in env:
                         assert not SECRETISH.search(env["value"]), f"{source}: {describe(obj)} env {env['name']}"
@@ -270,7 +339,7 @@ def test_each_service_connects_as_its_own_role(overlay: str) -> None:
     for deployment in kahu_deployments(overlay):
         name = deployment["metadata"]["name"]
         (container,) = pod_spec(deployment)["containers"]
-        refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", []) if "valueFrom" in e}
+        refs = secret_refs(container)
         if name == "worker":
             assert refs == set(), "the worker has no database"
             continue
@@ -278,39 +347,82 @@ def test_each_service_connects_as_its_own_role(overlay: str) -> None:
         assert role_secrets[f"kahu_{name}"] == f"kahu-db-{name}"
         env = {e["name"]: e for e in container["env"]}
         assert "$(KAHU_DB_PASSWORD)" in env["DATABASE_URL"]["value"]
+        assert "DATABASE_OWNER_URL" not in env
 
 
-def container_environment(overlay: str, deployment: Object) -> dict[str, str]:
+def container_environment(overlay: str, container: dict[str, Any]) -> dict[str, str]:
     """The environment a container starts with, as the kubelet builds it: envFrom, then
-    env in order with $(VAR) expanded; secretKeyRef values stand in as test values."""
+    env in order with $(VAR) expanded; a secretKeyRef value stands in as
+    `<secret>-<key>`."""
+    assert [e["configMapRef"]["name"] for e in container["envFrom"]] == [
+        c["metadata"]["name"] for c in objects(overlay, "ConfigMap") if c["metadata"]["name"].startswith("kahu-config-")
+    ]
     env = dict(kahu_config(overlay))
-    (container,) = pod_spec(deployment)["containers"]
     for item in container.get("env") or []:
         if "value" in item:
             env[item["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), item["value"])
         else:
-            env[item["name"]] = "0123456789abcdef"
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = f"{ref['name']}-{ref['key']}"
     return env
 
 
+def with_files(env: dict[str, str], root: Path) -> dict[str, str]:
+    """`env` with the certificate files it names created below `root` (load() checks
+    that they exist)."""
+    out = dict(env)
+    for name in ("KAHU_TLS_CERT_FILE", "KAHU_TLS_KEY_FILE", "KAHU_TLS_CA_FILE"):
+        if name in env:
+            path = root / env[name].lstrip("/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            out[name] = str(path)
+    return out
+
+
+def _where(url: str) -> tuple[str | None, int | None, str, str]:
+    """Host, port, database and options of a PostgreSQL URL: all but the user."""
+    parsed = urlparse(url)
+    return parsed.hostname, parsed.port, parsed.path, parsed.query
+
+
+def _mounted(path: str, container: dict[str, Any]) -> bool:
+    return any(path.startswith(m["mountPath"] + "/") for m in container.get("volumeMounts") or [])
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_part_accepts_its_configuration(overlay: str) -> None:
+def test_every_part_accepts_its_configuration(overlay: str, tmp_path: Path) -> None:
     for deployment in kahu_deployments(overlay):
         name = deployment["metadata"]["name"]
-        env = container_environment(overlay, deployment)
-        settings = load(env)  # raises ConfigError naming a bad variable
+        spec = pod_spec(deployment)
+        (container,) = spec["containers"]
+        env = container_environment(overlay, container)
+        settings = load(with_files(env, tmp_path / name))  # raises ConfigError naming a bad variable
         assert settings.host == "0.0.0.0"
-        (container,) = pod_spec(deployment)["containers"]
+        assert not settings.allow_plaintext
+        assert settings.tls is not None and settings.tls.ca_file is not None, f"{name}: no TLS"
+        assert all(env[f"KAHU_TLS_{f}_FILE"].startswith(f"{TLS_DIR}/") for f in ("CERT", "KEY", "CA"))
         part = "worker_health" if name == "worker" else name
         assert settings.port(part) == container["ports"][0]["containerPort"]
-        if name != "worker":
-            url = urlparse(settings.database_url)
-            assert (url.hostname, url.port, url.path) == ("kahu-db-rw", 5432, "/kahu")
-            assert "$(" not in settings.database_url
-            assert "sslmode=" in (url.query or "")
-            mounts = [m["mountPath"] for m in container["volumeMounts"]]
-            for root in re.findall(r"sslrootcert=([^&]+)", url.query):
-                assert any(root.startswith(m + "/") for m in mounts), f"{name}: {root} is not mounted"
+        assert settings.probe_port == (PROBE_PORT if name in DEPLOYED_SERVICES else None)
+        if name == "worker":
+            continue  # no database (its unused database settings keep the embedded defaults)
+        assert settings.database_owner_url is None, f"{name}: the owner's credentials reach the server"
+        assert "$(" not in settings.database_url
+        assert urlparse(settings.database_url).username == f"kahu-db-{name}-username"
+        host, port, database, options = _where(settings.database_url)
+        assert (host, port, database) == ("kahu-db-rw", 5432, "/kahu")
+        assert "sslmode=" in options
+        roots = re.findall(r"sslrootcert=([^&]+)", options)
+        assert all(_mounted(root, container) for root in roots), f"{name}: {roots} not mounted"
+        # the init container: the owner's URL and the service's own, to the same database
+        (migrate,) = spec["initContainers"]
+        init = load(container_environment(overlay, migrate))
+        assert init.database_url == settings.database_url
+        assert init.database_owner_url is not None
+        assert urlparse(init.database_owner_url).username == f"{OWNER_SECRET}-username"
+        assert _where(init.database_owner_url) == (host, port, database, options)
+        assert all(_mounted(root, migrate) for root in roots), f"{name} {MIGRATE}: {roots} not mounted"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -326,16 +438,84 @@ def test_database_connections_fit_the_roles_and_the_server(overlay: str) -> None
     assert sum(limits.values()) < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
 
 
-@pytest.mark.parametrize("service", DEPLOYED_SERVICES)
-def test_each_service_owns_the_schema_its_role_may_create(service: str) -> None:
-    store = importlib.import_module(f"services.{service}.store")
-    schema: str = store.SCHEMA
-    assert schema == service, "the database roles assume schema <service>"
-    (cluster,) = objects("prod", "Cluster")
-    sql = cluster["spec"]["bootstrap"]["initdb"]["postInitApplicationSQL"]
-    assert f"CREATE ROLE kahu_{service} LOGIN" in sql
-    (grant,) = [line for line in sql if line.startswith("GRANT CONNECT, CREATE ON DATABASE kahu TO")]
-    assert f"kahu_{service}" in grant.split(" TO ", 1)[1].replace(",", " ").split()
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_owner_role_owns_the_schemas_and_the_services_roles_only_connect(overlay: str) -> None:
+    """The owner (`kahu`) owns the database, so it creates and owns every schema; a
+    service's role may CONNECT and nothing more at the database level (no CREATE: it
+    cannot create a schema it would own), so in its schema it has only the owner's
+    grants and cannot drop the audit trail's triggers."""
+    (cluster,) = objects(overlay, "Cluster")
+    initdb = cluster["spec"]["bootstrap"]["initdb"]
+    assert initdb["database"] == "kahu"
+    assert (initdb["owner"], initdb["secret"]["name"]) == (OWNER_ROLE, OWNER_SECRET)
+    roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+    assert roles[OWNER_ROLE]["passwordSecret"]["name"] == OWNER_SECRET, "a new owner password must be applied"
+    sql = [" ".join(s.split()) for s in initdb["postInitApplicationSQL"]]
+    connect = []
+    for statement in sql:
+        assert not re.search(r"\bOWNER TO\b", statement, re.IGNORECASE), statement
+        if statement.upper().startswith("GRANT"):
+            grant = re.fullmatch(r"GRANT (.+) ON (\w+) (\w+) TO (.+)", statement, re.IGNORECASE)
+            assert grant is not None, f"unexpected grant: {statement}"
+            privileges, kind, target, grantees = grant.groups()
+            assert (privileges.upper(), kind.upper(), target) == ("CONNECT", "DATABASE", "kahu"), statement
+            connect += [g.strip() for g in grantees.split(",")]
+    for name in WITH_DATABASE:
+        role = f"kahu_{name}"
+        assert f"CREATE ROLE {role} LOGIN" in sql
+        assert role in connect, f"{role} may not connect"
+        for power in ("superuser", "createdb", "createrole", "replication", "bypassrls"):
+            assert not roles[role].get(power), f"{role}: {power}"
+        assert OWNER_ROLE not in (roles[role].get("inRoles") or []), f"{role} is a member of the owner"
+    assert sorted(connect) == sorted(f"kahu_{n}" for n in WITH_DATABASE)
+
+
+@pytest.mark.parametrize("name", WITH_DATABASE)
+def test_each_schema_is_named_after_its_part_and_migrated_by_it(name: str) -> None:
+    schema, _ = MIGRATED_SCHEMAS[name]
+    assert schema == name, "the roles and the init containers assume schema <name>"
+    module = "services.codec.app" if name == CODEC else f"services.{name}.store"
+    assert name == importlib.import_module(module).SCHEMA
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_with_a_database_migrates_its_own_schema_first(overlay: str) -> None:
+    for deployment in kahu_deployments(overlay):
+        name = deployment["metadata"]["name"]
+        spec = pod_spec(deployment)
+        (container,) = spec["containers"]
+        has_database = any(e["name"] == "DATABASE_URL" for e in container.get("env") or [])
+        assert has_database is (name in WITH_DATABASE), name
+        if not has_database:
+            assert not spec.get("initContainers"), f"{name}: init containers without a database"
+            continue
+        (migrate,) = spec["initContainers"]
+        assert migrate["name"] == MIGRATE
+        assert migrate["args"] == ["services.migrate", name], f"{name}: migrates {migrate['args']}"
+        assert name in MIGRATED_SCHEMAS
+        assert (migrate["image"], migrate["imagePullPolicy"]) == (container["image"], container["imagePullPolicy"])
+        assert secret_refs(migrate) == {f"kahu-db-{name}", OWNER_SECRET}
+        # it talks to PostgreSQL only: no keys, no certificate
+        mounts = {m["mountPath"] for m in migrate["volumeMounts"]}
+        assert mounts <= {"/tmp", "/etc/kahu/db-ca"}, f"{name} {MIGRATE}: mounts {mounts}"
+
+
+def test_only_the_migrate_init_containers_see_the_owners_credentials() -> None:
+    for source, workload in WORKLOADS:
+        spec = pod_spec(workload)
+        for volume in spec.get("volumes") or []:
+            named_secrets = {volume.get("secret", {}).get("secretName")} | {
+                s.get("secret", {}).get("name") for s in volume.get("projected", {}).get("sources") or []
+            }
+            assert OWNER_SECRET not in named_secrets, f"{source}: {describe(workload)} mounts {OWNER_SECRET}"
+            assert CA_SECRET not in named_secrets, f"{source}: {describe(workload)} mounts the CA's key"
+        migrate = [c for c in spec.get("initContainers") or [] if c["name"] == MIGRATE]
+        for container in all_containers(spec):
+            if any(container is m for m in migrate):
+                continue
+            where = f"{source}: {describe(workload)} container {container['name']}"
+            assert OWNER_SECRET not in secret_refs(container), f"{where} reads {OWNER_SECRET}"
+            assert "DATABASE_OWNER_URL" not in {e["name"] for e in container.get("env") or []}, where
 
 
 def test_the_policy_configmap_is_the_repositorys_policy() -> None:
@@ -533,6 +713,27 @@ def test_custom_resource_schemas_are_strict() -> None:
         """
     )
     assert manifests.validate(so), "a misspelt temporal scaler field must fail"
+    assert {("cert-manager.io/v1", "Certificate"), ("cert-manager.io/v1", "Issuer")} <= set(schemas)
+    cert = yaml.safe_load(
+        """
+        apiVersion: cert-manager.io/v1
+        kind: Certificate
+        metadata: {name: c}
+        spec:
+          secretName: kahu-tls-c
+          issuerRef: {name: kahu-internal-ca}
+          dnsNames: [c]
+          usages: [server auth]
+          privateKey: {algorithm: ECDSA, rotationPolicy: Always}
+        """
+    )
+    assert manifests.validate(cert) == []
+    for field, value in (("dnsName", ["c"]), ("usages", ["server-auth"]), ("duration", "90d")):
+        broken = copy.deepcopy(cert)
+        broken["spec"][field] = value
+        assert manifests.validate(broken), f"Certificate spec.{field}={value!r} must fail"
+    issuer = {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "i"}, "spec": {"ca": {}}}
+    assert manifests.validate(issuer), "a CA issuer without its secret must fail"
 
 
 # --------------------------------------------------------------------------- security (issue 6)
@@ -556,11 +757,121 @@ def test_every_pod_has_its_keys_and_refuses_to_start_without_them(overlay: str) 
             assert source["optional"] is False, "a pod without its keys must not start"
 
 
+def test_no_manifest_allows_plaintext() -> None:
+    """Only the health-only ports are plaintext, which needs no flag: nothing sets
+    KAHU_ALLOW_PLAINTEXT."""
+    for source, obj in every_rendering():
+        assert "KAHU_ALLOW_PLAINTEXT" not in yaml.safe_dump(obj), f"{source}: {describe(obj)}"
+
+
+def certificates(overlay: str) -> dict[str, Object]:
+    """secretName -> Certificate."""
+    return {c["spec"]["secretName"]: c for c in objects(overlay, "Certificate")}
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_plaintext_in_the_cluster_is_an_explicit_choice(overlay: str) -> None:
+def test_every_kahu_container_serves_and_calls_with_its_own_certificate(overlay: str) -> None:
+    certs = certificates(overlay)
+    for deployment in kahu_deployments(overlay):
+        name = deployment["metadata"]["name"]
+        spec = pod_spec(deployment)
+        (container,) = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env") or []}
+        files = {part: env.get(f"KAHU_TLS_{part}_FILE") for part in ("CERT", "KEY", "CA")}
+        assert files == {"CERT": f"{TLS_DIR}/tls.crt", "KEY": f"{TLS_DIR}/tls.key", "CA": f"{TLS_DIR}/ca.crt"}, name
+        assert mounted_secrets(spec, container).get(TLS_DIR) == f"kahu-tls-{name}", f"{name}: certificate"
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == TLS_DIR]
+        assert mount["readOnly"] is True
+        volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+        assert volume["secret"]["optional"] is False, "a pod without its certificate must not start"
+        cert = certs[f"kahu-tls-{name}"]["spec"]
+        usages = set(cert["usages"])
+        # the worker only calls (client); the services and the codec server only serve
+        assert usages == {"digital signature", "client auth" if name == "worker" else "server auth"}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_certificate_names_its_service_as_it_is_called(overlay: str) -> None:
+    certs = certificates(overlay)
     config = kahu_config(overlay)
-    assert config["KAHU_HOST"] == "0.0.0.0"
-    assert config["KAHU_ALLOW_PLAINTEXT"] == "true" or "KAHU_TLS_CERT_FILE" in config
+    services = [
+        s for s in objects(overlay, "Service") if s["metadata"]["labels"].get("app.kubernetes.io/part-of") == "kahu"
+    ]
+    assert {s["metadata"]["name"] for s in services} == {*DEPLOYED_SERVICES, CODEC}
+    for service in services:
+        name, namespace = service["metadata"]["name"], service["metadata"]["namespace"]
+        names = set(certs[f"kahu-tls-{name}"]["spec"]["dnsNames"])
+        expected = {name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local"}
+        assert expected <= names, f"{name}: the certificate lacks {sorted(expected - names)}"
+        # the worker dials <SERVICE>_ADDRESS and checks the certificate against its host
+        if name in DEPLOYED_SERVICES:
+            assert config[f"{name.upper()}_ADDRESS"].rpartition(":")[0] in names
+        assert [p["port"] for p in service["spec"]["ports"]] == [DEFAULT_PORTS[name]], f"{name}: exposes more"
+
+
+def _hours(duration: str) -> int:
+    """A certificate lifetime, written in whole hours as Kahu's are (2160h)."""
+    match = re.fullmatch(r"(\d+)h", duration)
+    assert match is not None, f"{duration}: write certificate lifetimes in hours"
+    return int(match[1])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kahus_certificates_come_from_its_own_ca(overlay: str) -> None:
+    issuers = {i["metadata"]["name"]: i["spec"] for i in objects(overlay, "Issuer")}
+    certs = certificates(overlay)
+    ca_secret = issuers[CA_ISSUER]["ca"]["secretName"]
+    assert ca_secret == CA_SECRET
+    ca = certs[ca_secret]["spec"]
+    assert ca["isCA"] is True
+    assert "selfSigned" in issuers[ca["issuerRef"]["name"]]
+    assert ca["privateKey"]["rotationPolicy"] == "Never", "a renewed CA must still verify what it signed"
+    leaves = {secret: c["spec"] for secret, c in certs.items() if secret != ca_secret}
+    assert {f"kahu-tls-{d['metadata']['name']}" for d in kahu_deployments(overlay)} <= set(leaves)
+    for secret, spec in leaves.items():
+        assert secret.startswith("kahu-tls-"), secret
+        assert spec["issuerRef"] == {"name": CA_ISSUER, "kind": "Issuer", "group": "cert-manager.io"}, secret
+        assert not spec.get("isCA"), secret
+        assert spec["privateKey"]["rotationPolicy"] == "Always", secret
+        assert _hours(spec["renewBefore"]) < _hours(spec["duration"]) / 2, f"{secret}: renewed too late"
+        assert not {"server auth", "client auth"} <= set(spec["usages"]), f"{secret}: both server and client"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_probe_port_is_reached_by_no_one_but_the_kubelet(overlay: str) -> None:
+    """No NetworkPolicy admits the plaintext health port (the kubelet's probes are not
+    subject to NetworkPolicy), and no Service exposes it."""
+    for policy in policies(overlay, "kahu"):
+        for rule in policy["spec"].get("ingress") or []:
+            assert rule.get("ports"), f"{policy['metadata']['name']}: a rule without ports admits the probe port"
+            assert PROBE_PORT not in [p.get("port") for p in rule["ports"]], policy["metadata"]["name"]
+    for service in objects(overlay, "Service"):
+        for port in service["spec"]["ports"]:
+            assert PROBE_PORT not in (port["port"], port.get("targetPort")), describe(service)
+            assert port.get("targetPort") != "probe", describe(service)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_part_with_a_database_may_reach_it(overlay: str) -> None:
+    """Egress from the pod and ingress to kahu-db, for the parts with a DATABASE_URL (and
+    so their `migrate` init containers)."""
+    database = {"cnpg.io/cluster": "kahu-db"}
+    ingress = [
+        peer
+        for policy in policies(overlay, "kahu")
+        if "Ingress" in policy["spec"]["policyTypes"] and selects(policy["spec"]["podSelector"], database)
+        for peer in _peers(policy, "Ingress")
+    ]
+    for name in WITH_DATABASE:
+        labels = _pod_labels(overlay, name)
+        assert any(
+            set(peer) == {"podSelector"} and selects(peer["podSelector"], labels) and 5432 in [p["port"] for p in ports]
+            for peer, ports in ingress
+        ), f"kahu-db does not accept {name}"
+        assert any(
+            "podSelector" in peer and selects(peer["podSelector"], database) and 5432 in [p["port"] for p in ports]
+            for peer, ports in _allowed(overlay, labels, "Egress")
+        ), f"{name} cannot reach kahu-db"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

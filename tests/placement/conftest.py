@@ -25,15 +25,20 @@ class OwnPlacement:
     database_url: str
 
 
+def _on(url: str, database: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{database}"))
+
+
 async def new_database(settings: Settings) -> str:
-    """A new, empty database on the session's PostgreSQL server; its URL."""
+    """A new, empty database on the session's PostgreSQL server; its URL, as the owner."""
+    assert settings.database_owner_url is not None
     name = f"placement_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await asyncpg.connect(settings.database_owner_url)
     try:
         await conn.execute(f"CREATE DATABASE {name}")
     finally:
         await conn.close()
-    return urlunparse(urlparse(settings.database_url)._replace(path=f"/{name}"))
+    return _on(settings.database_owner_url, name)
 
 
 @dataclass
@@ -42,8 +47,12 @@ class Own:
     stack: AsyncExitStack
 
     async def serve(self, database_url: str) -> OwnPlacement:
-        """A placement service on `database_url`."""
-        settings = dataclasses.replace(self.settings, database_url=database_url)
+        """A placement service on the database of `database_url` (an owner's URL from
+        `new_database`), working as the services' own role."""
+        database = urlparse(database_url).path.strip("/")
+        settings = dataclasses.replace(
+            self.settings, database_url=_on(self.settings.database_url, database), database_owner_url=database_url
+        )
         channel = await _serve(self.stack, settings, placement_app.build, free_port())
         return OwnPlacement(placement_pb2_grpc.PlacementServiceStub(channel), database_url)
 

@@ -108,6 +108,38 @@ async def test_the_database_refuses_to_change_or_remove_a_record(platform: Platf
         await conn.close()
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DROP TRIGGER audit_no_change ON intake.audit",
+        "ALTER TABLE intake.audit DISABLE TRIGGER ALL",
+        "DROP TABLE intake.audit",
+        "UPDATE intake.audit SET actor = 'someone else' WHERE seq = 1",
+        "DELETE FROM intake.audit WHERE seq = 1",
+        "TRUNCATE intake.audit",
+        "SET session_replication_role = replica",
+        "CREATE OR REPLACE FUNCTION intake.audit_refuse() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN OLD; END'",
+        "CREATE TABLE intake.shadow (x int)",
+        "DELETE FROM intake.schema_migrations",
+        "DROP TABLE intake.reports",
+    ],
+)
+async def test_the_services_own_role_cannot_get_round_the_trail(platform: Platform, sql: str) -> None:
+    """The services work as a role that owns nothing: what the triggers guard, it cannot
+    switch off, and the tables it cannot alter (the owner's migrations grant it rows only)."""
+    await platform.intake.SubmitReport(factories.submit_request())
+    conn = await asyncpg.connect(platform.settings.database_url)
+    try:
+        assert await conn.fetchval("SELECT current_user") != await conn.fetchval(
+            "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'intake'"
+        )
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match=r"permission denied|must be owner"):
+            await conn.execute(sql)
+        assert await conn.fetchval("SELECT count(*) FROM intake.audit") > 0  # it may read the trail
+    finally:
+        await conn.close()
+
+
 async def test_concurrent_calls_append_one_linear_chain(platform: Platform) -> None:
     case_id = (await platform.intake.SubmitReport(factories.submit_request())).case_id
     await asyncio.gather(*(platform.intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id)) for _ in range(24)))

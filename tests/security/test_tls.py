@@ -1,23 +1,37 @@
 """Transport: TLS with client certificates when configured, certificates re-read when they
-change, and plaintext only on loopback unless explicitly allowed."""
+change (or, for the worker's client certificate, a restart), plaintext only on loopback
+unless explicitly allowed, and plaintext health alone for probes."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import socket
+import ssl
 import time
+import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
 
 import grpc
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from services.codec import app as codec_app
+from services.common import tls as tls_module
 from services.common.channels import aio_channel
 from services.common.config import ConfigError, Settings, TlsFiles, load
 from services.common.server import GrpcServer
 from tests.certs import Authority
+from tests.conftest import free_port
+from tests.polling import eventually
+from workflows.worker import serve as worker_serve
 
 
 async def _health(address: str, settings: Settings) -> int:
@@ -119,3 +133,129 @@ def test_tls_settings_are_checked_at_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="KAHU_ALLOW_PLAINTEXT"):
         load({"KAHU_ALLOW_PLAINTEXT": "perhaps"})
     assert load({"KAHU_ALLOW_PLAINTEXT": "true"}).allow_plaintext
+
+
+async def test_probes_get_plaintext_health_alone_beside_the_tls_port(
+    settings: Settings, pki: tuple[Authority, Authority, Path]
+) -> None:
+    ca1, _, tmp = pki
+    cert, key = ca1.issue("intake", tmp / "server", "server")
+    (tmp / "ca1.pem").write_bytes(ca1.pem())
+    secured = replace(_settings(settings, cert, key, tmp / "ca1.pem"), probe_port=free_port(), drain_notice_seconds=3)
+    server = GrpcServer([], host="0.0.0.0", port=0, settings=secured)  # not loopback, no KAHU_ALLOW_PLAINTEXT
+    port = await server.start()
+    probe = f"127.0.0.1:{server.probe_port}"
+    stopping = None
+    try:
+        assert server.probe_port == secured.probe_port
+        assert await _health(probe, settings) == health_pb2.HealthCheckResponse.SERVING  # plaintext
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await _health(f"127.0.0.1:{port}", settings)  # the main port is TLS only
+        assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+        async with aio_channel(probe, settings, traced=False) as channel:
+            stream = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                async for _ in stream:
+                    pass
+            assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED, "health, and nothing else"
+
+        stopping = asyncio.create_task(server.stop())
+
+        async def draining() -> bool:
+            return await _health(probe, settings) == health_pb2.HealthCheckResponse.NOT_SERVING
+
+        await eventually(draining)  # within the notice period
+    finally:
+        await (stopping if stopping is not None else server.stop())
+
+
+async def test_a_health_only_server_listens_in_plaintext_anywhere(settings: Settings) -> None:
+    server = GrpcServer([], host="0.0.0.0", port=0, settings=settings, health_only=True)  # the worker's
+    port = await server.start()
+    try:
+        assert await _health(f"127.0.0.1:{port}", settings) == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        await server.stop()
+
+
+def _renew(source: tuple[Path, Path], target: tuple[Path, Path]) -> None:
+    """Replace the certificate files in `target` (cert, key) with `source`'s, as a renewal does."""
+    for new, old in zip(source, target, strict=True):
+        shutil.copyfile(new, old)
+        later = time.time_ns() + 10**9
+        os.utime(old, ns=(later, later))
+
+
+async def _served_certificate_issuer(port: int) -> str:
+    """The common name of the issuer of the certificate served on `port`."""
+    loop = asyncio.get_running_loop()
+
+    def handshake() -> str:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+            context.wrap_socket(raw) as tls_socket,
+        ):
+            der = tls_socket.getpeercert(binary_form=True)
+        assert der is not None
+        issuer = x509.load_der_x509_certificate(der).issuer
+        return str(issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+
+    return await loop.run_in_executor(None, handshake)
+
+
+async def test_the_codec_server_serves_a_renewed_certificate_without_a_restart(
+    settings: Settings, pki: tuple[Authority, Authority, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tls_module, "CHECK_SECONDS", 0.05)
+    ca1, ca2, tmp = pki
+    served = ca1.issue("codec", tmp / "codec", "server")
+    secured = _settings(settings, *served, None)
+    async with AsyncExitStack() as stack:
+        port = await codec_app.start(secured, stack, port=free_port())
+        assert await _served_certificate_issuer(port) == "kahu-ca-1"
+
+        _renew(ca2.issue("codec", tmp / "renewed", "server"), served)
+
+        async def renewed() -> bool:
+            return await _served_certificate_issuer(port) == "kahu-ca-2"
+
+        await eventually(renewed)
+
+
+async def test_the_worker_restarts_to_present_a_renewed_client_certificate(
+    settings: Settings, pki: tuple[Authority, Authority, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its channels present the certificate they opened with, so it stops (cleanly, and
+    its orchestrator starts it again) once the files change."""
+    monkeypatch.setattr(tls_module, "CHECK_SECONDS", 0.05)
+    ca1, ca2, tmp = pki
+    client = ca1.issue("worker", tmp / "worker", "client")
+    (tmp / "ca1.pem").write_bytes(ca1.pem())
+    secured = replace(
+        _settings(settings, *client, tmp / "ca1.pem"),
+        task_queue=f"renewal-{uuid.uuid4().hex[:8]}",
+        ports={**settings.ports, "worker_health": free_port()},
+        drain_notice_seconds=0.1,
+    )
+    running = asyncio.create_task(worker_serve(secured))
+    health = f"127.0.0.1:{secured.port('worker_health')}"
+
+    async def serving() -> bool:
+        try:
+            return await _health(health, settings) == health_pb2.HealthCheckResponse.SERVING
+        except grpc.aio.AioRpcError:
+            return False
+
+    try:
+        await eventually(serving)
+        assert not running.done()
+        _renew(ca2.issue("worker", tmp / "renewed", "client"), client)
+        await asyncio.wait_for(running, timeout=60)  # returns: a clean stop, not a crash
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

@@ -1,0 +1,296 @@
+"""A valid request per RPC of the access table, about one of the matrix's cases
+(tests/security/matrix_cases.py), acting as a given staff id: so an answer other than
+PERMISSION_DENIED is about the case's state, never the request's shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload, Payloads
+
+from kahu.v1 import (
+    assessment_pb2,
+    common_pb2,
+    conference_pb2,
+    intake_pb2,
+    placement_pb2,
+    supervision_pb2,
+    triage_pb2,
+)
+from services.common.convert import timestamp
+from services.conference.convert import scheduling_to_proto
+from tests.conference.conferences import WEEKDAYS_9_TO_5, participant
+from tests.security.matrix_cases import Case, escalation, grandparent_of, report
+from workflows.conference.model import conference_workflow_id
+from workflows.policy.loader import load_policy
+
+Build = Callable[[Case, str], Message]
+
+#: A round no conference reaches: releasing it releases nothing the conference booked.
+UNBOOKED_ROUND = 1000
+
+
+def _key() -> str:
+    return f"matrix-{uuid.uuid4()}"
+
+
+def _scheduling() -> conference_pb2.ConferenceScheduling:
+    youth_justice = load_policy().case.youth_justice
+    assert youth_justice is not None
+    return scheduling_to_proto(youth_justice)
+
+
+def _venue(c: Case) -> conference_pb2.CalendarRef:
+    return conference_pb2.CalendarRef(venue_id=c.conference.venue_id)
+
+
+def _escalation(c: Case) -> conference_pb2.ConferenceEscalation:
+    f = c.conference
+    return conference_pb2.ConferenceEscalation(
+        conference_id=f.conference_id,
+        workflow_id=conference_workflow_id(f.conference_id),
+        deadline=conference_pb2.CONFERENCE_DEADLINE_CONVENING,
+        level=conference_pb2.CONFERENCE_ESCALATION_LEVEL_WARNING,
+        round=f.round,
+        manager_id=f.manager,
+        coordinator_id=f.coordinator,
+        site=c.site,
+        region=c.region,
+        due_at=f.convening_due,
+    )
+
+
+INTAKE: dict[str, Build] = {
+    "kahu.v1.IntakeService/SubmitReport": lambda c, a: report(
+        c.site, c.region, c.agency, [common_pb2.CONCERN_CATEGORY_NEGLECT]
+    ),
+    "kahu.v1.IntakeService/GetCase": lambda c, a: intake_pb2.GetCaseRequest(case_id=c.case_id),
+    "kahu.v1.IntakeService/ListCases": lambda c, a: intake_pb2.ListCasesRequest(site=c.site, page_size=5),
+    "kahu.v1.IntakeService/RecordCaseStage": lambda c, a: intake_pb2.RecordCaseStageRequest(
+        case_id=c.case_id, stage=common_pb2.CASE_STAGE_ASSESSMENT
+    ),
+    "kahu.v1.TriageService/ProposeTriage": lambda c, a: triage_pb2.ProposeTriageRequest(
+        case_id=c.case_id, facts=common_pb2.CaseFacts(concerns=[common_pb2.CONCERN_CATEGORY_NEGLECT])
+    ),
+    "kahu.v1.TriageService/GetProposal": lambda c, a: triage_pb2.GetProposalRequest(case_id=c.case_id),
+    "kahu.v1.TriageService/NotifyPolice": lambda c, a: triage_pb2.NotifyPoliceRequest(
+        case_id=c.case_id, reason="matrix"
+    ),
+    "kahu.v1.TriageService/RecordDecision": lambda c, a: triage_pb2.RecordDecisionRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        decided_by=a,
+        pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
+        timeframe=common_pb2.TIMEFRAME_URGENT,
+        reason="matrix",
+    ),
+    "kahu.v1.TriageService/RecordConsent": lambda c, a: triage_pb2.RecordConsentRequest(
+        idempotency_key=_key(), case_id=c.case_id, recorded_by=a, given=True
+    ),
+    "kahu.v1.AssessmentService/Allocate": lambda c, a: assessment_pb2.AllocateRequest(
+        idempotency_key=_key(), case_id=c.case_id, social_worker=c.social_worker, site=c.site, allocated_by=a
+    ),
+    "kahu.v1.AssessmentService/RecordFindings": lambda c, a: assessment_pb2.RecordFindingsRequest(
+        idempotency_key=_key(), case_id=c.case_id, recorded_by=a, summary="Matrix visit."
+    ),
+    "kahu.v1.AssessmentService/CompleteAssessment": lambda c, a: assessment_pb2.CompleteAssessmentRequest(
+        idempotency_key=_key(), case_id=c.case_id, completed_by=a, outcome=common_pb2.OUTCOME_SEEK_CUSTODY, reason="m"
+    ),
+    "kahu.v1.AssessmentService/GetAssessment": lambda c, a: assessment_pb2.GetAssessmentRequest(case_id=c.case_id),
+    "kahu.v1.SupervisionService/RaiseEscalation": lambda c, a: escalation(c.case_id, c.site, c.region),
+    "kahu.v1.SupervisionService/ResolveEscalations": lambda c, a: supervision_pb2.ResolveEscalationsRequest(
+        case_id=c.case_id, kind=common_pb2.DEADLINE_KIND_TRIAGE
+    ),
+    "kahu.v1.SupervisionService/ListQueue": lambda c, a: supervision_pb2.ListQueueRequest(site=c.site, page_size=5),
+    "kahu.v1.SupervisionService/Acknowledge": lambda c, a: supervision_pb2.AcknowledgeRequest(
+        idempotency_key=_key(), escalation_id=c.escalation_id, acknowledged_by=a
+    ),
+    "kahu.v1.SupervisionService/Reassign": lambda c, a: supervision_pb2.ReassignRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        social_worker=c.social_worker,
+        site=c.site,
+        reassigned_by=a,
+        reason="m",
+    ),
+    "kahu.v1.SupervisionService/ExtendDeadline": lambda c, a: supervision_pb2.ExtendDeadlineRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
+        due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=3)),
+        extended_by=a,
+        reason="m",
+    ),
+    "kahu.v1.SupervisionService/DecideApproval": lambda c, a: supervision_pb2.DecideApprovalRequest(
+        idempotency_key=_key(), case_id=c.case_id, approved=False, decided_by=a, reason="m"
+    ),
+}
+
+#: The conference stands for the case; reference data and calendars are the site's (the
+#: conference's venue, registered again as it is). The worker's calls repeat what the
+#: conference's workflow did, and release a round it never booked.
+CONFERENCE: dict[str, Build] = {
+    "kahu.v1.ConferenceService/StartConference": lambda c, a: c.conference.started,  # a retry: no new conference
+    "kahu.v1.ConferenceService/GetConference": lambda c, a: conference_pb2.GetConferenceRequest(
+        conference_id=c.conference.conference_id
+    ),
+    "kahu.v1.ConferenceService/AddParticipant": lambda c, a: conference_pb2.AddParticipantRequest(
+        idempotency_key=_key(),
+        conference_id=c.conference.conference_id,
+        participant=participant(conference_pb2.PARTICIPANT_ROLE_WHANAU, "Aunty Mere"),
+        added_by=a,
+    ),
+    "kahu.v1.ConferenceService/AppointAdvocate": lambda c, a: conference_pb2.AppointAdvocateRequest(
+        idempotency_key=_key(),
+        conference_id=c.conference.conference_id,
+        staff_id=f"advocate.{uuid.uuid4().hex[:8]}",
+        name="Youth advocate",
+        appointed_by=a,
+    ),
+    "kahu.v1.ConferenceService/FindSlots": lambda c, a: conference_pb2.FindSlotsRequest(
+        conference_id=c.conference.conference_id, limit=3
+    ),
+    "kahu.v1.ConferenceService/Book": lambda c, a: conference_pb2.BookRequest(
+        idempotency_key=_key(),
+        conference_id=c.conference.conference_id,
+        start=c.conference.slot.start,
+        venue_id=c.conference.slot.venue_id,
+        booked_by=a,
+    ),
+    "kahu.v1.ConferenceService/Reschedule": lambda c, a: conference_pb2.RescheduleRequest(
+        idempotency_key=_key(), conference_id=c.conference.conference_id, requested_by=a, reason="matrix"
+    ),
+    "kahu.v1.ConferenceService/RecordResponse": lambda c, a: conference_pb2.RecordResponseRequest(
+        idempotency_key=_key(),
+        conference_id=c.conference.conference_id,
+        participant_id=c.conference.participant_id,
+        response=conference_pb2.INVITATION_RESPONSE_ACCEPTED,
+        recorded_by=a,
+    ),
+    "kahu.v1.ConferenceService/RecordHeld": lambda c, a: conference_pb2.RecordHeldRequest(
+        idempotency_key=_key(), conference_id=c.conference.conference_id, recorded_by=a
+    ),
+    "kahu.v1.ConferenceService/RecordOutcome": lambda c, a: conference_pb2.RecordOutcomeRequest(
+        idempotency_key=_key(), conference_id=c.conference.conference_id, recorded_by=a, agreed=False, reason="m"
+    ),
+    "kahu.v1.ConferenceService/ListEscalations": lambda c, a: conference_pb2.ListEscalationsRequest(
+        site=c.site, page_size=5
+    ),
+    "kahu.v1.ConferenceService/RegisterCoordinator": lambda c, a: conference_pb2.RegisterCoordinatorRequest(
+        staff_id=c.conference.coordinator, site=c.site, manager_id=c.conference.manager, working_hours=WEEKDAYS_9_TO_5
+    ),
+    "kahu.v1.ConferenceService/RegisterVenue": lambda c, a: conference_pb2.RegisterVenueRequest(
+        site=c.site, name=c.conference.venue_name
+    ),
+    "kahu.v1.ConferenceService/SetWorkingHours": lambda c, a: conference_pb2.SetWorkingHoursRequest(
+        calendar=_venue(c), working_hours=WEEKDAYS_9_TO_5
+    ),
+    "kahu.v1.ConferenceService/AddBusyBlocks": lambda c, a: conference_pb2.AddBusyBlocksRequest(
+        calendar=_venue(c), blocks=[c.conference.busy]
+    ),
+    "kahu.v1.ConferenceService/RemoveBusyBlocks": lambda c, a: conference_pb2.RemoveBusyBlocksRequest(
+        calendar=_venue(c), block_ids=[c.conference.busy_id]
+    ),
+    "kahu.v1.ConferenceService/OpenConference": lambda c, a: conference_pb2.OpenConferenceRequest(
+        conference_id=c.conference.conference_id,
+        site=c.site,
+        trigger=c.conference.started.trigger,
+        convening_due=c.conference.convening_due,
+        scheduling=_scheduling(),
+    ),
+    "kahu.v1.ConferenceService/HoldSlot": lambda c, a: conference_pb2.HoldSlotRequest(
+        conference_id=c.conference.conference_id,
+        round=c.conference.round,
+        not_before=c.conference.slot.start,
+        until=c.conference.convening_due,
+        booked_by="kahu",
+    ),
+    "kahu.v1.ConferenceService/ReleaseBooking": lambda c, a: conference_pb2.ReleaseBookingRequest(
+        conference_id=c.conference.conference_id, round=UNBOOKED_ROUND
+    ),
+    "kahu.v1.ConferenceService/SendInvitations": lambda c, a: conference_pb2.SendInvitationsRequest(
+        conference_id=c.conference.conference_id, round=c.conference.round
+    ),
+    "kahu.v1.ConferenceService/RaiseConferenceEscalation": lambda c, a: conference_pb2.RaiseConferenceEscalationRequest(
+        escalation=_escalation(c)
+    ),
+    "kahu.v1.ConferenceService/ResolveConferenceEscalations": lambda c, a: (
+        conference_pb2.ResolveConferenceEscalationsRequest(
+            conference_id=c.conference.conference_id,
+            deadline=conference_pb2.CONFERENCE_DEADLINE_CONVENING,
+            level=conference_pb2.CONFERENCE_ESCALATION_LEVEL_WARNING,
+        )
+    ),
+    "kahu.v1.ConferenceService/ReferBack": lambda c, a: conference_pb2.ReferBackRequest(
+        conference_id=c.conference.conference_id
+    ),
+}
+
+#: The case's own family network, written back as it is (the relationship removed once).
+PLACEMENT: dict[str, Build] = {
+    "kahu.v1.PlacementService/PutPerson": lambda c, a: placement_pb2.PutPersonRequest(person=c.network.child),
+    "kahu.v1.PlacementService/GetPerson": lambda c, a: placement_pb2.GetPersonRequest(
+        person_id=c.network.child.person_id
+    ),
+    "kahu.v1.PlacementService/AddRelationship": lambda c, a: placement_pb2.AddRelationshipRequest(
+        relationship=grandparent_of(c.network.grandparent, c.network.child)
+    ),
+    "kahu.v1.PlacementService/RemoveRelationship": lambda c, a: placement_pb2.RemoveRelationshipRequest(
+        from_person_id=c.network.grandparent.person_id, to_person_id=c.network.child.person_id
+    ),
+    "kahu.v1.PlacementService/SetAffiliations": lambda c, a: placement_pb2.SetAffiliationsRequest(
+        person_id=c.network.child.person_id, affiliations=[c.network.affiliation]
+    ),
+    "kahu.v1.PlacementService/PutFamily": lambda c, a: placement_pb2.PutFamilyRequest(family=c.network.family),
+    "kahu.v1.PlacementService/PutCaregiver": lambda c, a: placement_pb2.PutCaregiverRequest(
+        caregiver=c.network.caregiver
+    ),
+    "kahu.v1.PlacementService/SetCaregiverApproval": lambda c, a: placement_pb2.SetCaregiverApprovalRequest(
+        caregiver_id=c.network.caregiver.caregiver_id, approval=c.network.approval
+    ),
+    "kahu.v1.PlacementService/GetCaregiver": lambda c, a: placement_pb2.GetCaregiverRequest(
+        caregiver_id=c.network.caregiver.caregiver_id
+    ),
+    "kahu.v1.PlacementService/SearchPlacements": lambda c, a: placement_pb2.SearchPlacementsRequest(
+        child_ids=[c.network.child.person_id]
+    ),
+    "kahu.v1.PlacementService/LinkCaseChildren": lambda c, a: placement_pb2.LinkCaseChildrenRequest(
+        case_id=c.case_id, child_ids=[c.network.child.person_id]
+    ),
+    "kahu.v1.PlacementService/GetPlacementSearch": lambda c, a: placement_pb2.GetPlacementSearchRequest(
+        case_id=c.case_id
+    ),
+    "kahu.v1.PlacementService/SelectCandidate": lambda c, a: placement_pb2.SelectCandidateRequest(
+        idempotency_key=_key(), case_id=c.case_id, caregiver_id=c.network.caregiver.caregiver_id, selected_by=a
+    ),
+    "kahu.v1.PlacementService/RecordCaregiverAnswer": lambda c, a: placement_pb2.RecordCaregiverAnswerRequest(
+        idempotency_key=_key(), case_id=c.case_id, accepted=True, recorded_by=a
+    ),
+    "kahu.v1.PlacementService/RerunSearch": lambda c, a: placement_pb2.RerunSearchRequest(
+        idempotency_key=_key(), case_id=c.case_id, requested_by=a, reason="matrix"
+    ),
+    "kahu.v1.PlacementService/SearchForCase": lambda c, a: placement_pb2.SearchForCaseRequest(
+        case_id=c.case_id, search_id=str(uuid.uuid4())
+    ),
+    "kahu.v1.PlacementService/HoldPlaces": lambda c, a: c.network.hold,  # a retry: the same hold
+    "kahu.v1.PlacementService/ConfirmHold": lambda c, a: placement_pb2.ConfirmHoldRequest(
+        hold_id=c.network.hold.hold_id
+    ),
+    "kahu.v1.PlacementService/ReleaseHold": lambda c, a: placement_pb2.ReleaseHoldRequest(
+        hold_id=c.network.spare_hold_id, reason=placement_pb2.RELEASE_REASON_WITHDRAWN
+    ),
+}
+
+#: The codec server's: the case's workflow payloads, as the Temporal UI sends them.
+CODEC: dict[str, Build] = {
+    "kahu.codec/Decode": lambda c, a: Payloads(payloads=c.payloads),
+    "kahu.codec/Encode": lambda c, a: Payloads(
+        payloads=[Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(c.case_id).encode())]
+    ),
+}
+
+REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC}
