@@ -189,7 +189,11 @@ async def _start(
     endpoints = [
         Endpoint("temporal", temporal_address, f"Temporal gRPC, namespace {settings.temporal_namespace}"),
         Endpoint("temporal_ui", f"http://{host}:{settings.port('temporal_ui')}", "Temporal Web UI"),
-        Endpoint("postgres", postgres.url(), f"PostgreSQL; data and {postgres.log_path.name} in {postgres.data_dir}"),
+        Endpoint(
+            "postgres",
+            postgres.url(),
+            f"PostgreSQL (the services work as {APP_ROLE}); data and {postgres.log_path.name} in {postgres.data_dir}",
+        ),
     ]
     for child in children:
         what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC service"
