@@ -16,8 +16,6 @@ KAHU_CODEC_PATH_TOKENS is set, which only the dev stack sets).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -35,6 +33,7 @@ from services.common.config import Settings
 from services.common.db import open_database
 from services.common.identity import InvalidToken, Principal, TokenVerifier, bearer
 from services.common.server import run_until_signalled
+from services.common.tasks import in_background
 from services.common.tls import check_plaintext, http_server_context, reload_http, watch
 from services.common.tracing import current_trace_id
 
@@ -161,8 +160,7 @@ async def start(settings: Settings, stack: AsyncExitStack, *, port: int | None =
     if settings.tls is not None:
         tls = settings.tls
         ssl_context = context = http_server_context(tls)
-        watching = asyncio.create_task(watch(tls, lambda: reload_http(context, tls)))
-        stack.push_async_callback(_cancel, watching)
+        in_background(stack, watch(tls, lambda: reload_http(context, tls)))
     else:
         check_plaintext(settings, address, listening=True)
     site = web.TCPSite(runner, settings.host, port, ssl_context=ssl_context, reuse_address=True)
@@ -181,9 +179,3 @@ async def serve(settings: Settings) -> None:
 
 async def _nothing() -> None:
     return None
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
 import grpc
 
 from kahu.v1 import placement_pb2, placement_pb2_grpc
+from services.common.audit import Auditor
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
+from services.common.tasks import in_background
 from services.common.temporal import connect_temporal
+from services.placement import sweeper
 from services.placement.iwi import load_iwi
 from services.placement.service import PlacementServicer
 from services.placement.store import MIGRATIONS, SCHEMA, PlacementStore
@@ -27,7 +31,10 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     load_iwi()  # and so does bad reference data
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "placement")
-    servicer = PlacementServicer(PlacementStore(pool), temporal, placement)
+    store = PlacementStore(pool)
+    servicer = PlacementServicer(store, temporal, placement)
+    after = dt.timedelta(seconds=placement.release_abandoned_holds_after.seconds)
+    in_background(stack, sweeper.run(store, Auditor(pool, SCHEMA), after))
 
     def add(server: grpc.aio.Server) -> None:
         placement_pb2_grpc.add_PlacementServiceServicer_to_server(servicer, server)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -525,6 +525,43 @@ class PlacementStore:
                 hold_id,
             )
         return _hold(confirmed)
+
+    async def release_abandoned(
+        self, expired_before: dt.datetime, auditor: audit.Auditor, entry: audit.Entry, *, limit: int
+    ) -> list[HoldRow]:
+        """Release (reason EXPIRED) up to `limit` holds still held that expired before
+        `expired_before`, each in its own transaction with its audit record (`entry` for
+        its case). Holds another transaction has locked are left for the next sweep."""
+        released: list[HoldRow] = []
+        ids = await self._pool.fetch(
+            "SELECT hold_id FROM placement.holds WHERE status = 'HELD' AND expires_at < $1"
+            " ORDER BY expires_at LIMIT $2",
+            expired_before,
+            limit,
+        )
+        for (hold_id,) in ids:
+            async with self._pool.acquire() as conn, conn.transaction():
+                hold = await conn.fetchrow(
+                    "SELECT * FROM placement.holds WHERE hold_id = $1 AND status = 'HELD' AND expires_at < $2"
+                    " FOR UPDATE SKIP LOCKED",
+                    hold_id,
+                    expired_before,
+                )
+                if hold is None:
+                    continue  # answered, released or being changed meanwhile
+                await conn.execute(
+                    "UPDATE placement.caregivers SET held = held - $2 WHERE caregiver_id = $1",
+                    hold["caregiver_id"],
+                    hold["places"],
+                )
+                row = await conn.fetchrow(
+                    "UPDATE placement.holds SET status = 'RELEASED', released_at = now(), release_reason = 'EXPIRED'"
+                    " WHERE hold_id = $1 RETURNING *",
+                    hold_id,
+                )
+                await auditor.append(conn, replace(entry, case_id=str(hold["case_id"])))
+            released.append(_hold(row))
+        return released
 
     async def release(self, hold_id: uuid.UUID, reason: str) -> tuple[HoldRow, bool]:
         """Give a hold's places back: (the hold, whether this call released it)."""

@@ -51,6 +51,7 @@ def test_the_shipped_policy_loads() -> None:
         hold_expiry=Span(seconds=48 * 3600),
         max_kinship_degree=4,
         max_candidates=20,
+        release_abandoned_holds_after=Span(seconds=24 * 3600),
     )
 
 
@@ -174,6 +175,16 @@ BAD: list[tuple[str, Mutation, str]] = [
     ("placement-degree", _set("placement", "max_kinship_degree", value=5), "max_kinship_degree: must be at most 4"),
     ("placement-candidates", _set("placement", "max_candidates", value=0), "max_candidates: must be a positive"),
     ("placement-many", _set("placement", "max_candidates", value=101), "max_candidates: must be at most 100"),
+    (
+        "placement-abandoned-working-days",
+        _set("placement", "release_abandoned_holds_after", value={"working_days": 1}),
+        "placement.release_abandoned_holds_after: must be elapsed time",
+    ),
+    (
+        "placement-abandoned",
+        _delete("placement", "release_abandoned_holds_after"),
+        "placement.release_abandoned_holds_after: missing",
+    ),
 ]
 
 

@@ -50,7 +50,7 @@ _UNITS = "seconds/minutes/hours/days/working_days"
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _V = TypeVar("_V")
 _CASE_SPANS = ("child_safety_hub_assessment", "triage_deadline", "consent_deadline")
-_PLACEMENT_SPANS = ("selection_deadline", "hold_expiry")
+_PLACEMENT_SPANS = ("selection_deadline", "hold_expiry", "release_abandoned_holds_after")
 #: The widest kinship the placement search can count as whānau (cousins) and the most
 #: candidates it returns (the service's own limits).
 MAX_KINSHIP_DEGREE = 4
@@ -101,7 +101,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
 
     A name is a timeframe in lower case (`critical`, `very_urgent`, `urgent`), a deadline
     (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`), `tier<n>` for
-    escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`).
+    escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`,
+    `release_abandoned_holds_after`).
     """
     case = policy.case
     timeframes = dict(case.timeframes)
@@ -244,11 +245,15 @@ def _placement(value: object, where: str) -> PlacementPolicy:
     candidates = _int(entry["max_candidates"], f"{where}.max_candidates", minimum=1)
     if candidates > MAX_CANDIDATES:
         raise _Invalid(f"{where}.max_candidates", f"must be at most {MAX_CANDIDATES}")
+    abandoned = _span(entry["release_abandoned_holds_after"], f"{where}.release_abandoned_holds_after")
+    if abandoned.working_days:
+        raise _Invalid(f"{where}.release_abandoned_holds_after", "must be elapsed time (no site's calendar applies)")
     return PlacementPolicy(
         selection_deadline=_span(entry["selection_deadline"], f"{where}.selection_deadline"),
         hold_expiry=_span(entry["hold_expiry"], f"{where}.hold_expiry"),
         max_kinship_degree=degree,
         max_candidates=candidates,
+        release_abandoned_holds_after=abandoned,
     )
 
 

@@ -121,6 +121,10 @@ class PlacementPolicy:
     max_kinship_degree: int = 4
     #: How many ranked candidates a search returns.
     max_candidates: int = 20
+    #: How long after its expiry a hold still held is taken for abandoned (its search no
+    #: longer runs, e.g. its workflow was terminated) and released by the placement
+    #: service, so that the caregiver's places are not lost. Elapsed time only.
+    release_abandoned_holds_after: Span = Span(seconds=24 * 3600)
 
 
 @dataclass(frozen=True)
