@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack
 from services.common.access import AccessError
 from services.common.config import ConfigError, Settings, load
 from services.common.logs import configure_logging
+from services.common.metrics import configure_metrics
 from services.common.server import GrpcServer, Service, run_until_signalled
 from services.common.tracing import configure_tracing
 from workflows.policy.loader import PolicyError
@@ -39,12 +40,14 @@ def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None
         sys.exit(2)
     configure_logging(name)
     provider = configure_tracing(name, settings)
+    meters = configure_metrics(name, settings)
     try:
         asyncio.run(main(settings))
     except (PolicyError, AccessError, ConfigError) as err:
         print(f"kahu-{name}: {err}", file=sys.stderr)
         sys.exit(2)
     finally:
+        meters.shutdown()
         provider.shutdown()
     # Stopped cleanly: skip interpreter teardown, where Temporal's runtime threads can
     # abort the process (temporalio/sdk-python#300) and turn a clean stop into SIGABRT.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from services.common.authz import Authorisation, Guard
 from services.common.config import Settings
 from services.common.db import MIGRATED
 from services.common.errors import DomainError
+from services.common.metrics import record_rpc
 from services.common.tls import check_plaintext, server_credentials
 from services.common.tracing import current_trace_id
 
@@ -72,24 +74,35 @@ class _ErrorMapping(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
 
         async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
             remaining = context.time_remaining()
             try:
                 if remaining is None:
                     return await behaviour(request, context)
                 if remaining <= 0:
-                    await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+                    code = grpc.StatusCode.DEADLINE_EXCEEDED
+                    await context.abort(code, "deadline exceeded")
                 return await asyncio.wait_for(behaviour(request, context), remaining)
             except DomainError as err:
+                code = err.code
                 await context.abort_with_status(err.to_status())
             except TimeoutError:
-                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+                code = grpc.StatusCode.DEADLINE_EXCEEDED
+                await context.abort(code, "deadline exceeded")
             except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
                 raise
             except Exception as err:
                 if isinstance(err, grpc.aio.AbortError):
+                    found = context.code()
+                    code = found if isinstance(found, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
                     raise
+                code = grpc.StatusCode.INTERNAL
                 log.exception("unexpected error in %s (trace %s)", method, current_trace_id())
-                await context.abort(grpc.StatusCode.INTERNAL, f"internal error; quote trace id {current_trace_id()}")
+                await context.abort(code, f"internal error; quote trace id {current_trace_id()}")
+            finally:
+                record_rpc(method, code, time.perf_counter() - started)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,

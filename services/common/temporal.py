@@ -14,15 +14,20 @@ import asyncio
 import contextlib
 import socket
 import weakref
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.runtime import OpenTelemetryConfig, Runtime, TelemetryConfig
 
 from services.common.codec import EncryptionCodec, data_converter
 from services.common.config import Settings
 from services.common.identity import Signer, WorkloadTokens
 
 _RENEWALS: set[asyncio.Task[None]] = set()
+_RUNTIME: Runtime | None = None
+#: How often the SDK's metrics are sent (as often as the services' own).
+SDK_METRICS_EVERY = timedelta(seconds=30)
 
 
 def workload_tokens(settings: Settings, name: str, **extra: object) -> WorkloadTokens:
@@ -46,6 +51,23 @@ async def _renew(client_ref: weakref.ref[Client], tokens: WorkloadTokens) -> Non
         del client
 
 
+def sdk_runtime(settings: Settings) -> Runtime | None:
+    """The Temporal SDK's runtime of this process when metrics are exported: it sends the
+    SDK's own metrics (workflow and activity task latencies, slots, polls; labelled by
+    namespace, task queue and workflow or activity type, never by a case) over OTLP/HTTP
+    to OTEL_EXPORTER_OTLP_ENDPOINT. None: the default runtime, without metrics."""
+    global _RUNTIME
+    if settings.otel_endpoint is None:
+        return None
+    if _RUNTIME is None:
+        url = f"{settings.otel_endpoint.rstrip('/')}/v1/metrics"
+        metrics = OpenTelemetryConfig(
+            url=url, http=True, durations_as_seconds=True, metric_periodicity=SDK_METRICS_EVERY
+        )
+        _RUNTIME = Runtime(telemetry=TelemetryConfig(metrics=metrics, metric_prefix="temporal_"))
+    return _RUNTIME
+
+
 async def connect_temporal(settings: Settings, name: str = "kahu", *, worker: bool = False) -> Client:
     """Connect to the configured namespace as `workload:<name>`; starts and runs are traced
     and every payload is encrypted with the payload keys."""
@@ -60,6 +82,7 @@ async def connect_temporal(settings: Settings, name: str = "kahu", *, worker: bo
         api_key=tokens.current(),
         tls=False,  # Temporal's frontend as deployed (the dev server, the cluster's) is plaintext
         identity=f"kahu-{name}@{socket.gethostname()}",
+        runtime=sdk_runtime(settings),
     )
     task = asyncio.get_running_loop().create_task(_renew(weakref.ref(client), tokens))
     _RENEWALS.add(task)

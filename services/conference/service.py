@@ -28,6 +28,7 @@ from services.common.actions import Action, perform
 from services.common.authz import YOUTH_OFFENDING, Place
 from services.common.convert import timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
+from services.common.metrics import record_escalation
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.conference import convert, slots
@@ -663,6 +664,8 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         escalation = check.validate_raise(request)
         await self._admit(escalation.conference_id)
         escalation_id, created = await self._store.raise_escalation(escalation)
+        if created:
+            record_escalation(f"CONFERENCE_{escalation.deadline.value}", escalation.level.value)
         return conference_pb2.RaiseConferenceEscalationResponse(escalation_id=escalation_id, created=created)
 
     async def ResolveConferenceEscalations(

@@ -28,6 +28,7 @@ from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.metrics import record_report
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.intake import listing
@@ -139,6 +140,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             accepted = await self._add_information(request, accepted, site, children)
         if not accepted.additional:
             await self._start_case(accepted.case, case_facts(report, today))
+        if not accepted.replayed:
+            record_report(accepted.additional)
         return intake_pb2.SubmitReportResponse(
             case_id=accepted.case.case_id,
             report_id=accepted.report_id,

@@ -14,6 +14,7 @@ from services.common.actions import Action, perform
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.errors import NotFound, Violations
+from services.common.metrics import record_escalation
 from services.common.sites import load_sites
 from services.common.updates import send_update
 from services.supervision import queue
@@ -56,6 +57,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         escalation = validate_raise(request)
         await authz.admit_case(escalation.case_id, self._lookup)
         escalation_id, created = await self._store.raise_escalation(escalation)
+        if created:
+            record_escalation(escalation.kind.value, escalation.tier)
         return supervision_pb2.RaiseEscalationResponse(escalation_id=escalation_id, created=created)
 
     async def ResolveEscalations(

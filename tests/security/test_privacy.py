@@ -20,7 +20,7 @@ from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
 from services.common.codec import ENCODING, EncryptionCodec
 from services.common.convert import timestamp
 from tests import factories
-from tests.conftest import SPANS, Platform
+from tests.conftest import METRICS, SPANS, Platform
 from tests.history import decrypted, raw_history
 from tests.intake.reports import decide, get_case
 from tests.polling import eventually
@@ -183,6 +183,19 @@ async def test_a_whole_case_leaves_no_personal_data_outside_the_services(
         text = f"{span.name} {dict(span.attributes or {})} {[(e.name, e.attributes) for e in span.events]}"
         text += f" {span.status.description} {dict(span.resource.attributes)}"
         leaks += _leaks(personal, f"span {span.name}", text)
+
+    # metrics: every series' labels
+    data = METRICS.get_metrics_data()
+    assert data is not None
+    series = [
+        (metric.name, dict(point.attributes or {}))
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        for point in metric.data.data_points
+    ]
+    assert series, "no metric was recorded"
+    leaks += _leaks(personal, "metric labels", repr(series))
 
     # the audit trails: who did what to which case, never what the case says
     conn = await asyncpg.connect(platform.database_url)
