@@ -2,8 +2,8 @@
 
 A token is verified with PyJWT against the public keys in `signing/jwks.json` (the key
 named by the token's `kid`; the file is re-read when it changes, so keys rotate without a
-restart): signature, issuer, audience, expiry, issue time and a bounded lifetime. Its
-claims name the caller:
+restart): signature, issuer, audience, expiry, issue time, a bounded lifetime, and the
+revocation list `signing/revoked.json` (re-read the same way). Its claims name the caller:
 
     sub       staff id, agency system or `workload:<process>`
     roles     e.g. ["supervisor"] (policy/access.yaml lists them)
@@ -21,7 +21,9 @@ Kahu's own processes sign short-lived workload tokens (`WorkloadTokens`) with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 import os
 import re
 import threading
@@ -34,8 +36,9 @@ from typing import Any, Protocol
 
 import jwt
 
-from services.common.keys import JWKS_FILE, SIGNING_KEY_FILE, KeyFileError
+from services.common.keys import JWKS_FILE, REVOKED_FILE, SIGNING_KEY_FILE, KeyFileError
 
+log = logging.getLogger(__name__)
 ALGORITHMS = ("ES256",)
 WORKLOAD_ROLE = "workload"
 WORKLOAD_PREFIX = "workload:"
@@ -131,34 +134,54 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     )
 
 
+class _Watch:
+    """When to re-read a file: when it has changed (mtime, size, inode), looked at no more
+    often than every _RELOAD_EVERY seconds unless asked to look now."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int, int] | None = None
+        self._checked = 0.0
+
+    def changed(self, *, now: bool = False) -> tuple[int, int, int] | None:
+        """The file's new stamp if it changed since `seen` (raises OSError if it cannot
+        be looked at); None if unchanged or looked at too recently."""
+        at = time.monotonic()
+        if not now and at - self._checked < _RELOAD_EVERY:
+            return None
+        self._checked = at
+        st = os.stat(self.path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        return None if stamp == self._stamp else stamp
+
+    def seen(self, stamp: tuple[int, int, int] | None) -> None:
+        self._stamp = stamp
+
+
 class _JwksFile:
     """The verification keys, re-read when the file changes (checked every few seconds,
     and at once, at most once a second, for a key id it does not know)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._watch = _Watch(path)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._checked = 0.0
         self._last_miss = 0.0
         self._keys: dict[str, jwt.PyJWK] = {}
         self._roles: dict[str, frozenset[str] | None] = {}
-        self._refresh(force=True)
+        self._refresh(now=True, strict=True)
 
-    def _refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
+    def _refresh(self, *, now: bool = False, strict: bool = False) -> None:
+        """Re-read the file if it changed; `strict`: a file that cannot be used is an error
+        (at start), otherwise the keys already read stay."""
         with self._lock:
-            if not force and now - self._checked < _RELOAD_EVERY:
-                return
-            self._checked = now
             try:
-                st = os.stat(self._path)
+                stamp = self._watch.changed(now=now)
             except OSError as error:
-                if force:
+                if strict:
                     raise KeyFileError(f"cannot read the verification keys {self._path}: {error.strerror}") from None
                 return  # keep the keys we have: a Secret update replaces the file
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-            if stamp == self._stamp:
+            if stamp is None:
                 return
             try:
                 data = json.loads(self._path.read_text(encoding="utf-8"))
@@ -175,10 +198,11 @@ class _JwksFile:
                         raise ValueError(f"{KEY_ROLES} is a list of roles")
                     roles[entry["kid"]] = None if limited is None else frozenset(limited)
             except (OSError, ValueError, KeyError, TypeError, jwt.PyJWKError) as error:
-                if force:
+                if strict:
                     raise KeyFileError(f"{self._path} is not a usable JWKS: {error}") from None
                 return
-            self._keys, self._roles, self._stamp = keys, roles, stamp
+            self._keys, self._roles = keys, roles
+            self._watch.seen(stamp)
 
     def roles_of(self, kid: str) -> frozenset[str] | None:
         """The only roles tokens signed by `kid` may claim (None: any)."""
@@ -190,10 +214,68 @@ class _JwksFile:
         now = time.monotonic()
         if key is None and now - self._last_miss >= 1.0:  # a new key published? look now
             self._last_miss = now
-            self._checked = 0.0
-            self._refresh()
+            self._refresh(now=True)
             key = self._keys.get(kid)
         return key
+
+
+class _Revocations:
+    """The revocation list, `signing/revoked.json`, re-read when it changes like the JWKS;
+    no file, nothing revoked:
+
+        {"subjects": {"<sub>": "<UTC time>"}, "tokens": ["<jti>", ...]}
+
+    A subject's tokens issued at or before its time are refused (a person who left, a
+    system whose credentials leaked: tokens issued afterwards are accepted again); a
+    token id is refused whenever it is presented."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._watch = _Watch(path)
+        self._lock = threading.Lock()
+        self._subjects: dict[str, float] = {}
+        self._tokens: frozenset[str] = frozenset()
+        self._refresh(now=True, strict=True)
+
+    def _refresh(self, *, now: bool = False, strict: bool = False) -> None:
+        with self._lock:
+            try:
+                stamp = self._watch.changed(now=now)
+            except FileNotFoundError:
+                self._subjects, self._tokens = {}, frozenset()
+                self._watch.seen(None)
+                return
+            except OSError as error:
+                if strict:
+                    raise KeyFileError(f"cannot read the revocation list {self._path}: {error.strerror}") from None
+                return
+            if stamp is None:
+                return
+            try:
+                data = json.loads(self._path.read_text(encoding="utf-8"))
+                subjects = {}
+                for sub, at in dict(data.get("subjects", {})).items():
+                    when = dt.datetime.fromisoformat(str(at))
+                    if when.tzinfo is None:
+                        raise ValueError(f"the time of subject {sub} needs a time zone (…Z)")
+                    subjects[str(sub)] = when.timestamp()
+                tokens = data.get("tokens", [])
+                if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+                    raise ValueError("tokens is a list of token ids")
+            except (OSError, ValueError, TypeError, AttributeError) as error:
+                if strict:
+                    raise KeyFileError(f"{self._path} is not a usable revocation list: {error}") from None
+                log.warning("revocation list %s not reloaded, keeping the previous one: %s", self._path, error)
+                return
+            self._subjects, self._tokens = subjects, frozenset(tokens)
+            self._watch.seen(stamp)
+
+    def revoked(self, subject: str, token_id: str, issued: float) -> bool:
+        self._refresh()
+        if token_id and token_id in self._tokens:
+            return True
+        until = self._subjects.get(subject)
+        return until is not None and issued <= until
 
 
 class TokenVerifier:
@@ -201,6 +283,7 @@ class TokenVerifier:
 
     def __init__(self, jwks_path: Path, *, issuer: str, audience: str) -> None:
         self._keys = _JwksFile(jwks_path)
+        self._revocations = _Revocations(jwks_path.with_name(REVOKED_FILE))
         self._issuer = issuer
         self._audience = audience
 
@@ -247,6 +330,8 @@ class TokenVerifier:
         if issued > time.time() + LEEWAY:
             raise InvalidToken("the token was issued in the future")
         principal = principal_from_claims(claims)
+        if self._revocations.revoked(principal.subject, principal.token_id, issued):
+            raise InvalidToken("the token was revoked")
         limited = self._keys.roles_of(kid)
         if limited is not None and not principal.roles <= limited:
             raise InvalidToken(f"key {kid} may not sign tokens for these roles")

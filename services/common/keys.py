@@ -31,6 +31,8 @@ from services.common.config import ConfigError
 
 JWKS_FILE = "jwks.json"
 SIGNING_KEY_FILE = "signing-key.jwk"
+#: Revoked tokens and subjects, beside the JWKS (optional; services/common/identity.py).
+REVOKED_FILE = "revoked.json"
 CURRENT_PAYLOAD_KEY = "current"
 PAYLOAD_KEY_SUFFIX = ".key"
 DEV_PREFIX = "dev-"

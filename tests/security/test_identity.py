@@ -4,17 +4,20 @@ rotate by editing the key set, without a restart."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from services.common import identity
 from services.common.identity import (
     InvalidToken,
     Principal,
@@ -24,7 +27,7 @@ from services.common.identity import (
     bearer,
     principal_from_claims,
 )
-from services.common.keys import JWKS_FILE, SIGNING_KEY_FILE, KeyFileError, new_signing_key
+from services.common.keys import JWKS_FILE, REVOKED_FILE, SIGNING_KEY_FILE, KeyFileError, new_signing_key
 
 ISSUER, AUDIENCE = "kahu-test", "kahu"
 SUPERVISOR = Principal(subject="sup.mere", roles=frozenset({"supervisor"}), sites=frozenset({"hutt"}))
@@ -185,3 +188,71 @@ def test_a_key_published_for_workloads_cannot_sign_a_persons_token(signing: Path
     assert check.verify(mint(pods, worker)).is_workload
     with pytest.raises(InvalidToken, match="may not sign tokens for these roles"):
         check.verify(mint(pods, SUPERVISOR))  # a pod's key minting a supervisor's token
+
+
+def _revoke(signing: Path, subjects: dict[str, str] | None = None, tokens: list[str] | None = None) -> None:
+    path = signing / REVOKED_FILE
+    path.write_text(json.dumps({"subjects": subjects or {}, "tokens": tokens or []}), encoding="utf-8")
+    later = time.time_ns() + 10**9  # a new mtime, as a Secret update gives
+    os.utime(path, ns=(later, later))
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()
+
+
+def test_a_revoked_subjects_earlier_tokens_are_refused_and_later_ones_accepted(
+    signing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check = verifier(signing)
+    old = mint(signing)
+    other = mint(signing, Principal(subject="sup.aroha", roles=frozenset({"supervisor"})))
+    issued = jwt.decode(old, options={"verify_signature": False})["iat"]
+    _revoke(signing, subjects={"sup.mere": _iso(issued)})
+
+    def refused() -> bool:
+        try:
+            check.verify(old)
+        except InvalidToken as error:
+            return str(error) == "the token was revoked"
+        return False
+
+    _until(refused)  # the list is picked up without a restart
+    assert check.verify(other).subject == "sup.aroha"
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 5)  # a token issued after the revocation
+    assert check.verify(mint(signing)).subject == "sup.mere"
+
+
+def test_a_revoked_token_id_is_refused_alone(signing: Path) -> None:
+    stolen, kept = mint(signing), mint(signing)
+    _revoke(signing, tokens=[jwt.decode(stolen, options={"verify_signature": False})["jti"]])
+    check = verifier(signing)
+    with pytest.raises(InvalidToken, match="revoked"):
+        check.verify(stolen)
+    assert check.verify(kept).subject == "sup.mere"
+
+
+def test_a_bad_revocation_list_stops_start_up_and_later_keeps_the_last_good_one(
+    signing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(identity, "_RELOAD_EVERY", 0.0)  # every verification looks at the file
+    (signing / REVOKED_FILE).write_text('{"subjects": {"sup.mere": "yesterday"}}', encoding="utf-8")
+    with pytest.raises(KeyFileError, match=REVOKED_FILE):
+        verifier(signing)
+    stolen = mint(signing)
+    _revoke(signing, tokens=[jwt.decode(stolen, options={"verify_signature": False})["jti"]])
+    check = verifier(signing)
+    (signing / REVOKED_FILE).write_text("{not json", encoding="utf-8")
+    later = time.time_ns() + 3 * 10**9
+    os.utime(signing / REVOKED_FILE, ns=(later, later))
+    for _ in range(3):
+        with pytest.raises(InvalidToken, match="revoked"):
+            check.verify(stolen)
+
+
+def _until(probe: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        assert time.monotonic() < deadline, "not picked up in time"
+        time.sleep(0.05)
