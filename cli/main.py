@@ -7,65 +7,35 @@ either place. Every write takes `--idempotency-key` (a new key per invocation by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from rich.console import Console
 
-from cli import audit_cmd, render, reportfile, token_cmd
+from cli import audit_cmd, conference_cmd, placement_cmd, render, reportfile, token_cmd
+from cli.common import (
+    By,
+    CaseId,
+    IncludeResolved,
+    Json,
+    Key,
+    MinTier,
+    OptSite,
+    PageSize,
+    PageToken,
+    Reason,
+    Region,
+    Site,
+    State,
+    read_text,
+    state_of,
+)
 from cli.params import DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME, due_time, duration, idempotency_key
-from cli.rpc import STUBS, Client, fail
-from cli.token_cmd import token_subject
+from cli.rpc import STUBS, fail
 from kahu.v1 import assessment_pb2, intake_pb2, supervision_pb2, triage_pb2
 
-
-@dataclass
-class State:
-    """The global options of one invocation, and its client (opened on first use)."""
-
-    overrides: dict[str, str | None]
-    timeout: float
-    json: bool
-    token: str | None = None
-    client: Client | None = field(default=None)
-
-    def call(self, service: str, method: str, request: Message, key: str | None = None) -> Any:
-        if self.client is None:
-            self.client = Client(self.overrides, self.timeout, self.token)
-        return self.client.call(service, method, request, key=key)
-
-    def actor(self, by: str) -> str:
-        """Who acts: `--by` (or KAHU_STAFF_ID), else the subject the token names."""
-        if by:
-            return by
-        subject = token_subject(self.token or "")
-        if subject is None:
-            fail("give --by (your staff id), KAHU_STAFF_ID, or a token that names you", 2)
-        return subject
-
-    def show(self, answer: Message, as_json: bool, human: Callable[[Console], None]) -> None:
-        if as_json or self.json:
-            print(render.to_json(answer), flush=True)
-        else:
-            human(render.console())
-
-    def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-
-
-def _state(ctx: typer.Context) -> State:
-    state = ctx.find_object(State)
-    assert state is not None
-    return state
-
-
 app = typer.Typer(
-    help="Kahu: report, triage, assess and supervise child-protection cases.",
+    help="Kahu: report, triage, assess, supervise and place; youth justice conferences.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold a report's personal data
 )
@@ -82,25 +52,10 @@ for sub, name in (
     (triage_app, "triage"),
     (assessment_app, "assessment"),
     (queue_app, "queue"),
+    (placement_cmd.app, "placement"),
+    (conference_cmd.app, "conference"),
 ):
     app.add_typer(sub, name=name)
-
-Json = Annotated[bool, typer.Option("--json", help="Print the answer as JSON (proto field names), for scripts.")]
-Key = Annotated[
-    str | None,
-    typer.Option("--idempotency-key", help="Retry safely by giving the same key again (default: a new key)."),
-]
-By = Annotated[
-    str, typer.Option("--by", envvar="KAHU_STAFF_ID", help="Your staff id (default: the one your token names).")
-]
-CaseId = Annotated[str, typer.Argument(metavar="CASE_ID", help="The case's id.")]
-Site = Annotated[str, typer.Option(help="Site code, e.g. hutt.")]
-OptSite = Annotated[str, typer.Option(help="Only this site (a site code, e.g. hutt).")]
-Region = Annotated[str, typer.Option(help="Only this region, e.g. greater-wellington.")]
-MinTier = Annotated[int, typer.Option(min=0, help="Only escalated to at least this tier.")]
-PageSize = Annotated[int, typer.Option(min=0, help="At most this many (0: the service's default).")]
-PageToken = Annotated[str, typer.Option(help="The page after the one that printed this token.")]
-Reason = Annotated[str, typer.Option(help="Why (recorded on the case).")]
 
 
 @app.callback()
@@ -110,6 +65,8 @@ def main(
     triage: Annotated[str | None, typer.Option(help="Triage address (default: TRIAGE_ADDRESS).")] = None,
     assessment: Annotated[str | None, typer.Option(help="Assessment address (default: ASSESSMENT_ADDRESS).")] = None,
     supervision: Annotated[str | None, typer.Option(help="Supervision address (default: SUPERVISION_ADDRESS).")] = None,
+    placement: Annotated[str | None, typer.Option(help="Placement address (default: PLACEMENT_ADDRESS).")] = None,
+    conference: Annotated[str | None, typer.Option(help="Conference address (default: CONFERENCE_ADDRESS).")] = None,
     timeout: Annotated[
         float, typer.Option(min=0.1, envvar="KAHU_TIMEOUT", help="Deadline of each call, seconds.")
     ] = 10.0,
@@ -121,7 +78,14 @@ def main(
 ) -> None:
     """Kahu's command line. Addresses come from the same environment as the services
     (INTAKE_ADDRESS or KAHU_HOST and INTAKE_PORT, ...); every call carries your token."""
-    overrides = {"intake": intake, "triage": triage, "assessment": assessment, "supervision": supervision}
+    overrides = {
+        "intake": intake,
+        "triage": triage,
+        "assessment": assessment,
+        "supervision": supervision,
+        "placement": placement,
+        "conference": conference,
+    }
     assert set(overrides) == set(STUBS)
     state = State(overrides, timeout, as_json, token)
     ctx.obj = state
@@ -144,15 +108,15 @@ def report_submit(
     except reportfile.ReportFileError as error:
         fail(str(error), 2)
     request = intake_pb2.SubmitReportRequest(idempotency_key=idempotency_key(key), report=report)
-    answer = _state(ctx).call("intake", "SubmitReport", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.submitted(c, answer))
+    answer = state_of(ctx).call("intake", "SubmitReport", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.submitted(c, answer))
 
 
 @case_app.command("show")
 def case_show(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
     """Show a case: its stage, triage, deadline, outcome and timeline."""
-    answer = _state(ctx).call("intake", "GetCase", intake_pb2.GetCaseRequest(case_id=case_id))
-    _state(ctx).show(answer, as_json, lambda c: render.case(c, answer))
+    answer = state_of(ctx).call("intake", "GetCase", intake_pb2.GetCaseRequest(case_id=case_id))
+    state_of(ctx).show(answer, as_json, lambda c: render.case(c, answer))
 
 
 @case_app.command("list")
@@ -177,8 +141,8 @@ def case_list(
         page_size=page_size,
         page_token=page_token,
     )
-    answer = _state(ctx).call("intake", "ListCases", request)
-    _state(ctx).show(answer, as_json, lambda c: render.cases(c, answer))
+    answer = state_of(ctx).call("intake", "ListCases", request)
+    state_of(ctx).show(answer, as_json, lambda c: render.cases(c, answer))
 
 
 # -- triage ------------------------------------------------------------------------------
@@ -187,8 +151,10 @@ def case_list(
 @triage_app.command("proposal")
 def triage_proposal(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
     """Show what the triage rules propose for a case, and which rules fired."""
-    answer = _state(ctx).call("triage", "GetProposal", triage_pb2.GetProposalRequest(case_id=case_id))
-    _state(ctx).show(answer, as_json, lambda c: c.print(f"Proposal: {render.proposal(answer.proposal)}", markup=False))
+    answer = state_of(ctx).call("triage", "GetProposal", triage_pb2.GetProposalRequest(case_id=case_id))
+    state_of(ctx).show(
+        answer, as_json, lambda c: c.print(f"Proposal: {render.proposal(answer.proposal)}", markup=False)
+    )
 
 
 @triage_app.command("decide")
@@ -210,14 +176,14 @@ def triage_decide(
     request = triage_pb2.RecordDecisionRequest(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
-        decided_by=_state(ctx).actor(by),
+        decided_by=state_of(ctx).actor(by),
         pathway=pathway,  # type: ignore[arg-type]
         timeframe=timeframe or 0,  # type: ignore[arg-type]
         reason=reason,
         police_consulted=police_consulted,
     )
-    answer = _state(ctx).call("triage", "RecordDecision", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
+    answer = state_of(ctx).call("triage", "RecordDecision", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
 
 
 @triage_app.command("consent")
@@ -232,10 +198,14 @@ def triage_consent(
 ) -> None:
     """Record the family's consent to (or refusal of) a referral to services."""
     request = triage_pb2.RecordConsentRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=_state(ctx).actor(by), given=given, note=note
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        recorded_by=state_of(ctx).actor(by),
+        given=given,
+        note=note,
     )
-    answer = _state(ctx).call("triage", "RecordConsent", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
+    answer = state_of(ctx).call("triage", "RecordConsent", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
 
 
 # -- assessment --------------------------------------------------------------------------
@@ -244,8 +214,8 @@ def triage_consent(
 @assessment_app.command("show")
 def assessment_show(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
     """Show a case's assessment with its findings."""
-    answer = _state(ctx).call("assessment", "GetAssessment", assessment_pb2.GetAssessmentRequest(case_id=case_id))
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, answer.findings))
+    answer = state_of(ctx).call("assessment", "GetAssessment", assessment_pb2.GetAssessmentRequest(case_id=case_id))
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, answer.findings))
 
 
 @assessment_app.command("allocate")
@@ -264,10 +234,10 @@ def assessment_allocate(
         case_id=case_id,
         social_worker=social_worker,
         site=site,
-        allocated_by=_state(ctx).actor(by),
+        allocated_by=state_of(ctx).actor(by),
     )
-    answer = _state(ctx).call("assessment", "Allocate", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+    answer = state_of(ctx).call("assessment", "Allocate", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 @assessment_app.command("findings")
@@ -283,22 +253,12 @@ def assessment_findings(
     """Record findings on a case's assessment."""
     if (summary is None) == (summary_file is None):
         fail("give one of --summary or --summary-file", 2)
-    text = summary if summary is not None else _read_text(str(summary_file))
+    text = summary if summary is not None else read_text(str(summary_file))
     request = assessment_pb2.RecordFindingsRequest(
-        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=_state(ctx).actor(by), summary=text
+        idempotency_key=idempotency_key(key), case_id=case_id, recorded_by=state_of(ctx).actor(by), summary=text
     )
-    answer = _state(ctx).call("assessment", "RecordFindings", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
-
-
-def _read_text(path: str) -> str:
-    try:
-        if path == "-":
-            return typer.get_text_stream("stdin").read()
-        with open(path, encoding="utf-8") as file:
-            return file.read()
-    except (OSError, UnicodeDecodeError) as error:
-        fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}", 2)
+    answer = state_of(ctx).call("assessment", "RecordFindings", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 @assessment_app.command("complete")
@@ -315,12 +275,12 @@ def assessment_complete(
     request = assessment_pb2.CompleteAssessmentRequest(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
-        completed_by=_state(ctx).actor(by),
+        completed_by=state_of(ctx).actor(by),
         outcome=outcome,  # type: ignore[arg-type]
         reason=reason,
     )
-    answer = _state(ctx).call("assessment", "CompleteAssessment", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+    answer = state_of(ctx).call("assessment", "CompleteAssessment", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 # -- the supervisors' queue --------------------------------------------------------------
@@ -336,7 +296,7 @@ def queue_list(
     due_within: Annotated[
         int | None, typer.Option(parser=duration, metavar="DURATION", help="Also cases due within e.g. 4h or 2d.")
     ] = None,
-    include_resolved: Annotated[bool, typer.Option(help="Also resolved escalations.")] = False,
+    include_resolved: IncludeResolved = False,
     page_size: PageSize = 0,
     page_token: PageToken = "",
     as_json: Json = False,
@@ -352,8 +312,8 @@ def queue_list(
         page_size=page_size,
         page_token=page_token,
     )
-    answer = _state(ctx).call("supervision", "ListQueue", request)
-    _state(ctx).show(answer, as_json, lambda c: render.queue(c, answer))
+    answer = state_of(ctx).call("supervision", "ListQueue", request)
+    state_of(ctx).show(answer, as_json, lambda c: render.queue(c, answer))
 
 
 @queue_app.command("ack")
@@ -369,11 +329,11 @@ def queue_ack(
     request = supervision_pb2.AcknowledgeRequest(
         idempotency_key=idempotency_key(key),
         escalation_id=escalation_id,
-        acknowledged_by=_state(ctx).actor(by),
+        acknowledged_by=state_of(ctx).actor(by),
         note=note,
     )
-    answer = _state(ctx).call("supervision", "Acknowledge", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.escalation(c, answer))
+    answer = state_of(ctx).call("supervision", "Acknowledge", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.escalation(c, answer))
 
 
 @queue_app.command("reassign")
@@ -393,11 +353,11 @@ def queue_reassign(
         case_id=case_id,
         social_worker=social_worker,
         site=site,
-        reassigned_by=_state(ctx).actor(by),
+        reassigned_by=state_of(ctx).actor(by),
         reason=reason,
     )
-    answer = _state(ctx).call("supervision", "Reassign", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+    answer = state_of(ctx).call("supervision", "Reassign", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 @queue_app.command("extend")
@@ -422,11 +382,11 @@ def queue_extend(
         case_id=case_id,
         kind=kind,  # type: ignore[arg-type]
         due_at=due_at,
-        extended_by=_state(ctx).actor(by),
+        extended_by=state_of(ctx).actor(by),
         reason=reason,
     )
-    answer = _state(ctx).call("supervision", "ExtendDeadline", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.extended(c, answer))
+    answer = state_of(ctx).call("supervision", "ExtendDeadline", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.extended(c, answer))
 
 
 def _decide_approval(
@@ -436,11 +396,11 @@ def _decide_approval(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
         approved=approved,
-        decided_by=_state(ctx).actor(by),
+        decided_by=state_of(ctx).actor(by),
         reason=reason,
     )
-    answer = _state(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
-    _state(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+    answer = state_of(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 @queue_app.command("approve")

@@ -18,8 +18,29 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cli.params import CONCERN, DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+from cli.params import (
+    APPROVAL,
+    CAREGIVER_KIND,
+    CONCERN,
+    CONFERENCE_DEADLINE,
+    CONFERENCE_STAGE,
+    DEADLINE_KIND,
+    ESCALATION_LEVEL,
+    EXCLUSION,
+    HOLD_STATUS,
+    OUTCOME,
+    PATHWAY,
+    RESPONSE,
+    ROLE,
+    SEARCH_STAGE,
+    STAGE,
+    SUPPORT_NEED,
+    TIER,
+    TIMEFRAME,
+    TRIGGER,
+)
+from kahu.v1 import assessment_pb2, common_pb2, conference_pb2, intake_pb2, placement_pb2, supervision_pb2
+from workflows.policy.working_days import NZ
 
 
 def console() -> Console:
@@ -284,3 +305,296 @@ def escalation(console: Console, response: supervision_pb2.AcknowledgeResponse) 
 def extended(console: Console, response: supervision_pb2.ExtendDeadlineResponse) -> None:
     _details(console, "Deadline extended", [("deadline", deadline(response.deadline))])
     _replayed(console, response.replayed)
+
+
+# -- placement ---------------------------------------------------------------------------
+
+
+def _date(value: common_pb2.Date) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}" if value.year else "-"
+
+
+def _words(values: Iterable[str]) -> str:
+    return ", ".join(values) or "-"
+
+
+def placement_search(console: Console, search: placement_pb2.PlacementSearch, replayed: bool = False) -> None:
+    """A case's placement search: where it is, its ranked candidates with their reasons."""
+    hold = "-"
+    if search.hold.hold_id:
+        hold = (
+            f"{search.hold.places} place(s) with {search.hold.caregiver_id}, {HOLD_STATUS.label(search.hold.status)}"
+            f", expires {when(search.hold.expires_at, relative=True)}"
+        )
+    excluded = ", ".join(f"{EXCLUSION.label(e.reason)} {e.count}" for e in search.excluded)
+    _details(
+        console,
+        f"Placement search of case {search.case_id}",
+        [
+            ("stage", SEARCH_STAGE.label(search.stage)),
+            ("deadline", deadline(search.deadline)),
+            ("hold", hold),
+            ("placed with", search.placed_caregiver_id or "-"),
+            ("excluded", excluded or "-"),
+            ("unavailable", _words(search.unavailable_caregiver_ids)),
+            ("search", search.search_id or "-"),
+        ],
+    )
+    candidates(console, search.candidates, set(search.unavailable_caregiver_ids))
+    timeline(console, search.timeline)
+    _replayed(console, replayed)
+
+
+def candidates(console: Console, items: Iterable[placement_pb2.Candidate], unavailable: set[str]) -> None:
+    rows = list(items)
+    table = Table(title=f"Candidates ({len(rows)}), best first", title_justify="left")
+    table.add_column("rank", no_wrap=True)
+    table.add_column("caregiver", overflow="fold", min_width=36)
+    for name in ("name", "tier", "places"):
+        table.add_column(name, overflow="fold")
+    table.add_column("reasons", overflow="fold")
+    for item in rows:
+        tier = TIER.label(item.tier) + (f" (degree {item.kinship_degree})" if item.kinship_degree else "")
+        name = item.name + (" (unavailable)" if item.caregiver_id in unavailable else "")
+        table.add_row(
+            *(
+                Text(value)
+                for value in (str(item.rank), item.caregiver_id, name, tier, str(item.places), "; ".join(item.reasons))
+            )
+        )
+    console.print(table)
+
+
+def linked(console: Console, response: placement_pb2.LinkCaseChildrenResponse, case_id: str) -> None:
+    _details(console, f"Children linked to case {case_id}", [("children", _words(response.child_ids))])
+
+
+def person(console: Console, response: placement_pb2.GetPersonResponse) -> None:
+    item = response.person
+    needs = [SUPPORT_NEED.label(n) for n in item.support_needs]
+    if item.needs_wheelchair_access:
+        needs.insert(0, "wheelchair access")
+    affiliations = ", ".join(f"{a.iwi}/{a.hapu}" if a.hapu else a.iwi for a in response.affiliations)
+    _details(
+        console,
+        f"Person {item.person_id}",
+        [
+            ("name", item.name),
+            ("born", _date(item.date_of_birth)),
+            ("region", item.region or "-"),
+            ("area", item.address_area or "-"),
+            ("school", item.school or "-"),
+            ("languages", _words(item.languages)),
+            ("needs", _words(needs)),
+            ("affiliations", affiliations or "-"),
+        ],
+    )
+
+
+def caregiver(console: Console, item: placement_pb2.Caregiver) -> None:
+    approval = APPROVAL.label(item.approval.status)
+    if item.approval.approved_on.year:
+        approval += f" on {_date(item.approval.approved_on)}, expires {_date(item.approval.expires_on)}"
+    _details(
+        console,
+        f"Caregiver {item.caregiver_id}",
+        [
+            ("name", item.name),
+            ("kind", CAREGIVER_KIND.label(item.kind)),
+            ("person", item.person_id or "-"),
+            ("region", f"{item.region} ({item.address_area})" if item.address_area else item.region or "-"),
+            ("places", f"{item.capacity} ({item.placed} placed, {item.held} held)"),
+            ("approval", approval),
+            ("wheelchair accessible", _yes(item.wheelchair_accessible)),
+            ("sibling groups", _yes(item.takes_sibling_groups)),
+            ("languages", _words(item.languages)),
+            ("supports", _words(SUPPORT_NEED.label(n) for n in item.supports)),
+        ],
+    )
+
+
+# -- conferences -------------------------------------------------------------------------
+
+
+def nz(stamp: Timestamp, *, relative: bool = False) -> str:
+    """A timestamp in New Zealand time, as the conference options take it ("-" when unset)."""
+    if not stamp.seconds and not stamp.nanos:
+        return "-"
+    value = stamp.ToDatetime(dt.UTC).astimezone(NZ)
+    text = value.strftime("%Y-%m-%d %H:%M %Z")
+    if relative:
+        seconds = (value - dt.datetime.now(dt.UTC)).total_seconds()
+        text += f" ({'in ' + span(seconds) if seconds >= 0 else span(-seconds) + ' ago'})"
+    return text
+
+
+def _booking(booking: conference_pb2.ConferenceBooking) -> str:
+    if not booking.round:
+        return "-"
+    slot = booking.slot
+    end = slot.end.ToDatetime(dt.UTC).astimezone(NZ).strftime("%H:%M")
+    venue = f"{slot.venue_name} (venue {slot.venue_id})" if slot.venue_name else f"venue {slot.venue_id}"
+    text = f"{nz(slot.start)} to {end}, {venue}, booked by {booking.booked_by}"
+    return text + (f", late: {booking.late_reason}" if booking.late_reason else "")
+
+
+def _trigger(trigger: conference_pb2.ConferenceTrigger) -> str:
+    text = f"{TRIGGER.label(trigger.kind)} at {nz(trigger.triggered_at)}"
+    if trigger.offence_max_years:
+        text += f", offence up to {trigger.offence_max_years} years"
+    if trigger.detained:
+        text += ", detained"
+    return text + (f", reference {trigger.reference}" if trigger.reference else "")
+
+
+def _state_rows(state: conference_pb2.ConferenceState) -> list[tuple[str, str]]:
+    advocate = "not required"
+    if state.advocate_required:
+        advocate = "required, " + ("appointed" if state.advocate_appointed else "NOT YET APPOINTED")
+    elif state.advocate_appointed:
+        advocate = "appointed"
+    return [
+        ("stage", f"{CONFERENCE_STAGE.label(state.stage)} (round {state.round})"),
+        ("convening due", nz(state.convening_due, relative=True)),
+        ("completion due", nz(state.completion_due, relative=True)),
+        ("breached", _words(CONFERENCE_DEADLINE.label(d) for d in state.breached)),
+        ("booking", _booking(state.booking)),
+        ("young person added", _yes(state.young_person_added)),
+        ("youth advocate", advocate),
+    ]
+
+
+def conference(console: Console, item: conference_pb2.Conference) -> None:
+    state = (
+        _state_rows(item.state)
+        if item.HasField("state")
+        else [("stage", "- (the conference's workflow did not answer; try again)")]
+    )
+    outcome = "-"
+    if item.HasField("outcome"):
+        found = item.outcome
+        outcome = f"agreed, {len(found.plan_actions)} action(s)" if found.agreed else f"not agreed: {found.reason}"
+        outcome += f", by {found.recorded_by} at {nz(found.recorded_at)}"
+        outcome += ", referred back" if found.referred_back else ""
+    _details(
+        console,
+        f"Conference {item.conference_id}",
+        [
+            ("site", f"{item.site} ({item.region})"),
+            ("case", item.case_id or "-"),
+            ("trigger", _trigger(item.trigger)),
+            ("coordinator", f"{item.coordinator_id or '-'} (manager {item.manager_id or '-'})"),
+            *state,
+            ("outcome", outcome),
+            ("workflow", item.workflow_id),
+        ],
+    )
+    if item.outcome.plan_actions:
+        plan = Table(title="Plan", title_justify="left", show_header=False)
+        plan.add_column("", no_wrap=True)
+        plan.add_column("action", overflow="fold")
+        for number, action in enumerate(item.outcome.plan_actions, 1):
+            plan.add_row(Text(str(number)), Text(action))
+        console.print(plan)
+    participants(console, item.participants)
+    if item.escalations:
+        conference_escalations(console, item.escalations)
+    if item.HasField("state"):
+        timeline(console, item.state.timeline)
+
+
+def participants(console: Console, items: Iterable[conference_pb2.ConferenceParticipant]) -> None:
+    rows = list(items)
+    table = Table(title=f"Participants ({len(rows)})", title_justify="left")
+    table.add_column("participant", overflow="fold", min_width=36)
+    for name in ("role", "required", "name", "staff", "invited", "response"):
+        table.add_column(name, overflow="fold")
+    for p in rows:
+        response = RESPONSE.label(p.response) + (f": {p.views}" if p.views else "")
+        table.add_row(
+            *(
+                Text(value)
+                for value in (
+                    p.participant_id,
+                    ROLE.label(p.role),
+                    _yes(p.required),
+                    p.name,
+                    p.staff_id or "-",
+                    _yes(p.invited),
+                    response,
+                )
+            )
+        )
+    console.print(table)
+
+
+def conference_state(
+    console: Console,
+    conference_id: str,
+    state: conference_pb2.ConferenceState,
+    replayed: bool = False,
+    participant_id: str = "",
+) -> None:
+    """A conference as a coordinator's action left it."""
+    rows = [("participant", participant_id)] if participant_id else []
+    _details(console, f"Conference {conference_id}", rows + _state_rows(state))
+    _replayed(console, replayed)
+
+
+def conference_started(console: Console, response: conference_pb2.StartConferenceResponse) -> None:
+    head = "Conference started" + (" (a retry: the first answer)" if response.replayed else "")
+    _details(console, head, [("conference", response.conference_id), ("workflow", response.workflow_id)])
+
+
+def slots(console: Console, response: conference_pb2.FindSlotsResponse) -> None:
+    window = f"{nz(response.window_start)} to {nz(response.window_end)}"
+    table = Table(title=f"Slots ({len(response.slots)}), earliest first, between {window}", title_justify="left")
+    for name in ("start (NZ)", "end"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("venue", overflow="fold")
+    table.add_column("venue id", overflow="fold", min_width=36)
+    for slot in response.slots:
+        end = slot.end.ToDatetime(dt.UTC).astimezone(NZ).strftime("%H:%M")
+        table.add_row(Text(nz(slot.start)), Text(end), Text(slot.venue_name), Text(slot.venue_id))
+    console.print(table)
+    if not response.slots:
+        console.print(Text("No slot: try --beyond-deadline --until WHEN, or free someone's time."))
+
+
+def conference_escalations(console: Console, items: Iterable[conference_pb2.ConferenceEscalation]) -> None:
+    rows = list(items)
+    table = Table(title=f"Escalations ({len(rows)})", title_justify="left")
+    table.add_column("escalation", overflow="fold", min_width=36)
+    table.add_column("conference", overflow="fold", min_width=36)
+    for name in ("deadline", "level", "round", "manager", "coordinator", "site", "due", "raised", "resolved"):
+        table.add_column(name, overflow="fold")
+    for e in rows:
+        table.add_row(
+            *(
+                Text(value)
+                for value in (
+                    e.escalation_id,
+                    e.conference_id,
+                    CONFERENCE_DEADLINE.label(e.deadline),
+                    ESCALATION_LEVEL.label(e.level),
+                    str(e.round or "-"),
+                    e.manager_id,
+                    e.coordinator_id,
+                    e.site,
+                    nz(e.due_at),
+                    nz(e.raised_at),
+                    _yes(e.resolved),
+                )
+            )
+        )
+    console.print(table)
+
+
+def escalation_page(console: Console, response: conference_pb2.ListEscalationsResponse) -> None:
+    conference_escalations(console, response.escalations)
+    _next_page(console, response.next_page_token)
+
+
+def done(console: Console, head: str, rows: Iterable[tuple[str, str]] = ()) -> None:
+    """The answer of a reference-data call."""
+    _details(console, head, rows)

@@ -9,7 +9,14 @@ from typing import Any, NoReturn
 import grpc
 import typer
 
-from kahu.v1 import assessment_pb2_grpc, intake_pb2_grpc, supervision_pb2_grpc, triage_pb2_grpc
+from kahu.v1 import (
+    assessment_pb2_grpc,
+    conference_pb2_grpc,
+    intake_pb2_grpc,
+    placement_pb2_grpc,
+    supervision_pb2_grpc,
+    triage_pb2_grpc,
+)
 from services.common.channels import sync_channel
 from services.common.config import ConfigError, load
 from services.common.errors import field_violations
@@ -21,6 +28,8 @@ STUBS: dict[str, Any] = {
     "triage": triage_pb2_grpc.TriageServiceStub,
     "assessment": assessment_pb2_grpc.AssessmentServiceStub,
     "supervision": supervision_pb2_grpc.SupervisionServiceStub,
+    "placement": placement_pb2_grpc.PlacementServiceStub,
+    "conference": conference_pb2_grpc.ConferenceServiceStub,
 }
 
 #: Bad input or a case not in a state for the action: the caller must change something.
@@ -42,15 +51,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def describe(error: grpc.RpcError, key: str | None = None) -> str:
-    """Status code, message and each field violation of a failed call, on one line."""
+def describe(error: grpc.RpcError, key: str | None = None, retry: str = "") -> str:
+    """Status code, message and each field violation of a failed call, on one line (`retry`:
+    what a retry must repeat besides the key)."""
     code = error.code()
     text = f"{code.name}: {error.details() or 'no details'}"
     violations = field_violations(error)
     if violations:
         text += " — " + "; ".join(f"{v.field}: {v.description}" for v in violations)
     if key is not None and code in _UNSURE_CODES:
-        text += f" (retry safely with --idempotency-key {key})"
+        text += f" (retry safely with --idempotency-key {key}{' ' + retry if retry else ''})"
     if code == grpc.StatusCode.UNAUTHENTICATED:
         text += " (give a token: --token or KAHU_TOKEN; `kahu token` mints one for development)"
     return text
@@ -71,9 +81,10 @@ class Client:
         self._timeout = timeout
         self._channels: dict[str, grpc.Channel] = {}
 
-    def call(self, service: str, method: str, request: Any, *, key: str | None = None) -> Any:
+    def call(self, service: str, method: str, request: Any, *, key: str | None = None, retry: str = "") -> Any:
         """Call `service.method`; a failure prints one line and exits (2 for bad input or
-        state, 1 otherwise). `key` is the write's idempotency key, shown when a retry is safe."""
+        state, 1 otherwise). `key` is the write's idempotency key, shown when a retry is safe
+        (with `retry`, what else the retry must repeat)."""
         if service not in self._channels:
             try:
                 self._channels[service] = sync_channel(self._addresses[service], self._settings, self._tokens)
@@ -83,7 +94,7 @@ class Client:
         try:
             return getattr(stub, method)(request, timeout=self._timeout)
         except grpc.RpcError as error:
-            fail(f"{service} {method}: {describe(error, key)}", 2 if error.code() in _USAGE_CODES else 1)
+            fail(f"{service} {method}: {describe(error, key, retry)}", 2 if error.code() in _USAGE_CODES else 1)
 
     def close(self) -> None:
         for channel in self._channels.values():

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,16 @@ from typer.testing import CliRunner, Result
 
 from cli.main import app
 from services.common.config import Settings
-from tests.conftest import Platform
+from services.conference import app as conference_app
+from tests.conftest import Platform, _serve, free_port
 from tests.tokens import mint, staff
+from workflows.policy.loader import POLICY_ENV, load_policy, write_policy
+from workflows.policy.model import ConferenceHours, Span
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "cli" / "examples" / "report.json"
+EXAMPLES = Path(__file__).resolve().parents[2] / "cli" / "examples"
+EXAMPLE = EXAMPLES / "report.json"
+CONFERENCE_EXAMPLE = EXAMPLES / "conference.yaml"
+OUTCOME_EXAMPLE = EXAMPLES / "outcome.yaml"
 
 
 @dataclass
@@ -52,7 +60,7 @@ class Kahu:
 @pytest.fixture
 def kahu(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Kahu:
     settings = platform.settings
-    for service in ("intake", "triage", "assessment", "supervision"):
+    for service in ("intake", "triage", "assessment", "supervision", "placement", "conference"):
         monkeypatch.setenv(f"{service.upper()}_ADDRESS", f"{settings.host}:{settings.port(service)}")
     for name in ("KAHU_STAFF_ID", "KAHU_TIMEOUT", "COLUMNS", "KAHU_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -72,3 +80,33 @@ def report_file(tmp_path: Path) -> Path:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+async def fast_conference_address(
+    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The address of a conference service whose conferences are booked a second or two
+    ahead (one-second notice, one-minute slots on a one-second grid, any hour of any day),
+    so a test can hold one; the platform's worker runs them like any other."""
+    policy = load_policy()
+    assert policy.case.youth_justice is not None
+    fast = replace(
+        policy.case.youth_justice,
+        minimum_notice=Span(seconds=1),
+        conference_length=Span(seconds=60),
+        slot_granularity=Span(seconds=1),
+        conference_hours=ConferenceHours(
+            weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True
+        ),
+    )
+    path = write_policy(
+        replace(policy, case=replace(policy.case, youth_justice=fast)),
+        tmp_path_factory.mktemp("policy") / "cli-fast-conference.yaml",
+    )
+    port = free_port()
+    async with AsyncExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(POLICY_ENV, str(path))
+            await _serve(stack, settings, conference_app.build, port)
+        yield f"{settings.host}:{port}"

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import typer
 
-from cli import params, reportfile
-from kahu.v1 import common_pb2
-from tests.cli.conftest import EXAMPLE, example
+from cli import params, protofile, reportfile
+from kahu.v1 import common_pb2, conference_pb2, placement_pb2
+from tests.cli.conftest import CONFERENCE_EXAMPLE, EXAMPLE, OUTCOME_EXAMPLE, example
+from workflows.policy.working_days import NZ
 
 CHOICES = [
     (params.STAGE, common_pb2.CaseStage),
@@ -21,6 +22,20 @@ CHOICES = [
     (params.OUTCOME, common_pb2.Outcome),
     (params.DEADLINE_KIND, common_pb2.DeadlineKind),
     (params.CONCERN, common_pb2.ConcernCategory),
+    (params.SEARCH_STAGE, placement_pb2.PlacementSearchStage),
+    (params.TIER, placement_pb2.PlacementTier),
+    (params.EXCLUSION, placement_pb2.ExclusionReason),
+    (params.HOLD_STATUS, placement_pb2.HoldStatus),
+    (params.RELEASE_REASON, placement_pb2.ReleaseReason),
+    (params.APPROVAL, placement_pb2.ApprovalStatus),
+    (params.CAREGIVER_KIND, placement_pb2.CaregiverKind),
+    (params.SUPPORT_NEED, placement_pb2.SupportNeed),
+    (params.TRIGGER, conference_pb2.TriggerKind),
+    (params.ROLE, conference_pb2.ParticipantRole),
+    (params.RESPONSE, conference_pb2.InvitationResponse),
+    (params.CONFERENCE_STAGE, conference_pb2.ConferenceStage),
+    (params.CONFERENCE_DEADLINE, conference_pb2.ConferenceDeadline),
+    (params.ESCALATION_LEVEL, conference_pb2.ConferenceEscalationLevel),
 ]
 
 
@@ -122,3 +137,107 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "latin1.json").write_bytes(b'{"site": "\xe9"}')
     with pytest.raises(reportfile.ReportFileError, match="cannot read"):
         reportfile.load(str(tmp_path / "latin1.json"))
+
+
+def test_times_without_an_offset_are_new_zealand_time() -> None:
+    now = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+    summer = dt.datetime(2026, 11, 25, 14, 0, tzinfo=NZ)  # NZDT, +13:00
+    assert params.nz_time("2026-11-25 14:00", now) == summer
+    assert params.nz_time("2026-11-25T14:00", now) == summer
+    assert params.nz_time("2026-11-25 14:00 NZDT", now) == summer  # as the tables print it
+    assert params.nz_time("2026-11-25 14:00", now).utcoffset() == dt.timedelta(hours=13)
+    assert params.nz_time("2026-06-25 14:00", now).utcoffset() == dt.timedelta(hours=12)  # NZST
+    assert params.nz_time("2026-11-25T14:00+00:00", now) == dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC)
+    assert params.nz_time("now", now) == now
+    assert params.nz_time("+2h", now) == now + dt.timedelta(hours=2)
+    assert params.nz_time("-1d", now) == now - dt.timedelta(days=1)
+    for word in ("tomorrow", "-", "2026-13-01 10:00", "+2 days"):
+        with pytest.raises(typer.BadParameter):
+            params.nz_time(word, now)
+
+
+def test_ids_must_be_uuids() -> None:
+    assert params.uuid_value(" 9D73EDB1-9D12-529A-B886-541FC7407963 ") == "9d73edb1-9d12-529a-b886-541fc7407963"
+    with pytest.raises(typer.BadParameter, match="'nana' is not an id"):
+        params.uuid_value("nana")
+
+
+def _periods(word: str) -> list[tuple[int, int, int]]:
+    return [(p.iso_weekday, p.start_minute, p.end_minute) for p in params.Hours.parse(word).periods]
+
+
+def test_working_hours() -> None:
+    assert _periods("mon-fri 09:00-17:00") == [(d, 540, 1020) for d in range(1, 6)]
+    assert _periods("Sat,sun 10:00-24:00") == [(6, 600, 1440), (7, 600, 1440)]
+    assert _periods("mon,mon-tue 8:30-12:00") == [(1, 510, 720), (2, 510, 720)]
+
+
+@pytest.mark.parametrize(
+    "word", ["mon", "mon-fri 9am-5pm", "fri-mon 09:00-17:00", "mon 17:00-09:00", "mon 09:00-24:30", "funday 1:00-2:00"]
+)
+def test_bad_working_hours(word: str) -> None:
+    with pytest.raises(typer.BadParameter, match="is not working hours"):
+        params.Hours.parse(word)
+
+
+def test_the_conference_examples_parse() -> None:
+    start = protofile.load(str(CONFERENCE_EXAMPLE), conference_pb2.StartConferenceRequest())
+    assert (start.site, start.trigger.kind) == ("hutt", conference_pb2.TRIGGER_KIND_INTENTION_TO_CHARGE)
+    assert [p.role for p in start.participants].count(conference_pb2.PARTICIPANT_ROLE_YOUNG_PERSON) == 1
+    assert not start.idempotency_key and not start.trigger.HasField("triggered_at")  # the CLI's to give
+    outcome = protofile.load(str(OUTCOME_EXAMPLE), conference_pb2.RecordOutcomeRequest())
+    assert outcome.agreed and len(outcome.plan_actions) == 3
+
+
+def _yaml(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "request.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_yaml_file_takes_enum_words_and_new_zealand_times(tmp_path: Path) -> None:
+    path = _yaml(
+        tmp_path,
+        "trigger: {kind: Court-Direction, triggered_at: 2026-11-20 10:30, detained: yes}\n"
+        "participants: [{role: PARTICIPANT_ROLE_YOUNG_PERSON, name: Rawiri}, {role: whanau, name: Koro}]\n",
+    )
+    request = protofile.load(path, conference_pb2.StartConferenceRequest())
+    assert request.trigger.kind == conference_pb2.TRIGGER_KIND_COURT_DIRECTION and request.trigger.detained
+    assert request.trigger.triggered_at.ToDatetime(dt.UTC) == dt.datetime(2026, 11, 19, 21, 30, tzinfo=dt.UTC)  # NZDT
+    assert [p.role for p in request.participants] == [
+        conference_pb2.PARTICIPANT_ROLE_YOUNG_PERSON,
+        conference_pb2.PARTICIPANT_ROLE_WHANAU,
+    ]
+    offset = protofile.load(
+        _yaml(tmp_path, "trigger: {triggered_at: 2026-11-20T10:30:00Z}"), conference_pb2.StartConferenceRequest()
+    )
+    assert offset.trigger.triggered_at.ToDatetime(dt.UTC) == dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
+
+
+BAD_YAML = [
+    ("participants: [{role: young-persn}]", "participants[0].role: 'young-persn' is not one of PARTICIPANT_ROLE_"),
+    ("participants: [{name: Rawiri, contact: 5550199}]", "participants[0].contact: 5550199 must be text"),
+    ("trigger: {kind: court-direction, triggered_at: last tuesday}", "trigger.triggered_at: "),
+    (
+        "trigger: {kind: court-direction, offence_years: 3}",
+        "trigger.offence_years: is not a field of ConferenceTrigger",
+    ),
+    ("participants: {role: whanau}", "participants: must be a JSON list"),
+    ("site: [hutt", "not YAML or JSON: "),
+    ("- hutt", "StartConferenceRequest: must be a JSON object"),
+    ("idempotency_key: k12345678\nsite: hutt", "idempotency_key: is not set in the file; give the key elsewhere"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_YAML)
+def test_a_bad_yaml_file_names_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = _yaml(tmp_path, text)
+    with pytest.raises(protofile.ProtoFileError) as raised:
+        protofile.load(
+            path,
+            conference_pb2.StartConferenceRequest(),
+            fields=("trigger", "site", "coordinator_id", "participants"),
+            elsewhere="give the key elsewhere",
+        )
+    assert str(raised.value).startswith(f"{path}: {message}"), str(raised.value)
+    assert "\n" not in str(raised.value)
