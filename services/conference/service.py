@@ -270,13 +270,16 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         with contextlib.suppress(Unavailable, RPCError):  # no worker answering right now: the record stands
             view = await query(self._temporal, row.workflow_id, YouthJusticeConferenceWorkflow.state)
             if view is not None:
-                message.state.CopyFrom(self._state(view, await self._store.current_booking(row.conference_id)))
+                message.state.CopyFrom(await self._state(row.conference_id, view))
         return conference_pb2.GetConferenceResponse(conference=message)
 
-    def _state(self, view: ConferenceView, booking: BookingRow | None = None) -> conference_pb2.ConferenceState:
+    async def _state(self, conference_id: str, view: ConferenceView) -> conference_pb2.ConferenceState:
+        """The workflow's view, with the booked venue's name (the workflow knows its id)."""
         state = convert.state_to_proto(view)
-        if booking is not None and view.booking is not None and booking.booking.round == view.booking.round:
-            state.booking.slot.venue_name = booking.venue_name
+        if view.booking is not None:
+            booking = await self._store.current_booking(conference_id)
+            if booking is not None and booking.booking.round == view.booking.round:
+                state.booking.slot.venue_name = booking.venue_name
         return state
 
     # -- the coordinator's actions ----------------------------------------------------------
@@ -299,7 +302,9 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             view = await send_update(
                 self._temporal, workflow_id, YouthJusticeConferenceWorkflow.add_participant, added, key=key
             )
-            return conference_pb2.AddParticipantResponse(participant_id=participant_id, state=self._state(view))
+            return conference_pb2.AddParticipantResponse(
+                participant_id=participant_id, state=await self._state(conference_id, view)
+            )
 
         action = Action(key, action_name, conference_id, by, request)
         also = self._store.add_participant(key, conference_id, participant_id, participant)
@@ -372,9 +377,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 choice,
                 key=request.idempotency_key,
             )
-            return conference_pb2.BookResponse(
-                state=self._state(view, await self._store.current_booking(conference_id))
-            )
+            return conference_pb2.BookResponse(state=await self._state(conference_id, view))
 
         action = Action(request.idempotency_key, "conference.book", conference_id, request.booked_by, request)
         answer, replayed = await perform(self._store.actions, action, send)
@@ -397,7 +400,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 rescheduling,
                 key=request.idempotency_key,
             )
-            return conference_pb2.RescheduleResponse(state=self._state(view))
+            return conference_pb2.RescheduleResponse(state=await self._state(conference_id, view))
 
         action = Action(request.idempotency_key, "conference.reschedule", conference_id, request.requested_by, request)
         answer, replayed = await perform(self._store.actions, action, send)
@@ -442,7 +445,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             await self._store.record_response(
                 booking.booking_id, participant_id, answer_kind, request.views, request.recorded_by
             )
-            return conference_pb2.RecordResponseResponse(state=self._state(view))
+            return conference_pb2.RecordResponseResponse(state=await self._state(conference_id, view))
 
         also = None
         if participant.required and answer_kind == InvitationResponse.DECLINED:
@@ -469,7 +472,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 held,
                 key=request.idempotency_key,
             )
-            return conference_pb2.RecordHeldResponse(state=self._state(view))
+            return conference_pb2.RecordHeldResponse(state=await self._state(conference_id, view))
 
         action = Action(request.idempotency_key, "conference.held", conference_id, request.recorded_by, request)
         answer, replayed = await perform(self._store.actions, action, send)
@@ -500,7 +503,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 key=key,
             )
             await self._store.close(conference_id)
-            return conference_pb2.RecordOutcomeResponse(state=self._state(view))
+            return conference_pb2.RecordOutcomeResponse(state=await self._state(conference_id, view))
 
         also = self._store.add_plan(
             key, conference_id, plan_id, request.agreed, list(request.plan_actions), request.reason, request.recorded_by

@@ -75,7 +75,9 @@ async def test_a_coordinator_works_the_conferences_at_their_sites_only(platform:
         )
 
     own = await as_(platform, coordinator(staff))
-    assert (await own.AddParticipant(add(staff.coordinator))).participant_id
+    added = await own.AddParticipant(add(staff.coordinator))
+    assert added.participant_id
+    assert added.state.booking.slot.venue_name == "Te Whare Hui", "the state answered names the booked venue"
     full = (
         await own.GetConference(conference_pb2.GetConferenceRequest(conference_id=started.conference_id))
     ).conference
