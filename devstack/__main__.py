@@ -7,6 +7,12 @@ server), each domain service that exists, the codec server and the worker, waits
 each is healthy, prints where to reach them and `kahu: ready`. On a signal it stops them
 in reverse order and exits 0; if a part fails to start or dies, it says which in one line,
 stops the rest and exits 1 (2: bad settings).
+
+It records what it started in `.kahu/run/supervisor.json` (devstack/record.py) and removes
+the record once it has stopped everything. If a recorded supervisor still runs, it refuses
+to start a second stack; if that supervisor died (SIGKILL, the OOM killer), it first stops
+the PostgreSQL and Temporal it left running (the services, codec server and worker stop by
+themselves when their supervisor dies: KAHU_SUPERVISOR_PID, services/common/app.py).
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from pathlib import Path
 
 from devstack.children import Child, Interrupted, StartError, spawn, stop_all, wait_serving
 from devstack.ports import PortError, ensure_all_free, port_variable
-from devstack.postgres import EmbeddedPostgres, PostgresError
-from devstack.temporal import start_dev_server
+from devstack.postgres import POSTGRES_BIN_PATH, EmbeddedPostgres, PostgresError
+from devstack.record import AlreadyRunning, RunRecord
+from devstack.temporal import start_dev_server, temporal_cli_path
+from services.common.app import SUPERVISOR_PID
 from services.common.config import APP_ROLE, DOMAIN_SERVICES, ConfigError, Settings, load
 from services.common.identity import Principal, Signer
 from services.common.keys import DEV_PREFIX, ensure_dev_keys
@@ -94,8 +102,14 @@ def main() -> None:
 
 async def _run(plan: Plan) -> int:
     try:
+        record = RunRecord.claim(plan.state / "run" / "supervisor.json", say=_say)
+    except AlreadyRunning as error:
+        _say(str(error), error=True)
+        return 1
+    try:
         ensure_all_free(plan.settings.host, plan.ports())
     except PortError as error:
+        record.remove()
         _say(str(error), error=True)
         return 1
     stop = asyncio.Event()
@@ -103,14 +117,15 @@ async def _run(plan: Plan) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
-        code = await _start_and_supervise(stack, plan, stop)
+        stack.callback(record.remove)  # last: once everything has stopped
+        code = await _start_and_supervise(stack, plan, record, stop)
     _say("stopped")
     return code
 
 
-async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, stop: asyncio.Event) -> int:
+async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, record: RunRecord, stop: asyncio.Event) -> int:
     try:
-        endpoints, children, postgres = await _start(stack, plan, stop)
+        endpoints, children, postgres = await _start(stack, plan, record, stop)
     except (StartError, ConfigError) as error:
         if isinstance(error, ConfigError):
             error = StartError(str(error))
@@ -127,9 +142,9 @@ async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, stop: asyncio.
 
 
 async def _start(
-    stack: AsyncExitStack, plan: Plan, stop: asyncio.Event
+    stack: AsyncExitStack, plan: Plan, record: RunRecord, stop: asyncio.Event
 ) -> tuple[list[Endpoint], list[Child], EmbeddedPostgres]:
-    """Start every part, registering on `stack` how to stop it."""
+    """Start every part, registering on `stack` how to stop it and on `record` what runs."""
     settings, state, host = plan.settings, plan.state, plan.settings.host
     logs = state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -139,24 +154,31 @@ async def _start(
     codec_endpoint = _ui_codec_endpoint(plan)
 
     postgres = EmbeddedPostgres(state / "postgres", settings.port("postgres"), host)
+    postmaster = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(postgres.data_dir)]
     try:
-        await asyncio.to_thread(postgres.start)
+        async with record.recording("postgres", lambda cmdline: cmdline[:3] == postmaster):
+            await asyncio.to_thread(postgres.start)
     except PostgresError as error:
         raise _start_error("postgres", error, postgres.log_tail()) from None
     stack.push_async_callback(asyncio.to_thread, postgres.stop)
     _check(stop)
 
     temporal_address = f"{host}:{settings.port('temporal')}"
+    # Recorded once our child has exec'd the CLI (through temporal_own_session.sh and setsid).
+    temporal_cli, temporal_port = str(temporal_cli_path()), str(settings.port("temporal"))
     try:
-        temporal = await start_dev_server(
-            port=settings.port("temporal"),
-            ui_port=settings.port("temporal_ui"),
-            db_filename=str(state / "temporal" / "kahu.sqlite"),
-            namespace=settings.temporal_namespace,
-            ip=host,
-            log_file=logs / "temporal.log",
-            ui_codec_endpoint=codec_endpoint,
-        )
+        async with record.recording(
+            "temporal", lambda cmdline: cmdline[:1] == [temporal_cli] and temporal_port in cmdline
+        ):
+            temporal = await start_dev_server(
+                port=settings.port("temporal"),
+                ui_port=settings.port("temporal_ui"),
+                db_filename=str(state / "temporal" / "kahu.sqlite"),
+                namespace=settings.temporal_namespace,
+                ip=host,
+                log_file=logs / "temporal.log",
+                ui_codec_endpoint=codec_endpoint,
+            )
     except Exception as error:
         raise _start_error("temporal", error, _tail(logs / "temporal.log")) from None
     stack.push_async_callback(temporal.shutdown)
@@ -182,6 +204,7 @@ async def _start(
             started.append(
                 await spawn(name, args, address=address, env=env, cwd=ROOT, log_dir=logs, health_url=health_url)
             )
+            record.add(name, started[-1].process.pid, args)
         children += started
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
         await wait_serving(children, timeout=timeout, stop=stop, settings=settings)
@@ -261,7 +284,7 @@ def _child_env(
     settings: Settings, state: Path, keys: Path, *, postgres: EmbeddedPostgres, temporal_address: str
 ) -> dict[str, str]:
     """The environment of services and worker: wired to this stack's PostgreSQL (the
-    services work as APP_ROLE; migrations run as the owner) and Temporal."""
+    services work as APP_ROLE; migrations run as the owner) and Temporal, and told our PID."""
     env = dict(os.environ)
     env.update({port_variable(part): str(port) for part, port in settings.ports.items()})
     env.update(
@@ -275,6 +298,7 @@ def _child_env(
         TEMPORAL_NAMESPACE=settings.temporal_namespace,
         PYTHONUNBUFFERED="1",
     )
+    env[SUPERVISOR_PID] = str(os.getpid())  # they stop by themselves if we die
     return env
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -19,6 +22,8 @@ from workflows.policy.loader import PolicyError
 
 Build = Callable[[Settings, AsyncExitStack], Awaitable[Sequence[Service]]]
 log = logging.getLogger(__name__)
+SUPERVISOR_PID = "KAHU_SUPERVISOR_PID"
+"""Set by `make run` (devstack) to its PID: the processes it starts stop when it dies."""
 
 
 async def serve(name: str, build: Build, settings: Settings) -> None:
@@ -33,6 +38,7 @@ async def serve(name: str, build: Build, settings: Settings) -> None:
 
 def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None]]) -> None:
     """Load settings, set up logging and tracing, and run `main`; exit 2 on bad configuration."""
+    _stop_with_supervisor()
     try:
         settings = load()
     except ConfigError as err:
@@ -55,6 +61,21 @@ def run_process(name: str, main: Callable[[Settings], Coroutine[None, None, None
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _stop_with_supervisor(interval: float = 0.5) -> None:
+    """Under `make run`, stop gracefully (SIGTERM to ourselves) once the supervisor is gone,
+    even killed by SIGKILL: then it is no longer our parent."""
+    supervisor = os.environ.pop(SUPERVISOR_PID, "")  # not for our own children
+    if not supervisor.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(supervisor):
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
 def run_service(name: str, build: Build) -> None:

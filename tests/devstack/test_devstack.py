@@ -30,6 +30,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from devstack.ports import PortError, ensure_all_free, ensure_free
 from devstack.postgres import SYSTEM_USER, EmbeddedPostgres
+from devstack.record import AlreadyRunning, RunRecord
 from devstack.temporal import start_dev_server
 from services.common.codec import EncryptionCodec
 from services.common.config import DEFAULT_PORTS
@@ -174,9 +175,9 @@ def test_two_parts_on_one_port_are_refused() -> None:
 # --- python -m devstack -------------------------------------------------------------------
 
 
-def stack_env(state_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
-    """An environment giving every part of the stack a free port and its own state."""
-    ports = dict(zip(DEFAULT_PORTS, free_ports(len(DEFAULT_PORTS)), strict=True))
+def stack_env(state_dir: Path, ports: dict[str, int] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """An environment giving every part of the stack a free port (or `ports`) and its own state."""
+    ports = ports or dict(zip(DEFAULT_PORTS, free_ports(len(DEFAULT_PORTS)), strict=True))
     env = {
         key: value
         for key, value in os.environ.items()
@@ -238,15 +239,15 @@ def serving(address: str) -> bool:
 
 
 class Stack:
-    """`python -m devstack` running with free ports and its own state directory."""
+    """`python -m devstack` running with free ports (or `ports`) and its own state directory."""
 
-    def __init__(self, state_dir: Path) -> None:
-        env, self.ports = stack_env(state_dir)
+    def __init__(self, state_dir: Path, ports: dict[str, int] | None = None) -> None:
+        self.env, self.ports = stack_env(state_dir, ports)
         self.state_dir = state_dir
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack"],
             cwd=ROOT,
-            env=env,
+            env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -261,6 +262,10 @@ class Stack:
 
     def process_running(self, module: str) -> psutil.Process:
         return next(p for p in self.processes if p.cmdline()[-2:] == ["-m", module])
+
+    @property
+    def record(self) -> Path:
+        return self.state_dir / "run" / "supervisor.json"
 
     def clean_up(self) -> None:
         if self.process.poll() is None:  # the test failed before the stack stopped
@@ -326,3 +331,96 @@ def test_dev_stack_refuses_a_port_in_use_and_starts_nothing(stack_state: Path) -
     expected = f"kahu: port {ports['temporal']} for temporal is already in use (set TEMPORAL_PORT to use another)"
     assert expected in (result.stdout + result.stderr).splitlines()
     assert not (stack_state / "postgres").exists()
+
+
+def test_a_dead_supervisors_parts_are_stopped_only_while_they_run_as_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "run" / "supervisor.json"
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    sleepers = [subprocess.Popen(["sleep", "60"]) for _ in range(3)]
+    try:
+        deadline = time.monotonic() + 10
+        while any(psutil.Process(s.pid).cmdline() != ["sleep", "60"] for s in sleepers):  # until exec'd
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        started = [psutil.Process(sleeper.pid).create_time() for sleeper in sleepers]
+        recorded = [
+            ("temporal", sleepers[0].pid, started[0], ["sleep", "60"]),  # as recorded: stopped
+            ("postgres", sleepers[1].pid, started[1] - 60, ["sleep", "60"]),  # PID reused since: left alone
+            ("intake", sleepers[2].pid, started[2], ["sleep", "61"]),  # likewise
+        ]
+        parts = [{"name": n, "pid": pid, "create_time": t, "cmdline": c} for n, pid, t, c in recorded]
+        path.parent.mkdir()
+        supervisor = {"name": "supervisor", "pid": ended.pid, "create_time": 0.0, "cmdline": ["python"]}
+        path.write_text(json.dumps({"supervisor": supervisor, "parts": parts}))
+        said: list[str] = []
+
+        record = RunRecord.claim(path, said.append)
+
+        assert said == [f"stopped Temporal (PID {sleepers[0].pid}) left by a supervisor that died"]
+        assert sleepers[0].wait(timeout=5) == -signal.SIGTERM
+        assert sleepers[1].poll() is None and sleepers[2].poll() is None
+        assert json.loads(path.read_text())["supervisor"]["pid"] == os.getpid()
+        with pytest.raises(
+            AlreadyRunning, match=rf"^another `make run` is running on {tmp_path} \(PID {os.getpid()}\)$"
+        ):
+            RunRecord.claim(path, said.append)
+        record.remove()
+        assert not path.exists()
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()
+
+
+@pytest.mark.integration
+def test_a_killed_supervisors_children_stop_and_the_next_start_stops_the_rest(stack_state: Path) -> None:
+    first, second = Stack(stack_state), None
+    try:
+        first.wait_ready()
+        ours = [p for p in first.processes if p.pid != first.process.pid and p.cmdline()[1:2] == ["-m"]]
+        assert {"services.intake", "services.codec", "workflows.worker"} <= {p.cmdline()[2] for p in ours}
+        postgres = next(p for p in first.processes if p.ppid() == first.process.pid and p.name() == "postgres")
+        temporal = next(p for p in first.processes if "start-dev" in p.cmdline())
+
+        first.process.kill()  # the supervisor only, as the OOM killer would
+        assert first.process.wait(timeout=10) == -signal.SIGKILL
+        assert_all_gone(ours)  # services, codec server and worker stop by themselves
+        assert not gone(postgres) and not gone(temporal)
+
+        second = Stack(stack_state, first.ports)
+        second.wait_ready()
+        assert second.output.lines[:3] == [
+            f"kahu: stopped Temporal (PID {temporal.pid}) left by a supervisor that died",
+            f"kahu: stopped PostgreSQL (PID {postgres.pid}) left by a supervisor that died",
+            f"kahu: starting; logs in {stack_state.resolve() / 'logs'}",
+        ]
+        assert gone(postgres) and gone(temporal)
+        assert serving(f"127.0.0.1:{second.ports['intake']}")
+
+        second.process.send_signal(signal.SIGINT)
+        assert second.process.wait(timeout=90) == 0
+        assert_all_gone(first.processes + second.processes)
+        assert not second.record.exists()
+    finally:
+        first.clean_up()
+        if second is not None:
+            second.clean_up()
+
+
+@pytest.mark.integration
+def test_a_second_stack_on_the_same_state_is_refused_and_the_first_runs_on(stack: Stack) -> None:
+    stack.wait_ready()
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack"], cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    expected = f"kahu: another `make run` is running on {stack.state_dir.resolve()} (PID {stack.process.pid})"
+    assert (result.stdout + result.stderr).splitlines() == [expected]
+    assert serving(f"127.0.0.1:{stack.ports['intake']}")
+    assert json.loads(stack.record.read_text())["supervisor"]["pid"] == stack.process.pid
+
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=90) == 0
+    assert_all_gone(stack.processes)
+    assert not stack.record.exists()
