@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,10 @@ async def start_dev_server(
     decodes payloads with. Stop it with `await env.shutdown()`.
     """
     extra_args = ["--ui-disable-news-fetch"] if ui_port is not None else []
+    # Left to itself the CLI picks these at random, before it binds `port`: it can pick
+    # `port` itself and then fail to start. Ours are never a port of the stack's.
+    http_port, metrics_port = _spare_ports(ip, avoid={port, ui_port})
+    extra_args += ["--http-port", str(http_port), "--metrics-port", str(metrics_port)]
     if ui_port is not None and ui_codec_endpoint is not None:
         extra_args += ["--ui-codec-endpoint", ui_codec_endpoint]
     if db_filename is not None:
@@ -66,6 +71,19 @@ async def start_dev_server(
             dev_server_log_level="warn",
             dev_server_extra_args=extra_args,
         )
+
+
+def _spare_ports(ip: str, avoid: set[int | None], count: int = 2) -> list[int]:
+    """`count` distinct free ports on `ip`, none of them in `avoid`."""
+    with contextlib.ExitStack() as held:
+        found: list[int] = []
+        while len(found) < count:
+            sock = held.enter_context(socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET))
+            sock.bind((ip, 0))
+            port = int(sock.getsockname()[1])
+            if port not in avoid:
+                found.append(port)
+        return found
 
 
 @contextlib.contextmanager
