@@ -7,7 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grpc
@@ -47,6 +47,7 @@ from services.triage import app as triage_app
 from tests.tokens import ActingAs, make_keys, mint, staff
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
+from workflows.policy.model import ConferenceHours, Span
 from workflows.worker import CALLED_SERVICES, build_worker, service_channel
 
 #: Every span this test run produces, for the tracing tests.
@@ -239,3 +240,33 @@ async def platform(
             conference=conference_pb2_grpc.ConferenceServiceStub(conference),
             placement=placement_pb2_grpc.PlacementServiceStub(placement),
         )
+
+
+@pytest.fixture(scope="session")
+async def fast_conference_address(
+    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The address of a conference service whose conferences are booked a second or two
+    ahead (one-second notice, one-minute slots on a one-second grid, any hour of any day),
+    so a test can watch one be held; the platform's worker runs them like any other."""
+    policy = load_policy()
+    assert policy.case.youth_justice is not None
+    fast = replace(
+        policy.case.youth_justice,
+        minimum_notice=Span(seconds=1),
+        conference_length=Span(seconds=60),
+        slot_granularity=Span(seconds=1),
+        conference_hours=ConferenceHours(
+            weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True
+        ),
+    )
+    path = write_policy(
+        replace(policy, case=replace(policy.case, youth_justice=fast)),
+        tmp_path_factory.mktemp("policy") / "fast-conference.yaml",
+    )
+    port = free_port()
+    async with AsyncExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(POLICY_ENV, str(path))
+            await _serve(stack, settings, conference_app.build, port)
+        yield f"{settings.host}:{port}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 
-from kahu.v1 import common_pb2, intake_pb2
+from kahu.v1 import common_pb2, intake_pb2, supervision_pb2
+from services.common.convert import timestamp
+from workflows.case.model import assessment_workflow_id
 
 
 def report() -> common_pb2.Report:
@@ -44,3 +47,24 @@ def report() -> common_pb2.Report:
 
 def submit_request(key: str | None = None) -> intake_pb2.SubmitReportRequest:
     return intake_pb2.SubmitReportRequest(idempotency_key=key or f"test-{uuid.uuid4()}", report=report())
+
+
+def escalation_request(
+    case_id: str,
+    site: str = "hutt",
+    region: str = "greater-wellington",
+    tier: int = 1,
+    due_at: dt.datetime | None = None,
+) -> supervision_pb2.RaiseEscalationRequest:
+    """What the worker sends when a case's assessment deadline escalates to `tier`."""
+    return supervision_pb2.RaiseEscalationRequest(
+        case_id=case_id,
+        workflow_id=assessment_workflow_id(case_id),
+        kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
+        cycle=1,
+        tier=tier,
+        role="site_supervisor",
+        site=site,
+        region=region,
+        due_at=timestamp(due_at or dt.datetime.now(dt.UTC)),
+    )

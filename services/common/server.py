@@ -59,8 +59,9 @@ class Service:
 
 
 class _ErrorMapping(grpc.aio.ServerInterceptor):
-    """Turns domain errors into rich statuses, unexpected ones into a bare INTERNAL, and
-    bounds each call by the caller's deadline."""
+    """Turns domain errors into rich statuses, unexpected ones into a bare INTERNAL, bounds
+    each call by the caller's deadline, and records its duration and final status code
+    (services/common/metrics.py)."""
 
     async def intercept_service(
         self,

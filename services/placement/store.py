@@ -126,6 +126,20 @@ def _caregiver(r: asyncpg.Record) -> CaregiverRow:
     )
 
 
+async def _give_back(conn: asyncpg.Connection, hold: asyncpg.Record, reason: str) -> asyncpg.Record:
+    """Release a held hold (locked by the caller) and its caregiver's places; the hold's row."""
+    await conn.execute(
+        "UPDATE placement.caregivers SET held = held - $2 WHERE caregiver_id = $1", hold["caregiver_id"], hold["places"]
+    )
+    row: asyncpg.Record = await conn.fetchrow(
+        "UPDATE placement.holds SET status = 'RELEASED', released_at = now(), release_reason = $2"
+        " WHERE hold_id = $1 RETURNING *",
+        hold["hold_id"],
+        reason,
+    )
+    return row
+
+
 def _hold(r: asyncpg.Record) -> HoldRow:
     return HoldRow(
         hold_id=r["hold_id"],
@@ -549,16 +563,7 @@ class PlacementStore:
                 )
                 if hold is None:
                     continue  # answered, released or being changed meanwhile
-                await conn.execute(
-                    "UPDATE placement.caregivers SET held = held - $2 WHERE caregiver_id = $1",
-                    hold["caregiver_id"],
-                    hold["places"],
-                )
-                row = await conn.fetchrow(
-                    "UPDATE placement.holds SET status = 'RELEASED', released_at = now(), release_reason = 'EXPIRED'"
-                    " WHERE hold_id = $1 RETURNING *",
-                    hold_id,
-                )
+                row = await _give_back(conn, hold, "EXPIRED")
                 await auditor.append(conn, replace(entry, case_id=str(hold["case_id"])))
             released.append(_hold(row))
         return released
@@ -573,15 +578,5 @@ class PlacementStore:
                 return _hold(hold), False
             if hold["status"] == "CONFIRMED":
                 raise FailedPrecondition("the hold was confirmed: the children are placed")
-            await conn.execute(
-                "UPDATE placement.caregivers SET held = held - $2 WHERE caregiver_id = $1",
-                hold["caregiver_id"],
-                hold["places"],
-            )
-            released = await conn.fetchrow(
-                "UPDATE placement.holds SET status = 'RELEASED', released_at = now(), release_reason = $2"
-                " WHERE hold_id = $1 RETURNING *",
-                hold_id,
-                reason,
-            )
+            released = await _give_back(conn, hold, reason)
         return _hold(released), True

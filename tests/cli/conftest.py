@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +18,8 @@ from typer.testing import CliRunner, Result
 
 from cli.main import app
 from services.common.config import Settings
-from services.conference import app as conference_app
-from tests.conftest import Platform, _serve, free_port
+from tests.conftest import Platform
 from tests.tokens import mint, staff
-from workflows.policy.loader import POLICY_ENV, load_policy, write_policy
-from workflows.policy.model import ConferenceHours, Span
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "cli" / "examples"
 EXAMPLE = EXAMPLES / "report.json"
@@ -80,33 +75,3 @@ def report_file(tmp_path: Path) -> Path:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="session")
-async def fast_conference_address(
-    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    """The address of a conference service whose conferences are booked a second or two
-    ahead (one-second notice, one-minute slots on a one-second grid, any hour of any day),
-    so a test can hold one; the platform's worker runs them like any other."""
-    policy = load_policy()
-    assert policy.case.youth_justice is not None
-    fast = replace(
-        policy.case.youth_justice,
-        minimum_notice=Span(seconds=1),
-        conference_length=Span(seconds=60),
-        slot_granularity=Span(seconds=1),
-        conference_hours=ConferenceHours(
-            weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True
-        ),
-    )
-    path = write_policy(
-        replace(policy, case=replace(policy.case, youth_justice=fast)),
-        tmp_path_factory.mktemp("policy") / "cli-fast-conference.yaml",
-    )
-    port = free_port()
-    async with AsyncExitStack() as stack:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv(POLICY_ENV, str(path))
-            await _serve(stack, settings, conference_app.build, port)
-        yield f"{settings.host}:{port}"

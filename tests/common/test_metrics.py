@@ -15,17 +15,15 @@ import grpc
 import pytest
 from aiohttp import web
 
-from kahu.v1 import common_pb2, intake_pb2, supervision_pb2
+from kahu.v1 import intake_pb2
 from services.common import temporal as temporal_module
 from services.common.config import Settings
-from services.common.convert import timestamp
 from services.common.metrics import configure_metrics
 from services.common.temporal import connect_temporal
 from tests import factories
 from tests.conftest import METRICS, Platform, free_port
 from tests.polling import eventually
 from tests.tokens import staff
-from workflows.case.model import assessment_workflow_id
 
 Series = dict[tuple[str, frozenset[tuple[str, Any]]], float]
 
@@ -79,17 +77,7 @@ async def test_reports_and_escalations_are_counted_once_however_often_sent(platf
     first = await platform.intake.SubmitReport(request)
     again = await platform.intake.SubmitReport(request)
     assert again.replayed
-    raise_ = supervision_pb2.RaiseEscalationRequest(
-        case_id=first.case_id,
-        workflow_id=assessment_workflow_id(first.case_id),
-        kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
-        cycle=1,
-        tier=2,
-        role="site_manager",
-        site="hutt",
-        region="greater-wellington",
-        due_at=timestamp(dt.datetime.now(dt.UTC)),
-    )
+    raise_ = factories.escalation_request(first.case_id, tier=2)
     assert (await platform.supervision.RaiseEscalation(raise_)).created
     assert not (await platform.supervision.RaiseEscalation(raise_)).created
     after = _series()

@@ -26,7 +26,7 @@ from tests.history import raw_history
 from tests.intake.reports import decide, open_case
 from tests.placement.network import date, placement
 from tests.polling import eventually
-from workflows.case.model import assessment_workflow_id, workflow_id
+from workflows.case.model import workflow_id
 
 #: The agency whose system starts conferences (services/conference/service.py).
 POLICE = Principal(subject="system.police", roles=frozenset({"agency_reporter"}), agency="AGENCY_POLICE")
@@ -92,17 +92,7 @@ def report(site: str, region: str, agency: int, concerns: Sequence[int]) -> inta
 
 
 def escalation(case_id: str, site: str, region: str) -> supervision_pb2.RaiseEscalationRequest:
-    return supervision_pb2.RaiseEscalationRequest(
-        case_id=case_id,
-        workflow_id=assessment_workflow_id(case_id),
-        kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
-        cycle=1,
-        tier=1,
-        role="site_supervisor",
-        site=site,
-        region=region,
-        due_at=timestamp(dt.datetime.now(dt.UTC)),
-    )
+    return factories.escalation_request(case_id, site, region)
 
 
 async def open_matrix_case(

@@ -35,7 +35,6 @@ from services.triage import validation as triage
 from tests import factories
 from tests.conftest import Platform
 from tests.strategies import CONTROL, dates, mutated, names, requests
-from workflows.case.model import assessment_workflow_id
 
 NZ = ZoneInfo("Pacific/Auckland")
 IN_PROCESS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,17 +116,7 @@ def _valid(method: str) -> Message:
             outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
             reason="Plan agreed.",
         ),
-        "kahu.v1.SupervisionService/RaiseEscalation": supervision_pb2.RaiseEscalationRequest(
-            case_id=case_id,
-            workflow_id=assessment_workflow_id(case_id),
-            kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
-            cycle=1,
-            tier=1,
-            role="site_supervisor",
-            site="hutt",
-            region="greater-wellington",
-            due_at=due_at,
-        ),
+        "kahu.v1.SupervisionService/RaiseEscalation": factories.escalation_request(case_id, due_at=when),
         "kahu.v1.SupervisionService/ResolveEscalations": supervision_pb2.ResolveEscalationsRequest(
             case_id=case_id, kind=common_pb2.DEADLINE_KIND_TRIAGE
         ),

@@ -16,6 +16,7 @@ import pytest
 from kahu.v1 import common_pb2, supervision_pb2
 from services.common.convert import timestamp
 from services.common.errors import field_violations
+from tests import factories
 from tests.conftest import Platform
 from workflows.case.model import assessment_workflow_id, workflow_id
 
@@ -24,17 +25,8 @@ SITE, REGION = "west-coast", "upper-south"
 
 
 def _escalation(case_id: str | None = None, tier: int = 1, **changes: Any) -> supervision_pb2.RaiseEscalationRequest:
-    case_id = case_id or str(uuid.uuid4())
-    request = supervision_pb2.RaiseEscalationRequest(
-        case_id=case_id,
-        workflow_id=assessment_workflow_id(case_id),
-        kind=common_pb2.DEADLINE_KIND_ASSESSMENT,
-        cycle=1,
-        tier=tier,
-        role="site_supervisor",
-        site=SITE,
-        region=REGION,
-        due_at=timestamp(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)),
+    request = factories.escalation_request(
+        case_id or str(uuid.uuid4()), SITE, REGION, tier, dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     )
     for name, value in changes.items():
         setattr(request, name, value)
