@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cli import protofile, render
@@ -44,6 +45,16 @@ Venue = Annotated[str | None, typer.Option("--venue", parser=uuid_value, help="A
 START_FIELDS = ("trigger", "site", "coordinator_id", "participants")
 #: What an outcome file holds.
 OUTCOME_FIELDS = ("agreed", "plan_actions", "reason")
+
+
+def _act(ctx: typer.Context, method: str, request: Message, key: str, conference_id: str, as_json: bool) -> None:
+    """Send a coordinator's action (`key`: its idempotency key) and show the conference as
+    the answer leaves it (and the participant it added, if any)."""
+    answer = state_of(ctx).call("conference", method, request, key)
+    added = getattr(answer, "participant_id", "")
+    state_of(ctx).show(
+        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed, added)
+    )
 
 
 def _timestamp(value: dt.datetime) -> Timestamp:
@@ -166,12 +177,7 @@ def add_participant(
         participant=participant,
         added_by=state_of(ctx).actor(by),
     )
-    answer = state_of(ctx).call("conference", "AddParticipant", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer,
-        as_json,
-        lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed, answer.participant_id),
-    )
+    _act(ctx, "AddParticipant", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("appoint-advocate")
@@ -194,12 +200,7 @@ def appoint_advocate(
         contact=contact,
         appointed_by=state_of(ctx).actor(by),
     )
-    answer = state_of(ctx).call("conference", "AppointAdvocate", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer,
-        as_json,
-        lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed, answer.participant_id),
-    )
+    _act(ctx, "AppointAdvocate", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("slots")
@@ -251,10 +252,7 @@ def book(
         booked_by=state_of(ctx).actor(by),
         late_reason=late_reason,
     )
-    answer = state_of(ctx).call("conference", "Book", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed)
-    )
+    _act(ctx, "Book", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("reschedule")
@@ -273,10 +271,7 @@ def reschedule(
         requested_by=state_of(ctx).actor(by),
         reason=reason,
     )
-    answer = state_of(ctx).call("conference", "Reschedule", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed)
-    )
+    _act(ctx, "Reschedule", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("respond")
@@ -308,10 +303,7 @@ def respond(
         views=text,
         recorded_by=state_of(ctx).actor(by),
     )
-    answer = state_of(ctx).call("conference", "RecordResponse", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed)
-    )
+    _act(ctx, "RecordResponse", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("held")
@@ -320,10 +312,7 @@ def held(ctx: typer.Context, conference_id: ConferenceId, by: By = "", key: Key 
     request = conference_pb2.RecordHeldRequest(
         idempotency_key=idempotency_key(key), conference_id=conference_id, recorded_by=state_of(ctx).actor(by)
     )
-    answer = state_of(ctx).call("conference", "RecordHeld", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed)
-    )
+    _act(ctx, "RecordHeld", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("outcome")
@@ -363,10 +352,7 @@ def outcome(
     request.idempotency_key = idempotency_key(key)
     request.conference_id = conference_id
     request.recorded_by = state_of(ctx).actor(by)
-    answer = state_of(ctx).call("conference", "RecordOutcome", request, request.idempotency_key)
-    state_of(ctx).show(
-        answer, as_json, lambda c: render.conference_state(c, conference_id, answer.state, answer.replayed)
-    )
+    _act(ctx, "RecordOutcome", request, request.idempotency_key, conference_id, as_json)
 
 
 @app.command("escalations")
