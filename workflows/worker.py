@@ -18,6 +18,7 @@ from services.common.channels import aio_channel
 from services.common.config import Settings
 from services.common.identity import TokenSource
 from services.common.server import GrpcServer, run_until_signalled
+from services.common.tasks import in_background
 from services.common.temporal import connect_temporal, workload_tokens
 from services.common.tls import watch
 from workflows.assessment.workflows import AssessmentWorkflow
@@ -100,12 +101,11 @@ async def serve(settings: Settings) -> None:
 
         stopper = asyncio.create_task(run_until_signalled(stop))
         renewed = asyncio.Event()
+        if settings.tls is not None:
+            in_background(stack, watch(settings.tls, renewed.set))
         renewal = asyncio.create_task(renewed.wait())
-        watcher = asyncio.create_task(watch(settings.tls, renewed.set)) if settings.tls else None
         done, _ = await asyncio.wait({run, stopper, renewal}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (renewal, watcher):
-            if task is not None:
-                task.cancel()
+        renewal.cancel()
         if renewal in done and not stopper.done():
             # The channels present the certificate read when they opened: stop, and the
             # restarted worker presents the renewed one (running workflows carry on).
