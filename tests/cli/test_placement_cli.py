@@ -35,14 +35,15 @@ async def _family(platform: Platform) -> tuple[str, str, str]:
 
 
 async def _searched(kahu: Kahu, case_id: str) -> Any:
-    """The case's placement search once it has searched."""
+    """The case's placement search once it has searched and its selection clock runs (the
+    workflow records the search first, then starts the clock)."""
 
     async def probe() -> Any:
         result = await kahu("placement", "show", case_id, "--json")
         if result.exit_code != 0:
             return None
         search = json.loads(result.stdout)["search"]
-        return search if search["search_id"] else None
+        return search if search["search_id"] and "deadline" in search else None
 
     return await eventually(probe)
 
