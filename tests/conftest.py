@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ from services.placement import app as placement_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
 from tests.tokens import ActingAs, make_keys, mint, staff
+from tests.workflows.scenarios import Harness, RecordedActivities, worker
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 from workflows.policy.model import ConferenceHours, Span
@@ -95,6 +97,17 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture
+async def harness(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    """A worker with recording activities on its own task queue of the time-skipping server."""
+    activities = RecordedActivities()
+    task_queue = f"case-{uuid.uuid4()}"
+    async with worker(time_skipping_env.client, task_queue, activities):
+        harness = Harness(time_skipping_env, activities, task_queue)
+        yield harness
+        await harness.terminate_running()
 
 
 @pytest.fixture(scope="session")

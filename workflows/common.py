@@ -9,6 +9,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+#: How long an activity waits for the domain service it calls (inside ACTIVITY_TIMEOUT).
+RPC_TIMEOUT = timedelta(seconds=20)
+#: Who acts when Kahu itself does something (books the earliest slot, starts a timer).
+KAHU_ACTOR = "kahu"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 

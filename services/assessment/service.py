@@ -10,11 +10,11 @@ from kahu.v1 import assessment_pb2, assessment_pb2_grpc
 from services.assessment.store import AssessmentStore, findings_id
 from services.assessment.validation import validate_allocate, validate_complete, validate_findings
 from services.common import authz, convert
-from services.common.actions import Action, perform
+from services.common.actions import StaffActions
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
-from services.common.updates import query, send_update
+from services.common.updates import query
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import Allocation, Completion, Findings, assessment_workflow_id
 
@@ -24,31 +24,24 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self._store = store
         self._temporal = temporal
         self._lookup = TemporalCaseLookup(temporal)
+        self._actions = StaffActions(store.actions, temporal)
 
     async def Allocate(
         self, request: assessment_pb2.AllocateRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.AllocateResponse:
         case_id = validate_allocate(request)
         await authz.admit_case(case_id, self._lookup)
-        allocation = Allocation(
-            social_worker=request.social_worker, site=request.site, allocated_by=request.allocated_by
+        return await self._actions.update(
+            request,
+            name="assessment.allocate",
+            subject_id=case_id,
+            actor=request.allocated_by,
+            workflow_id=assessment_workflow_id(case_id),
+            update=AssessmentWorkflow.allocate,
+            arg=Allocation(social_worker=request.social_worker, site=request.site, allocated_by=request.allocated_by),
+            response=assessment_pb2.AllocateResponse,
+            answer=lambda view: assessment_pb2.AllocateResponse(assessment=convert.assessment_to_proto(view)),
         )
-
-        async def send() -> assessment_pb2.AllocateResponse:
-            view = await send_update(
-                self._temporal,
-                assessment_workflow_id(case_id),
-                AssessmentWorkflow.allocate,
-                allocation,
-                key=request.idempotency_key,
-            )
-            return assessment_pb2.AllocateResponse(assessment=convert.assessment_to_proto(view))
-
-        action = Action(request.idempotency_key, "assessment.allocate", case_id, request.allocated_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = assessment_pb2.AllocateResponse.FromString(answer)
-        response.replayed = replayed
-        return response
 
     async def RecordFindings(
         self, request: assessment_pb2.RecordFindingsRequest, context: grpc.aio.ServicerContext
@@ -57,48 +50,37 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         await authz.admit_case(case_id, self._lookup)
         key = request.idempotency_key
         found_id = findings_id(case_id, key)
-
-        async def send() -> assessment_pb2.RecordFindingsResponse:
-            view = await send_update(
-                self._temporal,
-                assessment_workflow_id(case_id),
-                AssessmentWorkflow.record_findings,
-                Findings(recorded_by=request.recorded_by, summary=found_id),
-                key=key,
-            )
-            return assessment_pb2.RecordFindingsResponse(
+        return await self._actions.update(
+            request,
+            name="assessment.findings",
+            subject_id=case_id,
+            actor=request.recorded_by,
+            workflow_id=assessment_workflow_id(case_id),
+            update=AssessmentWorkflow.record_findings,
+            arg=Findings(recorded_by=request.recorded_by, summary=found_id),
+            response=assessment_pb2.RecordFindingsResponse,
+            answer=lambda view: assessment_pb2.RecordFindingsResponse(
                 findings_id=found_id, assessment=convert.assessment_to_proto(view)
-            )
-
-        action = Action(key, "assessment.findings", case_id, request.recorded_by, request)
-        also = self._store.add_findings(key, case_id, request.recorded_by, request.summary)
-        answer, replayed = await perform(self._store.actions, action, send, also=also)
-        response = assessment_pb2.RecordFindingsResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+            ),
+            written_with=self._store.add_findings(key, case_id, request.recorded_by, request.summary),
+        )
 
     async def CompleteAssessment(
         self, request: assessment_pb2.CompleteAssessmentRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.CompleteAssessmentResponse:
         case_id, outcome = validate_complete(request)
         await authz.admit_case(case_id, self._lookup)
-        completion = Completion(completed_by=request.completed_by, outcome=outcome, reason=request.reason)
-
-        async def send() -> assessment_pb2.CompleteAssessmentResponse:
-            view = await send_update(
-                self._temporal,
-                assessment_workflow_id(case_id),
-                AssessmentWorkflow.complete,
-                completion,
-                key=request.idempotency_key,
-            )
-            return assessment_pb2.CompleteAssessmentResponse(assessment=convert.assessment_to_proto(view))
-
-        action = Action(request.idempotency_key, "assessment.complete", case_id, request.completed_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = assessment_pb2.CompleteAssessmentResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+        return await self._actions.update(
+            request,
+            name="assessment.complete",
+            subject_id=case_id,
+            actor=request.completed_by,
+            workflow_id=assessment_workflow_id(case_id),
+            update=AssessmentWorkflow.complete,
+            arg=Completion(completed_by=request.completed_by, outcome=outcome, reason=request.reason),
+            response=assessment_pb2.CompleteAssessmentResponse,
+            answer=lambda view: assessment_pb2.CompleteAssessmentResponse(assessment=convert.assessment_to_proto(view)),
+        )
 
     async def GetAssessment(
         self, request: assessment_pb2.GetAssessmentRequest, context: grpc.aio.ServicerContext

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from services.common import audit
-from services.common.actions import ActionLog, Also
+from services.common.actions import ActionLog, WrittenWithAction
 
 SCHEMA = "assessment"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -36,7 +36,7 @@ class AssessmentStore:
         self.actions = ActionLog(pool, SCHEMA)
 
     @staticmethod
-    def add_findings(key: str, case_id: str, recorded_by: str, summary: str) -> Also:
+    def add_findings(key: str, case_id: str, recorded_by: str, summary: str) -> WrittenWithAction:
         """Stores the findings text within the action's own transaction."""
 
         async def add(conn: asyncpg.Connection) -> None:

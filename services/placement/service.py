@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 from temporalio.client import Client
 
 from kahu.v1 import common_pb2, placement_pb2, placement_pb2_grpc
 from services.common import authz, convert
-from services.common.actions import Action, perform
+from services.common.actions import StaffActions
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
-from services.common.updates import query, send_update
+from services.common.updates import query
 from services.placement import search, validation
 from services.placement.convert import exclusions_to_proto, view_to_proto
 from services.placement.store import CaregiverRow, HoldRow, PersonRecord, PlacementStore
@@ -25,6 +27,13 @@ from workflows.placement.model import CaregiverAnswer, PlacementView, SearchReru
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import PlacementPolicy
 from workflows.policy.working_days import NZ
+
+SearchAnswer = TypeVar(
+    "SearchAnswer",
+    placement_pb2.SelectCandidateResponse,
+    placement_pb2.RecordCaregiverAnswerResponse,
+    placement_pb2.RerunSearchResponse,
+)
 
 
 def _today() -> dt.date:
@@ -113,6 +122,7 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
         self._temporal = temporal
         self._policy = policy
         self._lookup = TemporalCaseLookup(temporal)
+        self._actions = StaffActions(store.actions, temporal)
 
     # -- the family network -------------------------------------------------------------
 
@@ -297,68 +307,60 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
     ) -> placement_pb2.SelectCandidateResponse:
         case_id = validation.validate_select(request)
         await authz.admit_case(case_id, self._lookup)
-        selection = Selection(
-            selected_by=request.selected_by, caregiver_id=str(uuid.UUID(request.caregiver_id)), reason=request.reason
+        return await self._actions.update(
+            request,
+            name="placement.select",
+            subject_id=case_id,
+            actor=request.selected_by,
+            workflow_id=placement_workflow_id(case_id),
+            update=PlacementSearchWorkflow.select,
+            arg=Selection(
+                selected_by=request.selected_by,
+                caregiver_id=str(uuid.UUID(request.caregiver_id)),
+                reason=request.reason,
+            ),
+            response=placement_pb2.SelectCandidateResponse,
+            answer=self._answer(placement_pb2.SelectCandidateResponse),
         )
-
-        async def send() -> placement_pb2.SelectCandidateResponse:
-            view = await send_update(
-                self._temporal,
-                placement_workflow_id(case_id),
-                PlacementSearchWorkflow.select,
-                selection,
-                key=request.idempotency_key,
-            )
-            return placement_pb2.SelectCandidateResponse(search=await self._view(view))
-
-        action = Action(request.idempotency_key, "placement.select", case_id, request.selected_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = placement_pb2.SelectCandidateResponse.FromString(answer)
-        response.replayed = replayed
-        return response
 
     async def RecordCaregiverAnswer(
         self, request: placement_pb2.RecordCaregiverAnswerRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.RecordCaregiverAnswerResponse:
         case_id = validation.validate_answer(request)
         await authz.admit_case(case_id, self._lookup)
-        answer_ = CaregiverAnswer(recorded_by=request.recorded_by, accepted=request.accepted, note=request.note)
-
-        async def send() -> placement_pb2.RecordCaregiverAnswerResponse:
-            view = await send_update(
-                self._temporal,
-                placement_workflow_id(case_id),
-                PlacementSearchWorkflow.answer,
-                answer_,
-                key=request.idempotency_key,
-            )
-            return placement_pb2.RecordCaregiverAnswerResponse(search=await self._view(view))
-
-        action = Action(request.idempotency_key, "placement.answer", case_id, request.recorded_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = placement_pb2.RecordCaregiverAnswerResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+        return await self._actions.update(
+            request,
+            name="placement.answer",
+            subject_id=case_id,
+            actor=request.recorded_by,
+            workflow_id=placement_workflow_id(case_id),
+            update=PlacementSearchWorkflow.answer,
+            arg=CaregiverAnswer(recorded_by=request.recorded_by, accepted=request.accepted, note=request.note),
+            response=placement_pb2.RecordCaregiverAnswerResponse,
+            answer=self._answer(placement_pb2.RecordCaregiverAnswerResponse),
+        )
 
     async def RerunSearch(
         self, request: placement_pb2.RerunSearchRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.RerunSearchResponse:
         case_id = validation.validate_rerun(request)
         await authz.admit_case(case_id, self._lookup)
-        rerun = SearchRerun(requested_by=request.requested_by, reason=request.reason)
+        return await self._actions.update(
+            request,
+            name="placement.rerun",
+            subject_id=case_id,
+            actor=request.requested_by,
+            workflow_id=placement_workflow_id(case_id),
+            update=PlacementSearchWorkflow.search_again,
+            arg=SearchRerun(requested_by=request.requested_by, reason=request.reason),
+            response=placement_pb2.RerunSearchResponse,
+            answer=self._answer(placement_pb2.RerunSearchResponse),
+        )
 
-        async def send() -> placement_pb2.RerunSearchResponse:
-            view = await send_update(
-                self._temporal,
-                placement_workflow_id(case_id),
-                PlacementSearchWorkflow.search_again,
-                rerun,
-                key=request.idempotency_key,
-            )
-            return placement_pb2.RerunSearchResponse(search=await self._view(view))
+    def _answer(self, response: type[SearchAnswer]) -> Callable[[PlacementView], Awaitable[SearchAnswer]]:
+        """A staff action's response: the search as the workflow left it."""
 
-        action = Action(request.idempotency_key, "placement.rerun", case_id, request.requested_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = placement_pb2.RerunSearchResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+        async def answer(view: PlacementView) -> SearchAnswer:
+            return response(search=await self._view(view))
+
+        return answer

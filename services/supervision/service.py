@@ -4,19 +4,20 @@ actions, each sent to the running workflow exactly once and recorded here."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 from temporalio.client import Client
 
 from kahu.v1 import supervision_pb2, supervision_pb2_grpc
 from services.common import authz, convert
-from services.common.actions import Action, perform
+from services.common.actions import StaffActions
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.errors import NotFound, Violations
 from services.common.metrics import record_escalation
 from services.common.sites import load_sites
-from services.common.updates import send_update
 from services.supervision import queue
 from services.supervision.store import SupervisionStore
 from services.supervision.validation import (
@@ -48,6 +49,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self._store = store
         self._temporal = temporal
         self._lookup = TemporalCaseLookup(temporal)
+        self._actions = StaffActions(store.actions, temporal)
 
     # -- called by the worker ----------------------------------------------------------
 
@@ -99,124 +101,111 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             raise NotFound("no such escalation")
         e = row.escalation
         await authz.admit_place(e.case_id, Place(e.site, e.region))
-        ack = Acknowledgement(acknowledged_by=request.acknowledged_by, tier=e.tier, note=request.note)
-        key = request.idempotency_key
 
-        async def send() -> supervision_pb2.AcknowledgeResponse:
-            if e.kind == DeadlineKind.TRIAGE:
-                await send_update(self._temporal, e.workflow_id, CaseWorkflow.acknowledge_escalation, ack, key=key)
-            elif e.kind == DeadlineKind.PLACEMENT:
-                await send_update(
-                    self._temporal, e.workflow_id, PlacementSearchWorkflow.acknowledge_escalation, ack, key=key
-                )
-            else:
-                await send_update(
-                    self._temporal, e.workflow_id, AssessmentWorkflow.acknowledge_escalation, ack, key=key
-                )
+        async def answer(_: object) -> supervision_pb2.AcknowledgeResponse:
             await self._store.acknowledge(escalation_id, request.acknowledged_by)
             acknowledged = await self._store.get(escalation_id)
             assert acknowledged is not None
             return supervision_pb2.AcknowledgeResponse(escalation=queue.item(acknowledged, dt.datetime.now(dt.UTC)))
 
-        action = Action(key, "supervision.acknowledge", e.case_id, request.acknowledged_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = supervision_pb2.AcknowledgeResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+        return await self._actions.update(
+            request,
+            name="supervision.acknowledge",
+            subject_id=e.case_id,
+            actor=request.acknowledged_by,
+            workflow_id=e.workflow_id,
+            update=_ACKNOWLEDGE[e.kind],
+            arg=Acknowledgement(acknowledged_by=request.acknowledged_by, tier=e.tier, note=request.note),
+            response=supervision_pb2.AcknowledgeResponse,
+            answer=answer,
+        )
 
     async def Reassign(
         self, request: supervision_pb2.ReassignRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ReassignResponse:
         case_id = validate_reassign(request)
         await authz.admit_case(case_id, self._lookup)
-        allocation = Allocation(
-            social_worker=request.social_worker,
-            site=request.site,
-            allocated_by=request.reassigned_by,
-            reason=request.reason,
+        return await self._actions.update(
+            request,
+            name="supervision.reassign",
+            subject_id=case_id,
+            actor=request.reassigned_by,
+            workflow_id=assessment_workflow_id(case_id),
+            update=AssessmentWorkflow.reassign,
+            arg=Allocation(
+                social_worker=request.social_worker,
+                site=request.site,
+                allocated_by=request.reassigned_by,
+                reason=request.reason,
+            ),
+            response=supervision_pb2.ReassignResponse,
+            answer=lambda view: supervision_pb2.ReassignResponse(assessment=convert.assessment_to_proto(view)),
         )
-
-        async def send() -> supervision_pb2.ReassignResponse:
-            view = await send_update(
-                self._temporal,
-                assessment_workflow_id(case_id),
-                AssessmentWorkflow.reassign,
-                allocation,
-                key=request.idempotency_key,
-            )
-            return supervision_pb2.ReassignResponse(assessment=convert.assessment_to_proto(view))
-
-        action = Action(request.idempotency_key, "supervision.reassign", case_id, request.reassigned_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = supervision_pb2.ReassignResponse.FromString(answer)
-        response.replayed = replayed
-        return response
 
     async def ExtendDeadline(
         self, request: supervision_pb2.ExtendDeadlineRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ExtendDeadlineResponse:
         case_id, kind = validate_extend(request, dt.datetime.now(dt.UTC))
         await authz.admit_case(case_id, self._lookup)
-        extension = Extension(
-            extended_by=request.extended_by, due_at=convert.from_timestamp(request.due_at), reason=request.reason
+        workflow, update, deadline_of = _EXTEND[kind]
+        return await self._actions.update(
+            request,
+            name="supervision.extend",
+            subject_id=case_id,
+            actor=request.extended_by,
+            workflow_id=workflow(case_id),
+            update=update,
+            arg=Extension(
+                extended_by=request.extended_by, due_at=convert.from_timestamp(request.due_at), reason=request.reason
+            ),
+            response=supervision_pb2.ExtendDeadlineResponse,
+            answer=lambda view: _extended(deadline_of(view)),
         )
-        key = request.idempotency_key
-
-        async def send() -> supervision_pb2.ExtendDeadlineResponse:
-            status: DeadlineStatus | None
-            if kind == DeadlineKind.TRIAGE:
-                view = await send_update(
-                    self._temporal, workflow_id(case_id), CaseWorkflow.extend_deadline, extension, key=key
-                )
-                status = view.deadline
-            elif kind == DeadlineKind.PLACEMENT:
-                placement = await send_update(
-                    self._temporal,
-                    placement_workflow_id(case_id),
-                    PlacementSearchWorkflow.extend_deadline,
-                    extension,
-                    key=key,
-                )
-                status = placement.deadline
-            else:
-                assessment = await send_update(
-                    self._temporal,
-                    assessment_workflow_id(case_id),
-                    AssessmentWorkflow.extend_deadline,
-                    extension,
-                    key=key,
-                )
-                status = convert.assessment_deadline(assessment)
-            response = supervision_pb2.ExtendDeadlineResponse()
-            if status is not None:
-                response.deadline.CopyFrom(convert.deadline_to_proto(status))
-            return response
-
-        action = Action(key, "supervision.extend", case_id, request.extended_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = supervision_pb2.ExtendDeadlineResponse.FromString(answer)
-        response.replayed = replayed
-        return response
 
     async def DecideApproval(
         self, request: supervision_pb2.DecideApprovalRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.DecideApprovalResponse:
         case_id = validate_approval(request)
         await authz.admit_case(case_id, self._lookup)
-        decision = ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason)
+        return await self._actions.update(
+            request,
+            name="supervision.approval",
+            subject_id=case_id,
+            actor=request.decided_by,
+            workflow_id=assessment_workflow_id(case_id),
+            update=AssessmentWorkflow.decide_approval,
+            arg=ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason),
+            response=supervision_pb2.DecideApprovalResponse,
+            answer=lambda view: supervision_pb2.DecideApprovalResponse(assessment=convert.assessment_to_proto(view)),
+        )
 
-        async def send() -> supervision_pb2.DecideApprovalResponse:
-            view = await send_update(
-                self._temporal,
-                assessment_workflow_id(case_id),
-                AssessmentWorkflow.decide_approval,
-                decision,
-                key=request.idempotency_key,
-            )
-            return supervision_pb2.DecideApprovalResponse(assessment=convert.assessment_to_proto(view))
 
-        action = Action(request.idempotency_key, "supervision.approval", case_id, request.decided_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = supervision_pb2.DecideApprovalResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+def _extended(status: DeadlineStatus | None) -> supervision_pb2.ExtendDeadlineResponse:
+    response = supervision_pb2.ExtendDeadlineResponse()
+    if status is not None:
+        response.deadline.CopyFrom(convert.deadline_to_proto(status))
+    return response
+
+
+#: The update that acknowledges an escalation, by the kind of deadline that raised it.
+_ACKNOWLEDGE: dict[DeadlineKind, Any] = {
+    DeadlineKind.TRIAGE: CaseWorkflow.acknowledge_escalation,
+    DeadlineKind.ASSESSMENT: AssessmentWorkflow.acknowledge_escalation,
+    DeadlineKind.PLACEMENT: PlacementSearchWorkflow.acknowledge_escalation,
+}
+
+#: Per kind of deadline: the workflow that owns it, its extension update, and the deadline
+#: read from the view the update answers with.
+_EXTEND: dict[DeadlineKind, tuple[Callable[[str], str], Any, Callable[[Any], DeadlineStatus | None]]] = {
+    DeadlineKind.TRIAGE: (workflow_id, CaseWorkflow.extend_deadline, lambda view: view.deadline),
+    DeadlineKind.ASSESSMENT: (
+        assessment_workflow_id,
+        AssessmentWorkflow.extend_deadline,
+        convert.assessment_deadline,
+    ),
+    DeadlineKind.PLACEMENT: (
+        placement_workflow_id,
+        PlacementSearchWorkflow.extend_deadline,
+        lambda view: view.deadline,
+    ),
+}

@@ -8,11 +8,10 @@ from temporalio.client import Client
 
 from kahu.v1 import common_pb2, triage_pb2, triage_pb2_grpc
 from services.common import authz, convert
-from services.common.actions import Action, perform
+from services.common.actions import StaffActions
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
-from services.common.updates import send_update
 from services.triage import rules
 from services.triage.store import TriageStore
 from services.triage.validation import validate_consent, validate_decision, validate_notify, validate_propose
@@ -26,6 +25,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self._store = store
         self._temporal = temporal
         self._lookup = TemporalCaseLookup(temporal)
+        self._actions = StaffActions(store.actions, temporal)
         self._policy = policy
         self._describe = {rule.id: rule.description for rule in policy.triage_rules} | rules.STATUTORY
 
@@ -66,41 +66,37 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     ) -> triage_pb2.RecordDecisionResponse:
         case_id, pathway, timeframe = validate_decision(request)
         await authz.admit_case(case_id, self._lookup)
-        decision = TriageDecision(
-            decided_by=request.decided_by,
-            pathway=pathway,
-            timeframe=timeframe,
-            reason=request.reason,
-            police_consulted=request.police_consulted,
+        return await self._actions.update(
+            request,
+            name="triage.decide",
+            subject_id=case_id,
+            actor=request.decided_by,
+            workflow_id=workflow_id(case_id),
+            update=CaseWorkflow.decide_triage,
+            arg=TriageDecision(
+                decided_by=request.decided_by,
+                pathway=pathway,
+                timeframe=timeframe,
+                reason=request.reason,
+                police_consulted=request.police_consulted,
+            ),
+            response=triage_pb2.RecordDecisionResponse,
+            answer=lambda view: triage_pb2.RecordDecisionResponse(case=convert.case_summary(view, self._describe)),
         )
-
-        async def send() -> triage_pb2.RecordDecisionResponse:
-            view = await send_update(
-                self._temporal, workflow_id(case_id), CaseWorkflow.decide_triage, decision, key=request.idempotency_key
-            )
-            return triage_pb2.RecordDecisionResponse(case=convert.case_summary(view, self._describe))
-
-        action = Action(request.idempotency_key, "triage.decide", case_id, request.decided_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = triage_pb2.RecordDecisionResponse.FromString(answer)
-        response.replayed = replayed
-        return response
 
     async def RecordConsent(
         self, request: triage_pb2.RecordConsentRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.RecordConsentResponse:
         case_id = validate_consent(request)
         await authz.admit_case(case_id, self._lookup)
-        consent = ConsentResponse(recorded_by=request.recorded_by, given=request.given, note=request.note)
-
-        async def send() -> triage_pb2.RecordConsentResponse:
-            view = await send_update(
-                self._temporal, workflow_id(case_id), CaseWorkflow.record_consent, consent, key=request.idempotency_key
-            )
-            return triage_pb2.RecordConsentResponse(case=convert.case_summary(view, self._describe))
-
-        action = Action(request.idempotency_key, "triage.consent", case_id, request.recorded_by, request)
-        answer, replayed = await perform(self._store.actions, action, send)
-        response = triage_pb2.RecordConsentResponse.FromString(answer)
-        response.replayed = replayed
-        return response
+        return await self._actions.update(
+            request,
+            name="triage.consent",
+            subject_id=case_id,
+            actor=request.recorded_by,
+            workflow_id=workflow_id(case_id),
+            update=CaseWorkflow.record_consent,
+            arg=ConsentResponse(recorded_by=request.recorded_by, given=request.given, note=request.note),
+            response=triage_pb2.RecordConsentResponse,
+            answer=lambda view: triage_pb2.RecordConsentResponse(case=convert.case_summary(view, self._describe)),
+        )

@@ -26,9 +26,9 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
+from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from tests.polling import eventually
-from tests.workflows.conference_fakes import RecordedConferenceActivities, conference_input, start_conference
-from tests.workflows.placement_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Allocation,

@@ -11,8 +11,8 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from tests.placement.workflow_fakes import AUNTIE
 from tests.polling import eventually
-from tests.workflows.placement_fakes import AUNTIE
 from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
 from workflows import search_attributes as sa
 from workflows.assessment.workflows import AssessmentWorkflow

@@ -10,14 +10,14 @@ from datetime import datetime, time, timedelta
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from tests.polling import eventually
-from tests.workflows.conference_fakes import (
+from tests.conference.workflow_fakes import (
     STAFF,
     YJ_POLICY,
     RecordedConferenceActivities,
     conference_input,
     start_conference,
 )
+from tests.polling import eventually
 from tests.workflows.scenarios import Harness, case_youth_justice_conference, conference_rescheduled_held_and_agreed
 from workflows import search_attributes as sa
 from workflows.case.model import Outcome, Stage, TriageDecision

@@ -12,8 +12,8 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from tests.placement.workflow_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
 from tests.polling import eventually
-from tests.workflows.placement_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
 from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
