@@ -4,8 +4,10 @@ Checks every port, creates development keys on first start (`.kahu/keys`: the si
 `kahu token` and the processes sign with, the payload key the codec encrypts with), then
 starts PostgreSQL, the Temporal dev server (its Web UI decoding payloads through the codec
 server), each domain service that exists, the codec server and the worker, waits until
-each is healthy, prints where to reach them and `kahu: ready`. On a signal it stops them
-in reverse order and exits 0; if a part fails to start or dies, it says which in one line,
+each is healthy, prints where to reach them and `kahu: ready`. A part that dies is
+restarted with backoff (devstack/running.py), each restart said in one line naming its
+log; a part that keeps dying stops the stack. On a signal it stops them in reverse order
+and exits 0; if a part fails to start or is in a crash loop, it says which in one line,
 stops the rest and exits 1 (2: bad settings).
 
 It records what it started in `.kahu/run/supervisor.json` (devstack/record.py) and removes
@@ -18,7 +20,6 @@ themselves when their supervisor dies: KAHU_SUPERVISOR_PID, services/common/app.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -27,10 +28,11 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.children import Child, Interrupted, StartError, spawn, stop_all, wait_serving
+from devstack.children import Child, Interrupted, StartError, stop_all, wait_serving
 from devstack.ports import PortError, ensure_all_free, port_variable
 from devstack.postgres import POSTGRES_BIN_PATH, EmbeddedPostgres, PostgresError
 from devstack.record import AlreadyRunning, RunRecord
+from devstack.running import ChildSpec, Running, TemporalServer, children_of, say
 from devstack.temporal import start_dev_server, temporal_cli_path
 from services.common.app import SUPERVISOR_PID
 from services.common.config import APP_ROLE, DOMAIN_SERVICES, ConfigError, Settings, load
@@ -91,7 +93,7 @@ def main() -> None:
     try:
         settings = load()
     except ConfigError as error:
-        _say(str(error), error=True)
+        say(str(error), error=True)
         sys.exit(2)
     code = asyncio.run(_run(Plan.of(settings)))
     sys.stdout.flush()
@@ -102,15 +104,15 @@ def main() -> None:
 
 async def _run(plan: Plan) -> int:
     try:
-        record = RunRecord.claim(plan.state / "run" / "supervisor.json", say=_say)
+        record = RunRecord.claim(plan.state / "run" / "supervisor.json", say=say)
     except AlreadyRunning as error:
-        _say(str(error), error=True)
+        say(str(error), error=True)
         return 1
     try:
         ensure_all_free(plan.settings.host, plan.ports())
     except PortError as error:
         record.remove()
-        _say(str(error), error=True)
+        say(str(error), error=True)
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -119,66 +121,76 @@ async def _run(plan: Plan) -> int:
     async with AsyncExitStack() as stack:
         stack.callback(record.remove)  # last: once everything has stopped
         code = await _start_and_supervise(stack, plan, record, stop)
-    _say("stopped")
+    say("stopped")
     return code
 
 
 async def _start_and_supervise(stack: AsyncExitStack, plan: Plan, record: RunRecord, stop: asyncio.Event) -> int:
     try:
-        endpoints, children, postgres = await _start(stack, plan, record, stop)
+        endpoints, running = await _start(stack, plan, record, stop)
     except (StartError, ConfigError) as error:
         if isinstance(error, ConfigError):
             error = StartError(str(error))
-        _say(str(error), error=True)
+        say(str(error), error=True)
         for line in error.details:
             print(f"    {line}", file=sys.stderr)
         return 1
     except Interrupted:
-        _say("stopping")
+        say("stopping")
         return 0
     print(_table(endpoints))
-    _say("ready")
-    return await _supervise(children, postgres, stop)
+    say("ready")
+    return await running.supervise(stop)
 
 
 async def _start(
     stack: AsyncExitStack, plan: Plan, record: RunRecord, stop: asyncio.Event
-) -> tuple[list[Endpoint], list[Child], EmbeddedPostgres]:
+) -> tuple[list[Endpoint], Running]:
     """Start every part, registering on `stack` how to stop it and on `record` what runs."""
     settings, state, host = plan.settings, plan.state, plan.settings.host
     logs = state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    _say(f"starting; logs in {logs}")
+    say(f"starting; logs in {logs}")
     for created in ensure_dev_keys(plan.keys):
-        _say(f"created {created}")
+        say(f"created {created}")
     codec_endpoint = _ui_codec_endpoint(plan)
 
     postgres = EmbeddedPostgres(state / "postgres", settings.port("postgres"), host)
     postmaster = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(postgres.data_dir)]
+
+    def is_postmaster(cmdline: list[str]) -> bool:
+        return cmdline[:3] == postmaster
+
     try:
-        async with record.recording("postgres", lambda cmdline: cmdline[:3] == postmaster):
+        async with record.recording("postgres", is_postmaster):
             await asyncio.to_thread(postgres.start)
     except PostgresError as error:
         raise _start_error("postgres", error, postgres.log_tail()) from None
-    stack.push_async_callback(asyncio.to_thread, postgres.stop)
+    stack.push_async_callback(lambda: asyncio.to_thread(postgres.stop))
     _check(stop)
 
     temporal_address = f"{host}:{settings.port('temporal')}"
     # Recorded once our child has exec'd the CLI (through temporal_own_session.sh and setsid).
     temporal_cli, temporal_port = str(temporal_cli_path()), str(settings.port("temporal"))
+
+    def is_temporal(cmdline: list[str]) -> bool:
+        return cmdline[:1] == [temporal_cli] and temporal_port in cmdline
+
+    temporal = TemporalServer(
+        start=lambda: start_dev_server(
+            port=settings.port("temporal"),
+            ui_port=settings.port("temporal_ui"),
+            db_filename=str(state / "temporal" / "kahu.sqlite"),
+            namespace=settings.temporal_namespace,
+            ip=host,
+            log_file=logs / "temporal.log",
+            ui_codec_endpoint=codec_endpoint,
+        ),
+        log_path=logs / "temporal.log",
+    )
     try:
-        async with record.recording(
-            "temporal", lambda cmdline: cmdline[:1] == [temporal_cli] and temporal_port in cmdline
-        ):
-            temporal = await start_dev_server(
-                port=settings.port("temporal"),
-                ui_port=settings.port("temporal_ui"),
-                db_filename=str(state / "temporal" / "kahu.sqlite"),
-                namespace=settings.temporal_namespace,
-                ip=host,
-                log_file=logs / "temporal.log",
-                ui_codec_endpoint=codec_endpoint,
-            )
+        async with record.recording("temporal", is_temporal):
+            temporal.env = await temporal.start()
     except Exception as error:
         raise _start_error("temporal", error, _tail(logs / "temporal.log")) from None
     stack.push_async_callback(temporal.shutdown)
@@ -187,27 +199,29 @@ async def _start(
     env = _child_env(settings, state, plan.keys, postgres=postgres, temporal_address=temporal_address)
     stop_timeout = settings.drain_notice_seconds + settings.drain_seconds + STOP_MARGIN
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-    children: list[Child] = []
-    groups: list[list[tuple[str, str, str, str | None]]] = [
+    groups: list[list[Child]] = []
+    specs: dict[str, ChildSpec] = {}
+    planned: list[list[tuple[str, str, str, str | None]]] = [
         [(name, f"services.{name}", f"{host}:{settings.port(name)}", None) for name in plan.services]
     ]
     if plan.with_codec:
         codec_address = f"{host}:{settings.port('codec')}"
-        groups[0].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
+        planned[0].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
     if plan.with_worker:
-        groups.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}", None)])
-    for group in groups:
+        planned.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}", None)])
+    for group in planned:
         started: list[Child] = []
-        stack.push_async_callback(stop_all, started, stop_timeout)  # stops what is appended below
+        groups.append(started)
+        # Stops what `started` holds then: what is appended below, and restarts put in place.
+        stack.push_async_callback(stop_all, started, stop_timeout)
         for name, module, address, health_url in group:
-            args = [sys.executable, "-m", module]
-            started.append(
-                await spawn(name, args, address=address, env=env, cwd=ROOT, log_dir=logs, health_url=health_url)
-            )
-            record.add(name, started[-1].process.pid, args)
-        children += started
+            spec = ChildSpec(name, [sys.executable, "-m", module], address, env, ROOT, logs, health_url)
+            specs[name] = spec
+            started.append(await spec.spawn())
+            record.add(name, started[-1].process.pid, spec.args)
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
-        await wait_serving(children, timeout=timeout, stop=stop, settings=settings)
+        await wait_serving(children_of(groups), timeout=timeout, stop=stop, settings=settings)
+    children = children_of(groups)
 
     endpoints = [
         Endpoint("temporal", temporal_address, f"Temporal gRPC, namespace {settings.temporal_namespace}"),
@@ -224,7 +238,8 @@ async def _start(
             what = "codec server (HTTP /encode, /decode) for the Temporal UI"
         endpoints.append(Endpoint(child.name, child.address, what))
     endpoints.append(Endpoint("keys", str(plan.keys), "development keys; `kahu token --role ...` mints tokens"))
-    return endpoints, children, postgres
+    running = Running(record, groups, specs, postgres, is_postmaster, temporal, is_temporal)
+    return endpoints, running
 
 
 def _ui_codec_endpoint(plan: Plan) -> str | None:
@@ -235,7 +250,7 @@ def _ui_codec_endpoint(plan: Plan) -> str | None:
         return None
     signer = Signer.from_dir(plan.keys / "signing")
     if not signer.kid.startswith(DEV_PREFIX):
-        _say(f"signing key {signer.kid} is not a development key: the Web UI will not decode payloads")
+        say(f"signing key {signer.kid} is not a development key: the Web UI will not decode payloads")
         return None
     from services.common.sites import regions
 
@@ -243,24 +258,6 @@ def _ui_codec_endpoint(plan: Plan) -> str | None:
     settings = plan.settings
     token = signer.mint(principal, issuer=settings.token_issuer, audience=settings.token_audience, ttl=UI_TOKEN_TTL)
     return f"http://{settings.host}:{settings.port('codec')}/t/{token}"
-
-
-async def _supervise(children: Sequence[Child], postgres: EmbeddedPostgres, stop: asyncio.Event) -> int:
-    """Wait for a stop request (0), or for a part to die (1)."""
-    while not stop.is_set():
-        for child in children:
-            if child.exit_code is not None:
-                _say(f"{child.name} exited with code {child.exit_code}; stopping everything", error=True)
-                for line in child.log_tail():
-                    print(f"    {line}", file=sys.stderr)
-                return 1
-        if postgres.pid is None:
-            _say(f"postgres exited; stopping everything (log: {postgres.log_path})", error=True)
-            return 1
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 0.5)
-    _say("stopping")
-    return 0
 
 
 def _start_error(part: str, error: Exception, log_tail: list[str]) -> StartError:
@@ -307,10 +304,6 @@ def _table(endpoints: Sequence[Endpoint]) -> str:
     name_width = max(len(row[0]) for row in rows)
     address_width = max(len(row[1]) for row in rows)
     return "\n".join(f"  {name:<{name_width}}  {address:<{address_width}}  {what}" for name, address, what in rows)
-
-
-def _say(message: str, *, error: bool = False) -> None:
-    print(f"kahu: {message}", file=sys.stderr if error else sys.stdout, flush=True)
 
 
 if __name__ == "__main__":

@@ -64,10 +64,12 @@ async def spawn(
     cwd: Path,
     log_dir: Path,
     health_url: str | None = None,
+    append: bool = False,
 ) -> Child:
-    """Start `args` in its own session (a terminal's Ctrl-C is for the supervisor only)."""
+    """Start `args` in its own session (a terminal's Ctrl-C is for the supervisor only),
+    its output in `<log_dir>/<name>.log` (started anew, or appended to with `append`)."""
     log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab" if append else "wb") as log:
         process = await asyncio.create_subprocess_exec(
             *args,
             stdin=subprocess.DEVNULL,

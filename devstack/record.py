@@ -98,6 +98,16 @@ class RunRecord:
             self.parts.append(Recorded(name, pid, psutil.Process(pid).create_time(), list(cmdline)))
             self._write()
 
+    def forget(self, name: str) -> None:
+        """Drop the record of `name` (it died; its restart is recorded anew)."""
+        self.parts = [part for part in self.parts if part.name != name]
+        self._write()
+
+    def replace(self, name: str, pid: int, cmdline: Sequence[str]) -> None:
+        """Record a restarted process in place of the one of that name that died."""
+        self.forget(name)
+        self.add(name, pid, cmdline)
+
     @contextlib.asynccontextmanager
     async def recording(self, name: str, match: Callable[[list[str]], bool]) -> AsyncIterator[None]:
         """Meanwhile, record the child of this process whose command line `match`es as soon

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services.common.access import AccessTable, load_access
-from services.common.authz import STAFF_ID
+from services.common.checks import STAFF_ID
 from services.common.config import Settings
 from services.common.identity import WORKLOAD_PREFIX, WORKLOAD_ROLE, Principal, Signer
 from services.common.keys import new_payload_key, new_signing_key

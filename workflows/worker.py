@@ -46,16 +46,14 @@ PASSTHROUGH_MODULES: Sequence[str] = (
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 CALLED_SERVICES = ("intake", "triage", "supervision", "conference", "placement")
 WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow]
+#: The identity the worker's activities call the domain services as.
+WORKLOAD_NAME = "worker"
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
     )
-
-
-#: The identity the worker's activities call the domain services as.
-WORKLOAD_NAME = "worker"
 
 
 def service_channel(settings: Settings, service: str, tokens: TokenSource | None = None) -> grpc.aio.Channel:

@@ -16,7 +16,7 @@ from services.common.checks import require_case_id
 from services.common.errors import NotFound
 from services.common.updates import query
 from workflows.assessment.workflows import AssessmentWorkflow
-from workflows.case.model import Allocation, Completion, Findings, assessment_workflow_id
+from workflows.case.model import Allocation, Findings, assessment_workflow_id
 
 
 class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
@@ -68,16 +68,16 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     async def CompleteAssessment(
         self, request: assessment_pb2.CompleteAssessmentRequest, context: grpc.aio.ServicerContext
     ) -> assessment_pb2.CompleteAssessmentResponse:
-        case_id, outcome = validate_complete(request)
-        await authz.admit_case(case_id, self._lookup)
+        completed = validate_complete(request)
+        await authz.admit_case(completed.case_id, self._lookup)
         return await self._actions.update(
             request,
             name="assessment.complete",
-            subject_id=case_id,
+            subject_id=completed.case_id,
             actor=request.completed_by,
-            workflow_id=assessment_workflow_id(case_id),
+            workflow_id=assessment_workflow_id(completed.case_id),
             update=AssessmentWorkflow.complete,
-            arg=Completion(completed_by=request.completed_by, outcome=outcome, reason=request.reason),
+            arg=completed.completion,
             response=assessment_pb2.CompleteAssessmentResponse,
             answer=lambda view: assessment_pb2.CompleteAssessmentResponse(assessment=convert.assessment_to_proto(view)),
         )

@@ -23,9 +23,11 @@ from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 import kahu.v1
+from services.common.config import DEFAULT_ACCESS_FILE
 
 VERSION = 1
-DEFAULT_ACCESS = str(Path(__file__).resolve().parents[2] / "policy" / "access.yaml")
+#: The access table shipped with the code, as `load_access` takes it.
+DEFAULT_ACCESS = str(DEFAULT_ACCESS_FILE)
 #: Pseudo-RPCs of the codec server (HTTP), authorised from the same table.
 CODEC_RPCS = ("kahu.codec/Decode", "kahu.codec/Encode")
 

@@ -26,7 +26,6 @@ or does not exist; NOT_FOUND is for callers in scope only.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from google.protobuf.message import Message
 from services.common.access import PURPOSE_FIELDS, AccessTable, Entry, Rule, Scope, load_access
 from services.common.audit import Auditor
 from services.common.audit import Entry as AuditEntry
+from services.common.checks import STAFF_ID
 from services.common.config import Settings
 from services.common.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from services.common.identity import InvalidToken, Principal, TokenVerifier, bearer
@@ -48,7 +48,6 @@ from services.common.tracing import current_trace_id
 log = logging.getLogger(__name__)
 
 DENIED = "not permitted for this case"
-STAFF_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 YOUTH_OFFENDING = "CONCERN_CATEGORY_YOUTH_OFFENDING"
 #: Served to anyone, with or without a token.
 ANONYMOUS_PREFIXES = ("/grpc.health.v1.Health/",)

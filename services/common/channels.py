@@ -14,11 +14,10 @@ from typing import Any
 import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
+from services.common.authz import ANONYMOUS_PREFIXES
 from services.common.config import Settings
 from services.common.identity import TokenSource
 from services.common.tls import channel_credentials, check_plaintext
-
-ANONYMOUS = ("/grpc.health.v1.Health/",)
 
 
 def _with_token(metadata: Any, token: str) -> list[tuple[str, str]]:
@@ -40,7 +39,7 @@ class AioBearer(grpc.aio.UnaryUnaryClientInterceptor):
     ) -> Any:
         method = client_call_details.method
         method = method.decode() if isinstance(method, bytes) else method
-        token = None if method.startswith(ANONYMOUS) else self._tokens(method, request)
+        token = None if method.startswith(ANONYMOUS_PREFIXES) else self._tokens(method, request)
         if token:
             client_call_details = client_call_details._replace(
                 metadata=grpc.aio.Metadata(*_with_token(client_call_details.metadata, token))
@@ -68,7 +67,7 @@ class SyncBearer(grpc.UnaryUnaryClientInterceptor):
         self, continuation: Callable[[grpc.ClientCallDetails, Any], Any], client_call_details: Any, request: Any
     ) -> Any:
         method = client_call_details.method
-        token = None if method.startswith(ANONYMOUS) else self._tokens(method, request)
+        token = None if method.startswith(ANONYMOUS_PREFIXES) else self._tokens(method, request)
         if token:
             client_call_details = _Details(client_call_details, _with_token(client_call_details.metadata, token))
         return continuation(client_call_details, request)

@@ -1,7 +1,8 @@
-"""Field checks shared by the domain services' request validation.
+"""Field checks shared by the domain services' request validation, and the limits they share.
 
 Each check adds a violation naming the field to a `Violations` collector, so a request's
-problems are all reported at once; none raises.
+problems are all reported at once; none raises but `require_case_id`, for a request that
+holds nothing else to check.
 """
 
 from __future__ import annotations
@@ -15,23 +16,33 @@ from typing import TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from kahu.v1 import common_pb2
 from services.common.convert import EnumMap, from_timestamp
 from services.common.errors import FieldViolation, InvalidArgument, Violations
 from services.common.sites import Site, load_sites, regions
 
 MAX_REASON = 2000
+MAX_NAME = 200
 MAX_STAFF_ID = 64
+#: A child or young person is under 18.
+MAX_CHILD_AGE = 17
+#: The highest escalation tier a request may name.
+MAX_TIER = 10
+#: No date a person gives (a birth, an incident, an approval) is before this year.
+EARLIEST_YEAR = 1900
 #: Characters no text field takes: bidirectional overrides and isolates (they make a
 #: name display as something else), and in single-line fields line and paragraph separators.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 LINE_SEPARATORS = frozenset("\u2028\u2029")
+#: A staff id: what `decided_by`, `allocated_by`, … and a token's subject must look like.
+STAFF_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_STAFF_ID}}}")
 _KEY = re.compile(r"[A-Za-z0-9._:-]{8,128}")
-_STAFF_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_STAFF_ID}}}")
 
 E = TypeVar("E", bound=StrEnum)
 
 
 def idempotency_key(v: Violations, value: str, field: str = "idempotency_key") -> None:
+    """An idempotency key: 8-128 characters of letters, digits and . _ : -."""
     if not _KEY.fullmatch(value):
         v.add(field, "must be 8-128 characters of letters, digits and . _ : -")
 
@@ -54,9 +65,10 @@ def require_case_id(value: str, field: str = "case_id") -> str:
 
 
 def staff_id(v: Violations, value: str, field: str) -> None:
+    """A staff id (required)."""
     if not value:
         v.add(field, "is required")
-    elif not _STAFF_ID.fullmatch(value):
+    elif not STAFF_ID.fullmatch(value):
         v.add(field, f"must be a staff id: 1-{MAX_STAFF_ID} characters of letters, digits and . _ -")
 
 
@@ -119,6 +131,7 @@ def instant(v: Violations, message: Timestamp | None, field: str) -> dt.datetime
 
 
 def site(v: Violations, value: str, field: str = "site", *, required: bool = True) -> Site | None:
+    """The site a site code names (None when unset or unknown)."""
     if not value:
         if required:
             v.add(field, "is required")
@@ -129,12 +142,36 @@ def site(v: Violations, value: str, field: str = "site", *, required: bool = Tru
     return found
 
 
-def region(v: Violations, value: str, field: str = "region") -> None:
-    if value and value not in regions():
+def region(v: Violations, value: str, field: str = "region", *, required: bool = False) -> None:
+    """A region's name."""
+    if not value:
+        if required:
+            v.add(field, "is required")
+    elif value not in regions():
         v.add(field, "is not a known region")
 
 
+def date(v: Violations, message: common_pb2.Date, field: str, *, today: dt.date | None = None) -> dt.date | None:
+    """The date of a Date field (None, after adding a violation, when it is not a calendar
+    date, or with `today`, when it is before EARLIEST_YEAR or after today)."""
+    try:
+        value = dt.date(message.year, message.month, message.day)
+    except ValueError:
+        v.add(field, "is not a calendar date")
+        return None
+    if today is None:
+        return value
+    if value.year < EARLIEST_YEAR:
+        v.add(field, f"must not be before {EARLIEST_YEAR}")
+        return None
+    if value > today:
+        v.add(field, "must not be in the future")
+        return None
+    return value
+
+
 def page_size(v: Violations, value: int, *, default: int = 50, maximum: int = 500, field: str = "page_size") -> int:
+    """The page size asked for (`default` when unset)."""
     if value > maximum:
         v.add(field, f"must be at most {maximum}")
     return value or default

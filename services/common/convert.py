@@ -92,12 +92,16 @@ def facts_from_proto(message: common_pb2.CaseFacts) -> model.CaseFacts:
     )
 
 
-def proposal_to_proto(proposal: model.TriageProposal, describe: Mapping[str, str]) -> common_pb2.TriageProposal:
-    """The proposal, each fired rule with its description from `describe` (by rule id)."""
+def proposal_to_proto(
+    proposal: model.TriageProposal, rule_descriptions: Mapping[str, str]
+) -> common_pb2.TriageProposal:
+    """The proposal, each fired rule with its description (`rule_descriptions`, by rule id)."""
     return common_pb2.TriageProposal(
         timeframe=TIMEFRAME.to_proto(proposal.timeframe),
         pathway=PATHWAY.to_proto(proposal.pathway),
-        fired_rules=[common_pb2.FiredRule(id=i, description=describe.get(i, "")) for i in proposal.fired_rules],
+        fired_rules=[
+            common_pb2.FiredRule(id=i, description=rule_descriptions.get(i, "")) for i in proposal.fired_rules
+        ],
     )
 
 
@@ -145,7 +149,7 @@ def deadline_to_proto(status: model.DeadlineStatus) -> common_pb2.DeadlineStatus
     return message
 
 
-def case_summary(view: model.CaseView, describe: Mapping[str, str]) -> common_pb2.CaseSummary:
+def case_summary(view: model.CaseView, rule_descriptions: Mapping[str, str]) -> common_pb2.CaseSummary:
     summary = common_pb2.CaseSummary(
         case_id=view.case_id,
         stage=STAGE.to_proto(view.stage),
@@ -153,7 +157,7 @@ def case_summary(view: model.CaseView, describe: Mapping[str, str]) -> common_pb
         assessment_workflow_id=view.assessment_workflow_id or "",
     )
     if view.proposal is not None:
-        summary.proposal.CopyFrom(proposal_to_proto(view.proposal, describe))
+        summary.proposal.CopyFrom(proposal_to_proto(view.proposal, rule_descriptions))
     if view.decision is not None:
         summary.decision.CopyFrom(decision_to_proto(view.decision))
     if view.deadline is not None:

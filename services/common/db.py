@@ -36,12 +36,21 @@ _BOOKKEEPING = ("schema_migrations", "common_migrations")
 MIGRATED: dict[str, asyncpg.Pool] = {}
 
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds to open a connection: PostgreSQL down answers UNAVAILABLE soon, not after a minute."""
+COMMAND_TIMEOUT = 20.0
+"""Seconds any statement may take from the client's side (the server's own limit is 15 s)."""
+
+
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """Open the service's connection pool (statements time out rather than hang)."""
+    """Open the service's connection pool (connections and statements time out rather than
+    hang; a connection lost with PostgreSQL is replaced on the next acquire)."""
     pool = await asyncpg.create_pool(
         database_url,
         min_size=min_size,
         max_size=max_size,
+        timeout=CONNECT_TIMEOUT,
+        command_timeout=COMMAND_TIMEOUT,
         server_settings={"statement_timeout": "15000", "application_name": "kahu"},
     )
     assert pool is not None

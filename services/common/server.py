@@ -28,12 +28,14 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
+from services.common import outages
 from services.common.audit import Auditor
 from services.common.authz import Authorisation, Guard
 from services.common.config import Settings
 from services.common.db import MIGRATED
 from services.common.errors import DomainError
 from services.common.metrics import record_rpc
+from services.common.outages import is_outage
 from services.common.tls import check_plaintext, server_credentials
 from services.common.tracing import current_trace_id
 
@@ -59,7 +61,8 @@ class Service:
 
 
 class _ErrorMapping(grpc.aio.ServerInterceptor):
-    """Turns domain errors into rich statuses, unexpected ones into a bare INTERNAL, bounds
+    """Turns domain errors into rich statuses, an unreachable dependency into UNAVAILABLE
+    (services/common/outages.py), anything else into a bare INTERNAL, bounds
     each call by the caller's deadline, and records its duration and final status code
     (services/common/metrics.py)."""
 
@@ -78,19 +81,22 @@ class _ErrorMapping(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             remaining = context.time_remaining()
+            limit = asyncio.timeout(remaining)
             try:
-                if remaining is None:
-                    return await behaviour(request, context)
-                if remaining <= 0:
+                if remaining is not None and remaining <= 0:
                     code = grpc.StatusCode.DEADLINE_EXCEEDED
                     await context.abort(code, "deadline exceeded")
-                return await asyncio.wait_for(behaviour(request, context), remaining)
+                async with limit:
+                    return await behaviour(request, context)
             except DomainError as err:
                 code = err.code
                 await context.abort_with_status(err.to_status())
             except TimeoutError:
-                code = grpc.StatusCode.DEADLINE_EXCEEDED
-                await context.abort(code, "deadline exceeded")
+                if limit.expired():
+                    code = grpc.StatusCode.DEADLINE_EXCEEDED
+                    await context.abort(code, "deadline exceeded")
+                code = grpc.StatusCode.UNAVAILABLE  # a dependency timed out within the caller's time
+                await context.abort(code, outages.MESSAGE)
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
                 raise
@@ -99,6 +105,12 @@ class _ErrorMapping(grpc.aio.ServerInterceptor):
                     found = context.code()
                     code = found if isinstance(found, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
                     raise
+                if is_outage(err):
+                    code = grpc.StatusCode.UNAVAILABLE
+                    log.warning(
+                        "%s: a dependency is unavailable (%s; trace %s)", method, type(err).__name__, current_trace_id()
+                    )
+                    await context.abort(code, outages.MESSAGE)
                 code = grpc.StatusCode.INTERNAL
                 log.exception("unexpected error in %s (trace %s)", method, current_trace_id())
                 await context.abort(code, f"internal error; quote trace id {current_trace_id()}")

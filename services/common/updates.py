@@ -1,5 +1,5 @@
-"""Reaching a running case workflow from a service: updates and queries, with Temporal's
-failures turned into the domain errors callers see."""
+"""Updates and queries of a running workflow (a case's, an assessment's, a placement
+search's, a conference's), with Temporal's failures turned into the domain errors callers see."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def send_update(
     except WorkflowUpdateFailedError as err:
         raise FailedPrecondition(_reason(err)) from None
     except RPCTimeoutOrCancelledError:
-        raise Unavailable("the case did not answer in time; retry with the same idempotency_key") from None
+        raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None
     except RPCError as err:
         raise _rpc_error(err) from None
 
@@ -57,10 +57,10 @@ async def send_update(
 def _rpc_error(err: RPCError) -> DomainError:
     if err.status == RPCStatusCode.NOT_FOUND:
         if "completed" in err.message.lower():
-            return FailedPrecondition("the case's workflow has finished")
-        return NotFound("no such case workflow")
+            return FailedPrecondition("the workflow has finished")
+        return NotFound("no such workflow")
     if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
-        return Unavailable("the case did not answer in time; retry")
+        return Unavailable("the workflow did not answer in time; retry")
     raise err
 
 
@@ -74,4 +74,4 @@ async def query(client: Client, workflow_id: str, method: Callable[[Any], R]) ->
             return None
         raise _rpc_error(err) from None
     except WorkflowQueryFailedError as err:
-        raise Unavailable(f"the case cannot be read right now: {err.message}") from None
+        raise Unavailable(f"the workflow cannot be read right now: {err.message}") from None

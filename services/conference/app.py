@@ -1,4 +1,4 @@
-"""Wiring of the conference service: the policy, its store, its Temporal client, its servicer."""
+"""Wiring of the conference service: the policy, its stores, its Temporal client, its servicer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
 from services.common.temporal import connect_temporal
+from services.conference.bookings import BookingStore
+from services.conference.calendars import CalendarStore
 from services.conference.service import ConferenceServicer
 from services.conference.store import MIGRATIONS, SCHEMA, ConferenceStore
 from workflows.policy.loader import PolicyError, load_policy, policy_path
@@ -25,7 +27,14 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         raise PolicyError(f"{policy_path()}: youth_justice: missing")
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "conference")
-    servicer = ConferenceServicer(ConferenceStore(pool), temporal, settings.task_queue, policy.case.youth_justice)
+    servicer = ConferenceServicer(
+        ConferenceStore(pool),
+        BookingStore(pool),
+        CalendarStore(pool),
+        temporal,
+        settings.task_queue,
+        policy.case.youth_justice,
+    )
 
     def add(server: grpc.aio.Server) -> None:
         conference_pb2_grpc.add_ConferenceServiceServicer_to_server(servicer, server)

@@ -1,14 +1,22 @@
 """Conversions between kahu.v1 conference messages and the conference workflow's
-dataclasses, used by the conference service and by the worker's activities."""
+dataclasses (used by the worker's activities too) or the service's records."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kahu.v1 import conference_pb2
 from services.common.convert import EnumMap, from_timestamp, timeline_to_proto, timestamp
+from services.conference.slots import Slot
 from workflows.conference import model
 from workflows.policy.model import ConferenceHours, TriggerKind, YouthJusticePolicy
+
+if TYPE_CHECKING:  # the records import this module's enum maps
+    from services.conference.bookings import BookingRow
+    from services.conference.store import EscalationRow, ParticipantRow, PlanRow
+    from services.conference.validation import Trigger
 
 TRIGGER = EnumMap(TriggerKind, conference_pb2.TriggerKind, "TRIGGER_KIND_")
 ROLE = EnumMap(model.ParticipantRole, conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
@@ -125,3 +133,59 @@ def state_to_proto(view: model.ConferenceView) -> conference_pb2.ConferenceState
     if view.booking is not None:
         state.booking.CopyFrom(booking_to_proto(view.booking))
     return state
+
+
+def slot_to_proto(s: Slot) -> conference_pb2.ConferenceSlot:
+    return conference_pb2.ConferenceSlot(
+        start=timestamp(dt.datetime.fromtimestamp(s.start, dt.UTC)),
+        end=timestamp(dt.datetime.fromtimestamp(s.end, dt.UTC)),
+        venue_id=s.venue_id,
+        venue_name=s.venue_name,
+    )
+
+
+def trigger_to_proto(t: Trigger) -> conference_pb2.ConferenceTrigger:
+    return conference_pb2.ConferenceTrigger(
+        kind=TRIGGER.to_proto(t.kind),
+        triggered_at=timestamp(t.triggered_at),
+        detained=t.detained,
+        offence_max_years=t.offence_max_years,
+        reference=t.reference,
+    )
+
+
+def participant_to_proto(p: ParticipantRow) -> conference_pb2.ConferenceParticipant:
+    return conference_pb2.ConferenceParticipant(
+        participant_id=p.participant_id,
+        role=ROLE.to_proto(p.role),
+        required=p.required,
+        name=p.name,
+        contact=p.contact,
+        staff_id=p.staff_id or "",
+        invited=p.invited,
+        response=RESPONSE.to_proto(p.response),
+        views=p.views,
+    )
+
+
+def escalation_row_to_proto(row: EscalationRow) -> conference_pb2.ConferenceEscalation:
+    message = escalation_to_proto(row.escalation)
+    message.escalation_id = row.escalation_id
+    message.raised_at.CopyFrom(timestamp(row.raised_at))
+    message.resolved = row.resolved
+    return message
+
+
+def outcome_to_proto(plan: PlanRow) -> conference_pb2.ConferenceOutcome:
+    return conference_pb2.ConferenceOutcome(
+        agreed=plan.agreed,
+        plan_actions=plan.actions,
+        reason=plan.reason,
+        recorded_by=plan.recorded_by,
+        recorded_at=timestamp(plan.recorded_at),
+        referred_back=plan.referred_back,
+    )
+
+
+def booking_row_to_proto(row: BookingRow) -> conference_pb2.ConferenceBooking:
+    return booking_to_proto(row.booking, row.venue_name)

@@ -1,4 +1,5 @@
-"""Validation of conference requests: every violated field is named, nothing is half-done."""
+"""Validation of conference requests: each `validate_*` names every violated field at once
+(InvalidArgument) or returns what the request asks for, checked; nothing is half-done."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from dataclasses import dataclass
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from kahu.v1 import conference_pb2
-from services.common import checks
+from services.common import checks, paging
 from services.common.errors import FieldViolation, InvalidArgument, Violations
 from services.common.sites import Site
 from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, TRIGGER, Scheduling, scheduling_from_proto
+from workflows.common import KAHU_ACTOR
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalation,
     ConferenceEscalationLevel,
     InvitationResponse,
     ParticipantRole,
+    conference_workflow_id,
 )
 from workflows.policy.model import TriggerKind
 
@@ -62,37 +65,47 @@ class Trigger:
 
 
 @dataclass(frozen=True)
-class StartRequest:
-    trigger: Trigger
-    site: Site
-    coordinator_id: str | None
-    participants: list[NewParticipant]
-
-
-@dataclass(frozen=True)
 class Period:
+    """Weekly working time: an ISO weekday, from and to a local minute of the day."""
+
     iso_weekday: int
     start_minute: int
     end_minute: int
 
 
-def conference_id(v: Violations, value: str, field: str = "conference_id") -> str:
-    return uuid_field(v, value, field, "conference id")
+@dataclass(frozen=True)
+class CalendarRef:
+    kind: str  # "staff", "participant" or "venue"
+    value: str
+
+
+def invalid(field: str, description: str) -> InvalidArgument:
+    """The InvalidArgument for one field, for checks made after validation (against the record)."""
+    return InvalidArgument([FieldViolation(field, description)])
 
 
 def require_conference_id(value: str, field: str = "conference_id") -> str:
+    """The conference id in canonical form."""
     v = Violations()
-    found = conference_id(v, value, field)
+    found = _conference_id(v, value, field)
     v.raise_if_any()
     return found
 
 
-def uuid_field(v: Violations, value: str, field: str, what: str) -> str:
+def _conference_id(v: Violations, value: str, field: str = "conference_id") -> str:
+    return _uuid(v, value, field, "conference id")
+
+
+def _uuid(v: Violations, value: str, field: str, what: str) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError:
         v.add(field, f"must be a {what} (UUID)")
         return ""
+
+
+def _participant_ids(v: Violations, values: Sequence[str]) -> list[str]:
+    return [_uuid(v, p, f"participant_ids[{i}]", "participant id") for i, p in enumerate(values)]
 
 
 def _optional_instant(v: Violations, message: Timestamp, present: bool, field: str) -> dt.datetime | None:
@@ -133,7 +146,20 @@ def _trigger(v: Violations, t: conference_pb2.ConferenceTrigger, now: dt.datetim
     return Trigger(kind, at, t.detained, t.offence_max_years, t.reference)
 
 
-def validate_start(request: conference_pb2.StartConferenceRequest, now: dt.datetime) -> StartRequest:
+@dataclass(frozen=True)
+class NewConference:
+    """A triggered conference: where, who coordinates it (None: the least busy coordinator
+    at the site), and who takes part from the start."""
+
+    trigger: Trigger
+    site: Site
+    coordinator_id: str | None
+    participants: list[NewParticipant]
+
+
+def validate_start(request: conference_pb2.StartConferenceRequest, now: dt.datetime) -> NewConference:
+    """The triggered conference: a Police (or relayed court) trigger of the last year, a
+    known site, and its participants, the young person exactly once."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     trigger = None
@@ -160,13 +186,39 @@ def validate_start(request: conference_pb2.StartConferenceRequest, now: dt.datet
             v.add("participants", "must not name the same staff member twice")
     v.raise_if_any()
     assert trigger is not None and site is not None
-    return StartRequest(trigger, site, request.coordinator_id or None, participants)
+    return NewConference(trigger, site, request.coordinator_id or None, participants)
 
 
-def validate_add(request: conference_pb2.AddParticipantRequest) -> tuple[str, NewParticipant]:
+@dataclass(frozen=True)
+class WhichConference:
+    """A conference named by its own id, or by the case whose triage decision started it
+    (exactly one of the two is set)."""
+
+    conference_id: str = ""
+    case_id: str = ""
+
+
+def validate_get(request: conference_pb2.GetConferenceRequest) -> WhichConference:
+    """The conference asked for, by its id or by its case's id."""
+    if request.WhichOneof("conference") == "case_id":
+        v = Violations()
+        case_id = _uuid(v, request.case_id, "case_id", "case id")
+        v.raise_if_any()
+        return WhichConference(case_id=case_id)
+    return WhichConference(conference_id=require_conference_id(request.conference_id))
+
+
+@dataclass(frozen=True)
+class ParticipantAddition:
+    conference_id: str
+    participant: NewParticipant
+
+
+def validate_add(request: conference_pb2.AddParticipantRequest) -> ParticipantAddition:
+    """The participant to add (a youth advocate is appointed with AppointAdvocate instead)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.added_by, "added_by")
     participant = None
     if not request.HasField("participant"):
@@ -177,32 +229,35 @@ def validate_add(request: conference_pb2.AddParticipantRequest) -> tuple[str, Ne
             v.add("participant.role", "a youth advocate is appointed with AppointAdvocate")
     v.raise_if_any()
     assert participant is not None
-    return found, participant
+    return ParticipantAddition(found, participant)
 
 
-def validate_appoint(request: conference_pb2.AppointAdvocateRequest) -> tuple[str, NewParticipant]:
+def validate_appoint(request: conference_pb2.AppointAdvocateRequest) -> ParticipantAddition:
+    """The youth advocate to add, a required participant with their staff calendar."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.staff_id, "staff_id")
     checks.text(v, request.name, "name", limit=MAX_NAME, required=True)
     checks.text(v, request.contact, "contact", limit=MAX_NAME)
     checks.staff_id(v, request.appointed_by, "appointed_by")
     v.raise_if_any()
-    return found, NewParticipant(ParticipantRole.YOUTH_ADVOCATE, True, request.name, request.contact, request.staff_id)
+    advocate = NewParticipant(ParticipantRole.YOUTH_ADVOCATE, True, request.name, request.contact, request.staff_id)
+    return ParticipantAddition(found, advocate)
 
 
 @dataclass(frozen=True)
-class Search:
+class SlotSearch:
     conference_id: str
     limit: int
     not_before: dt.datetime | None
     until: dt.datetime | None
 
 
-def validate_find(request: conference_pb2.FindSlotsRequest, now: dt.datetime) -> Search:
+def validate_find(request: conference_pb2.FindSlotsRequest, now: dt.datetime) -> SlotSearch:
+    """The slot search: how many, from when, and until when (only beyond the deadline)."""
     v = Violations()
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     if request.limit > MAX_SLOTS:
         v.add("limit", f"must be at most {MAX_SLOTS}")
     not_before = _optional_instant(v, request.not_before, request.HasField("not_before"), "not_before")
@@ -214,37 +269,55 @@ def validate_find(request: conference_pb2.FindSlotsRequest, now: dt.datetime) ->
     elif request.HasField("until"):
         v.add("until", "is only for a search beyond the deadline (beyond_deadline)")
     v.raise_if_any()
-    return Search(found, request.limit or DEFAULT_SLOTS, not_before, until)
+    return SlotSearch(found, request.limit or DEFAULT_SLOTS, not_before, until)
 
 
-def validate_book(request: conference_pb2.BookRequest) -> tuple[str, dt.datetime, str]:
+@dataclass(frozen=True)
+class ChosenSlot:
+    conference_id: str
+    start: dt.datetime
+    venue_id: str
+
+
+def validate_book(request: conference_pb2.BookRequest) -> ChosenSlot:
+    """The slot a coordinator chose (whether it is on the grid and at the site is checked
+    against the conference)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     start = checks.instant(v, request.start if request.HasField("start") else None, "start")
-    venue = uuid_field(v, request.venue_id, "venue_id", "venue id")
+    venue = _uuid(v, request.venue_id, "venue_id", "venue id")
     checks.staff_id(v, request.booked_by, "booked_by")
     checks.text(v, request.late_reason, "late_reason")
     v.raise_if_any()
     assert start is not None
-    return found, start, venue
+    return ChosenSlot(found, start, venue)
 
 
 def validate_reschedule(request: conference_pb2.RescheduleRequest) -> str:
+    """The conference id of a reschedule with its reason."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.requested_by, "requested_by")
     checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
     return found
 
 
-def validate_response(request: conference_pb2.RecordResponseRequest) -> tuple[str, str, InvitationResponse]:
+@dataclass(frozen=True)
+class InvitationAnswer:
+    conference_id: str
+    participant_id: str
+    response: InvitationResponse
+
+
+def validate_response(request: conference_pb2.RecordResponseRequest) -> InvitationAnswer:
+    """A participant's answer to their invitation (views only with VIEWS_ONLY)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
-    participant = uuid_field(v, request.participant_id, "participant_id", "participant id")
+    found = _conference_id(v, request.conference_id)
+    participant = _uuid(v, request.participant_id, "participant_id", "participant id")
     response = checks.enum(v, request.response, RESPONSE, "response")
     checks.text(v, request.views, "views", limit=MAX_VIEWS)
     if request.views and response != InvitationResponse.VIEWS_ONLY:
@@ -252,22 +325,25 @@ def validate_response(request: conference_pb2.RecordResponseRequest) -> tuple[st
     checks.staff_id(v, request.recorded_by, "recorded_by")
     v.raise_if_any()
     assert response is not None
-    return found, participant, response
+    return InvitationAnswer(found, participant, response)
 
 
 def validate_held(request: conference_pb2.RecordHeldRequest) -> str:
+    """The conference id of a conference recorded as held."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.recorded_by, "recorded_by")
     v.raise_if_any()
     return found
 
 
 def validate_outcome(request: conference_pb2.RecordOutcomeRequest) -> str:
+    """The conference id of an outcome: an agreed plan with its actions, or a reason why
+    none was agreed."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.recorded_by, "recorded_by")
     if request.agreed:
         if not request.plan_actions:
@@ -285,7 +361,52 @@ def validate_outcome(request: conference_pb2.RecordOutcomeRequest) -> str:
     return found
 
 
-def working_hours(v: Violations, periods: list[conference_pb2.WorkingPeriod], field: str) -> list[Period]:
+@dataclass(frozen=True)
+class EscalationPosition:
+    """Where a page of escalations starts: after this one (they are listed by raised_at, id)."""
+
+    raised_at: dt.datetime
+    escalation_id: str
+
+    def page_token(self, request: conference_pb2.ListEscalationsRequest) -> str:
+        """The token of the page after this escalation in the listing `request` asks for."""
+        position = {"raised_at": self.raised_at.isoformat(), "id": self.escalation_id}
+        return paging.encode(_escalations_scope(request), position)
+
+
+def validate_list(request: conference_pb2.ListEscalationsRequest) -> int:
+    """The page size of an escalations listing (its page token: `validate_page_token`)."""
+    v = Violations()
+    if request.manager_id:
+        checks.staff_id(v, request.manager_id, "manager_id")
+    checks.site(v, request.site, required=False)
+    size = checks.page_size(v, request.page_size)
+    v.raise_if_any()
+    return size
+
+
+def _escalations_scope(request: conference_pb2.ListEscalationsRequest) -> str:
+    return f"conference-escalations|{request.manager_id}|{request.site}|{request.include_resolved}"
+
+
+def validate_page_token(request: conference_pb2.ListEscalationsRequest) -> EscalationPosition | None:
+    """Where the page the token asks for starts (None: the first page)."""
+    v = Violations()
+    position = paging.decode(v, request.page_token, _escalations_scope(request))
+    after = None
+    if position is not None:
+        try:
+            after = EscalationPosition(dt.datetime.fromisoformat(position["raised_at"]), str(uuid.UUID(position["id"])))
+        except (KeyError, TypeError, ValueError):
+            v.add("page_token", "is not a page token from this listing")
+    v.raise_if_any()
+    return after
+
+
+# -- calendars ---------------------------------------------------------------------------
+
+
+def _working_hours(v: Violations, periods: Sequence[conference_pb2.WorkingPeriod], field: str) -> list[Period]:
     if len(periods) > MAX_PERIODS:
         v.add(field, f"must have at most {MAX_PERIODS} entries")
         return []
@@ -300,34 +421,9 @@ def working_hours(v: Violations, periods: list[conference_pb2.WorkingPeriod], fi
     return found
 
 
-def validate_register_coordinator(request: conference_pb2.RegisterCoordinatorRequest) -> list[Period]:
-    v = Violations()
-    checks.staff_id(v, request.staff_id, "staff_id")
-    checks.site(v, request.site)
-    checks.staff_id(v, request.manager_id, "manager_id")
-    if request.manager_id and request.manager_id == request.staff_id:
-        v.add("manager_id", "must not be the coordinator")
-    hours = working_hours(v, list(request.working_hours), "working_hours")
-    v.raise_if_any()
-    return hours
-
-
-def validate_register_venue(request: conference_pb2.RegisterVenueRequest) -> list[Period]:
-    v = Violations()
-    checks.site(v, request.site)
-    checks.text(v, request.name, "name", limit=MAX_NAME, required=True)
-    hours = working_hours(v, list(request.working_hours), "working_hours")
-    v.raise_if_any()
-    return hours
-
-
-@dataclass(frozen=True)
-class CalendarRef:
-    kind: str  # "staff", "participant" or "venue"
-    value: str
-
-
-def calendar_ref(v: Violations, ref: conference_pb2.CalendarRef, present: bool, field: str = "calendar") -> CalendarRef:
+def _calendar_ref(
+    v: Violations, ref: conference_pb2.CalendarRef, present: bool, field: str = "calendar"
+) -> CalendarRef:
     which = ref.WhichOneof("calendar") if present else None
     if which is None:
         v.add(field, "must name a staff_id, participant_id or venue_id")
@@ -336,25 +432,58 @@ def calendar_ref(v: Violations, ref: conference_pb2.CalendarRef, present: bool, 
         checks.staff_id(v, ref.staff_id, f"{field}.staff_id")
         return CalendarRef("staff", ref.staff_id)
     if which == "participant_id":
-        return CalendarRef(
-            "participant", uuid_field(v, ref.participant_id, f"{field}.participant_id", "participant id")
-        )
-    return CalendarRef("venue", uuid_field(v, ref.venue_id, f"{field}.venue_id", "venue id"))
+        return CalendarRef("participant", _uuid(v, ref.participant_id, f"{field}.participant_id", "participant id"))
+    return CalendarRef("venue", _uuid(v, ref.venue_id, f"{field}.venue_id", "venue id"))
 
 
-def validate_working_hours(request: conference_pb2.SetWorkingHoursRequest) -> tuple[CalendarRef, list[Period]]:
+def validate_register_coordinator(request: conference_pb2.RegisterCoordinatorRequest) -> list[Period]:
+    """The coordinator's working hours (their manager is someone else)."""
     v = Violations()
-    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
-    hours = working_hours(v, list(request.working_hours), "working_hours")
+    checks.staff_id(v, request.staff_id, "staff_id")
+    checks.site(v, request.site)
+    checks.staff_id(v, request.manager_id, "manager_id")
+    if request.manager_id and request.manager_id == request.staff_id:
+        v.add("manager_id", "must not be the coordinator")
+    hours = _working_hours(v, request.working_hours, "working_hours")
     v.raise_if_any()
-    return ref, hours
+    return hours
 
 
-def validate_busy(
-    request: conference_pb2.AddBusyBlocksRequest,
-) -> tuple[CalendarRef, list[tuple[dt.datetime, dt.datetime]]]:
+def validate_register_venue(request: conference_pb2.RegisterVenueRequest) -> list[Period]:
+    """The venue's working hours."""
     v = Violations()
-    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
+    checks.site(v, request.site)
+    checks.text(v, request.name, "name", limit=MAX_NAME, required=True)
+    hours = _working_hours(v, request.working_hours, "working_hours")
+    v.raise_if_any()
+    return hours
+
+
+@dataclass(frozen=True)
+class CalendarHours:
+    calendar: CalendarRef
+    hours: list[Period]
+
+
+def validate_working_hours(request: conference_pb2.SetWorkingHoursRequest) -> CalendarHours:
+    """The calendar and its new working hours (none: any time)."""
+    v = Violations()
+    ref = _calendar_ref(v, request.calendar, request.HasField("calendar"))
+    hours = _working_hours(v, request.working_hours, "working_hours")
+    v.raise_if_any()
+    return CalendarHours(ref, hours)
+
+
+@dataclass(frozen=True)
+class CalendarBlocks:
+    calendar: CalendarRef
+    blocks: list[tuple[dt.datetime, dt.datetime]]
+
+
+def validate_busy(request: conference_pb2.AddBusyBlocksRequest) -> CalendarBlocks:
+    """The calendar and its busy blocks to add, each up to 31 days long."""
+    v = Violations()
+    ref = _calendar_ref(v, request.calendar, request.HasField("calendar"))
     blocks = []
     if not request.blocks:
         v.add("blocks", "must name at least one block")
@@ -372,32 +501,49 @@ def validate_busy(
                 else:
                     blocks.append((start, end))
     v.raise_if_any()
-    return ref, blocks
+    return CalendarBlocks(ref, blocks)
 
 
-def validate_remove_busy(request: conference_pb2.RemoveBusyBlocksRequest) -> tuple[CalendarRef, list[str]]:
+@dataclass(frozen=True)
+class CalendarBlockIds:
+    calendar: CalendarRef
+    block_ids: list[str]
+
+
+def validate_remove_busy(request: conference_pb2.RemoveBusyBlocksRequest) -> CalendarBlockIds:
+    """The calendar and the ids of the busy blocks to remove from it."""
     v = Violations()
-    ref = calendar_ref(v, request.calendar, request.HasField("calendar"))
+    ref = _calendar_ref(v, request.calendar, request.HasField("calendar"))
     if len(request.block_ids) > MAX_BLOCKS:
         v.add("block_ids", f"must have at most {MAX_BLOCKS} entries")
-    ids = [uuid_field(v, b, f"block_ids[{i}]", "block id") for i, b in enumerate(request.block_ids)]
+    ids = [_uuid(v, b, f"block_ids[{i}]", "block id") for i, b in enumerate(request.block_ids)]
     v.raise_if_any()
-    return ref, ids
-
-
-def validate_list(request: conference_pb2.ListEscalationsRequest, v: Violations) -> int:
-    if request.manager_id:
-        checks.staff_id(v, request.manager_id, "manager_id")
-    checks.site(v, request.site, required=False)
-    return checks.page_size(v, request.page_size)
+    return CalendarBlockIds(ref, ids)
 
 
 # -- called by the worker ---------------------------------------------------------------
 
 
-def validate_open(
-    request: conference_pb2.OpenConferenceRequest,
-) -> tuple[str, str | None, Site, Trigger, dt.datetime, Scheduling]:
+def _round(v: Violations, value: int) -> None:
+    if not 1 <= value <= MAX_ROUND:
+        v.add("round", f"must be 1..{MAX_ROUND}")
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A conference as its workflow opens it (a case's is recorded then)."""
+
+    conference_id: str
+    case_id: str | None
+    site: Site
+    trigger: Trigger
+    convening_due: dt.datetime
+    scheduling: Scheduling
+
+
+def validate_open(request: conference_pb2.OpenConferenceRequest) -> Opening:
+    """The conference its workflow opens, with the convening deadline and the scheduling
+    rules it runs under."""
     v = Violations()
     s = request.scheduling
     if not (s.minimum_notice_seconds and s.length_seconds and s.granularity_seconds):
@@ -406,8 +552,8 @@ def validate_open(
         v.add("scheduling.iso_weekdays", "must name days 1 (Monday) to 7 (Sunday)")
     if not s.start_minute < s.end_minute <= 1440:
         v.add("scheduling.end_minute", "must be after start_minute and at most 1440")
-    found = conference_id(v, request.conference_id)
-    case = uuid_field(v, request.case_id, "case_id", "case id") if request.case_id else None
+    found = _conference_id(v, request.conference_id)
+    case = _uuid(v, request.case_id, "case_id", "case id") if request.case_id else None
     site = checks.site(v, request.site)
     t = request.trigger
     kind = checks.enum(v, t.kind, TRIGGER, "trigger.kind")
@@ -416,11 +562,15 @@ def validate_open(
     v.raise_if_any()
     assert site is not None and kind is not None and at is not None and due is not None
     trigger = Trigger(kind, at, t.detained, t.offence_max_years, t.reference)
-    return found, case, site, trigger, due, scheduling_from_proto(s)
+    return Opening(found, case, site, trigger, due, scheduling_from_proto(s))
 
 
 @dataclass(frozen=True)
 class Hold:
+    """A round's booking to make: the earliest free slot in [not_before, until), or `slot`
+    (start, venue id) when the coordinator chose one, for `participant_ids` besides those
+    whose action is recorded."""
+
     conference_id: str
     round: int
     not_before: dt.datetime
@@ -428,52 +578,63 @@ class Hold:
     slot: tuple[dt.datetime, str] | None
     booked_by: str
     late_reason: str
-
-
-def _round(v: Violations, value: int) -> None:
-    if not 1 <= value <= MAX_ROUND:
-        v.add("round", f"must be 1..{MAX_ROUND}")
+    participant_ids: list[str]
 
 
 def validate_hold(request: conference_pb2.HoldSlotRequest) -> Hold:
+    """The round's booking to make: in its window, or the chosen slot; booked by Kahu or by
+    the coordinator who chose it."""
     v = Violations()
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     _round(v, request.round)
     not_before = checks.instant(v, request.not_before if request.HasField("not_before") else None, "not_before")
     until = checks.instant(v, request.until if request.HasField("until") else None, "until")
     slot = None
     if request.HasField("slot"):
         start = checks.instant(v, request.slot.start if request.slot.HasField("start") else None, "slot.start")
-        venue = uuid_field(v, request.slot.venue_id, "slot.venue_id", "venue id")
+        venue = _uuid(v, request.slot.venue_id, "slot.venue_id", "venue id")
         slot = (start, venue) if start is not None else None
-    if request.booked_by != "kahu":
+    if request.booked_by != KAHU_ACTOR:
         checks.staff_id(v, request.booked_by, "booked_by")
     checks.text(v, request.late_reason, "late_reason")
+    participants = _participant_ids(v, request.participant_ids)
     v.raise_if_any()
     assert not_before is not None and until is not None
-    return Hold(found, request.round, not_before, until, slot, request.booked_by, request.late_reason)
+    return Hold(found, request.round, not_before, until, slot, request.booked_by, request.late_reason, participants)
 
 
-def participant_ids(values: Sequence[str]) -> list[str]:
+def validate_release(request: conference_pb2.ReleaseBookingRequest) -> str:
+    """The conference id of a round's booking to release."""
     v = Violations()
-    found = [uuid_field(v, p, f"participant_ids[{i}]", "participant id") for i, p in enumerate(values)]
+    found = _conference_id(v, request.conference_id)
+    _round(v, request.round)
     v.raise_if_any()
     return found
 
 
-def validate_round(conference: str, round_: int) -> str:
+@dataclass(frozen=True)
+class BookingRound:
+    conference_id: str
+    round: int
+    participant_ids: list[str]
+
+
+def validate_invitations(request: conference_pb2.SendInvitationsRequest) -> BookingRound:
+    """The round whose booking everyone not yet invited is invited to."""
     v = Violations()
-    found = conference_id(v, conference)
-    _round(v, round_)
+    found = _conference_id(v, request.conference_id)
+    _round(v, request.round)
+    participants = _participant_ids(v, request.participant_ids)
     v.raise_if_any()
-    return found
+    return BookingRound(found, request.round, participants)
 
 
 def validate_raise(request: conference_pb2.RaiseConferenceEscalationRequest) -> ConferenceEscalation:
+    """The escalation to raise, about the conference's own workflow at its own site."""
     v = Violations()
     e = request.escalation
-    found = conference_id(v, e.conference_id, "escalation.conference_id")
-    if found and e.workflow_id != f"conference-{found}":
+    found = _conference_id(v, e.conference_id, "escalation.conference_id")
+    if found and e.workflow_id != conference_workflow_id(found):
         v.add("escalation.workflow_id", "must be the conference's workflow")
     deadline = checks.enum(v, e.deadline, DEADLINE, "escalation.deadline")
     level = checks.enum(v, e.level, LEVEL, "escalation.level")
@@ -501,17 +662,19 @@ def validate_raise(request: conference_pb2.RaiseConferenceEscalationRequest) -> 
     )
 
 
-def validate_resolve(
-    request: conference_pb2.ResolveConferenceEscalationsRequest,
-) -> tuple[str, ConferenceDeadline, ConferenceEscalationLevel | None]:
+@dataclass(frozen=True)
+class EscalationsToResolve:
+    conference_id: str
+    deadline: ConferenceDeadline
+    level: ConferenceEscalationLevel | None
+
+
+def validate_resolve(request: conference_pb2.ResolveConferenceEscalationsRequest) -> EscalationsToResolve:
+    """The conference's open escalations to resolve: of a deadline, of one level if given."""
     v = Violations()
-    found = conference_id(v, request.conference_id)
+    found = _conference_id(v, request.conference_id)
     deadline = checks.enum(v, request.deadline, DEADLINE, "deadline")
     level = checks.enum(v, request.level, LEVEL, "level", required=False)
     v.raise_if_any()
     assert deadline is not None
-    return found, deadline, level
-
-
-def invalid(field: str, description: str) -> InvalidArgument:
-    return InvalidArgument([FieldViolation(field, description)])
+    return EscalationsToResolve(found, deadline, level)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import grpc
 from temporalio.client import Client
@@ -24,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
 from services.common import authz, convert
+from services.common.actions import request_digest
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
@@ -32,19 +31,28 @@ from services.common.metrics import record_report
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.intake import listing
+from services.intake.convert import case_to_proto, listed_case_to_proto, reporter_agency
 from services.intake.facts import case_facts
 from services.intake.matching import child_digests
 from services.intake.store import Accepted, CaseRow, IntakeStore
 from services.intake.validation import validate_stage, validate_submit
-from services.triage.rules import STATUTORY
+from services.triage.rules import describe_rules
 from workflows import search_attributes as sa
 from workflows.assessment.workflows import AssessmentWorkflow
-from workflows.case.model import AdditionalInformation, CaseFacts, CaseInput, CaseView, Stage, workflow_id
+from workflows.case.model import (
+    AdditionalInformation,
+    CaseFacts,
+    CaseInput,
+    CaseView,
+    Stage,
+    case_id_of,
+    workflow_id,
+)
 from workflows.case.workflows import CaseWorkflow
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Policy
+from workflows.policy.working_days import NZ
 
-NZ = ZoneInfo("Pacific/Auckland")
 #: How often a report about a child whose case is just opening waits for its workflow (~5 s).
 ADD_INFORMATION_ATTEMPTS = 14
 
@@ -61,20 +69,6 @@ def _new_case(report: common_pb2.Report, site: Site) -> CaseRow:
         immediate_danger=report.immediate_danger,
         child_count=len(report.children),
         received_at=dt.datetime.now(dt.UTC),
-    )
-
-
-def _case_message(case: CaseRow, stage: str) -> intake_pb2.Case:
-    return intake_pb2.Case(
-        case_id=case.case_id,
-        site=case.site,
-        region=case.region,
-        stage=f"CASE_STAGE_{stage}",
-        concerns=case.concerns,
-        immediate_danger=case.immediate_danger,
-        child_count=case.child_count,
-        received_at=convert.timestamp(case.received_at),
-        workflow_id=case.workflow_id,
     )
 
 
@@ -99,11 +93,6 @@ class IntakeLookup:
         return await self._store.concerns(case_id)
 
 
-def reporter_agency(report: common_pb2.Report) -> str:
-    agency = report.reporter.agency
-    return common_pb2.Agency.Name(agency) if agency else ""
-
-
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     def __init__(self, store: IntakeStore, temporal: Client, task_queue: str, policy: Policy, match_key: bytes) -> None:
         self._store = store
@@ -112,19 +101,20 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self._task_queue = task_queue
         self._policy = policy
         self._match_key = match_key
-        self._describe = {rule.id: rule.description for rule in policy.triage_rules} | STATUTORY
+        self._rule_descriptions = describe_rules(policy)
 
     # -- reports ---------------------------------------------------------------------------
 
     async def SubmitReport(
         self, request: intake_pb2.SubmitReportRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.SubmitReportResponse:
+        # Idempotent without StaffActions: the report is itself the record, kept under its
+        # key (and the report's digest) in intake.reports, where a retry finds it.
         today = dt.datetime.now(NZ).date()
-        validate_submit(request, today=today)
+        site = validate_submit(request, today=today)
         report = request.report
-        site = load_sites()[report.site]
         authz.admit_report(site.code, site.region, reporter_agency(report))
-        digest = hashlib.sha256(report.SerializeToString(deterministic=True)).digest()
+        digest = request_digest(report)
         children = child_digests(self._match_key, report.children)
         accepted = await self._store.accept_report(
             idempotency_key=request.idempotency_key,
@@ -227,7 +217,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             view = await query(self._temporal, case.workflow_id, CaseWorkflow.state)
             if view is not None:
                 return await self._from_workflow(case, view)
-        return intake_pb2.GetCaseResponse(case=_case_message(case, case.stage))
+        return intake_pb2.GetCaseResponse(case=case_to_proto(case, case.stage))
 
     async def _from_workflow(self, case: CaseRow, view: CaseView) -> intake_pb2.GetCaseResponse:
         timeline = list(view.timeline)
@@ -245,7 +235,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 placement = await query(self._temporal, view.placement_workflow_id, PlacementSearchWorkflow.state)
             if placement is not None:
                 timeline = convert.merge_timelines(timeline, placement.timeline)
-        message = _case_message(case, view.stage.value)
+        message = case_to_proto(case, view.stage.value)
         if view.decision is not None:
             message.urgency = convert.TIMEFRAME.to_proto(view.decision.timeframe)
             message.pathway = convert.PATHWAY.to_proto(view.decision.pathway)
@@ -255,7 +245,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             case=message, timeline=convert.timeline_to_proto(timeline), outcome=convert.OUTCOME.to_proto(view.outcome)
         )
         if view.proposal is not None:
-            response.proposal.CopyFrom(convert.proposal_to_proto(view.proposal, self._describe))
+            response.proposal.CopyFrom(convert.proposal_to_proto(view.proposal, self._rule_descriptions))
         if view.decision is not None:
             response.decision.CopyFrom(convert.decision_to_proto(view.decision))
         return response
@@ -272,19 +262,19 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 raise InvalidArgument([FieldViolation("page_token", "is no longer valid")]) from None
             raise
         found = list(executions.current_page or [])
-        ids = [e.id.removeprefix("case-") for e in found]
+        ids = [case_id_of(e.id) for e in found]
         rows = await self._store.get_cases([i for i in ids if _is_uuid(i)])
         return intake_pb2.ListCasesResponse(
-            cases=[listing.case_message(e, rows.get(i)) for e, i in zip(found, ids, strict=True)],
+            cases=[listed_case_to_proto(e, rows.get(i)) for e, i in zip(found, ids, strict=True)],
             next_page_token=listing.next_token(page, executions.next_page_token),
         )
 
     async def RecordCaseStage(
         self, request: intake_pb2.RecordCaseStageRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.RecordCaseStageResponse:
-        case_id, stage = validate_stage(request)
-        await authz.admit_case(case_id, self._lookup)
-        if not await self._store.record_stage(case_id, stage):
+        change = validate_stage(request)
+        await authz.admit_case(change.case_id, self._lookup)
+        if not await self._store.record_stage(change.case_id, change.stage.value):
             raise NotFound("no such case")
         return intake_pb2.RecordCaseStageResponse()
 

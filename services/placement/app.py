@@ -34,7 +34,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     store = PlacementStore(pool)
     servicer = PlacementServicer(store, temporal, placement)
     after = dt.timedelta(seconds=placement.release_abandoned_holds_after.seconds)
-    in_background(stack, sweeper.run(store, Auditor(pool, SCHEMA), after))
+    in_background(stack, sweeper.run(store.caregivers, Auditor(pool, SCHEMA), after))
 
     def add(server: grpc.aio.Server) -> None:
         placement_pb2_grpc.add_PlacementServiceServicer_to_server(servicer, server)

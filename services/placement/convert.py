@@ -1,13 +1,18 @@
-"""Conversions between kahu.v1 placement messages and the placement workflow's dataclasses,
-used by the placement service and by the worker's placement activities."""
+"""Conversions between kahu.v1 placement messages and placement's records (the network,
+caregivers, holds, search results) and the placement workflow's dataclasses, used by the
+placement service and by the worker's placement activities."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
-from kahu.v1 import placement_pb2
+from kahu.v1 import common_pb2, placement_pb2
 from services.common import convert
 from services.common.convert import EnumMap
+from services.placement import search
+from services.placement.caregivers import CaregiverRow, HoldRow
+from services.placement.network import PersonRecord
 from workflows.placement import model
 
 TIER = EnumMap(model.Tier, placement_pb2.PlacementTier, "PLACEMENT_TIER_")
@@ -23,6 +28,83 @@ _HOLD_STATUS = {
     model.HoldStatus.CONFIRMED: placement_pb2.HOLD_STATUS_CONFIRMED,
     model.HoldStatus.RELEASED: placement_pb2.HOLD_STATUS_RELEASED,
 }
+
+
+def _date(value: dt.date | None) -> common_pb2.Date | None:
+    return None if value is None else common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def _support_needs(names: list[str]) -> list[str]:
+    return [f"SUPPORT_NEED_{name}" for name in names]
+
+
+def person_to_proto(p: PersonRecord) -> placement_pb2.Person:
+    return placement_pb2.Person(
+        person_id=str(p.person_id),
+        name=p.name,
+        date_of_birth=_date(p.date_of_birth),
+        region=p.region,
+        address_area=p.address_area,
+        school=p.school,
+        languages=p.languages,
+        needs_wheelchair_access=p.needs_wheelchair_access,
+        support_needs=_support_needs(p.support_needs),
+    )
+
+
+def caregiver_to_proto(row: CaregiverRow) -> placement_pb2.Caregiver:
+    c = row.record
+    return placement_pb2.Caregiver(
+        caregiver_id=str(c.caregiver_id),
+        kind=f"CAREGIVER_KIND_{c.kind}",
+        person_id="" if c.person_id is None else str(c.person_id),
+        name=c.name,
+        region=c.region,
+        address_area=c.address_area,
+        capacity=c.capacity,
+        wheelchair_accessible=c.wheelchair_accessible,
+        languages=c.languages,
+        takes_sibling_groups=c.takes_sibling_groups,
+        supports=_support_needs(c.supports),
+        approval=placement_pb2.Approval(
+            status=f"APPROVAL_STATUS_{row.approval_status}",
+            approved_on=_date(row.approved_on),
+            expires_on=_date(row.approval_expires_on),
+        ),
+        placed=row.placed,
+        held=row.held,
+    )
+
+
+def hold_to_proto(h: HoldRow) -> placement_pb2.Hold:
+    return placement_pb2.Hold(
+        hold_id=str(h.hold_id),
+        caregiver_id=str(h.caregiver_id),
+        case_id=str(h.case_id),
+        places=h.places,
+        status=f"HOLD_STATUS_{h.status}",
+        expires_at=convert.timestamp(h.expires_at),
+        created_at=convert.timestamp(h.created_at),
+        release_reason=f"RELEASE_REASON_{h.release_reason or 'UNSPECIFIED'}",
+    )
+
+
+def candidate_to_proto(c: search.Ranked, children: int, needs: search.Effective) -> placement_pb2.Candidate:
+    """A ranked candidate, with the reasons for its rank for `children` with `needs`."""
+    return placement_pb2.Candidate(
+        caregiver_id=c.caregiver_id,
+        tier=f"PLACEMENT_TIER_{c.tier}",
+        rank=c.rank,
+        kinship_degree=c.kinship_degree,
+        places=c.places,
+        keeps_siblings_together=c.keeps_siblings_together,
+        meets_all_needs=c.meets_all_needs,
+        same_school_area=c.same_school_area,
+        same_region=c.same_region,
+        shares_language=c.shares_language,
+        reasons=search.reasons(c, children, needs),
+        name=c.name,
+    )
 
 
 def exclusion_name(number: int) -> str:

@@ -12,7 +12,7 @@ from typing import TypeVar
 import grpc
 from temporalio.client import Client
 
-from kahu.v1 import common_pb2, placement_pb2, placement_pb2_grpc
+from kahu.v1 import placement_pb2, placement_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import StaffActions
 from services.common.caselookup import TemporalCaseLookup
@@ -20,8 +20,15 @@ from services.common.checks import require_case_id
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.updates import query
 from services.placement import search, validation
-from services.placement.convert import exclusions_to_proto, view_to_proto
-from services.placement.store import CaregiverRow, HoldRow, PersonRecord, PlacementStore
+from services.placement.convert import (
+    candidate_to_proto,
+    caregiver_to_proto,
+    exclusions_to_proto,
+    hold_to_proto,
+    person_to_proto,
+    view_to_proto,
+)
+from services.placement.store import PlacementStore
 from workflows.case.model import placement_workflow_id
 from workflows.placement.model import CaregiverAnswer, PlacementView, SearchRerun, Selection
 from workflows.placement.workflows import PlacementSearchWorkflow
@@ -40,82 +47,6 @@ def _today() -> dt.date:
     return dt.datetime.now(NZ).date()
 
 
-def _date(value: dt.date | None) -> common_pb2.Date | None:
-    return None if value is None else common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def _support(names: list[str]) -> list[str]:
-    return [f"SUPPORT_NEED_{name}" for name in names]
-
-
-def person_to_proto(p: PersonRecord) -> placement_pb2.Person:
-    return placement_pb2.Person(
-        person_id=str(p.person_id),
-        name=p.name,
-        date_of_birth=_date(p.date_of_birth),
-        region=p.region,
-        address_area=p.address_area,
-        school=p.school,
-        languages=p.languages,
-        needs_wheelchair_access=p.needs_wheelchair_access,
-        support_needs=_support(p.support_needs),
-    )
-
-
-def caregiver_to_proto(row: CaregiverRow) -> placement_pb2.Caregiver:
-    c = row.record
-    return placement_pb2.Caregiver(
-        caregiver_id=str(c.caregiver_id),
-        kind=f"CAREGIVER_KIND_{c.kind}",
-        person_id="" if c.person_id is None else str(c.person_id),
-        name=c.name,
-        region=c.region,
-        address_area=c.address_area,
-        capacity=c.capacity,
-        wheelchair_accessible=c.wheelchair_accessible,
-        languages=c.languages,
-        takes_sibling_groups=c.takes_sibling_groups,
-        supports=_support(c.supports),
-        approval=placement_pb2.Approval(
-            status=f"APPROVAL_STATUS_{row.approval_status}",
-            approved_on=_date(row.approved_on),
-            expires_on=_date(row.approval_expires_on),
-        ),
-        placed=row.placed,
-        held=row.held,
-    )
-
-
-def hold_to_proto(h: HoldRow) -> placement_pb2.Hold:
-    return placement_pb2.Hold(
-        hold_id=str(h.hold_id),
-        caregiver_id=str(h.caregiver_id),
-        case_id=str(h.case_id),
-        places=h.places,
-        status=f"HOLD_STATUS_{h.status}",
-        expires_at=convert.timestamp(h.expires_at),
-        created_at=convert.timestamp(h.created_at),
-        release_reason=f"RELEASE_REASON_{h.release_reason or 'UNSPECIFIED'}",
-    )
-
-
-def candidate_to_proto(c: search.Ranked, children: int, needs: search.Effective) -> placement_pb2.Candidate:
-    return placement_pb2.Candidate(
-        caregiver_id=c.caregiver_id,
-        tier=f"PLACEMENT_TIER_{c.tier}",
-        rank=c.rank,
-        kinship_degree=c.kinship_degree,
-        places=c.places,
-        keeps_siblings_together=c.keeps_siblings_together,
-        meets_all_needs=c.meets_all_needs,
-        same_school_area=c.same_school_area,
-        same_region=c.same_region,
-        shares_language=c.shares_language,
-        reasons=search.reasons(c, children, needs),
-        name=c.name,
-    )
-
-
 class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
     def __init__(self, store: PlacementStore, temporal: Client, policy: PlacementPolicy) -> None:
         self._store = store
@@ -130,13 +61,13 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
         self, request: placement_pb2.PutPersonRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.PutPersonResponse:
         person = validation.validate_person(request, _today())
-        created = await self._store.put_person(person)
+        created = await self._store.network.put_person(person)
         return placement_pb2.PutPersonResponse(person=person_to_proto(person), created=created)
 
     async def GetPerson(
         self, request: placement_pb2.GetPersonRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.GetPersonResponse:
-        found = await self._store.get_person(validation.require_uuid(request.person_id, "person_id"))
+        found = await self._store.network.get_person(validation.require_uuid(request.person_id, "person_id"))
         if found is None:
             raise NotFound("no such person")
         person, affiliations = found
@@ -148,59 +79,65 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
     async def AddRelationship(
         self, request: placement_pb2.AddRelationshipRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.AddRelationshipResponse:
-        from_id, to_id, kind = validation.validate_relationship(request)
-        return placement_pb2.AddRelationshipResponse(created=await self._store.add_relationship(from_id, to_id, kind))
+        relationship = validation.validate_relationship(request)
+        created = await self._store.network.add_relationship(
+            relationship.from_id, relationship.to_id, relationship.kind
+        )
+        return placement_pb2.AddRelationshipResponse(created=created)
 
     async def RemoveRelationship(
         self, request: placement_pb2.RemoveRelationshipRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.RemoveRelationshipResponse:
-        a, b = validation.validate_remove(request)
-        return placement_pb2.RemoveRelationshipResponse(removed=await self._store.remove_relationship(a, b))
+        people = validation.validate_remove(request)
+        removed = await self._store.network.remove_relationship(people.from_id, people.to_id)
+        return placement_pb2.RemoveRelationshipResponse(removed=removed)
 
     async def SetAffiliations(
         self, request: placement_pb2.SetAffiliationsRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.SetAffiliationsResponse:
-        person_id, affiliations = validation.validate_affiliations(request)
-        if not await self._store.set_affiliations(person_id, affiliations):
+        person = validation.validate_affiliations(request)
+        if not await self._store.network.set_affiliations(person.person_id, person.affiliations):
             raise InvalidArgument([FieldViolation("person_id", "no such person")])
         return placement_pb2.SetAffiliationsResponse(
-            affiliations=[placement_pb2.Affiliation(iwi=iwi, hapu=hapu) for iwi, hapu in affiliations]
+            affiliations=[placement_pb2.Affiliation(iwi=iwi, hapu=hapu) for iwi, hapu in person.affiliations]
         )
 
     async def PutFamily(
         self, request: placement_pb2.PutFamilyRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.PutFamilyResponse:
         family = validation.validate_family(request)
-        created = await self._store.put_family(family)
+        created = await self._store.network.put_family(family)
         return placement_pb2.PutFamilyResponse(family=request.family, created=created)
 
     async def LinkCaseChildren(
         self, request: placement_pb2.LinkCaseChildrenRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.LinkCaseChildrenResponse:
-        case_id, children = validation.validate_link(request)
-        await authz.admit_case(str(case_id), self._lookup)
-        await self._store.link_case_children(case_id, children)
-        return placement_pb2.LinkCaseChildrenResponse(child_ids=[str(c) for c in children])
+        link = validation.validate_link(request)
+        await authz.admit_case(str(link.case_id), self._lookup)
+        await self._store.network.link_case_children(link.case_id, link.child_ids)
+        return placement_pb2.LinkCaseChildrenResponse(child_ids=[str(c) for c in link.child_ids])
 
     # -- caregivers -----------------------------------------------------------------------
 
     async def PutCaregiver(
         self, request: placement_pb2.PutCaregiverRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.PutCaregiverResponse:
-        row, created = await self._store.put_caregiver(validation.validate_caregiver(request))
+        row, created = await self._store.caregivers.put_caregiver(validation.validate_caregiver(request))
         return placement_pb2.PutCaregiverResponse(caregiver=caregiver_to_proto(row), created=created)
 
     async def SetCaregiverApproval(
         self, request: placement_pb2.SetCaregiverApprovalRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.SetCaregiverApprovalResponse:
-        caregiver_id, status, approved_on, expires_on = validation.validate_approval(request, _today())
-        row = await self._store.set_approval(caregiver_id, status, approved_on, expires_on)
+        approval = validation.validate_approval(request, _today())
+        row = await self._store.caregivers.set_approval(
+            approval.caregiver_id, approval.status, approval.approved_on, approval.expires_on
+        )
         return placement_pb2.SetCaregiverApprovalResponse(caregiver=caregiver_to_proto(row))
 
     async def GetCaregiver(
         self, request: placement_pb2.GetCaregiverRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.GetCaregiverResponse:
-        row = await self._store.get_caregiver(validation.require_uuid(request.caregiver_id, "caregiver_id"))
+        row = await self._store.caregivers.get_caregiver(validation.require_uuid(request.caregiver_id, "caregiver_id"))
         if row is None:
             raise NotFound("no such caregiver")
         return placement_pb2.GetCaregiverResponse(caregiver=caregiver_to_proto(row))
@@ -211,14 +148,13 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
         self, child_ids: list[uuid.UUID], stated: search.Needs, max_candidates: int, max_kinship_degree: int
     ) -> placement_pb2.PlacementSearchResult:
         searched_at = dt.datetime.now(dt.UTC)
-        found = await self._store.search(
+        needs, result = await self._store.search(
             child_ids,
             stated,
             max_degree=max_kinship_degree or self._policy.max_kinship_degree,
             limit=max_candidates or self._policy.max_candidates,
             today=_today(),
         )
-        needs, result = found
         return placement_pb2.PlacementSearchResult(
             candidates=[candidate_to_proto(c, len(child_ids), needs) for c in result.candidates],
             excluded=exclusions_to_proto(result.excluded),
@@ -232,28 +168,32 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
     async def SearchPlacements(
         self, request: placement_pb2.SearchPlacementsRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.SearchPlacementsResponse:
-        child_ids, stated = validation.validate_search(request)
-        result = await self._search(child_ids, stated, request.max_candidates, request.max_kinship_degree)
+        criteria = validation.validate_search(request)
+        result = await self._search(
+            criteria.child_ids, criteria.needs, request.max_candidates, request.max_kinship_degree
+        )
         return placement_pb2.SearchPlacementsResponse(result=result)
 
     async def SearchForCase(
         self, request: placement_pb2.SearchForCaseRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.SearchForCaseResponse:
-        case_id, search_id = validation.validate_case_search(request)
-        authz.note_case(case_id)
-        recorded = await self._store.recorded_search(search_id)
+        wanted = validation.validate_case_search(request)
+        authz.note_case(wanted.case_id)
+        # Recorded under its search id: a retry of the worker's call gets the first answer.
+        recorded = await self._store.recorded_search(wanted.search_id)
         if recorded is not None:
-            if str(recorded[0]) != case_id:
+            if str(recorded[0]) != wanted.case_id:
                 raise InvalidArgument([FieldViolation("search_id", "was recorded for another case")])
             result = placement_pb2.PlacementSearchResult.FromString(recorded[1])
-            return placement_pb2.SearchForCaseResponse(result=result, search_id=str(search_id), replayed=True)
-        child_ids = await self._store.case_children(uuid.UUID(case_id))
+            return placement_pb2.SearchForCaseResponse(result=result, search_id=str(wanted.search_id), replayed=True)
+        case_id = uuid.UUID(wanted.case_id)
+        child_ids = await self._store.network.case_children(case_id)
         if not child_ids:
             raise FailedPrecondition("no children are linked to the case (LinkCaseChildren)")
         result = await self._search(child_ids, search.Needs(), request.max_candidates, request.max_kinship_degree)
-        kept = await self._store.record_search(search_id, uuid.UUID(case_id), result.SerializeToString())
+        kept = await self._store.record_search(wanted.search_id, case_id, result.SerializeToString())
         return placement_pb2.SearchForCaseResponse(
-            result=placement_pb2.PlacementSearchResult.FromString(kept), search_id=str(search_id)
+            result=placement_pb2.PlacementSearchResult.FromString(kept), search_id=str(wanted.search_id)
         )
 
     # -- holds (called by the worker) ----------------------------------------------------
@@ -261,23 +201,25 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
     async def HoldPlaces(
         self, request: placement_pb2.HoldPlacesRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.HoldPlacesResponse:
-        hold_id, caregiver_id, case_id, places, expires_at = validation.validate_hold(request)
-        authz.note_case(str(case_id))
-        hold, created = await self._store.hold(hold_id, caregiver_id, case_id, places, expires_at, _today())
+        asked = validation.validate_hold(request)
+        authz.note_case(str(asked.case_id))
+        hold, created = await self._store.caregivers.hold(
+            asked.hold_id, asked.caregiver_id, asked.case_id, asked.places, asked.expires_at, _today()
+        )
         return placement_pb2.HoldPlacesResponse(hold=hold_to_proto(hold), created=created)
 
     async def ConfirmHold(
         self, request: placement_pb2.ConfirmHoldRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.ConfirmHoldResponse:
-        hold = await self._store.confirm(validation.require_uuid(request.hold_id, "hold_id"))
+        hold = await self._store.caregivers.confirm(validation.require_uuid(request.hold_id, "hold_id"))
         authz.note_case(str(hold.case_id))
         return placement_pb2.ConfirmHoldResponse(hold=hold_to_proto(hold))
 
     async def ReleaseHold(
         self, request: placement_pb2.ReleaseHoldRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.ReleaseHoldResponse:
-        hold_id, reason = validation.validate_release(request)
-        hold, released = await self._store.release(hold_id, reason)
+        release = validation.validate_release(request)
+        hold, released = await self._store.caregivers.release(release.hold_id, release.reason)
         authz.note_case(str(hold.case_id))
         return placement_pb2.ReleaseHoldResponse(hold=hold_to_proto(hold), released=released)
 

@@ -15,7 +15,7 @@ import logging
 
 from services.common.audit import Auditor, Entry
 from services.common.identity import WORKLOAD_PREFIX, WORKLOAD_ROLE
-from services.placement.store import HoldRow, PlacementStore
+from services.placement.caregivers import CaregiverStore, HoldRow
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def interval(after: dt.timedelta) -> float:
     return max(0.05, min(MAX_INTERVAL, after.total_seconds() / 4))
 
 
-async def sweep(store: PlacementStore, auditor: Auditor, after: dt.timedelta) -> list[HoldRow]:
+async def sweep(store: CaregiverStore, auditor: Auditor, after: dt.timedelta) -> list[HoldRow]:
     """Release every hold still held that expired more than `after` ago; return them."""
     entry = Entry(ACTOR, WORKLOAD_ROLE, "", ACTION, "", "", "OK", "-")
     released: list[HoldRow] = []
@@ -47,7 +47,7 @@ async def sweep(store: PlacementStore, auditor: Auditor, after: dt.timedelta) ->
     return released
 
 
-async def run(store: PlacementStore, auditor: Auditor, after: dt.timedelta) -> None:
+async def run(store: CaregiverStore, auditor: Auditor, after: dt.timedelta) -> None:
     """Sweep every `interval(after)` seconds until cancelled; a failed sweep (the database
     away) is logged and tried again at the next."""
     while True:

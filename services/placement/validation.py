@@ -1,4 +1,5 @@
-"""Validation of placement requests: every violated field is named, nothing is half-done.
+"""Checks of placement's requests: each `validate_*` raises InvalidArgument naming every
+bad field, or returns what the request holds.
 
 References to people and caregivers are checked against the database by the store, in
 the same transaction as the change, and reported the same way (INVALID_ARGUMENT naming
@@ -9,19 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from kahu.v1 import common_pb2, placement_pb2
+from kahu.v1 import placement_pb2
 from services.common import checks
 from services.common.errors import Violations
-from services.common.sites import regions
+from services.placement.caregivers import CaregiverRecord
 from services.placement.iwi import hapu_iwi, load_iwi
+from services.placement.network import FamilyRecord, PersonRecord
 from services.placement.search import Needs
-from services.placement.store import CaregiverRecord, FamilyRecord, PersonRecord
 from workflows.policy.loader import MAX_CANDIDATES, MAX_KINSHIP_DEGREE
 
-MAX_NAME = 200
 MAX_AREA = 100
 MAX_LANGUAGES = 10
 MAX_LANGUAGE = 50
@@ -30,10 +29,87 @@ MAX_MEMBERS = 200
 MAX_NETWORK = 50
 MAX_CHILDREN = 8
 MAX_CAPACITY = 20
-EARLIEST_YEAR = 1900
 
 
-def uuid_field(v: Violations, value: str, field: str, what: str = "an id (UUID)") -> uuid.UUID | None:
+@dataclass(frozen=True)
+class Relationship:
+    """A kin relationship: `from_id` is the `kind` (a Kinship's name) of `to_id`."""
+
+    from_id: uuid.UUID
+    to_id: uuid.UUID
+    kind: str
+
+
+@dataclass(frozen=True)
+class PersonPair:
+    """Two people, as a relationship names them."""
+
+    from_id: uuid.UUID
+    to_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Affiliations:
+    """A person's iwi and hapū, as (iwi, hapū) codes; the hapū is "" for the iwi alone."""
+
+    person_id: uuid.UUID
+    affiliations: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class CaseChildren:
+    """The children of a case (a sibling group), in order."""
+
+    case_id: uuid.UUID
+    child_ids: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class CaregiverApproval:
+    """A caregiver's approval: its status (an ApprovalStatus's name) and dates."""
+
+    caregiver_id: uuid.UUID
+    status: str
+    approved_on: dt.date | None
+    expires_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """Whom a search is for and what they need beyond what is recorded on them."""
+
+    child_ids: list[uuid.UUID]
+    needs: Needs
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """A search for a case's linked children, under its search id."""
+
+    case_id: str
+    search_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RequestedHold:
+    """Places to hold with a caregiver for a case, until `expires_at`."""
+
+    hold_id: uuid.UUID
+    caregiver_id: uuid.UUID
+    case_id: uuid.UUID
+    places: int
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class HoldRelease:
+    """A hold to release, and why (a ReleaseReason's name)."""
+
+    hold_id: uuid.UUID
+    reason: str
+
+
+def _uuid(v: Violations, value: str, field: str, what: str = "an id (UUID)") -> uuid.UUID | None:
     if not value:
         v.add(field, "is required")
         return None
@@ -45,34 +121,12 @@ def uuid_field(v: Violations, value: str, field: str, what: str = "an id (UUID)"
 
 
 def require_uuid(value: str, field: str) -> uuid.UUID:
+    """Checks a required id; returns it (raises InvalidArgument when it is not a UUID)."""
     v = Violations()
-    found = uuid_field(v, value, field)
+    found = _uuid(v, value, field)
     v.raise_if_any()
     assert found is not None
     return found
-
-
-def _date(v: Violations, message: common_pb2.Date, field: str, today: dt.date) -> dt.date | None:
-    try:
-        value = dt.date(message.year, message.month, message.day)
-    except ValueError:
-        v.add(field, "is not a calendar date")
-        return None
-    if value.year < EARLIEST_YEAR:
-        v.add(field, f"must not be before {EARLIEST_YEAR}")
-        return None
-    if value > today:
-        v.add(field, "must not be in the future")
-        return None
-    return value
-
-
-def _region(v: Violations, value: str, field: str, *, required: bool) -> None:
-    if not value:
-        if required:
-            v.add(field, "is required")
-    elif value not in regions():
-        v.add(field, "is not a known region")
 
 
 def _languages(v: Violations, values: list[str], field: str) -> list[str]:
@@ -98,7 +152,7 @@ def _ids(v: Violations, values: list[str], field: str, *, least: int, most: int)
         v.add(field, f"must name {least}..{most} people")
     found: list[uuid.UUID] = []
     for i, value in enumerate(values):
-        pid = uuid_field(v, value, f"{field}[{i}]", "a person id (UUID)")
+        pid = _uuid(v, value, f"{field}[{i}]", "a person id (UUID)")
         if pid is not None:
             if pid in found:
                 v.add(f"{field}[{i}]", "names the same person twice")
@@ -107,14 +161,15 @@ def _ids(v: Violations, values: list[str], field: str, *, least: int, most: int)
 
 
 def validate_person(request: placement_pb2.PutPersonRequest, today: dt.date) -> PersonRecord:
+    """Checks a person of the network (born by `today`); returns the record to keep."""
     v = Violations()
     p = request.person
-    person_id = uuid_field(v, p.person_id, "person.person_id")
-    checks.text(v, p.name, "person.name", limit=MAX_NAME, required=True)
-    born = _date(v, p.date_of_birth, "person.date_of_birth", today) if p.HasField("date_of_birth") else None
-    _region(v, p.region, "person.region", required=False)
+    person_id = _uuid(v, p.person_id, "person.person_id")
+    checks.text(v, p.name, "person.name", limit=checks.MAX_NAME, required=True)
+    born = checks.date(v, p.date_of_birth, "person.date_of_birth", today=today) if p.HasField("date_of_birth") else None
+    checks.region(v, p.region, "person.region")
     checks.text(v, p.address_area, "person.address_area", limit=MAX_AREA)
-    checks.text(v, p.school, "person.school", limit=MAX_NAME)
+    checks.text(v, p.school, "person.school", limit=checks.MAX_NAME)
     languages = _languages(v, list(p.languages), "person.languages")
     supports = _supports(v, list(p.support_needs), "person.support_needs")
     v.raise_if_any()
@@ -132,11 +187,12 @@ def validate_person(request: placement_pb2.PutPersonRequest, today: dt.date) -> 
     )
 
 
-def validate_relationship(request: placement_pb2.AddRelationshipRequest) -> tuple[uuid.UUID, uuid.UUID, str]:
+def validate_relationship(request: placement_pb2.AddRelationshipRequest) -> Relationship:
+    """Checks a kin relationship to add; returns it."""
     v = Violations()
     r = request.relationship
-    from_id = uuid_field(v, r.from_person_id, "relationship.from_person_id", "a person id (UUID)")
-    to_id = uuid_field(v, r.to_person_id, "relationship.to_person_id", "a person id (UUID)")
+    from_id = _uuid(v, r.from_person_id, "relationship.from_person_id", "a person id (UUID)")
+    to_id = _uuid(v, r.to_person_id, "relationship.to_person_id", "a person id (UUID)")
     if from_id is not None and from_id == to_id:
         v.add("relationship.to_person_id", "must be another person than from_person_id (no self-relationship)")
     kind = 0
@@ -148,21 +204,23 @@ def validate_relationship(request: placement_pb2.AddRelationshipRequest) -> tupl
         kind = r.kind
     v.raise_if_any()
     assert from_id is not None and to_id is not None
-    return from_id, to_id, placement_pb2.Kinship.Name(kind).removeprefix("KINSHIP_")
+    return Relationship(from_id, to_id, placement_pb2.Kinship.Name(kind).removeprefix("KINSHIP_"))
 
 
-def validate_remove(request: placement_pb2.RemoveRelationshipRequest) -> tuple[uuid.UUID, uuid.UUID]:
+def validate_remove(request: placement_pb2.RemoveRelationshipRequest) -> PersonPair:
+    """Checks a kin relationship to remove; returns the two people it names."""
     v = Violations()
-    a = uuid_field(v, request.from_person_id, "from_person_id", "a person id (UUID)")
-    b = uuid_field(v, request.to_person_id, "to_person_id", "a person id (UUID)")
+    from_id = _uuid(v, request.from_person_id, "from_person_id", "a person id (UUID)")
+    to_id = _uuid(v, request.to_person_id, "to_person_id", "a person id (UUID)")
     v.raise_if_any()
-    assert a is not None and b is not None
-    return a, b
+    assert from_id is not None and to_id is not None
+    return PersonPair(from_id, to_id)
 
 
-def validate_affiliations(request: placement_pb2.SetAffiliationsRequest) -> tuple[uuid.UUID, list[tuple[str, str]]]:
+def validate_affiliations(request: placement_pb2.SetAffiliationsRequest) -> Affiliations:
+    """Checks a person's iwi and hapū affiliations (codes of reference/iwi.yaml); returns them."""
     v = Violations()
-    person_id = uuid_field(v, request.person_id, "person_id", "a person id (UUID)")
+    person_id = _uuid(v, request.person_id, "person_id", "a person id (UUID)")
     if len(request.affiliations) > MAX_AFFILIATIONS:
         v.add("affiliations", f"must be at most {MAX_AFFILIATIONS}")
     iwi, hapu_of = load_iwi(), hapu_iwi()
@@ -179,14 +237,15 @@ def validate_affiliations(request: placement_pb2.SetAffiliationsRequest) -> tupl
             found.append((a.iwi, a.hapu))
     v.raise_if_any()
     assert person_id is not None
-    return person_id, found
+    return Affiliations(person_id, found)
 
 
 def validate_family(request: placement_pb2.PutFamilyRequest) -> FamilyRecord:
+    """Checks a family group and the network its whānau name; returns the record to keep."""
     v = Violations()
     f = request.family
-    family_id = uuid_field(v, f.family_id, "family.family_id")
-    checks.text(v, f.name, "family.name", limit=MAX_NAME, required=True)
+    family_id = _uuid(v, f.family_id, "family.family_id")
+    checks.text(v, f.name, "family.name", limit=checks.MAX_NAME, required=True)
     members = _ids(v, list(f.member_ids), "family.member_ids", least=1, most=MAX_MEMBERS)
     network = _ids(v, list(f.network_ids), "family.network_ids", least=0, most=MAX_NETWORK)
     for i, pid in enumerate(network):
@@ -197,12 +256,13 @@ def validate_family(request: placement_pb2.PutFamilyRequest) -> FamilyRecord:
     return FamilyRecord(family_id=family_id, name=f.name, member_ids=members, network_ids=network)
 
 
-def validate_link(request: placement_pb2.LinkCaseChildrenRequest) -> tuple[uuid.UUID, list[uuid.UUID]]:
+def validate_link(request: placement_pb2.LinkCaseChildrenRequest) -> CaseChildren:
+    """Checks the children to link to a case; returns them with the case."""
     v = Violations()
     case_id = checks.case_id(v, request.case_id)
     children = _ids(v, list(request.child_ids), "child_ids", least=1, most=MAX_CHILDREN)
     v.raise_if_any()
-    return uuid.UUID(case_id), children
+    return CaseChildren(uuid.UUID(case_id), children)
 
 
 _KINDS = {
@@ -212,19 +272,20 @@ _KINDS = {
 
 
 def validate_caregiver(request: placement_pb2.PutCaregiverRequest) -> CaregiverRecord:
+    """Checks a caregiver (a household of a person, or a residence); returns the record to keep."""
     v = Violations()
     c = request.caregiver
-    caregiver_id = uuid_field(v, c.caregiver_id, "caregiver.caregiver_id")
+    caregiver_id = _uuid(v, c.caregiver_id, "caregiver.caregiver_id")
     kind = _KINDS.get(c.kind)
     if kind is None:
         v.add("caregiver.kind", "is required" if c.kind == 0 else "is not a known kind")
     person_id: uuid.UUID | None = None
     if kind == "HOUSEHOLD":
-        person_id = uuid_field(v, c.person_id, "caregiver.person_id", "a person id (UUID)")
+        person_id = _uuid(v, c.person_id, "caregiver.person_id", "a person id (UUID)")
     elif kind == "RESIDENCE" and c.person_id:
         v.add("caregiver.person_id", "must be empty for a residence")
-    checks.text(v, c.name, "caregiver.name", limit=MAX_NAME, required=True)
-    _region(v, c.region, "caregiver.region", required=True)
+    checks.text(v, c.name, "caregiver.name", limit=checks.MAX_NAME, required=True)
+    checks.region(v, c.region, "caregiver.region", required=True)
     checks.text(v, c.address_area, "caregiver.address_area", limit=MAX_AREA, required=True)
     if c.capacity > MAX_CAPACITY:
         v.add("caregiver.capacity", f"must be at most {MAX_CAPACITY}")
@@ -247,11 +308,10 @@ def validate_caregiver(request: placement_pb2.PutCaregiverRequest) -> CaregiverR
     )
 
 
-def validate_approval(
-    request: placement_pb2.SetCaregiverApprovalRequest, today: dt.date
-) -> tuple[uuid.UUID, str, dt.date | None, dt.date | None]:
+def validate_approval(request: placement_pb2.SetCaregiverApprovalRequest, today: dt.date) -> CaregiverApproval:
+    """Checks a caregiver's approval (approved by `today`, expiring after); returns it."""
     v = Violations()
-    caregiver_id = uuid_field(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
+    caregiver_id = _uuid(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
     a = request.approval
     status = ""
     if a.status not in placement_pb2.ApprovalStatus.values():
@@ -260,13 +320,10 @@ def validate_approval(
         v.add("approval.status", "is required")
     else:
         status = placement_pb2.ApprovalStatus.Name(a.status).removeprefix("APPROVAL_STATUS_")
-    approved_on = _date(v, a.approved_on, "approval.approved_on", today) if a.HasField("approved_on") else None
-    expires_on: dt.date | None = None
-    if a.HasField("expires_on"):
-        try:
-            expires_on = dt.date(a.expires_on.year, a.expires_on.month, a.expires_on.day)
-        except ValueError:
-            v.add("approval.expires_on", "is not a calendar date")
+    approved_on = (
+        checks.date(v, a.approved_on, "approval.approved_on", today=today) if a.HasField("approved_on") else None
+    )
+    expires_on = checks.date(v, a.expires_on, "approval.expires_on") if a.HasField("expires_on") else None
     if status == "APPROVED":
         if not a.HasField("approved_on"):
             v.add("approval.approved_on", "is required for an approval")
@@ -276,13 +333,13 @@ def validate_approval(
             v.add("approval.expires_on", "must be after approved_on")
     v.raise_if_any()
     assert caregiver_id is not None
-    return caregiver_id, status, approved_on, expires_on
+    return CaregiverApproval(caregiver_id, status, approved_on, expires_on)
 
 
-def validate_needs(v: Violations, needs: placement_pb2.PlacementNeeds) -> Needs:
+def _needs(v: Violations, needs: placement_pb2.PlacementNeeds) -> Needs:
     languages = _languages(v, list(needs.languages), "needs.languages")
     supports = _supports(v, list(needs.support_needs), "needs.support_needs")
-    _region(v, needs.region, "needs.region", required=False)
+    checks.region(v, needs.region, "needs.region")
     checks.text(v, needs.school_area, "needs.school_area", limit=MAX_AREA)
     return Needs(
         wheelchair_access=needs.wheelchair_access,
@@ -300,47 +357,45 @@ def _limits(v: Violations, max_candidates: int, max_kinship_degree: int) -> None
         v.add("max_kinship_degree", f"must be at most {MAX_KINSHIP_DEGREE}")
 
 
-def validate_search(request: placement_pb2.SearchPlacementsRequest) -> tuple[list[uuid.UUID], Needs]:
-    """(the children named, the stated needs)."""
+def validate_search(request: placement_pb2.SearchPlacementsRequest) -> SearchCriteria:
+    """Checks a search for named children; returns the children and the needs stated."""
     v = Violations()
     children = _ids(v, list(request.child_ids), "child_ids", least=1, most=MAX_CHILDREN)
     _limits(v, request.max_candidates, request.max_kinship_degree)
-    needs = validate_needs(v, request.needs)
+    needs = _needs(v, request.needs)
     v.raise_if_any()
-    return children, needs
+    return SearchCriteria(children, needs)
 
 
-def validate_case_search(request: placement_pb2.SearchForCaseRequest) -> tuple[str, uuid.UUID]:
-    """(the case, the search id)."""
+def validate_case_search(request: placement_pb2.SearchForCaseRequest) -> CaseSearch:
+    """Checks a search for a case's linked children; returns the case and the search id."""
     v = Violations()
     case_id = checks.case_id(v, request.case_id)
-    search_id = uuid_field(v, request.search_id, "search_id")
+    search_id = _uuid(v, request.search_id, "search_id")
     _limits(v, request.max_candidates, request.max_kinship_degree)
     v.raise_if_any()
     assert search_id is not None
-    return case_id, search_id
+    return CaseSearch(case_id, search_id)
 
 
-def _timestamp(v: Violations, message: Timestamp, field: str, present: bool) -> dt.datetime | None:
-    return checks.instant(v, message if present else None, field)
-
-
-def validate_hold(request: placement_pb2.HoldPlacesRequest) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, int, dt.datetime]:
+def validate_hold(request: placement_pb2.HoldPlacesRequest) -> RequestedHold:
+    """Checks places to hold with a caregiver for a case; returns the hold asked for."""
     v = Violations()
-    hold_id = uuid_field(v, request.hold_id, "hold_id")
-    caregiver_id = uuid_field(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
+    hold_id = _uuid(v, request.hold_id, "hold_id")
+    caregiver_id = _uuid(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
     case_id = checks.case_id(v, request.case_id)
     if not 1 <= request.places <= MAX_CHILDREN:
         v.add("places", f"must be 1..{MAX_CHILDREN}")
-    expires_at = _timestamp(v, request.expires_at, "expires_at", request.HasField("expires_at"))
+    expires_at = checks.instant(v, request.expires_at if request.HasField("expires_at") else None, "expires_at")
     v.raise_if_any()
     assert hold_id is not None and caregiver_id is not None and expires_at is not None
-    return hold_id, caregiver_id, uuid.UUID(case_id), request.places, expires_at
+    return RequestedHold(hold_id, caregiver_id, uuid.UUID(case_id), request.places, expires_at)
 
 
-def validate_release(request: placement_pb2.ReleaseHoldRequest) -> tuple[uuid.UUID, str]:
+def validate_release(request: placement_pb2.ReleaseHoldRequest) -> HoldRelease:
+    """Checks a hold to release; returns it with the reason."""
     v = Violations()
-    hold_id = uuid_field(v, request.hold_id, "hold_id")
+    hold_id = _uuid(v, request.hold_id, "hold_id")
     reason = ""
     if request.reason not in placement_pb2.ReleaseReason.values():
         v.add("reason", "is not a known reason")
@@ -350,14 +405,15 @@ def validate_release(request: placement_pb2.ReleaseHoldRequest) -> tuple[uuid.UU
         reason = placement_pb2.ReleaseReason.Name(request.reason).removeprefix("RELEASE_REASON_")
     v.raise_if_any()
     assert hold_id is not None
-    return hold_id, reason
+    return HoldRelease(hold_id, reason)
 
 
 def validate_select(request: placement_pb2.SelectCandidateRequest) -> str:
+    """Checks a social worker's selection of a candidate; returns the case id."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)
-    uuid_field(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
+    _uuid(v, request.caregiver_id, "caregiver_id", "a caregiver id (UUID)")
     checks.staff_id(v, request.selected_by, "selected_by")
     checks.text(v, request.reason, "reason")
     v.raise_if_any()
@@ -365,6 +421,7 @@ def validate_select(request: placement_pb2.SelectCandidateRequest) -> str:
 
 
 def validate_answer(request: placement_pb2.RecordCaregiverAnswerRequest) -> str:
+    """Checks a caregiver's answer to a hold; returns the case id."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)
@@ -375,6 +432,7 @@ def validate_answer(request: placement_pb2.RecordCaregiverAnswerRequest) -> str:
 
 
 def validate_rerun(request: placement_pb2.RerunSearchRequest) -> str:
+    """Checks a request to run the case's search again; returns the case id."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from kahu.v1 import supervision_pb2
-from services.common import convert, paging
-from services.common import visibility as vq
+from services.common import convert, paging, visibility
 from services.common.authz import UNRESTRICTED, Restriction
 from services.common.errors import Violations
 from services.supervision.store import EscalationRow, QueueFilter
 from services.supervision.validation import validate_queue
 from workflows import search_attributes as sa
-from workflows.case.model import Stage
+from workflows.case.model import Stage, case_id_of
 
 #: At most this many running cases are read from visibility to find the soonest due.
 DUE_SOON_SCAN = 500
@@ -25,6 +24,10 @@ DUE_SOON_SCAN = 500
 
 @dataclass(frozen=True)
 class Page:
+    """A page of the queue asked for: its filters, size, the keyset position it starts
+    after, the due-soon window (None when not asked), and the listing its page tokens are
+    bound to (`scope`)."""
+
     filter: QueueFilter
     size: int
     after: tuple[dt.datetime, str] | None
@@ -32,15 +35,12 @@ class Page:
     scope: str
 
 
-def parse(
-    request: supervision_pb2.ListQueueRequest, v: Violations, caller: Callable[[], Restriction] = lambda: UNRESTRICTED
-) -> Page:
+def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restriction] = lambda: UNRESTRICTED) -> Page:
     """The page a request asks for: bad filters are INVALID_ARGUMENT before `caller` (the
     caller's scope, services/common/authz.py) is asked for; the page token is bound to both."""
-    size = validate_queue(request, v)
-    v.raise_if_any()
+    size = validate_queue(request)
     within = caller()
-    f = QueueFilter(
+    filters = QueueFilter(
         site=request.site,
         region=request.region,
         min_tier=request.min_tier,
@@ -48,7 +48,8 @@ def parse(
         within=within,
     )
     limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
-    scope = f"queue|{f.site}|{f.region}|{f.min_tier}|{f.include_resolved}|{limits}"
+    scope = f"queue|{filters.site}|{filters.region}|{filters.min_tier}|{filters.include_resolved}|{limits}"
+    v = Violations()
     position = paging.decode(v, request.page_token, scope)
     after = None
     if position is not None:
@@ -56,19 +57,22 @@ def parse(
             after = (dt.datetime.fromisoformat(position["raised_at"]), str(position["id"]))
         except (KeyError, TypeError, ValueError):
             v.add("page_token", "is not a page token from this listing")
+    v.raise_if_any()
     wants_due_soon = request.due_within_seconds and not request.breached_only and not request.page_token
-    due_within = dt.timedelta(seconds=request.due_within_seconds) if wants_due_soon and not f.min_tier else None
-    return Page(f, size, after, due_within, scope)
+    due_within = dt.timedelta(seconds=request.due_within_seconds) if wants_due_soon and not filters.min_tier else None
+    return Page(filters, size, after, due_within, scope)
 
 
 def next_token(page: Page, rows: list[EscalationRow]) -> str:
+    """The page token after `page`, read one row too many (`rows`); "" when it was the last."""
     if len(rows) <= page.size:
         return ""
     last = rows[page.size - 1]
     return paging.encode(page.scope, {"raised_at": last.raised_at.isoformat(), "id": last.escalation_id})
 
 
-def item(row: EscalationRow, now: dt.datetime) -> supervision_pb2.Escalation:
+def escalation_to_proto(row: EscalationRow, now: dt.datetime) -> supervision_pb2.Escalation:
+    """An escalation as the queue shows it, its age at `now`."""
     e = row.escalation
     message = supervision_pb2.Escalation(
         escalation_id=row.escalation_id,
@@ -91,29 +95,30 @@ def item(row: EscalationRow, now: dt.datetime) -> supervision_pb2.Escalation:
     return message
 
 
-def due_soon_query(f: QueueFilter, before: dt.datetime) -> str:
+def due_soon_query(filters: QueueFilter, before: dt.datetime) -> str:
+    """The visibility query for running cases matching `filters` that are due before `before`."""
     clauses = [
         "WorkflowType = 'CaseWorkflow'",
         "ExecutionStatus = 'Running'",
         f"{sa.BREACHED.name} = false",
-        f"{sa.DUE_AT.name} < {vq.instant(before)}",
+        f"{sa.DUE_AT.name} < {visibility.instant(before)}",
     ]
-    if f.site:
-        clauses.append(f"{sa.SITE.name} = {vq.literal(f.site)}")
-    if f.region:
-        clauses.append(f"{sa.REGION.name} = {vq.literal(f.region)}")
-    scope = vq.within(f.within)
+    if filters.site:
+        clauses.append(f"{sa.SITE.name} = {visibility.literal(filters.site)}")
+    if filters.region:
+        clauses.append(f"{sa.REGION.name} = {visibility.literal(filters.region)}")
+    scope = visibility.within(filters.within)
     if scope is not None:
         clauses.append(scope)
-    return vq.all_of(*clauses)
+    return visibility.all_of(*clauses)
 
 
 async def due_soon(
-    temporal: Client, f: QueueFilter, now: dt.datetime, within: dt.timedelta, limit: int
+    temporal: Client, filters: QueueFilter, now: dt.datetime, within: dt.timedelta, limit: int
 ) -> list[supervision_pb2.DueSoonCase]:
     """Running cases due before `now + within` that have not breached, soonest first."""
     found: list[supervision_pb2.DueSoonCase] = []
-    async for execution in temporal.list_workflows(due_soon_query(f, now + within), limit=DUE_SOON_SCAN):
+    async for execution in temporal.list_workflows(due_soon_query(filters, now + within), limit=DUE_SOON_SCAN):
         attributes = execution.typed_search_attributes
         due_at = attributes.get(sa.DUE_AT)
         if due_at is None:
@@ -122,7 +127,7 @@ async def due_soon(
         stage = Stage(stage_name) if stage_name in Stage.__members__ else None
         found.append(
             supervision_pb2.DueSoonCase(
-                case_id=execution.id.removeprefix("case-"),
+                case_id=case_id_of(execution.id),
                 workflow_id=execution.id,
                 site=attributes.get(sa.SITE) or "",
                 region=attributes.get(sa.REGION) or "",

@@ -15,7 +15,7 @@ from services.common import authz, convert
 from services.common.actions import StaffActions
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
-from services.common.errors import NotFound, Violations
+from services.common.errors import NotFound
 from services.common.metrics import record_escalation
 from services.common.sites import load_sites
 from services.supervision import queue
@@ -35,7 +35,6 @@ from workflows.case.model import (
     ApprovalDecision,
     DeadlineKind,
     DeadlineStatus,
-    Extension,
     assessment_workflow_id,
     placement_workflow_id,
     workflow_id,
@@ -66,23 +65,22 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def ResolveEscalations(
         self, request: supervision_pb2.ResolveEscalationsRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ResolveEscalationsResponse:
-        case_id, kind = validate_resolve(request)
-        await authz.admit_case(case_id, self._lookup)
-        return supervision_pb2.ResolveEscalationsResponse(resolved=await self._store.resolve(case_id, kind))
+        deadline = validate_resolve(request)
+        await authz.admit_case(deadline.case_id, self._lookup)
+        resolved = await self._store.resolve(deadline.case_id, deadline.kind)
+        return supervision_pb2.ResolveEscalationsResponse(resolved=resolved)
 
     # -- the queue ---------------------------------------------------------------------
 
     async def ListQueue(
         self, request: supervision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ListQueueResponse:
-        v = Violations()
         site = load_sites().get(request.site)
-        page = queue.parse(request, v, lambda: authz.listing(request.site, request.region, site.region if site else ""))
-        v.raise_if_any()
+        page = queue.parse(request, lambda: authz.listing(request.site, request.region, site.region if site else ""))
         now = dt.datetime.now(dt.UTC)
         rows = await self._store.queue(page.filter, page.size + 1, page.after)
         response = supervision_pb2.ListQueueResponse(
-            items=[queue.item(row, now) for row in rows[: page.size]],
+            items=[queue.escalation_to_proto(row, now) for row in rows[: page.size]],
             next_page_token=queue.next_token(page, rows),
         )
         if page.due_within is not None:
@@ -99,23 +97,25 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         if row is None:
             await authz.admit_place("", None)  # PERMISSION_DENIED, or NOT_FOUND for scope `any`
             raise NotFound("no such escalation")
-        e = row.escalation
-        await authz.admit_place(e.case_id, Place(e.site, e.region))
+        escalation = row.escalation
+        await authz.admit_place(escalation.case_id, Place(escalation.site, escalation.region))
 
         async def answer(_: object) -> supervision_pb2.AcknowledgeResponse:
             await self._store.acknowledge(escalation_id, request.acknowledged_by)
             acknowledged = await self._store.get(escalation_id)
             assert acknowledged is not None
-            return supervision_pb2.AcknowledgeResponse(escalation=queue.item(acknowledged, dt.datetime.now(dt.UTC)))
+            return supervision_pb2.AcknowledgeResponse(
+                escalation=queue.escalation_to_proto(acknowledged, dt.datetime.now(dt.UTC))
+            )
 
         return await self._actions.update(
             request,
             name="supervision.acknowledge",
-            subject_id=e.case_id,
+            subject_id=escalation.case_id,
             actor=request.acknowledged_by,
-            workflow_id=e.workflow_id,
-            update=_ACKNOWLEDGE[e.kind],
-            arg=Acknowledgement(acknowledged_by=request.acknowledged_by, tier=e.tier, note=request.note),
+            workflow_id=escalation.workflow_id,
+            update=_ACKNOWLEDGE[escalation.kind],
+            arg=Acknowledgement(acknowledged_by=request.acknowledged_by, tier=escalation.tier, note=request.note),
             response=supervision_pb2.AcknowledgeResponse,
             answer=answer,
         )
@@ -145,19 +145,17 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def ExtendDeadline(
         self, request: supervision_pb2.ExtendDeadlineRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ExtendDeadlineResponse:
-        case_id, kind = validate_extend(request, dt.datetime.now(dt.UTC))
-        await authz.admit_case(case_id, self._lookup)
-        workflow, update, deadline_of = _EXTEND[kind]
+        extended = validate_extend(request, dt.datetime.now(dt.UTC))
+        await authz.admit_case(extended.case_id, self._lookup)
+        workflow, update, deadline_of = _EXTEND[extended.kind]
         return await self._actions.update(
             request,
             name="supervision.extend",
-            subject_id=case_id,
+            subject_id=extended.case_id,
             actor=request.extended_by,
-            workflow_id=workflow(case_id),
+            workflow_id=workflow(extended.case_id),
             update=update,
-            arg=Extension(
-                extended_by=request.extended_by, due_at=convert.from_timestamp(request.due_at), reason=request.reason
-            ),
+            arg=extended.extension,
             response=supervision_pb2.ExtendDeadlineResponse,
             answer=lambda view: _extended(deadline_of(view)),
         )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from workflows.case.model import CaseFacts, TriageProposal
-from workflows.policy.model import Pathway, Timeframe, TriageRule
+from workflows.policy.model import Pathway, Policy, Timeframe, TriageRule
 
 #: Least to most urgent.
 URGENCY = (Timeframe.URGENT, Timeframe.VERY_URGENT, Timeframe.CRITICAL)
@@ -39,6 +39,11 @@ STATUTORY = {
 }
 
 _T = TypeVar("_T", Timeframe, Pathway)
+
+
+def describe_rules(policy: Policy) -> dict[str, str]:
+    """Each rule's description by its id: the policy's triage rules and the statutory ones."""
+    return {rule.id: rule.description for rule in policy.triage_rules} | STATUTORY
 
 
 def fires(rule: TriageRule, facts: CaseFacts) -> bool:

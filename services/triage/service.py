@@ -1,5 +1,6 @@
-"""TriageService: the rules' proposal, the Police notification, and the social worker's
-decisions, each sent to the case's workflow exactly once."""
+"""TriageService: the rules' proposal and the Police notification, each kept once per case
+(the worker asks for them), and the social worker's decisions, each sent to the case's
+workflow exactly once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from services.common.errors import NotFound
 from services.triage import rules
 from services.triage.store import TriageStore
 from services.triage.validation import validate_consent, validate_decision, validate_notify, validate_propose
-from workflows.case.model import ConsentResponse, TriageDecision, workflow_id
+from workflows.case.model import ConsentResponse, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
 
@@ -27,7 +28,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         self._lookup = TemporalCaseLookup(temporal)
         self._actions = StaffActions(store.actions, temporal)
         self._policy = policy
-        self._describe = {rule.id: rule.description for rule in policy.triage_rules} | rules.STATUTORY
+        self._rule_descriptions = rules.describe_rules(policy)
 
     async def ProposeTriage(
         self, request: triage_pb2.ProposeTriageRequest, context: grpc.aio.ServicerContext
@@ -35,7 +36,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         case_id = validate_propose(request)
         await authz.admit_case(case_id, self._lookup)
         proposal = rules.propose(convert.facts_from_proto(request.facts), self._policy.triage_rules)
-        message = convert.proposal_to_proto(proposal, self._describe)
+        message = convert.proposal_to_proto(proposal, self._rule_descriptions)
         stored = await self._store.keep_proposal(
             case_id, message.SerializeToString(deterministic=True), self._policy.version
         )
@@ -64,24 +65,20 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     async def RecordDecision(
         self, request: triage_pb2.RecordDecisionRequest, context: grpc.aio.ServicerContext
     ) -> triage_pb2.RecordDecisionResponse:
-        case_id, pathway, timeframe = validate_decision(request)
-        await authz.admit_case(case_id, self._lookup)
+        decided = validate_decision(request)
+        await authz.admit_case(decided.case_id, self._lookup)
         return await self._actions.update(
             request,
             name="triage.decide",
-            subject_id=case_id,
+            subject_id=decided.case_id,
             actor=request.decided_by,
-            workflow_id=workflow_id(case_id),
+            workflow_id=workflow_id(decided.case_id),
             update=CaseWorkflow.decide_triage,
-            arg=TriageDecision(
-                decided_by=request.decided_by,
-                pathway=pathway,
-                timeframe=timeframe,
-                reason=request.reason,
-                police_consulted=request.police_consulted,
-            ),
+            arg=decided.decision,
             response=triage_pb2.RecordDecisionResponse,
-            answer=lambda view: triage_pb2.RecordDecisionResponse(case=convert.case_summary(view, self._describe)),
+            answer=lambda view: triage_pb2.RecordDecisionResponse(
+                case=convert.case_summary(view, self._rule_descriptions)
+            ),
         )
 
     async def RecordConsent(
@@ -98,5 +95,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
             update=CaseWorkflow.record_consent,
             arg=ConsentResponse(recorded_by=request.recorded_by, given=request.given, note=request.note),
             response=triage_pb2.RecordConsentResponse,
-            answer=lambda view: triage_pb2.RecordConsentResponse(case=convert.case_summary(view, self._describe)),
+            answer=lambda view: triage_pb2.RecordConsentResponse(
+                case=convert.case_summary(view, self._rule_descriptions)
+            ),
         )

@@ -1,19 +1,29 @@
-"""Validation of triage requests: every violated field is named, nothing is half-done."""
+"""Checks of triage's requests: each `validate_*` raises InvalidArgument naming every bad
+field, or returns what the request holds."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from kahu.v1 import common_pb2, triage_pb2
 from services.common import checks
 from services.common.convert import PATHWAY, TIMEFRAME
 from services.common.errors import Violations
-from workflows.policy.model import Pathway, Timeframe
+from workflows.case.model import TriageDecision
 
-MAX_CHILD_AGE = 17
 MAX_CONCERNS = len(common_pb2.ConcernCategory.values()) - 1
 
 
+@dataclass(frozen=True)
+class CaseDecision:
+    """A social worker's triage decision and the case it decides."""
+
+    case_id: str
+    decision: TriageDecision
+
+
 def validate_propose(request: triage_pb2.ProposeTriageRequest) -> str:
-    """The case id, once the request is valid."""
+    """Checks a request for the rules' proposal; returns the case id."""
     v = Violations()
     case_id = checks.case_id(v, request.case_id)
     if not request.HasField("facts"):
@@ -30,13 +40,14 @@ def validate_propose(request: triage_pb2.ProposeTriageRequest) -> str:
             v.add("facts.concerns", "must name at least one concern category")
         if facts.agency not in common_pb2.Agency.values():
             v.add("facts.agency", "is not a known value")
-        if facts.HasField("youngest_child_age") and facts.youngest_child_age > MAX_CHILD_AGE:
-            v.add("facts.youngest_child_age", f"must be at most {MAX_CHILD_AGE}")
+        if facts.HasField("youngest_child_age") and facts.youngest_child_age > checks.MAX_CHILD_AGE:
+            v.add("facts.youngest_child_age", f"must be at most {checks.MAX_CHILD_AGE}")
     v.raise_if_any()
     return case_id
 
 
 def validate_notify(request: triage_pb2.NotifyPoliceRequest) -> str:
+    """Checks a Police notification; returns the case id."""
     v = Violations()
     case_id = checks.case_id(v, request.case_id)
     checks.text(v, request.reason, "reason", required=True)
@@ -44,8 +55,8 @@ def validate_notify(request: triage_pb2.NotifyPoliceRequest) -> str:
     return case_id
 
 
-def validate_decision(request: triage_pb2.RecordDecisionRequest) -> tuple[str, Pathway, Timeframe | None]:
-    """The case id, pathway and timeframe, once the request is valid."""
+def validate_decision(request: triage_pb2.RecordDecisionRequest) -> CaseDecision:
+    """Checks a triage decision; returns it with its case."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)
@@ -59,10 +70,18 @@ def validate_decision(request: triage_pb2.RecordDecisionRequest) -> tuple[str, P
     checks.text(v, request.reason, "reason")
     v.raise_if_any()
     assert pathway is not None
-    return case_id, pathway, timeframe
+    decision = TriageDecision(
+        decided_by=request.decided_by,
+        pathway=pathway,
+        timeframe=timeframe,
+        reason=request.reason,
+        police_consulted=request.police_consulted,
+    )
+    return CaseDecision(case_id, decision)
 
 
 def validate_consent(request: triage_pb2.RecordConsentRequest) -> str:
+    """Checks the family's answer to a referral; returns the case id."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)

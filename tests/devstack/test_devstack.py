@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -307,14 +308,84 @@ def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack: Stack) 
     assert_all_gone(stack.processes)
 
 
-@pytest.mark.integration
-def test_dev_stack_stops_everything_when_a_service_dies(stack: Stack) -> None:
-    stack.wait_ready()
-    stack.process_running("services.intake").kill()
+def wait_serving(address: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if serving(address):
+                return
+        except grpc.RpcError as error:  # not listening again yet
+            last = error
+        time.sleep(0.2)
+    raise AssertionError(f"{address} not SERVING within {timeout} s (last: {last!r})")
 
-    assert stack.process.wait(timeout=90) == 1
-    stack.output.wait_for("kahu: stopped", timeout=10)
-    assert "kahu: intake exited with code -9; stopping everything" in stack.output.lines
+
+def recorded_pids(stack: Stack) -> dict[str, int]:
+    return {part["name"]: part["pid"] for part in json.loads(stack.record.read_text())["parts"]}
+
+
+def submit_report(stack: Stack) -> str:
+    """A report through the CLI, as the README shows; the case id it prints."""
+    env = dict(stack.env, INTAKE_PORT=str(stack.ports["intake"]), KAHU_KEYS_DIR=str(stack.state_dir / "keys"))
+    kahu = [sys.executable, "-m", "cli.main"]
+    token = subprocess.run(
+        [*kahu, "token", "--role", "intake-social-worker", "--site", "hutt", "--subject", "sw.aroha"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.strip()
+    env["KAHU_TOKEN"] = token
+    key = f"devstack-restarts-{uuid.uuid4()}"  # retried with the same key: never a second case
+    deadline = time.monotonic() + 60
+    while True:
+        done = subprocess.run(
+            [*kahu, "report", "submit", "cli/examples/report.json", "--idempotency-key", key, "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode == 0:
+            return str(json.loads(done.stdout)["case_id"])
+        # UNAVAILABLE while a restarted part reconnects; anything else is a failure
+        assert "UNAVAILABLE" in done.stderr or "DEADLINE_EXCEEDED" in done.stderr, done.stderr
+        assert time.monotonic() < deadline, done.stderr
+        time.sleep(0.5)
+
+
+@pytest.mark.integration
+def test_dev_stack_restarts_each_part_that_dies_and_keeps_working(stack: Stack) -> None:
+    stack.wait_ready()
+    intake_address = f"127.0.0.1:{stack.ports['intake']}"
+    before = recorded_pids(stack)
+
+    stack.process_running("services.intake").kill()
+    stack.output.wait_for("kahu: intake restarted", timeout=60)
+    assert "kahu: intake exited with code -9" in stack.output.lines
+    wait_serving(intake_address)
+
+    psutil.Process(before["temporal"]).kill()
+    stack.output.wait_for("kahu: temporal restarted", timeout=90)
+
+    psutil.Process(before["postgres"]).kill()
+    stack.output.wait_for("kahu: postgres restarted", timeout=90)
+
+    after = recorded_pids(stack)
+    for part in ("intake", "temporal", "postgres"):
+        assert after[part] != before[part] and psutil.pid_exists(after[part]), part
+    assert any(line.startswith("kahu: restarting intake in ") and "intake.log" in line for line in stack.output.lines)
+    wait_serving(intake_address)
+    case_id = submit_report(stack)  # the restarted intake, PostgreSQL and Temporal take a report
+    assert len(case_id) == 36
+
+    stack.processes = tree(stack.process.pid)
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=90) == 0
     assert_all_gone(stack.processes)
 
 

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         Findings,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
 
 
@@ -36,14 +36,14 @@ with workflow.unsafe.imports_passed_through():
 class AssessmentWorkflow:
     def __init__(self) -> None:
         self._input: AssessmentInput | None = None
-        self._s: AssessmentSnapshot | None = None
+        self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
 
     @workflow.run
     async def run(self, request: AssessmentInput) -> AssessmentResult:
         self._input = request
         s = request.resumed or AssessmentSnapshot(clock=ClockState(due_at=request.due_at))
-        self._s = s
+        self._snapshot = s
         self._clock = DeadlineClock(
             ClockContext(
                 case_id=request.case_id,
@@ -58,7 +58,7 @@ class AssessmentWorkflow:
             report_to_parent,
         )
         if request.resumed is None:
-            self._note("kahu", "assessment.started", f"{request.pathway}")
+            self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
             await self._clock.start()
         await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
         await workflow.execute_activity(
@@ -220,9 +220,9 @@ class AssessmentWorkflow:
         return self._input
 
     def _state(self) -> AssessmentSnapshot:
-        if self._s is None:
+        if self._snapshot is None:
             raise Rejected("the assessment has not started yet")
-        return self._s
+        return self._snapshot
 
     def _check_open(self) -> None:
         if self._state().result is not None:

@@ -20,9 +20,8 @@ from kahu.v1 import (
 )
 from services.common import convert
 from workflows.case.model import CaseFacts, DeadlineKind, DueRequest, Escalation, StageChange, TriageProposal
+from workflows.common import RPC_TIMEOUT
 from workflows.policy.working_days import due_at
-
-RPC_TIMEOUT = 20
 
 
 class CaseActivities:
@@ -40,7 +39,7 @@ class CaseActivities:
         """Tell intake the stage the case has reached."""
         await self._intake.RecordCaseStage(
             intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=convert.STAGE.to_proto(change.stage)),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
@@ -49,14 +48,14 @@ class CaseActivities:
         request = triage_pb2.ProposeTriageRequest(case_id=case_id)
         if facts is not None:
             request.facts.CopyFrom(convert.facts_to_proto(facts))
-        response = await self._triage.ProposeTriage(request, timeout=RPC_TIMEOUT)
+        response = await self._triage.ProposeTriage(request, timeout=RPC_TIMEOUT.total_seconds())
         return convert.proposal_from_proto(response.proposal)
 
     @activity.defn
     async def notify_police(self, case_id: str, reason: str) -> None:
         """Record the outbound Police notification; triage keeps exactly one per case."""
         await self._triage.NotifyPolice(
-            triage_pb2.NotifyPoliceRequest(case_id=case_id, reason=reason), timeout=RPC_TIMEOUT
+            triage_pb2.NotifyPoliceRequest(case_id=case_id, reason=reason), timeout=RPC_TIMEOUT.total_seconds()
         )
 
     @activity.defn
@@ -74,7 +73,7 @@ class CaseActivities:
                 region=escalation.region,
                 due_at=convert.timestamp(escalation.due_at),
             ),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
@@ -82,7 +81,7 @@ class CaseActivities:
         """Close the case's open escalations of `kind` (the work is done or the deadline moved)."""
         await self._supervision.ResolveEscalations(
             supervision_pb2.ResolveEscalationsRequest(case_id=case_id, kind=convert.DEADLINE_KIND.to_proto(kind)),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn

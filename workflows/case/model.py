@@ -311,6 +311,11 @@ def workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
 
 
+def case_id_of(case_workflow_id: str) -> str:
+    """The case id in a case workflow's ID (the inverse of `workflow_id`)."""
+    return case_workflow_id.removeprefix("case-")
+
+
 def assessment_workflow_id(case_id: str) -> str:
     return f"case-{case_id}-assessment"
 

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         assessment_workflow_id,
         placement_workflow_id,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
     from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
@@ -68,7 +68,7 @@ before ran them as activities."""
 class CaseWorkflow:
     def __init__(self) -> None:
         self._case: CaseInput | None = None
-        self._s = CaseSnapshot()
+        self._snapshot = CaseSnapshot()
         self._clock: DeadlineClock | None = None
         self._consent: ConsentResponse | None = None
         self._decided = False
@@ -79,30 +79,30 @@ class CaseWorkflow:
     async def run(self, case: CaseInput) -> CaseView:
         self._case = case
         if case.resumed is not None:
-            self._s = case.resumed
+            self._snapshot = case.resumed
         if not workflow.patched(LIFECYCLE_PATCH):
             await self._enter(Stage.TRIAGE)
-            await workflow.wait_condition(lambda: self._s.stage == Stage.CLOSED)
+            await workflow.wait_condition(lambda: self._snapshot.stage == Stage.CLOSED)
             return self.state()
         if case.resumed is None:
             await self._open()
-        while self._s.stage != Stage.CLOSED:
+        while self._snapshot.stage != Stage.CLOSED:
             await self._step()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
     async def _open(self) -> None:
         case = self._require_case()
-        self._note("kahu", "case.opened", f"site {case.site}")
+        self._note(KAHU_ACTOR, "case.opened", f"site {case.site}")
         await self._enter(Stage.TRIAGE)
         if case.immediate_danger:
             await self._notify_police("immediate danger reported")
         proposal: TriageProposal = await self._call(
             "propose_triage", [case.case_id, self._facts()], result_type=TriageProposal
         )
-        self._s.proposal = proposal
+        self._snapshot.proposal = proposal
         self._note(
-            "kahu",
+            KAHU_ACTOR,
             "triage.proposed",
             f"{proposal.pathway} {proposal.timeframe or ''} (rules: {', '.join(proposal.fired_rules) or 'none'})",
         )
@@ -114,37 +114,37 @@ class CaseWorkflow:
         )
 
     async def _step(self) -> None:
-        if self._s.stage == Stage.TRIAGE:
+        if self._snapshot.stage == Stage.TRIAGE:
             await self._triage()
-        elif self._s.stage == Stage.AWAITING_CONSENT:
+        elif self._snapshot.stage == Stage.AWAITING_CONSENT:
             await self._await_consent()
-        elif self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION):
+        elif self._snapshot.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION):
             await self._assess()
-        elif self._s.stage == Stage.OUTCOME:
+        elif self._snapshot.stage == Stage.OUTCOME:
             if self._needs_placement() and workflow.patched(PLACEMENT_PATCH):
                 await self._enter(Stage.PLACEMENT)
                 return
-            self._note("kahu", "case.closed", f"outcome {self._s.outcome}")
+            self._note(KAHU_ACTOR, "case.closed", f"outcome {self._snapshot.outcome}")
             await self._enter(Stage.CLOSED)
-        elif self._s.stage == Stage.PLACEMENT:
+        elif self._snapshot.stage == Stage.PLACEMENT:
             await self._place()
-        elif self._s.stage == Stage.YOUTH_JUSTICE_CONFERENCE:
+        elif self._snapshot.stage == Stage.YOUTH_JUSTICE_CONFERENCE:
             await self._conference()
 
     async def _triage(self) -> None:
-        if self._s.clock is None:
+        if self._snapshot.clock is None:
             due = await add_span(workflow.now(), self._policy().triage_deadline, self._require_case().site)
-            self._s.clock = ClockState(due_at=due)
-            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._s.clock)
+            self._snapshot.clock = ClockState(due_at=due)
+            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._snapshot.clock)
             await self._clock.start()
         else:
-            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._s.clock)
+            self._clock = self._new_clock(DeadlineKind.TRIAGE, self._snapshot.clock)
         await self._clock.run(lambda: self._decided, self._checkpoint_due, self._checkpoint)
         await self._resolve(DeadlineKind.TRIAGE)
         self._clock = None
-        self._s.clock = None
+        self._snapshot.clock = None
         await self._set_deadline(None)
-        decision = self._s.decision
+        decision = self._snapshot.decision
         assert decision is not None
         workflow.upsert_search_attributes(
             [
@@ -153,8 +153,8 @@ class CaseWorkflow:
             ]
         )
         if decision.pathway == Pathway.NO_FURTHER_ACTION:
-            self._s.outcome = None
-            self._note("kahu", "case.closed", "no further action")
+            self._snapshot.outcome = None
+            self._note(KAHU_ACTOR, "case.closed", "no further action")
             await self._enter(Stage.CLOSED)
         elif decision.pathway.needs_consent:
             self._consent = None  # before the stage opens to consent updates
@@ -167,25 +167,29 @@ class CaseWorkflow:
 
     async def _await_consent(self) -> None:
         due = await add_span(workflow.now(), self._policy().consent_deadline, self._require_case().site)
-        self._note("kahu", "timer.started", f"CONSENT due {due.isoformat()}")
+        self._note(KAHU_ACTOR, "timer.started", f"CONSENT due {due.isoformat()}")
         remaining = (due - workflow.now()).total_seconds()
         answered = remaining > 0 and await self._wait(lambda: self._consent is not None, remaining)
         if answered and self._consent is not None and self._consent.given:
-            self._note("kahu", "case.closed", f"referred with consent: {self._s.decision and self._s.decision.pathway}")
+            self._note(
+                KAHU_ACTOR,
+                "case.closed",
+                f"referred with consent: {self._snapshot.decision and self._snapshot.decision.pathway}",
+            )
             await self._enter(Stage.CLOSED)
             return
         if not answered:
-            self._note("kahu", "timer.expired", "CONSENT: no answer from the family by the deadline")
-        self._note("kahu", "triage.reopened", "consent not given: back to the social worker")
-        self._s.decision = None
+            self._note(KAHU_ACTOR, "timer.expired", "CONSENT: no answer from the family by the deadline")
+        self._note(KAHU_ACTOR, "triage.reopened", "consent not given: back to the social worker")
+        self._snapshot.decision = None
         self._decided = False  # before the stage opens to decision updates
         await self._enter(Stage.TRIAGE)
 
     async def _assess(self) -> None:
         case = self._require_case()
-        decision = self._s.decision
+        decision = self._snapshot.decision
         assert decision is not None
-        due = await add_span(self._s.decided_at or workflow.now(), self._sla_span(decision), case.site)
+        due = await add_span(self._snapshot.decided_at or workflow.now(), self._sla_span(decision), case.site)
         result: AssessmentResult = await workflow.execute_child_workflow(
             AssessmentWorkflow.run,
             AssessmentInput(
@@ -200,9 +204,9 @@ class CaseWorkflow:
             id=assessment_workflow_id(case.case_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
         )
-        self._s.timeline.extend(result.timeline)
-        self._s.timeline.sort(key=lambda e: e.at)
-        self._s.outcome = result.outcome
+        self._snapshot.timeline.extend(result.timeline)
+        self._snapshot.timeline.sort(key=lambda e: e.at)
+        self._snapshot.outcome = result.outcome
         await self._set_deadline(None)
         await self._enter(Stage.OUTCOME)
 
@@ -220,7 +224,7 @@ class CaseWorkflow:
                 site=case.site,
                 region=case.region,
                 trigger=TriggerKind.TRIAGE_REFERRAL,
-                triggered_at=self._s.decided_at or workflow.now(),
+                triggered_at=self._snapshot.decided_at or workflow.now(),
                 detained=False,
                 offence_max_years=0,
                 policy=youth_justice,
@@ -229,18 +233,18 @@ class CaseWorkflow:
             id=conference_workflow_id(conference_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
         )
-        self._s.timeline.extend(result.timeline)
-        self._s.timeline.sort(key=lambda e: e.at)
-        self._s.outcome = Outcome.FAMILY_GROUP_CONFERENCE
+        self._snapshot.timeline.extend(result.timeline)
+        self._snapshot.timeline.sort(key=lambda e: e.at)
+        self._snapshot.outcome = Outcome.FAMILY_GROUP_CONFERENCE
         self._note(
-            "kahu",
+            KAHU_ACTOR,
             "conference.completed",
             "plan agreed" if result.outcome.agreed else "plan not agreed: referred back",
         )
         await self._enter(Stage.OUTCOME)
 
     def _needs_placement(self) -> bool:
-        return self._s.outcome == Outcome.SEEK_CUSTODY and self._s.placement is None
+        return self._snapshot.outcome == Outcome.SEEK_CUSTODY and self._snapshot.placement is None
 
     async def _place(self) -> None:
         """Run the placement search (a child) and record the placement on the case."""
@@ -260,27 +264,28 @@ class CaseWorkflow:
             parent_close_policy=ParentClosePolicy.TERMINATE,
         )
         placement = result.placement
-        self._s.timeline.extend(result.timeline)
-        self._s.timeline.sort(key=lambda e: e.at)
-        self._s.placement = placement
+        self._snapshot.timeline.extend(result.timeline)
+        self._snapshot.timeline.sort(key=lambda e: e.at)
+        self._snapshot.placement = placement
         self._note(
-            "kahu",
+            KAHU_ACTOR,
             "placement.recorded",
             f"caregiver {placement.caregiver_id} ({placement.tier}), {placement.places} place(s)",
         )
         await self._set_deadline(None)
-        self._note("kahu", "case.closed", f"outcome {self._s.outcome}, placed")
+        self._note(KAHU_ACTOR, "case.closed", f"outcome {self._snapshot.outcome}, placed")
         await self._enter(Stage.CLOSED)
 
     # -- updates, signals, queries ------------------------------------------------------
 
     @workflow.update
     async def decide_triage(self, decision: TriageDecision) -> CaseView:
-        self._s.decision = decision
-        self._s.decided_at = workflow.now()
+        self._snapshot.decision = decision
+        self._snapshot.decided_at = workflow.now()
         self._decided = True
-        differs = self._s.proposal is not None and (
-            decision.pathway != self._s.proposal.pathway or decision.timeframe != self._s.proposal.timeframe
+        differs = self._snapshot.proposal is not None and (
+            decision.pathway != self._snapshot.proposal.pathway
+            or decision.timeframe != self._snapshot.proposal.timeframe
         )
         self._note(
             decision.decided_by,
@@ -293,9 +298,9 @@ class CaseWorkflow:
     @decide_triage.validator
     def _check_decision(self, decision: TriageDecision) -> None:
         case = self._require_case()
-        if self._s.stage != Stage.TRIAGE or self._decided or self._s.proposal is None:
-            raise Rejected(f"the case is not awaiting a triage decision (stage {self._s.stage})")
-        proposal = self._s.proposal
+        if self._snapshot.stage != Stage.TRIAGE or self._decided or self._snapshot.proposal is None:
+            raise Rejected(f"the case is not awaiting a triage decision (stage {self._snapshot.stage})")
+        proposal = self._snapshot.proposal
         facts = case.facts
         if decision.pathway.assesses and decision.timeframe is None:
             raise Rejected("an assessment or investigation needs a response timeframe")
@@ -329,22 +334,22 @@ class CaseWorkflow:
 
     @record_consent.validator
     def _check_consent(self, response: ConsentResponse) -> None:
-        if self._s.stage != Stage.AWAITING_CONSENT or self._consent is not None:
-            raise Rejected(f"the case is not awaiting the family's consent (stage {self._s.stage})")
+        if self._snapshot.stage != Stage.AWAITING_CONSENT or self._consent is not None:
+            raise Rejected(f"the case is not awaiting the family's consent (stage {self._snapshot.stage})")
 
     @workflow.update
     async def add_information(self, info: AdditionalInformation) -> CaseView:
-        self._s.reports.append(info.report_id)
-        self._note("kahu", "report.added", f"additional information: {', '.join(info.concerns)}")
+        self._snapshot.reports.append(info.report_id)
+        self._note(KAHU_ACTOR, "report.added", f"additional information: {', '.join(info.concerns)}")
         if info.immediate_danger:
             await self._notify_police("immediate danger reported in additional information")
         return self.state()
 
     @add_information.validator
     def _check_information(self, info: AdditionalInformation) -> None:
-        if self._s.stage == Stage.CLOSED:
+        if self._snapshot.stage == Stage.CLOSED:
             raise Rejected("the case is closed")
-        if info.report_id in self._s.reports:
+        if info.report_id in self._snapshot.reports:
             raise Rejected("this report is already on the case")
 
     @workflow.update
@@ -381,24 +386,26 @@ class CaseWorkflow:
 
     @workflow.query
     def stage(self) -> Stage:
-        return self._s.stage
+        return self._snapshot.stage
 
     @workflow.query
     def state(self) -> CaseView:
         case = self._require_case()
         return CaseView(
             case_id=case.case_id,
-            stage=self._s.stage,
-            proposal=self._s.proposal,
-            decision=self._s.decision,
-            outcome=self._s.outcome,
-            deadline=self._clock.status if self._clock is not None else self._s.deadline,
+            stage=self._snapshot.stage,
+            proposal=self._snapshot.proposal,
+            decision=self._snapshot.decision,
+            outcome=self._snapshot.outcome,
+            deadline=self._clock.status if self._clock is not None else self._snapshot.deadline,
             assessment_workflow_id=assessment_workflow_id(case.case_id)
-            if self._s.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION)
+            if self._snapshot.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION)
             else None,
-            timeline=list(self._s.timeline),
-            placement_workflow_id=placement_workflow_id(case.case_id) if self._s.stage == Stage.PLACEMENT else None,
-            placement=self._s.placement,
+            timeline=list(self._snapshot.timeline),
+            placement_workflow_id=placement_workflow_id(case.case_id)
+            if self._snapshot.stage == Stage.PLACEMENT
+            else None,
+            placement=self._snapshot.placement,
         )
 
     # -- helpers --------------------------------------------------------------------------
@@ -426,7 +433,7 @@ class CaseWorkflow:
         return policy.timeframes[decision.timeframe]
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
-        self._s.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+        self._snapshot.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
 
     def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
         case = self._require_case()
@@ -440,7 +447,7 @@ class CaseWorkflow:
                 tiers=self._policy().escalation,
             ),
             state,
-            self._s.timeline.append,
+            self._snapshot.timeline.append,
             self._set_deadline,
         )
 
@@ -452,9 +459,9 @@ class CaseWorkflow:
         return True
 
     async def _enter(self, stage: Stage) -> None:
-        self._s.stage = stage
+        self._snapshot.stage = stage
         workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
-        self._note("kahu", "stage.entered", stage.value)
+        self._note(KAHU_ACTOR, "stage.entered", stage.value)
         await self._call("record_case_stage", [StageChange(case_id=self._require_case().case_id, stage=stage)])
 
     async def _call(self, activity: str, args: list[Any], result_type: type | None = None) -> Any:
@@ -473,16 +480,16 @@ class CaseWorkflow:
         )
 
     async def _notify_police(self, reason: str) -> None:
-        if self._s.police_notified:
+        if self._snapshot.police_notified:
             return
-        self._s.police_notified = True
+        self._snapshot.police_notified = True
         await workflow.execute_activity(
             "notify_police",
             args=[self._require_case().case_id, reason],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
-        self._note("kahu", "police.notified", reason)
+        self._note(KAHU_ACTOR, "police.notified", reason)
 
     async def _resolve(self, kind: DeadlineKind) -> None:
         await workflow.execute_activity(
@@ -493,7 +500,7 @@ class CaseWorkflow:
         )
 
     async def _set_deadline(self, status: DeadlineStatus | None) -> None:
-        self._s.deadline = status
+        self._snapshot.deadline = status
         workflow.upsert_search_attributes(
             [
                 sa.DUE_AT.value_set(status.due_at) if status and status.due_at else sa.DUE_AT.value_unset(),
@@ -507,4 +514,4 @@ class CaseWorkflow:
 
     async def _checkpoint(self) -> None:
         """Continue as new carrying the case as it stands (no update is running)."""
-        workflow.continue_as_new(dataclasses.replace(self._require_case(), resumed=self._s))
+        workflow.continue_as_new(dataclasses.replace(self._require_case(), resumed=self._snapshot))

@@ -12,6 +12,7 @@ from temporalio import activity
 from kahu.v1 import conference_pb2, conference_pb2_grpc
 from services.common.convert import timestamp
 from services.conference import convert
+from workflows.common import KAHU_ACTOR, RPC_TIMEOUT
 from workflows.conference.clock import due_after
 from workflows.conference.model import (
     ConferenceDeadline,
@@ -26,9 +27,6 @@ from workflows.conference.model import (
     InvitationRound,
     Invitations,
 )
-
-RPC_TIMEOUT = 20
-KAHU = "kahu"
 
 
 class ConferenceActivities:
@@ -62,7 +60,7 @@ class ConferenceActivities:
                 convening_due=timestamp(opening.convening_due),
                 scheduling=convert.scheduling_to_proto(opening.policy),
             ),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
         return ConferenceStaff(coordinator_id=response.coordinator_id, manager_id=response.manager_id)
 
@@ -75,7 +73,7 @@ class ConferenceActivities:
             round=request.round,
             not_before=timestamp(request.not_before),
             until=timestamp(request.until),
-            booked_by=choice.chosen_by if choice else KAHU,
+            booked_by=choice.chosen_by if choice else KAHU_ACTOR,
             late_reason=choice.late_reason if choice else "",
             participant_ids=request.participants,
         )
@@ -83,14 +81,14 @@ class ConferenceActivities:
             message.slot.CopyFrom(
                 conference_pb2.ConferenceSlot(start=timestamp(choice.start), venue_id=choice.venue_id)
             )
-        response = await self._conference.HoldSlot(message, timeout=RPC_TIMEOUT)
+        response = await self._conference.HoldSlot(message, timeout=RPC_TIMEOUT.total_seconds())
         return HoldResult(convert.booking_from_proto(response.booking) if response.HasField("booking") else None)
 
     @activity.defn
     async def release_booking(self, round_: InvitationRound) -> None:
         await self._conference.ReleaseBooking(
             conference_pb2.ReleaseBookingRequest(conference_id=round_.conference_id, round=round_.round),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
@@ -100,7 +98,7 @@ class ConferenceActivities:
             conference_pb2.SendInvitationsRequest(
                 conference_id=round_.conference_id, round=round_.round, participant_ids=round_.participants
             ),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
         return Invitations(invited=response.invited, conflicts=list(response.conflicts))
 
@@ -108,7 +106,7 @@ class ConferenceActivities:
     async def raise_conference_escalation(self, escalation: ConferenceEscalation) -> None:
         await self._conference.RaiseConferenceEscalation(
             conference_pb2.RaiseConferenceEscalationRequest(escalation=convert.escalation_to_proto(escalation)),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
@@ -122,14 +120,14 @@ class ConferenceActivities:
                 deadline=convert.DEADLINE.to_proto(deadline),
                 level=convert.LEVEL.to_proto(level),
             ),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
     async def refer_back(self, conference_id: str) -> None:
         """Record the referral back to the court or Police (one per conference)."""
         await self._conference.ReferBack(
-            conference_pb2.ReferBackRequest(conference_id=conference_id), timeout=RPC_TIMEOUT
+            conference_pb2.ReferBackRequest(conference_id=conference_id), timeout=RPC_TIMEOUT.total_seconds()
         )
 
     def all(self) -> list[Callable[..., Awaitable[Any]]]:

@@ -27,7 +27,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.case.model import TimelineEntry
-    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
     from workflows.conference.model import (
         Booking,
         ConferenceDeadline,
@@ -56,8 +56,6 @@ with workflow.unsafe.imports_passed_through():
         SlotChoice,
     )
     from workflows.policy.model import YouthJusticePolicy
-
-KAHU = "kahu"
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ class YouthJusticeConferenceWorkflow:
         self._enter(ConferenceStage.OPENING)
         years = conference.offence_max_years
         self._note(
-            KAHU,
+            KAHU_ACTOR,
             "conference.triggered",
             f"{conference.trigger}{' (detained)' if conference.detained else ''};"
             f" offence {f'{years} years' if years else 'penalty not known'}",
@@ -129,7 +127,7 @@ class YouthJusticeConferenceWorkflow:
             retry_policy=RETRY,
         )
         self._note(
-            KAHU,
+            KAHU_ACTOR,
             "conference.opened",
             f"coordinator {self._staff.coordinator_id}; convene by {convening_due.isoformat()}",
         )
@@ -145,7 +143,7 @@ class YouthJusticeConferenceWorkflow:
         if clock.complete_days:
             completion_due = await self._due(booking.start, clock.complete_days)
             self._completion_due = completion_due
-            self._note(KAHU, "timer.started", f"COMPLETION due {completion_due.isoformat()}")
+            self._note(KAHU_ACTOR, "timer.started", f"COMPLETION due {completion_due.isoformat()}")
             self._show_deadline(completion_due, breached=False)
             completion = asyncio.create_task(
                 self._watch(ConferenceDeadline.COMPLETION, completion_due, lambda: self._outcome is not None)
@@ -160,17 +158,17 @@ class YouthJusticeConferenceWorkflow:
             await workflow.execute_activity(
                 "refer_back", conference.conference_id, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
             )
-            self._note(KAHU, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
+            self._note(KAHU_ACTOR, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
         self._enter(ConferenceStage.CLOSED)
         self._show_deadline(None)
-        self._note(KAHU, "conference.closed", "plan agreed" if outcome.agreed else "referred back")
+        self._note(KAHU_ACTOR, "conference.closed", "plan agreed" if outcome.agreed else "referred back")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ConferenceResult(conference.conference_id, outcome, list(self._timeline))
 
     async def _prepare(self) -> None:
         """Wait for the young person and, when the offence requires one, the youth advocate."""
         if self._advocate_required():
-            self._note(KAHU, "advocate.required", f"offence carries {self._input().offence_max_years} years")
+            self._note(KAHU_ACTOR, "advocate.required", f"offence carries {self._input().offence_max_years} years")
         if self._ready():
             return
         self._enter(ConferenceStage.PREPARING)
@@ -206,7 +204,7 @@ class YouthJusticeConferenceWorkflow:
                         start_to_close_timeout=ACTIVITY_TIMEOUT,
                         retry_policy=RETRY,
                     )
-                    self._note(KAHU, "invitations.sent", f"round {self._round}: {sent.invited} invited")
+                    self._note(KAHU_ACTOR, "invitations.sent", f"round {self._round}: {sent.invited} invited")
                     if sent.conflicts and self._reopen is None and not self._held:
                         self._reopen = (
                             f"required participant(s) not free at the booked time: {', '.join(sent.conflicts)}"
@@ -222,7 +220,7 @@ class YouthJusticeConferenceWorkflow:
                 retry_policy=RETRY,
             )
             self._booking = None
-            self._note(KAHU, "booking.released", f"round {self._round}: {self._reopen}")
+            self._note(KAHU_ACTOR, "booking.released", f"round {self._round}: {self._reopen}")
 
     async def _schedule(self) -> Booking:
         """This round's booking: a coordinator's chosen slot, or the earliest free one before
@@ -260,7 +258,9 @@ class YouthJusticeConferenceWorkflow:
                     return held.booking
             if self._round not in self._no_slot:
                 self._no_slot.add(self._round)
-                self._note(KAHU, "scheduling.no_slot", f"round {self._round}: no free slot before {due.isoformat()}")
+                self._note(
+                    KAHU_ACTOR, "scheduling.no_slot", f"round {self._round}: no free slot before {due.isoformat()}"
+                )
                 await self._escalate(ConferenceDeadline.CONVENING, ConferenceEscalationLevel.NO_SLOT, self._round, due)
             if searching:
                 await self._wait(lambda: self._choice is not None, policy.rescan_every.seconds)
@@ -283,7 +283,7 @@ class YouthJusticeConferenceWorkflow:
         if await self._met_before(due, met, f"{deadline} deadline"):
             return
         self._breached.append(deadline)
-        self._note(KAHU, "timer.expired", f"{deadline} deadline passed")
+        self._note(KAHU_ACTOR, "timer.expired", f"{deadline} deadline passed")
         workflow.upsert_search_attributes([sa.BREACHED.value_set(True)])
         await self._escalate(deadline, ConferenceEscalationLevel.BREACHED, 0, due)
 
@@ -506,7 +506,7 @@ class YouthJusticeConferenceWorkflow:
         )
         self._escalations.append(RaisedEscalation(deadline, level, round_, workflow.now()))
         self._note(
-            KAHU,
+            KAHU_ACTOR,
             "escalation.raised",
             f"{deadline} {level}{f' round {round_}' if round_ else ''} to {staff.manager_id}",
         )

@@ -16,11 +16,10 @@ from temporalio import activity
 from kahu.v1 import placement_pb2, placement_pb2_grpc
 from services.common import convert
 from services.placement.convert import RELEASE_REASON, outcome_from_proto
+from workflows.common import RPC_TIMEOUT
 from workflows.placement.model import HoldOutcome, HoldRequest, ReleaseReason, SearchOutcome, SearchRequest
 from workflows.policy.loader import load_policy
 from workflows.policy.model import PlacementPolicy
-
-RPC_TIMEOUT = 20
 
 
 class PlacementActivities:
@@ -38,7 +37,7 @@ class PlacementActivities:
                     max_candidates=request.max_candidates,
                     max_kinship_degree=request.max_kinship_degree,
                 ),
-                timeout=RPC_TIMEOUT,
+                timeout=RPC_TIMEOUT.total_seconds(),
             )
         except grpc.aio.AioRpcError as err:
             if err.code() != grpc.StatusCode.FAILED_PRECONDITION:
@@ -58,7 +57,7 @@ class PlacementActivities:
                     places=request.places,
                     expires_at=convert.timestamp(request.expires_at),
                 ),
-                timeout=RPC_TIMEOUT,
+                timeout=RPC_TIMEOUT.total_seconds(),
             )
         except grpc.aio.AioRpcError as err:
             if err.code() != grpc.StatusCode.FAILED_PRECONDITION:
@@ -68,14 +67,16 @@ class PlacementActivities:
 
     @activity.defn
     async def confirm_hold(self, hold_id: str) -> None:
-        await self._placement.ConfirmHold(placement_pb2.ConfirmHoldRequest(hold_id=hold_id), timeout=RPC_TIMEOUT)
+        await self._placement.ConfirmHold(
+            placement_pb2.ConfirmHoldRequest(hold_id=hold_id), timeout=RPC_TIMEOUT.total_seconds()
+        )
 
     @activity.defn
     async def release_hold(self, hold_id: str, reason: ReleaseReason) -> bool:
         """Give the places back; True only for the call that released them."""
         response = await self._placement.ReleaseHold(
             placement_pb2.ReleaseHoldRequest(hold_id=hold_id, reason=RELEASE_REASON.to_proto(reason)),
-            timeout=RPC_TIMEOUT,
+            timeout=RPC_TIMEOUT.total_seconds(),
         )
         released: bool = response.released
         return released

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PlacementRecord,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full, report_to_parent
     from workflows.placement.model import (
         CandidateRef,
@@ -53,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
 class PlacementSearchWorkflow:
     def __init__(self) -> None:
         self._input: PlacementInput | None = None
-        self._s: PlacementSnapshot | None = None
+        self._snapshot: PlacementSnapshot | None = None
         self._clock: DeadlineClock | None = None
         #: A search or a hold is under way (in the run or in an update).
         self._busy = False
@@ -66,7 +66,7 @@ class PlacementSearchWorkflow:
     async def run(self, request: PlacementInput) -> PlacementResult:
         self._input = request
         if request.resumed is not None:
-            self._s = request.resumed
+            self._snapshot = request.resumed
         else:
             policy = request.policy or await workflow.execute_activity(
                 "current_placement_policy",
@@ -74,10 +74,10 @@ class PlacementSearchWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
-            self._s = PlacementSnapshot(policy=policy)
-            self._note("kahu", "placement.started", "seeking custody approved: searching for a placement")
+            self._snapshot = PlacementSnapshot(policy=policy)
+            self._note(KAHU_ACTOR, "placement.started", "seeking custody approved: searching for a placement")
             await self._search()
-        s = self._s
+        s = self._snapshot
         while s.placement is None:
             if s.hold is None:
                 await self._await_selection()
@@ -86,7 +86,7 @@ class PlacementSearchWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return PlacementResult(placement=s.placement, timeline=s.timeline)
 
-    async def _search(self, actor: str = "kahu", why: str = "") -> None:
+    async def _search(self, actor: str = KAHU_ACTOR, why: str = "") -> None:
         s = self._state()
         request = self._require_input()
         s.searches += 1
@@ -129,7 +129,7 @@ class PlacementSearchWorkflow:
                 due = await add_span(workflow.now(), s.policy.selection_deadline, request.site)
             else:
                 due = workflow.now()
-                self._note("kahu", "placement.no_candidate", "no suitable candidate: escalating")
+                self._note(KAHU_ACTOR, "placement.no_candidate", "no suitable candidate: escalating")
             s.clock = ClockState(due_at=due, cycle=s.cycles)
             self._clock = self._new_clock(s.clock)
             await self._clock.start()
@@ -153,7 +153,7 @@ class PlacementSearchWorkflow:
                 )
         if hold.status == HoldStatus.HELD:
             hold.status = HoldStatus.EXPIRED  # before any await: a late answer is now refused
-            self._note("kahu", "hold.expired", f"caregiver {hold.caregiver_id} did not answer in time")
+            self._note(KAHU_ACTOR, "hold.expired", f"caregiver {hold.caregiver_id} did not answer in time")
         if hold.status in (HoldStatus.CONFIRMING, HoldStatus.CONFIRMED):
             await workflow.wait_condition(lambda: s.placement is not None)
             return
@@ -167,7 +167,7 @@ class PlacementSearchWorkflow:
         hold.status = HoldStatus.RELEASED
         s.released.append(hold.hold_id)
         s.hold = None
-        self._note("kahu", "hold.released", f"{hold.places} place(s) with caregiver {hold.caregiver_id} ({reason})")
+        self._note(KAHU_ACTOR, "hold.released", f"{hold.places} place(s) with caregiver {hold.caregiver_id} ({reason})")
 
     # -- updates ---------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class PlacementSearchWorkflow:
                 ": "
             ),
         )
-        self._note("kahu", "hold.placed", f"{candidate.places} place(s) held until {expires_at.isoformat()}")
+        self._note(KAHU_ACTOR, "hold.placed", f"{candidate.places} place(s) held until {expires_at.isoformat()}")
         return self.state()
 
     @select.validator
@@ -359,9 +359,9 @@ class PlacementSearchWorkflow:
         return self._input
 
     def _state(self) -> PlacementSnapshot:
-        if self._s is None:
+        if self._snapshot is None:
             raise Rejected("the placement search has not started yet")
-        return self._s
+        return self._snapshot
 
     def _check_open(self) -> None:
         if self._state().placement is not None:
