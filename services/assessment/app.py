@@ -20,7 +20,7 @@ FULL_NAME = assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "assessment")
+    temporal = await connect_temporal(settings, "assessment", lazy=True)
     servicer = AssessmentServicer(AssessmentStore(pool), temporal)
 
     def add(server: grpc.aio.Server) -> None:

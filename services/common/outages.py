@@ -22,6 +22,7 @@ _POSTGRES = (
     asyncpg.InterfaceError,  # the connection closed under the call
 )
 _TEMPORAL = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+_TEMPORAL_CONNECT = "Failed client connect"
 _GRPC = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 _SOCKET = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT, errno.EPIPE}
 
@@ -43,6 +44,8 @@ def _is_outage_itself(error: BaseException) -> bool:
         return True
     if isinstance(error, OSError) and error.errno in _SOCKET:
         return True
+    if isinstance(error, RuntimeError) and str(error).startswith(_TEMPORAL_CONNECT):
+        return True  # a lazy Temporal client that cannot reach the server
     if isinstance(error, RPCError):
         return error.status in _TEMPORAL
     if isinstance(error, grpc.aio.AioRpcError):

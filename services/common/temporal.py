@@ -68,9 +68,12 @@ def sdk_runtime(settings: Settings) -> Runtime | None:
     return _RUNTIME
 
 
-async def connect_temporal(settings: Settings, name: str = "kahu", *, worker: bool = False) -> Client:
+async def connect_temporal(
+    settings: Settings, name: str = "kahu", *, worker: bool = False, lazy: bool = False
+) -> Client:
     """Connect to the configured namespace as `workload:<name>`; starts and runs are traced
-    and every payload is encrypted with the payload keys."""
+    and every payload is encrypted with the payload keys. `lazy` (the services) connects on
+    the first call, so a service starts, and answers UNAVAILABLE, while Temporal is down."""
     codec = EncryptionCodec.from_dir(settings.payload_keys_dir)
     role = "worker" if worker else "write"
     tokens = workload_tokens(settings, name, permissions=[f"{settings.temporal_namespace}:{role}"])
@@ -83,6 +86,7 @@ async def connect_temporal(settings: Settings, name: str = "kahu", *, worker: bo
         tls=False,  # Temporal's frontend as deployed (the dev server, the cluster's) is plaintext
         identity=f"kahu-{name}@{socket.gethostname()}",
         runtime=sdk_runtime(settings),
+        lazy=lazy,
     )
     task = asyncio.get_running_loop().create_task(_renew(weakref.ref(client), tokens))
     _RENEWALS.add(task)

@@ -26,7 +26,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     if policy.case.youth_justice is None:
         raise PolicyError(f"{policy_path()}: youth_justice: missing")
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "conference")
+    temporal = await connect_temporal(settings, "conference", lazy=True)
     servicer = ConferenceServicer(
         ConferenceStore(pool),
         BookingStore(pool),

@@ -11,7 +11,9 @@ from kahu.v1 import intake_pb2, intake_pb2_grpc
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
+from services.common.tasks import in_background
 from services.common.temporal import connect_temporal
+from services.intake.delivery import CaseOutbox
 from services.intake.matching import match_key
 from services.intake.service import IntakeServicer
 from services.intake.store import MIGRATIONS, SCHEMA, IntakeStore
@@ -24,8 +26,10 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     policy = load_policy()  # new cases take a snapshot of it; a bad file stops start-up here
     key = match_key()
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "intake")
-    servicer = IntakeServicer(IntakeStore(pool), temporal, settings.task_queue, policy, key)
+    temporal = await connect_temporal(settings, "intake", lazy=True)
+    store = IntakeStore(pool)
+    servicer = IntakeServicer(store, temporal, settings.task_queue, policy, key)
+    in_background(stack, CaseOutbox(store, servicer.delivery).run())
 
     def add(server: grpc.aio.Server) -> None:
         intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)

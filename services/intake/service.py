@@ -3,73 +3,40 @@ a child's open case, and shows cases as their workflows see them."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from dataclasses import replace
 
 import grpc
 from temporalio.client import Client
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
+from kahu.v1 import intake_pb2, intake_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import request_digest
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
-from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from services.common.metrics import record_report
-from services.common.sites import Site, load_sites
-from services.common.updates import Unavailable, query, send_update
+from services.common.sites import load_sites
+from services.common.updates import Unavailable, query
 from services.intake import listing
 from services.intake.convert import case_to_proto, listed_case_to_proto, reporter_agency
-from services.intake.facts import case_facts
+from services.intake.delivery import CaseDelivery, new_case
 from services.intake.matching import child_digests
-from services.intake.store import Accepted, CaseRow, IntakeStore
+from services.intake.store import CaseRow, IntakeStore
 from services.intake.validation import validate_stage, validate_submit
 from services.triage.rules import describe_rules
-from workflows import search_attributes as sa
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
-    AdditionalInformation,
-    CaseFacts,
-    CaseInput,
     CaseView,
-    Stage,
     case_id_of,
-    workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ
-
-#: How often a report about a child whose case is just opening waits for its workflow (~5 s).
-ADD_INFORMATION_ATTEMPTS = 14
-
-
-def _new_case(report: common_pb2.Report, site: Site) -> CaseRow:
-    case_id = str(uuid.uuid4())
-    return CaseRow(
-        case_id=case_id,
-        workflow_id=workflow_id(case_id),
-        site=site.code,
-        region=site.region,
-        stage=Stage.INTAKE.value,
-        concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
-        immediate_danger=report.immediate_danger,
-        child_count=len(report.children),
-        received_at=dt.datetime.now(dt.UTC),
-    )
 
 
 class IntakeLookup:
@@ -102,6 +69,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self._policy = policy
         self._match_key = match_key
         self._rule_descriptions = describe_rules(policy)
+        self.delivery = CaseDelivery(store, temporal, task_queue, policy, match_key)
 
     # -- reports ---------------------------------------------------------------------------
 
@@ -109,98 +77,35 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.SubmitReportRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.SubmitReportResponse:
         # Idempotent without StaffActions: the report is itself the record, kept under its
-        # key (and the report's digest) in intake.reports, where a retry finds it.
-        today = dt.datetime.now(NZ).date()
-        site = validate_submit(request, today=today)
+        # key (and the report's digest) in intake.reports, where a retry finds it; the
+        # outbox (services/intake/delivery.py) finishes what this call cannot.
+        now = dt.datetime.now(dt.UTC)
+        site = validate_submit(request, today=now.astimezone(NZ).date())
         report = request.report
         authz.admit_report(site.code, site.region, reporter_agency(report))
         digest = request_digest(report)
-        children = child_digests(self._match_key, report.children)
         accepted = await self._store.accept_report(
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             report=report.SerializeToString(),
             reporter_agency=reporter_agency(report),
-            new_case=_new_case(report, site),
-            child_digests=children,
+            new_case=new_case(report, site, self._policy, now),
+            child_digests=child_digests(self._match_key, report.children),
         )
         if accepted.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different report")
-        if accepted.additional and not accepted.delivered:
-            accepted = await self._add_information(request, accepted, site, children)
-        if not accepted.additional:
-            await self._start_case(accepted.case, case_facts(report, today))
         if not accepted.replayed:
             record_report(accepted.additional)
+        if accepted.additional and not accepted.delivered:
+            accepted = await self.delivery.add_information(request.idempotency_key, accepted, report)
+        elif not accepted.additional:
+            await self.delivery.start_case(accepted.case, report)
         return intake_pb2.SubmitReportResponse(
             case_id=accepted.case.case_id,
             report_id=accepted.report_id,
             replayed=accepted.replayed,
             additional_information=accepted.additional,
         )
-
-    async def _add_information(
-        self, request: intake_pb2.SubmitReportRequest, accepted: Accepted, site: Site, children: list[bytes]
-    ) -> Accepted:
-        """Tell the open case's workflow about the report; if the case closed meanwhile, the
-        report opens a new case instead."""
-        report = request.report
-        info = AdditionalInformation(
-            report_id=accepted.report_id,
-            concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
-            immediate_danger=report.immediate_danger,
-        )
-        try:
-            await self._send_information(accepted.case.workflow_id, info, key=request.idempotency_key)
-        except FailedPrecondition:
-            stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
-            if stage is None or stage == Stage.CLOSED:
-                return await self._store.move_to_new_case(accepted, _new_case(report, site), children)
-            # an open case refuses only a report it already has
-        await self._store.mark_delivered(accepted.report_id)
-        return replace(accepted, delivered=True)
-
-    async def _send_information(self, workflow: str, info: AdditionalInformation, *, key: str) -> None:
-        """Send the report to the open case's workflow. The report that opened the case may
-        not have started that workflow yet (it starts it just after its transaction): wait
-        for it a little, then ask the caller to retry with the same key."""
-        pause = 0.02
-        for _ in range(ADD_INFORMATION_ATTEMPTS):
-            try:
-                await send_update(self._temporal, workflow, CaseWorkflow.add_information, info, key=key)
-                return
-            except NotFound:
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 0.5)
-        raise Unavailable("the case this report belongs to is still starting; retry with the same idempotency_key")
-
-    async def _start_case(self, case: CaseRow, facts: CaseFacts) -> None:
-        """Start the case's workflow; a retry finds the one already started."""
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
-            await self._temporal.start_workflow(
-                CaseWorkflow.run,
-                CaseInput(
-                    case_id=case.case_id,
-                    site=case.site,
-                    region=case.region,
-                    concerns=case.concerns,
-                    immediate_danger=case.immediate_danger,
-                    child_count=case.child_count,
-                    facts=facts,
-                    policy=self._policy.case,
-                ),
-                id=case.workflow_id,
-                task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.STAGE, Stage.INTAKE.value),
-                        SearchAttributePair(sa.SITE, case.site),
-                        SearchAttributePair(sa.REGION, case.region),
-                    ]
-                ),
-            )
 
     # -- reading cases ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
+from kahu.v1 import common_pb2
 from services.common import audit
 from services.common.authz import Place, note_case
 
@@ -28,6 +29,7 @@ class CaseRow:
     immediate_danger: bool
     child_count: int
     received_at: dt.datetime
+    triage_due_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,15 @@ class Accepted:
     delivered: bool = False
 
 
+@dataclass(frozen=True)
+class Undelivered:
+    """A further report that its case's workflow does not have yet, as the outbox finds it."""
+
+    key: str
+    report: common_pb2.Report
+    accepted: Accepted
+
+
 def _case(row: asyncpg.Record) -> CaseRow:
     return CaseRow(
         case_id=str(row["case_id"]),
@@ -54,6 +65,7 @@ def _case(row: asyncpg.Record) -> CaseRow:
         immediate_danger=row["immediate_danger"],
         child_count=row["child_count"],
         received_at=row["received_at"],
+        triage_due_at=row["triage_due_at"],
     )
 
 
@@ -136,7 +148,8 @@ class IntakeStore:
     async def _insert_case(self, conn: asyncpg.Connection, case: CaseRow, child_digests: list[bytes]) -> CaseRow:
         row = await conn.fetchrow(
             "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger,"
-            " child_count, child_keys) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+            " child_count, child_keys, received_at, triage_due_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
             uuid.UUID(case.case_id),
             case.workflow_id,
             case.site,
@@ -145,6 +158,8 @@ class IntakeStore:
             case.immediate_danger,
             case.child_count,
             child_digests,
+            case.received_at,
+            case.triage_due_at,
         )
         return _case(row)
 
@@ -156,6 +171,50 @@ class IntakeStore:
             uuid.UUID(case_id),
             digests,
         )
+
+    async def mark_started(self, case_id: str) -> None:
+        """The case's workflow is known started: the outbox is done with it."""
+        await self._pool.execute(
+            "UPDATE intake.cases SET workflow_started_at = now() WHERE case_id = $1 AND workflow_started_at IS NULL",
+            uuid.UUID(case_id),
+        )
+
+    async def unstarted(self, before: dt.datetime, limit: int) -> list[tuple[CaseRow, common_pb2.Report]]:
+        """Cases received before `before` whose workflow is not known started, oldest
+        first, each with the report that opened it."""
+        rows = await self._pool.fetch(
+            "SELECT c.*, r.report FROM intake.cases c"
+            " JOIN LATERAL (SELECT report FROM intake.reports WHERE case_id = c.case_id AND NOT additional"
+            " ORDER BY received_at LIMIT 1) r ON true"
+            " WHERE c.workflow_started_at IS NULL AND c.received_at < $1 ORDER BY c.received_at LIMIT $2",
+            before,
+            limit,
+        )
+        return [(_case(row), common_pb2.Report.FromString(row["report"])) for row in rows]
+
+    async def undelivered(self, before: dt.datetime, limit: int) -> list[Undelivered]:
+        """Further reports received before `before` that their case's workflow does not have yet."""
+        rows = await self._pool.fetch(
+            "SELECT r.report_id, r.idempotency_key, r.request_digest, r.report, c.* FROM intake.reports r"
+            " JOIN intake.cases c USING (case_id)"
+            " WHERE r.additional AND r.delivered_at IS NULL AND r.received_at < $1 ORDER BY r.received_at LIMIT $2",
+            before,
+            limit,
+        )
+        return [
+            Undelivered(
+                key=row["idempotency_key"],
+                report=common_pb2.Report.FromString(row["report"]),
+                accepted=Accepted(
+                    _case(row),
+                    str(row["report_id"]),
+                    replayed=True,
+                    request_digest=bytes(row["request_digest"]),
+                    additional=True,
+                ),
+            )
+            for row in rows
+        ]
 
     async def mark_delivered(self, report_id: str) -> None:
         async with audit.transaction(self._pool) as conn:

@@ -30,7 +30,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         raise PolicyError("the policy has no placement section")
     load_iwi()  # and so does bad reference data
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "placement")
+    temporal = await connect_temporal(settings, "placement", lazy=True)
     store = PlacementStore(pool)
     servicer = PlacementServicer(store, temporal, placement)
     after = dt.timedelta(seconds=placement.release_abandoned_holds_after.seconds)

@@ -20,7 +20,7 @@ FULL_NAME = supervision_pb2.DESCRIPTOR.services_by_name["SupervisionService"].fu
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "supervision")
+    temporal = await connect_temporal(settings, "supervision", lazy=True)
     servicer = SupervisionServicer(SupervisionStore(pool), temporal)
 
     def add(server: grpc.aio.Server) -> None:

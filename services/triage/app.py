@@ -22,7 +22,7 @@ FULL_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     policy = load_policy()  # a bad policy file stops start-up here, naming the place
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
-    temporal = await connect_temporal(settings, "triage")
+    temporal = await connect_temporal(settings, "triage", lazy=True)
     servicer = TriageServicer(TriageStore(pool), temporal, policy)
 
     def add(server: grpc.aio.Server) -> None:

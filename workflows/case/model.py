@@ -70,6 +70,14 @@ class CaseInput:
     policy: CasePolicy | None = None
     resumed: CaseSnapshot | None = None
     history_limit: int = 10_000
+    #: When intake received the report, and the triage deadline counted from then: the
+    #: workflow arms it before anything else (None in cases started before intake sent them).
+    received_at: datetime | None = None
+    triage_due_at: datetime | None = None
+
+
+#: The case workflow's refusal of a further report it already has (intake counts it delivered).
+REPORT_ALREADY_ON_CASE = "this report is already on the case"
 
 
 @dataclass
@@ -242,6 +250,8 @@ class CaseSnapshot:
     clock: ClockState | None = None
     reports: list[str] = field(default_factory=list)
     placement: PlacementRecord | None = None
+    #: The highest cycle any triage deadline of the case has reached (extensions included).
+    deadline_cycles: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,22 @@ reject invalid or out-of-order input with a reason; `state` is the case as it st
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.assessment.workflows import AssessmentWorkflow
     from workflows.case.model import (
+        REPORT_ALREADY_ON_CASE,
         Acknowledgement,
         AdditionalInformation,
         AssessmentInput,
@@ -58,6 +62,20 @@ YOUTH_JUSTICE_PATCH = "youth-justice-fgc"
 """Histories from before the youth justice pathway never reach it; the marker says one did."""
 PLACEMENT_PATCH = "placement-search"
 """Cases that reached their outcome before the placement search existed closed at once."""
+CLOCK_AT_RECEIPT_PATCH = "triage-clock-at-receipt"
+"""The triage deadline, counted by intake from receipt, is armed from the case's input before
+any activity runs, and runs while the opening calls (the stage, Police, the proposal) are
+retried; before, it was armed after them, from the time they finished."""
+DEADLINE_SEQUENCE_PATCH = "deadline-sequence"
+"""A triage deadline opened again (consent declined) continues the case's sequence of
+deadline cycles, so its escalations never share an identity with an earlier breach's."""
+LOCAL_FALLBACK_PATCH = "case-local-calls-fall-back"
+"""A local call that fails a few quick attempts goes on as an ordinary activity: a service
+that is down never holds the case's workflow task (and its timers) with local retries."""
+LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
+)
 LOCAL_CALLS_PATCH = "case-local-calls"
 """Recording a stage with intake and asking triage for its proposal run as local
 activities (in the workflow task, no task of their own on the server); histories from
@@ -66,9 +84,13 @@ before ran them as activities."""
 
 @workflow.defn
 class CaseWorkflow:
-    def __init__(self) -> None:
-        self._case: CaseInput | None = None
-        self._snapshot = CaseSnapshot()
+    @workflow.init
+    def __init__(self, case: CaseInput) -> None:
+        # Set before any handler runs: an update in the run's first activation sees the case.
+        self._case: CaseInput | None = case
+        self._snapshot = case.resumed if case.resumed is not None else CaseSnapshot()
+        self._opening: asyncio.Task[None] | None = None
+        self._triage_due_at: datetime | None = None
         self._clock: DeadlineClock | None = None
         self._consent: ConsentResponse | None = None
         self._decided = False
@@ -77,24 +99,41 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
-        self._case = case
-        if case.resumed is not None:
-            self._snapshot = case.resumed
         if not workflow.patched(LIFECYCLE_PATCH):
             await self._enter(Stage.TRIAGE)
             await workflow.wait_condition(lambda: self._snapshot.stage == Stage.CLOSED)
             return self.state()
         if case.resumed is None:
-            await self._open()
+            if case.triage_due_at is not None and workflow.patched(CLOCK_AT_RECEIPT_PATCH):
+                self._open_at_receipt(case.triage_due_at)
+            else:
+                await self._open()
         while self._snapshot.stage != Stage.CLOSED:
             await self._step()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
+    def _open_at_receipt(self, triage_due_at: datetime) -> None:
+        """Enter triage with its deadline armed as intake counted it, then make the opening
+        calls beside the running clock: an outage delays them, never the deadline."""
+        case = self._require_case()
+        self._note(KAHU_ACTOR, "case.opened", f"site {case.site}")
+        self._set_stage(Stage.TRIAGE)
+        self._triage_due_at = triage_due_at
+        self._opening = asyncio.create_task(self._opening_calls())
+
+    async def _opening_calls(self) -> None:
+        case = self._require_case()
+        await self._call("record_case_stage", [StageChange(case_id=case.case_id, stage=Stage.TRIAGE)])
+        await self._propose(case)
+
     async def _open(self) -> None:
         case = self._require_case()
         self._note(KAHU_ACTOR, "case.opened", f"site {case.site}")
         await self._enter(Stage.TRIAGE)
+        await self._propose(case)
+
+    async def _propose(self, case: CaseInput) -> None:
         if case.immediate_danger:
             await self._notify_police("immediate danger reported")
         proposal: TriageProposal = await self._call(
@@ -133,13 +172,21 @@ class CaseWorkflow:
 
     async def _triage(self) -> None:
         if self._snapshot.clock is None:
-            due = await add_span(workflow.now(), self._policy().triage_deadline, self._require_case().site)
-            self._snapshot.clock = ClockState(due_at=due)
+            due = self._triage_due_at or await add_span(
+                workflow.now(), self._policy().triage_deadline, self._require_case().site
+            )
+            self._triage_due_at = None  # counted from receipt once; a reopened triage counts from now
+            cycle = self._snapshot.deadline_cycles + 1 if workflow.patched(DEADLINE_SEQUENCE_PATCH) else 1
+            self._snapshot.clock = ClockState(due_at=due, cycle=cycle)
             self._clock = self._new_clock(DeadlineKind.TRIAGE, self._snapshot.clock)
             await self._clock.start()
         else:
             self._clock = self._new_clock(DeadlineKind.TRIAGE, self._snapshot.clock)
         await self._clock.run(lambda: self._decided, self._checkpoint_due, self._checkpoint)
+        self._snapshot.deadline_cycles = max(self._snapshot.deadline_cycles, self._clock.state.cycle)
+        if self._opening is not None:  # done: a decision needs its proposal
+            await self._opening
+            self._opening = None
         await self._resolve(DeadlineKind.TRIAGE)
         self._clock = None
         self._snapshot.clock = None
@@ -298,8 +345,10 @@ class CaseWorkflow:
     @decide_triage.validator
     def _check_decision(self, decision: TriageDecision) -> None:
         case = self._require_case()
-        if self._snapshot.stage != Stage.TRIAGE or self._decided or self._snapshot.proposal is None:
+        if self._snapshot.stage != Stage.TRIAGE or self._decided:
             raise Rejected(f"the case is not awaiting a triage decision (stage {self._snapshot.stage})")
+        if self._snapshot.proposal is None:
+            raise Rejected("the rules' triage proposal is not ready yet; retry shortly")
         proposal = self._snapshot.proposal
         facts = case.facts
         if decision.pathway.assesses and decision.timeframe is None:
@@ -350,7 +399,7 @@ class CaseWorkflow:
         if self._snapshot.stage == Stage.CLOSED:
             raise Rejected("the case is closed")
         if info.report_id in self._snapshot.reports:
-            raise Rejected("this report is already on the case")
+            raise Rejected(REPORT_ALREADY_ON_CASE)
 
     @workflow.update
     async def extend_deadline(self, extension: Extension) -> CaseView:
@@ -459,22 +508,36 @@ class CaseWorkflow:
         return True
 
     async def _enter(self, stage: Stage) -> None:
+        self._set_stage(stage)
+        await self._call("record_case_stage", [StageChange(case_id=self._require_case().case_id, stage=stage)])
+
+    def _set_stage(self, stage: Stage) -> None:
         self._snapshot.stage = stage
         workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
         self._note(KAHU_ACTOR, "stage.entered", stage.value)
-        await self._call("record_case_stage", [StageChange(case_id=self._require_case().case_id, stage=stage)])
 
     async def _call(self, activity: str, args: list[Any], result_type: type | None = None) -> Any:
         """A short, idempotent call of a domain service: a local activity (fewer round trips
         through the server while a case moves), or an activity in histories from before."""
         if workflow.patched(LOCAL_CALLS_PATCH):
-            return await workflow.execute_local_activity(
-                activity,
-                args=args,
-                result_type=result_type,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
+            if not workflow.patched(LOCAL_FALLBACK_PATCH):
+                return await workflow.execute_local_activity(
+                    activity,
+                    args=args,
+                    result_type=result_type,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=RETRY,
+                )
+            try:
+                return await workflow.execute_local_activity(
+                    activity,
+                    args=args,
+                    result_type=result_type,
+                    start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
+                    retry_policy=LOCAL_RETRY,
+                )
+            except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
+                pass  # the service is down or slow: retry as a durable activity, the clock running meanwhile
         return await workflow.execute_activity(
             activity, args=args, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
@@ -510,7 +573,8 @@ class CaseWorkflow:
         )
 
     def _checkpoint_due(self) -> bool:
-        return history_full(self._require_case().history_limit)
+        opening = self._opening is not None and not self._opening.done()
+        return not opening and history_full(self._require_case().history_limit)
 
     async def _checkpoint(self) -> None:
         """Continue as new carrying the case as it stands (no update is running)."""

@@ -1,0 +1,203 @@
+"""Getting an accepted report to its case's workflow: starting a new case's workflow, or
+delivering a further report to an open case's, whether the caller waits for it or not.
+
+A report and its case commit before the workflow hears of them, so intake keeps an outbox:
+`intake.cases.workflow_started_at` and `intake.reports.delivered_at` stay NULL until the
+workflow has them, and `CaseOutbox` finishes, every few seconds, what a call left undone (a
+Temporal outage, a caller that gave up, a crash between the commit and the start). Starting
+and delivering are idempotent (the workflow id, the report's key as the update id), so the
+call and the outbox may both try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Awaitable
+from dataclasses import replace
+
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from kahu.v1 import common_pb2
+from services.common.errors import FailedPrecondition, NotFound
+from services.common.outages import is_outage
+from services.common.sites import Site, load_sites
+from services.common.updates import Unavailable, query, send_update
+from services.intake.facts import case_facts
+from services.intake.matching import child_digests
+from services.intake.store import Accepted, CaseRow, IntakeStore, Undelivered
+from workflows import search_attributes as sa
+from workflows.case.model import REPORT_ALREADY_ON_CASE, AdditionalInformation, CaseInput, Stage, workflow_id
+from workflows.case.workflows import CaseWorkflow
+from workflows.policy.model import Policy
+from workflows.policy.working_days import NZ, add_span
+
+log = logging.getLogger(__name__)
+
+#: How often a report about a child whose case is just opening waits for its workflow (~5 s).
+ADD_INFORMATION_ATTEMPTS = 14
+#: What the outbox leaves to the call that is still working on it.
+OUTBOX_GRACE = dt.timedelta(seconds=5)
+OUTBOX_INTERVAL = 2.0
+OUTBOX_BATCH = 100
+#: How long a workflow start may take before the call answers UNAVAILABLE (the outbox goes on).
+START_TIMEOUT = dt.timedelta(seconds=10)
+
+
+def new_case(report: common_pb2.Report, site: Site, policy: Policy, received_at: dt.datetime) -> CaseRow:
+    """The case a report opens: its triage deadline counted from receipt."""
+    case_id = str(uuid.uuid4())
+    return CaseRow(
+        case_id=case_id,
+        workflow_id=workflow_id(case_id),
+        site=site.code,
+        region=site.region,
+        stage=Stage.INTAKE.value,
+        concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
+        immediate_danger=report.immediate_danger,
+        child_count=len(report.children),
+        received_at=received_at,
+        triage_due_at=add_span(received_at, policy.case.triage_deadline, site.code),
+    )
+
+
+class CaseDelivery:
+    """Starts case workflows and delivers further reports to them, for a call or the outbox."""
+
+    def __init__(self, store: IntakeStore, temporal: Client, task_queue: str, policy: Policy, match_key: bytes) -> None:
+        self._store = store
+        self._temporal = temporal
+        self._task_queue = task_queue
+        self._policy = policy
+        self._match_key = match_key
+
+    async def start_case(self, case: CaseRow, report: common_pb2.Report) -> None:
+        """Start the case's workflow (a retry finds the one already started), then mark it
+        started in the outbox."""
+        received_on = case.received_at.astimezone(NZ).date()
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
+            await self._temporal.start_workflow(
+                CaseWorkflow.run,
+                CaseInput(
+                    case_id=case.case_id,
+                    site=case.site,
+                    region=case.region,
+                    concerns=case.concerns,
+                    immediate_danger=case.immediate_danger,
+                    child_count=case.child_count,
+                    facts=case_facts(report, received_on),
+                    policy=self._policy.case,
+                    received_at=case.received_at,
+                    triage_due_at=case.triage_due_at,
+                ),
+                id=case.workflow_id,
+                task_queue=self._task_queue,
+                rpc_timeout=START_TIMEOUT,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.STAGE, Stage.INTAKE.value),
+                        SearchAttributePair(sa.SITE, case.site),
+                        SearchAttributePair(sa.REGION, case.region),
+                    ]
+                ),
+            )
+        await self._store.mark_started(case.case_id)
+
+    async def add_information(self, key: str, accepted: Accepted, report: common_pb2.Report) -> Accepted:
+        """Tell the open case's workflow about the report (once: `key` is the update id). A
+        case that has the report already counts as delivered; a case that closed meanwhile
+        gives the report a new case of its own, started here."""
+        info = AdditionalInformation(
+            report_id=accepted.report_id,
+            concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
+            immediate_danger=report.immediate_danger,
+        )
+        try:
+            await self._send_information(accepted.case.workflow_id, info, key=key)
+        except FailedPrecondition as refused:
+            if refused.message != REPORT_ALREADY_ON_CASE:
+                stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
+                if stage is not None and stage != Stage.CLOSED:
+                    raise
+                site = load_sites()[accepted.case.site]
+                moved = await self._store.move_to_new_case(
+                    accepted,
+                    new_case(report, site, self._policy, dt.datetime.now(dt.UTC)),
+                    child_digests(self._match_key, report.children),
+                )
+                if not moved.additional:
+                    await self.start_case(moved.case, report)
+                return moved
+        await self._store.mark_delivered(accepted.report_id)
+        return replace(accepted, delivered=True)
+
+    async def _send_information(self, workflow: str, info: AdditionalInformation, *, key: str) -> None:
+        """Send the report to the open case's workflow. The report that opened the case may
+        not have started that workflow yet: wait for it a little, then ask the caller to
+        retry with the same key (the outbox delivers it meanwhile)."""
+        pause = 0.02
+        for _ in range(ADD_INFORMATION_ATTEMPTS):
+            try:
+                await send_update(self._temporal, workflow, CaseWorkflow.add_information, info, key=key)
+                return
+            except NotFound:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        raise Unavailable("the case this report belongs to is still starting; retry with the same idempotency_key")
+
+
+class CaseOutbox:
+    """Finishes what calls left undone: unstarted case workflows, undelivered reports."""
+
+    def __init__(self, store: IntakeStore, delivery: CaseDelivery, *, interval: float = OUTBOX_INTERVAL) -> None:
+        self._store = store
+        self._delivery = delivery
+        self._interval = interval
+
+    async def run(self) -> None:
+        """Every `interval` seconds, until cancelled."""
+        while True:
+            try:
+                await self.drain()
+            except Exception as error:
+                log.warning("outbox: not drained this round (%s)", type(error).__name__)
+            await asyncio.sleep(self._interval)
+
+    async def drain(self, grace: dt.timedelta = OUTBOX_GRACE) -> tuple[int, int]:
+        """One round: (case workflows started, reports delivered) of those older than `grace`."""
+        before = dt.datetime.now(dt.UTC) - grace
+        started = delivered = 0
+        for case, report in await self._store.unstarted(before, OUTBOX_BATCH):
+            if await self._attempt(f"start case {case.case_id}", self._delivery.start_case(case, report)):
+                started += 1
+        for pending in await self._store.undelivered(before, OUTBOX_BATCH):
+            if await self._attempt(f"deliver report {pending.accepted.report_id}", self._deliver(pending)):
+                delivered += 1
+        if started or delivered:
+            log.info("outbox: started %d case workflow(s), delivered %d report(s) left by calls", started, delivered)
+        return started, delivered
+
+    async def _deliver(self, pending: Undelivered) -> None:
+        await self._delivery.add_information(pending.key, pending.accepted, pending.report)
+
+    @staticmethod
+    async def _attempt(what: str, work: Awaitable[None]) -> bool:
+        try:
+            await work
+        except Exception as error:
+            if not is_outage(error) and not isinstance(error, Unavailable):
+                log.error("outbox: could not %s: %s", what, type(error).__name__)
+            return False
+        return True
