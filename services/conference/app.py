@@ -10,7 +10,9 @@ import grpc
 from kahu.v1 import conference_pb2, conference_pb2_grpc
 from services.common.config import Settings
 from services.common.db import open_database
+from services.common.outbox import run_outbox
 from services.common.server import Service
+from services.common.tasks import in_background
 from services.common.temporal import connect_temporal
 from services.conference.bookings import BookingStore
 from services.conference.calendars import CalendarStore
@@ -35,6 +37,8 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         settings.task_queue,
         policy.case.youth_justice,
     )
+
+    in_background(stack, run_outbox("conference", servicer.drain_outbox))
 
     def add(server: grpc.aio.Server) -> None:
         conference_pb2_grpc.add_ConferenceServiceServicer_to_server(servicer, server)

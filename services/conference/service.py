@@ -29,6 +29,7 @@ from services.common.authz import YOUTH_OFFENDING, Place, Restriction
 from services.common.convert import timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from services.common.metrics import record_escalation
+from services.common.outbox import BATCH, START_TIMEOUT, attempt
 from services.common.sites import load_sites
 from services.common.updates import Unavailable, query
 from services.conference import convert, slots, validation
@@ -170,34 +171,33 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         authz.note_case(row.conference_id)
         if replayed and row.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different trigger")
-        roles = {p.role for p in start.participants}
-        await self._start_workflow(
-            ConferenceInput(
-                conference_id=row.conference_id,
-                site=row.site,
-                region=row.region,
-                trigger=row.trigger.kind,
-                triggered_at=row.trigger.triggered_at,
-                detained=row.trigger.detained,
-                offence_max_years=row.trigger.offence_max_years,
-                policy=self._policy,
-                young_person_added=ParticipantRole.YOUNG_PERSON in roles,
-                advocate_appointed=ParticipantRole.YOUTH_ADVOCATE in roles,
-            ),
-            row,
-        )
+        await self.start_workflow(row, {p.role.value for p in start.participants})
         return conference_pb2.StartConferenceResponse(
             conference_id=row.conference_id, workflow_id=row.workflow_id, replayed=replayed
         )
 
-    async def _start_workflow(self, conference: ConferenceInput, row: ConferenceRow) -> None:
-        """Start the conference's workflow; a retry finds the one already started."""
+    async def start_workflow(self, row: ConferenceRow, roles: set[str]) -> None:
+        """Start the triggered conference's workflow (a retry, or the outbox, finds the one
+        already started), then mark it started; `roles` are its participants' at the trigger."""
+        conference = ConferenceInput(
+            conference_id=row.conference_id,
+            site=row.site,
+            region=row.region,
+            trigger=row.trigger.kind,
+            triggered_at=row.trigger.triggered_at,
+            detained=row.trigger.detained,
+            offence_max_years=row.trigger.offence_max_years,
+            policy=self._policy,
+            young_person_added=ParticipantRole.YOUNG_PERSON.value in roles,
+            advocate_appointed=ParticipantRole.YOUTH_ADVOCATE.value in roles,
+        )
         with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
             await self._temporal.start_workflow(
                 YouthJusticeConferenceWorkflow.run,
                 conference,
                 id=row.workflow_id,
                 task_queue=self._task_queue,
+                rpc_timeout=START_TIMEOUT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 search_attributes=TypedSearchAttributes(
@@ -208,6 +208,15 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                     ]
                 ),
             )
+        await self._conferences.mark_started(row.conference_id)
+
+    async def drain_outbox(self, before: dt.datetime) -> int:
+        """One outbox round (services/common/outbox.py): start the workflows of conferences
+        triggered before `before` that no call saw started; how many it started."""
+        started = 0
+        for row, roles in await self._conferences.unstarted(before, BATCH):
+            started += await attempt(f"start conference {row.conference_id}", self.start_workflow(row, roles))
+        return started
 
     async def GetConference(
         self, request: conference_pb2.GetConferenceRequest, context: grpc.aio.ServicerContext

@@ -298,6 +298,12 @@ class ConferenceStore:
                     await self._coordinator(conn, site.code, None),
                     *_scheduling_values(opening.scheduling),
                 )
+            # its workflow runs: it is asking (a case's conference, or the outbox's start arriving)
+            await conn.execute(
+                "UPDATE conference.conferences SET workflow_started_at = now()"
+                " WHERE conference_id = $1 AND workflow_started_at IS NULL",
+                uuid.UUID(conference_id),
+            )
             await conn.execute(
                 "UPDATE conference.conferences SET convening_due = $2 WHERE conference_id = $1"
                 " AND convening_due IS NULL",
@@ -306,6 +312,32 @@ class ConferenceStore:
             )
             row = await conn.fetchrow(_CONFERENCE + " WHERE f.conference_id = $1", uuid.UUID(conference_id))
         return _conference(row)
+
+    async def mark_started(self, conference_id: str) -> None:
+        """The conference's workflow is known started: the outbox is done with it."""
+        await self._pool.execute(
+            "UPDATE conference.conferences SET workflow_started_at = now()"
+            " WHERE conference_id = $1 AND workflow_started_at IS NULL",
+            uuid.UUID(conference_id),
+        )
+
+    async def unstarted(self, before: dt.datetime, limit: int) -> list[tuple[ConferenceRow, set[str]]]:
+        """Triggered conferences stored before `before` whose workflow is not known started,
+        oldest first, each with the roles of the participants it was started with."""
+        rows = await self._pool.fetch(
+            _CONFERENCE + " WHERE f.workflow_started_at IS NULL AND f.created_at < $1 ORDER BY f.created_at LIMIT $2",
+            before,
+            limit,
+        )
+        found = []
+        for row in rows:
+            roles = await self._pool.fetch(
+                "SELECT DISTINCT role FROM conference.participants"
+                " WHERE conference_id = $1 AND idempotency_key IS NULL",
+                row["conference_id"],
+            )
+            found.append((_conference(row), {r["role"] for r in roles}))
+        return found
 
     async def get(self, conference_id: str) -> ConferenceRow | None:
         row = await self._pool.fetchrow(_CONFERENCE + " WHERE f.conference_id = $1", uuid.UUID(conference_id))

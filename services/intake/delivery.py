@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import logging
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
@@ -30,28 +29,20 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from kahu.v1 import common_pb2
 from services.common.errors import FailedPrecondition, NotFound
-from services.common.outages import is_outage
+from services.common.outbox import BATCH, START_TIMEOUT, attempt, run_outbox
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.intake.facts import case_facts
 from services.intake.matching import child_digests
-from services.intake.store import Accepted, CaseRow, IntakeStore, Undelivered
+from services.intake.store import Accepted, CaseRow, IntakeStore
 from workflows import search_attributes as sa
 from workflows.case.model import REPORT_ALREADY_ON_CASE, AdditionalInformation, CaseInput, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ, add_span
 
-log = logging.getLogger(__name__)
-
 #: How often a report about a child whose case is just opening waits for its workflow (~5 s).
 ADD_INFORMATION_ATTEMPTS = 14
-#: What the outbox leaves to the call that is still working on it.
-OUTBOX_GRACE = dt.timedelta(seconds=5)
-OUTBOX_INTERVAL = 2.0
-OUTBOX_BATCH = 100
-#: How long a workflow start may take before the call answers UNAVAILABLE (the outbox goes on).
-START_TIMEOUT = dt.timedelta(seconds=10)
 
 
 def new_case(report: common_pb2.Report, site: Site, policy: Policy, received_at: dt.datetime) -> CaseRow:
@@ -161,43 +152,23 @@ class CaseDelivery:
 class CaseOutbox:
     """Finishes what calls left undone: unstarted case workflows, undelivered reports."""
 
-    def __init__(self, store: IntakeStore, delivery: CaseDelivery, *, interval: float = OUTBOX_INTERVAL) -> None:
+    def __init__(self, store: IntakeStore, delivery: CaseDelivery) -> None:
         self._store = store
         self._delivery = delivery
-        self._interval = interval
 
     async def run(self) -> None:
-        """Every `interval` seconds, until cancelled."""
-        while True:
-            try:
-                await self.drain()
-            except Exception as error:
-                log.warning("outbox: not drained this round (%s)", type(error).__name__)
-            await asyncio.sleep(self._interval)
+        await run_outbox("intake", self.drain)
 
-    async def drain(self, grace: dt.timedelta = OUTBOX_GRACE) -> tuple[int, int]:
-        """One round: (case workflows started, reports delivered) of those older than `grace`."""
-        before = dt.datetime.now(dt.UTC) - grace
-        started = delivered = 0
-        for case, report in await self._store.unstarted(before, OUTBOX_BATCH):
-            if await self._attempt(f"start case {case.case_id}", self._delivery.start_case(case, report)):
-                started += 1
-        for pending in await self._store.undelivered(before, OUTBOX_BATCH):
-            if await self._attempt(f"deliver report {pending.accepted.report_id}", self._deliver(pending)):
-                delivered += 1
-        if started or delivered:
-            log.info("outbox: started %d case workflow(s), delivered %d report(s) left by calls", started, delivered)
-        return started, delivered
+    async def drain(self, before: dt.datetime) -> int:
+        """One round over what was stored before `before`: how many it finished."""
+        finished = 0
+        for case, report in await self._store.unstarted(before, BATCH):
+            finished += await attempt(f"start case {case.case_id}", self._delivery.start_case(case, report))
+        for pending in await self._store.undelivered(before, BATCH):
+            delivering = self._delivery.add_information(pending.key, pending.accepted, pending.report)
+            finished += await attempt(f"deliver report {pending.accepted.report_id}", _done(delivering))
+        return finished
 
-    async def _deliver(self, pending: Undelivered) -> None:
-        await self._delivery.add_information(pending.key, pending.accepted, pending.report)
 
-    @staticmethod
-    async def _attempt(what: str, work: Awaitable[None]) -> bool:
-        try:
-            await work
-        except Exception as error:
-            if not is_outage(error) and not isinstance(error, Unavailable):
-                log.error("outbox: could not %s: %s", what, type(error).__name__)
-            return False
-        return True
+async def _done(work: Awaitable[object]) -> None:
+    await work

@@ -1,0 +1,47 @@
+"""The outbox loop every service with one runs: rows committed before their workflow heard of
+them (a Temporal outage, a caller that gave up, a crash between the commit and the start)
+are finished every few seconds, idempotently, whatever the call that stored them did."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from services.common.outages import is_outage
+from services.common.updates import Unavailable
+
+log = logging.getLogger(__name__)
+
+#: What the outbox leaves to the call that is still working on it.
+GRACE = dt.timedelta(seconds=5)
+INTERVAL = 2.0
+BATCH = 100
+#: How long a workflow start may take before the call answers UNAVAILABLE (the outbox goes on).
+START_TIMEOUT = dt.timedelta(seconds=10)
+
+
+async def run_outbox(name: str, drain: Callable[[dt.datetime], Awaitable[int]], *, interval: float = INTERVAL) -> None:
+    """Every `interval` seconds until cancelled: `drain(before)` finishes what rows stored
+    before `before` still need and returns how many it finished."""
+    while True:
+        try:
+            finished = await drain(dt.datetime.now(dt.UTC) - GRACE)
+        except Exception as error:
+            log.warning("%s outbox: not drained this round (%s)", name, type(error).__name__)
+        else:
+            if finished:
+                log.info("%s outbox: finished %d left by calls", name, finished)
+        await asyncio.sleep(interval)
+
+
+async def attempt(what: str, work: Awaitable[None]) -> bool:
+    """Run one item of a drain: False (logged unless an outage) when it fails, for the next round."""
+    try:
+        await work
+    except Exception as error:
+        if not is_outage(error) and not isinstance(error, Unavailable):
+            log.error("outbox: could not %s: %s", what, type(error).__name__)
+        return False
+    return True
