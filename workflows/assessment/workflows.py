@@ -34,8 +34,10 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn
 class AssessmentWorkflow:
-    def __init__(self) -> None:
-        self._input: AssessmentInput | None = None
+    @workflow.init
+    def __init__(self, request: AssessmentInput) -> None:
+        # Set before any handler runs: an update in the run's first activation sees the input.
+        self._input: AssessmentInput | None = request
         self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
 

@@ -68,8 +68,10 @@ class _Answer:
 
 @workflow.defn
 class YouthJusticeConferenceWorkflow:
-    def __init__(self) -> None:
-        self._in: ConferenceInput | None = None
+    @workflow.init
+    def __init__(self, conference: ConferenceInput) -> None:
+        # Set before any handler runs: an update in the run's first activation sees the input.
+        self._in: ConferenceInput | None = conference
         self._stage = ConferenceStage.OPENING
         self._staff: ConferenceStaff | None = None
         self._round = 0

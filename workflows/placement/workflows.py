@@ -51,8 +51,10 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn
 class PlacementSearchWorkflow:
-    def __init__(self) -> None:
-        self._input: PlacementInput | None = None
+    @workflow.init
+    def __init__(self, request: PlacementInput) -> None:
+        # Set before any handler runs: an update in the run's first activation sees the input.
+        self._input: PlacementInput | None = request
         self._snapshot: PlacementSnapshot | None = None
         self._clock: DeadlineClock | None = None
         #: A search or a hold is under way (in the run or in an update).
