@@ -49,6 +49,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policy.model import PlacementPolicy
 
 
+DEADLINE_SEQUENCE_PATCH = "placement-deadline-sequence"
+"""A new selection cycle follows the cycles of any extension of the last one, so its
+escalations never share an identity with an earlier breach's (before, an extended cycle's
+number was taken again by the next)."""
+
 @workflow.defn
 class PlacementSearchWorkflow:
     @workflow.init
@@ -138,6 +143,8 @@ class PlacementSearchWorkflow:
         else:
             self._clock = self._new_clock(s.clock)
         await self._clock.run(lambda: s.hold is not None or self._restart, self._checkpoint_due, self._checkpoint)
+        if workflow.patched(DEADLINE_SEQUENCE_PATCH):
+            s.cycles = max(s.cycles, self._clock.state.cycle)  # the next cycle follows any extension's
         self._clock = None
         s.clock = None
         await self._resolve()
