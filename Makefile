@@ -25,8 +25,20 @@ install: $(VENV)/.synced
 run: install
 	$(PY) -m devstack
 
+# The time-sensitive tests (deadlines, working days, statutory clocks, policy, CLI times, the
+# crash test's timer) again under a zone ahead of UTC and one behind it: no test may depend
+# on the machine's time zone.
+TZ_TESTS := tests/policy tests/crash tests/cli/test_params.py tests/conference/test_slots.py \
+  tests/conference/test_workflow.py::test_statutory_days_count_from_the_day_after_the_trigger \
+  tests/assessment/test_workflow.py::test_working_day_deadlines_skip_weekends_and_public_holidays \
+  tests/case/test_workflow.py::test_triage_deadline_escalates_once_per_tier_then_stops_on_decision \
+  tests/case/test_workflow.py::test_supervisor_extends_the_triage_deadline \
+  tests/supervision/test_supervisor_actions.py
+
 test: install proto-check lint deploy-check
 	$(PY) -m pytest
+	TZ=Pacific/Auckland $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
+	TZ=America/Los_Angeles $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import grpc
-
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
 from services.common.convert import timestamp
 from tests.conftest import Platform
 from tests.intake.reports import decide, get_case, open_case
-from tests.polling import eventually
+from tests.polling import answered, eventually
 
 
 def key(step: str) -> str:
@@ -35,22 +33,10 @@ async def test_case_from_report_to_closure(platform: Platform) -> None:
     case_id = (await open_case(platform, fast=True)).case.case_id
     await decide(platform, case_id, timeframe=common_pb2.TIMEFRAME_CRITICAL, reason="critical: seen today")
 
-    async def allocated() -> assessment_pb2.AllocateResponse | None:
-        try:
-            return await platform.assessment.Allocate(
-                assessment_pb2.AllocateRequest(
-                    idempotency_key=allocation_key,
-                    case_id=case_id,
-                    social_worker="sw.mere",
-                    site="hutt",
-                    allocated_by="sup.tui",
-                )
-            )
-        except grpc.aio.AioRpcError:  # the assessment workflow is still starting
-            return None
-
-    allocation_key = key("allocate")
-    await eventually(allocated)
+    allocate = assessment_pb2.AllocateRequest(
+        idempotency_key=key("allocate"), case_id=case_id, social_worker="sw.mere", site="hutt", allocated_by="sup.tui"
+    )
+    await answered(lambda: platform.assessment.Allocate(allocate))  # NOT_FOUND: the assessment is still starting
     await eventually(lambda: _has_tiers(platform, case_id, {1, 2}))
 
     await platform.supervision.ExtendDeadline(

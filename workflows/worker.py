@@ -21,6 +21,7 @@ from services.common.server import GrpcServer, run_until_signalled
 from services.common.tasks import in_background
 from services.common.temporal import connect_temporal, workload_tokens
 from services.common.tls import watch
+from workflows.applied_updates import AppliedUpdates
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.activities import CaseActivities
 from workflows.case.workflows import CaseWorkflow
@@ -74,6 +75,7 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
         workflows=WORKFLOWS,
         activities=[*case_activities.all(), *conference_activities.all(), *placement_activities.all()],
         workflow_runner=sandbox_runner(),
+        interceptors=[AppliedUpdates()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 

@@ -17,7 +17,7 @@ from services.common.errors import field_violations
 from tests.conftest import Platform
 from tests.history import decrypted, raw_history
 from tests.intake.reports import actions, decide, get_case, open_case
-from tests.polling import eventually
+from tests.polling import answered, eventually
 from workflows.case.model import assessment_workflow_id
 
 
@@ -34,14 +34,8 @@ async def _assessing_case(platform: Platform) -> str:
     case_id = (await open_case(platform)).case.case_id
     await decide(platform, case_id)
 
-    async def started() -> bool:
-        try:
-            await platform.assessment.GetAssessment(assessment_pb2.GetAssessmentRequest(case_id=case_id))
-        except grpc.aio.AioRpcError:
-            return False
-        return True
-
-    await eventually(started)
+    request = assessment_pb2.GetAssessmentRequest(case_id=case_id)
+    await answered(lambda: platform.assessment.GetAssessment(request))  # NOT_FOUND: still starting
     return case_id
 
 

@@ -87,7 +87,11 @@ async def test_json_output_is_the_proto_answer_with_every_field(kahu: Kahu, repo
     assert "decision" not in shown  # messages only once set
     assert {"at", "actor", "action", "detail"} <= set(shown["timeline"][0])
     # the global form of the flag gives the same document
-    assert (await kahu.ok("--json", "case", "show", first["case_id"])).stdout.startswith("{")
+    global_form = json.loads((await kahu.ok("--json", "case", "show", first["case_id"])).stdout)
+    assert set(global_form) == set(shown)
+    assert global_form["case"] == shown["case"]
+    assert global_form["proposal"] == shown["proposal"]
+    assert global_form["outcome"] == "OUTCOME_UNSPECIFIED"
 
 
 async def test_a_report_file_that_is_not_a_report_names_the_field(kahu: Kahu, tmp_path: Path) -> None:

@@ -2,12 +2,24 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.config import DEFAULT_PORTS, ConfigError, load
+from services.common.config import ConfigError, load
 
 
 def test_defaults_describe_the_embedded_stack() -> None:
     settings = load({})
-    assert settings.ports == DEFAULT_PORTS
+    assert settings.ports == {  # the README's table of ports
+        "temporal": 7233,
+        "temporal_ui": 8233,
+        "postgres": 55432,
+        "intake": 50051,
+        "triage": 50052,
+        "assessment": 50053,
+        "supervision": 50054,
+        "placement": 50055,
+        "conference": 50056,
+        "worker_health": 50060,
+        "codec": 8089,
+    }
     assert settings.temporal_address == "127.0.0.1:7233"
     assert settings.database_url == "postgresql://kahu_app@127.0.0.1:55432/kahu"
     assert settings.database_owner_url == "postgresql://postgres@127.0.0.1:55432/kahu"

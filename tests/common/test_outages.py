@@ -7,6 +7,7 @@ import pytest
 
 from services.common.outages import is_outage
 from tests.conftest import free_port
+from tests.polling import eventually
 
 
 async def test_postgres_refusing_connections_is_an_outage() -> None:
@@ -20,6 +21,14 @@ async def test_a_connection_postgres_dropped_is_an_outage(postgres_url: str) -> 
     killer = await asyncpg.connect(postgres_url)
     try:
         await killer.execute("SELECT pg_terminate_backend($1)", victim.get_server_pid())
+
+        async def gone() -> bool:  # the server has closed it (the client hears of it on its next read)
+            count = await killer.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim.get_server_pid()
+            )
+            return bool(count == 0)
+
+        await eventually(gone)
         with pytest.raises(Exception) as raised:
             await victim.fetchval("SELECT 1")
     finally:

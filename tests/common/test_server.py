@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -20,7 +22,8 @@ from services.common.config import load
 from services.common.db import open_database
 from services.common.errors import FieldViolation, InvalidArgument, NotFound, field_violations
 from services.common.identity import StaticToken
-from services.common.server import GrpcServer, Service
+from services.common.server import GrpcServer, Service, _ErrorMapping
+from tests.conftest import METRICS
 from tests.polling import eventually
 from tests.tokens import mint, workload
 
@@ -33,6 +36,7 @@ class Probe:
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.entered = asyncio.Event()
+        self.hang_cancelled = asyncio.Event()
 
     async def echo(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         return request
@@ -52,7 +56,11 @@ class Probe:
         raise NotFound("no such case")
 
     async def hang(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        await asyncio.Event().wait()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.hang_cancelled.set()  # the server stopped it
+            raise
         return b""
 
     def add(self, server: grpc.aio.Server) -> None:
@@ -153,12 +161,69 @@ async def test_domain_errors_keep_their_code_and_details(probe) -> None:
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def _calls_recorded(method: str, code: str) -> int:
+    """How many calls of `method` the server recorded with status `code`
+    (services/common/metrics.py: `kahu.rpc.server.duration`, one point per call)."""
+    data = METRICS.get_metrics_data()
+    labels = {"rpc.method": method, "rpc.grpc.status_code": code}
+    return sum(
+        int(getattr(point, "count", 0))
+        for resource in (data.resource_metrics if data else ())
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == "kahu.rpc.server.duration"
+        for point in metric.data.data_points
+        if dict(point.attributes or {}) == labels
+    )
+
+
+class _Context:
+    """What the server's interceptor reads of a call: the time left before its deadline."""
+
+    def __init__(self, remaining: float) -> None:
+        self.remaining = remaining
+        self.status: tuple[grpc.StatusCode, str] | None = None
+
+    def time_remaining(self) -> float:
+        return self.remaining
+
+    async def abort(self, code: grpc.StatusCode, details: str = "") -> None:
+        self.status = (code, details)
+        raise grpc.aio.AbortError()
+
+    def code(self) -> grpc.StatusCode | None:
+        return None if self.status is None else self.status[0]
+
+
 async def test_deadline_is_honoured(probe) -> None:
-    _, _, channel = probe
+    """The server bounds each call by the caller's deadline, by itself: the handler is
+    stopped when the time runs out and the call recorded as DEADLINE_EXCEEDED."""
+    p, _, channel = probe
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await call(channel, "hang")(b"", timeout=0.3)
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    await asyncio.wait_for(p.hang_cancelled.wait(), timeout=5)  # the handler did not run on
     assert await call(channel, "echo")(b"still serving") == b"still serving"
+
+    # The transport cancels a call whose deadline passed too (racing the server's own limit),
+    # so the limit is shown apart from it: the server's interceptor, given a call with 0.3 s
+    # left and no transport to cancel it, stops the handler then and records the status.
+    p.hang_cancelled.clear()
+    method = f"/{SERVICE}/hang-bounded"
+
+    async def handler(details: object) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(p.hang)
+
+    bounded = await _ErrorMapping().intercept_service(handler, SimpleNamespace(method=method))
+    context = _Context(remaining=0.3)
+    before = _calls_recorded(method, "DEADLINE_EXCEEDED")
+    started = time.monotonic()
+    with pytest.raises(grpc.aio.AbortError):
+        await asyncio.wait_for(bounded.unary_unary(b"", context), timeout=5)
+    assert 0.25 < time.monotonic() - started < 3
+    assert context.status == (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+    assert p.hang_cancelled.is_set()
+    assert _calls_recorded(method, "DEADLINE_EXCEEDED") == before + 1
 
 
 async def test_oversized_messages_are_refused(probe) -> None:

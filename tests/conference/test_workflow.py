@@ -5,7 +5,7 @@ it, the advocate, held and outcome."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -22,7 +22,7 @@ from tests.workflows.scenarios import Harness, case_youth_justice_conference, co
 from workflows import search_attributes as sa
 from workflows.case.model import Outcome, Stage, TriageDecision
 from workflows.case.workflows import CaseWorkflow
-from workflows.conference.clock import statutory_due
+from workflows.conference.clock import statutory_due as clock_due
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalationLevel,
@@ -53,6 +53,14 @@ WARNING, NO_SLOT, BREACHED = (
     ConferenceEscalationLevel.NO_SLOT,
     ConferenceEscalationLevel.BREACHED,
 )
+
+
+def statutory_due(start: datetime, days: int) -> datetime:
+    """When a clock of `days` days from `start` runs out, as the Oranga Tamariki Act counts
+    it (written here, not taken from workflows/conference/clock.py): the day of `start`
+    does not count, and the last day ends at midnight, New Zealand time."""
+    last_day = start.astimezone(NZ).date() + timedelta(days=days)
+    return datetime(last_day.year, last_day.month, last_day.day, tzinfo=NZ) + DAY
 
 
 def fakes(harness: Harness) -> RecordedConferenceActivities:
@@ -115,12 +123,17 @@ async def hold_at_booking(harness: Harness, handle: WorkflowHandle) -> Conferenc
 
 def test_statutory_days_count_from_the_day_after_the_trigger() -> None:
     late_monday = datetime(2026, 11, 2, 23, 50, tzinfo=NZ)
-    assert statutory_due(late_monday, 7) == datetime(2026, 11, 10, 0, 0, tzinfo=NZ)  # end of Mon 9 Nov
+    assert clock_due(late_monday, 7) == datetime(2026, 11, 10, 0, 0, tzinfo=NZ)  # end of Mon 9 Nov
     early_tuesday = datetime(2026, 11, 3, 0, 5, tzinfo=NZ)
-    assert statutory_due(early_tuesday, 7) == datetime(2026, 11, 11, 0, 0, tzinfo=NZ)
+    assert clock_due(early_tuesday, 7) == datetime(2026, 11, 11, 0, 0, tzinfo=NZ)
     across_daylight_saving = datetime(2026, 9, 20, 12, 0, tzinfo=NZ)  # NZDT begins 27 September
-    due = statutory_due(across_daylight_saving, 21)
-    assert due.astimezone(NZ).time() == time(0) and due.astimezone(NZ).date().day == 12
+    due = clock_due(across_daylight_saving, 21)
+    assert due == datetime(2026, 10, 11, 11, 0, tzinfo=UTC)  # 00:00 NZDT on Monday 12 October
+    assert due.astimezone(NZ).time() == time(0)
+    the_utc_day_before = datetime(2026, 11, 2, 11, 30, tzinfo=UTC)  # 00:30 NZDT on Tuesday 3 November
+    assert clock_due(the_utc_day_before, 7) == datetime(2026, 11, 11, 0, 0, tzinfo=NZ)
+    for start, days in ((late_monday, 7), (early_tuesday, 7), (across_daylight_saving, 21), (late_monday, 14)):
+        assert clock_due(start, days) == statutory_due(start, days)
 
 
 async def test_booked_invited_held_and_closed_with_an_agreed_plan(harness: Harness) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
@@ -51,7 +51,7 @@ class RecordedConferenceActivities:
 
     def __init__(self, policy: YouthJusticePolicy = YJ_POLICY) -> None:
         self.length = timedelta(seconds=policy.conference_length.seconds)
-        self.available_from: datetime | None = datetime(2000, 1, 1).astimezone()
+        self.available_from: datetime | None = datetime(2000, 1, 1, tzinfo=UTC)
         self.taken: set[datetime] = set()
         self.conflicts: list[str] = []
         self.opened: list[ConferenceOpening] = []

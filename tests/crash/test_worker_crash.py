@@ -4,6 +4,7 @@ escalation tiers: after each restart the case escalates once per tier and comple
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from services.common.config import Settings
 from services.intake import app as intake_app
 from tests import factories
 from tests.conftest import Platform, _serve, free_port
-from tests.polling import eventually
+from tests.polling import answered, eventually
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,16 +108,9 @@ async def escalations(database_url: str, case_id: str) -> list[tuple[int, int]]:
     return [(r["cycle"], r["tier"]) for r in rows]
 
 
-async def until_ok(call: object) -> object:
-    async def attempt() -> object:
-        try:
-            return await call()  # type: ignore[operator]
-        except grpc.aio.AioRpcError as error:
-            if error.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
-                return None
-            raise
-
-    return await eventually(attempt, timeout=60)
+#: Not yet: the case is not in triage yet (FAILED_PRECONDITION), its assessment has not
+#: started (NOT_FOUND).
+NOT_YET = (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND)
 
 
 async def passed(instant: float) -> bool:
@@ -128,7 +122,7 @@ async def test_killed_worker_resumes_and_escalates_once_per_tier(platform: Platf
         await eventually(lambda: serving(rig), timeout=60)
         request = factories.submit_request()
         case_id = (await rig.intake.SubmitReport(request)).case_id
-        await until_ok(
+        await answered(
             lambda: platform.triage.RecordDecision(
                 triage_pb2.RecordDecisionRequest(
                     idempotency_key=f"decide-{case_id}",
@@ -138,9 +132,11 @@ async def test_killed_worker_resumes_and_escalates_once_per_tier(platform: Platf
                     timeframe=common_pb2.TIMEFRAME_CRITICAL,
                     reason="crash test",
                 )
-            )
+            ),
+            not_yet=NOT_YET,
+            timeout=60,
         )
-        allocated = await until_ok(
+        allocated = await answered(
             lambda: platform.assessment.Allocate(
                 assessment_pb2.AllocateRequest(
                     idempotency_key=f"allocate-{case_id}",
@@ -149,10 +145,15 @@ async def test_killed_worker_resumes_and_escalates_once_per_tier(platform: Platf
                     site="hutt",
                     allocated_by="sup-1",
                 )
-            )
+            ),
+            not_yet=NOT_YET,
+            timeout=60,
         )
-        due = allocated.assessment.due_at.ToDatetime().timestamp()  # type: ignore[attr-defined]
+        # A Timestamp is UTC: read as local time, the deadline would be hours off east or west.
+        due = allocated.assessment.due_at.ToDatetime(tzinfo=dt.UTC).timestamp()
+        assert 0 < due - time.time() <= SLA, "the assessment is due within its SLA from now"
         kill(first)  # the case is waiting on its SLA timer
+        assert time.time() < due, "the worker died before the deadline"
 
     assert await escalations(platform.database_url, case_id) == []
     await eventually(lambda: passed(due + 1), timeout=SLA + 10)

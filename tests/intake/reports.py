@@ -3,6 +3,7 @@ additional information on the first one's case), and cases opened from them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from kahu.v1 import common_pb2, intake_pb2, triage_pb2
 from tests import factories
 from tests.conftest import Platform
 from tests.polling import eventually
+from workflows.case.model import workflow_id
 
 submit_request = factories.submit_request
 
@@ -34,6 +36,28 @@ async def open_case(
         return case if case.HasField("proposal") else None
 
     return await eventually(proposed)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def case_workflows_started_since(platform: Platform, since: dt.datetime) -> int:
+    """How many case workflows Temporal started at or after `since`.
+
+    Temporal's visibility (what `count_workflows` reads) is eventually consistent: a
+    workflow started a moment ago may not be counted yet. So a new case is opened first,
+    after whatever the test did, and its workflow waited for by id in visibility; then the
+    case workflows started since `since` are counted, that one left out."""
+    barrier = workflow_id((await platform.intake.SubmitReport(submit_request())).case_id)
+
+    async def visible() -> bool:
+        return (await platform.temporal.count_workflows(f"WorkflowId = '{barrier}'")).count == 1
+
+    await eventually(visible)
+    stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    query = f"WorkflowType = 'CaseWorkflow' AND StartTime >= '{stamp}' AND WorkflowId != '{barrier}'"
+    return (await platform.temporal.count_workflows(query)).count
 
 
 async def decide(platform: Platform, case_id: str, **fields: Any) -> triage_pb2.RecordDecisionResponse:

@@ -13,7 +13,15 @@ from kahu.v1 import common_pb2, intake_pb2
 from services.common.config import ConfigError
 from services.intake.matching import DEV_MATCH_KEY, child_digests, match_key, normalise_name
 from tests.conftest import Platform
-from tests.intake.reports import actions, decide, get_case, open_case, submit_request
+from tests.intake.reports import (
+    actions,
+    case_workflows_started_since,
+    decide,
+    get_case,
+    now,
+    open_case,
+    submit_request,
+)
 from tests.polling import eventually
 
 
@@ -60,7 +68,7 @@ def test_match_key_comes_from_the_environment() -> None:
 async def test_report_about_a_child_with_an_open_case_is_added_to_it(platform: Platform) -> None:
     first = submit_request()
     case_id = (await open_case(platform, first)).case.case_id
-    before = (await platform.temporal.count_workflows("WorkflowType = 'CaseWorkflow'")).count
+    since = now()
     again = _about(first)
     again.report.children[0].name = again.report.children[0].name.upper()
 
@@ -76,7 +84,7 @@ async def test_report_about_a_child_with_an_open_case_is_added_to_it(platform: P
     )
     case = await get_case(platform, case_id)
     assert actions(case.timeline).count("report.added") == 1
-    assert (await platform.temporal.count_workflows("WorkflowType = 'CaseWorkflow'")).count == before
+    assert await case_workflows_started_since(platform, since) == 0, "no case was opened for the report"
     reports = await _case_rows(
         platform, "SELECT additional FROM intake.reports WHERE case_id = $1 ORDER BY received_at", uuid.UUID(case_id)
     )

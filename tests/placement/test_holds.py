@@ -102,9 +102,13 @@ async def test_concurrent_holds_from_many_clients_never_over_allocate(
     # confirming is idempotent and moves the places from held to placed
     confirmed = ok[1]
     assert isinstance(confirmed, P.HoldPlacesResponse)
-    await outcomes(
+    answers, refused = await outcomes(
         [clients[i].ConfirmHold(P.ConfirmHoldRequest(hold_id=confirmed.hold.hold_id)) for i in range(CLIENTS)]
     )
+    assert refused == [], "every confirmation of the same hold is answered"
+    assert [(a.hold.hold_id, a.hold.status, a.hold.places) for a in answers] == [  # type: ignore[attr-defined]
+        (confirmed.hold.hold_id, P.HOLD_STATUS_CONFIRMED, 1)
+    ] * CLIENTS
     assert await in_use(platform, carer) == (1, 1, 3, 1)
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await clients[0].ReleaseHold(release(confirmed.hold.hold_id))

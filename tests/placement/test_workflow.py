@@ -10,10 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
 
 from tests.placement.workflow_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
-from tests.polling import eventually
+from tests.polling import QUERY_NOT_READY, answered, eventually
 from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -346,13 +345,7 @@ async def test_seeking_custody_is_followed_by_a_placement_recorded_on_the_case(h
     await until_stage(handle, Stage.ASSESSMENT)
     assessment = harness.assessment(handle)
 
-    async def assessing() -> bool:
-        try:
-            return await assessment.query(AssessmentWorkflow.state) is not None
-        except RPCError:  # the child has not started yet
-            return False
-
-    await eventually(assessing)
+    await answered(lambda: assessment.query(AssessmentWorkflow.state), not_yet=QUERY_NOT_READY)
     await assessment.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await assessment.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.SEEK_CUSTODY, "unsafe"))
     await assessment.execute_update(AssessmentWorkflow.decide_approval, ApprovalDecision("sup-1", True, "agreed"))

@@ -10,7 +10,6 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payload
 
@@ -25,7 +24,7 @@ from tests.conftest import Platform
 from tests.history import raw_history
 from tests.intake.reports import decide, open_case
 from tests.placement.network import date, placement
-from tests.polling import eventually
+from tests.polling import answered
 from workflows.case.model import workflow_id
 
 #: The agency whose system starts conferences (services/conference/service.py).
@@ -117,22 +116,10 @@ async def _case(platform: Platform, request: intake_pb2.SubmitReportRequest, sw:
     site, region = request.report.site, request.report.children[0].region
     await decide(platform, case_id)
 
-    async def allocated() -> bool:
-        try:
-            await platform.assessment.Allocate(
-                assessment_pb2.AllocateRequest(
-                    idempotency_key=f"alloc-{uuid.uuid4()}",
-                    case_id=case_id,
-                    social_worker=sw,
-                    site=site,
-                    allocated_by="sup.matrix",
-                )
-            )
-        except grpc.aio.AioRpcError:
-            return False  # the assessment is still starting
-        return True
-
-    await eventually(allocated)
+    allocate = assessment_pb2.AllocateRequest(
+        idempotency_key=f"alloc-{uuid.uuid4()}", case_id=case_id, social_worker=sw, site=site, allocated_by="sup.matrix"
+    )
+    await answered(lambda: platform.assessment.Allocate(allocate))  # NOT_FOUND: the assessment is still starting
     raised = await platform.supervision.RaiseEscalation(escalation(case_id, site, region))
     return case_id, raised.escalation_id
 

@@ -1,17 +1,31 @@
-"""A valid request per RPC of the access table, about one of the matrix's cases
-(tests/security/matrix_cases.py), acting as a given staff id: so an answer other than
-PERMISSION_DENIED is about the case's state, never the request's shape."""
+"""A valid request per RPC, about one of the matrix's cases (tests/security/matrix_cases.py),
+acting as a given staff id: so an answer other than PERMISSION_DENIED is about the case's
+state, never the request's shape.
+
+The RPCs the matrix walks are not listed here: `walked_rpcs` reads them from the protos'
+generated descriptors (every method of every kahu.v1 service) and the access table (the
+codec server's pseudo-RPCs). `request_for` gives the request written in REQUESTS below, or
+else one built from the RPC's descriptor (`derived_request`: the case's or conference's id,
+a fresh idempotency key, the acting staff id in every `*_by` field, ...). A new RPC is
+walked as soon as it is in a proto; if its derived request is not a valid one, the matrix
+fails naming the RPC and this file: write its request in REQUESTS.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
+import pkgutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload, Payloads
 
+import kahu.v1
 from kahu.v1 import (
     assessment_pb2,
     common_pb2,
@@ -294,3 +308,73 @@ CODEC: dict[str, Build] = {
 }
 
 REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC}
+
+
+def proto_rpcs() -> list[str]:
+    """`package.Service/Method` of every RPC of every kahu.v1 service, from the generated
+    descriptors (kahu/v1/*_pb2.py)."""
+    found = []
+    for module in pkgutil.iter_modules(kahu.v1.__path__):
+        if module.name.endswith("_pb2"):
+            file = importlib.import_module(f"kahu.v1.{module.name}").DESCRIPTOR
+            for service in file.services_by_name.values():
+                found += [f"{service.full_name}/{method.name}" for method in service.methods]
+    return sorted(found)
+
+
+def walked_rpcs(table_rpcs: Iterable[str]) -> list[str]:
+    """What the matrix walks: the access table's RPCs in its order (the order in which a
+    case's actions happen), then every RPC of the protos the table does not list (which
+    every caller must be refused: the table fails closed)."""
+    listed = list(table_rpcs)
+    return listed + [rpc for rpc in proto_rpcs() if rpc not in listed]
+
+
+#: What a derived request puts in a field of this name (and type): (case, acting staff id) -> value.
+_DERIVED: dict[tuple[str, int], Callable[[Case, str], object]] = {
+    ("case_id", FieldDescriptor.TYPE_STRING): lambda c, a: c.case_id,
+    ("conference_id", FieldDescriptor.TYPE_STRING): lambda c, a: c.conference.conference_id,
+    ("escalation_id", FieldDescriptor.TYPE_STRING): lambda c, a: c.escalation_id,
+    ("idempotency_key", FieldDescriptor.TYPE_STRING): lambda c, a: _key(),
+    ("site", FieldDescriptor.TYPE_STRING): lambda c, a: c.site,
+    ("region", FieldDescriptor.TYPE_STRING): lambda c, a: c.region,
+    ("reason", FieldDescriptor.TYPE_STRING): lambda c, a: "matrix",
+    ("page_size", FieldDescriptor.TYPE_UINT32): lambda c, a: 5,
+}
+
+
+class DerivedRequest:
+    """A request built from an RPC's descriptor, for an RPC REQUESTS does not name."""
+
+    def __init__(self, method: str) -> None:
+        service, _, name = method.partition("/")
+        try:
+            rpc = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
+        except KeyError:
+            raise LookupError(
+                f"{method}: no request for it in tests/security/matrix_requests.py (REQUESTS), and no proto"
+                " descriptor to build one from: write its request there"
+            ) from None
+        self.method = method
+        self._type = message_factory.GetMessageClass(rpc.input_type)
+        self.fields = [
+            f.name
+            for f in rpc.input_type.fields
+            if not f.is_repeated
+            and ((f.name, f.type) in _DERIVED or (f.name.endswith("_by") and f.type == FieldDescriptor.TYPE_STRING))
+        ]
+
+    def __call__(self, c: Case, a: str) -> Message:
+        request = self._type()
+        for name in self.fields:
+            field = self._type.DESCRIPTOR.fields_by_name[name]
+            setattr(request, name, a if (name, field.type) not in _DERIVED else _DERIVED[(name, field.type)](c, a))
+        return request
+
+    def __repr__(self) -> str:
+        return f"{self.method}'s request built from its descriptor (fields set: {', '.join(self.fields) or 'none'})"
+
+
+def request_for(method: str) -> Build:
+    """The request the matrix sends to `method`: written in REQUESTS, else derived."""
+    return REQUESTS.get(method) or DerivedRequest(method)

@@ -21,6 +21,13 @@ justice). So, per role and RPC, the expected answer is:
 state for every action), never UNAUTHENTICATED, INVALID_ARGUMENT (every request is
 valid), INTERNAL or UNKNOWN; an allowed OK answer carries only the fields the role's rule
 lets it see.
+
+Those expectations come from the table itself, so a wrong grant in it would pass them: the
+answers are also checked against the grants Kahu must never make, written out below
+(WORKER_ONLY, NATIONAL, SITE_BOUND, NO_PERSONAL_DATA, PERSONAL_DATA), not read from it.
+
+The RPCs walked come from the protos and the table (tests/security/matrix_requests.py), so
+a new RPC is walked, and refused to everyone, before anyone lists it anywhere.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ from services.common.access import PURPOSE_FIELDS, AccessTable, Scope, load_acce
 from services.common.identity import Principal
 from tests.conftest import Platform, Stubs, free_port
 from tests.security.matrix_cases import POLICE, Case, open_matrix_case
-from tests.security.matrix_requests import REQUESTS
+from tests.security.matrix_requests import REQUESTS, DerivedRequest, proto_rpcs, request_for, walked_rpcs
 from tests.tokens import mint, workload
 
 #: Cells whose OUT request is in the role's scope after all: every conference's trigger is
@@ -59,6 +66,78 @@ NOT_FOR_ALLOWED = {
     grpc.StatusCode.INTERNAL,
     grpc.StatusCode.UNKNOWN,
 }
+
+# -- the intended grants, written here (not read from policy/access.yaml) ---------------
+
+#: The RPCs only Kahu's own processes call (the protos say "called by the worker"): the
+#: workload identity and no one else, and the workload identity nothing else.
+WORKER_ONLY = frozenset(
+    {
+        "kahu.v1.IntakeService/RecordCaseStage",
+        "kahu.v1.TriageService/ProposeTriage",
+        "kahu.v1.TriageService/NotifyPolice",
+        "kahu.v1.SupervisionService/RaiseEscalation",
+        "kahu.v1.SupervisionService/ResolveEscalations",
+        "kahu.v1.ConferenceService/OpenConference",
+        "kahu.v1.ConferenceService/HoldSlot",
+        "kahu.v1.ConferenceService/ReleaseBooking",
+        "kahu.v1.ConferenceService/SendInvitations",
+        "kahu.v1.ConferenceService/RaiseConferenceEscalation",
+        "kahu.v1.ConferenceService/ResolveConferenceEscalations",
+        "kahu.v1.ConferenceService/ReferBack",
+        "kahu.v1.PlacementService/SearchForCase",
+        "kahu.v1.PlacementService/HoldPlaces",
+        "kahu.v1.PlacementService/ConfirmHold",
+        "kahu.v1.PlacementService/ReleaseHold",
+    }
+)
+#: What names no case: the national family network and caregivers, and workflow payloads.
+NATIONAL = frozenset(
+    {
+        "kahu.v1.PlacementService/PutPerson",
+        "kahu.v1.PlacementService/GetPerson",
+        "kahu.v1.PlacementService/AddRelationship",
+        "kahu.v1.PlacementService/RemoveRelationship",
+        "kahu.v1.PlacementService/SetAffiliations",
+        "kahu.v1.PlacementService/PutFamily",
+        "kahu.v1.PlacementService/PutCaregiver",
+        "kahu.v1.PlacementService/SetCaregiverApproval",
+        "kahu.v1.PlacementService/GetCaregiver",
+        "kahu.v1.PlacementService/SearchPlacements",
+        "kahu.codec/Decode",
+        "kahu.codec/Encode",
+    }
+)
+#: Staff whose reach is their own sites, region or allocated cases (the matrix's callers
+#: are at hutt, in greater-wellington): none of them reaches case OUT (canterbury,
+#: allocated to someone else), its conference, its escalations or its site's calendars.
+SITE_BOUND = frozenset(
+    {
+        "intake_social_worker",
+        "social_worker",
+        "supervisor",
+        "site_manager",
+        "regional_manager",
+        "youth_justice_coordinator",
+    }
+)
+#: A partner agency reaches its one shared case, and only through these.
+PARTNER_REACHES = frozenset({"kahu.v1.IntakeService/GetCase", "kahu.v1.AssessmentService/GetAssessment"})
+#: Where the answers carry personal data (names, contacts, free text: who did what and why).
+PERSONAL_DATA = {
+    "kahu.v1.IntakeService/GetCase": ("timeline", "decision"),
+    "kahu.v1.AssessmentService/GetAssessment": (
+        "findings",
+        "assessment.timeline",
+        "assessment.awaiting_approval",
+        "assessment.result",
+    ),
+    "kahu.v1.ConferenceService/GetConference": ("conference.participants", "conference.outcome"),
+    "kahu.v1.PlacementService/GetPlacementSearch": ("search.candidates", "search.timeline"),
+}
+#: Roles that never see personal data: a partner agency (its purpose's fields), ops (case
+#: metadata) and an agency's system (the status of its reports).
+NO_PERSONAL_DATA = frozenset({"partner_agency", "ops", "agency_reporter"})
 
 #: The codec server's answers, as the gRPC codes the matrix checks.
 HTTP_CODES = {
@@ -156,7 +235,8 @@ def callers(inside: Case) -> dict[str, Principal]:
 
 
 def _allowed(table: AccessTable, method: str, role: str, caller: Principal, in_scope: bool) -> bool:
-    rule = table.entries[method].allow.get(role)
+    entry = table.entries.get(method)
+    rule = None if entry is None else entry.allow.get(role)
     if rule is None:
         return False
     if rule.fields == PURPOSE_FIELDS and table.purpose_fields(caller.purpose, method) is None:
@@ -173,29 +253,51 @@ def _visible(table: AccessTable, method: str, role: str, caller: Principal) -> l
     return list(rule.fields)
 
 
-async def test_every_role_every_rpc_in_and_out_of_scope(
-    platform: Platform, cases: tuple[Case, Case], codec: Codec
-) -> None:
+@dataclasses.dataclass(frozen=True)
+class Walk:
+    """Every role's answer to every RPC about each case: (role, RPC, "IN" | "OUT") ->
+    (status, the answer when OK)."""
+
+    table: AccessTable
+    people: dict[str, Principal]
+    methods: list[str]
+    answers: dict[tuple[str, str, str], tuple[grpc.StatusCode, Message | None]]
+
+
+@pytest.fixture(scope="module")
+async def walk(platform: Platform, cases: tuple[Case, Case], codec: Codec) -> Walk:
+    """The matrix walked once, every role x every RPC x both cases, in the table's order."""
     table = load_access(platform.settings.access_file)
-    methods = list(table.entries)
-    assert set(methods) == set(REQUESTS), "give the matrix a request for every RPC in the access table"
+    methods = walked_rpcs(table.entries)
+    stale = sorted(set(REQUESTS) - set(methods))
+    assert not stale, f"tests/security/matrix_requests.py writes requests for RPCs that no longer exist: {stale}"
+    builders = {method: request_for(method) for method in methods}
     inside, outside = cases
     people = callers(inside)
     assert set(people) == set(table.roles)
     clients = {role: await _client(platform, codec, caller) for role, caller in people.items()}
-    wrong: list[str] = []
-    checked = 0
+    answers = {}
     for method in methods:
         for role, caller in sorted(people.items()):
             actor = caller.subject if not caller.is_workload else "sw.matrix"
-            for case, is_in in ((inside, True), (outside, False)):
-                code, answer = await clients[role].call(method, REQUESTS[method](case, actor))
-                checked += 1
-                where = f"{role:26} {method:52} {'IN ' if is_in else 'OUT'}: {code.name}"
-                in_scope = is_in or (role, method) in OUT_IN_SCOPE
+            for case, which in ((inside, "IN"), (outside, "OUT")):
+                answers[(role, method, which)] = await clients[role].call(method, builders[method](case, actor))
+    return Walk(table, people, methods, answers)
+
+
+async def test_every_role_every_rpc_in_and_out_of_scope(walk: Walk) -> None:
+    table = walk.table
+    assert set(proto_rpcs()) <= set(walk.methods), "every RPC of the protos is walked"
+    wrong: list[str] = []
+    for method in walk.methods:
+        for role, caller in sorted(walk.people.items()):
+            for which in ("IN", "OUT"):
+                code, answer = walk.answers[(role, method, which)]
+                where = f"{role:26} {method:52} {which:3}: {code.name}"
+                in_scope = which == "IN" or (role, method) in OUT_IN_SCOPE
                 if _allowed(table, method, role, caller, in_scope):
                     if code in NOT_FOR_ALLOWED:
-                        wrong.append(f"{where} (the table allows it)")
+                        wrong.append(f"{where} (the table allows it){_hint(method, code)}")
                     paths = _visible(table, method, role, caller)
                     if answer is not None and paths is not None:
                         seen = type(answer)()
@@ -203,9 +305,60 @@ async def test_every_role_every_rpc_in_and_out_of_scope(
                         if seen != answer:
                             wrong.append(f"{where}: fields beyond {paths}")
                 elif code != grpc.StatusCode.PERMISSION_DENIED:
-                    wrong.append(f"{where} (the table refuses it)")
-    assert checked == len(methods) * len(people) * 2
+                    wrong.append(f"{where} (the table refuses it){_hint(method, code)}")
+    assert len(walk.answers) == len(walk.methods) * len(walk.people) * 2
     assert not wrong, "answers that disagree with policy/access.yaml:\n" + "\n".join(wrong)
+
+
+def _hint(method: str, code: grpc.StatusCode) -> str:
+    """What to do when a request built from the descriptor is refused as invalid."""
+    built = request_for(method)
+    if isinstance(built, DerivedRequest) and code == grpc.StatusCode.INVALID_ARGUMENT:
+        return f": {built!r} is not a valid request; write one in tests/security/matrix_requests.py (REQUESTS)"
+    return ""
+
+
+def _present(message: Message, path: str) -> bool:
+    """Whether the field at dotted `path` is set (a repeated one: not empty)."""
+    head, _, rest = path.partition(".")
+    field = message.DESCRIPTOR.fields_by_name[head]
+    if rest:
+        return message.HasField(head) and _present(getattr(message, head), rest)
+    if field.is_repeated:
+        return len(getattr(message, head)) > 0
+    return message.HasField(head) if field.message_type is not None else bool(getattr(message, head))
+
+
+async def test_the_intended_grants_hold(walk: Walk) -> None:
+    """The grants Kahu must never make, written above, against the answers the matrix got:
+    independent of policy/access.yaml, so a wrong grant in it fails here."""
+    denied = grpc.StatusCode.PERMISSION_DENIED
+    assert set(walk.people) >= SITE_BOUND | NO_PERSONAL_DATA | {"workload"}
+    assert WORKER_ONLY | NATIONAL | set(PERSONAL_DATA) <= set(walk.methods), "an RPC named above is not walked"
+    wrong: list[str] = []
+    for (role, method, which), (code, answer) in sorted(walk.answers.items(), key=lambda item: item[0]):
+        where = f"{role} {method} {which}: {code.name}{_hint(method, code)}"
+        if method in WORKER_ONLY and role != "workload" and code != denied:
+            wrong.append(f"{where}: only the worker calls it")
+        if method in WORKER_ONLY and role == "workload" and code == denied:
+            wrong.append(f"{where}: the worker must reach it")
+        if role == "workload" and method not in WORKER_ONLY and code != denied:
+            wrong.append(f"{where}: the workload identity acts for no one")
+        if role in SITE_BOUND and which == "OUT" and method not in NATIONAL and code != denied:
+            wrong.append(f"{where}: another site's case (or one not allocated to them)")
+        if role == "partner_agency" and (which == "OUT" or method not in PARTNER_REACHES) and code != denied:
+            wrong.append(f"{where}: a partner agency reaches its shared case's status and assessment only")
+        if role in NO_PERSONAL_DATA and answer is not None:
+            shown = [path for path in PERSONAL_DATA.get(method, ()) if _present(answer, path)]
+            if shown:
+                wrong.append(f"{where}: personal data {shown}")
+    assert not wrong, "answers that break the intended grants:\n" + "\n".join(wrong)
+
+    # The personal-data check is not vacuous: people who may see it got it.
+    for method in ("kahu.v1.IntakeService/GetCase", "kahu.v1.AssessmentService/GetAssessment"):
+        _, full = walk.answers[("supervisor", method, "IN")]
+        assert full is not None, method
+        assert all(_present(full, path) for path in PERSONAL_DATA[method][:2]), (method, full)
 
 
 async def test_existence_is_not_leaked_to_callers_out_of_scope(platform: Platform, cases: tuple[Case, Case]) -> None:
@@ -258,12 +411,12 @@ async def test_every_rpc_needs_a_valid_token_and_says_nothing_else(
     platform: Platform, cases: tuple[Case, Case], codec: Codec
 ) -> None:
     inside, _ = cases
-    table = load_access(platform.settings.access_file)
+    methods = walked_rpcs(load_access(platform.settings.access_file).entries)
     wrong = []
     for label, token in _bad_tokens(platform).items():
         client = await _client(platform, codec, token)
-        for method in table.entries:
-            code, _ = await client.call(method, REQUESTS[method](inside, "sup.x"))
+        for method in methods:
+            code, _ = await client.call(method, request_for(method)(inside, "sup.x"))
             if code != grpc.StatusCode.UNAUTHENTICATED:
                 wrong.append(f"{label}: {method}: {code.name}")
     assert not wrong

@@ -13,12 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from kahu.v1 import intake_pb2
+from kahu.v1 import common_pb2, intake_pb2
 from services.common.audit import Auditor, Entry, verify_chain
 from services.common.db import create_pool, migrate
 from services.common.identity import Principal
 from tests import factories
 from tests.conftest import Platform
+from tests.polling import eventually
 from tests.tokens import staff
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -217,5 +218,51 @@ async def test_every_service_trail_verifies(platform: Platform) -> None:
     assert "chain intact" in out
 
 
-def test_records_name_the_caller_not_a_borrowed_identity() -> None:
-    assert Principal(subject="workload:worker", roles=frozenset({"workload"})).is_workload
+async def test_records_name_the_caller_not_a_borrowed_identity(platform: Platform) -> None:
+    """An agency's report is recorded as the agency's system (subject, roles, agency); a
+    partner agency's read with its purpose; and the work the worker then does for the case
+    (recording its stage, proposing its triage) as the worker itself, `workload:worker`,
+    never as the caller whose report set it going."""
+    tag = uuid.uuid4().hex[:8]
+    police = Principal(subject=f"system.police.{tag}", roles=frozenset({"agency_reporter"}), agency="AGENCY_POLICE")
+    request = factories.submit_request()
+    request.report.reporter.agency = common_pb2.AGENCY_POLICE
+    case_id = (await (await platform.as_(police)).intake.SubmitReport(request)).case_id
+    partner = Principal(
+        subject=f"partner.{tag}",
+        roles=frozenset({"partner_agency"}),
+        agency="AGENCY_HEALTH_NZ",
+        purpose="safety_and_wellbeing",
+        case_id=case_id,
+    )
+    await (await platform.as_(partner)).intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))
+
+    async def records() -> list[tuple[str, ...]] | None:
+        found = [
+            tuple(r)
+            for schema in ("intake", "triage")
+            for r in await _rows(
+                platform,
+                f"SELECT action, actor, roles, agency, purpose, result FROM {schema}.audit"
+                " WHERE case_id = $1 ORDER BY seq",
+                case_id,
+            )
+        ]
+        return found if {"kahu.v1.TriageService/ProposeTriage"} <= {r[0] for r in found} else None
+
+    found = await eventually(records)
+    mine = [r for r in found if r[0] in ("kahu.v1.IntakeService/SubmitReport", "kahu.v1.IntakeService/GetCase")]
+    assert mine == [
+        ("kahu.v1.IntakeService/SubmitReport", police.subject, "agency_reporter", "AGENCY_POLICE", "", "OK"),
+        (
+            "kahu.v1.IntakeService/GetCase",
+            partner.subject,
+            "partner_agency",
+            "AGENCY_HEALTH_NZ",
+            "safety_and_wellbeing",
+            "OK",
+        ),
+    ]
+    worker = {r[0]: r[1:] for r in found if r not in mine}
+    assert {"kahu.v1.IntakeService/RecordCaseStage", "kahu.v1.TriageService/ProposeTriage"} <= set(worker)
+    assert set(worker.values()) == {("workload:worker", "workload", "", "", "OK")}, found

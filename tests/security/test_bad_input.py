@@ -232,39 +232,74 @@ def test_birth_dates_are_between_1900_and_today(dob: common_pb2.Date) -> None:
     assert accepted == (born is not None and dt.date(1900, 1, 1) <= born <= _today())
 
 
-REPORT_CHANGES: list[Callable[[common_pb2.Report, Any], None]] = [
-    lambda r, v: setattr(r.children[0], "name", v),
-    lambda r, v: setattr(r.reporter, "name", v),
-    lambda r, v: setattr(r.reporter, "contact", v),
-    lambda r, v: setattr(r.children[0], "address", v),
-    lambda r, v: setattr(r.children[0], "school", v),
-    lambda r, v: setattr(r.household[0], "name", v),
-    lambda r, v: setattr(r.incidents[0], "description", v),
-    lambda r, v: setattr(r, "risk_reason", v),
-    lambda r, v: setattr(r, "site", v),
-]
+#: Fields of a report a draw may spoil, by the path a violation names them with.
+REPORT_CHANGES: dict[str, Callable[[common_pb2.Report, Any], None]] = {
+    "report.children[0].name": lambda r, v: setattr(r.children[0], "name", v),
+    "report.reporter.name": lambda r, v: setattr(r.reporter, "name", v),
+    "report.reporter.contact": lambda r, v: setattr(r.reporter, "contact", v),
+    "report.children[0].address": lambda r, v: setattr(r.children[0], "address", v),
+    "report.children[0].school": lambda r, v: setattr(r.children[0], "school", v),
+    "report.household[0].name": lambda r, v: setattr(r.household[0], "name", v),
+    "report.incidents[0].description": lambda r, v: setattr(r.incidents[0], "description", v),
+    "report.risk_reason": lambda r, v: setattr(r, "risk_reason", v),
+    "report.site": lambda r, v: setattr(r, "site", v),
+}
+#: At most this many children in a report (the API's documented limit).
+MAX_CHILDREN = 20
 
 
 @st.composite
-def reports(draw: st.DrawFn) -> intake_pb2.SubmitReportRequest:
-    """A valid report with a few of its fields drawn from anything a caller might send."""
+def reports(draw: st.DrawFn) -> tuple[intake_pb2.SubmitReportRequest, set[str]]:
+    """A valid report with a few of its fields drawn from anything a caller might send, and
+    the paths of the fields the draw touched (any other field is still valid)."""
     request = _report_with(draw(names))
     from tests.strategies import free_text
 
-    for change in draw(st.lists(st.sampled_from(REPORT_CHANGES), max_size=3)):
-        change(request.report, draw(free_text))
+    touched = set()
+    for path in draw(st.lists(st.sampled_from(sorted(REPORT_CHANGES)), max_size=3)):
+        REPORT_CHANGES[path](request.report, draw(free_text))
+        touched.add(path)
     if draw(st.booleans()):
         request.report.children[0].date_of_birth.CopyFrom(draw(dates()))
+        touched.add("report.children[0].date_of_birth")
     if draw(st.booleans()):
         extra = draw(st.integers(0, 25))
         request.report.children.extend([request.report.children[0]] * extra)
-    return request
+        # the copies carry the first child's fields, at their own index
+        touched |= {
+            path.replace("children[0]", f"children[{i}]")
+            for path in touched
+            if path.startswith("report.children[0].")
+            for i in range(1, extra + 1)
+        }
+        if extra + 1 > MAX_CHILDREN:
+            touched.add("report.children")
+    return request, touched
+
+
+def _violations(method: str, request: Message) -> list[str]:
+    """The fields `method`'s validation names (none: the request is accepted)."""
+    if check(method, request):
+        return []
+    _, validate = WRITES[method]
+    with pytest.raises(InvalidArgument) as raised:
+        validate(request)
+    return [v.field for v in raised.value.violations]
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports())
-def test_mostly_valid_reports_are_accepted_or_refused_field_by_field(request: intake_pb2.SubmitReportRequest) -> None:
-    check("kahu.v1.IntakeService/SubmitReport", request)
+def test_mostly_valid_reports_are_accepted_or_refused_field_by_field(
+    drawn_report: tuple[intake_pb2.SubmitReportRequest, set[str]],
+) -> None:
+    request, touched = drawn_report
+    named = _violations("kahu.v1.IntakeService/SubmitReport", request)
+    if not touched:
+        assert named == [], "an untouched valid report is accepted"
+    # a report too big as a whole is refused as "report"; otherwise each field the draw spoilt
+    assert set(named) <= touched | {"report"}, f"refused fields the draw left valid: {set(named) - touched}"
+    if "report.children" in touched:
+        assert "report.children" in named, "more children than the limit are refused"
 
 
 # -- end to end ------------------------------------------------------------------------------

@@ -166,8 +166,8 @@ def test_workload_tokens_name_the_process_and_renew(signing: Path) -> None:
 def test_only_es256_keys_sign(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP384R1())
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key))
-    with pytest.raises(Exception):  # noqa: B017 - P-384 is not ES256
-        Signer({**jwk, "kid": "k"}).mint(SUPERVISOR, issuer=ISSUER, audience=AUDIENCE, ttl=60)
+    with pytest.raises(jwt.InvalidKeyError, match="curve 'secp384r1' does not match the expected curve 'secp256r1'"):
+        Signer({**jwk, "kid": "k"}).mint(SUPERVISOR, issuer=ISSUER, audience=AUDIENCE, ttl=60)  # P-384 is not ES256
 
 
 def test_the_bearer_header_is_read_case_insensitively() -> None:

@@ -13,7 +13,6 @@ import secrets
 import uuid
 
 import asyncpg
-import grpc
 import pytest
 
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
@@ -23,7 +22,7 @@ from tests import factories
 from tests.conftest import METRICS, SPANS, Platform
 from tests.history import decrypted, raw_history
 from tests.intake.reports import decide, get_case
-from tests.polling import eventually
+from tests.polling import answered, eventually
 from workflows.case.model import assessment_workflow_id, workflow_id
 
 
@@ -80,22 +79,14 @@ async def _run_the_case(platform: Platform, personal: dict[str, str]) -> str:
     await eventually(proposed)
     await decide(platform, case_id, reason=personal["decision"])
 
-    async def allocated() -> bool:
-        try:
-            await platform.assessment.Allocate(
-                assessment_pb2.AllocateRequest(
-                    idempotency_key=f"p-{uuid.uuid4()}",
-                    case_id=case_id,
-                    social_worker="sw.tama",
-                    site="hutt",
-                    allocated_by="sup.mere",
-                )
-            )
-        except grpc.aio.AioRpcError:
-            return False
-        return True
-
-    await eventually(allocated)
+    allocate = assessment_pb2.AllocateRequest(
+        idempotency_key=f"p-{uuid.uuid4()}",
+        case_id=case_id,
+        social_worker="sw.tama",
+        site="hutt",
+        allocated_by="sup.mere",
+    )
+    await answered(lambda: platform.assessment.Allocate(allocate))  # NOT_FOUND: the assessment is still starting
     await platform.assessment.RecordFindings(
         assessment_pb2.RecordFindingsRequest(
             idempotency_key=f"p-{uuid.uuid4()}", case_id=case_id, recorded_by="sw.tama", summary=personal["findings"]

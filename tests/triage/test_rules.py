@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.triage.rules import CHILD_SAFETY_HUB, IMMEDIATE_DANGER, INTENSITY, STATUTORY, fires, propose
+from services.triage.rules import STATUTORY, fires, propose
 from workflows.case.model import CaseFacts
 from workflows.policy.loader import DEFAULT_POLICY, load_policy
 from workflows.policy.model import Pathway, RuleCondition, Timeframe, TriageRule
@@ -19,8 +19,16 @@ NFA = Pathway.NO_FURTHER_ACTION
 COMMUNITY = Pathway.REFER_COMMUNITY_PARTNER
 FAMILIES = Pathway.REFER_STRENGTHENING_FAMILIES
 CHILDRENS_TEAM = Pathway.REFER_CHILDRENS_TEAM
+YOUTH_JUSTICE = Pathway.YOUTH_JUSTICE_FGC
 ASSESSMENT = Pathway.CHILD_AND_FAMILY_ASSESSMENT
 JOINT = Pathway.JOINT_INVESTIGATION
+
+#: The pathways from the least to the most intensive response, as the practice guidance
+#: orders them (written here, not read from the rules engine).
+LEAST_TO_MOST_INTENSIVE = (NFA, COMMUNITY, FAMILIES, CHILDRENS_TEAM, YOUTH_JUSTICE, ASSESSMENT, JOINT)
+#: The ids the statutory invariants are listed under among the fired rules.
+IMMEDIATE_DANGER = "statutory:immediate-danger"
+CHILD_SAFETY_HUB = "statutory:child-safety-hub"
 
 
 def facts(
@@ -138,7 +146,11 @@ def test_most_urgent_timeframe_and_most_intensive_pathway_win(order: tuple[int, 
     assert proposal.fired_rules == [r.id for r in chosen]
 
 
-@pytest.mark.parametrize(("lower", "higher"), list(combinations(INTENSITY, 2)))
+def test_every_pathway_has_its_place_in_the_order() -> None:
+    assert set(LEAST_TO_MOST_INTENSIVE) == set(Pathway)
+
+
+@pytest.mark.parametrize(("lower", "higher"), list(combinations(LEAST_TO_MOST_INTENSIVE, 2)))
 def test_pathway_intensity(lower: Pathway, higher: Pathway) -> None:
     for rules in (
         [rule("lo", pathway=lower), rule("hi", pathway=higher)],
@@ -207,7 +219,7 @@ def test_both_invariants_are_listed_when_both_raise_the_proposal() -> None:
     proposal = propose(facts("GENERAL_WELLBEING", danger=True, hub=True), [])
     assert (proposal.timeframe, proposal.pathway) == (CRITICAL, ASSESSMENT)
     assert proposal.fired_rules == [IMMEDIATE_DANGER, CHILD_SAFETY_HUB]
-    assert set(STATUTORY) == {IMMEDIATE_DANGER, CHILD_SAFETY_HUB}
+    assert set(STATUTORY) == {"statutory:immediate-danger", "statutory:child-safety-hub"}
 
 
 def test_an_assessing_pathway_always_has_a_timeframe() -> None:

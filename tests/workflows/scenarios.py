@@ -28,7 +28,8 @@ from temporalio.worker import Worker
 
 from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
 from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
-from tests.polling import eventually
+from tests.polling import QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, eventually
+from workflows.applied_updates import AppliedUpdates
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Allocation,
@@ -171,26 +172,27 @@ def worker(client: Client, task_queue: str, activities: RecordedActivities) -> W
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=sandbox_runner(),
+        interceptors=[AppliedUpdates()],  # as workflows/worker.py registers it
     )
 
 
 async def until_stage(handle: WorkflowHandle[CaseWorkflow, object], stage: Stage) -> None:
-    for _ in range(400):
-        if await handle.query(CaseWorkflow.stage) == stage:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case did not reach {stage}; it is {await handle.query(CaseWorkflow.stage)}")
+    """Wait until the case is in `stage` (failing with the stage it is in)."""
+    await answered(
+        lambda: handle.query(CaseWorkflow.stage), not_yet=(), until=lambda found: found == stage, interval=0.05
+    )
 
 
 async def start_case(client: Client, task_queue: str, case: CaseInput | None = None) -> WorkflowHandle:
     case = case or case_input()
     handle = await client.start_workflow(CaseWorkflow.run, case, id=workflow_id(case.case_id), task_queue=task_queue)
-    for _ in range(400):
-        view = await handle.query(CaseWorkflow.state)
-        if view.proposal is not None:
-            return handle
-        await asyncio.sleep(0.05)
-    raise AssertionError("case did not reach its triage proposal")
+    await answered(  # until the case has its triage proposal
+        lambda: handle.query(CaseWorkflow.state),
+        not_yet=(),
+        until=lambda view: view.proposal is not None,
+        interval=0.05,
+    )
+    return handle
 
 
 class Harness:
@@ -243,8 +245,10 @@ async def _settled(client: Client, handle: WorkflowHandle) -> bool:
     )
     try:
         raw = await client.workflow_service.describe_workflow_execution(request)
-    except RPCError:
-        return True
+    except RPCError as error:
+        if error.status in WORKFLOW_NOT_STARTED:  # gone, or never started
+            return True
+        raise
     return not raw.pending_activities and not raw.HasField("pending_workflow_task")
 
 
@@ -287,10 +291,12 @@ async def case_placed(client: Client, task_queue: str, activities: RecordedActiv
     placement = await running_placement(client, handle)
     await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", KORO, "near the kura"))
     await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", False, "koro unwell"))
-    for _ in range(400):
-        if not (await placement.query(PlacementSearchWorkflow.state)).hold:
-            break
-        await asyncio.sleep(0.05)
+    await answered(  # until koro's hold is released
+        lambda: placement.query(PlacementSearchWorkflow.state),
+        not_yet=(),
+        until=lambda view: not view.hold,
+        interval=0.05,
+    )
     await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", AUNTIE, "whānau first"))
     await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
     await handle.result()
@@ -300,15 +306,13 @@ async def case_placed(client: Client, task_queue: str, activities: RecordedActiv
 async def running_placement(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
     """The case's placement search, once it has searched."""
     placement = client.get_workflow_handle(placement_workflow_id(handle.id.removeprefix("case-")))
-    for _ in range(400):
-        try:
-            view = await placement.query(PlacementSearchWorkflow.state)
-        except RPCError:  # not started yet
-            view = None
-        if view is not None and view.search_id is not None:
-            return placement
-        await asyncio.sleep(0.05)
-    raise AssertionError("the placement search did not start")
+    await answered(
+        lambda: placement.query(PlacementSearchWorkflow.state),
+        not_yet=QUERY_NOT_READY,
+        until=lambda view: view.search_id is not None,
+        interval=0.05,
+    )
+    return placement
 
 
 async def skip(client: Client, duration: timedelta) -> None:
@@ -323,15 +327,13 @@ async def current_time(client: Client) -> datetime:
 
 
 async def until_conference(handle: WorkflowHandle, stage: ConferenceStage, round_: int | None = None) -> ConferenceView:
-    for _ in range(400):
-        try:
-            view = await handle.query(YouthJusticeConferenceWorkflow.state)
-        except RPCError:  # not started yet
-            view = None
-        if view is not None and view.stage == stage and (round_ is None or view.round == round_):
-            return view
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the conference did not reach {stage}")
+    view: ConferenceView = await answered(
+        lambda: handle.query(YouthJusticeConferenceWorkflow.state),
+        not_yet=QUERY_NOT_READY,
+        until=lambda found: found.stage == stage and (round_ is None or found.round == round_),
+        interval=0.05,
+    )
+    return view
 
 
 async def hold_and_agree(client: Client, handle: WorkflowHandle, view: ConferenceView) -> None:

@@ -38,6 +38,8 @@ class AssessmentWorkflow:
     def __init__(self, request: AssessmentInput) -> None:
         # Set before any handler runs: an update in the run's first activation sees the input.
         self._input: AssessmentInput | None = request
+        #: workflows/applied_updates.py; carried across continue-as-new in the snapshot
+        self.applied_updates: list[str] = request.resumed.applied_updates if request.resumed else []
         self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
 
@@ -245,4 +247,5 @@ class AssessmentWorkflow:
         return history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
-        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=self._state()))
+        resumed = dataclasses.replace(self._state(), applied_updates=self.applied_updates)
+        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=resumed))

@@ -252,6 +252,8 @@ class CaseSnapshot:
     placement: PlacementRecord | None = None
     #: The highest cycle any triage deadline of the case has reached (extensions included).
     deadline_cycles: int = 0
+    #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
+    applied_updates: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -294,6 +296,8 @@ class AssessmentSnapshot:
     result: Completion | None = None
     approved_by: str | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
+    applied_updates: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

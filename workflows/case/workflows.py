@@ -90,6 +90,7 @@ class CaseWorkflow:
         self._case: CaseInput | None = case
         self._snapshot = case.resumed if case.resumed is not None else CaseSnapshot()
         self._opening: asyncio.Task[None] | None = None
+        self.applied_updates = self._snapshot.applied_updates  # workflows/applied_updates.py
         self._triage_due_at: datetime | None = None
         self._clock: DeadlineClock | None = None
         self._consent: ConsentResponse | None = None

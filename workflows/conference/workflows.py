@@ -72,6 +72,7 @@ class YouthJusticeConferenceWorkflow:
     def __init__(self, conference: ConferenceInput) -> None:
         # Set before any handler runs: an update in the run's first activation sees the input.
         self._in: ConferenceInput | None = conference
+        self.applied_updates: list[str] = []  # workflows/applied_updates.py (no continue-as-new)
         self._stage = ConferenceStage.OPENING
         self._staff: ConferenceStaff | None = None
         self._round = 0

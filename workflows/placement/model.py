@@ -168,6 +168,8 @@ class PlacementSnapshot:
     cycles: int = 0
     placement: PlacementRecord | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
+    applied_updates: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,15 @@ DEADLINE_SEQUENCE_PATCH = "placement-deadline-sequence"
 escalations never share an identity with an earlier breach's (before, an extended cycle's
 number was taken again by the next)."""
 
+
 @workflow.defn
 class PlacementSearchWorkflow:
     @workflow.init
     def __init__(self, request: PlacementInput) -> None:
         # Set before any handler runs: an update in the run's first activation sees the input.
         self._input: PlacementInput | None = request
+        #: workflows/applied_updates.py; carried across continue-as-new in the snapshot
+        self.applied_updates: list[str] = request.resumed.applied_updates if request.resumed else []
         self._snapshot: PlacementSnapshot | None = None
         self._clock: DeadlineClock | None = None
         #: A search or a hold is under way (in the run or in an update).
@@ -421,4 +424,5 @@ class PlacementSearchWorkflow:
         return history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
-        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=self._state()))
+        resumed = dataclasses.replace(self._state(), applied_updates=self.applied_updates)
+        workflow.continue_as_new(dataclasses.replace(self._require_input(), resumed=resumed))
