@@ -3,6 +3,7 @@ update that the workflow's state does not allow is refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
@@ -21,3 +22,12 @@ class Rejected(ApplicationError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, type="Rejected", non_retryable=True)
+
+
+@dataclass(frozen=True)
+class StaffNote:
+    """The argument of a staff action that carries only who acts and why (an action that
+    carries more has a dataclass of its own in its concern's model.py)."""
+
+    by: str
+    reason: str = ""

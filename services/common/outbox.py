@@ -5,12 +5,24 @@ are finished every few seconds, idempotently, whatever the call that stored them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from services.common.outages import is_outage
 from services.common.updates import Unavailable
+from workflows import search_attributes as sa
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +57,27 @@ async def attempt(what: str, work: Awaitable[None]) -> bool:
             log.error("outbox: could not %s: %s", what, type(error).__name__)
         return False
     return True
+
+
+async def start_once(
+    temporal: Client, run: Any, arg: Any, *, workflow_id: str, task_queue: str, stage: str, site: str, region: str
+) -> None:
+    """Start the workflow a stored row names, once whoever asks (its call, a retry, the
+    outbox): an id already running is used, one that has finished is left finished."""
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
+        await temporal.start_workflow(
+            run,
+            arg,
+            id=workflow_id,
+            task_queue=task_queue,
+            rpc_timeout=START_TIMEOUT,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.STAGE, stage),
+                    SearchAttributePair(sa.SITE, site),
+                    SearchAttributePair(sa.REGION, region),
+                ]
+            ),
+        )

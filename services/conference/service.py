@@ -13,13 +13,6 @@ from typing import TypeVar
 
 import grpc
 from temporalio.client import Client
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from kahu.v1 import conference_pb2, conference_pb2_grpc
@@ -29,7 +22,7 @@ from services.common.authz import YOUTH_OFFENDING, Place, Restriction
 from services.common.convert import timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from services.common.metrics import record_escalation
-from services.common.outbox import BATCH, START_TIMEOUT, attempt
+from services.common.outbox import BATCH, attempt, start_once
 from services.common.sites import load_sites
 from services.common.updates import Unavailable, query
 from services.conference import convert, slots, validation
@@ -38,7 +31,6 @@ from services.conference.calendars import CalendarStore
 from services.conference.ids import derived_id
 from services.conference.store import ConferenceRow, ConferenceStore
 from services.conference.validation import CalendarRef, EscalationPosition, ParticipantAddition
-from workflows import search_attributes as sa
 from workflows.conference.model import (
     ConferenceInput,
     ConferenceOutcome,
@@ -191,23 +183,16 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             young_person_added=ParticipantRole.YOUNG_PERSON.value in roles,
             advocate_appointed=ParticipantRole.YOUTH_ADVOCATE.value in roles,
         )
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
-            await self._temporal.start_workflow(
-                YouthJusticeConferenceWorkflow.run,
-                conference,
-                id=row.workflow_id,
-                task_queue=self._task_queue,
-                rpc_timeout=START_TIMEOUT,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.STAGE, ConferenceStage.OPENING.value),
-                        SearchAttributePair(sa.SITE, row.site),
-                        SearchAttributePair(sa.REGION, row.region),
-                    ]
-                ),
-            )
+        await start_once(
+            self._temporal,
+            YouthJusticeConferenceWorkflow.run,
+            conference,
+            workflow_id=row.workflow_id,
+            task_queue=self._task_queue,
+            stage=ConferenceStage.OPENING.value,
+            site=row.site,
+            region=row.region,
+        )
         await self._conferences.mark_started(row.conference_id)
 
     async def drain_outbox(self, before: dt.datetime) -> int:

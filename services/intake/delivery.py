@@ -12,30 +12,21 @@ call and the outbox may both try.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
 
 from temporalio.client import Client
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from kahu.v1 import common_pb2
 from services.common.errors import FailedPrecondition, NotFound
-from services.common.outbox import BATCH, START_TIMEOUT, attempt, run_outbox
+from services.common.outbox import BATCH, attempt, run_outbox, start_once
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.intake.facts import case_facts
 from services.intake.matching import child_digests
 from services.intake.store import Accepted, CaseRow, IntakeStore
-from workflows import search_attributes as sa
 from workflows.case.model import REPORT_ALREADY_ON_CASE, AdditionalInformation, CaseInput, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
@@ -76,34 +67,27 @@ class CaseDelivery:
         """Start the case's workflow (a retry finds the one already started), then mark it
         started in the outbox."""
         received_on = case.received_at.astimezone(NZ).date()
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # started and already finished
-            await self._temporal.start_workflow(
-                CaseWorkflow.run,
-                CaseInput(
-                    case_id=case.case_id,
-                    site=case.site,
-                    region=case.region,
-                    concerns=case.concerns,
-                    immediate_danger=case.immediate_danger,
-                    child_count=case.child_count,
-                    facts=case_facts(report, received_on),
-                    policy=self._policy.case,
-                    received_at=case.received_at,
-                    triage_due_at=case.triage_due_at,
-                ),
-                id=case.workflow_id,
-                task_queue=self._task_queue,
-                rpc_timeout=START_TIMEOUT,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.STAGE, Stage.INTAKE.value),
-                        SearchAttributePair(sa.SITE, case.site),
-                        SearchAttributePair(sa.REGION, case.region),
-                    ]
-                ),
-            )
+        await start_once(
+            self._temporal,
+            CaseWorkflow.run,
+            CaseInput(
+                case_id=case.case_id,
+                site=case.site,
+                region=case.region,
+                concerns=case.concerns,
+                immediate_danger=case.immediate_danger,
+                child_count=case.child_count,
+                facts=case_facts(report, received_on),
+                policy=self._policy.case,
+                received_at=case.received_at,
+                triage_due_at=case.triage_due_at,
+            ),
+            workflow_id=case.workflow_id,
+            task_queue=self._task_queue,
+            stage=Stage.INTAKE.value,
+            site=case.site,
+            region=case.region,
+        )
         await self._store.mark_started(case.case_id)
 
     async def add_information(self, key: str, accepted: Accepted, report: common_pb2.Report) -> Accepted:

@@ -118,6 +118,7 @@ async def test_a_reopened_triage_deadline_escalates_on_a_cycle_of_its_own(
         assert activities.escalation_calls == 4
         raised = [e for e in (await state(handle)).timeline if e.action == "escalation.raised"]
         assert len(raised) == 4
+        await handle.terminate("test over")  # no timer of it outlives its worker on the shared server
 
 
 async def _with_deadline(handle: WorkflowHandle) -> CaseView | None:

@@ -22,6 +22,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -37,6 +38,7 @@ from workflows.case.model import (
     CaseFacts,
     CaseInput,
     Completion,
+    ConsentResponse,
     DeadlineKind,
     DueRequest,
     Escalation,
@@ -67,7 +69,7 @@ from workflows.placement.model import CaregiverAnswer, Selection
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.loader import load_policy, shortened
 from workflows.policy.model import CasePolicy, Pathway, Timeframe
-from workflows.policy.working_days import due_at
+from workflows.policy.working_days import add_span, due_at
 from workflows.worker import WORKFLOWS, sandbox_runner
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -98,6 +100,7 @@ class RecordedActivities:
         self.escalation_calls = 0
         self.police: list[str] = []
         self.resolved: list[tuple[str, DeadlineKind]] = []
+        self.triage_failures = 0
 
     @activity.defn(name="record_case_stage")
     async def record_case_stage(self, change: StageChange) -> None:
@@ -105,6 +108,9 @@ class RecordedActivities:
 
     @activity.defn(name="propose_triage")
     async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:
+        if self.triage_failures > 0:  # triage is down for that many calls
+            self.triage_failures -= 1
+            raise ApplicationError("triage is unavailable")
         return self.proposal
 
     @activity.defn(name="notify_police")
@@ -165,6 +171,16 @@ def case_input(policy: CasePolicy = POLICY, history_limit: int = 10_000, **facts
     )
 
 
+async def received_now(client: Client, case: CaseInput) -> CaseInput:
+    """`case` as intake sends it (unless it says otherwise): received at the server's now,
+    with the triage deadline of its policy counted from then."""
+    if case.triage_due_at is not None or case.policy is None:
+        return case
+    received = await current_time(client)
+    due = add_span(received, case.policy.triage_deadline, case.site)
+    return dataclasses.replace(case, received_at=received, triage_due_at=due)
+
+
 def worker(client: Client, task_queue: str, activities: RecordedActivities) -> Worker:
     return Worker(
         client,
@@ -184,7 +200,8 @@ async def until_stage(handle: WorkflowHandle[CaseWorkflow, object], stage: Stage
 
 
 async def start_case(client: Client, task_queue: str, case: CaseInput | None = None) -> WorkflowHandle:
-    case = case or case_input()
+    """Start a case as intake does: received now, its triage deadline counted from then."""
+    case = await received_now(client, case or case_input())
     handle = await client.start_workflow(CaseWorkflow.run, case, id=workflow_id(case.case_id), task_queue=task_queue)
     await answered(  # until the case has its triage proposal
         lambda: handle.query(CaseWorkflow.state),
@@ -384,12 +401,45 @@ async def case_youth_justice_conference(
     return handle
 
 
+async def case_triage_reopened(client: Client, task_queue: str, activities: RecordedActivities) -> WorkflowHandle:
+    """Triage is down at first (its calls go on as activities); the triage deadline passes
+    and escalates; a referral's consent is declined, triage opens again, its deadline
+    passes on a cycle of its own, and the case closes with no further action."""
+    activities.triage_failures = 3
+    handle = await start_case(client, task_queue)
+    view = await handle.query(CaseWorkflow.state)
+    assert view.deadline is not None and view.deadline.due_at is not None
+    await skip(client, view.deadline.due_at - await current_time(client) + timedelta(seconds=1))
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.REFER_COMMUNITY_PARTNER, None, "family support"),
+    )
+    await until_stage(handle, Stage.AWAITING_CONSENT)
+    await handle.execute_update(CaseWorkflow.record_consent, ConsentResponse("sw-1", False, "declined"))
+    await until_stage(handle, Stage.TRIAGE)
+    reopened = await handle.query(CaseWorkflow.state)
+    assert reopened.deadline is not None and reopened.deadline.due_at is not None
+    await skip(client, reopened.deadline.due_at - await current_time(client) + timedelta(seconds=1))
+    await answered(
+        lambda: handle.query(CaseWorkflow.state),
+        not_yet=(),
+        until=lambda found: found.deadline is not None and found.deadline.tier >= 1,
+        interval=0.05,
+    )
+    await handle.execute_update(
+        CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "family moved away")
+    )
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
     "case_placed": case_placed,
     "conference_rescheduled_held_and_agreed": conference_rescheduled_held_and_agreed,
     "case_youth_justice_conference": case_youth_justice_conference,
+    "case_triage_reopened": case_triage_reopened,
 }
 
 
