@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 
-.PHONY: run test lint proto proto-check bench seed-network install clean deploy-check deploy-policy deploy-tools-lock
+.PHONY: run test test-faults lint proto proto-check bench seed-network install clean deploy-check deploy-policy deploy-tools-lock
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -39,6 +39,12 @@ test: install proto-check lint deploy-check
 	$(PY) -m pytest
 	TZ=Pacific/Auckland $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
 	TZ=America/Los_Angeles $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
+
+# Fault tests at scale: reports submitted while each part of `make run`'s stack is killed
+# (`make test` runs them with fewer reports); KAHU_FAULT_CASES=n for another number.
+KAHU_FAULT_CASES ?= 200
+test-faults: install
+	KAHU_FAULT_CASES=$(KAHU_FAULT_CASES) $(PY) -m pytest -q -s -p no:cacheprovider tests/faults
 
 lint: install
 	$(VENV)/bin/ruff check .

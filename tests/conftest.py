@@ -89,8 +89,11 @@ async def temporal_port() -> AsyncIterator[int]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test module, starting today: tests skip its clock on by
+    years (a workflow waiting on nothing lets it jump), and a clock past the holiday
+    calendars' range (2100) or 32-bit seconds (2106) would fail what follows."""
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_path()))
     await search_attributes.register(env.client)
     try:
