@@ -25,6 +25,7 @@ from services.common.updates import Unavailable
 from workflows import search_attributes as sa
 
 log = logging.getLogger(__name__)
+_MARKING: set[asyncio.Task[None]] = set()
 
 #: What the outbox leaves to the call that is still working on it.
 GRACE = dt.timedelta(seconds=5)
@@ -81,3 +82,17 @@ async def start_once(
                 ]
             ),
         )
+
+
+def mark_in_background(mark: Awaitable[None], what: str) -> None:
+    """Record in the outbox that a workflow started, without making the caller wait for it:
+    if the mark fails, or the process dies first, the outbox's next round repeats the
+    (idempotent) start and marks it then."""
+
+    async def marking() -> None:
+        if not await attempt(f"mark {what} started", mark):
+            log.warning("outbox: %s not marked started; the next round will", what)
+
+    task = asyncio.create_task(marking())
+    _MARKING.add(task)
+    task.add_done_callback(_MARKING.discard)

@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from kahu.v1 import common_pb2
 from services.common.errors import FailedPrecondition, NotFound
-from services.common.outbox import BATCH, attempt, run_outbox, start_once
+from services.common.outbox import BATCH, attempt, mark_in_background, run_outbox, start_once
 from services.common.sites import Site, load_sites
 from services.common.updates import Unavailable, query, send_update
 from services.intake.facts import case_facts
@@ -65,7 +65,7 @@ class CaseDelivery:
 
     async def start_case(self, case: CaseRow, report: common_pb2.Report) -> None:
         """Start the case's workflow (a retry finds the one already started), then mark it
-        started in the outbox."""
+        started in the outbox (after the answer: the mark is not the caller's to wait for)."""
         received_on = case.received_at.astimezone(NZ).date()
         await start_once(
             self._temporal,
@@ -88,7 +88,7 @@ class CaseDelivery:
             site=case.site,
             region=case.region,
         )
-        await self._store.mark_started(case.case_id)
+        mark_in_background(self._store.mark_started(case.case_id), f"case {case.case_id}")
 
     async def add_information(self, key: str, accepted: Accepted, report: common_pb2.Report) -> Accepted:
         """Tell the open case's workflow about the report (once: `key` is the update id). A
