@@ -15,21 +15,13 @@ from services.common import audit
 from services.conference import slots
 from services.conference.calendars import weekly_periods
 from services.conference.ids import derived_id, staff_calendar, venue_calendar
-from services.conference.store import ConferenceRow
+from services.conference.records import BookingRow, ConferenceRow
 from services.conference.validation import Hold
 from workflows.conference.model import Booking, InvitationResponse
 
 #: Attempts to book the earliest free slot while others book theirs first (each attempt
 #: looks again, so every attempt that fails lost to a booking that succeeded).
 HOLD_ATTEMPTS = 50
-
-
-@dataclass(frozen=True)
-class BookingRow:
-    booking_id: str
-    booking: Booking
-    venue_name: str
-    released: bool
 
 
 @dataclass(frozen=True)

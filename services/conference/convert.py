@@ -4,19 +4,13 @@ dataclasses (used by the worker's activities too) or the service's records."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from kahu.v1 import conference_pb2
 from services.common.convert import EnumMap, from_timestamp, timeline_to_proto, timestamp
+from services.conference.records import BookingRow, EscalationRow, ParticipantRow, PlanRow, Scheduling, Trigger
 from services.conference.slots import Slot
 from workflows.conference import model
 from workflows.policy.model import ConferenceHours, TriggerKind, YouthJusticePolicy
-
-if TYPE_CHECKING:  # the records import this module's enum maps
-    from services.conference.bookings import BookingRow
-    from services.conference.store import EscalationRow, ParticipantRow, PlanRow
-    from services.conference.validation import Trigger
 
 TRIGGER = EnumMap(TriggerKind, conference_pb2.TriggerKind, "TRIGGER_KIND_")
 ROLE = EnumMap(model.ParticipantRole, conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
@@ -27,16 +21,6 @@ LEVEL = EnumMap(
     model.ConferenceEscalationLevel, conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_"
 )
 ENUMS = (TRIGGER, ROLE, RESPONSE, STAGE, DEADLINE, LEVEL)
-
-
-@dataclass(frozen=True)
-class Scheduling:
-    """How a conference's slots are found (seconds; local minutes)."""
-
-    minimum_notice: int
-    length: int
-    granularity: int
-    hours: ConferenceHours
 
 
 def scheduling_of(policy: YouthJusticePolicy) -> Scheduling:

@@ -22,14 +22,15 @@ from services.common.authz import YOUTH_OFFENDING, Place, Restriction
 from services.common.convert import timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from services.common.metrics import record_escalation
-from services.common.outbox import BATCH, attempt, start_once
+from services.common.outbox import BATCH, attempt, mark_in_background, start_once
 from services.common.sites import load_sites
 from services.common.updates import Unavailable, query
 from services.conference import convert, slots, validation
 from services.conference.bookings import BookingStore
 from services.conference.calendars import CalendarStore
 from services.conference.ids import derived_id
-from services.conference.store import ConferenceRow, ConferenceStore
+from services.conference.records import ConferenceRow
+from services.conference.store import ConferenceStore
 from services.conference.validation import CalendarRef, EscalationPosition, ParticipantAddition
 from workflows.conference.model import (
     ConferenceInput,
@@ -193,7 +194,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             site=row.site,
             region=row.region,
         )
-        await self._conferences.mark_started(row.conference_id)
+        mark_in_background(self._conferences.mark_started(row.conference_id), f"conference {row.conference_id}")
 
     async def drain_outbox(self, before: dt.datetime) -> int:
         """One outbox round (services/common/outbox.py): start the workflows of conferences

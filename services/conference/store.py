@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,9 @@ from services.common import audit
 from services.common.actions import ActionLog, WrittenWithAction
 from services.common.authz import Restriction
 from services.common.errors import FailedPrecondition, NotFound
-from services.conference import slots
-from services.conference.convert import Scheduling
 from services.conference.ids import derived_id, participant_calendar, staff_calendar
-from services.conference.validation import EscalationPosition, NewConference, NewParticipant, Opening, Trigger
+from services.conference.records import ConferenceRow, EscalationRow, ParticipantRow, PlanRow, Scheduling, Trigger
+from services.conference.validation import EscalationPosition, NewConference, NewParticipant, Opening
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalation,
@@ -32,60 +30,6 @@ from workflows.policy.model import ConferenceHours, TriggerKind
 
 SCHEMA = "conference"
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-@dataclass(frozen=True)
-class ConferenceRow:
-    conference_id: str
-    workflow_id: str
-    case_id: str | None
-    site: str
-    region: str
-    trigger: Trigger
-    coordinator_id: str
-    manager_id: str
-    convening_due: dt.datetime | None
-    request_digest: bytes | None
-    scheduling: Scheduling
-    started_by_agency: str = ""
-
-    @property
-    def rules(self) -> slots.Rules:
-        s = self.scheduling
-        return slots.Rules(length=s.length, granularity=s.granularity, hours=s.hours, site=self.site)
-
-
-@dataclass(frozen=True)
-class ParticipantRow:
-    participant_id: str
-    role: ParticipantRole
-    required: bool
-    name: str
-    contact: str
-    staff_id: str | None
-    calendar_id: str
-    invited: bool = False
-    response: InvitationResponse | None = None
-    views: str = ""
-
-
-@dataclass(frozen=True)
-class EscalationRow:
-    escalation_id: str
-    escalation: ConferenceEscalation
-    raised_at: dt.datetime
-    resolved: bool
-
-
-@dataclass(frozen=True)
-class PlanRow:
-    plan_id: str
-    agreed: bool
-    actions: list[str]
-    reason: str
-    recorded_by: str
-    recorded_at: dt.datetime
-    referred_back: bool
 
 
 def _scheduling_values(s: Scheduling) -> tuple[Any, ...]:

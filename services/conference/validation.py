@@ -15,7 +15,8 @@ from kahu.v1 import conference_pb2
 from services.common import checks, paging
 from services.common.errors import FieldViolation, InvalidArgument, Violations
 from services.common.sites import Site
-from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, TRIGGER, Scheduling, scheduling_from_proto
+from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, TRIGGER, scheduling_from_proto
+from services.conference.records import Scheduling, Trigger
 from workflows.common import KAHU_ACTOR
 from workflows.conference.model import (
     ConferenceDeadline,
@@ -53,15 +54,6 @@ class NewParticipant:
     name: str
     contact: str
     staff_id: str | None
-
-
-@dataclass(frozen=True)
-class Trigger:
-    kind: TriggerKind
-    triggered_at: dt.datetime
-    detained: bool
-    offence_max_years: int
-    reference: str
 
 
 @dataclass(frozen=True)
