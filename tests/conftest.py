@@ -89,11 +89,12 @@ async def temporal_port() -> AsyncIterator[int]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test module, starting today: tests skip its clock on by
-    years (a workflow waiting on nothing lets it jump), and a clock past the holiday
-    calendars' range (2100) or 32-bit seconds (2106) would fail what follows."""
+    """A time-skipping server of each test's own, starting today. Shared, one test's
+    leftovers would stall the next: its clock skips on only while no workflow has work
+    that no worker will take, and tests skip it on by years (past the holiday calendars'
+    range, 2100, and 32-bit seconds, 2106)."""
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_path()))
     await search_attributes.register(env.client)
     try:

@@ -20,6 +20,7 @@ _POSTGRES = (
     asyncpg.exceptions.OperatorInterventionError,  # 57: shut down, crashed, restarting
     asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections, out of memory
     asyncpg.InterfaceError,  # the connection closed under the call
+    asyncpg.exceptions.InternalClientError,  # its state broken by a connection lost mid-call
 )
 _TEMPORAL = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
 _TEMPORAL_CONNECT = "Failed client connect"

@@ -4,20 +4,16 @@ supervision and approval, and working-day deadlines across holidays."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 
 import holidays
 import pytest
 from dateutil.easter import easter
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
-from devstack.temporal import test_server_path
 from tests.placement.workflow_fakes import AUNTIE
 from tests.polling import QUERY_NOT_READY, answered, eventually
-from tests.workflows.scenarios import POLICY, Harness, RecordedActivities, running_placement, until_stage, worker
+from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
 from workflows import search_attributes
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -231,25 +227,7 @@ def _next_working_morning_before(holiday: date) -> datetime:
     return datetime.combine(day, time(10, 0), NZ)
 
 
-@pytest.fixture
-async def harness_of_today() -> AsyncIterator[Harness]:
-    """A time-skipping server of its own, starting today: the session's may have been
-    skipped decades on by then, past the years the holiday calendars cover."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_path()))
-    try:
-        await search_attributes.register(env.client)
-        activities = RecordedActivities()
-        task_queue = f"case-{uuid.uuid4()}"
-        async with worker(env.client, task_queue, activities):
-            harness = Harness(env, activities, task_queue)
-            yield harness
-            await harness.terminate_running()
-    finally:
-        await env.shutdown()
-
-
-async def test_working_day_deadlines_skip_weekends_and_public_holidays(harness_of_today: Harness) -> None:
-    harness = harness_of_today
+async def test_working_day_deadlines_skip_weekends_and_public_holidays(harness: Harness) -> None:
     one_working_day = dataclasses.replace(
         POLICY, timeframes={**POLICY.timeframes, Timeframe.URGENT: Span(working_days=1)}
     )
