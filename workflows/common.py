@@ -20,8 +20,17 @@ RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=time
 class Rejected(ApplicationError):
     """An update that the workflow's state does not allow; the message says why."""
 
+    type_name = "Rejected"
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason, type="Rejected", non_retryable=True)
+        super().__init__(reason, type=self.type_name, non_retryable=True)
+
+
+class AlreadyApplied(Rejected):
+    """An update whose effect the workflow already has (the same report twice, say): the
+    caller counts it done, not refused (services/common/updates.py)."""
+
+    type_name = "AlreadyApplied"
 
 
 @dataclass(frozen=True)

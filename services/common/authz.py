@@ -26,7 +26,8 @@ or does not exist; NOT_FOUND is for callers in scope only.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,7 +43,7 @@ from services.common.audit import Entry as AuditEntry
 from services.common.checks import STAFF_ID
 from services.common.config import Settings
 from services.common.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
-from services.common.identity import InvalidToken, Principal, TokenVerifier, bearer
+from services.common.identity import WORKLOAD_PREFIX, WORKLOAD_ROLE, InvalidToken, Principal, TokenVerifier, bearer
 from services.common.tracing import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ class Call:
 
     principal: Principal
     method: str
-    entry: Entry
+    entry: Entry | None  # None: a service's own background work (background_call)
     rules: list[Rule]
-    table: AccessTable
+    table: AccessTable | None
     auditor: Auditor | None
     case_id: str = ""
     admitted: list[Rule] | None = None
@@ -136,6 +137,7 @@ class Call:
         """The response fields the admitting rules allow (None: every field)."""
         assert self.admitted is not None
         paths: set[str] = set()
+        assert self.table is not None
         for rule in self.admitted:
             if rule.fields is None:
                 return None
@@ -170,6 +172,20 @@ def current_principal() -> Principal:
     return current().principal
 
 
+@contextmanager
+def background_call(service: str, action: str, auditor: Auditor) -> Iterator[Call]:
+    """Run a piece of a service's own background work (its outbox) as a call of its
+    workload identity, `workload:<service>`: what it reads and changes is audited like any
+    call's, and nothing of a caller's is admitted to it."""
+    principal = Principal(subject=f"{WORKLOAD_PREFIX}{service}", roles=frozenset({WORKLOAD_ROLE}))
+    call = Call(principal, action, None, [], None, auditor)
+    token = _CURRENT.set(call)
+    try:
+        yield call
+    finally:
+        _CURRENT.reset(token)
+
+
 def note_case(case_id: str) -> None:
     """Name the case the call is about, for its audit record (once the service knows it)."""
     current().case_id = case_id
@@ -179,7 +195,7 @@ def note_case(case_id: str) -> None:
 
 
 def _purpose_allows(call: Call) -> bool:
-    return call.table.purpose_fields(call.principal.purpose, call.method) is not None
+    return call.table is not None and call.table.purpose_fields(call.principal.purpose, call.method) is not None
 
 
 async def _in_scope(call: Call, rule: Rule, case_id: str, place: Place, lookup: CaseLookup | None) -> bool:

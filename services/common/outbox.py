@@ -49,7 +49,7 @@ async def run_outbox(name: str, drain: Callable[[dt.datetime], Awaitable[int]], 
         await asyncio.sleep(interval)
 
 
-async def attempt(what: str, work: Awaitable[None]) -> bool:
+async def attempt(what: str, work: Awaitable[object]) -> bool:
     """Run one item of a drain: False (logged unless an outage) when it fails, for the next round."""
     try:
         await work

@@ -18,12 +18,17 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from services.common.errors import DomainError, FailedPrecondition, NotFound
+from workflows.common import AlreadyApplied
 
 A = TypeVar("A")
 R = TypeVar("R")
 
 UPDATE_TIMEOUT = timedelta(seconds=15)
 QUERY_TIMEOUT = timedelta(seconds=5)
+
+
+class AlreadyDone(FailedPrecondition):
+    """The workflow refused the update because it already has its effect."""
 
 
 class Unavailable(DomainError):
@@ -47,6 +52,8 @@ async def send_update(
     try:
         return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
     except WorkflowUpdateFailedError as err:
+        if getattr(err.cause, "type", None) == AlreadyApplied.type_name:
+            raise AlreadyDone(_reason(err)) from None
         raise FailedPrecondition(_reason(err)) from None
     except RPCTimeoutOrCancelledError:
         raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 import grpc
 
 from kahu.v1 import intake_pb2, intake_pb2_grpc
+from services.common.audit import Auditor
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
@@ -29,7 +30,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     temporal = await connect_temporal(settings, "intake", lazy=True)
     store = IntakeStore(pool)
     servicer = IntakeServicer(store, temporal, settings.task_queue, policy, key)
-    in_background(stack, CaseOutbox(store, servicer.delivery).run())
+    in_background(stack, CaseOutbox(store, servicer.delivery, Auditor(pool, SCHEMA)).run())
 
     def add(server: grpc.aio.Server) -> None:
         intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)

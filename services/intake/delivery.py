@@ -14,20 +14,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable
 from dataclasses import replace
 
 from temporalio.client import Client
 
 from kahu.v1 import common_pb2
+from services.common.audit import Auditor
+from services.common.authz import background_call, note_case
 from services.common.errors import FailedPrecondition, NotFound
 from services.common.outbox import BATCH, attempt, mark_in_background, run_outbox, start_once
 from services.common.sites import Site, load_sites
-from services.common.updates import Unavailable, query, send_update
+from services.common.updates import AlreadyDone, Unavailable, query, send_update
 from services.intake.facts import case_facts
 from services.intake.matching import child_digests
 from services.intake.store import Accepted, CaseRow, IntakeStore
-from workflows.case.model import REPORT_ALREADY_ON_CASE, AdditionalInformation, CaseInput, Stage, workflow_id
+from workflows.case.model import AdditionalInformation, CaseInput, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ, add_span
@@ -101,20 +102,21 @@ class CaseDelivery:
         )
         try:
             await self._send_information(accepted.case.workflow_id, info, key=key)
-        except FailedPrecondition as refused:
-            if refused.message != REPORT_ALREADY_ON_CASE:
-                stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
-                if stage is not None and stage != Stage.CLOSED:
-                    raise
-                site = load_sites()[accepted.case.site]
-                moved = await self._store.move_to_new_case(
-                    accepted,
-                    new_case(report, site, self._policy, dt.datetime.now(dt.UTC)),
-                    child_digests(self._match_key, report.children),
-                )
-                if not moved.additional:
-                    await self.start_case(moved.case, report)
-                return moved
+        except AlreadyDone:
+            pass  # the case has the report
+        except FailedPrecondition:
+            stage = await query(self._temporal, accepted.case.workflow_id, CaseWorkflow.stage)
+            if stage is not None and stage != Stage.CLOSED:
+                raise
+            site = load_sites()[accepted.case.site]
+            moved = await self._store.move_to_new_case(
+                accepted,
+                new_case(report, site, self._policy, dt.datetime.now(dt.UTC)),
+                child_digests(self._match_key, report.children),
+            )
+            if not moved.additional:
+                await self.start_case(moved.case, report)
+            return moved
         await self._store.mark_delivered(accepted.report_id)
         return replace(accepted, delivered=True)
 
@@ -133,12 +135,17 @@ class CaseDelivery:
         raise Unavailable("the case this report belongs to is still starting; retry with the same idempotency_key")
 
 
+#: What the outbox's own writes are audited as.
+OUTBOX_ACTION = "kahu.intake/Outbox"
+
+
 class CaseOutbox:
     """Finishes what calls left undone: unstarted case workflows, undelivered reports."""
 
-    def __init__(self, store: IntakeStore, delivery: CaseDelivery) -> None:
+    def __init__(self, store: IntakeStore, delivery: CaseDelivery, auditor: Auditor) -> None:
         self._store = store
         self._delivery = delivery
+        self._auditor = auditor
 
     async def run(self) -> None:
         await run_outbox("intake", self.drain)
@@ -147,12 +154,12 @@ class CaseOutbox:
         """One round over what was stored before `before`: how many it finished."""
         finished = 0
         for case, report in await self._store.unstarted(before, BATCH):
-            finished += await attempt(f"start case {case.case_id}", self._delivery.start_case(case, report))
+            with background_call("intake", OUTBOX_ACTION, self._auditor):
+                note_case(case.case_id)
+                finished += await attempt(f"start case {case.case_id}", self._delivery.start_case(case, report))
         for pending in await self._store.undelivered(before, BATCH):
-            delivering = self._delivery.add_information(pending.key, pending.accepted, pending.report)
-            finished += await attempt(f"deliver report {pending.accepted.report_id}", _done(delivering))
+            with background_call("intake", OUTBOX_ACTION, self._auditor):
+                note_case(pending.accepted.case.case_id)
+                delivering = self._delivery.add_information(pending.key, pending.accepted, pending.report)
+                finished += await attempt(f"deliver report {pending.accepted.report_id}", delivering)
         return finished
-
-
-async def _done(work: Awaitable[object]) -> None:
-    await work

@@ -169,3 +169,26 @@ async def test_a_case_closing_as_the_report_arrives_still_gets_a_new_case(platfo
 
 async def _in_triage(platform: Platform, case_id: str) -> bool:
     return (await get_case(platform, case_id)).case.stage == common_pb2.CASE_STAGE_TRIAGE
+
+
+async def test_a_report_the_case_already_has_is_marked_delivered_not_refused(platform: Platform) -> None:
+    """The workflow took the report but intake lost the mark (a crash between the two): the
+    outbox sends it again, the case answers that it has it (the same update id), and it counts as delivered,
+    once on the case's timeline."""
+    first = submit_request()
+    opened = await open_case(platform, first)
+    added = await platform.intake.SubmitReport(_about(first))
+    assert added.additional_information and added.case_id == opened.case.case_id
+    await _case_rows(
+        platform, "UPDATE intake.reports SET delivered_at = NULL WHERE report_id = $1", uuid.UUID(added.report_id)
+    )
+
+    async def delivered_again() -> bool:
+        rows = await _case_rows(
+            platform, "SELECT delivered_at FROM intake.reports WHERE report_id = $1", uuid.UUID(added.report_id)
+        )
+        return rows[0]["delivered_at"] is not None
+
+    await eventually(delivered_again, timeout=30)
+    timeline = (await get_case(platform, opened.case.case_id)).timeline
+    assert actions(timeline).count("report.added") == 1

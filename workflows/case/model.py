@@ -76,10 +76,6 @@ class CaseInput:
     triage_due_at: datetime | None = None
 
 
-#: The case workflow's refusal of a further report it already has (intake counts it delivered).
-REPORT_ALREADY_ON_CASE = "this report is already on the case"
-
-
 @dataclass
 class ClockState:
     """A running deadline: what a workflow carries across continue-as-new."""

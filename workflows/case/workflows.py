@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.assessment.workflows import AssessmentWorkflow
     from workflows.case.model import (
-        REPORT_ALREADY_ON_CASE,
         Acknowledgement,
         AdditionalInformation,
         AssessmentInput,
@@ -48,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         assessment_workflow_id,
         placement_workflow_id,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, AlreadyApplied, Rejected
     from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
@@ -400,7 +399,7 @@ class CaseWorkflow:
         if self._snapshot.stage == Stage.CLOSED:
             raise Rejected("the case is closed")
         if info.report_id in self._snapshot.reports:
-            raise Rejected(REPORT_ALREADY_ON_CASE)
+            raise AlreadyApplied("this report is already on the case")
 
     @workflow.update
     async def extend_deadline(self, extension: Extension) -> CaseView:
