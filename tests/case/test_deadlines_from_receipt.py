@@ -20,6 +20,7 @@ from workflows.case.model import (
     ConsentResponse,
     DeadlineKind,
     Stage,
+    StageChange,
     TriageDecision,
     TriageProposal,
     workflow_id,
@@ -140,3 +141,43 @@ async def _decision_refused(handle: WorkflowHandle) -> str:
     except WorkflowUpdateFailedError as error:
         return str(error.cause)
     raise AssertionError("a decision before the proposal was accepted")
+
+
+class IntakeDown(RecordedActivities):
+    """Intake cannot record a stage (a retryable failure) until `up` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = False
+
+    @activity.defn(name="record_case_stage")
+    async def record_case_stage(self, change: StageChange) -> None:
+        if not self.up:
+            raise ApplicationError("intake is unavailable")
+        self.stages.append(change)
+
+
+async def test_police_are_told_of_immediate_danger_while_intake_is_down(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    activities = IntakeDown()
+    task_queue = f"case-{uuid.uuid4()}"
+    async with worker(time_skipping_env.client, task_queue, activities):
+        received = await time_skipping_env.get_current_time()
+        case = dataclasses.replace(
+            case_input(immediate_danger=True), received_at=received, triage_due_at=received + TRIAGE_DEADLINE
+        )
+        handle = await time_skipping_env.client.start_workflow(
+            CaseWorkflow.run, case, id=workflow_id(case.case_id), task_queue=task_queue
+        )
+
+        async def told() -> bool:
+            return case.case_id in activities.police
+
+        await eventually(told)
+        assert activities.stages == []  # intake still down: the Police did not wait for it
+        activities.up = True
+        await time_skipping_env.sleep(timedelta(seconds=31))  # past the stage call's next retry
+        await eventually(lambda: _proposed(handle), timeout=60)
+        assert activities.police == [case.case_id]  # told once
+        await handle.terminate("test over")

@@ -124,6 +124,8 @@ class CaseWorkflow:
 
     async def _opening_calls(self) -> None:
         case = self._require_case()
+        if case.immediate_danger:  # Police first: nothing else the case waits on delays them
+            await self._notify_police("immediate danger reported")
         await self._call("record_case_stage", [StageChange(case_id=case.case_id, stage=Stage.TRIAGE)])
         await self._propose(case)
 
