@@ -30,9 +30,19 @@ from cli.common import (
     read_text,
     state_of,
 )
-from cli.params import DEADLINE_KIND, OUTCOME, PATHWAY, STAGE, TIMEFRAME, due_time, duration, idempotency_key
+from cli.params import (
+    ATTENTION_DECISION,
+    DEADLINE_KIND,
+    OUTCOME,
+    PATHWAY,
+    STAGE,
+    TIMEFRAME,
+    due_time,
+    duration,
+    idempotency_key,
+)
 from cli.rpc import STUBS, fail
-from kahu.v1 import assessment_pb2, intake_pb2, supervision_pb2, triage_pb2
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2, triage_pb2
 
 app = typer.Typer(
     help="Kahu: report, triage, assess, supervise and place; youth justice conferences.",
@@ -43,7 +53,10 @@ report_app = typer.Typer(help="Reports of concern.", no_args_is_help=True)
 case_app = typer.Typer(help="Cases: show one, list many.", no_args_is_help=True)
 triage_app = typer.Typer(help="The social worker's triage decision and the family's consent.", no_args_is_help=True)
 assessment_app = typer.Typer(help="Assessments: allocate, record findings, complete.", no_args_is_help=True)
-queue_app = typer.Typer(help="The supervisors' queue of escalations, and their actions.", no_args_is_help=True)
+queue_app = typer.Typer(
+    help="The supervisors' queue of escalations and steps that need attention, and their actions.",
+    no_args_is_help=True,
+)
 app.command("token")(token_cmd.token)
 for sub, name in (
     (audit_cmd.app, "audit"),
@@ -293,6 +306,10 @@ def queue_list(
     region: Region = "",
     min_tier: MinTier = 0,
     breached_only: Annotated[bool, typer.Option(help="Only escalations, no due-soon cases.")] = False,
+    kind: Annotated[
+        int | None,
+        typer.Option(parser=DEADLINE_KIND, metavar=DEADLINE_KIND.metavar, help="Only this clock's escalations."),
+    ] = None,
     due_within: Annotated[
         int | None, typer.Option(parser=duration, metavar="DURATION", help="Also cases due within e.g. 4h or 2d.")
     ] = None,
@@ -301,7 +318,7 @@ def queue_list(
     page_token: PageToken = "",
     as_json: Json = False,
 ) -> None:
-    """List open escalations, oldest first, and cases due soon."""
+    """List open escalations, oldest first, cases due soon, and (first page) steps that need attention."""
     request = supervision_pb2.ListQueueRequest(
         site=site,
         region=region,
@@ -311,6 +328,7 @@ def queue_list(
         include_resolved=include_resolved,
         page_size=page_size,
         page_token=page_token,
+        kind=kind or 0,  # type: ignore[arg-type]
     )
     answer = state_of(ctx).call("supervision", "ListQueue", request)
     state_of(ctx).show(answer, as_json, lambda c: render.queue(c, answer))
@@ -363,7 +381,12 @@ def queue_reassign(
 @queue_app.command("extend")
 def queue_extend(
     ctx: typer.Context,
-    case_id: CaseId,
+    case_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="CASE_OR_CONFERENCE_ID", help="The case's id; the conference's for CONVENING and COMPLETION."
+        ),
+    ],
     kind: Annotated[int, typer.Option(parser=DEADLINE_KIND, metavar=DEADLINE_KIND.metavar, help="Which clock.")],
     due: Annotated[
         dt.datetime,
@@ -374,12 +397,14 @@ def queue_extend(
     key: Key = None,
     as_json: Json = False,
 ) -> None:
-    """Move a case's deadline later; its timer moves with it."""
+    """Move a case's (or a conference's) deadline later; its timer moves with it."""
     due_at = Timestamp()
     due_at.FromDatetime(due.astimezone(dt.UTC))
+    conference = kind in (common_pb2.DEADLINE_KIND_CONVENING, common_pb2.DEADLINE_KIND_COMPLETION)
     request = supervision_pb2.ExtendDeadlineRequest(
         idempotency_key=idempotency_key(key),
-        case_id=case_id,
+        case_id="" if conference else case_id,
+        conference_id=case_id if conference else "",
         kind=kind,  # type: ignore[arg-type]
         due_at=due_at,
         extended_by=state_of(ctx).actor(by),
@@ -401,6 +426,35 @@ def _decide_approval(
     )
     answer = state_of(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
     state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+@queue_app.command("resolve-attention")
+def queue_resolve_attention(
+    ctx: typer.Context,
+    item_id: Annotated[str, typer.Argument(metavar="ITEM_ID", help="From `kahu queue list` (Needs attention).")],
+    decision: Annotated[
+        int,
+        typer.Option(
+            parser=ATTENTION_DECISION,
+            metavar=ATTENTION_DECISION.metavar,
+            help="retry the step, or skip it (go on without it; closes an item no workflow waits on).",
+        ),
+    ],
+    by: By = "",
+    note: Annotated[str, typer.Option(help="A note (recorded on the case when its workflow waits).")] = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Decide a step that needs attention: retry it, or go on without it."""
+    request = supervision_pb2.ResolveAttentionRequest(
+        idempotency_key=idempotency_key(key),
+        item_id=item_id,
+        decided_by=state_of(ctx).actor(by),
+        decision=decision,  # type: ignore[arg-type]
+        note=note,
+    )
+    answer = state_of(ctx).call("supervision", "ResolveAttention", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.attention_resolved(c, answer))
 
 
 @queue_app.command("approve")

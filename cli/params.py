@@ -10,7 +10,7 @@ import uuid
 import typer
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
-from kahu.v1 import common_pb2, conference_pb2, placement_pb2
+from kahu.v1 import common_pb2, conference_pb2, placement_pb2, supervision_pb2
 from workflows.policy.working_days import NZ
 
 
@@ -47,6 +47,10 @@ TIMEFRAME = Choice(common_pb2.Timeframe, "TIMEFRAME_")
 OUTCOME = Choice(common_pb2.Outcome, "OUTCOME_")
 DEADLINE_KIND = Choice(common_pb2.DeadlineKind, "DEADLINE_KIND_")
 CONCERN = Choice(common_pb2.ConcernCategory, "CONCERN_CATEGORY_")
+# supervision: escalations' levels, steps that need attention
+ESCALATION_LEVEL = Choice(supervision_pb2.EscalationLevel, "ESCALATION_LEVEL_")
+ATTENTION_REASON = Choice(supervision_pb2.AttentionReason, "ATTENTION_REASON_")
+ATTENTION_DECISION = Choice(supervision_pb2.AttentionDecision, "ATTENTION_DECISION_")
 # placement
 SEARCH_STAGE = Choice(placement_pb2.PlacementSearchStage, "PLACEMENT_SEARCH_STAGE_")
 TIER = Choice(placement_pb2.PlacementTier, "PLACEMENT_TIER_")
@@ -62,7 +66,7 @@ ROLE = Choice(conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
 RESPONSE = Choice(conference_pb2.InvitationResponse, "INVITATION_RESPONSE_")
 CONFERENCE_STAGE = Choice(conference_pb2.ConferenceStage, "CONFERENCE_STAGE_")
 CONFERENCE_DEADLINE = Choice(conference_pb2.ConferenceDeadline, "CONFERENCE_DEADLINE_")
-ESCALATION_LEVEL = Choice(conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_")
+CONFERENCE_ESCALATION_LEVEL = Choice(conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)([smhdw])")

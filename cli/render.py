@@ -20,9 +20,12 @@ from rich.text import Text
 
 from cli.params import (
     APPROVAL,
+    ATTENTION_DECISION,
+    ATTENTION_REASON,
     CAREGIVER_KIND,
     CONCERN,
     CONFERENCE_DEADLINE,
+    CONFERENCE_ESCALATION_LEVEL,
     CONFERENCE_STAGE,
     DEADLINE_KIND,
     ESCALATION_LEVEL,
@@ -251,25 +254,28 @@ def assessment(
 def queue(console: Console, response: supervision_pb2.ListQueueResponse) -> None:
     table = Table(title=f"Escalations ({len(response.items)})", title_justify="left")
     table.add_column("escalation", overflow="fold", min_width=36)
-    table.add_column("case", overflow="fold", min_width=36)
-    for name in ("clock", "tier", "role", "site", "was due", "age", "acknowledged"):
+    table.add_column("case or conference", overflow="fold", min_width=36)
+    for name in ("clock", "tier", "to", "site", "was due", "age", "late", "acknowledged"):
         table.add_column(name, overflow="fold")
     for item in response.items:
         acknowledged = item.acknowledged_by or "-"
         if item.resolved:
             acknowledged += " (resolved)"
+        level = ESCALATION_LEVEL.label(item.level)
+        tier = str(item.tier) if item.level in (0, supervision_pb2.ESCALATION_LEVEL_BREACH) else level
         table.add_row(
             *(
                 Text(value)
                 for value in (
                     item.escalation_id,
-                    item.case_id,
+                    item.conference_id or item.case_id,
                     DEADLINE_KIND.label(item.kind),
-                    str(item.tier),
-                    item.role,
+                    tier,
+                    f"{item.role} ({item.assignee})" if item.assignee else item.role,
                     item.site,
                     when(item.due_at),
                     span(item.age_seconds),
+                    span(item.late_seconds) if item.late_seconds else "-",
                     acknowledged,
                 )
             )
@@ -286,6 +292,8 @@ def queue(console: Console, response: supervision_pb2.ListQueueResponse) -> None
                 Text(due.case_id), Text(due.site), Text(STAGE.label(due.stage)), Text(when(due.due_at, relative=True))
             )
         console.print(soon)
+    if response.attention:
+        attention_items(console, response.attention)
 
 
 def escalation(console: Console, response: supervision_pb2.AcknowledgeResponse) -> None:
@@ -304,6 +312,56 @@ def escalation(console: Console, response: supervision_pb2.AcknowledgeResponse) 
 
 def extended(console: Console, response: supervision_pb2.ExtendDeadlineResponse) -> None:
     _details(console, "Deadline extended", [("deadline", deadline(response.deadline))])
+    _replayed(console, response.replayed)
+
+
+def _about(item: supervision_pb2.AttentionItem) -> str:
+    """The case (or conference) an item is about."""
+    if item.conference_id:
+        return f"conference {item.conference_id}" + (f" (case {item.case_id})" if item.case_id else "")
+    return f"case {item.case_id}"
+
+
+def attention_items(console: Console, items: Iterable[supervision_pb2.AttentionItem]) -> None:
+    """Steps that need attention: `waits` says the workflow waits for a decision."""
+    listed = list(items)
+    table = Table(title=f"Needs attention ({len(listed)})", title_justify="left")
+    table.add_column("item", overflow="fold", min_width=36)
+    table.add_column("case", overflow="fold", min_width=36)
+    for name in ("conference", "step", "reason", "site", "waits", "failing since", "error"):
+        table.add_column(name, overflow="fold")
+    for item in listed:
+        table.add_row(
+            *(
+                Text(value)
+                for value in (
+                    item.item_id,
+                    item.case_id or "-",
+                    item.conference_id or "-",
+                    item.step,
+                    ATTENTION_REASON.label(item.reason),
+                    item.site,
+                    _yes(item.waiting),
+                    when(item.failing_since, relative=True),
+                    item.error,
+                )
+            )
+        )
+    console.print(table)
+
+
+def attention_resolved(console: Console, response: supervision_pb2.ResolveAttentionResponse) -> None:
+    item = response.item
+    _details(
+        console,
+        f"Needs attention {item.item_id}",
+        [
+            ("about", _about(item)),
+            ("step", f"{item.step} ({ATTENTION_REASON.label(item.reason)}): {item.error}"),
+            ("decision", f"{ATTENTION_DECISION.label(item.decision)} by {item.resolved_by}"),
+            ("trace", item.trace_id or "-"),
+        ],
+    )
     _replayed(console, response.replayed)
 
 
@@ -576,7 +634,7 @@ def conference_escalations(console: Console, items: Iterable[conference_pb2.Conf
                     e.escalation_id,
                     e.conference_id,
                     CONFERENCE_DEADLINE.label(e.deadline),
-                    ESCALATION_LEVEL.label(e.level),
+                    CONFERENCE_ESCALATION_LEVEL.label(e.level),
                     str(e.round or "-"),
                     e.manager_id,
                     e.coordinator_id,

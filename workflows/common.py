@@ -15,6 +15,9 @@ RPC_TIMEOUT = timedelta(seconds=20)
 #: Who acts when Kahu itself does something (books the earliest slot, starts a timer).
 KAHU_ACTOR = "kahu"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+#: The type of the non-retryable error an activity fails with when its service refused the
+#: call (workflows/refusals.py); the workflow tells a person (workflows/attention.py).
+REFUSED = "Refused"
 
 
 class Rejected(ApplicationError):

@@ -1,10 +1,12 @@
 """A statutory deadline and its escalation ladder, run inside a workflow.
 
-The clock waits for the work to be done or the deadline to pass; once it passes, it
-raises each escalation tier in turn (tier 1 at the deadline plus its interval, each next
-tier its interval after the previous one) until the work is done. An extension moves the
-deadline and starts a new cycle. Each escalation is keyed (case, kind, cycle, tier), so
-however often the activity retries or the worker restarts, it is raised once.
+The clock waits for the work to be done or the deadline to pass (warning a policy
+interval ahead, where the context asks for it); once it passes, it raises each escalation
+tier in turn (tier 1 at the deadline plus its interval, each next tier its interval after
+the previous one) until the work is done. An extension moves the deadline and starts a new
+cycle, the next of the workflow's own sequence. Each escalation is keyed (case or
+conference, kind, cycle, tier, level), so however often the activity retries or the worker
+restarts, it is raised once; it carries the time it fell due, so a late arrival shows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.attention import Steps
     from workflows.case.model import (
         Acknowledgement,
         ClockState,
@@ -23,10 +26,12 @@ with workflow.unsafe.imports_passed_through():
         DeadlineStatus,
         DueRequest,
         Escalation,
+        EscalationLevel,
         Extension,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, Rejected
+    from workflows.conference.model import COORDINATOR_MANAGER
     from workflows.policy.model import EscalationTier, Span
 
 
@@ -38,6 +43,11 @@ class ClockContext:
     site: str
     region: str
     tiers: list[EscalationTier]
+    #: A conference's clock: its id, the warning ahead of the deadline, and who its
+    #: warnings and tier 1 go to (the coordinator's manager).
+    conference_id: str | None = None
+    warn_before: timedelta | None = None
+    assignee: str = ""
 
 
 async def add_span(start: datetime, span: Span, site: str) -> datetime:
@@ -60,11 +70,15 @@ class DeadlineClock:
         state: ClockState,
         note: Callable[[TimelineEntry], None],
         on_status: Callable[[DeadlineStatus], Awaitable[None]],
+        steps: Steps | None = None,
+        on_raised: Callable[[Escalation], None] | None = None,
     ) -> None:
         self.context = context
         self.state = state
         self._note = note
         self._on_status = on_status
+        self._steps = steps
+        self._on_raised = on_raised
         self._moved = False
         self._raising = 0
 
@@ -86,7 +100,10 @@ class DeadlineClock:
             raise Rejected("an extension must move the deadline later")
 
     def validate_acknowledgement(self, ack: Acknowledgement, where: str) -> None:
-        """Refuse (Rejected) an acknowledgement of a tier that is not open on `where`."""
+        """Refuse (Rejected) an acknowledgement of a tier that is not open on `where` (tier
+        0: the warning ahead of the deadline)."""
+        if ack.tier == 0 and self.state.warned:
+            return
         if ack.tier < 1 or ack.tier > self.open_tier:
             raise Rejected(f"no tier {ack.tier} escalation is open on {where}")
 
@@ -116,6 +133,7 @@ class DeadlineClock:
         self.state.tier = 0
         self.state.breached = False
         self.state.last_escalated_at = None
+        self.state.warned = False
         self._moved = True
 
     async def start(self) -> None:
@@ -140,6 +158,11 @@ class DeadlineClock:
                 await checkpoint()
             self._moved = False
             wake = lambda: done() or self._moved or checkpoint_due()  # noqa: E731
+            warn = self.context.warn_before
+            if warn is not None and not self.state.warned and not self.state.breached:
+                if await self._wait_until(self.state.due_at - warn, wake):
+                    await self._warn()
+                continue
             if not self.state.breached:
                 if await self._wait_until(self.state.due_at, wake):
                     await self._breach()
@@ -178,33 +201,62 @@ class DeadlineClock:
         can reach the queue before the activity's completion reaches this workflow)."""
         return max(self.state.tier, self._raising)
 
+    async def _warn(self) -> None:
+        await self._raise(self.state.due_at - (self.context.warn_before or timedelta()), 0, EscalationLevel.WARNING)
+        self.state.warned = True
+        self._note(
+            TimelineEntry(
+                workflow.now(), KAHU_ACTOR, "escalation.raised", f"{self.context.kind} warning to {self._to(1)}"
+            )
+        )
+
     async def _escalate(self, at: datetime) -> None:
         tier = self.context.tiers[self.state.tier]
         self._raising = tier.tier
-        await workflow.execute_activity(
-            "raise_escalation",
-            Escalation(
-                case_id=self.context.case_id,
-                workflow_id=self.context.workflow_id,
-                kind=self.context.kind,
-                cycle=self.state.cycle,
-                tier=tier.tier,
-                role=tier.role,
-                site=self.context.site,
-                region=self.context.region,
-                due_at=self.state.due_at,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-        )
+        await self._raise(at, tier.tier, EscalationLevel.BREACH)
         self.state.tier = tier.tier
         self._raising = 0
         self.state.last_escalated_at = at
         self._note(
             TimelineEntry(
-                workflow.now(), "kahu", "escalation.raised", f"{self.context.kind} tier {tier.tier} to {tier.role}"
+                workflow.now(),
+                KAHU_ACTOR,
+                "escalation.raised",
+                f"{self.context.kind} tier {tier.tier} to {self._to(tier.tier)}",
             )
         )
         await self._on_status(self.status)
+
+    def _to(self, tier: int) -> str:
+        """Who tier `tier` goes to: its role, or the staff member it is assigned to."""
+        if tier == 1 and self.context.assignee:
+            return self.context.assignee
+        return self.context.tiers[tier - 1].role
+
+    async def _raise(self, at: datetime, tier: int, level: EscalationLevel) -> None:
+        context = self.context
+        conference = context.conference_id is not None
+        escalation = Escalation(
+            case_id=context.case_id,
+            workflow_id=context.workflow_id,
+            kind=context.kind,
+            cycle=self.state.cycle,
+            tier=tier,
+            role=COORDINATOR_MANAGER if conference and tier <= 1 else context.tiers[tier - 1].role,
+            site=context.site,
+            region=context.region,
+            due_at=self.state.due_at,
+            conference_id=context.conference_id,
+            level=level,
+            raise_at=at,
+            assignee=context.assignee if tier <= 1 else "",
+        )
+        if self._steps is not None:  # the same activity: a refusal is told, not retried
+            await self._steps.run("raise_escalation", [escalation])
+        else:
+            await workflow.execute_activity("raise_escalation", escalation, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        if self._on_raised is not None:
+            self._on_raised(escalation)
 
 
 def history_full(limit: int) -> bool:

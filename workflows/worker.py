@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import grpc
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from services.common.app import run_process
@@ -29,6 +29,7 @@ from workflows.conference.activities import ConferenceActivities
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.activities import PlacementActivities
 from workflows.placement.workflows import PlacementSearchWorkflow
+from workflows.refusals import Refusals
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
+def interceptors() -> list[Interceptor]:
+    """Every Kahu worker's: staff actions applied once across continue-as-new, and a
+    service's refusal failing its activity for good (told to a person, not retried)."""
+    return [AppliedUpdates(), Refusals()]
+
+
 def service_channel(settings: Settings, service: str, tokens: TokenSource | None = None) -> grpc.aio.Channel:
     """A traced channel to one of the domain services, every call carrying the worker's own
     workload identity (`workload:worker`), never a user's."""
@@ -75,7 +82,7 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
         workflows=WORKFLOWS,
         activities=[*case_activities.all(), *conference_activities.all(), *placement_activities.all()],
         workflow_runner=sandbox_runner(),
-        interceptors=[AppliedUpdates()],
+        interceptors=interceptors(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 

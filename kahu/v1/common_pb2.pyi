@@ -87,6 +87,8 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_TRIAGE: _ClassVar[DeadlineKind]
     DEADLINE_KIND_ASSESSMENT: _ClassVar[DeadlineKind]
     DEADLINE_KIND_PLACEMENT: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_CONVENING: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_COMPLETION: _ClassVar[DeadlineKind]
 REPORTER_KIND_UNSPECIFIED: ReporterKind
 REPORTER_KIND_PUBLIC: ReporterKind
 REPORTER_KIND_FAMILY: ReporterKind
@@ -141,6 +143,8 @@ DEADLINE_KIND_UNSPECIFIED: DeadlineKind
 DEADLINE_KIND_TRIAGE: DeadlineKind
 DEADLINE_KIND_ASSESSMENT: DeadlineKind
 DEADLINE_KIND_PLACEMENT: DeadlineKind
+DEADLINE_KIND_CONVENING: DeadlineKind
+DEADLINE_KIND_COMPLETION: DeadlineKind
 
 class Date(_message.Message):
     __slots__ = ("year", "month", "day")

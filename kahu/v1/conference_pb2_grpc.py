@@ -240,7 +240,10 @@ class ConferenceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListEscalations(self, request, context):
-        """Escalations to coordinators' managers, oldest first.
+        """Escalations to coordinators' managers, oldest first, of conferences started before their
+        clocks escalated on the supervisors' queue. Every newer conference's warnings, rounds
+        without a slot and breaches are on SupervisionService.ListQueue (kinds CONVENING and
+        COMPLETION, the manager as `assignee`), with its tiers, acknowledgement and extension.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -310,7 +313,8 @@ class ConferenceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RaiseConferenceEscalation(self, request, context):
-        """Called by the worker: records an escalation once per (conference, deadline, level, round).
+        """Called by the worker for conferences started before the supervisors' queue took their
+        escalations: records one once per (conference, deadline, level, round).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -26,45 +26,61 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kahu.v1 import common_pb2 as kahu_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19kahu/v1/supervision.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\"\xd8\x01\n\x16RaiseEscalationRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12\r\n\x05\x63ycle\x18\x04 \x01(\r\x12\x0c\n\x04tier\x18\x05 \x01(\r\x12\x0c\n\x04role\x18\x06 \x01(\t\x12\x0c\n\x04site\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\x12*\n\x06\x64ue_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"A\n\x17RaiseEscalationResponse\x12\x15\n\rescalation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"Q\n\x19ResolveEscalationsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12#\n\x04kind\x18\x02 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\".\n\x1aResolveEscalationsResponse\x12\x10\n\x08resolved\x18\x01 \x01(\r\"\xb6\x01\n\x10ListQueueRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x10\n\x08min_tier\x18\x03 \x01(\r\x12\x15\n\rbreached_only\x18\x04 \x01(\x08\x12\x1a\n\x12\x64ue_within_seconds\x18\x05 \x01(\r\x12\x18\n\x10include_resolved\x18\x06 \x01(\x08\x12\x11\n\tpage_size\x18\x07 \x01(\r\x12\x12\n\npage_token\x18\x08 \x01(\t\"x\n\x11ListQueueResponse\x12\"\n\x05items\x18\x01 \x03(\x0b\x32\x13.kahu.v1.Escalation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12&\n\x08\x64ue_soon\x18\x03 \x03(\x0b\x32\x14.kahu.v1.DueSoonCase\"\x87\x03\n\nEscalation\x12\x15\n\rescalation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x03 \x01(\t\x12#\n\x04kind\x18\x04 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12\r\n\x05\x63ycle\x18\x05 \x01(\r\x12\x0c\n\x04tier\x18\x06 \x01(\r\x12\x0c\n\x04role\x18\x07 \x01(\t\x12\x0c\n\x04site\x18\x08 \x01(\t\x12\x0e\n\x06region\x18\t \x01(\t\x12*\n\x06\x64ue_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\traised_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61ge_seconds\x18\x0c \x01(\x04\x12\x17\n\x0f\x61\x63knowledged_by\x18\r \x01(\t\x12\x33\n\x0f\x61\x63knowledged_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08resolved\x18\x0f \x01(\x08\"\xa0\x01\n\x0b\x44ueSoonCase\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12!\n\x05stage\x18\x05 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12*\n\x06\x64ue_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x12\x41\x63knowledgeRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x15\n\rescalation_id\x18\x02 \x01(\t\x12\x17\n\x0f\x61\x63knowledged_by\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"P\n\x13\x41\x63knowledgeResponse\x12\'\n\nescalation\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Escalation\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x87\x01\n\x0fReassignRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rsocial_worker\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x15\n\rreassigned_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"M\n\x10ReassignResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xb7\x01\n\x15\x45xtendDeadlineRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x65xtended_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"U\n\x16\x45xtendDeadlineResponse\x12)\n\x08\x64\x65\x61\x64line\x18\x01 \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"w\n\x15\x44\x65\x63ideApprovalRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x61pproved\x18\x03 \x01(\x08\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"S\n\x16\x44\x65\x63ideApprovalResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x32\xbe\x04\n\x12SupervisionService\x12T\n\x0fRaiseEscalation\x12\x1f.kahu.v1.RaiseEscalationRequest\x1a .kahu.v1.RaiseEscalationResponse\x12]\n\x12ResolveEscalations\x12\".kahu.v1.ResolveEscalationsRequest\x1a#.kahu.v1.ResolveEscalationsResponse\x12\x42\n\tListQueue\x12\x19.kahu.v1.ListQueueRequest\x1a\x1a.kahu.v1.ListQueueResponse\x12H\n\x0b\x41\x63knowledge\x12\x1b.kahu.v1.AcknowledgeRequest\x1a\x1c.kahu.v1.AcknowledgeResponse\x12?\n\x08Reassign\x12\x18.kahu.v1.ReassignRequest\x1a\x19.kahu.v1.ReassignResponse\x12Q\n\x0e\x45xtendDeadline\x12\x1e.kahu.v1.ExtendDeadlineRequest\x1a\x1f.kahu.v1.ExtendDeadlineResponse\x12Q\n\x0e\x44\x65\x63ideApproval\x12\x1e.kahu.v1.DecideApprovalRequest\x1a\x1f.kahu.v1.DecideApprovalResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19kahu/v1/supervision.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\"\xd8\x02\n\x16RaiseEscalationRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12\r\n\x05\x63ycle\x18\x04 \x01(\r\x12\x0c\n\x04tier\x18\x05 \x01(\r\x12\x0c\n\x04role\x18\x06 \x01(\t\x12\x0c\n\x04site\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\x12*\n\x06\x64ue_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rconference_id\x18\n \x01(\t\x12\'\n\x05level\x18\x0b \x01(\x0e\x32\x18.kahu.v1.EscalationLevel\x12,\n\x08raise_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ssignee\x18\r \x01(\t\"A\n\x17RaiseEscalationResponse\x12\x15\n\rescalation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x91\x01\n\x19ResolveEscalationsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12#\n\x04kind\x18\x02 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12\x15\n\rconference_id\x18\x03 \x01(\t\x12\'\n\x05level\x18\x04 \x01(\x0e\x32\x18.kahu.v1.EscalationLevel\".\n\x1aResolveEscalationsResponse\x12\x10\n\x08resolved\x18\x01 \x01(\r\"\xdb\x01\n\x10ListQueueRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x10\n\x08min_tier\x18\x03 \x01(\r\x12\x15\n\rbreached_only\x18\x04 \x01(\x08\x12\x1a\n\x12\x64ue_within_seconds\x18\x05 \x01(\r\x12\x18\n\x10include_resolved\x18\x06 \x01(\x08\x12\x11\n\tpage_size\x18\x07 \x01(\r\x12\x12\n\npage_token\x18\x08 \x01(\t\x12#\n\x04kind\x18\t \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\"\xa3\x01\n\x11ListQueueResponse\x12\"\n\x05items\x18\x01 \x03(\x0b\x32\x13.kahu.v1.Escalation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12&\n\x08\x64ue_soon\x18\x03 \x03(\x0b\x32\x14.kahu.v1.DueSoonCase\x12)\n\tattention\x18\x04 \x03(\x0b\x32\x16.kahu.v1.AttentionItem\"\x9d\x04\n\nEscalation\x12\x15\n\rescalation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x03 \x01(\t\x12#\n\x04kind\x18\x04 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12\r\n\x05\x63ycle\x18\x05 \x01(\r\x12\x0c\n\x04tier\x18\x06 \x01(\r\x12\x0c\n\x04role\x18\x07 \x01(\t\x12\x0c\n\x04site\x18\x08 \x01(\t\x12\x0e\n\x06region\x18\t \x01(\t\x12*\n\x06\x64ue_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\traised_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61ge_seconds\x18\x0c \x01(\x04\x12\x17\n\x0f\x61\x63knowledged_by\x18\r \x01(\t\x12\x33\n\x0f\x61\x63knowledged_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08resolved\x18\x0f \x01(\x08\x12\x15\n\rconference_id\x18\x10 \x01(\t\x12\'\n\x05level\x18\x11 \x01(\x0e\x32\x18.kahu.v1.EscalationLevel\x12,\n\x08raise_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0clate_seconds\x18\x13 \x01(\x04\x12\x10\n\x08\x61ssignee\x18\x14 \x01(\t\"\xa0\x01\n\x0b\x44ueSoonCase\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0c\n\x04site\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12!\n\x05stage\x18\x05 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12*\n\x06\x64ue_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x12\x41\x63knowledgeRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x15\n\rescalation_id\x18\x02 \x01(\t\x12\x17\n\x0f\x61\x63knowledged_by\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"P\n\x13\x41\x63knowledgeResponse\x12\'\n\nescalation\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Escalation\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x87\x01\n\x0fReassignRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rsocial_worker\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x15\n\rreassigned_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"M\n\x10ReassignResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xce\x01\n\x15\x45xtendDeadlineRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.kahu.v1.DeadlineKind\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x65xtended_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x15\n\rconference_id\x18\x07 \x01(\t\"U\n\x16\x45xtendDeadlineResponse\x12)\n\x08\x64\x65\x61\x64line\x18\x01 \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"w\n\x15\x44\x65\x63ideApprovalRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x61pproved\x18\x03 \x01(\x08\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"S\n\x16\x44\x65\x63ideApprovalResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xa1\x02\n\x15RaiseAttentionRequest\x12\x10\n\x08item_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rconference_id\x18\x03 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x04 \x01(\t\x12\x0c\n\x04step\x18\x05 \x01(\t\x12(\n\x06reason\x18\x06 \x01(\x0e\x32\x18.kahu.v1.AttentionReason\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12\x10\n\x08trace_id\x18\x08 \x01(\t\x12\x0c\n\x04site\x18\t \x01(\t\x12\x0e\n\x06region\x18\n \x01(\t\x12\x0f\n\x07waiting\x18\x0b \x01(\x08\x12\x31\n\rfailing_since\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x16RaiseAttentionResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x8a\x03\n\rAttentionItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rconference_id\x18\x03 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x04 \x01(\t\x12\x0c\n\x04step\x18\x05 \x01(\t\x12(\n\x06reason\x18\x06 \x01(\x0e\x32\x18.kahu.v1.AttentionReason\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12\x10\n\x08trace_id\x18\x08 \x01(\t\x12\x0c\n\x04site\x18\t \x01(\t\x12\x0e\n\x06region\x18\n \x01(\t\x12\x0f\n\x07waiting\x18\x0b \x01(\x08\x12\x31\n\rfailing_since\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\traised_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bresolved_by\x18\x0e \x01(\t\x12,\n\x08\x64\x65\x63ision\x18\x0f \x01(\x0e\x32\x1a.kahu.v1.AttentionDecision\"\x93\x01\n\x17ResolveAttentionRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x12\n\ndecided_by\x18\x03 \x01(\t\x12,\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x1a.kahu.v1.AttentionDecision\x12\x0c\n\x04note\x18\x05 \x01(\t\"R\n\x18ResolveAttentionResponse\x12$\n\x04item\x18\x01 \x01(\x0b\x32\x16.kahu.v1.AttentionItem\x12\x10\n\x08replayed\x18\x02 \x01(\x08*\x8c\x01\n\x0f\x45scalationLevel\x12 \n\x1c\x45SCALATION_LEVEL_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45SCALATION_LEVEL_BREACH\x10\x01\x12\x1c\n\x18\x45SCALATION_LEVEL_WARNING\x10\x02\x12\x1c\n\x18\x45SCALATION_LEVEL_NO_SLOT\x10\x03*u\n\x0f\x41ttentionReason\x12 \n\x1c\x41TTENTION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41TTENTION_REASON_REFUSED\x10\x01\x12\"\n\x1e\x41TTENTION_REASON_STILL_FAILING\x10\x02*r\n\x11\x41ttentionDecision\x12\"\n\x1e\x41TTENTION_DECISION_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41TTENTION_DECISION_RETRY\x10\x01\x12\x1b\n\x17\x41TTENTION_DECISION_SKIP\x10\x02\x32\xea\x05\n\x12SupervisionService\x12T\n\x0fRaiseEscalation\x12\x1f.kahu.v1.RaiseEscalationRequest\x1a .kahu.v1.RaiseEscalationResponse\x12]\n\x12ResolveEscalations\x12\".kahu.v1.ResolveEscalationsRequest\x1a#.kahu.v1.ResolveEscalationsResponse\x12Q\n\x0eRaiseAttention\x12\x1e.kahu.v1.RaiseAttentionRequest\x1a\x1f.kahu.v1.RaiseAttentionResponse\x12W\n\x10ResolveAttention\x12 .kahu.v1.ResolveAttentionRequest\x1a!.kahu.v1.ResolveAttentionResponse\x12\x42\n\tListQueue\x12\x19.kahu.v1.ListQueueRequest\x1a\x1a.kahu.v1.ListQueueResponse\x12H\n\x0b\x41\x63knowledge\x12\x1b.kahu.v1.AcknowledgeRequest\x1a\x1c.kahu.v1.AcknowledgeResponse\x12?\n\x08Reassign\x12\x18.kahu.v1.ReassignRequest\x1a\x19.kahu.v1.ReassignResponse\x12Q\n\x0e\x45xtendDeadline\x12\x1e.kahu.v1.ExtendDeadlineRequest\x1a\x1f.kahu.v1.ExtendDeadlineResponse\x12Q\n\x0e\x44\x65\x63ideApproval\x12\x1e.kahu.v1.DecideApprovalRequest\x1a\x1f.kahu.v1.DecideApprovalResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kahu.v1.supervision_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_ESCALATIONLEVEL']._serialized_start=3692
+  _globals['_ESCALATIONLEVEL']._serialized_end=3832
+  _globals['_ATTENTIONREASON']._serialized_start=3834
+  _globals['_ATTENTIONREASON']._serialized_end=3951
+  _globals['_ATTENTIONDECISION']._serialized_start=3953
+  _globals['_ATTENTIONDECISION']._serialized_end=4067
   _globals['_RAISEESCALATIONREQUEST']._serialized_start=94
-  _globals['_RAISEESCALATIONREQUEST']._serialized_end=310
-  _globals['_RAISEESCALATIONRESPONSE']._serialized_start=312
-  _globals['_RAISEESCALATIONRESPONSE']._serialized_end=377
-  _globals['_RESOLVEESCALATIONSREQUEST']._serialized_start=379
-  _globals['_RESOLVEESCALATIONSREQUEST']._serialized_end=460
-  _globals['_RESOLVEESCALATIONSRESPONSE']._serialized_start=462
-  _globals['_RESOLVEESCALATIONSRESPONSE']._serialized_end=508
-  _globals['_LISTQUEUEREQUEST']._serialized_start=511
-  _globals['_LISTQUEUEREQUEST']._serialized_end=693
-  _globals['_LISTQUEUERESPONSE']._serialized_start=695
-  _globals['_LISTQUEUERESPONSE']._serialized_end=815
-  _globals['_ESCALATION']._serialized_start=818
-  _globals['_ESCALATION']._serialized_end=1209
-  _globals['_DUESOONCASE']._serialized_start=1212
-  _globals['_DUESOONCASE']._serialized_end=1372
-  _globals['_ACKNOWLEDGEREQUEST']._serialized_start=1374
-  _globals['_ACKNOWLEDGEREQUEST']._serialized_end=1481
-  _globals['_ACKNOWLEDGERESPONSE']._serialized_start=1483
-  _globals['_ACKNOWLEDGERESPONSE']._serialized_end=1563
-  _globals['_REASSIGNREQUEST']._serialized_start=1566
-  _globals['_REASSIGNREQUEST']._serialized_end=1701
-  _globals['_REASSIGNRESPONSE']._serialized_start=1703
-  _globals['_REASSIGNRESPONSE']._serialized_end=1780
-  _globals['_EXTENDDEADLINEREQUEST']._serialized_start=1783
-  _globals['_EXTENDDEADLINEREQUEST']._serialized_end=1966
-  _globals['_EXTENDDEADLINERESPONSE']._serialized_start=1968
-  _globals['_EXTENDDEADLINERESPONSE']._serialized_end=2053
-  _globals['_DECIDEAPPROVALREQUEST']._serialized_start=2055
-  _globals['_DECIDEAPPROVALREQUEST']._serialized_end=2174
-  _globals['_DECIDEAPPROVALRESPONSE']._serialized_start=2176
-  _globals['_DECIDEAPPROVALRESPONSE']._serialized_end=2259
-  _globals['_SUPERVISIONSERVICE']._serialized_start=2262
-  _globals['_SUPERVISIONSERVICE']._serialized_end=2836
+  _globals['_RAISEESCALATIONREQUEST']._serialized_end=438
+  _globals['_RAISEESCALATIONRESPONSE']._serialized_start=440
+  _globals['_RAISEESCALATIONRESPONSE']._serialized_end=505
+  _globals['_RESOLVEESCALATIONSREQUEST']._serialized_start=508
+  _globals['_RESOLVEESCALATIONSREQUEST']._serialized_end=653
+  _globals['_RESOLVEESCALATIONSRESPONSE']._serialized_start=655
+  _globals['_RESOLVEESCALATIONSRESPONSE']._serialized_end=701
+  _globals['_LISTQUEUEREQUEST']._serialized_start=704
+  _globals['_LISTQUEUEREQUEST']._serialized_end=923
+  _globals['_LISTQUEUERESPONSE']._serialized_start=926
+  _globals['_LISTQUEUERESPONSE']._serialized_end=1089
+  _globals['_ESCALATION']._serialized_start=1092
+  _globals['_ESCALATION']._serialized_end=1633
+  _globals['_DUESOONCASE']._serialized_start=1636
+  _globals['_DUESOONCASE']._serialized_end=1796
+  _globals['_ACKNOWLEDGEREQUEST']._serialized_start=1798
+  _globals['_ACKNOWLEDGEREQUEST']._serialized_end=1905
+  _globals['_ACKNOWLEDGERESPONSE']._serialized_start=1907
+  _globals['_ACKNOWLEDGERESPONSE']._serialized_end=1987
+  _globals['_REASSIGNREQUEST']._serialized_start=1990
+  _globals['_REASSIGNREQUEST']._serialized_end=2125
+  _globals['_REASSIGNRESPONSE']._serialized_start=2127
+  _globals['_REASSIGNRESPONSE']._serialized_end=2204
+  _globals['_EXTENDDEADLINEREQUEST']._serialized_start=2207
+  _globals['_EXTENDDEADLINEREQUEST']._serialized_end=2413
+  _globals['_EXTENDDEADLINERESPONSE']._serialized_start=2415
+  _globals['_EXTENDDEADLINERESPONSE']._serialized_end=2500
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_start=2502
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_end=2621
+  _globals['_DECIDEAPPROVALRESPONSE']._serialized_start=2623
+  _globals['_DECIDEAPPROVALRESPONSE']._serialized_end=2706
+  _globals['_RAISEATTENTIONREQUEST']._serialized_start=2709
+  _globals['_RAISEATTENTIONREQUEST']._serialized_end=2998
+  _globals['_RAISEATTENTIONRESPONSE']._serialized_start=3000
+  _globals['_RAISEATTENTIONRESPONSE']._serialized_end=3058
+  _globals['_ATTENTIONITEM']._serialized_start=3061
+  _globals['_ATTENTIONITEM']._serialized_end=3455
+  _globals['_RESOLVEATTENTIONREQUEST']._serialized_start=3458
+  _globals['_RESOLVEATTENTIONREQUEST']._serialized_end=3605
+  _globals['_RESOLVEATTENTIONRESPONSE']._serialized_start=3607
+  _globals['_RESOLVEATTENTIONRESPONSE']._serialized_end=3689
+  _globals['_SUPERVISIONSERVICE']._serialized_start=4070
+  _globals['_SUPERVISIONSERVICE']._serialized_end=4816
 # @@protoc_insertion_point(module_scope)

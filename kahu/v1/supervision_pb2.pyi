@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kahu.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -10,8 +11,37 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class EscalationLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ESCALATION_LEVEL_UNSPECIFIED: _ClassVar[EscalationLevel]
+    ESCALATION_LEVEL_BREACH: _ClassVar[EscalationLevel]
+    ESCALATION_LEVEL_WARNING: _ClassVar[EscalationLevel]
+    ESCALATION_LEVEL_NO_SLOT: _ClassVar[EscalationLevel]
+
+class AttentionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ATTENTION_REASON_UNSPECIFIED: _ClassVar[AttentionReason]
+    ATTENTION_REASON_REFUSED: _ClassVar[AttentionReason]
+    ATTENTION_REASON_STILL_FAILING: _ClassVar[AttentionReason]
+
+class AttentionDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ATTENTION_DECISION_UNSPECIFIED: _ClassVar[AttentionDecision]
+    ATTENTION_DECISION_RETRY: _ClassVar[AttentionDecision]
+    ATTENTION_DECISION_SKIP: _ClassVar[AttentionDecision]
+ESCALATION_LEVEL_UNSPECIFIED: EscalationLevel
+ESCALATION_LEVEL_BREACH: EscalationLevel
+ESCALATION_LEVEL_WARNING: EscalationLevel
+ESCALATION_LEVEL_NO_SLOT: EscalationLevel
+ATTENTION_REASON_UNSPECIFIED: AttentionReason
+ATTENTION_REASON_REFUSED: AttentionReason
+ATTENTION_REASON_STILL_FAILING: AttentionReason
+ATTENTION_DECISION_UNSPECIFIED: AttentionDecision
+ATTENTION_DECISION_RETRY: AttentionDecision
+ATTENTION_DECISION_SKIP: AttentionDecision
+
 class RaiseEscalationRequest(_message.Message):
-    __slots__ = ("case_id", "workflow_id", "kind", "cycle", "tier", "role", "site", "region", "due_at")
+    __slots__ = ("case_id", "workflow_id", "kind", "cycle", "tier", "role", "site", "region", "due_at", "conference_id", "level", "raise_at", "assignee")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +51,10 @@ class RaiseEscalationRequest(_message.Message):
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    RAISE_AT_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     workflow_id: str
     kind: _common_pb2.DeadlineKind
@@ -30,7 +64,11 @@ class RaiseEscalationRequest(_message.Message):
     site: str
     region: str
     due_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., cycle: _Optional[int] = ..., tier: _Optional[int] = ..., role: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    conference_id: str
+    level: EscalationLevel
+    raise_at: _timestamp_pb2.Timestamp
+    assignee: str
+    def __init__(self, case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., cycle: _Optional[int] = ..., tier: _Optional[int] = ..., role: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conference_id: _Optional[str] = ..., level: _Optional[_Union[EscalationLevel, str]] = ..., raise_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee: _Optional[str] = ...) -> None: ...
 
 class RaiseEscalationResponse(_message.Message):
     __slots__ = ("escalation_id", "created")
@@ -41,12 +79,16 @@ class RaiseEscalationResponse(_message.Message):
     def __init__(self, escalation_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class ResolveEscalationsRequest(_message.Message):
-    __slots__ = ("case_id", "kind")
+    __slots__ = ("case_id", "kind", "conference_id", "level")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     kind: _common_pb2.DeadlineKind
-    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ...) -> None: ...
+    conference_id: str
+    level: EscalationLevel
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., conference_id: _Optional[str] = ..., level: _Optional[_Union[EscalationLevel, str]] = ...) -> None: ...
 
 class ResolveEscalationsResponse(_message.Message):
     __slots__ = ("resolved",)
@@ -55,7 +97,7 @@ class ResolveEscalationsResponse(_message.Message):
     def __init__(self, resolved: _Optional[int] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token")
+    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token", "kind")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     MIN_TIER_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +106,7 @@ class ListQueueRequest(_message.Message):
     INCLUDE_RESOLVED_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     min_tier: int
@@ -72,20 +115,23 @@ class ListQueueRequest(_message.Message):
     include_resolved: bool
     page_size: int
     page_token: str
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    kind: _common_pb2.DeadlineKind
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ...) -> None: ...
 
 class ListQueueResponse(_message.Message):
-    __slots__ = ("items", "next_page_token", "due_soon")
+    __slots__ = ("items", "next_page_token", "due_soon", "attention")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DUE_SOON_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Escalation]
     next_page_token: str
     due_soon: _containers.RepeatedCompositeFieldContainer[DueSoonCase]
-    def __init__(self, items: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., due_soon: _Optional[_Iterable[_Union[DueSoonCase, _Mapping]]] = ...) -> None: ...
+    attention: _containers.RepeatedCompositeFieldContainer[AttentionItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., due_soon: _Optional[_Iterable[_Union[DueSoonCase, _Mapping]]] = ..., attention: _Optional[_Iterable[_Union[AttentionItem, _Mapping]]] = ...) -> None: ...
 
 class Escalation(_message.Message):
-    __slots__ = ("escalation_id", "case_id", "workflow_id", "kind", "cycle", "tier", "role", "site", "region", "due_at", "raised_at", "age_seconds", "acknowledged_by", "acknowledged_at", "resolved")
+    __slots__ = ("escalation_id", "case_id", "workflow_id", "kind", "cycle", "tier", "role", "site", "region", "due_at", "raised_at", "age_seconds", "acknowledged_by", "acknowledged_at", "resolved", "conference_id", "level", "raise_at", "late_seconds", "assignee")
     ESCALATION_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +147,11 @@ class Escalation(_message.Message):
     ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
     RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    RAISE_AT_FIELD_NUMBER: _ClassVar[int]
+    LATE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     escalation_id: str
     case_id: str
     workflow_id: str
@@ -116,7 +167,12 @@ class Escalation(_message.Message):
     acknowledged_by: str
     acknowledged_at: _timestamp_pb2.Timestamp
     resolved: bool
-    def __init__(self, escalation_id: _Optional[str] = ..., case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., cycle: _Optional[int] = ..., tier: _Optional[int] = ..., role: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., age_seconds: _Optional[int] = ..., acknowledged_by: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved: _Optional[bool] = ...) -> None: ...
+    conference_id: str
+    level: EscalationLevel
+    raise_at: _timestamp_pb2.Timestamp
+    late_seconds: int
+    assignee: str
+    def __init__(self, escalation_id: _Optional[str] = ..., case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., cycle: _Optional[int] = ..., tier: _Optional[int] = ..., role: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., age_seconds: _Optional[int] = ..., acknowledged_by: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved: _Optional[bool] = ..., conference_id: _Optional[str] = ..., level: _Optional[_Union[EscalationLevel, str]] = ..., raise_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., late_seconds: _Optional[int] = ..., assignee: _Optional[str] = ...) -> None: ...
 
 class DueSoonCase(_message.Message):
     __slots__ = ("case_id", "workflow_id", "site", "region", "stage", "due_at")
@@ -179,20 +235,22 @@ class ReassignResponse(_message.Message):
     def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ExtendDeadlineRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_id", "kind", "due_at", "extended_by", "reason")
+    __slots__ = ("idempotency_key", "case_id", "kind", "due_at", "extended_by", "reason", "conference_id")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     EXTENDED_BY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_id: str
     kind: _common_pb2.DeadlineKind
     due_at: _timestamp_pb2.Timestamp
     extended_by: str
     reason: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_by: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    conference_id: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_by: _Optional[str] = ..., reason: _Optional[str] = ..., conference_id: _Optional[str] = ...) -> None: ...
 
 class ExtendDeadlineResponse(_message.Message):
     __slots__ = ("deadline", "replayed")
@@ -223,3 +281,95 @@ class DecideApprovalResponse(_message.Message):
     assessment: _common_pb2.Assessment
     replayed: bool
     def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class RaiseAttentionRequest(_message.Message):
+    __slots__ = ("item_key", "case_id", "conference_id", "workflow_id", "step", "reason", "error", "trace_id", "site", "region", "waiting", "failing_since")
+    ITEM_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    FAILING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    item_key: str
+    case_id: str
+    conference_id: str
+    workflow_id: str
+    step: str
+    reason: AttentionReason
+    error: str
+    trace_id: str
+    site: str
+    region: str
+    waiting: bool
+    failing_since: _timestamp_pb2.Timestamp
+    def __init__(self, item_key: _Optional[str] = ..., case_id: _Optional[str] = ..., conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., step: _Optional[str] = ..., reason: _Optional[_Union[AttentionReason, str]] = ..., error: _Optional[str] = ..., trace_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., waiting: _Optional[bool] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RaiseAttentionResponse(_message.Message):
+    __slots__ = ("item_id", "created")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    created: bool
+    def __init__(self, item_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class AttentionItem(_message.Message):
+    __slots__ = ("item_id", "case_id", "conference_id", "workflow_id", "step", "reason", "error", "trace_id", "site", "region", "waiting", "failing_since", "raised_at", "resolved_by", "decision")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    FAILING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    case_id: str
+    conference_id: str
+    workflow_id: str
+    step: str
+    reason: AttentionReason
+    error: str
+    trace_id: str
+    site: str
+    region: str
+    waiting: bool
+    failing_since: _timestamp_pb2.Timestamp
+    raised_at: _timestamp_pb2.Timestamp
+    resolved_by: str
+    decision: AttentionDecision
+    def __init__(self, item_id: _Optional[str] = ..., case_id: _Optional[str] = ..., conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., step: _Optional[str] = ..., reason: _Optional[_Union[AttentionReason, str]] = ..., error: _Optional[str] = ..., trace_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., waiting: _Optional[bool] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_by: _Optional[str] = ..., decision: _Optional[_Union[AttentionDecision, str]] = ...) -> None: ...
+
+class ResolveAttentionRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "decided_by", "decision", "note")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    decided_by: str
+    decision: AttentionDecision
+    note: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., decided_by: _Optional[str] = ..., decision: _Optional[_Union[AttentionDecision, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ResolveAttentionResponse(_message.Message):
+    __slots__ = ("item", "replayed")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    item: AttentionItem
+    replayed: bool
+    def __init__(self, item: _Optional[_Union[AttentionItem, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class SupervisionServiceStub:
-    """Escalations of missed deadlines, and the supervisors' actions on them.
+    """Escalations of missed deadlines (every kind: a case's, its assessment's and placement
+    search's, a youth justice conference's), the steps that need a person's attention, and the
+    supervisors' actions on them.
     """
 
     def __init__(self, channel):
@@ -44,6 +46,16 @@ class SupervisionServiceStub:
                 '/kahu.v1.SupervisionService/ResolveEscalations',
                 request_serializer=kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsResponse.FromString,
+                _registered_method=True)
+        self.RaiseAttention = channel.unary_unary(
+                '/kahu.v1.SupervisionService/RaiseAttention',
+                request_serializer=kahu_dot_v1_dot_supervision__pb2.RaiseAttentionRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_supervision__pb2.RaiseAttentionResponse.FromString,
+                _registered_method=True)
+        self.ResolveAttention = channel.unary_unary(
+                '/kahu.v1.SupervisionService/ResolveAttention',
+                request_serializer=kahu_dot_v1_dot_supervision__pb2.ResolveAttentionRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_supervision__pb2.ResolveAttentionResponse.FromString,
                 _registered_method=True)
         self.ListQueue = channel.unary_unary(
                 '/kahu.v1.SupervisionService/ListQueue',
@@ -73,25 +85,44 @@ class SupervisionServiceStub:
 
 
 class SupervisionServiceServicer:
-    """Escalations of missed deadlines, and the supervisors' actions on them.
+    """Escalations of missed deadlines (every kind: a case's, its assessment's and placement
+    search's, a youth justice conference's), the steps that need a person's attention, and the
+    supervisors' actions on them.
     """
 
     def RaiseEscalation(self, request, context):
-        """Records an escalation exactly once per (case, kind, cycle, tier). Called by the worker.
+        """Records an escalation exactly once per (case or conference, kind, cycle, tier, level).
+        Called by the worker.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ResolveEscalations(self, request, context):
-        """Marks a case's open escalations of one kind resolved. Called by the worker.
+        """Marks a case's (or conference's) open escalations of one kind resolved. Called by the worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RaiseAttention(self, request, context):
+        """Records a step that needs a person: refused, or still failing after the policy's time.
+        Exactly once per item key. Called by the worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveAttention(self, request, context):
+        """A supervisor's answer to a step that needs attention: retry it, or go on without it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListQueue(self, request, context):
-        """A supervisor's queue: open escalations, and cases whose deadline is near.
+        """A supervisor's queue: open escalations, steps that need attention, and cases whose
+        deadline is near.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,6 +169,16 @@ def add_SupervisionServiceServicer_to_server(servicer, server):
                     request_deserializer=kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsResponse.SerializeToString,
             ),
+            'RaiseAttention': grpc.unary_unary_rpc_method_handler(
+                    servicer.RaiseAttention,
+                    request_deserializer=kahu_dot_v1_dot_supervision__pb2.RaiseAttentionRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_supervision__pb2.RaiseAttentionResponse.SerializeToString,
+            ),
+            'ResolveAttention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAttention,
+                    request_deserializer=kahu_dot_v1_dot_supervision__pb2.ResolveAttentionRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_supervision__pb2.ResolveAttentionResponse.SerializeToString,
+            ),
             'ListQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueue,
                     request_deserializer=kahu_dot_v1_dot_supervision__pb2.ListQueueRequest.FromString,
@@ -172,7 +213,9 @@ def add_SupervisionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SupervisionService:
-    """Escalations of missed deadlines, and the supervisors' actions on them.
+    """Escalations of missed deadlines (every kind: a case's, its assessment's and placement
+    search's, a youth justice conference's), the steps that need a person's attention, and the
+    supervisors' actions on them.
     """
 
     @staticmethod
@@ -219,6 +262,60 @@ class SupervisionService:
             '/kahu.v1.SupervisionService/ResolveEscalations',
             kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsRequest.SerializeToString,
             kahu_dot_v1_dot_supervision__pb2.ResolveEscalationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RaiseAttention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.SupervisionService/RaiseAttention',
+            kahu_dot_v1_dot_supervision__pb2.RaiseAttentionRequest.SerializeToString,
+            kahu_dot_v1_dot_supervision__pb2.RaiseAttentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAttention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.SupervisionService/ResolveAttention',
+            kahu_dot_v1_dot_supervision__pb2.ResolveAttentionRequest.SerializeToString,
+            kahu_dot_v1_dot_supervision__pb2.ResolveAttentionResponse.FromString,
             options,
             channel_credentials,
             insecure,

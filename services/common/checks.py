@@ -56,6 +56,15 @@ def case_id(v: Violations, value: str, field: str = "case_id") -> str:
         return ""
 
 
+def conference_id(v: Violations, value: str, field: str = "conference_id") -> str:
+    """The conference id in canonical form ("" after adding a violation)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        v.add(field, "must be a conference id (UUID)")
+        return ""
+
+
 def require_case_id(value: str, field: str = "case_id") -> str:
     """The case id in canonical form; raises InvalidArgument when it is not one."""
     try:

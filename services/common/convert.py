@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kahu.v1 import common_pb2
+from kahu.v1 import common_pb2, supervision_pb2
 from workflows.case import model
 from workflows.policy.model import Pathway, Timeframe
 
@@ -51,7 +51,19 @@ PATHWAY = EnumMap(Pathway, common_pb2.Pathway, "PATHWAY_")
 OUTCOME = EnumMap(model.Outcome, common_pb2.Outcome, "OUTCOME_")
 DEADLINE_KIND = EnumMap(model.DeadlineKind, common_pb2.DeadlineKind, "DEADLINE_KIND_")
 STAGE = EnumMap(model.Stage, common_pb2.CaseStage, "CASE_STAGE_")
-ENUMS: tuple[EnumMap[StrEnum], ...] = (TIMEFRAME, PATHWAY, OUTCOME, DEADLINE_KIND, STAGE)  # type: ignore[assignment]
+ESCALATION_LEVEL = EnumMap(model.EscalationLevel, supervision_pb2.EscalationLevel, "ESCALATION_LEVEL_")
+ATTENTION_REASON = EnumMap(model.AttentionReason, supervision_pb2.AttentionReason, "ATTENTION_REASON_")
+ATTENTION_DECISION = EnumMap(model.AttentionDecision, supervision_pb2.AttentionDecision, "ATTENTION_DECISION_")
+ENUMS: tuple[EnumMap[StrEnum], ...] = (  # type: ignore[assignment]
+    TIMEFRAME,
+    PATHWAY,
+    OUTCOME,
+    DEADLINE_KIND,
+    STAGE,
+    ESCALATION_LEVEL,
+    ATTENTION_REASON,
+    ATTENTION_DECISION,
+)
 
 
 def timestamp(value: dt.datetime) -> Timestamp:

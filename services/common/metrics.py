@@ -1,8 +1,9 @@
 """OpenTelemetry metrics: one meter provider per process, OTLP export when configured.
 
-Labels are few and bounded, and never personal: RPC method names, gRPC status codes, and
-the kinds and tiers of escalations. No case id, site of a person, name or text is ever a
-label (a label's every value is a separate series, and series outlive cases).
+Labels are few and bounded, and never personal: RPC method names, gRPC status codes, the
+kinds and tiers of escalations, and the steps (activities) that need attention. No case id,
+site of a person, name or text is ever a label (a label's every value is a separate series,
+and series outlive cases).
 
 - `kahu.rpc.server.duration` (histogram, s): every gRPC call a Kahu server answers, by
   `rpc.method` and `rpc.grpc.status_code`; its count is the call rate, refusals included.
@@ -10,6 +11,12 @@ label (a label's every value is a separate series, and series outlive cases).
   `kahu.tier` (the supervision queue's and the conference service's).
 - `kahu.cases.reports` (counter): reports accepted, by `kahu.outcome` (`new_case` or
   `additional_information`; a retried report is not counted again).
+- `kahu.attention.raised` (counter): steps that need a person newly raised on the
+  supervisors' queue (workflows/attention.py), by `kahu.step` (the activity's name) and
+  `kahu.reason` (`REFUSED`, or `STILL_FAILING`); a retried raise is not counted again.
+- `kahu.attention.told` (counter, the worker's): the same steps as the worker starts to
+  tell supervision of them, counted even while supervision is down: the alert on steps
+  that need a person watches this one.
 
 The worker's Temporal metrics (task latencies, slots, polls, by workflow and activity
 type) come from the Temporal SDK itself (services/common/temporal.py).
@@ -35,6 +42,12 @@ ESCALATIONS = _METER.create_counter(
 REPORTS = _METER.create_counter(
     "kahu.cases.reports", unit="{report}", description="reports of concern accepted, by outcome"
 )
+ATTENTION_TOLD = _METER.create_counter(
+    "kahu.attention.told", unit="{item}", description="steps that need a person, as the worker tells of them"
+)
+ATTENTION = _METER.create_counter(
+    "kahu.attention.raised", unit="{item}", description="steps that need a person newly raised, by step and reason"
+)
 
 
 def record_rpc(method: str, code: grpc.StatusCode, seconds: float) -> None:
@@ -45,6 +58,16 @@ def record_escalation(kind: str, tier: int | str) -> None:
     """An escalation newly raised: a deadline's kind and its tier (or a conference
     deadline's level)."""
     ESCALATIONS.add(1, {"kahu.kind": kind, "kahu.tier": tier})
+
+
+def record_attention_told(step: str, reason: str) -> None:
+    """The worker starts telling supervision of a step that needs a person."""
+    ATTENTION_TOLD.add(1, {"kahu.step": step, "kahu.reason": reason})
+
+
+def record_attention(step: str, reason: str) -> None:
+    """A step that needs a person newly raised: the step (an activity's name) and why."""
+    ATTENTION.add(1, {"kahu.step": step, "kahu.reason": reason})
 
 
 def record_report(additional_information: bool) -> None:

@@ -35,7 +35,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         CalendarStore(pool),
         temporal,
         settings.task_queue,
-        policy.case.youth_justice,
+        policy.case,
     )
 
     in_background(stack, run_outbox("conference", servicer.drain_outbox))

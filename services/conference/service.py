@@ -46,7 +46,7 @@ from workflows.conference.model import (
     SlotChoice,
 )
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
-from workflows.policy.model import YouthJusticePolicy
+from workflows.policy.model import CasePolicy, YouthJusticePolicy
 from workflows.policy.working_days import NZ
 
 #: Police triggers, and the court directions Police relay (Kahu has no courts' agency yet).
@@ -98,14 +98,16 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         calendars: CalendarStore,
         temporal: Client,
         task_queue: str,
-        policy: YouthJusticePolicy,
+        policy: CasePolicy,
     ) -> None:
+        assert policy.youth_justice is not None  # app.build refuses a policy without it
         self._conferences = conferences
         self._bookings = bookings
         self._calendars = calendars
         self._temporal = temporal
         self._task_queue = task_queue
-        self._policy = policy
+        self._policy: YouthJusticePolicy = policy.youth_justice
+        self._case_policy = policy
         self._lookup = ConferenceLookup(conferences)
         self._actions = StaffActions(conferences.actions, temporal)
 
@@ -183,6 +185,8 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             policy=self._policy,
             young_person_added=ParticipantRole.YOUNG_PERSON.value in roles,
             advocate_appointed=ParticipantRole.YOUTH_ADVOCATE.value in roles,
+            escalation=self._case_policy.escalation,
+            attention_after=self._case_policy.attention_after,
         )
         await start_once(
             self._temporal,

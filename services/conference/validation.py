@@ -85,7 +85,7 @@ def require_conference_id(value: str, field: str = "conference_id") -> str:
 
 
 def _conference_id(v: Violations, value: str, field: str = "conference_id") -> str:
-    return _uuid(v, value, field, "conference id")
+    return checks.conference_id(v, value, field)
 
 
 def _uuid(v: Violations, value: str, field: str, what: str) -> str:

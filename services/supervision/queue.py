@@ -1,5 +1,5 @@
-"""The supervisors' queue: escalations paged by keyset, and cases due soon found through
-Temporal visibility."""
+"""The supervisors' queue: escalations paged by keyset, cases due soon found through
+Temporal visibility, and (on the first page) the open steps that need attention."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from kahu.v1 import supervision_pb2
 from services.common import convert, paging, visibility
 from services.common.authz import UNRESTRICTED, Restriction
 from services.common.errors import Violations
+from services.supervision.attention import AttentionRow
 from services.supervision.store import EscalationRow, QueueFilter
 from services.supervision.validation import validate_queue
 from workflows import search_attributes as sa
@@ -46,9 +47,11 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
         min_tier=request.min_tier,
         include_resolved=request.include_resolved,
         within=within,
+        kind=convert.DEADLINE_KIND.from_proto(request.kind),
     )
     limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
-    scope = f"queue|{filters.site}|{filters.region}|{filters.min_tier}|{filters.include_resolved}|{limits}"
+    kind = filters.kind or ""
+    scope = f"queue|{filters.site}|{filters.region}|{filters.min_tier}|{filters.include_resolved}|{kind}|{limits}"
     v = Violations()
     position = paging.decode(v, request.page_token, scope)
     after = None
@@ -59,7 +62,11 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
             v.add("page_token", "is not a page token from this listing")
     v.raise_if_any()
     wants_due_soon = request.due_within_seconds and not request.breached_only and not request.page_token
-    due_within = dt.timedelta(seconds=request.due_within_seconds) if wants_due_soon and not filters.min_tier else None
+    due_within = (
+        dt.timedelta(seconds=request.due_within_seconds)
+        if wants_due_soon and not filters.min_tier and not filters.kind
+        else None
+    )
     return Page(filters, size, after, due_within, scope)
 
 
@@ -89,9 +96,15 @@ def escalation_to_proto(row: EscalationRow, now: dt.datetime) -> supervision_pb2
         age_seconds=max(0, int((now - row.raised_at).total_seconds())),
         acknowledged_by=row.acknowledged_by or "",
         resolved=row.resolved,
+        conference_id=e.conference_id or "",
+        level=convert.ESCALATION_LEVEL.to_proto(e.level),
+        assignee=e.assignee,
     )
     if row.acknowledged_at is not None:
         message.acknowledged_at.CopyFrom(convert.timestamp(row.acknowledged_at))
+    if e.raise_at is not None:
+        message.raise_at.CopyFrom(convert.timestamp(e.raise_at))
+        message.late_seconds = max(0, int((row.raised_at - e.raise_at).total_seconds()))
     return message
 
 
@@ -137,3 +150,25 @@ async def due_soon(
         )
     found.sort(key=lambda c: (c.due_at.seconds, c.due_at.nanos))
     return found[:limit]
+
+
+def attention_to_proto(row: AttentionRow) -> supervision_pb2.AttentionItem:
+    """A step that needs attention as the queue shows it (its decision once resolved)."""
+    item, subject = row.item, row.item.subject
+    return supervision_pb2.AttentionItem(
+        item_id=row.item_id,
+        case_id=subject.case_id or "",
+        conference_id=subject.conference_id or "",
+        workflow_id=item.workflow_id,
+        step=item.step,
+        reason=convert.ATTENTION_REASON.to_proto(item.reason),
+        error=item.error,
+        trace_id=item.trace_id,
+        site=subject.site,
+        region=subject.region,
+        waiting=item.waiting,
+        failing_since=convert.timestamp(item.failing_since),
+        raised_at=convert.timestamp(row.raised_at),
+        resolved_by=row.resolved_by or "",
+        decision=convert.ATTENTION_DECISION.to_proto(row.decision),
+    )

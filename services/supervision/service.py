@@ -1,5 +1,6 @@
-"""SupervisionService: escalations raised exactly once, the supervisors' queue, and their
-actions, each sent to the running workflow exactly once and recorded here."""
+"""SupervisionService: escalations and steps that need attention raised exactly once, the
+supervisors' queue, and their actions, each sent to the running workflow exactly once and
+recorded here."""
 
 from __future__ import annotations
 
@@ -8,38 +9,43 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+from temporalio import workflow
 from temporalio.client import Client
 
 from kahu.v1 import supervision_pb2, supervision_pb2_grpc
 from services.common import authz, convert
-from services.common.actions import StaffActions
+from services.common.actions import Action, StaffActions, perform
 from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
-from services.common.errors import NotFound
-from services.common.metrics import record_escalation
+from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.metrics import record_attention, record_escalation
 from services.common.sites import load_sites
 from services.supervision import queue
-from services.supervision.store import SupervisionStore
+from services.supervision.store import Subject, SupervisionStore
 from services.supervision.validation import (
     validate_acknowledge,
     validate_approval,
     validate_extend,
     validate_raise,
+    validate_raise_attention,
     validate_reassign,
     validate_resolve,
+    validate_resolve_attention,
 )
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Acknowledgement,
     Allocation,
     ApprovalDecision,
+    AttentionAnswer,
+    AttentionDecision,
     DeadlineKind,
     DeadlineStatus,
     assessment_workflow_id,
-    placement_workflow_id,
-    workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.conference.model import ConferenceView
+from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.workflows import PlacementSearchWorkflow
 
 
@@ -56,7 +62,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.RaiseEscalationRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.RaiseEscalationResponse:
         escalation = validate_raise(request)
-        await authz.admit_case(escalation.case_id, self._lookup)
+        if escalation.conference_id is not None:
+            await authz.admit_place(escalation.conference_id, Place(escalation.site, escalation.region))
+        else:
+            await authz.admit_case(escalation.case_id, self._lookup)
         escalation_id, created = await self._store.raise_escalation(escalation)
         if created:
             record_escalation(escalation.kind.value, escalation.tier)
@@ -66,9 +75,18 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ResolveEscalationsRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ResolveEscalationsResponse:
         deadline = validate_resolve(request)
-        await authz.admit_case(deadline.case_id, self._lookup)
-        resolved = await self._store.resolve(deadline.case_id, deadline.kind)
+        await self._admit(deadline.case_id, deadline.conference_id)
+        resolved = await self._store.resolve(
+            Subject(deadline.case_id, deadline.conference_id), deadline.kind, deadline.level
+        )
         return supervision_pb2.ResolveEscalationsResponse(resolved=resolved)
+
+    async def _admit(self, case_id: str, conference_id: str | None) -> None:
+        """Admit a call about a case's deadline, or a conference's (where it is held)."""
+        if conference_id is None:
+            await authz.admit_case(case_id, self._lookup)
+        else:
+            await authz.admit_place(conference_id, await self._lookup.conference_place(conference_id), self._lookup)
 
     # -- the queue ---------------------------------------------------------------------
 
@@ -85,6 +103,9 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         )
         if page.due_within is not None:
             response.due_soon.extend(await queue.due_soon(self._temporal, page.filter, now, page.due_within, page.size))
+        if not request.page_token:
+            items = await self._store.attention.open_items(page.filter, page.size)
+            response.attention.extend(queue.attention_to_proto(row) for row in items)
         return response
 
     # -- supervisors' actions ----------------------------------------------------------
@@ -98,7 +119,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             await authz.admit_place("", None)  # PERMISSION_DENIED, or NOT_FOUND for scope `any`
             raise NotFound("no such escalation")
         escalation = row.escalation
-        await authz.admit_place(escalation.case_id, Place(escalation.site, escalation.region))
+        subject_id = escalation.conference_id or escalation.case_id
+        await authz.admit_place(subject_id, Place(escalation.site, escalation.region))
 
         async def answer(_: object) -> supervision_pb2.AcknowledgeResponse:
             await self._store.acknowledge(escalation_id, request.acknowledged_by)
@@ -111,11 +133,13 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         return await self._actions.update(
             request,
             name="supervision.acknowledge",
-            subject_id=escalation.case_id,
+            subject_id=subject_id,
             actor=request.acknowledged_by,
             workflow_id=escalation.workflow_id,
             update=_ACKNOWLEDGE[escalation.kind],
-            arg=Acknowledgement(acknowledged_by=request.acknowledged_by, tier=escalation.tier, note=request.note),
+            arg=Acknowledgement(
+                acknowledged_by=request.acknowledged_by, tier=escalation.tier, note=request.note, kind=escalation.kind
+            ),
             response=supervision_pb2.AcknowledgeResponse,
             answer=answer,
         )
@@ -146,14 +170,14 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         self, request: supervision_pb2.ExtendDeadlineRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ExtendDeadlineResponse:
         extended = validate_extend(request, dt.datetime.now(dt.UTC))
-        await authz.admit_case(extended.case_id, self._lookup)
-        workflow, update, deadline_of = _EXTEND[extended.kind]
+        await self._admit(extended.case_id, extended.conference_id)
+        update, deadline_of = _EXTEND[extended.kind]
         return await self._actions.update(
             request,
             name="supervision.extend",
-            subject_id=extended.case_id,
+            subject_id=extended.conference_id or extended.case_id,
             actor=request.extended_by,
-            workflow_id=workflow(extended.case_id),
+            workflow_id=extended.workflow_id,
             update=update,
             arg=extended.extension,
             response=supervision_pb2.ExtendDeadlineResponse,
@@ -177,6 +201,68 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             answer=lambda view: supervision_pb2.DecideApprovalResponse(assessment=convert.assessment_to_proto(view)),
         )
 
+    # -- steps that need attention (workflows/attention.py) ----------------------------
+
+    async def RaiseAttention(
+        self, request: supervision_pb2.RaiseAttentionRequest, context: grpc.aio.ServicerContext
+    ) -> supervision_pb2.RaiseAttentionResponse:
+        item = validate_raise_attention(request)
+        subject = item.subject
+        await authz.admit_place(subject.conference_id or subject.case_id or "", Place(subject.site, subject.region))
+        item_id, created = await self._store.attention.raise_item(item)
+        if created:
+            record_attention(item.step, item.reason.value)
+        return supervision_pb2.RaiseAttentionResponse(item_id=item_id, created=created)
+
+    async def ResolveAttention(
+        self, request: supervision_pb2.ResolveAttentionRequest, context: grpc.aio.ServicerContext
+    ) -> supervision_pb2.ResolveAttentionResponse:
+        """A supervisor's decision, once per idempotency key: sent to the workflow when it
+        waits on the item (`decide_attention`), else (SKIP only) the item is closed here."""
+        resolution = validate_resolve_attention(request)
+        store = self._store.attention
+        row = await store.get(resolution.item_id)
+        if row is None:
+            await authz.admit_place("", None)  # PERMISSION_DENIED, or NOT_FOUND for scope `any`
+            raise NotFound("no such item")
+        await authz.admit_place(row.subject_id, row.place)
+        name, actor = "supervision.resolve_attention", resolution.decided_by
+        response = supervision_pb2.ResolveAttentionResponse
+        replay = await self._actions.answered(
+            request, name=name, subject_id=row.subject_id, actor=actor, response=response
+        )
+        if replay is not None:
+            return replay
+        if not row.item.waiting and resolution.decision is AttentionDecision.RETRY:
+            raise InvalidArgument([FieldViolation("decision", "no workflow waits on this item: only SKIP closes it")])
+        if row.decision is not None and row.decision is not resolution.decision:
+            raise FailedPrecondition(f"the item was already resolved: {row.decision.value} by {row.resolved_by}")
+
+        async def answer(_: object) -> supervision_pb2.ResolveAttentionResponse:
+            await store.resolve(resolution.item_id, resolution.decided_by, resolution.decision)
+            resolved = await store.get(resolution.item_id)
+            assert resolved is not None
+            return response(item=queue.attention_to_proto(resolved))
+
+        if row.item.waiting and not row.resolved:
+            return await self._actions.update(
+                request,
+                name=name,
+                subject_id=row.subject_id,
+                actor=actor,
+                workflow_id=row.item.workflow_id,
+                update=_Attention.decide_attention,
+                arg=AttentionAnswer(row.item.item_key, resolution.decision, resolution.decided_by, resolution.note),
+                response=response,
+                answer=answer,
+            )
+        # nothing waits on it (or the same decision was taken already): closed here, once
+        action = Action(request.idempotency_key, name, row.subject_id, actor, request)
+        stored, replayed = await perform(self._store.actions, action, lambda: answer(None))
+        closed = response.FromString(stored)
+        closed.replayed = replayed
+        return closed
+
 
 def _extended(status: DeadlineStatus | None) -> supervision_pb2.ExtendDeadlineResponse:
     response = supervision_pb2.ExtendDeadlineResponse()
@@ -190,20 +276,36 @@ _ACKNOWLEDGE: dict[DeadlineKind, Any] = {
     DeadlineKind.TRIAGE: CaseWorkflow.acknowledge_escalation,
     DeadlineKind.ASSESSMENT: AssessmentWorkflow.acknowledge_escalation,
     DeadlineKind.PLACEMENT: PlacementSearchWorkflow.acknowledge_escalation,
+    DeadlineKind.CONVENING: YouthJusticeConferenceWorkflow.acknowledge_escalation,
+    DeadlineKind.COMPLETION: YouthJusticeConferenceWorkflow.acknowledge_escalation,
 }
 
-#: Per kind of deadline: the workflow that owns it, its extension update, and the deadline
-#: read from the view the update answers with.
-_EXTEND: dict[DeadlineKind, tuple[Callable[[str], str], Any, Callable[[Any], DeadlineStatus | None]]] = {
-    DeadlineKind.TRIAGE: (workflow_id, CaseWorkflow.extend_deadline, lambda view: view.deadline),
-    DeadlineKind.ASSESSMENT: (
-        assessment_workflow_id,
-        AssessmentWorkflow.extend_deadline,
-        convert.assessment_deadline,
+
+def _conference_clock(kind: DeadlineKind) -> Callable[[ConferenceView], DeadlineStatus | None]:
+    return lambda view: next((clock for clock in view.clocks if clock.kind == kind), None)
+
+
+#: Per kind of deadline: its extension update (on the workflow that owns it), and the
+#: deadline read from the view the update answers with.
+_EXTEND: dict[DeadlineKind, tuple[Any, Callable[[Any], DeadlineStatus | None]]] = {
+    DeadlineKind.TRIAGE: (CaseWorkflow.extend_deadline, lambda view: view.deadline),
+    DeadlineKind.ASSESSMENT: (AssessmentWorkflow.extend_deadline, convert.assessment_deadline),
+    DeadlineKind.PLACEMENT: (PlacementSearchWorkflow.extend_deadline, lambda view: view.deadline),
+    DeadlineKind.CONVENING: (
+        YouthJusticeConferenceWorkflow.extend_deadline,
+        _conference_clock(DeadlineKind.CONVENING),
     ),
-    DeadlineKind.PLACEMENT: (
-        placement_workflow_id,
-        PlacementSearchWorkflow.extend_deadline,
-        lambda view: view.deadline,
+    DeadlineKind.COMPLETION: (
+        YouthJusticeConferenceWorkflow.extend_deadline,
+        _conference_clock(DeadlineKind.COMPLETION),
     ),
 }
+
+
+class _Attention:
+    """The update every Kahu workflow has for a supervisor's decision on an item it waits
+    on (workflows/attention.py). Each workflow answers with its own view, which this
+    service does not read (so it is taken as it comes)."""
+
+    @workflow.update
+    def decide_attention(self, answer: AttentionAnswer) -> Any: ...

@@ -13,7 +13,8 @@ import asyncpg
 from services.common import audit
 from services.common.actions import ActionLog
 from services.common.authz import UNRESTRICTED, Restriction
-from workflows.case.model import DeadlineKind, Escalation
+from services.supervision.attention import AttentionStore
+from workflows.case.model import DeadlineKind, Escalation, EscalationLevel
 
 SCHEMA = "supervision"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,6 +36,7 @@ class QueueFilter:
     region: str = ""
     min_tier: int = 0
     include_resolved: bool = False
+    kind: DeadlineKind | None = None
     #: The caller's scope (services/common/authz.py).
     within: Restriction = UNRESTRICTED
 
@@ -43,7 +45,7 @@ def _row(r: asyncpg.Record) -> EscalationRow:
     return EscalationRow(
         escalation_id=str(r["escalation_id"]),
         escalation=Escalation(
-            case_id=str(r["case_id"]),
+            case_id=str(r["case_id"]) if r["case_id"] is not None else "",
             workflow_id=r["workflow_id"],
             kind=DeadlineKind(r["kind"]),
             cycle=r["cycle"],
@@ -52,6 +54,10 @@ def _row(r: asyncpg.Record) -> EscalationRow:
             site=r["site"],
             region=r["region"],
             due_at=r["due_at"],
+            conference_id=str(r["conference_id"]) if r["conference_id"] is not None else None,
+            level=EscalationLevel(r["level"]),
+            raise_at=r["raise_at"],
+            assignee=r["assignee"],
         ),
         raised_at=r["raised_at"],
         acknowledged_by=r["acknowledged_by"],
@@ -60,49 +66,66 @@ def _row(r: asyncpg.Record) -> EscalationRow:
     )
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What an escalation is about: a case, or a conference (its `case_id` "" when no case
+    started it)."""
+
+    case_id: str
+    conference_id: str | None = None
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
 class SupervisionStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self.actions = ActionLog(pool, SCHEMA)
+        #: Steps that need a person (services/supervision/attention.py).
+        self.attention = AttentionStore(pool)
 
     async def raise_escalation(self, e: Escalation) -> tuple[str, bool]:
         """Record the escalation unless it was raised before: (its id, whether created now)."""
+        key = (_uuid(e.case_id), _uuid(e.conference_id), e.kind.value, e.cycle, e.tier, e.level.value)
         async with audit.transaction(self._pool) as conn:
             created = await conn.fetchval(
-                "INSERT INTO supervision.escalations (escalation_id, case_id, workflow_id, kind, cycle, tier, role,"
-                " site, region, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                " ON CONFLICT (case_id, kind, cycle, tier) DO NOTHING RETURNING escalation_id",
+                "INSERT INTO supervision.escalations (escalation_id, case_id, conference_id, kind, cycle, tier,"
+                " level, workflow_id, role, site, region, due_at, raise_at, assignee)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                " ON CONFLICT ((COALESCE(conference_id, case_id)), kind, cycle, tier, level) DO NOTHING"
+                " RETURNING escalation_id",
                 uuid.uuid4(),
-                uuid.UUID(e.case_id),
+                *key,
                 e.workflow_id,
-                e.kind.value,
-                e.cycle,
-                e.tier,
                 e.role,
                 e.site,
                 e.region,
                 e.due_at,
+                e.raise_at,
+                e.assignee,
             )
             if created is not None:
                 return str(created), True
             existing = await conn.fetchval(
-                "SELECT escalation_id FROM supervision.escalations"
-                " WHERE case_id = $1 AND kind = $2 AND cycle = $3 AND tier = $4",
-                uuid.UUID(e.case_id),
-                e.kind.value,
-                e.cycle,
-                e.tier,
+                "SELECT escalation_id FROM supervision.escalations WHERE COALESCE(conference_id, case_id)"
+                " = COALESCE($2::uuid, $1::uuid) AND kind = $3 AND cycle = $4 AND tier = $5 AND level = $6",
+                *key,
             )
         return str(existing), False
 
-    async def resolve(self, case_id: str, kind: DeadlineKind) -> int:
-        """Mark the case's open escalations of `kind` resolved; return how many were open."""
+    async def resolve(self, subject: Subject, kind: DeadlineKind, level: EscalationLevel | None = None) -> int:
+        """Mark the case's (or conference's) open escalations of `kind` (and `level`, when
+        given) resolved; return how many were open."""
+        column = "conference_id" if subject.conference_id else "case_id"
         async with audit.transaction(self._pool) as conn:
             result = await conn.execute(
-                "UPDATE supervision.escalations SET resolved_at = now()"
-                " WHERE case_id = $1 AND kind = $2 AND resolved_at IS NULL",
-                uuid.UUID(case_id),
+                f"UPDATE supervision.escalations SET resolved_at = now() WHERE {column} = $1 AND kind = $2"
+                " AND ($3::text IS NULL OR level = $3) AND resolved_at IS NULL",
+                uuid.UUID(subject.conference_id or subject.case_id),
                 kind.value,
+                level.value if level is not None else None,
             )
         return int(str(result).rsplit(" ", 1)[-1])
 
@@ -124,8 +147,13 @@ class SupervisionStore:
 
     async def queue(self, f: QueueFilter, limit: int, after: tuple[dt.datetime, str] | None) -> list[EscalationRow]:
         """Escalations matching `f`, oldest first, after the keyset position `after`."""
-        clauses = ["($1 = '' OR site = $1)", "($2 = '' OR region = $2)", "tier >= $3"]
-        args: list[Any] = [f.site, f.region, f.min_tier]
+        clauses = [
+            "($1 = '' OR site = $1)",
+            "($2 = '' OR region = $2)",
+            "tier >= $3",
+            "($4::text IS NULL OR kind = $4)",
+        ]
+        args: list[Any] = [f.site, f.region, f.min_tier, f.kind.value if f.kind else None]
         if f.within.sites is not None:
             args.extend([sorted(f.within.sites), sorted(f.within.regions)])
             clauses.append(f"(site = ANY(${len(args) - 1}::text[]) OR region = ANY(${len(args)}::text[]))")

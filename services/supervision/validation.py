@@ -4,22 +4,28 @@ bad field, or returns what the request holds."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
 from kahu.v1 import supervision_pb2
 from services.common import checks
-from services.common.convert import DEADLINE_KIND
+from services.common.convert import ATTENTION_DECISION, ATTENTION_REASON, DEADLINE_KIND, ESCALATION_LEVEL
 from services.common.errors import Violations
 from services.common.sites import load_sites
 from workflows.case.model import (
+    AttentionDecision,
+    AttentionItem,
     DeadlineKind,
     Escalation,
+    EscalationLevel,
     Extension,
+    Subject,
     assessment_workflow_id,
     placement_workflow_id,
     workflow_id,
 )
+from workflows.conference.model import COORDINATOR_MANAGER, conference_workflow_id
 from workflows.policy.loader import ROLES
 
 MAX_CYCLE = 1_000
@@ -29,42 +35,80 @@ MAX_EXTENSION = dt.timedelta(days=366)
 
 @dataclass(frozen=True)
 class CaseDeadline:
-    """One of a case's deadlines: the case and the deadline's kind."""
+    """One of a case's deadlines (or a conference's: `conference_id` set, `case_id` "" when
+    no case started it), and the level of its escalations meant (None: every level)."""
 
     case_id: str
     kind: DeadlineKind
+    conference_id: str | None = None
+    level: EscalationLevel | None = None
 
 
 @dataclass(frozen=True)
 class CaseExtension:
-    """A supervisor's extension of one of a case's deadlines."""
+    """A supervisor's extension of one of a case's (or a conference's) deadlines."""
 
     case_id: str
     kind: DeadlineKind
     extension: Extension
+    conference_id: str | None = None
+
+    @property
+    def workflow_id(self) -> str:
+        if self.conference_id is not None:
+            return conference_workflow_id(self.conference_id)
+        return {
+            DeadlineKind.TRIAGE: workflow_id,
+            DeadlineKind.ASSESSMENT: assessment_workflow_id,
+            DeadlineKind.PLACEMENT: placement_workflow_id,
+        }[self.kind](self.case_id)
+
+
+def _subject(v: Violations, kind: DeadlineKind | None, case_id: str, conference_id: str) -> tuple[str, str | None]:
+    """(case id, conference id) a request about a deadline of `kind` names: a conference's
+    kinds name the conference (and its case, optionally), the others a case only."""
+    if kind is not None and kind.conference:
+        conference = checks.conference_id(v, conference_id)
+        case = checks.case_id(v, case_id) if case_id else ""
+        return case, conference or None
+    if conference_id:
+        v.add("conference_id", "applies only to a conference's deadlines (CONVENING, COMPLETION)")
+    return checks.case_id(v, case_id), None
 
 
 def validate_raise(request: supervision_pb2.RaiseEscalationRequest) -> Escalation:
     """Checks an escalation the worker raises; returns it."""
     v = Violations()
-    case_id = checks.case_id(v, request.case_id)
-    if case_id and request.workflow_id not in (
+    kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
+    case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
+    if conference_id is not None:
+        if request.workflow_id != conference_workflow_id(conference_id):
+            v.add("workflow_id", "must be the conference's workflow")
+    elif case_id and request.workflow_id not in (
         workflow_id(case_id),
         assessment_workflow_id(case_id),
         placement_workflow_id(case_id),
     ):
         v.add("workflow_id", "must be the case's workflow, its assessment's or its placement search's")
-    kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
+    level = checks.enum(v, request.level, ESCALATION_LEVEL, "level", required=False) or EscalationLevel.BREACH
+    if level is not EscalationLevel.BREACH and not (kind is not None and kind.conference):
+        v.add("level", "a warning or a round without a slot is a conference's (CONVENING, COMPLETION)")
     if not 1 <= request.cycle <= MAX_CYCLE:
         v.add("cycle", f"must be 1..{MAX_CYCLE}")
-    if not 1 <= request.tier <= checks.MAX_TIER:
+    if level is EscalationLevel.BREACH and not 1 <= request.tier <= checks.MAX_TIER:
         v.add("tier", f"must be 1..{checks.MAX_TIER}")
-    if request.role not in ROLES:
-        v.add("role", f"must be one of {', '.join(ROLES)}")
+    if level is not EscalationLevel.BREACH and request.tier != 0:
+        v.add("tier", "must be 0 for a warning or a round without a slot")
+    roles = (*ROLES, COORDINATOR_MANAGER) if kind is not None and kind.conference else ROLES
+    if request.role not in roles:
+        v.add("role", f"must be one of {', '.join(roles)}")
+    if request.assignee:
+        checks.staff_id(v, request.assignee, "assignee")
     site = checks.site(v, request.site)
     if site is not None and request.region != site.region:
         v.add("region", f"must be the site's region ({site.region})")
     due_at = checks.instant(v, request.due_at if request.HasField("due_at") else None, "due_at")
+    raise_at = checks.instant(v, request.raise_at, "raise_at") if request.HasField("raise_at") else None
     v.raise_if_any()
     assert kind is not None and due_at is not None
     return Escalation(
@@ -77,17 +121,22 @@ def validate_raise(request: supervision_pb2.RaiseEscalationRequest) -> Escalatio
         site=request.site,
         region=request.region,
         due_at=due_at,
+        conference_id=conference_id,
+        level=level,
+        raise_at=raise_at,
+        assignee=request.assignee,
     )
 
 
 def validate_resolve(request: supervision_pb2.ResolveEscalationsRequest) -> CaseDeadline:
-    """Checks a request to resolve a case's escalations; returns the case and the deadline's kind."""
+    """Checks a request to resolve a case's (or conference's) escalations; returns what it names."""
     v = Violations()
-    case_id = checks.case_id(v, request.case_id)
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
+    case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
+    level = checks.enum(v, request.level, ESCALATION_LEVEL, "level", required=False)
     v.raise_if_any()
     assert kind is not None
-    return CaseDeadline(case_id, kind)
+    return CaseDeadline(case_id, kind, conference_id, level)
 
 
 def validate_queue(request: supervision_pb2.ListQueueRequest) -> int:
@@ -103,6 +152,7 @@ def validate_queue(request: supervision_pb2.ListQueueRequest) -> int:
         v.add("min_tier", f"must be at most {checks.MAX_TIER}")
     if request.due_within_seconds > MAX_DUE_WITHIN:
         v.add("due_within_seconds", f"must be at most {MAX_DUE_WITHIN}")
+    checks.enum(v, request.kind, DEADLINE_KIND, "kind", required=False)
     size = checks.page_size(v, request.page_size)
     v.raise_if_any()
     return size
@@ -141,8 +191,8 @@ def validate_extend(request: supervision_pb2.ExtendDeadlineRequest, now: dt.date
     its case and the deadline's kind."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
-    case_id = checks.case_id(v, request.case_id)
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
+    case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
     due_at = checks.instant(v, request.due_at if request.HasField("due_at") else None, "due_at")
     if due_at is not None:
         if due_at <= now:
@@ -153,9 +203,8 @@ def validate_extend(request: supervision_pb2.ExtendDeadlineRequest, now: dt.date
     checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
     assert kind is not None and due_at is not None
-    return CaseExtension(
-        case_id, kind, Extension(extended_by=request.extended_by, due_at=due_at, reason=request.reason)
-    )
+    extension = Extension(extended_by=request.extended_by, due_at=due_at, reason=request.reason, kind=kind)
+    return CaseExtension(case_id, kind, extension, conference_id)
 
 
 def validate_approval(request: supervision_pb2.DecideApprovalRequest) -> str:
@@ -167,3 +216,93 @@ def validate_approval(request: supervision_pb2.DecideApprovalRequest) -> str:
     checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
     return case_id
+
+
+# -- steps that need attention (workflows/attention.py) -----------------------------------
+
+#: An item's key: the workflow's own (its id and a sequence number).
+ITEM_KEY = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+MAX_STEP = 100
+MAX_ERROR = 1000
+MAX_TRACE_ID = 64
+
+
+@dataclass(frozen=True)
+class AttentionResolution:
+    """A supervisor's decision on a step that needs attention."""
+
+    item_id: str
+    decision: AttentionDecision
+    decided_by: str
+    note: str
+
+
+def _attention_subject(v: Violations, request: supervision_pb2.RaiseAttentionRequest) -> tuple[str, str]:
+    """(case id, conference id) an item is about, "" for each one it does not name: a case
+    (its workflow, its assessment's or its placement search's), or a conference (its
+    workflow; with the case that started it, if any)."""
+    if request.conference_id:
+        conference_id = checks.conference_id(v, request.conference_id)
+        case_id = checks.case_id(v, request.case_id) if request.case_id else ""
+        if conference_id and request.workflow_id != conference_workflow_id(conference_id):
+            v.add("workflow_id", "must be the conference's workflow")
+        return case_id, conference_id
+    if not request.case_id:
+        v.add("case_id", "is required (or conference_id, for a conference's item)")
+        return "", ""
+    case_id = checks.case_id(v, request.case_id)
+    if case_id and request.workflow_id not in (
+        workflow_id(case_id),
+        assessment_workflow_id(case_id),
+        placement_workflow_id(case_id),
+    ):
+        v.add("workflow_id", "must be the case's workflow, its assessment's or its placement search's")
+    return case_id, ""
+
+
+def validate_raise_attention(request: supervision_pb2.RaiseAttentionRequest) -> AttentionItem:
+    """Checks a step that needs attention, as the worker raises it; returns the item."""
+    v = Violations()
+    if not ITEM_KEY.fullmatch(request.item_key):
+        v.add("item_key", "must be 1-200 characters of letters, digits and . _ : -")
+    case_id, conference_id = _attention_subject(v, request)
+    checks.text(v, request.step, "step", limit=MAX_STEP, required=True, multiline=False)
+    reason = checks.enum(v, request.reason, ATTENTION_REASON, "reason")
+    checks.text(v, request.error, "error", limit=MAX_ERROR)
+    checks.text(v, request.trace_id, "trace_id", limit=MAX_TRACE_ID, multiline=False)
+    site = checks.site(v, request.site)
+    if site is not None and request.region != site.region:
+        v.add("region", f"must be the site's region ({site.region})")
+    failing_since = checks.instant(
+        v, request.failing_since if request.HasField("failing_since") else None, "failing_since"
+    )
+    v.raise_if_any()
+    assert reason is not None and failing_since is not None
+    return AttentionItem(
+        item_key=request.item_key,
+        subject=Subject(case_id or None, conference_id or None, request.site, request.region),
+        workflow_id=request.workflow_id,
+        step=request.step,
+        reason=reason,
+        error=request.error,
+        trace_id=request.trace_id,
+        waiting=request.waiting,
+        failing_since=failing_since,
+    )
+
+
+def validate_resolve_attention(request: supervision_pb2.ResolveAttentionRequest) -> AttentionResolution:
+    """Checks a supervisor's decision on a step that needs attention; returns it."""
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    try:
+        item_id = str(uuid.UUID(request.item_id))
+    except ValueError:
+        v.add("item_id", "must be an item id (UUID)")
+        item_id = ""
+    checks.staff_id(v, request.decided_by, "decided_by")
+    decision = checks.enum(v, request.decision, ATTENTION_DECISION, "decision")
+    checks.text(v, request.note, "note")
+    v.raise_if_any()
+    assert decision is not None
+    return AttentionResolution(item_id, decision, request.decided_by, request.note)

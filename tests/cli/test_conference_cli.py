@@ -168,16 +168,16 @@ async def test_no_slot_tells_the_manager_until_the_coordinator_books_one(kahu: K
     started = await kahu.json("conference", "start", str(_start_file(tmp_path, site, people)))
     conference_id = started["conference_id"]
 
-    async def told() -> Any:
-        listed = await kahu.json("conference", "escalations", "--manager", people.manager)
-        return listed["escalations"] or None
+    async def told() -> Any:  # on the supervisors' queue, like every escalation
+        listed = await kahu.json("queue", "list", "--kind", "convening", "--site", site)
+        return [e for e in listed.get("items", []) if e["conference_id"] == conference_id] or None
 
     (escalation,) = await eventually(told)
-    assert (escalation["conference_id"], escalation["level"], escalation["round"]) == (
-        conference_id, "CONFERENCE_ESCALATION_LEVEL_NO_SLOT", 1,
+    assert (escalation["level"], escalation["cycle"], escalation["assignee"]) == (
+        "ESCALATION_LEVEL_NO_SLOT", 1, people.manager,
     )  # fmt: skip
-    table = (await kahu.ok("conference", "escalations", "--manager", people.manager, "--site", site)).stdout
-    assert escalation["escalation_id"] in table and "no-slot" in table
+    table = (await kahu.ok("queue", "list", "--kind", "convening", "--site", site)).stdout
+    assert escalation["escalation_id"] in table and "no-slot" in table and people.manager in table
 
     venue_id = str(
         (await kahu.json("conference", "register-venue", "--site", site, "--name", "Kōtuku room"))["venue_id"]
@@ -194,12 +194,12 @@ async def test_no_slot_tells_the_manager_until_the_coordinator_books_one(kahu: K
     )  # fmt: skip
 
     async def resolved() -> Any:
-        listed = await kahu.json("conference", "escalations", "--manager", people.manager)
-        return listed if not listed["escalations"] else None
+        listed = await kahu.json("queue", "list", "--kind", "convening", "--site", site)
+        return listed if not [e for e in listed.get("items", []) if e["conference_id"] == conference_id] else None
 
     await eventually(resolved)
-    with_resolved = await kahu.json("conference", "escalations", "--manager", people.manager, "--include-resolved")
-    assert [e["resolved"] for e in with_resolved["escalations"]] == [True]
+    with_resolved = await kahu.json("queue", "list", "--kind", "convening", "--site", site, "--include-resolved")
+    assert [e["resolved"] for e in with_resolved["items"] if e["conference_id"] == conference_id] == [True]
 
     start = dt.datetime.fromisoformat(choice["start"].replace("Z", "+00:00")).astimezone(NZ)
     off_grid = (start + dt.timedelta(minutes=7)).strftime("%Y-%m-%d %H:%M")

@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from cli import params, protofile, reportfile
-from kahu.v1 import common_pb2, conference_pb2, placement_pb2
+from kahu.v1 import common_pb2, conference_pb2, placement_pb2, supervision_pb2
 from tests.cli.conftest import CONFERENCE_EXAMPLE, EXAMPLE, OUTCOME_EXAMPLE, example
 from workflows.policy.working_days import NZ
 
@@ -35,7 +35,10 @@ CHOICES = [
     (params.RESPONSE, conference_pb2.InvitationResponse),
     (params.CONFERENCE_STAGE, conference_pb2.ConferenceStage),
     (params.CONFERENCE_DEADLINE, conference_pb2.ConferenceDeadline),
-    (params.ESCALATION_LEVEL, conference_pb2.ConferenceEscalationLevel),
+    (params.CONFERENCE_ESCALATION_LEVEL, conference_pb2.ConferenceEscalationLevel),
+    (params.ESCALATION_LEVEL, supervision_pb2.EscalationLevel),
+    (params.ATTENTION_REASON, supervision_pb2.AttentionReason),
+    (params.ATTENTION_DECISION, supervision_pb2.AttentionDecision),
 ]
 
 

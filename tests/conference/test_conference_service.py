@@ -12,7 +12,7 @@ import pytest
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 
-from kahu.v1 import conference_pb2
+from kahu.v1 import common_pb2, conference_pb2, supervision_pb2
 from services.common.convert import from_timestamp, timestamp
 from services.common.errors import field_violations
 from tests.conference.conferences import (
@@ -355,19 +355,21 @@ async def test_no_slot_tells_the_coordinators_manager_until_a_chosen_slot_is_boo
     started = await stub(platform).StartConference(start_request(staff))
     conference_id = started.conference_id
 
-    async def told() -> list[conference_pb2.ConferenceEscalation]:
-        page = await stub(platform).ListEscalations(conference_pb2.ListEscalationsRequest(manager_id=staff.manager))
-        return list(page.escalations)
+    async def told() -> list[supervision_pb2.Escalation]:
+        return await _on_queue(platform, conference_id)
 
-    (escalation,) = await eventually(told)
-    assert (escalation.conference_id, escalation.level, escalation.round) == (
-        conference_id,
-        conference_pb2.CONFERENCE_ESCALATION_LEVEL_NO_SLOT,
-        1,
+    (escalation,) = await eventually(told)  # on the supervisors' queue, the one escalation subsystem
+    assert (escalation.level, escalation.cycle, escalation.tier) == (supervision_pb2.ESCALATION_LEVEL_NO_SLOT, 1, 0)
+    assert escalation.kind == common_pb2.DEADLINE_KIND_CONVENING
+    assert (escalation.assignee, escalation.role, escalation.site) == (
+        staff.manager,
+        "coordinator_manager",
+        "west-auckland",
     )
-    assert escalation.deadline == conference_pb2.CONFERENCE_DEADLINE_CONVENING
-    assert escalation.coordinator_id == staff.coordinator and escalation.site == "west-auckland"
+    assert escalation.workflow_id == started.workflow_id and escalation.case_id == ""
     assert (await get(platform, conference_id)).state.stage == conference_pb2.CONFERENCE_STAGE_SCHEDULING
+    listed = await stub(platform).ListEscalations(conference_pb2.ListEscalationsRequest(manager_id=staff.manager))
+    assert list(listed.escalations) == []  # the conference service's own list holds those from before only
 
     await stub(platform).RegisterVenue(conference_pb2.RegisterVenueRequest(site="west-auckland", name="Kōtuku room"))
     found = await stub(platform).FindSlots(conference_pb2.FindSlotsRequest(conference_id=conference_id, limit=3))
@@ -385,7 +387,7 @@ async def test_no_slot_tells_the_coordinators_manager_until_a_chosen_slot_is_boo
     assert booked.state.stage == BOOKED
     assert (booked.state.booking.slot.start, booked.state.booking.booked_by) == (choice.start, staff.coordinator)
     assert booked.state.booking.slot.venue_name == "Kōtuku room"
-    assert await eventually(lambda: _resolved(platform, staff.manager))
+    assert await eventually(lambda: _resolved(platform, conference_id))
     off_grid = conference_pb2.BookRequest(
         idempotency_key=key("book"),
         conference_id=conference_id,
@@ -397,8 +399,13 @@ async def test_no_slot_tells_the_coordinators_manager_until_a_chosen_slot_is_boo
     assert [v.field for v in field_violations(error)] == ["start"]
 
 
-async def _resolved(platform: Platform, manager: str) -> bool:
-    page = await stub(platform).ListEscalations(
-        conference_pb2.ListEscalationsRequest(manager_id=manager, include_resolved=True)
+async def _on_queue(platform: Platform, conference_id: str, **filters: object) -> list[supervision_pb2.Escalation]:
+    page = await platform.supervision.ListQueue(
+        supervision_pb2.ListQueueRequest(kind=common_pb2.DEADLINE_KIND_CONVENING, page_size=500, **filters)  # type: ignore[arg-type]
     )
-    return bool(page.escalations) and all(e.resolved for e in page.escalations)
+    return [e for e in page.items if e.conference_id == conference_id]
+
+
+async def _resolved(platform: Platform, conference_id: str) -> bool:
+    escalations = await _on_queue(platform, conference_id, include_resolved=True)
+    return bool(escalations) and all(e.resolved for e in escalations)

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 
+from workflows.common import REFUSED
 from workflows.conference.clock import due_after
 from workflows.conference.model import (
     Booking,
@@ -65,6 +67,8 @@ class RecordedConferenceActivities:
         self.escalation_calls = 0
         self.resolved: list[tuple[ConferenceDeadline, ConferenceEscalationLevel | None]] = []
         self.referred: list[str] = []
+        #: Calls the service refuses, by activity (as tests/workflows/scenarios.py).
+        self.refusals: dict[str, int] = {}
 
     @activity.defn(name="statutory_due")
     async def statutory_due(self, request: DayCount) -> Due:
@@ -72,6 +76,9 @@ class RecordedConferenceActivities:
 
     @activity.defn(name="open_conference")
     async def open_conference(self, opening: ConferenceOpening) -> ConferenceStaff:
+        if self.refusals.get("open_conference", 0) > 0:
+            self.refusals["open_conference"] -= 1
+            raise ApplicationError("NOT_FOUND: no coordinator at the site", "trace-2", type=REFUSED, non_retryable=True)
         self.opened.append(opening)
         return STAFF
 

@@ -176,8 +176,11 @@ def test_two_parts_on_one_port_are_refused() -> None:
 # --- python -m devstack -------------------------------------------------------------------
 
 
-def stack_env(state_dir: Path, ports: dict[str, int] | None = None) -> tuple[dict[str, str], dict[str, int]]:
-    """An environment giving every part of the stack a free port (or `ports`) and its own state."""
+def stack_env(
+    state_dir: Path, ports: dict[str, int] | None = None, extra: dict[str, str] | None = None
+) -> tuple[dict[str, str], dict[str, int]]:
+    """An environment giving every part of the stack a free port (or `ports`) and its own
+    state, with `extra` (such as KAHU_POLICY_FILE) on top."""
     ports = ports or dict(zip(DEFAULT_PORTS, free_ports(len(DEFAULT_PORTS)), strict=True))
     env = {
         key: value
@@ -186,6 +189,7 @@ def stack_env(state_dir: Path, ports: dict[str, int] | None = None) -> tuple[dic
     }
     env.update({f"{part.upper()}_PORT": str(port) for part, port in ports.items()})
     env.update(KAHU_STATE_DIR=str(state_dir), KAHU_DRAIN_NOTICE_SECONDS="0.1", KAHU_DRAIN_SECONDS="2")
+    env.update(extra or {})
     return env, ports
 
 
@@ -203,9 +207,10 @@ class Output:
             self._queue.put(line.rstrip("\n"))
         self._queue.put(None)
 
-    def wait_for(self, wanted: str, timeout: float) -> None:
+    def wait_for(self, wanted: str, timeout: float, since: int = 0) -> None:
+        """Wait for the line `wanted` at or after line `since` (0: anywhere)."""
         deadline = time.monotonic() + timeout
-        while wanted not in self.lines:
+        while wanted not in self.lines[since:]:
             remaining = deadline - time.monotonic()
             try:
                 line = self._queue.get(timeout=max(remaining, 0.0))
@@ -240,10 +245,13 @@ def serving(address: str) -> bool:
 
 
 class Stack:
-    """`python -m devstack` running with free ports (or `ports`) and its own state directory."""
+    """`python -m devstack` running with free ports (or `ports`), its own state directory
+    and `extra` environment."""
 
-    def __init__(self, state_dir: Path, ports: dict[str, int] | None = None) -> None:
-        self.env, self.ports = stack_env(state_dir, ports)
+    def __init__(
+        self, state_dir: Path, ports: dict[str, int] | None = None, extra: dict[str, str] | None = None
+    ) -> None:
+        self.env, self.ports = stack_env(state_dir, ports, extra)
         self.state_dir = state_dir
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack"],

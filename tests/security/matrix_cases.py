@@ -77,6 +77,7 @@ class Case:
     conference: Conference
     network: Network
     payloads: tuple[Payload, ...]  # from its workflow's history, sealed
+    attention_id: str  # a step of its workflow that needs attention (none waits on it)
 
 
 def report(site: str, region: str, agency: int, concerns: Sequence[int]) -> intake_pb2.SubmitReportRequest:
@@ -94,6 +95,21 @@ def escalation(case_id: str, site: str, region: str) -> supervision_pb2.RaiseEsc
     return factories.escalation_request(case_id, site, region)
 
 
+def attention(case_id: str, site: str, region: str) -> supervision_pb2.RaiseAttentionRequest:
+    """A step of the case's workflow refused, which the workflow went on without."""
+    return supervision_pb2.RaiseAttentionRequest(
+        item_key=f"{workflow_id(case_id)}:matrix",
+        case_id=case_id,
+        workflow_id=workflow_id(case_id),
+        step="record_stage",
+        reason=supervision_pb2.ATTENTION_REASON_REFUSED,
+        error="FAILED_PRECONDITION: matrix",
+        site=site,
+        region=region,
+        failing_since=timestamp(dt.datetime.now(dt.UTC)),
+    )
+
+
 async def open_matrix_case(
     platform: Platform, site: str, agency: int, concerns: Sequence[int], sw: str, conference_by: Principal | None
 ) -> Case:
@@ -107,7 +123,8 @@ async def open_matrix_case(
     _, found = await raw_history(platform.temporal, workflow_id(case_id))
     assert found, "a case's history carries payloads"
     network = await _network(platform, case_id, region)
-    return Case(case_id, site, region, agency, sw, escalation_id, conference, network, tuple(found))
+    attention_id = (await platform.supervision.RaiseAttention(attention(case_id, site, region))).item_id
+    return Case(case_id, site, region, agency, sw, escalation_id, conference, network, tuple(found), attention_id)
 
 
 async def _case(platform: Platform, request: intake_pb2.SubmitReportRequest, sw: str) -> tuple[str, str]:

@@ -38,7 +38,7 @@ from kahu.v1 import (
 from services.common.convert import timestamp
 from services.conference.convert import scheduling_to_proto
 from tests.conference.conferences import WEEKDAYS_9_TO_5, participant
-from tests.security.matrix_cases import Case, escalation, grandparent_of, report
+from tests.security.matrix_cases import Case, attention, escalation, grandparent_of, report
 from workflows.conference.model import conference_workflow_id
 from workflows.policy.loader import load_policy
 
@@ -141,6 +141,11 @@ INTAKE: dict[str, Build] = {
     ),
     "kahu.v1.SupervisionService/DecideApproval": lambda c, a: supervision_pb2.DecideApprovalRequest(
         idempotency_key=_key(), case_id=c.case_id, approved=False, decided_by=a, reason="m"
+    ),
+    # the case's item raised again (a retry), and closed (SKIP: no workflow waits on it)
+    "kahu.v1.SupervisionService/RaiseAttention": lambda c, a: attention(c.case_id, c.site, c.region),
+    "kahu.v1.SupervisionService/ResolveAttention": lambda c, a: supervision_pb2.ResolveAttentionRequest(
+        idempotency_key=_key(), item_id=c.attention_id, decided_by=a, decision=supervision_pb2.ATTENTION_DECISION_SKIP
     ),
 }
 

@@ -78,6 +78,7 @@ WORKER_ONLY = frozenset(
         "kahu.v1.TriageService/NotifyPolice",
         "kahu.v1.SupervisionService/RaiseEscalation",
         "kahu.v1.SupervisionService/ResolveEscalations",
+        "kahu.v1.SupervisionService/RaiseAttention",
         "kahu.v1.ConferenceService/OpenConference",
         "kahu.v1.ConferenceService/HoldSlot",
         "kahu.v1.ConferenceService/ReleaseBooking",

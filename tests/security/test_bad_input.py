@@ -76,6 +76,14 @@ WRITES: dict[str, tuple[type[Message], Callable[[Any], object]]] = {
         lambda r: supervision.validate_extend(r, dt.datetime.now(dt.UTC)),
     ),
     "kahu.v1.SupervisionService/DecideApproval": (supervision_pb2.DecideApprovalRequest, supervision.validate_approval),
+    "kahu.v1.SupervisionService/RaiseAttention": (
+        supervision_pb2.RaiseAttentionRequest,
+        supervision.validate_raise_attention,
+    ),
+    "kahu.v1.SupervisionService/ResolveAttention": (
+        supervision_pb2.ResolveAttentionRequest,
+        supervision.validate_resolve_attention,
+    ),
 }
 PLATFORM_SERVICES = ("IntakeService", "TriageService", "AssessmentService", "SupervisionService")
 
@@ -141,6 +149,24 @@ def _valid(method: str) -> Message:
         ),
         "kahu.v1.SupervisionService/DecideApproval": supervision_pb2.DecideApprovalRequest(
             idempotency_key=key, case_id=case_id, approved=True, decided_by="sup.mere", reason="Unsafe."
+        ),
+        "kahu.v1.SupervisionService/RaiseAttention": supervision_pb2.RaiseAttentionRequest(
+            item_key=f"case-{case_id}:1",
+            case_id=case_id,
+            workflow_id=f"case-{case_id}",
+            step="propose_triage",
+            reason=supervision_pb2.ATTENTION_REASON_STILL_FAILING,
+            error="UNAVAILABLE: triage is down",
+            site="hutt",
+            region="greater-wellington",
+            failing_since=due_at,
+        ),
+        "kahu.v1.SupervisionService/ResolveAttention": supervision_pb2.ResolveAttentionRequest(
+            idempotency_key=key,
+            item_id=str(uuid.uuid4()),
+            decided_by="sup.mere",
+            decision=supervision_pb2.ATTENTION_DECISION_SKIP,
+            note="Triage is back.",
         ),
     }[method]
 
@@ -316,6 +342,7 @@ WRITTEN_BY_KEY = {
     "kahu.v1.SupervisionService/Reassign": "supervision.actions",
     "kahu.v1.SupervisionService/ExtendDeadline": "supervision.actions",
     "kahu.v1.SupervisionService/DecideApproval": "supervision.actions",
+    "kahu.v1.SupervisionService/ResolveAttention": "supervision.actions",
 }
 ANSWERS_ABOUT_THE_CASE = {
     grpc.StatusCode.OK,

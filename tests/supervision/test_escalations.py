@@ -19,6 +19,7 @@ from services.common.errors import field_violations
 from tests import factories
 from tests.conftest import Platform
 from workflows.case.model import assessment_workflow_id, workflow_id
+from workflows.conference.model import conference_workflow_id
 
 #: Only this module raises escalations at this site, so its queue is this module's to read.
 SITE, REGION = "west-coast", "upper-south"
@@ -183,7 +184,55 @@ BAD_ESCALATIONS = [
     _raise(lambda r: setattr(r, "site", "atlantis"), "site"),
     _raise(lambda r: setattr(r, "region", "canterbury"), "region"),
     _raise(lambda r: r.ClearField("due_at"), "due_at"),
+    _raise(lambda r: setattr(r, "conference_id", str(uuid.uuid4())), "conference_id"),
+    _raise(lambda r: setattr(r, "level", supervision_pb2.ESCALATION_LEVEL_WARNING), "level"),
+    _raise(lambda r: setattr(r, "kind", common_pb2.DEADLINE_KIND_CONVENING), "conference_id"),
+    _raise(lambda r: setattr(r, "assignee", "not a staff id!"), "assignee"),
 ]
+
+
+def _conference_escalation(conference_id: str, **changes: Any) -> supervision_pb2.RaiseEscalationRequest:
+    return _escalation(
+        str(uuid.uuid4()),
+        kind=common_pb2.DEADLINE_KIND_CONVENING,
+        conference_id=conference_id,
+        workflow_id=conference_workflow_id(conference_id),
+        role="coordinator_manager",
+        assignee="mgr.1",
+        **changes,
+    )
+
+
+async def test_a_conference_clock_escalates_once_per_cycle_tier_and_level(platform: Platform) -> None:
+    conference_id = str(uuid.uuid4())
+    warning = _conference_escalation(conference_id, tier=0, level=supervision_pb2.ESCALATION_LEVEL_WARNING)
+    no_slot = _conference_escalation(conference_id, tier=0, level=supervision_pb2.ESCALATION_LEVEL_NO_SLOT)
+    breach = _conference_escalation(conference_id, tier=1)
+    answers = [await platform.supervision.RaiseEscalation(r) for r in (warning, no_slot, breach, warning, breach)]
+    assert [a.created for a in answers] == [True, True, True, False, False]
+    assert answers[3].escalation_id == answers[0].escalation_id
+    case_kind = _escalation(warning.case_id)  # the conference's case: its own deadlines are apart
+    assert (await platform.supervision.RaiseEscalation(case_kind)).created
+
+    listed = [i for i in await _queue(platform, site=SITE) if i.conference_id == conference_id]
+    assert sorted((i.level, i.tier) for i in listed) == [
+        (supervision_pb2.ESCALATION_LEVEL_BREACH, 1),
+        (supervision_pb2.ESCALATION_LEVEL_WARNING, 0),
+        (supervision_pb2.ESCALATION_LEVEL_NO_SLOT, 0),
+    ]
+    resolve = supervision_pb2.ResolveEscalationsRequest(
+        conference_id=conference_id,
+        kind=common_pb2.DEADLINE_KIND_CONVENING,
+        level=supervision_pb2.ESCALATION_LEVEL_NO_SLOT,
+    )
+    assert (await platform.supervision.ResolveEscalations(resolve)).resolved == 1
+    left = [i for i in await _queue(platform, site=SITE) if i.conference_id == conference_id]
+    assert sorted(i.level for i in left) == [
+        supervision_pb2.ESCALATION_LEVEL_BREACH,
+        supervision_pb2.ESCALATION_LEVEL_WARNING,
+    ]
+    own = [i for i in await _queue(platform, site=SITE) if i.case_id == warning.case_id and not i.conference_id]
+    assert [i.kind for i in own] == [common_pb2.DEADLINE_KIND_ASSESSMENT]
 
 
 @pytest.mark.parametrize(("change", "field"), BAD_ESCALATIONS)

@@ -30,11 +30,12 @@ from temporalio.worker import Worker
 from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
 from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from tests.polling import QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, eventually
-from workflows.applied_updates import AppliedUpdates
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
+    Acknowledgement,
     Allocation,
     ApprovalDecision,
+    AttentionItem,
     CaseFacts,
     CaseInput,
     Completion,
@@ -42,6 +43,8 @@ from workflows.case.model import (
     DeadlineKind,
     DueRequest,
     Escalation,
+    EscalationLevel,
+    Extension,
     Outcome,
     Stage,
     StageChange,
@@ -52,6 +55,7 @@ from workflows.case.model import (
     workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.common import REFUSED
 from workflows.conference.model import (
     ConferenceOutcome,
     ConferenceStage,
@@ -70,7 +74,7 @@ from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.loader import load_policy, shortened
 from workflows.policy.model import CasePolicy, Pathway, Timeframe
 from workflows.policy.working_days import add_span, due_at
-from workflows.worker import WORKFLOWS, sandbox_runner
+from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
 
 HISTORIES = Path(__file__).parent / "histories"
 HOUR = 3600
@@ -96,14 +100,24 @@ class RecordedActivities:
         self.placement = RecordedPlacementActivities()
         self.proposal = proposal or TriageProposal(Timeframe.URGENT, Pathway.CHILD_AND_FAMILY_ASSESSMENT, ["neglect"])
         self.stages: list[StageChange] = []
-        self.escalations: dict[tuple[str, DeadlineKind, int, int], Escalation] = {}
+        self.escalations: dict[tuple[str, DeadlineKind, int, int, EscalationLevel], Escalation] = {}
         self.escalation_calls = 0
         self.police: list[str] = []
         self.resolved: list[tuple[str, DeadlineKind]] = []
         self.triage_failures = 0
+        #: Activities the services refuse (a non-retryable `Refused`, as workflows/refusals.py
+        #: makes of a refusing status), by name: how many calls.
+        self.refusals: dict[str, int] = {}
+        self.attention: dict[str, AttentionItem] = {}
+
+    def _refuse(self, name: str) -> None:
+        if self.refusals.get(name, 0) > 0:
+            self.refusals[name] -= 1
+            raise ApplicationError(f"FAILED_PRECONDITION: {name} refused", "trace-1", type=REFUSED, non_retryable=True)
 
     @activity.defn(name="record_case_stage")
     async def record_case_stage(self, change: StageChange) -> None:
+        self._refuse("record_case_stage")
         self.stages.append(change)
 
     @activity.defn(name="propose_triage")
@@ -111,21 +125,35 @@ class RecordedActivities:
         if self.triage_failures > 0:  # triage is down for that many calls
             self.triage_failures -= 1
             raise ApplicationError("triage is unavailable")
+        self._refuse("propose_triage")
         return self.proposal
 
     @activity.defn(name="notify_police")
     async def notify_police(self, case_id: str, reason: str) -> None:
+        self._refuse("notify_police")
         self.police.append(case_id)
 
     @activity.defn(name="raise_escalation")
     async def raise_escalation(self, escalation: Escalation) -> None:
         self.escalation_calls += 1
-        key = (escalation.case_id, escalation.kind, escalation.cycle, escalation.tier)
+        self._refuse("raise_escalation")
+        subject = escalation.conference_id or escalation.case_id
+        key = (subject, escalation.kind, escalation.cycle, escalation.tier, escalation.level)
         self.escalations.setdefault(key, escalation)
 
     @activity.defn(name="resolve_escalations")
-    async def resolve_escalations(self, case_id: str, kind: DeadlineKind) -> None:
-        self.resolved.append((case_id, kind))
+    async def resolve_escalations(
+        self,
+        case_id: str,
+        kind: DeadlineKind,
+        conference_id: str | None = None,
+        level: EscalationLevel | None = None,
+    ) -> None:
+        self.resolved.append((conference_id or case_id, DeadlineKind(kind)))  # see CaseActivities
+
+    @activity.defn(name="raise_attention")
+    async def raise_attention(self, item: AttentionItem) -> None:
+        self.attention.setdefault(item.item_key, item)
 
     @activity.defn(name="compute_due_at")
     async def compute_due_at(self, request: DueRequest) -> datetime:
@@ -144,6 +172,7 @@ class RecordedActivities:
             self.notify_police,
             self.raise_escalation,
             self.resolve_escalations,
+            self.raise_attention,
             self.compute_due_at,
         ]
 
@@ -188,7 +217,7 @@ def worker(client: Client, task_queue: str, activities: RecordedActivities) -> W
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=sandbox_runner(),
-        interceptors=[AppliedUpdates()],  # as workflows/worker.py registers it
+        interceptors=interceptors(),  # as workflows/worker.py registers them
     )
 
 
@@ -433,6 +462,67 @@ async def case_triage_reopened(client: Client, task_queue: str, activities: Reco
     return handle
 
 
+async def case_steps_refused(client: Client, task_queue: str, activities: RecordedActivities) -> WorkflowHandle:
+    """Triage refuses to propose and supervision refuses the first escalation: each is an
+    item for a person (workflows/attention.py); the case goes on, tier 2 comes, and the
+    social worker decides without a proposal, with a reason."""
+    activities.refusals.update({"propose_triage": 10, "raise_escalation": 1})
+    case = await received_now(client, case_input())
+    handle = await client.start_workflow(CaseWorkflow.run, case, id=workflow_id(case.case_id), task_queue=task_queue)
+    assert case.triage_due_at is not None
+    await answered(
+        lambda: handle.query(CaseWorkflow.state),
+        not_yet=QUERY_NOT_READY,
+        until=lambda view: any(entry.action == "triage.no_proposal" for entry in view.timeline),
+        interval=0.05,
+    )
+    await skip(client, case.triage_due_at - await current_time(client) + timedelta(hours=1, seconds=1))
+    await answered(
+        lambda: handle.query(CaseWorkflow.state),
+        not_yet=(),
+        until=lambda view: view.deadline is not None and view.deadline.tier == 2,
+        interval=0.05,
+    )
+    await handle.execute_update(
+        CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "known family, unfounded")
+    )
+    await handle.result()
+    return handle
+
+
+async def conference_escalated_acknowledged_and_extended(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A conference on the supervisors' queue with no slot: told at once, warned, breached
+    (tier 1 to the manager), acknowledged and extended; a slot found after; held, agreed."""
+    activities.conference.available_from = None
+    conference = conference_input(await current_time(client), escalation=POLICY.escalation)
+    handle = await start_conference(client, task_queue, conference)
+    view = await until_conference(handle, ConferenceStage.SCHEDULING)
+    assert view.convening_due is not None
+    await skip(client, view.convening_due - await current_time(client) + timedelta(seconds=1))
+    await answered(
+        lambda: handle.query(YouthJusticeConferenceWorkflow.state),
+        not_yet=(),
+        until=lambda found: any(clock.tier == 1 for clock in found.clocks),
+        interval=0.05,
+    )
+    kind = DeadlineKind.CONVENING
+    await handle.execute_update(
+        YouthJusticeConferenceWorkflow.acknowledge_escalation, Acknowledgement("sup-1", 1, "seen", kind=kind)
+    )
+    now = await current_time(client)
+    await handle.execute_update(
+        YouthJusticeConferenceWorkflow.extend_deadline,
+        Extension("sup-1", now + timedelta(days=5), "the court extended the time", kind=kind),
+    )
+    activities.conference.available_from = now + timedelta(days=2)
+    await skip(client, timedelta(days=1, seconds=1))  # the next search finds it
+    await hold_and_agree(client, handle, await until_conference(handle, ConferenceStage.BOOKED))
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
@@ -440,6 +530,8 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "conference_rescheduled_held_and_agreed": conference_rescheduled_held_and_agreed,
     "case_youth_justice_conference": case_youth_justice_conference,
     "case_triage_reopened": case_triage_reopened,
+    "case_steps_refused": case_steps_refused,
+    "conference_escalated_acknowledged_and_extended": conference_escalated_acknowledged_and_extended,
 }
 
 

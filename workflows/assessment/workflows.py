@@ -9,10 +9,12 @@ supervisors acknowledge, reassign or extend through updates.
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.attention import Steps
     from workflows.case.model import (
         Acknowledgement,
         Allocation,
@@ -21,14 +23,16 @@ with workflow.unsafe.imports_passed_through():
         AssessmentResult,
         AssessmentSnapshot,
         AssessmentView,
+        AttentionAnswer,
         ClockState,
         Completion,
         DeadlineKind,
         Extension,
         Findings,
+        Subject,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
+    from workflows.common import KAHU_ACTOR, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
 
 
@@ -42,12 +46,19 @@ class AssessmentWorkflow:
         self.applied_updates: list[str] = request.resumed.applied_updates if request.resumed else []
         self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
+        self._steps: Steps | None = None
 
     @workflow.run
     async def run(self, request: AssessmentInput) -> AssessmentResult:
         self._input = request
         s = request.resumed or AssessmentSnapshot(clock=ClockState(due_at=request.due_at))
         self._snapshot = s
+        self._steps = Steps(
+            lambda: Subject(request.case_id, None, request.site, request.region),
+            timedelta(seconds=request.policy.attention_after.seconds),
+            s.attention,
+            self._note,
+        )
         self._clock = DeadlineClock(
             ClockContext(
                 case_id=request.case_id,
@@ -60,17 +71,13 @@ class AssessmentWorkflow:
             s.clock,
             s.timeline.append,
             report_to_parent,
+            self._steps,
         )
         if request.resumed is None:
             self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
             await self._clock.start()
         await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
-        await workflow.execute_activity(
-            "resolve_escalations",
-            args=[request.case_id, DeadlineKind.ASSESSMENT],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
         await workflow.wait_condition(workflow.all_handlers_finished)
         result = s.result
         assert result is not None
@@ -175,12 +182,8 @@ class AssessmentWorkflow:
         request = self._require_input()
         assert self._clock is not None
         self._clock.extend(extension)
-        await workflow.execute_activity(
-            "resolve_escalations",
-            args=[request.case_id, DeadlineKind.ASSESSMENT],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        assert self._steps is not None
+        await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
         await report_to_parent(self._clock.status)
         return self.state()
 
@@ -201,6 +204,19 @@ class AssessmentWorkflow:
         if self._clock is None:
             raise Rejected("no escalation is open on this assessment")
         self._clock.validate_acknowledgement(ack, "this assessment")
+
+    @workflow.update
+    async def decide_attention(self, answer: AttentionAnswer) -> AssessmentView:
+        """A supervisor's decision on a step the assessment waits on (workflows/attention.py)."""
+        assert self._steps is not None
+        self._steps.decide(answer)
+        return self.state()
+
+    @decide_attention.validator
+    def _check_attention(self, answer: AttentionAnswer) -> None:
+        if self._steps is None:
+            raise Rejected("the assessment has not started yet")
+        self._steps.validate(answer)
 
     @workflow.query
     def state(self) -> AssessmentView:

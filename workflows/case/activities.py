@@ -19,7 +19,17 @@ from kahu.v1 import (
     triage_pb2_grpc,
 )
 from services.common import convert
-from workflows.case.model import CaseFacts, DeadlineKind, DueRequest, Escalation, StageChange, TriageProposal
+from services.common.metrics import record_attention_told
+from workflows.case.model import (
+    AttentionItem,
+    CaseFacts,
+    DeadlineKind,
+    DueRequest,
+    Escalation,
+    EscalationLevel,
+    StageChange,
+    TriageProposal,
+)
 from workflows.common import RPC_TIMEOUT
 from workflows.policy.working_days import due_at
 
@@ -60,29 +70,71 @@ class CaseActivities:
 
     @activity.defn
     async def raise_escalation(self, escalation: Escalation) -> None:
-        """Put an escalation in the supervisors' queue, once per (case, kind, cycle, tier)."""
-        await self._supervision.RaiseEscalation(
-            supervision_pb2.RaiseEscalationRequest(
-                case_id=escalation.case_id,
-                workflow_id=escalation.workflow_id,
-                kind=convert.DEADLINE_KIND.to_proto(escalation.kind),
-                cycle=escalation.cycle,
-                tier=escalation.tier,
-                role=escalation.role,
-                site=escalation.site,
-                region=escalation.region,
-                due_at=convert.timestamp(escalation.due_at),
+        """Put an escalation in the supervisors' queue, once per (case or conference, kind,
+        cycle, tier, level)."""
+        request = supervision_pb2.RaiseEscalationRequest(
+            case_id=escalation.case_id,
+            workflow_id=escalation.workflow_id,
+            kind=convert.DEADLINE_KIND.to_proto(escalation.kind),
+            cycle=escalation.cycle,
+            tier=escalation.tier,
+            role=escalation.role,
+            site=escalation.site,
+            region=escalation.region,
+            due_at=convert.timestamp(escalation.due_at),
+            conference_id=escalation.conference_id or "",
+            level=convert.ESCALATION_LEVEL.to_proto(escalation.level),
+            assignee=escalation.assignee,
+        )
+        if escalation.raise_at is not None:
+            request.raise_at.CopyFrom(convert.timestamp(escalation.raise_at))
+        await self._supervision.RaiseEscalation(request, timeout=RPC_TIMEOUT.total_seconds())
+
+    @activity.defn
+    async def resolve_escalations(
+        self,
+        case_id: str,
+        kind: DeadlineKind,
+        conference_id: str | None = None,
+        level: EscalationLevel | None = None,
+    ) -> None:
+        """Close the open escalations of `kind` (of `level` only, when given) of a case, or of
+        a conference: the work is done or the deadline moved."""
+        # A call with fewer arguments than parameters (a case's) reaches here undecoded: the
+        # SDK applies the type hints only when every parameter is given.
+        kind = DeadlineKind(kind)
+        await self._supervision.ResolveEscalations(
+            supervision_pb2.ResolveEscalationsRequest(
+                case_id=case_id,
+                kind=convert.DEADLINE_KIND.to_proto(kind),
+                conference_id=conference_id or "",
+                level=convert.ESCALATION_LEVEL.to_proto(EscalationLevel(level) if level else None),
             ),
             timeout=RPC_TIMEOUT.total_seconds(),
         )
 
     @activity.defn
-    async def resolve_escalations(self, case_id: str, kind: DeadlineKind) -> None:
-        """Close the case's open escalations of `kind` (the work is done or the deadline moved)."""
-        await self._supervision.ResolveEscalations(
-            supervision_pb2.ResolveEscalationsRequest(case_id=case_id, kind=convert.DEADLINE_KIND.to_proto(kind)),
-            timeout=RPC_TIMEOUT.total_seconds(),
+    async def raise_attention(self, item: AttentionItem) -> None:
+        """Put a step that needs a person on the supervisors' queue, once per item key; the
+        alert's metric counts it at the first attempt, even while supervision is down."""
+        if activity.info().attempt == 1:
+            record_attention_told(item.step, item.reason.value)
+        subject = item.subject
+        request = supervision_pb2.RaiseAttentionRequest(
+            item_key=item.item_key,
+            case_id=subject.case_id or "",
+            conference_id=subject.conference_id or "",
+            workflow_id=item.workflow_id,
+            step=item.step,
+            reason=convert.ATTENTION_REASON.to_proto(item.reason),
+            error=item.error,
+            trace_id=item.trace_id,
+            site=subject.site,
+            region=subject.region,
+            waiting=item.waiting,
+            failing_since=convert.timestamp(item.failing_since),
         )
+        await self._supervision.RaiseAttention(request, timeout=RPC_TIMEOUT.total_seconds())
 
     @activity.defn
     async def compute_due_at(self, request: DueRequest) -> datetime:
@@ -96,5 +148,6 @@ class CaseActivities:
             self.notify_police,
             self.raise_escalation,
             self.resolve_escalations,
+            self.raise_attention,
             self.compute_due_at,
         ]

@@ -44,6 +44,22 @@ class DeadlineKind(StrEnum):
     TRIAGE = "TRIAGE"
     ASSESSMENT = "ASSESSMENT"
     PLACEMENT = "PLACEMENT"
+    #: A youth justice conference's clocks (YouthJusticeConferenceWorkflow).
+    CONVENING = "CONVENING"
+    COMPLETION = "COMPLETION"
+
+    @property
+    def conference(self) -> bool:
+        return self in (DeadlineKind.CONVENING, DeadlineKind.COMPLETION)
+
+
+class EscalationLevel(StrEnum):
+    """What an escalation says: the deadline passed (tiers 1..n), it is near (tier 0), or a
+    conference scheduling round found no free slot (tier 0, the round as its cycle)."""
+
+    BREACH = "BREACH"
+    WARNING = "WARNING"
+    NO_SLOT = "NO_SLOT"
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,8 @@ class ClockState:
     tier: int = 0
     breached: bool = False
     last_escalated_at: datetime | None = None
+    #: A warning ahead of the deadline was raised in this cycle (a conference's clocks).
+    warned: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,18 +157,24 @@ class AdditionalInformation:
 
 @dataclass(frozen=True)
 class Extension:
-    """A supervisor moves a deadline to `due_at`, with a reason."""
+    """A supervisor moves a deadline to `due_at`, with a reason (`kind` names the clock
+    where a workflow has more than one)."""
 
     extended_by: str
     due_at: datetime
     reason: str
+    kind: DeadlineKind | None = None
 
 
 @dataclass(frozen=True)
 class Acknowledgement:
+    """A supervisor saw an escalation (`kind`: the clock, where a workflow has more than one;
+    tier 0: a warning or a round with no slot)."""
+
     acknowledged_by: str
     tier: int
     note: str = ""
+    kind: DeadlineKind | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +221,8 @@ class DeadlineStatus:
 
 @dataclass(frozen=True)
 class Escalation:
-    """An escalation to raise exactly once: its key is (case_id, kind, cycle, tier)."""
+    """An escalation to raise exactly once: its key is (case_id or conference_id, kind,
+    cycle, tier, level). `raise_at` is when it fell due, so its lateness shows."""
 
     case_id: str
     workflow_id: str
@@ -208,6 +233,11 @@ class Escalation:
     site: str
     region: str
     due_at: datetime
+    conference_id: str | None = None
+    level: EscalationLevel = EscalationLevel.BREACH
+    raise_at: datetime | None = None
+    #: The staff member it goes to, when one is known (a conference's coordinator's manager).
+    assignee: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,6 +280,9 @@ class CaseSnapshot:
     deadline_cycles: int = 0
     #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
     applied_updates: list[str] = field(default_factory=list)
+    attention: AttentionState = field(default_factory=lambda: AttentionState())
+    #: Triage refused to propose (workflows/attention.py): a decision goes without one.
+    proposal_refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -294,6 +327,7 @@ class AssessmentSnapshot:
     timeline: list[TimelineEntry] = field(default_factory=list)
     #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
     applied_updates: list[str] = field(default_factory=list)
+    attention: AttentionState = field(default_factory=lambda: AttentionState())
 
 
 @dataclass(frozen=True)
@@ -332,3 +366,64 @@ def assessment_workflow_id(case_id: str) -> str:
 
 def placement_workflow_id(case_id: str) -> str:
     return f"case-{case_id}-placement"
+
+
+# -- steps that need a person (workflows/attention.py) ----------------------------------
+
+
+class AttentionReason(StrEnum):
+    """Why a step needs a person: its service refused it, or it is still failing after the
+    policy's `attention_after`."""
+
+    REFUSED = "REFUSED"
+    STILL_FAILING = "STILL_FAILING"
+
+
+class AttentionDecision(StrEnum):
+    RETRY = "RETRY"
+    SKIP = "SKIP"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a workflow's items are about (ids and places, no personal data)."""
+
+    case_id: str | None
+    conference_id: str | None
+    site: str
+    region: str
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A step that needs a person (the `raise_attention` activity's argument)."""
+
+    item_key: str
+    subject: Subject
+    workflow_id: str
+    step: str
+    reason: AttentionReason
+    error: str
+    trace_id: str
+    #: The workflow waits for a supervisor's decision before it goes on.
+    waiting: bool
+    failing_since: datetime
+
+
+@dataclass(frozen=True)
+class AttentionAnswer:
+    """A supervisor's decision on an item the workflow waits on (the update's argument)."""
+
+    item_key: str
+    decision: AttentionDecision
+    decided_by: str
+    note: str = ""
+
+
+@dataclass
+class AttentionState:
+    """What a workflow carries across continue-as-new: how many items it raised (their keys'
+    sequence) and the ones it waits on."""
+
+    raised: int = 0
+    waiting: list[str] = field(default_factory=list)

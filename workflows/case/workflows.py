@@ -24,11 +24,13 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.assessment.workflows import AssessmentWorkflow
+    from workflows.attention import Steps
     from workflows.case.model import (
         Acknowledgement,
         AdditionalInformation,
         AssessmentInput,
         AssessmentResult,
+        AttentionAnswer,
         CaseFacts,
         CaseInput,
         CaseSnapshot,
@@ -41,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         Stage,
         StageChange,
+        Subject,
         TimelineEntry,
         TriageDecision,
         TriageProposal,
@@ -94,6 +97,13 @@ class CaseWorkflow:
         self._clock: DeadlineClock | None = None
         self._consent: ConsentResponse | None = None
         self._decided = False
+        after = case.policy.attention_after if case.policy is not None else CasePolicy.attention_after
+        self._steps = Steps(
+            lambda: Subject(case.case_id, None, case.site, case.region),
+            timedelta(seconds=after.seconds),
+            self._snapshot.attention,
+            self._note,
+        )
 
     # -- the run ---------------------------------------------------------------------
 
@@ -138,9 +148,13 @@ class CaseWorkflow:
     async def _propose(self, case: CaseInput) -> None:
         if case.immediate_danger:
             await self._notify_police("immediate danger reported")
-        proposal: TriageProposal = await self._call(
+        proposal: TriageProposal | None = await self._call(
             "propose_triage", [case.case_id, self._facts()], result_type=TriageProposal
         )
+        if proposal is None:  # refused, and a person told (workflows/attention.py)
+            self._snapshot.proposal_refused = True
+            self._note(KAHU_ACTOR, "triage.no_proposal", "the rules gave no proposal: the social worker decides")
+            return
         self._snapshot.proposal = proposal
         self._note(
             KAHU_ACTOR,
@@ -278,6 +292,8 @@ class CaseWorkflow:
                 offence_max_years=0,
                 policy=youth_justice,
                 case_id=case.case_id,
+                escalation=self._policy().escalation,
+                attention_after=self._policy().attention_after,
             ),
             id=conference_workflow_id(conference_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
@@ -308,6 +324,7 @@ class CaseWorkflow:
                 policy=policy.placement,
                 escalation=policy.escalation,
                 history_limit=case.history_limit,
+                attention_after=policy.attention_after,
             ),
             id=placement_workflow_id(case.case_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
@@ -349,7 +366,7 @@ class CaseWorkflow:
         case = self._require_case()
         if self._snapshot.stage != Stage.TRIAGE or self._decided:
             raise Rejected(f"the case is not awaiting a triage decision (stage {self._snapshot.stage})")
-        if self._snapshot.proposal is None:
+        if self._snapshot.proposal is None and not self._snapshot.proposal_refused:
             raise Rejected("the rules' triage proposal is not ready yet; retry shortly")
         proposal = self._snapshot.proposal
         facts = case.facts
@@ -362,19 +379,23 @@ class CaseWorkflow:
         if decision.pathway == Pathway.YOUTH_JUSTICE_FGC and self._policy().youth_justice is None:
             raise Rejected("this case started under a policy without youth justice conferences")
         if (
-            proposal.pathway == Pathway.JOINT_INVESTIGATION
+            (proposal is None or proposal.pathway == Pathway.JOINT_INVESTIGATION)
             and decision.pathway == Pathway.NO_FURTHER_ACTION
             and not decision.police_consulted
+            and (proposal is not None or case.immediate_danger)
         ):
             raise Rejected(
                 "a Child Protection Protocol case needs a recorded Police consultation before no further action"
             )
         if facts is not None and facts.child_safety_hub and not decision.pathway.assesses:
             raise Rejected("a child safety hub report always gets an initial assessment")
-        if (decision.pathway, decision.timeframe) != (
-            proposal.pathway,
-            proposal.timeframe,
-        ) and not decision.reason.strip():
+        if proposal is None and not decision.reason.strip():
+            raise Rejected("a decision made without the rules' proposal needs a reason")
+        if (
+            proposal is not None
+            and (decision.pathway, decision.timeframe) != (proposal.pathway, proposal.timeframe)
+            and not decision.reason.strip()
+        ):
             raise Rejected("a decision that differs from the proposal needs a reason")
 
     @workflow.update
@@ -428,6 +449,16 @@ class CaseWorkflow:
         if self._clock is None:
             raise Rejected("no escalation is open on the triage deadline")
         self._clock.validate_acknowledgement(ack, "the triage deadline")
+
+    @workflow.update
+    async def decide_attention(self, answer: AttentionAnswer) -> CaseView:
+        """A supervisor's decision on a step the case waits on (workflows/attention.py)."""
+        self._steps.decide(answer)
+        return self.state()
+
+    @decide_attention.validator
+    def _check_attention(self, answer: AttentionAnswer) -> None:
+        self._steps.validate(answer)
 
     @workflow.signal
     async def assessment_status(self, status: DeadlineStatus) -> None:
@@ -500,6 +531,7 @@ class CaseWorkflow:
             state,
             self._snapshot.timeline.append,
             self._set_deadline,
+            self._steps,
         )
 
     async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
@@ -539,7 +571,8 @@ class CaseWorkflow:
                     retry_policy=LOCAL_RETRY,
                 )
             except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
-                pass  # the service is down or slow: retry as a durable activity, the clock running meanwhile
+                pass  # down, slow or refused: a durable activity, told to a person if it cannot go on
+            return await self._steps.run(activity, args, result_type=result_type)
         return await workflow.execute_activity(
             activity, args=args, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
@@ -548,21 +581,12 @@ class CaseWorkflow:
         if self._snapshot.police_notified:
             return
         self._snapshot.police_notified = True
-        await workflow.execute_activity(
-            "notify_police",
-            args=[self._require_case().case_id, reason],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        self._note(KAHU_ACTOR, "police.notified", reason)
+        notified = await self._steps.run("notify_police", [self._require_case().case_id, reason], default=False)
+        if notified is not False:  # refused: the item on the queue tells a person to call Police
+            self._note(KAHU_ACTOR, "police.notified", reason)
 
     async def _resolve(self, kind: DeadlineKind) -> None:
-        await workflow.execute_activity(
-            "resolve_escalations",
-            args=[self._require_case().case_id, kind],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        await self._steps.run("resolve_escalations", [self._require_case().case_id, kind])
 
     async def _set_deadline(self, status: DeadlineStatus | None) -> None:
         self._snapshot.deadline = status

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from workflows.case.model import TimelineEntry
-from workflows.policy.model import TriggerKind, YouthJusticePolicy
+from workflows.case.model import DeadlineStatus, TimelineEntry
+from workflows.policy.model import EscalationTier, Span, TriggerKind, YouthJusticePolicy
 
 _CASE_CONFERENCE = uuid.UUID("0c6f4b1e-2d8a-4e57-9a3c-5b7e1f2d4a60")
+#: The role a conference clock's warnings and tier 1 go to: the coordinator's manager
+#: (the escalation names them as its assignee); later tiers follow the policy's tiers.
+COORDINATOR_MANAGER = "coordinator_manager"
 
 
 class ConferenceStage(StrEnum):
@@ -76,6 +79,10 @@ class ConferenceInput:
     case_id: str | None = None
     young_person_added: bool = False
     advocate_appointed: bool = False
+    #: The escalation tiers of the policy the conference started under (tier 1 goes to the
+    #: coordinator's manager); None only in conferences started before they were used.
+    escalation: list[EscalationTier] | None = None
+    attention_after: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +234,8 @@ class RaisedEscalation:
     level: ConferenceEscalationLevel
     round: int
     at: datetime
+    #: The tier of a breach (0: a warning, a round without a slot, or one from before tiers).
+    tier: int = 0
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,8 @@ class ConferenceView:
     escalations: list[RaisedEscalation]
     outcome: ConferenceOutcome | None
     timeline: list[TimelineEntry]
+    #: The statutory clocks running or run, as supervisors see them (kind, due, breached, tier).
+    clocks: list[DeadlineStatus] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

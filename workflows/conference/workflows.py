@@ -6,13 +6,16 @@ carries the policy's years) → the earliest free slot found and booked (schedul
 each reschedule starts the next round) → invitations → held → outcome: a plan agreed, or not
 agreed and referred back to the court or Police.
 
-Two statutory clocks, convening and (for the triggers that have one) completion, each tell
-the coordinator's manager a policy interval *before* they fall due while still unmet
-(WARNING) and again when they pass (BREACHED). A scheduling round that finds no slot before
-the convening deadline tells the manager at once (NO_SLOT) and searches again every rescan
-interval. Rescheduling never moves a deadline. Staff steps arrive as updates whose
-validators refuse invalid or out-of-order input with a reason; `state` is the conference as
-it stands.
+Two statutory clocks, convening and (for the triggers that have one) completion, each warn
+the coordinator's manager a policy interval *before* they fall due while still unmet and,
+once they pass, escalate tier by tier like every other deadline: on the supervisors' queue
+(SupervisionService), the manager as tier 1, the policy's later tiers after that, with the
+same acknowledgement and extension. A scheduling round that finds no slot before the
+convening deadline tells the manager at once (NO_SLOT) and searches again every rescan
+interval. Rescheduling never moves a deadline; a supervisor's extension does (conferences
+started before the supervisors' queue took them keep the conference service's own list).
+Staff steps arrive as updates whose validators refuse invalid or out-of-order input with a
+reason; `state` is the conference as it stands.
 """
 
 from __future__ import annotations
@@ -26,9 +29,23 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
-    from workflows.case.model import TimelineEntry
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
+    from workflows.attention import Steps
+    from workflows.case.model import (
+        Acknowledgement,
+        AttentionAnswer,
+        AttentionState,
+        ClockState,
+        DeadlineKind,
+        DeadlineStatus,
+        Escalation,
+        EscalationLevel,
+        Extension,
+        Subject,
+        TimelineEntry,
+    )
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, Rejected
     from workflows.conference.model import (
+        COORDINATOR_MANAGER,
         Booking,
         ConferenceDeadline,
         ConferenceEscalation,
@@ -55,7 +72,17 @@ with workflow.unsafe.imports_passed_through():
         ResponseRecord,
         SlotChoice,
     )
-    from workflows.policy.model import YouthJusticePolicy
+    from workflows.deadline import ClockContext, DeadlineClock
+    from workflows.policy.model import CasePolicy, YouthJusticePolicy
+
+SUPERVISED_PATCH = "conference-escalations-supervised"
+"""The clocks escalate on the supervisors' queue, tier by tier, with acknowledgement and
+extension; before, to the conference service's own list, once per level."""
+_LEVEL = {
+    ConferenceEscalationLevel.WARNING: EscalationLevel.WARNING,
+    ConferenceEscalationLevel.NO_SLOT: EscalationLevel.NO_SLOT,
+    ConferenceEscalationLevel.BREACHED: EscalationLevel.BREACH,
+}
 
 
 @dataclass(frozen=True)
@@ -92,12 +119,22 @@ class YouthJusticeConferenceWorkflow:
         self._no_slot: set[int] = set()
         self._added: list[str] = []
         self._timeline: list[TimelineEntry] = []
+        self._supervised = False
+        self._clocks: dict[DeadlineKind, DeadlineClock] = {}
+        after = conference.attention_after or CasePolicy.attention_after
+        self._steps = Steps(
+            lambda: Subject(conference.case_id, conference.conference_id, conference.site, conference.region),
+            timedelta(seconds=after.seconds),
+            AttentionState(),
+            self._note,
+        )
 
     # -- the run ---------------------------------------------------------------------
 
     @workflow.run
     async def run(self, conference: ConferenceInput) -> ConferenceResult:
         self._in = conference
+        self._supervised = conference.escalation is not None and workflow.patched(SUPERVISED_PATCH)
         self._young_person = self._young_person or conference.young_person_added
         self._advocate = self._advocate or conference.advocate_appointed
         workflow.upsert_search_attributes([sa.SITE.value_set(conference.site), sa.REGION.value_set(conference.region)])
@@ -112,22 +149,24 @@ class YouthJusticeConferenceWorkflow:
         clock = conference.policy.clocks[conference.trigger]
         convening_due = await self._due(conference.triggered_at, clock.convene(conference.detained))
         self._convening_due = convening_due
-        self._staff = await workflow.execute_activity(
+        self._staff = await self._steps.run(
             "open_conference",
-            ConferenceOpening(
-                conference_id=conference.conference_id,
-                case_id=conference.case_id,
-                site=conference.site,
-                trigger=conference.trigger,
-                triggered_at=conference.triggered_at,
-                detained=conference.detained,
-                offence_max_years=conference.offence_max_years,
-                convening_due=convening_due,
-                policy=conference.policy,
-            ),
+            [
+                ConferenceOpening(
+                    conference_id=conference.conference_id,
+                    case_id=conference.case_id,
+                    site=conference.site,
+                    trigger=conference.trigger,
+                    triggered_at=conference.triggered_at,
+                    detained=conference.detained,
+                    offence_max_years=conference.offence_max_years,
+                    convening_due=convening_due,
+                    policy=conference.policy,
+                )
+            ],
             result_type=ConferenceStaff,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+            waits=True,
+            default=ConferenceStaff(coordinator_id="", manager_id=""),
         )
         self._note(
             KAHU_ACTOR,
@@ -158,9 +197,7 @@ class YouthJusticeConferenceWorkflow:
         outcome = self._outcome
         assert outcome is not None
         if not outcome.agreed:
-            await workflow.execute_activity(
-                "refer_back", conference.conference_id, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
-            )
+            await self._steps.run("refer_back", [conference.conference_id])
             self._note(KAHU_ACTOR, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
         self._enter(ConferenceStage.CLOSED)
         self._show_deadline(None)
@@ -200,12 +237,11 @@ class YouthJusticeConferenceWorkflow:
             while self._reopen is None and not self._held:
                 if self._invite:
                     self._invite = False
-                    sent: Invitations = await workflow.execute_activity(
+                    sent: Invitations = await self._steps.run(
                         "send_invitations",
-                        InvitationRound(conference_id, self._round, list(self._added)),
+                        [InvitationRound(conference_id, self._round, list(self._added))],
                         result_type=Invitations,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        retry_policy=RETRY,
+                        default=Invitations(invited=0, conflicts=[]),
                     )
                     self._note(KAHU_ACTOR, "invitations.sent", f"round {self._round}: {sent.invited} invited")
                     if sent.conflicts and self._reopen is None and not self._held:
@@ -216,12 +252,7 @@ class YouthJusticeConferenceWorkflow:
                 await workflow.wait_condition(lambda: self._held or self._reopen is not None or self._invite)
             if self._held:
                 return booking
-            await workflow.execute_activity(
-                "release_booking",
-                InvitationRound(conference_id, self._round),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
+            await self._steps.run("release_booking", [InvitationRound(conference_id, self._round)])
             self._booking = None
             self._note(KAHU_ACTOR, "booking.released", f"round {self._round}: {self._reopen}")
 
@@ -232,10 +263,10 @@ class YouthJusticeConferenceWorkflow:
         self._enter(ConferenceStage.SCHEDULING)
         policy = self._policy()
         conference_id = self._input().conference_id
-        due = self._convening_due
-        assert due is not None
         length = timedelta(seconds=policy.conference_length.seconds)
         while True:
+            due = self._convening_due  # a supervisor's extension moves it
+            assert due is not None
             choice = self._choice
             if choice is not None:
                 held = await self._hold(
@@ -265,20 +296,24 @@ class YouthJusticeConferenceWorkflow:
                     KAHU_ACTOR, "scheduling.no_slot", f"round {self._round}: no free slot before {due.isoformat()}"
                 )
                 await self._escalate(ConferenceDeadline.CONVENING, ConferenceEscalationLevel.NO_SLOT, self._round, due)
+            chosen_or_moved = lambda: self._choice is not None or self._convening_due != due  # noqa: B023,E731
             if searching:
-                await self._wait(lambda: self._choice is not None, policy.rescan_every.seconds)
-            else:
-                await workflow.wait_condition(lambda: self._choice is not None)
+                await self._wait(chosen_or_moved, policy.rescan_every.seconds)
+            else:  # until a coordinator chooses a slot, or a supervisor's extension leaves time to search
+                await workflow.wait_condition(chosen_or_moved)
 
     async def _hold(self, request: HoldRequest) -> HoldResult:
-        result: HoldResult = await workflow.execute_activity(
-            "hold_slot", request, result_type=HoldResult, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+        result: HoldResult = await self._steps.run(
+            "hold_slot", [request], result_type=HoldResult, default=HoldResult(None)
         )
         return result
 
     async def _watch(self, deadline: ConferenceDeadline, due: datetime, met: Callable[[], bool]) -> None:
         """Warn the manager a policy interval before `due` and escalate once it passes, while
         `met()` is false; return as soon as it is true."""
+        if self._supervised:
+            await self._clock(deadline, due).run(met, lambda: False, _never)
+            return
         warn_at = due - timedelta(seconds=self._policy().warning_before.seconds)
         if await self._met_before(warn_at, met, f"{deadline} warning"):
             return
@@ -423,6 +458,57 @@ class YouthJusticeConferenceWorkflow:
         if outcome.agreed and outcome.action_count < 1:
             raise Rejected("an agreed plan has at least one action")
 
+    @workflow.update
+    async def acknowledge_escalation(self, ack: Acknowledgement) -> ConferenceView:
+        """A supervisor saw one of the clocks' escalations (SupervisionService.Acknowledge)."""
+        assert ack.kind is not None
+        self._clocks[ack.kind].acknowledge(ack)
+        return self.state()
+
+    @acknowledge_escalation.validator
+    def _check_acknowledgement(self, ack: Acknowledgement) -> None:
+        clock = self._clocks.get(ack.kind) if ack.kind is not None else None
+        if clock is None:
+            raise Rejected("no escalation is open on that deadline of this conference")
+        if ack.tier == 0 and ack.kind == DeadlineKind.CONVENING and self._no_slot:
+            return  # a round without a slot
+        clock.validate_acknowledgement(ack, f"the {ack.kind} deadline")
+
+    @workflow.update
+    async def extend_deadline(self, extension: Extension) -> ConferenceView:
+        """A supervisor moves one of the statutory clocks later, with a reason (the court
+        extended the time, say); its escalations start again from the new deadline."""
+        assert extension.kind is not None
+        deadline = ConferenceDeadline(extension.kind.value)
+        self._clocks[extension.kind].extend(extension)
+        if deadline == ConferenceDeadline.CONVENING:
+            self._convening_due = extension.due_at
+        else:
+            self._completion_due = extension.due_at
+        if deadline in self._breached:
+            self._breached.remove(deadline)
+        self._show_deadline(extension.due_at, breached=bool(self._breached))
+        await self._resolve(deadline)
+        return self.state()
+
+    @extend_deadline.validator
+    def _check_extension(self, extension: Extension) -> None:
+        clock = self._clocks.get(extension.kind) if extension.kind is not None else None
+        met = self._held if extension.kind == DeadlineKind.CONVENING else self._outcome is not None
+        if clock is None or met:
+            raise Rejected(f"the conference has no running {extension.kind} deadline")
+        clock.validate_extension(extension)
+
+    @workflow.update
+    async def decide_attention(self, answer: AttentionAnswer) -> ConferenceView:
+        """A supervisor's decision on a step the conference waits on (workflows/attention.py)."""
+        self._steps.decide(answer)
+        return self.state()
+
+    @decide_attention.validator
+    def _check_attention(self, answer: AttentionAnswer) -> None:
+        self._steps.validate(answer)
+
     @workflow.query
     def state(self) -> ConferenceView:
         conference = self._input()
@@ -440,6 +526,7 @@ class YouthJusticeConferenceWorkflow:
             escalations=list(self._escalations),
             outcome=self._outcome,
             timeline=list(self._timeline),
+            clocks=[clock.status for clock in self._clocks.values()],
         )
 
     # -- helpers ----------------------------------------------------------------------
@@ -490,23 +577,41 @@ class YouthJusticeConferenceWorkflow:
         conference = self._input()
         staff = self._staff
         assert staff is not None
-        await workflow.execute_activity(
-            "raise_conference_escalation",
-            ConferenceEscalation(
-                conference_id=conference.conference_id,
+        if self._supervised:  # a round without a slot: the clocks raise their own
+            escalation = Escalation(
+                case_id=conference.case_id or "",
                 workflow_id=workflow.info().workflow_id,
-                deadline=deadline,
-                level=level,
-                round=round_,
-                due_at=due,
+                kind=DeadlineKind(deadline.value),
+                cycle=round_,
+                tier=0,
+                role=COORDINATOR_MANAGER,
                 site=conference.site,
                 region=conference.region,
-                coordinator_id=staff.coordinator_id,
-                manager_id=staff.manager_id,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+                due_at=due,
+                conference_id=conference.conference_id,
+                level=_LEVEL[level],
+                raise_at=workflow.now(),
+                assignee=staff.manager_id,
+            )
+            await self._steps.run("raise_escalation", [escalation])
+        else:
+            await self._steps.run(
+                "raise_conference_escalation",
+                [
+                    ConferenceEscalation(
+                        conference_id=conference.conference_id,
+                        workflow_id=workflow.info().workflow_id,
+                        deadline=deadline,
+                        level=level,
+                        round=round_,
+                        due_at=due,
+                        site=conference.site,
+                        region=conference.region,
+                        coordinator_id=staff.coordinator_id,
+                        manager_id=staff.manager_id,
+                    )
+                ],
+            )
         self._escalations.append(RaisedEscalation(deadline, level, round_, workflow.now()))
         self._note(
             KAHU_ACTOR,
@@ -515,9 +620,59 @@ class YouthJusticeConferenceWorkflow:
         )
 
     async def _resolve(self, deadline: ConferenceDeadline, level: ConferenceEscalationLevel | None = None) -> None:
-        await workflow.execute_activity(
-            "resolve_conference_escalations",
-            args=[self._input().conference_id, deadline, level],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+        conference = self._input()
+        if self._supervised:
+            await self._steps.run(
+                "resolve_escalations",
+                [
+                    conference.case_id or "",
+                    DeadlineKind(deadline.value),
+                    conference.conference_id,
+                    _LEVEL[level] if level is not None else None,
+                ],
+            )
+            return
+        await self._steps.run("resolve_conference_escalations", [conference.conference_id, deadline, level])
+
+    def _clock(self, deadline: ConferenceDeadline, due: datetime) -> DeadlineClock:
+        """The clock of `deadline` on the supervisors' queue: warned ahead, then the policy's
+        tiers, the coordinator's manager first."""
+        conference = self._input()
+        staff = self._staff
+        assert staff is not None and conference.escalation is not None
+        kind = DeadlineKind(deadline.value)
+        clock = DeadlineClock(
+            ClockContext(
+                case_id=conference.case_id or "",
+                workflow_id=workflow.info().workflow_id,
+                kind=kind,
+                site=conference.site,
+                region=conference.region,
+                tiers=conference.escalation,
+                conference_id=conference.conference_id,
+                warn_before=timedelta(seconds=self._policy().warning_before.seconds),
+                assignee=staff.manager_id,
+            ),
+            ClockState(due_at=due),
+            self._timeline.append,
+            self._clock_status,
+            self._steps,
+            self._raised,
         )
+        self._clocks[kind] = clock
+        return clock
+
+    async def _clock_status(self, status: DeadlineStatus) -> None:
+        deadline = ConferenceDeadline(status.kind.value)
+        if status.breached and deadline not in self._breached:
+            self._breached.append(deadline)
+            workflow.upsert_search_attributes([sa.BREACHED.value_set(True)])
+
+    def _raised(self, escalation: Escalation) -> None:
+        level = {v: k for k, v in _LEVEL.items()}[escalation.level]
+        deadline = ConferenceDeadline(escalation.kind.value)
+        self._escalations.append(RaisedEscalation(deadline, level, 0, workflow.now(), escalation.tier))
+
+
+async def _never() -> None:
+    """The checkpoint of a clock that never continues as new (a conference's history is short)."""

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from workflows.case.model import ClockState, DeadlineStatus, PlacementRecord, TimelineEntry
-from workflows.policy.model import EscalationTier, PlacementPolicy
+from workflows.case.model import AttentionState, ClockState, DeadlineStatus, PlacementRecord, TimelineEntry
+from workflows.policy.model import EscalationTier, PlacementPolicy, Span
 
 
 class Tier(StrEnum):
@@ -149,6 +149,8 @@ class PlacementInput:
     escalation: list[EscalationTier]
     resumed: PlacementSnapshot | None = None
     history_limit: int = 10_000
+    #: The case policy's `attention_after` (None in searches started before it existed).
+    attention_after: Span | None = None
 
 
 @dataclass
@@ -170,6 +172,7 @@ class PlacementSnapshot:
     timeline: list[TimelineEntry] = field(default_factory=list)
     #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
     applied_updates: list[str] = field(default_factory=list)
+    attention: AttentionState = field(default_factory=AttentionState)
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from datetime import timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.attention import Steps
     from workflows.case.model import (
         Acknowledgement,
+        AttentionAnswer,
+        AttentionState,
         ClockState,
         DeadlineKind,
         DeadlineStatus,
         Extension,
         PlacementRecord,
+        Subject,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, Rejected
+    from workflows.common import KAHU_ACTOR, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full, report_to_parent
     from workflows.placement.model import (
         CandidateRef,
@@ -46,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
         SearchStage,
         Selection,
     )
-    from workflows.policy.model import PlacementPolicy
+    from workflows.policy.model import CasePolicy, PlacementPolicy
 
 
 DEADLINE_SEQUENCE_PATCH = "placement-deadline-sequence"
@@ -69,6 +74,13 @@ class PlacementSearchWorkflow:
         self._busy = False
         #: The selection clock starts a new cycle (a new search, or no candidate left).
         self._restart = False
+        after = request.attention_after or CasePolicy.attention_after
+        self._steps = Steps(
+            lambda: Subject(request.case_id, None, request.site, request.region),
+            timedelta(seconds=after.seconds),
+            request.resumed.attention if request.resumed else AttentionState(),
+            self._note,
+        )
 
     # -- the run ---------------------------------------------------------------------
 
@@ -78,13 +90,10 @@ class PlacementSearchWorkflow:
         if request.resumed is not None:
             self._snapshot = request.resumed
         else:
-            policy = request.policy or await workflow.execute_activity(
-                "current_placement_policy",
-                result_type=PlacementPolicy,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
+            policy = request.policy or await self._steps.run(
+                "current_placement_policy", [], result_type=PlacementPolicy, waits=True
             )
-            self._snapshot = PlacementSnapshot(policy=policy)
+            self._snapshot = PlacementSnapshot(policy=policy, attention=self._steps.state)
             self._note(KAHU_ACTOR, "placement.started", "seeking custody approved: searching for a placement")
             await self._search()
         s = self._snapshot
@@ -102,17 +111,19 @@ class PlacementSearchWorkflow:
         s.searches += 1
         self._busy = True
         try:
-            outcome: SearchOutcome = await workflow.execute_activity(
+            search_id = str(workflow.uuid4())
+            outcome: SearchOutcome = await self._steps.run(
                 "search_placements",
-                SearchRequest(
-                    case_id=request.case_id,
-                    search_id=str(workflow.uuid4()),
-                    max_kinship_degree=s.policy.max_kinship_degree,
-                    max_candidates=s.policy.max_candidates,
-                ),
+                [
+                    SearchRequest(
+                        case_id=request.case_id,
+                        search_id=search_id,
+                        max_kinship_degree=s.policy.max_kinship_degree,
+                        max_candidates=s.policy.max_candidates,
+                    )
+                ],
                 result_type=SearchOutcome,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
+                default=SearchOutcome(search_id=search_id, candidates=[], excluded={}, children=0),
             )
         finally:
             self._busy = False
@@ -170,12 +181,7 @@ class PlacementSearchWorkflow:
             await workflow.wait_condition(lambda: s.placement is not None)
             return
         reason = ReleaseReason.DECLINED if hold.status == HoldStatus.DECLINED else ReleaseReason.EXPIRED
-        await workflow.execute_activity(
-            "release_hold",
-            args=[hold.hold_id, reason],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        await self._steps.run("release_hold", [hold.hold_id, reason])
         hold.status = HoldStatus.RELEASED
         s.released.append(hold.hold_id)
         s.hold = None
@@ -193,18 +199,19 @@ class PlacementSearchWorkflow:
         try:
             hold_id = str(workflow.uuid4())
             expires_at = await add_span(workflow.now(), s.policy.hold_expiry, request.site)
-            outcome: HoldOutcome = await workflow.execute_activity(
+            outcome: HoldOutcome = await self._steps.run(
                 "hold_places",
-                HoldRequest(
-                    hold_id=hold_id,
-                    case_id=request.case_id,
-                    caregiver_id=candidate.caregiver_id,
-                    places=candidate.places,
-                    expires_at=expires_at,
-                ),
+                [
+                    HoldRequest(
+                        hold_id=hold_id,
+                        case_id=request.case_id,
+                        caregiver_id=candidate.caregiver_id,
+                        places=candidate.places,
+                        expires_at=expires_at,
+                    )
+                ],
                 result_type=HoldOutcome,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
+                default=HoldOutcome(held=False, reason="the placement service refused the hold (on the queue)"),
             )
         finally:
             self._busy = False
@@ -266,9 +273,9 @@ class PlacementSearchWorkflow:
             )
             return self.state()
         hold.status = HoldStatus.CONFIRMING
-        await workflow.execute_activity(
-            "confirm_hold", hold.hold_id, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
-        )
+        if await self._steps.run("confirm_hold", [hold.hold_id], default=False) is False:
+            hold.status = HoldStatus.HELD  # refused, and on the supervisors' queue
+            raise Rejected("the placement service refused to confirm the hold; a supervisor has been told")
         hold.status = HoldStatus.CONFIRMED
         s.placement = PlacementRecord(
             caregiver_id=hold.caregiver_id,
@@ -338,6 +345,16 @@ class PlacementSearchWorkflow:
             raise Rejected("no escalation is open on this placement search")
         self._clock.validate_acknowledgement(ack, "this placement search")
 
+    @workflow.update
+    async def decide_attention(self, answer: AttentionAnswer) -> PlacementView:
+        """A supervisor's decision on a step the search waits on (workflows/attention.py)."""
+        self._steps.decide(answer)
+        return self.state()
+
+    @decide_attention.validator
+    def _check_attention(self, answer: AttentionAnswer) -> None:
+        self._steps.validate(answer)
+
     @workflow.query
     def state(self) -> PlacementView:
         s = self._state()
@@ -394,7 +411,8 @@ class PlacementSearchWorkflow:
         return next((c for c in search.candidates if c.caregiver_id == caregiver_id), None)
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
-        self._state().timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+        if self._snapshot is not None:  # a refusal before the search started is on the queue only
+            self._snapshot.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
 
     def _new_clock(self, state: ClockState) -> DeadlineClock:
         request = self._require_input()
@@ -410,15 +428,11 @@ class PlacementSearchWorkflow:
             state,
             self._state().timeline.append,
             report_to_parent,
+            self._steps,
         )
 
     async def _resolve(self) -> None:
-        await workflow.execute_activity(
-            "resolve_escalations",
-            args=[self._require_input().case_id, DeadlineKind.PLACEMENT],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        await self._steps.run("resolve_escalations", [self._require_input().case_id, DeadlineKind.PLACEMENT])
 
     def _checkpoint_due(self) -> bool:
         return history_full(self._require_input().history_limit)

@@ -102,7 +102,7 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     A name is a timeframe in lower case (`critical`, `very_urgent`, `urgent`), a deadline
     (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`), `tier<n>` for
     escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`,
-    `release_abandoned_holds_after`).
+    `release_abandoned_holds_after`), or `attention_after`.
     """
     case = policy.case
     timeframes = dict(case.timeframes)
@@ -114,7 +114,7 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
         span = Span(seconds=value)
         if name in names:
             timeframes[names[name]] = span
-        elif name in _CASE_SPANS:
+        elif name in _CASE_SPANS or name == "attention_after":
             deadlines[name] = span
         elif name in _PLACEMENT_SPANS and case.placement is not None:
             placement[name] = span
@@ -214,7 +214,10 @@ def _span(value: object, where: str, *, zero_ok: bool = False) -> Span:
 
 def _policy(data: object) -> Policy:
     top = _mapping(
-        data, "", ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules", "youth_justice", "placement"]
+        data,
+        "",
+        ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules", "youth_justice", "placement"],
+        ["attention_after"],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
         raise _Invalid("version", f"must be {VERSION} (the version this Kahu reads)")
@@ -227,6 +230,9 @@ def _policy(data: object) -> Policy:
         escalation=_tiers(_mapping(top["escalation"], "escalation", ["tiers"])["tiers"]),
         youth_justice=_youth_justice(top["youth_justice"], "youth_justice"),
         placement=_placement(top["placement"], "placement"),
+        **(
+            {"attention_after": _elapsed(top["attention_after"], "attention_after")} if "attention_after" in top else {}
+        ),
     )
     rules = [_rule(item, f"triage_rules[{i}]") for i, item in enumerate(_list(top["triage_rules"], "triage_rules"))]
     seen: set[str] = set()
@@ -390,6 +396,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         "version": policy.version,
         "timeframes": {tf.name: _span_data(case.timeframes[tf]) for tf in Timeframe},
         **{name: _span_data(getattr(case, name)) for name in _CASE_SPANS},
+        "attention_after": _span_data(case.attention_after),
         "escalation": {
             "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
         },

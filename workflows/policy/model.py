@@ -140,6 +140,9 @@ class CasePolicy:
     youth_justice: YouthJusticePolicy | None = None
     #: None only in cases started before the placement search existed.
     placement: PlacementPolicy | None = None
+    #: How long a step may go on failing (an outage) before a person is told
+    #: (workflows/attention.py). Elapsed time only.
+    attention_after: Span = Span(seconds=15 * 60)
 
 
 @dataclass(frozen=True)
