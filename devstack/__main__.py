@@ -33,6 +33,7 @@ from devstack.ports import PortError, ensure_all_free, port_variable
 from devstack.postgres import POSTGRES_BIN_PATH, EmbeddedPostgres, PostgresError
 from devstack.record import AlreadyRunning, RunRecord
 from devstack.running import ChildSpec, Running, TemporalServer, children_of, say
+from devstack.sinks import ensure_webhook_secret
 from devstack.temporal import start_dev_server, temporal_cli_path
 from services.common.app import SUPERVISOR_PID
 from services.common.config import APP_ROLE, DOMAIN_SERVICES, ConfigError, Settings, load
@@ -47,6 +48,8 @@ STOP_MARGIN = 20.0
 UI_TOKEN_TTL = 7 * 24 * 3600
 """Lifetime of the development token the Web UI decodes payloads with (restart to renew)."""
 UI_ROLES = frozenset({"supervisor", "site_manager", "regional_manager"})
+#: The notification sinks (devstack/sinks.py), as the table of endpoints describes them.
+SINKS = {"smtp_sink": "SMTP sink for notification emails", "webhook_sink": "signed-webhook receiver (Police)"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Plan:
         return Path(self.settings.keys_dir).resolve()
 
     def ports(self) -> dict[str, int]:
-        parts = ["temporal", "temporal_ui", "postgres", *self.services]
+        parts = ["temporal", "temporal_ui", "postgres", "smtp_sink", "webhook_sink", *self.services]
         if self.with_codec:
             parts.append("codec")
         if self.with_worker:
@@ -153,6 +156,9 @@ async def _start(
     say(f"starting; logs in {logs}")
     for created in ensure_dev_keys(plan.keys):
         say(f"created {created}")
+    secret = ensure_webhook_secret(plan.keys)  # the development webhook's (devstack/sinks.py)
+    if secret is not None:
+        say(f"created {secret}")
     codec_endpoint = _ui_codec_endpoint(plan)
 
     postgres = EmbeddedPostgres(state / "postgres", settings.port("postgres"), host)
@@ -201,12 +207,18 @@ async def _start(
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
     groups: list[list[Child]] = []
     specs: dict[str, ChildSpec] = {}
+    smtp_sink, webhook_sink = f"{host}:{settings.port('smtp_sink')}", f"{host}:{settings.port('webhook_sink')}"
     planned: list[list[tuple[str, str, str, str | None]]] = [
-        [(name, f"services.{name}", f"{host}:{settings.port(name)}", None) for name in plan.services]
+        # first: the notification sinks the services deliver to (policy/notifications.yaml)
+        [
+            ("smtp_sink", "devstack.sinks smtp", smtp_sink, f"smtp://{smtp_sink}"),
+            ("webhook_sink", "devstack.sinks webhook", webhook_sink, f"http://{webhook_sink}/health"),
+        ],
+        [(name, f"services.{name}", f"{host}:{settings.port(name)}", None) for name in plan.services],
     ]
     if plan.with_codec:
         codec_address = f"{host}:{settings.port('codec')}"
-        planned[0].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
+        planned[1].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
     if plan.with_worker:
         planned.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}", None)])
     for group in planned:
@@ -215,7 +227,7 @@ async def _start(
         # Stops what `started` holds then: what is appended below, and restarts put in place.
         stack.push_async_callback(stop_all, started, stop_timeout)
         for name, module, address, health_url in group:
-            spec = ChildSpec(name, [sys.executable, "-m", module], address, env, ROOT, logs, health_url)
+            spec = ChildSpec(name, [sys.executable, "-m", *module.split()], address, env, ROOT, logs, health_url)
             specs[name] = spec
             started.append(await spec.spawn())
             record.add(name, started[-1].process.pid, spec.args)
@@ -236,6 +248,8 @@ async def _start(
         what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC service"
         if child.name == "codec":
             what = "codec server (HTTP /encode, /decode) for the Temporal UI"
+        if child.name in SINKS:
+            what = f"{SINKS[child.name]}; `kahu notifications` lists what it received"
         endpoints.append(Endpoint(child.name, child.address, what))
     endpoints.append(Endpoint("keys", str(plan.keys), "development keys; `kahu token --role ...` mints tokens"))
     running = Running(record, groups, specs, postgres, is_postmaster, temporal, is_temporal)

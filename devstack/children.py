@@ -40,7 +40,8 @@ class Child:
     address: str
     process: asyncio.subprocess.Process
     log_path: Path
-    #: Readiness by `GET <health_url>` instead of the gRPC health service (the codec server).
+    #: Readiness by `GET <health_url>` instead of the gRPC health service (the codec server),
+    #: or an SMTP greeting for an `smtp://HOST:PORT` one (the SMTP sink).
     health_url: str | None = None
 
     @property
@@ -106,7 +107,24 @@ async def is_http_serving(url: str, timeout: float) -> bool:
         return False
 
 
+async def is_smtp_serving(address: str, timeout: float) -> bool:
+    """Whether an SMTP server at `address` greets a connection (220)."""
+    host, _, port = address.rpartition(":")
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            try:
+                greeting = await reader.readline()
+            finally:
+                writer.close()
+    except (OSError, TimeoutError):
+        return False
+    return greeting.startswith(b"220")
+
+
 async def _child_serving(child: Child, timeout: float, settings: Settings | None) -> bool:
+    if child.health_url is not None and child.health_url.startswith("smtp://"):
+        return await is_smtp_serving(child.health_url.removeprefix("smtp://"), timeout)
     if child.health_url is not None:
         return await is_http_serving(child.health_url, timeout)
     return await is_serving(child.address, timeout, settings)

@@ -45,6 +45,7 @@ from services.intake import app as intake_app
 from services.placement import app as placement_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
+from tests.sinks import Sinks
 from tests.tokens import ActingAs, make_keys, mint, staff
 from tests.workflows.scenarios import Harness, RecordedActivities, worker
 from workflows import search_attributes
@@ -121,9 +122,26 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(postgres_url: str, temporal_port: int, keys_dir: Path) -> Settings:
+async def sinks(keys_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sinks]:
+    """The notification sinks (devstack/sinks.py: an SMTP server, a signed-webhook
+    receiver) the platform's triage and supervision deliver to, processes of this session."""
+    running = Sinks(tmp_path_factory.mktemp("sinks"), keys_dir, {"smtp": free_port(), "webhook": free_port()})
+    try:
+        await running.start("smtp")
+        await running.start("webhook")
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    postgres_url: str, temporal_port: int, keys_dir: Path, sinks: Sinks, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    routing = sinks.routing(tmp_path_factory.mktemp("routing") / "notifications.yaml", unreachable_port=free_port())
     return load(
         {
+            "KAHU_NOTIFICATIONS_FILE": str(routing),
             "KAHU_KEYS_DIR": str(keys_dir),
             "DATABASE_URL": postgres_url.replace(f"//{OWNER_ROLE}@", f"//{APP_ROLE}@", 1),
             "DATABASE_OWNER_URL": postgres_url,

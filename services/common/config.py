@@ -26,6 +26,9 @@ DEFAULT_PORTS: dict[str, int] = {
     "conference": 50056,
     "worker_health": 50060,
     "codec": 8089,
+    # `make run`'s notification sinks (devstack/sinks.py): SMTP, and the signed-webhook receiver
+    "smtp_sink": 8025,
+    "webhook_sink": 8090,
 }
 
 
@@ -41,6 +44,8 @@ APP_ROLE = "kahu_app"
 
 #: The access table (roles x RPCs x scope) shipped with the code.
 DEFAULT_ACCESS_FILE = Path(__file__).resolve().parents[2] / "policy" / "access.yaml"
+#: Where notifications go (services/common/notifications/routing.py), shipped with the code.
+DEFAULT_NOTIFICATIONS_FILE = Path(__file__).resolve().parents[2] / "policy" / "notifications.yaml"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
@@ -99,6 +104,8 @@ class Settings:
     #: A second, plaintext port that serves grpc.health.v1 alone, for probes that cannot
     #: speak TLS (KAHU_PROBE_PORT); None: none.
     probe_port: int | None = None
+    #: The notifications' channels and routes (KAHU_NOTIFICATIONS_FILE).
+    notifications_file: str = str(DEFAULT_NOTIFICATIONS_FILE)
 
     def port(self, part: str) -> int:
         return self.ports[part]
@@ -262,4 +269,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         codec_path_tokens=_flag(env, "KAHU_CODEC_PATH_TOKENS"),
         database_owner_url=database_owner_url,
         probe_port=_port(env, "KAHU_PROBE_PORT", 0) or None,
+        notifications_file=env.get("KAHU_NOTIFICATIONS_FILE") or str(DEFAULT_NOTIFICATIONS_FILE),
     )

@@ -35,18 +35,33 @@ BATCH = 100
 START_TIMEOUT = dt.timedelta(seconds=10)
 
 
-async def run_outbox(name: str, drain: Callable[[dt.datetime], Awaitable[int]], *, interval: float = INTERVAL) -> None:
-    """Every `interval` seconds until cancelled: `drain(before)` finishes what rows stored
-    before `before` still need and returns how many it finished."""
+async def run_outbox(
+    name: str,
+    drain: Callable[[dt.datetime], Awaitable[int]],
+    *,
+    interval: float = INTERVAL,
+    grace: dt.timedelta = GRACE,
+    wake: asyncio.Event | None = None,
+    finished_what: str = "left by calls",
+) -> None:
+    """Every `interval` seconds until cancelled (or sooner, when `wake` is set):
+    `drain(before)` finishes what rows stored before `before` (`grace` ago) still need and
+    returns how many it finished."""
     while True:
+        if wake is not None:
+            wake.clear()
         try:
-            finished = await drain(dt.datetime.now(dt.UTC) - GRACE)
+            finished = await drain(dt.datetime.now(dt.UTC) - grace)
         except Exception as error:
             log.warning("%s outbox: not drained this round (%s)", name, type(error).__name__)
         else:
             if finished:
-                log.info("%s outbox: finished %d left by calls", name, finished)
-        await asyncio.sleep(interval)
+                log.info("%s outbox: finished %d %s", name, finished, finished_what)
+        if wake is None:
+            await asyncio.sleep(interval)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), interval)
 
 
 async def attempt(what: str, work: Awaitable[object]) -> bool:

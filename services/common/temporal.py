@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import weakref
 from datetime import timedelta
@@ -23,6 +24,8 @@ from temporalio.runtime import OpenTelemetryConfig, Runtime, TelemetryConfig
 from services.common.codec import EncryptionCodec, data_converter
 from services.common.config import Settings
 from services.common.identity import Signer, WorkloadTokens
+
+log = logging.getLogger(__name__)
 
 _RENEWALS: set[asyncio.Task[None]] = set()
 _RUNTIME: Runtime | None = None
@@ -68,6 +71,14 @@ def sdk_runtime(settings: Settings) -> Runtime | None:
     return _RUNTIME
 
 
+#: A process that needs Temporal at once (the worker) tries this many times, backing off
+#: from CONNECT_PAUSE to CONNECT_PAUSE_MAX seconds (about a minute in all), then gives up
+#: (and its supervisor restarts it).
+CONNECT_ATTEMPTS = 8
+CONNECT_PAUSE = 1.0
+CONNECT_PAUSE_MAX = 10.0
+
+
 async def connect_temporal(
     settings: Settings, name: str = "kahu", *, worker: bool = False, lazy: bool = False
 ) -> Client:
@@ -77,17 +88,29 @@ async def connect_temporal(
     codec = EncryptionCodec.from_dir(settings.payload_keys_dir)
     role = "worker" if worker else "write"
     tokens = workload_tokens(settings, name, permissions=[f"{settings.temporal_namespace}:{role}"])
-    client = await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        interceptors=[TracingInterceptor()],
-        data_converter=data_converter(codec),
-        api_key=tokens.current(),
-        tls=False,  # Temporal's frontend as deployed (the dev server, the cluster's) is plaintext
-        identity=f"kahu-{name}@{socket.gethostname()}",
-        runtime=sdk_runtime(settings),
-        lazy=lazy,
-    )
+    pause = CONNECT_PAUSE
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            client = await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                interceptors=[TracingInterceptor()],
+                data_converter=data_converter(codec),
+                api_key=tokens.current(),
+                tls=False,  # Temporal's frontend as deployed (the dev server, the cluster's) is plaintext
+                identity=f"kahu-{name}@{socket.gethostname()}",
+                runtime=sdk_runtime(settings),
+                lazy=lazy,
+            )
+            break
+        except RuntimeError as error:  # the SDK's "Failed client connect" (a lazy connect never raises)
+            if attempt == CONNECT_ATTEMPTS:
+                raise
+            log.warning(
+                "Temporal at %s not reachable (%s); retrying in %.0f s", settings.temporal_address, error, pause
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, CONNECT_PAUSE_MAX)
     task = asyncio.get_running_loop().create_task(_renew(weakref.ref(client), tokens))
     _RENEWALS.add(task)
     task.add_done_callback(_RENEWALS.discard)

@@ -11,6 +11,8 @@ import grpc
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
@@ -58,7 +60,19 @@ async def send_update(
     except RPCTimeoutOrCancelledError:
         raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND and await _finished(handle):
+            raise FailedPrecondition("the workflow has finished") from None
         raise _rpc_error(err) from None
+
+
+async def _finished(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the workflow exists and is no longer running (an update's NOT_FOUND does not
+    always say which, whatever its wording)."""
+    try:
+        described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
+    except RPCError:
+        return False
+    return described.status is not None and described.status != WorkflowExecutionStatus.RUNNING
 
 
 def _rpc_error(err: RPCError) -> DomainError:

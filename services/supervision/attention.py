@@ -13,6 +13,8 @@ import asyncpg
 
 from services.common import audit
 from services.common.authz import Place
+from services.common.notifications.outbox import Outbox
+from services.supervision import notices
 from workflows.case.model import AttentionDecision, AttentionItem, AttentionReason, Subject
 
 if TYPE_CHECKING:
@@ -77,8 +79,10 @@ def _row(r: asyncpg.Record) -> AttentionRow:
 
 
 class AttentionStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, notifications: Outbox | None = None) -> None:
         self._pool = pool
+        #: An item newly raised is told to ops (services/supervision/notices.py).
+        self._notifications = notifications
 
     async def raise_item(self, item: AttentionItem) -> tuple[str, bool]:
         """Record the item unless it was raised before: (its id, whether created now)."""
@@ -103,12 +107,17 @@ class AttentionStore:
                 item.waiting,
                 item.failing_since,
             )
-            if created is not None:
-                return str(created), True
-            existing = await conn.fetchval(
-                "SELECT item_id FROM supervision.attention WHERE item_key = $1", item.item_key
-            )
-        return str(existing), False
+            if created is not None and self._notifications is not None:
+                await notices.attention_raised(self._notifications, conn, str(created), item)
+            if created is None:
+                existing = await conn.fetchval(
+                    "SELECT item_id FROM supervision.attention WHERE item_key = $1", item.item_key
+                )
+        if created is None:
+            return str(existing), False
+        if self._notifications is not None:
+            self._notifications.wake()  # committed: deliver now
+        return str(created), True
 
     async def get(self, item_id: str) -> AttentionRow | None:
         row = await self._pool.fetchrow("SELECT * FROM supervision.attention WHERE item_id = $1", uuid.UUID(item_id))

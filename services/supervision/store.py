@@ -13,6 +13,8 @@ import asyncpg
 from services.common import audit
 from services.common.actions import ActionLog
 from services.common.authz import UNRESTRICTED, Restriction
+from services.common.notifications.outbox import Outbox
+from services.supervision import notices
 from services.supervision.attention import AttentionStore
 from workflows.case.model import DeadlineKind, Escalation, EscalationLevel
 
@@ -80,11 +82,13 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 
 class SupervisionStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, notifications: Outbox | None = None) -> None:
         self._pool = pool
         self.actions = ActionLog(pool, SCHEMA)
+        #: What escalations and attention items tell (services/supervision/notices.py).
+        self.notifications = notifications
         #: Steps that need a person (services/supervision/attention.py).
-        self.attention = AttentionStore(pool)
+        self.attention = AttentionStore(pool, notifications)
 
     async def raise_escalation(self, e: Escalation) -> tuple[str, bool]:
         """Record the escalation unless it was raised before: (its id, whether created now)."""
@@ -106,14 +110,19 @@ class SupervisionStore:
                 e.raise_at,
                 e.assignee,
             )
-            if created is not None:
-                return str(created), True
-            existing = await conn.fetchval(
-                "SELECT escalation_id FROM supervision.escalations WHERE COALESCE(conference_id, case_id)"
-                " = COALESCE($2::uuid, $1::uuid) AND kind = $3 AND cycle = $4 AND tier = $5 AND level = $6",
-                *key,
-            )
-        return str(existing), False
+            if created is not None and self.notifications is not None:
+                await notices.escalation_raised(self.notifications, conn, str(created), e)
+            if created is None:
+                existing = await conn.fetchval(
+                    "SELECT escalation_id FROM supervision.escalations WHERE COALESCE(conference_id, case_id)"
+                    " = COALESCE($2::uuid, $1::uuid) AND kind = $3 AND cycle = $4 AND tier = $5 AND level = $6",
+                    *key,
+                )
+        if created is None:
+            return str(existing), False
+        if self.notifications is not None:
+            self.notifications.wake()  # committed: deliver now
+        return str(created), True
 
     async def resolve(self, subject: Subject, kind: DeadlineKind, level: EscalationLevel | None = None) -> int:
         """Mark the case's (or conference's) open escalations of `kind` (and `level`, when

@@ -57,7 +57,10 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     ) -> triage_pb2.NotifyPoliceResponse:
         case_id = validate_notify(request)
         await authz.admit_case(case_id, self._lookup)
-        notification = await self._store.notify_police(case_id, request.reason)
+        # where the case is, for Police (its workflow's search attributes): the worker calls
+        # from the case's own workflow, so there is one
+        place = await self._lookup.place(case_id)
+        notification = await self._store.notify_police(case_id, request.reason, place)
         return triage_pb2.NotifyPoliceResponse(
             notification_id=notification.notification_id, already_sent=notification.already_sent
         )

@@ -19,6 +19,8 @@ def test_defaults_describe_the_embedded_stack() -> None:
         "conference": 50056,
         "worker_health": 50060,
         "codec": 8089,
+        "smtp_sink": 8025,
+        "webhook_sink": 8090,
     }
     assert settings.temporal_address == "127.0.0.1:7233"
     assert settings.database_url == "postgresql://kahu_app@127.0.0.1:55432/kahu"

@@ -1,8 +1,9 @@
 """Fault tests: escalations raised while `make run`'s real processes are killed (SIGKILL).
 Reports are submitted under a policy whose triage deadline is 20 s, its tiers raised 0, 10
 and 10 s after it, one after the other, and nobody triages them. While their deadlines pass
-and the tiers are raised, supervision, triage, the codec server, PostgreSQL and the worker
-are killed in turn, each once the one before has restarted. Afterwards every case has each
+and the tiers are raised, supervision, triage, the codec server, conference, the Temporal
+server, PostgreSQL, the worker, assessment and placement are killed in turn, each once the
+one before has restarted. Afterwards every case has each
 of tiers 1, 2 and 3 raised exactly once, counted independently from PostgreSQL
 (`supervision.escalations`) and from Temporal (the case workflow's search attributes and its
 timeline). KAHU_FAULT_CASES sets how many reports (`make test-faults`: 200)."""
@@ -44,7 +45,17 @@ EXPECTED = Counter({("TRIAGE", 1): 1, ("TRIAGE", 2): 1, ("TRIAGE", 3): 1})
 AT_LAST_TIER = ("TRIAGE", True, 3)
 #: Which part is killed once this share of the escalations expected (3 a case) is in
 #: PostgreSQL: the first as soon as one is.
-FAULTS = {0.0: "supervision", 0.2: "triage", 0.4: "codec", 0.6: "postgres", 0.8: "worker"}
+FAULTS = {
+    0.0: "supervision",
+    0.1: "triage",
+    0.2: "codec",
+    0.3: "conference",
+    0.4: "temporal",
+    0.55: "postgres",
+    0.7: "worker",
+    0.8: "assessment",
+    0.9: "placement",
+}
 #: Seconds for every escalation to be raised once the last part has restarted.
 RECOVERY = 240
 #: Calls to Temporal in flight at once while every case is read.
