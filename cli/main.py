@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cli import audit_cmd, conference_cmd, placement_cmd, render, reportfile, token_cmd
+from cli import audit_cmd, conference_cmd, notifications_cmd, placement_cmd, render, reportfile, token_cmd
 from cli.common import (
     By,
     CaseId,
@@ -58,6 +58,7 @@ queue_app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("token")(token_cmd.token)
+app.command("notifications")(notifications_cmd.notifications)
 for sub, name in (
     (audit_cmd.app, "audit"),
     (report_app, "report"),
@@ -281,6 +282,7 @@ def assessment_complete(
     outcome: Annotated[int, typer.Option(parser=OUTCOME, metavar=OUTCOME.metavar, help="How it ends.")],
     by: By = "",
     reason: Reason = "",
+    police_consulted: Annotated[bool, typer.Option(help="Police were consulted (Protocol cases).")] = False,
     key: Key = None,
     as_json: Json = False,
 ) -> None:
@@ -291,6 +293,7 @@ def assessment_complete(
         completed_by=state_of(ctx).actor(by),
         outcome=outcome,  # type: ignore[arg-type]
         reason=reason,
+        police_consulted=police_consulted,
     )
     answer = state_of(ctx).call("assessment", "CompleteAssessment", request, request.idempotency_key)
     state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))

@@ -55,18 +55,20 @@ class RecordFindingsResponse(_message.Message):
     def __init__(self, findings_id: _Optional[str] = ..., assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class CompleteAssessmentRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_id", "completed_by", "outcome", "reason")
+    __slots__ = ("idempotency_key", "case_id", "completed_by", "outcome", "reason", "police_consulted")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_BY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    POLICE_CONSULTED_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_id: str
     completed_by: str
     outcome: _common_pb2.Outcome
     reason: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., completed_by: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    police_consulted: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., completed_by: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reason: _Optional[str] = ..., police_consulted: _Optional[bool] = ...) -> None: ...
 
 class CompleteAssessmentResponse(_message.Message):
     __slots__ = ("assessment", "replayed")

@@ -55,5 +55,10 @@ def validate_complete(request: assessment_pb2.CompleteAssessmentRequest) -> Case
     checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
     assert outcome is not None
-    completion = Completion(completed_by=request.completed_by, outcome=outcome, reason=request.reason)
+    completion = Completion(
+        completed_by=request.completed_by,
+        outcome=outcome,
+        reason=request.reason,
+        police_consulted=request.police_consulted,
+    )
     return CaseCompletion(case_id, completion)

@@ -45,14 +45,14 @@ async def assess(
     policy: CasePolicy = POLICY,
     timeframe: Timeframe = Timeframe.CRITICAL,
     history_limit: int = 10_000,
+    pathway: Pathway = Pathway.CHILD_AND_FAMILY_ASSESSMENT,
 ) -> tuple[WorkflowHandle, WorkflowHandle]:
-    """Start a case, decide it for assessment and wait for the child with its SLA running."""
+    """Start a case, decide it for assessment (or `pathway`) and wait for the child with its SLA running."""
     handle = await harness.start(policy, history_limit=history_limit)
     await handle.execute_update(
-        CaseWorkflow.decide_triage,
-        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, timeframe, "needs assessing"),
+        CaseWorkflow.decide_triage, TriageDecision("sw-1", pathway, timeframe, "needs assessing")
     )
-    await until_stage(handle, Stage.ASSESSMENT)
+    await until_stage(handle, Stage.INVESTIGATION if pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT)
     child = harness.assessment(handle)
 
     await answered(lambda: child.query(AssessmentWorkflow.state), not_yet=QUERY_NOT_READY)
@@ -173,6 +173,32 @@ async def test_seeking_custody_waits_for_a_supervisors_approval(harness: Harness
     actions = [e.action for e in result.timeline]
     assert actions.index("approval.declined") < actions.index("approval.granted") < actions.index("case.closed")
     assert actions.index("approval.granted") < actions.index("placement.recorded") < actions.index("case.closed")
+
+
+async def test_a_protocol_investigation_closes_as_no_further_action_only_with_police_consulted(
+    harness: Harness,
+) -> None:
+    handle, child = await assess(harness, pathway=Pathway.JOINT_INVESTIGATION)
+    await allocate(child)
+    refused = await rejected(
+        child, AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "no concerns found")
+    )
+    assert "Police consultation" in refused
+    await child.execute_update(
+        AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "support agreed")
+    )  # any other outcome needs none
+    result = await handle.result()
+    assert result.outcome == Outcome.FAMILY_SUPPORT_PLAN
+
+    handle, child = await assess(harness, pathway=Pathway.JOINT_INVESTIGATION)
+    await allocate(child)
+    await child.execute_update(
+        AssessmentWorkflow.complete,
+        Completion("sw-2", Outcome.NO_FURTHER_ACTION, "unfounded, agreed with Police", police_consulted=True),
+    )
+    closed = await handle.result()
+    completed = [e for e in closed.timeline if e.action == "assessment.completed"]
+    assert closed.outcome == Outcome.NO_FURTHER_ACTION and "(Police consulted)" in completed[0].detail
 
 
 async def test_long_assessment_continues_as_new_and_keeps_its_record(harness: Harness) -> None:

@@ -29,11 +29,13 @@ with workflow.unsafe.imports_passed_through():
         DeadlineKind,
         Extension,
         Findings,
+        Outcome,
         Subject,
         TimelineEntry,
     )
     from workflows.common import KAHU_ACTOR, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
+    from workflows.policy.model import Pathway
 
 
 @workflow.defn
@@ -141,7 +143,12 @@ class AssessmentWorkflow:
             self._note(completion.completed_by, "approval.requested", f"{completion.outcome}: {completion.reason}")
         else:
             s.result = completion
-            self._note(completion.completed_by, "assessment.completed", f"{completion.outcome}: {completion.reason}")
+            consulted = " (Police consulted)" if completion.police_consulted else ""
+            self._note(
+                completion.completed_by,
+                "assessment.completed",
+                f"{completion.outcome}{consulted}: {completion.reason}",
+            )
         return self.state()
 
     @complete.validator
@@ -152,6 +159,15 @@ class AssessmentWorkflow:
             raise Rejected("a decision is awaiting a supervisor's approval")
         if not completion.reason.strip():
             raise Rejected("a completion needs a reason")
+        if (
+            self._require_input().pathway == Pathway.JOINT_INVESTIGATION
+            and completion.outcome == Outcome.NO_FURTHER_ACTION
+            and not completion.police_consulted
+        ):
+            raise Rejected(
+                "a Child Protection Protocol investigation needs a recorded Police consultation"
+                " before no further action"
+            )
 
     @workflow.update
     async def decide_approval(self, decision: ApprovalDecision) -> AssessmentView:

@@ -198,6 +198,8 @@ class Completion:
     completed_by: str
     outcome: Outcome
     reason: str
+    #: Police were consulted (a joint investigation closed with no further action needs it).
+    police_consulted: bool = False
 
 
 @dataclass(frozen=True)
