@@ -7,11 +7,22 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from workflows.search_attributes import ALL
+
+#: How long the dev server keeps a closed workflow's history (its own default is a day).
+#: Set here, not left to the server: a case's record is kept in PostgreSQL for good; the
+#: history is for replay and the Temporal UI. The deployment sets its own
+#: (deploy/temporal/values.yaml: 30 days).
+DEV_RETENTION = timedelta(days=7)
 
 
 def temporal_cli_path() -> Path:
@@ -59,7 +70,7 @@ async def start_dev_server(
         Path(db_filename).parent.mkdir(parents=True, exist_ok=True)
     os.environ["KAHU_TEMPORAL_CLI"] = str(temporal_cli_path())
     with _stdio_to(log_file):
-        return await WorkflowEnvironment.start_local(
+        env = await WorkflowEnvironment.start_local(
             namespace=namespace,
             ip=ip,
             port=port,
@@ -71,6 +82,17 @@ async def start_dev_server(
             dev_server_log_level="warn",
             dev_server_extra_args=extra_args,
         )
+    await set_retention(env.client, namespace, DEV_RETENTION)
+    return env
+
+
+async def set_retention(client: Client, namespace: str, retention: timedelta) -> None:
+    """Keep closed workflows of `namespace` for `retention` (then Temporal deletes them)."""
+    ttl = Duration()
+    ttl.FromTimedelta(retention)
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
+    )
 
 
 def _spare_ports(ip: str, avoid: set[int | None], count: int = 2) -> list[int]:

@@ -17,6 +17,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -28,11 +29,12 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.api.common.v1 import Payload
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 
 from devstack.ports import PortError, ensure_all_free, ensure_free
 from devstack.postgres import SYSTEM_USER, EmbeddedPostgres
 from devstack.record import AlreadyRunning, RunRecord
-from devstack.temporal import start_dev_server
+from devstack.temporal import DEV_RETENTION, start_dev_server
 from services.common.codec import EncryptionCodec
 from services.common.config import DEFAULT_PORTS
 from workflows.search_attributes import ALL
@@ -147,10 +149,15 @@ async def test_dev_server_registers_search_attributes_and_keeps_them(tmp_path: P
             reply = await env.client.operator_service.list_search_attributes(
                 ListSearchAttributesRequest(namespace="kahu-test")
             )
+            described = await env.client.workflow_service.describe_namespace(
+                DescribeNamespaceRequest(namespace="kahu-test")
+            )
         finally:
             await env.shutdown()
         registered = {name: int(kind) for name, kind in reply.custom_attributes.items()}
         assert registered.items() >= {key.name: int(key.indexed_value_type) for key in ALL}.items()
+        retention = described.config.workflow_execution_retention_ttl.ToTimedelta()
+        assert retention == DEV_RETENTION != timedelta(days=1)  # set by Kahu, not the server's default
 
 
 # --- Ports --------------------------------------------------------------------------------
