@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from tests.conference.test_workflow import WARN, fakes, hold_at_booking, in_stage, start, view
+from tests.conference.test_workflow import WARN, agreed, completion, fakes, hold_at_booking, in_stage, start, view
 from tests.conference.workflow_fakes import STAFF
 from tests.polling import eventually
 from tests.workflows.scenarios import POLICY, Harness
@@ -26,11 +26,12 @@ from workflows.case.model import (
 )
 from workflows.conference.model import COORDINATOR_MANAGER, ConferenceDeadline, ConferenceStage
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow as Conference
+from workflows.policy.model import TriggerKind
 
 SECOND = timedelta(seconds=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-CONVENING = DeadlineKind.CONVENING
+CONVENING, COMPLETION = DeadlineKind.CONVENING, DeadlineKind.COMPLETION
 
 
 async def supervised(harness: Harness, **changes: object) -> WorkflowHandle:
@@ -154,3 +155,20 @@ async def test_a_conference_whose_coordinator_is_refused_waits_for_a_supervisor(
     assert len(fakes(harness).opened) == 1
     actions = [entry.action for entry in (await view(handle)).timeline]
     assert actions.index("step.refused") < actions.index("attention.decided") < actions.index("conference.opened")
+
+
+async def test_the_completion_clock_escalates_on_the_queue_until_the_outcome_is_recorded(harness: Harness) -> None:
+    handle = await supervised(harness, trigger=TriggerKind.COURT_DIRECTION)
+    await hold_at_booking(harness, handle)
+    due = await completion(handle)
+    await harness.skip_to(due + HOUR + SECOND)
+    completion_keys = [(e.tier, e.level) for e in raised(harness) if e.kind == COMPLETION]
+    assert completion_keys == [(0, EscalationLevel.WARNING), (1, EscalationLevel.BREACH), (2, EscalationLevel.BREACH)]
+    shown = await view(handle)
+    assert ConferenceDeadline.COMPLETION in shown.breached
+    assert [(c.kind, c.breached, c.tier) for c in shown.clocks if c.kind == COMPLETION] == [(COMPLETION, True, 2)]
+    await handle.execute_update(Conference.record_outcome, agreed(1))
+    await handle.result()
+    assert (handle.id.removeprefix("conference-"), COMPLETION) in harness.activities.resolved
+    await harness.skip_to(due + 10 * DAY)
+    assert len([e for e in raised(harness) if e.kind == COMPLETION]) == 3, "nothing after the outcome"
