@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import cases, conference, placement
+from bench import cases, conference, listing, placement
 from bench.results import Report
 
-BENCHMARKS = {"cases": cases.main, "conference": conference.main, "placement": placement.main}
+BENCHMARKS = {
+    "cases": cases.main,
+    "conference": conference.main,
+    "placement": placement.main,
+    "listing": listing.main,
+}
 
 
 async def run(names: list[str]) -> list[Report]:

@@ -40,6 +40,7 @@ from cli.params import (
     due_time,
     duration,
     idempotency_key,
+    nz_time,
 )
 from cli.rpc import STUBS, fail
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2, triage_pb2
@@ -128,7 +129,7 @@ def report_submit(
 
 @case_app.command("show")
 def case_show(ctx: typer.Context, case_id: CaseId, as_json: Json = False) -> None:
-    """Show a case: its stage, triage, deadline, outcome and timeline."""
+    """Show a case: its stage, triage, deadline, outcome, the people its reports name, and its timeline."""
     answer = state_of(ctx).call("intake", "GetCase", intake_pb2.GetCaseRequest(case_id=case_id))
     state_of(ctx).show(answer, as_json, lambda c: render.case(c, answer))
 
@@ -141,20 +142,38 @@ def case_list(
     stage: Annotated[int | None, typer.Option(parser=STAGE, metavar=STAGE.metavar, help="Only this stage.")] = None,
     min_tier: MinTier = 0,
     overdue: Annotated[bool, typer.Option(help="Only cases whose deadline has passed.")] = False,
+    timeframe: Annotated[
+        int | None, typer.Option(parser=TIMEFRAME, metavar=TIMEFRAME.metavar, help="Only this response timeframe.")
+    ] = None,
+    assignee: Annotated[str, typer.Option(help="Only cases allocated to this social worker.")] = "",
+    received_from: Annotated[
+        dt.datetime | None, typer.Option(parser=nz_time, metavar="WHEN", help="Only received at or after.")
+    ] = None,
+    received_before: Annotated[
+        dt.datetime | None, typer.Option(parser=nz_time, metavar="WHEN", help="Only received before.")
+    ] = None,
+    urgent: Annotated[bool, typer.Option(help="Most urgent (soonest deadline) first, not newest.")] = False,
     page_size: PageSize = 0,
     page_token: PageToken = "",
     as_json: Json = False,
 ) -> None:
-    """List cases, newest first."""
+    """List cases, newest (or most urgent) first."""
     request = intake_pb2.ListCasesRequest(
         site=site,
         region=region,
         stage=stage or 0,  # type: ignore[arg-type]
         min_tier=min_tier,
         overdue_only=overdue,
+        timeframe=timeframe or 0,  # type: ignore[arg-type]
+        assignee=assignee,
+        order=intake_pb2.CASE_ORDER_MOST_URGENT if urgent else intake_pb2.CASE_ORDER_NEWEST,
         page_size=page_size,
         page_token=page_token,
     )
+    if received_from is not None:
+        request.received_from.FromDatetime(received_from)
+    if received_before is not None:
+        request.received_before.FromDatetime(received_before)
     answer = state_of(ctx).call("intake", "ListCases", request)
     state_of(ctx).show(answer, as_json, lambda c: render.cases(c, answer))
 

@@ -149,10 +149,33 @@ def case(console: Console, response: intake_pb2.GetCaseResponse) -> None:
             ("proposal", proposal(response.proposal)),
             ("decision", decision(response.decision)),
             ("outcome", OUTCOME.label(response.outcome)),
+            ("social worker", item.assignee or "-"),
             ("workflow", item.workflow_id),
         ],
     )
+    for report in response.reports:
+        people(console, report)
     timeline(console, response.timeline)
+
+
+def people(console: Console, item: intake_pb2.CaseReport) -> None:
+    """A report's children and household, as the report named them."""
+    report = item.report
+    what = "further report" if item.additional_information else "report"
+    table = Table(title=f"People of the {what} received {when(item.received_at)}", title_justify="left")
+    for name in ("who", "name", "details"):
+        table.add_column(name, overflow="fold")
+    for child in report.children:
+        born = child.date_of_birth
+        age = f"born {born.year:04d}-{born.month:02d}-{born.day:02d}" if child.HasField("date_of_birth") else ""
+        if child.HasField("age_years"):
+            age = f"{child.age_years} years"
+        details = ", ".join(part for part in (age, child.school, child.iwi) if part)
+        table.add_row(Text("child"), Text(child.name), Text(details))
+    for member in report.household:
+        concern = " (adult of concern)" if member.adult_of_concern else ""
+        table.add_row(Text("household"), Text(member.name), Text(f"{member.relationship}{concern}"))
+    console.print(table)
 
 
 def timeline(console: Console, entries: Iterable[common_pb2.TimelineEntry]) -> None:

@@ -160,7 +160,7 @@ class _Mailbox:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        key = str(message.get(EMAIL_KEY_HEADER) or message.get("Message-ID") or "")
+        key = str(message.get(EMAIL_KEY_HEADER) or message.get("Message-ID") or "").strip()  # a long one is folded
         body = message.get_body(("plain",))
         text = body.get_content().replace("\r\n", "\n") if body is not None else ""
         self._journal.record(

@@ -136,6 +136,19 @@ class DeadlineClock:
         self.state.warned = False
         self._moved = True
 
+    def met(self) -> None:
+        """Note the work done in time, or late (once the deadline had passed, and to which tier
+        it had escalated), for the case's record."""
+        late = f" (late: passed, escalated to tier {self.state.tier})" if self.state.breached else ""
+        self._note(
+            TimelineEntry(
+                workflow.now(),
+                KAHU_ACTOR,
+                "timer.met",
+                f"{self.context.kind} due {self.state.due_at.isoformat()}{late}",
+            )
+        )
+
     async def start(self) -> None:
         self._note(
             TimelineEntry(workflow.now(), "kahu", "timer.started", f"{self.context.kind} due {self.state.due_at}")

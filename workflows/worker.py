@@ -46,7 +46,7 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "workflows.policy.model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-CALLED_SERVICES = ("intake", "triage", "supervision", "conference", "placement")
+CALLED_SERVICES = ("intake", "triage", "supervision", "assessment", "conference", "placement")
 WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow]
 #: The identity the worker's activities call the domain services as.
 WORKLOAD_NAME = "worker"
@@ -73,7 +73,9 @@ def service_channel(settings: Settings, service: str, tokens: TokenSource | None
 def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.aio.Channel]) -> Worker:
     """A worker for every Kahu workflow and activity on `task_queue`; `channels` reach the
     domain services by name."""
-    case_activities = CaseActivities(channels["intake"], channels["triage"], channels["supervision"])
+    case_activities = CaseActivities(
+        channels["intake"], channels["triage"], channels["supervision"], channels["assessment"]
+    )
     conference_activities = ConferenceActivities(channels["conference"])
     placement_activities = PlacementActivities(channels["placement"])
     return Worker(

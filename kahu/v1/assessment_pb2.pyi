@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kahu.v1 import common_pb2 as _common_pb2
+from kahu.v1 import intake_pb2 as _intake_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -91,6 +92,26 @@ class GetAssessmentResponse(_message.Message):
     assessment: _common_pb2.Assessment
     findings: _containers.RepeatedCompositeFieldContainer[Findings]
     def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[Findings, _Mapping]]] = ...) -> None: ...
+
+class RecordAssessmentRequest(_message.Message):
+    __slots__ = ("case_id", "site", "region", "events", "standing")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    STANDING_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    site: str
+    region: str
+    events: _containers.RepeatedCompositeFieldContainer[_intake_pb2.CaseEvent]
+    standing: _intake_pb2.AssessmentStanding
+    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., events: _Optional[_Iterable[_Union[_intake_pb2.CaseEvent, _Mapping]]] = ..., standing: _Optional[_Union[_intake_pb2.AssessmentStanding, _Mapping]] = ...) -> None: ...
+
+class RecordAssessmentResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: int
+    def __init__(self, recorded: _Optional[int] = ...) -> None: ...
 
 class Findings(_message.Message):
     __slots__ = ("findings_id", "recorded_by", "summary", "recorded_at")

@@ -55,6 +55,11 @@ class AssessmentServiceStub:
                 request_serializer=kahu_dot_v1_dot_assessment__pb2.GetAssessmentRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_assessment__pb2.GetAssessmentResponse.FromString,
                 _registered_method=True)
+        self.RecordAssessment = channel.unary_unary(
+                '/kahu.v1.AssessmentService/RecordAssessment',
+                request_serializer=kahu_dot_v1_dot_assessment__pb2.RecordAssessmentRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_assessment__pb2.RecordAssessmentResponse.FromString,
+                _registered_method=True)
 
 
 class AssessmentServiceServicer:
@@ -83,7 +88,16 @@ class AssessmentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetAssessment(self, request, context):
-        """Returns the assessment as its workflow sees it, with the findings recorded.
+        """Returns the assessment as its workflow last recorded it, with the findings, from
+        PostgreSQL (never Temporal).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAssessment(self, request, context):
+        """Records the assessment's events, each exactly once, and where it stands, as its
+        workflow goes (called by the worker).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +125,11 @@ def add_AssessmentServiceServicer_to_server(servicer, server):
                     servicer.GetAssessment,
                     request_deserializer=kahu_dot_v1_dot_assessment__pb2.GetAssessmentRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_assessment__pb2.GetAssessmentResponse.SerializeToString,
+            ),
+            'RecordAssessment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAssessment,
+                    request_deserializer=kahu_dot_v1_dot_assessment__pb2.RecordAssessmentRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_assessment__pb2.RecordAssessmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +241,33 @@ class AssessmentService:
             '/kahu.v1.AssessmentService/GetAssessment',
             kahu_dot_v1_dot_assessment__pb2.GetAssessmentRequest.SerializeToString,
             kahu_dot_v1_dot_assessment__pb2.GetAssessmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAssessment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.AssessmentService/RecordAssessment',
+            kahu_dot_v1_dot_assessment__pb2.RecordAssessmentRequest.SerializeToString,
+            kahu_dot_v1_dot_assessment__pb2.RecordAssessmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

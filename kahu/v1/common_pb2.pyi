@@ -89,6 +89,13 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_PLACEMENT: _ClassVar[DeadlineKind]
     DEADLINE_KIND_CONVENING: _ClassVar[DeadlineKind]
     DEADLINE_KIND_COMPLETION: _ClassVar[DeadlineKind]
+
+class NotificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_STATUS_UNSPECIFIED: _ClassVar[NotificationStatus]
+    NOTIFICATION_STATUS_PENDING: _ClassVar[NotificationStatus]
+    NOTIFICATION_STATUS_DELIVERED: _ClassVar[NotificationStatus]
+    NOTIFICATION_STATUS_FAILED: _ClassVar[NotificationStatus]
 REPORTER_KIND_UNSPECIFIED: ReporterKind
 REPORTER_KIND_PUBLIC: ReporterKind
 REPORTER_KIND_FAMILY: ReporterKind
@@ -145,6 +152,10 @@ DEADLINE_KIND_ASSESSMENT: DeadlineKind
 DEADLINE_KIND_PLACEMENT: DeadlineKind
 DEADLINE_KIND_CONVENING: DeadlineKind
 DEADLINE_KIND_COMPLETION: DeadlineKind
+NOTIFICATION_STATUS_UNSPECIFIED: NotificationStatus
+NOTIFICATION_STATUS_PENDING: NotificationStatus
+NOTIFICATION_STATUS_DELIVERED: NotificationStatus
+NOTIFICATION_STATUS_FAILED: NotificationStatus
 
 class Date(_message.Message):
     __slots__ = ("year", "month", "day")
@@ -361,3 +372,27 @@ class Assessment(_message.Message):
     result: Completion
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
     def __init__(self, case_id: _Optional[str] = ..., social_worker: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ..., awaiting_approval: _Optional[_Union[Completion, _Mapping]] = ..., result: _Optional[_Union[Completion, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ...) -> None: ...
+
+class NotificationDelivery(_message.Message):
+    __slots__ = ("notification_key", "kind", "channel", "status", "attempts", "last_error", "created_at", "delivered_at", "failed_at", "next_attempt_at")
+    NOTIFICATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAILED_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    notification_key: str
+    kind: str
+    channel: str
+    status: NotificationStatus
+    attempts: int
+    last_error: str
+    created_at: _timestamp_pb2.Timestamp
+    delivered_at: _timestamp_pb2.Timestamp
+    failed_at: _timestamp_pb2.Timestamp
+    next_attempt_at: _timestamp_pb2.Timestamp
+    def __init__(self, notification_key: _Optional[str] = ..., kind: _Optional[str] = ..., channel: _Optional[str] = ..., status: _Optional[_Union[NotificationStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

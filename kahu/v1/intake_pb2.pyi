@@ -2,13 +2,24 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kahu.v1 import common_pb2 as _common_pb2
+from kahu.v1 import placement_pb2 as _placement_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CaseOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CASE_ORDER_UNSPECIFIED: _ClassVar[CaseOrder]
+    CASE_ORDER_NEWEST: _ClassVar[CaseOrder]
+    CASE_ORDER_MOST_URGENT: _ClassVar[CaseOrder]
+CASE_ORDER_UNSPECIFIED: CaseOrder
+CASE_ORDER_NEWEST: CaseOrder
+CASE_ORDER_MOST_URGENT: CaseOrder
 
 class SubmitReportRequest(_message.Message):
     __slots__ = ("idempotency_key", "report")
@@ -37,21 +48,49 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case", "timeline", "proposal", "decision", "outcome")
+    __slots__ = ("case", "timeline", "proposal", "decision", "outcome", "reports", "placement")
     CASE_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     case: Case
     timeline: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimelineEntry]
     proposal: _common_pb2.TriageProposal
     decision: _common_pb2.TriageDecision
     outcome: _common_pb2.Outcome
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ...) -> None: ...
+    reports: _containers.RepeatedCompositeFieldContainer[CaseReport]
+    placement: CasePlacement
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reports: _Optional[_Iterable[_Union[CaseReport, _Mapping]]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ...) -> None: ...
+
+class CaseReport(_message.Message):
+    __slots__ = ("report_id", "received_at", "additional_information", "report")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_INFORMATION_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    received_at: _timestamp_pb2.Timestamp
+    additional_information: bool
+    report: _common_pb2.Report
+    def __init__(self, report_id: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., additional_information: _Optional[bool] = ..., report: _Optional[_Union[_common_pb2.Report, _Mapping]] = ...) -> None: ...
+
+class CasePlacement(_message.Message):
+    __slots__ = ("caregiver_id", "tier", "places", "confirmed_by")
+    CAREGIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    PLACES_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_BY_FIELD_NUMBER: _ClassVar[int]
+    caregiver_id: str
+    tier: _placement_pb2.PlacementTier
+    places: int
+    confirmed_by: str
+    def __init__(self, caregiver_id: _Optional[str] = ..., tier: _Optional[_Union[_placement_pb2.PlacementTier, str]] = ..., places: _Optional[int] = ..., confirmed_by: _Optional[str] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
-    __slots__ = ("site", "region", "stage", "min_tier", "overdue_only", "page_size", "page_token")
+    __slots__ = ("site", "region", "stage", "min_tier", "overdue_only", "page_size", "page_token", "timeframe", "assignee", "received_from", "received_before", "order")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +98,11 @@ class ListCasesRequest(_message.Message):
     OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FROM_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     stage: _common_pb2.CaseStage
@@ -66,7 +110,12 @@ class ListCasesRequest(_message.Message):
     overdue_only: bool
     page_size: int
     page_token: str
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., min_tier: _Optional[int] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    timeframe: _common_pb2.Timeframe
+    assignee: str
+    received_from: _timestamp_pb2.Timestamp
+    received_before: _timestamp_pb2.Timestamp
+    order: CaseOrder
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., min_tier: _Optional[int] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., assignee: _Optional[str] = ..., received_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order: _Optional[_Union[CaseOrder, str]] = ...) -> None: ...
 
 class ListCasesResponse(_message.Message):
     __slots__ = ("cases", "next_page_token")
@@ -88,8 +137,66 @@ class RecordCaseStageResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RecordCaseEventsRequest(_message.Message):
+    __slots__ = ("case_id", "workflow_id", "events", "standing", "assessment")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    STANDING_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    workflow_id: str
+    events: _containers.RepeatedCompositeFieldContainer[CaseEvent]
+    standing: CaseStanding
+    assessment: AssessmentStanding
+    def __init__(self, case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[CaseEvent, _Mapping]]] = ..., standing: _Optional[_Union[CaseStanding, _Mapping]] = ..., assessment: _Optional[_Union[AssessmentStanding, _Mapping]] = ...) -> None: ...
+
+class RecordCaseEventsResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: int
+    def __init__(self, recorded: _Optional[int] = ...) -> None: ...
+
+class CaseEvent(_message.Message):
+    __slots__ = ("event_id", "entry")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    entry: _common_pb2.TimelineEntry
+    def __init__(self, event_id: _Optional[str] = ..., entry: _Optional[_Union[_common_pb2.TimelineEntry, _Mapping]] = ...) -> None: ...
+
+class CaseStanding(_message.Message):
+    __slots__ = ("version", "stage", "proposal", "decision", "decided_at", "outcome", "deadline", "placement")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    stage: _common_pb2.CaseStage
+    proposal: _common_pb2.TriageProposal
+    decision: _common_pb2.TriageDecision
+    decided_at: _timestamp_pb2.Timestamp
+    outcome: _common_pb2.Outcome
+    deadline: _common_pb2.DeadlineStatus
+    placement: CasePlacement
+    def __init__(self, version: _Optional[int] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ...) -> None: ...
+
+class AssessmentStanding(_message.Message):
+    __slots__ = ("version", "assessment", "approved_by")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    assessment: _common_pb2.Assessment
+    approved_by: str
+    def __init__(self, version: _Optional[int] = ..., assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
 class Case(_message.Message):
-    __slots__ = ("case_id", "site", "region", "stage", "concerns", "immediate_danger", "child_count", "received_at", "workflow_id", "urgency", "pathway", "deadline")
+    __slots__ = ("case_id", "site", "region", "stage", "concerns", "immediate_danger", "child_count", "received_at", "workflow_id", "urgency", "pathway", "deadline", "assignee")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +209,7 @@ class Case(_message.Message):
     URGENCY_FIELD_NUMBER: _ClassVar[int]
     PATHWAY_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     site: str
     region: str
@@ -114,4 +222,5 @@ class Case(_message.Message):
     urgency: _common_pb2.Timeframe
     pathway: _common_pb2.Pathway
     deadline: _common_pb2.DeadlineStatus
-    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., concerns: _Optional[_Iterable[_Union[_common_pb2.ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., child_count: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., pathway: _Optional[_Union[_common_pb2.Pathway, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ...) -> None: ...
+    assignee: str
+    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., concerns: _Optional[_Iterable[_Union[_common_pb2.ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., child_count: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., pathway: _Optional[_Union[_common_pb2.Pathway, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., assignee: _Optional[str] = ...) -> None: ...

@@ -55,6 +55,11 @@ class IntakeServiceStub:
                 request_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseStageRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseStageResponse.FromString,
                 _registered_method=True)
+        self.RecordCaseEvents = channel.unary_unary(
+                '/kahu.v1.IntakeService/RecordCaseEvents',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -70,14 +75,16 @@ class IntakeServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCase(self, request, context):
-        """Returns a case's metadata, its current stage, triage, deadline and timeline.
+        """Returns a case's record from PostgreSQL: its metadata, stage, triage, deadline, outcome,
+        the reports with their people and concerns, and the timeline of all its workflows.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCases(self, request, context):
-        """Lists cases by site, region, stage, escalation tier or overdue, newest first.
+        """Lists cases by site, region, stage, timeframe, overdue, escalation tier, assignee and
+        when they were received, newest or most urgent first, from PostgreSQL.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -85,6 +92,14 @@ class IntakeServiceServicer:
 
     def RecordCaseStage(self, request, context):
         """Records the stage a case's workflow has reached (called by the worker).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCaseEvents(self, request, context):
+        """Records a case's events, each exactly once, and where the case stands, as its
+        workflows go (called by the worker).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -112,6 +127,11 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.RecordCaseStage,
                     request_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseStageRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseStageResponse.SerializeToString,
+            ),
+            'RecordCaseEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCaseEvents,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +243,33 @@ class IntakeService:
             '/kahu.v1.IntakeService/RecordCaseStage',
             kahu_dot_v1_dot_intake__pb2.RecordCaseStageRequest.SerializeToString,
             kahu_dot_v1_dot_intake__pb2.RecordCaseStageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCaseEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/RecordCaseEvents',
+            kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -373,3 +373,17 @@ class ResolveAttentionResponse(_message.Message):
     item: AttentionItem
     replayed: bool
     def __init__(self, item: _Optional[_Union[AttentionItem, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ListNotificationsRequest(_message.Message):
+    __slots__ = ("case_id", "conference_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    conference_id: str
+    def __init__(self, case_id: _Optional[str] = ..., conference_id: _Optional[str] = ...) -> None: ...
+
+class ListNotificationsResponse(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[_common_pb2.NotificationDelivery]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_common_pb2.NotificationDelivery, _Mapping]]] = ...) -> None: ...

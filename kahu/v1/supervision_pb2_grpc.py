@@ -62,6 +62,11 @@ class SupervisionServiceStub:
                 request_serializer=kahu_dot_v1_dot_supervision__pb2.ListQueueRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_supervision__pb2.ListQueueResponse.FromString,
                 _registered_method=True)
+        self.ListNotifications = channel.unary_unary(
+                '/kahu.v1.SupervisionService/ListNotifications',
+                request_serializer=kahu_dot_v1_dot_supervision__pb2.ListNotificationsRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_supervision__pb2.ListNotificationsResponse.FromString,
+                _registered_method=True)
         self.Acknowledge = channel.unary_unary(
                 '/kahu.v1.SupervisionService/Acknowledge',
                 request_serializer=kahu_dot_v1_dot_supervision__pb2.AcknowledgeRequest.SerializeToString,
@@ -128,6 +133,14 @@ class SupervisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNotifications(self, request, context):
+        """Lists the notifications of a case's (or conference's) escalations and steps that need
+        attention, and where each delivery stands.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Acknowledge(self, request, context):
         """Acknowledges an escalation on the case's record.
         """
@@ -183,6 +196,11 @@ def add_SupervisionServiceServicer_to_server(servicer, server):
                     servicer.ListQueue,
                     request_deserializer=kahu_dot_v1_dot_supervision__pb2.ListQueueRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_supervision__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'ListNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotifications,
+                    request_deserializer=kahu_dot_v1_dot_supervision__pb2.ListNotificationsRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_supervision__pb2.ListNotificationsResponse.SerializeToString,
             ),
             'Acknowledge': grpc.unary_unary_rpc_method_handler(
                     servicer.Acknowledge,
@@ -343,6 +361,33 @@ class SupervisionService:
             '/kahu.v1.SupervisionService/ListQueue',
             kahu_dot_v1_dot_supervision__pb2.ListQueueRequest.SerializeToString,
             kahu_dot_v1_dot_supervision__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.SupervisionService/ListNotifications',
+            kahu_dot_v1_dot_supervision__pb2.ListNotificationsRequest.SerializeToString,
+            kahu_dot_v1_dot_supervision__pb2.ListNotificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

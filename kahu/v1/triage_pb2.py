@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from kahu.v1 import common_pb2 as kahu_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/triage.proto\x12\x07kahu.v1\x1a\x14kahu/v1/common.proto\"J\n\x14ProposeTriageRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12!\n\x05\x66\x61\x63ts\x18\x02 \x01(\x0b\x32\x12.kahu.v1.CaseFacts\"B\n\x15ProposeTriageResponse\x12)\n\x08proposal\x18\x01 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\"%\n\x12GetProposalRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"@\n\x13GetProposalResponse\x12)\n\x08proposal\x18\x01 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\"6\n\x13NotifyPoliceRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x14NotifyPoliceResponse\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61lready_sent\x18\x02 \x01(\x08\"\xc9\x01\n\x15RecordDecisionRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x12\n\ndecided_by\x18\x03 \x01(\t\x12!\n\x07pathway\x18\x04 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12%\n\ttimeframe\x18\x05 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x18\n\x10police_consulted\x18\x07 \x01(\x08\"N\n\x16RecordDecisionResponse\x12\"\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x14.kahu.v1.CaseSummary\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"r\n\x14RecordConsentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0brecorded_by\x18\x03 \x01(\t\x12\r\n\x05given\x18\x04 \x01(\x08\x12\x0c\n\x04note\x18\x05 \x01(\t\"M\n\x15RecordConsentResponse\x12\"\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x14.kahu.v1.CaseSummary\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x32\x99\x03\n\rTriageService\x12N\n\rProposeTriage\x12\x1d.kahu.v1.ProposeTriageRequest\x1a\x1e.kahu.v1.ProposeTriageResponse\x12H\n\x0bGetProposal\x12\x1b.kahu.v1.GetProposalRequest\x1a\x1c.kahu.v1.GetProposalResponse\x12K\n\x0cNotifyPolice\x12\x1c.kahu.v1.NotifyPoliceRequest\x1a\x1d.kahu.v1.NotifyPoliceResponse\x12Q\n\x0eRecordDecision\x12\x1e.kahu.v1.RecordDecisionRequest\x1a\x1f.kahu.v1.RecordDecisionResponse\x12N\n\rRecordConsent\x12\x1d.kahu.v1.RecordConsentRequest\x1a\x1e.kahu.v1.RecordConsentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/triage.proto\x12\x07kahu.v1\x1a\x14kahu/v1/common.proto\"J\n\x14ProposeTriageRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12!\n\x05\x66\x61\x63ts\x18\x02 \x01(\x0b\x32\x12.kahu.v1.CaseFacts\"B\n\x15ProposeTriageResponse\x12)\n\x08proposal\x18\x01 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\"%\n\x12GetProposalRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"@\n\x13GetProposalResponse\x12)\n\x08proposal\x18\x01 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\"6\n\x13NotifyPoliceRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x14NotifyPoliceResponse\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61lready_sent\x18\x02 \x01(\x08\"1\n\x1eListPoliceNotificationsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"W\n\x1fListPoliceNotificationsResponse\x12\x34\n\rnotifications\x18\x01 \x03(\x0b\x32\x1d.kahu.v1.NotificationDelivery\"\xc9\x01\n\x15RecordDecisionRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x12\n\ndecided_by\x18\x03 \x01(\t\x12!\n\x07pathway\x18\x04 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12%\n\ttimeframe\x18\x05 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x18\n\x10police_consulted\x18\x07 \x01(\x08\"N\n\x16RecordDecisionResponse\x12\"\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x14.kahu.v1.CaseSummary\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"r\n\x14RecordConsentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0brecorded_by\x18\x03 \x01(\t\x12\r\n\x05given\x18\x04 \x01(\x08\x12\x0c\n\x04note\x18\x05 \x01(\t\"M\n\x15RecordConsentResponse\x12\"\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x14.kahu.v1.CaseSummary\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x32\x87\x04\n\rTriageService\x12N\n\rProposeTriage\x12\x1d.kahu.v1.ProposeTriageRequest\x1a\x1e.kahu.v1.ProposeTriageResponse\x12H\n\x0bGetProposal\x12\x1b.kahu.v1.GetProposalRequest\x1a\x1c.kahu.v1.GetProposalResponse\x12K\n\x0cNotifyPolice\x12\x1c.kahu.v1.NotifyPoliceRequest\x1a\x1d.kahu.v1.NotifyPoliceResponse\x12l\n\x17ListPoliceNotifications\x12\'.kahu.v1.ListPoliceNotificationsRequest\x1a(.kahu.v1.ListPoliceNotificationsResponse\x12Q\n\x0eRecordDecision\x12\x1e.kahu.v1.RecordDecisionRequest\x1a\x1f.kahu.v1.RecordDecisionResponse\x12N\n\rRecordConsent\x12\x1d.kahu.v1.RecordConsentRequest\x1a\x1e.kahu.v1.RecordConsentResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,14 +44,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFYPOLICEREQUEST']._serialized_end=358
   _globals['_NOTIFYPOLICERESPONSE']._serialized_start=360
   _globals['_NOTIFYPOLICERESPONSE']._serialized_end=429
-  _globals['_RECORDDECISIONREQUEST']._serialized_start=432
-  _globals['_RECORDDECISIONREQUEST']._serialized_end=633
-  _globals['_RECORDDECISIONRESPONSE']._serialized_start=635
-  _globals['_RECORDDECISIONRESPONSE']._serialized_end=713
-  _globals['_RECORDCONSENTREQUEST']._serialized_start=715
-  _globals['_RECORDCONSENTREQUEST']._serialized_end=829
-  _globals['_RECORDCONSENTRESPONSE']._serialized_start=831
-  _globals['_RECORDCONSENTRESPONSE']._serialized_end=908
-  _globals['_TRIAGESERVICE']._serialized_start=911
-  _globals['_TRIAGESERVICE']._serialized_end=1320
+  _globals['_LISTPOLICENOTIFICATIONSREQUEST']._serialized_start=431
+  _globals['_LISTPOLICENOTIFICATIONSREQUEST']._serialized_end=480
+  _globals['_LISTPOLICENOTIFICATIONSRESPONSE']._serialized_start=482
+  _globals['_LISTPOLICENOTIFICATIONSRESPONSE']._serialized_end=569
+  _globals['_RECORDDECISIONREQUEST']._serialized_start=572
+  _globals['_RECORDDECISIONREQUEST']._serialized_end=773
+  _globals['_RECORDDECISIONRESPONSE']._serialized_start=775
+  _globals['_RECORDDECISIONRESPONSE']._serialized_end=853
+  _globals['_RECORDCONSENTREQUEST']._serialized_start=855
+  _globals['_RECORDCONSENTREQUEST']._serialized_end=969
+  _globals['_RECORDCONSENTRESPONSE']._serialized_start=971
+  _globals['_RECORDCONSENTRESPONSE']._serialized_end=1048
+  _globals['_TRIAGESERVICE']._serialized_start=1051
+  _globals['_TRIAGESERVICE']._serialized_end=1570
 # @@protoc_insertion_point(module_scope)

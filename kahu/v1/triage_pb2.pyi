@@ -1,7 +1,8 @@
 from kahu.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -47,6 +48,18 @@ class NotifyPoliceResponse(_message.Message):
     notification_id: str
     already_sent: bool
     def __init__(self, notification_id: _Optional[str] = ..., already_sent: _Optional[bool] = ...) -> None: ...
+
+class ListPoliceNotificationsRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class ListPoliceNotificationsResponse(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[_common_pb2.NotificationDelivery]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[_common_pb2.NotificationDelivery, _Mapping]]] = ...) -> None: ...
 
 class RecordDecisionRequest(_message.Message):
     __slots__ = ("idempotency_key", "case_id", "decided_by", "pathway", "timeframe", "reason", "police_consulted")

@@ -50,6 +50,11 @@ class TriageServiceStub:
                 request_serializer=kahu_dot_v1_dot_triage__pb2.NotifyPoliceRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_triage__pb2.NotifyPoliceResponse.FromString,
                 _registered_method=True)
+        self.ListPoliceNotifications = channel.unary_unary(
+                '/kahu.v1.TriageService/ListPoliceNotifications',
+                request_serializer=kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsResponse.FromString,
+                _registered_method=True)
         self.RecordDecision = channel.unary_unary(
                 '/kahu.v1.TriageService/RecordDecision',
                 request_serializer=kahu_dot_v1_dot_triage__pb2.RecordDecisionRequest.SerializeToString,
@@ -88,6 +93,13 @@ class TriageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPoliceNotifications(self, request, context):
+        """Lists the case's Police notification deliveries and where each stands.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordDecision(self, request, context):
         """Records a social worker's triage decision on the case's workflow.
         """
@@ -119,6 +131,11 @@ def add_TriageServiceServicer_to_server(servicer, server):
                     servicer.NotifyPolice,
                     request_deserializer=kahu_dot_v1_dot_triage__pb2.NotifyPoliceRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_triage__pb2.NotifyPoliceResponse.SerializeToString,
+            ),
+            'ListPoliceNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPoliceNotifications,
+                    request_deserializer=kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsResponse.SerializeToString,
             ),
             'RecordDecision': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordDecision,
@@ -213,6 +230,33 @@ class TriageService:
             '/kahu.v1.TriageService/NotifyPolice',
             kahu_dot_v1_dot_triage__pb2.NotifyPoliceRequest.SerializeToString,
             kahu_dot_v1_dot_triage__pb2.NotifyPoliceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPoliceNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.TriageService/ListPoliceNotifications',
+            kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsRequest.SerializeToString,
+            kahu_dot_v1_dot_triage__pb2.ListPoliceNotificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

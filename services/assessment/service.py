@@ -1,29 +1,54 @@
 """AssessmentService: allocation, findings and completion of a case's assessment, each sent
-to its AssessmentWorkflow exactly once; findings text stays in this service."""
+to its AssessmentWorkflow exactly once; findings text stays in this service, which also keeps
+the assessment's part of the case's record and answers GetAssessment from it (PostgreSQL
+only: reads never need Temporal)."""
 
 from __future__ import annotations
 
 import grpc
 from temporalio.client import Client
 
-from kahu.v1 import assessment_pb2, assessment_pb2_grpc
+from kahu.v1 import assessment_pb2, assessment_pb2_grpc, intake_pb2
 from services.assessment.store import AssessmentStore, findings_id
-from services.assessment.validation import validate_allocate, validate_complete, validate_findings
+from services.assessment.validation import validate_allocate, validate_complete, validate_findings, validate_record
 from services.common import authz, convert
 from services.common.actions import StaffActions
+from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
-from services.common.updates import query
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import Allocation, Findings, assessment_workflow_id
+
+
+class AssessmentLookup:
+    """A case's place and social worker from the assessment's record; before its workflow
+    recorded anything, from the case's workflows."""
+
+    def __init__(self, store: AssessmentStore, temporal: Client) -> None:
+        self._store = store
+        self._temporal = TemporalCaseLookup(temporal)
+
+    async def place(self, case_id: str) -> Place | None:
+        found = await self._store.place(case_id)
+        return found[0] if found is not None else await self._temporal.place(case_id)
+
+    async def agencies(self, case_id: str) -> frozenset[str]:
+        return frozenset()
+
+    async def social_worker(self, case_id: str) -> str | None:
+        found = await self._store.place(case_id)
+        return found[1] if found is not None else await self._temporal.social_worker(case_id)
+
+    async def concerns(self, case_id: str) -> frozenset[str]:
+        return frozenset()
 
 
 class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     def __init__(self, store: AssessmentStore, temporal: Client) -> None:
         self._store = store
         self._temporal = temporal
-        self._lookup = TemporalCaseLookup(temporal)
+        self._lookup = AssessmentLookup(store, temporal)
         self._actions = StaffActions(store.actions, temporal)
 
     async def Allocate(
@@ -87,11 +112,13 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     ) -> assessment_pb2.GetAssessmentResponse:
         case_id = require_case_id(request.case_id)
         await authz.admit_case(case_id, self._lookup)
-        view = await query(self._temporal, assessment_workflow_id(case_id), AssessmentWorkflow.state)
-        if view is None:
+        record = await self._store.assessment(case_id)
+        if record is None or record.standing is None:
             raise NotFound("the case has no assessment")
+        assessment = intake_pb2.AssessmentStanding.FromString(record.standing).assessment
+        assessment.timeline.extend(convert.timeline_to_proto(record.events))
         return assessment_pb2.GetAssessmentResponse(
-            assessment=convert.assessment_to_proto(view),
+            assessment=assessment,
             findings=[
                 assessment_pb2.Findings(
                     findings_id=f.findings_id,
@@ -102,3 +129,10 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
                 for f in await self._store.findings(case_id)
             ],
         )
+
+    async def RecordAssessment(
+        self, request: assessment_pb2.RecordAssessmentRequest, context: grpc.aio.ServicerContext
+    ) -> assessment_pb2.RecordAssessmentResponse:
+        recording = validate_record(request)
+        await authz.admit_place(recording.case_id, recording.place)
+        return assessment_pb2.RecordAssessmentResponse(recorded=await self._store.record(recording))

@@ -1,4 +1,5 @@
-"""Assessment's data in the `assessment` schema: findings and staff actions."""
+"""Assessment's data in the `assessment` schema: findings, staff actions, and the assessment's
+part of its case's record (where it stands and its workflow's events)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import asyncpg
 
 from services.common import audit
 from services.common.actions import ActionLog, WrittenWithAction
+from services.common.authz import Place
+from services.common.events import Event
+from workflows.case.model import TimelineEntry
 
 SCHEMA = "assessment"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,6 +27,29 @@ class FindingsRow:
     recorded_by: str
     summary: str
     recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What one RecordAssessment call records."""
+
+    case_id: str
+    place: Place
+    events: list[Event]
+    version: int = 0
+    social_worker: str | None = None
+    standing: bytes | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """The assessment as PostgreSQL holds it: where it stands (a serialized
+    kahu.v1.AssessmentStanding; None before its workflow said) and its events, oldest first."""
+
+    place: Place
+    social_worker: str | None
+    standing: bytes | None
+    events: list[TimelineEntry]
 
 
 def findings_id(case_id: str, key: str) -> str:
@@ -62,3 +89,64 @@ class AssessmentStore:
                 uuid.UUID(case_id),
             )
         return [FindingsRow(str(r["findings_id"]), r["recorded_by"], r["summary"], r["recorded_at"]) for r in rows]
+
+    async def record(self, r: Recording) -> int:
+        """Record the events not recorded before and a newer standing; the number of events new."""
+        case_id = uuid.UUID(r.case_id)
+        async with audit.transaction(self._pool) as conn:
+            await conn.execute(
+                "INSERT INTO assessment.assessments (case_id, site, region) VALUES ($1, $2, $3)"
+                " ON CONFLICT (case_id) DO NOTHING",
+                case_id,
+                r.place.site,
+                r.place.region,
+            )
+            status = await conn.execute(
+                "INSERT INTO assessment.assessment_events (event_id, case_id, seq, at, actor, action, detail)"
+                " SELECT e.event_id, $1, e.seq, e.at, e.actor, e.action, e.detail"
+                " FROM unnest($2::text[], $3::integer[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])"
+                " AS e(event_id, seq, at, actor, action, detail)"
+                " ON CONFLICT (event_id) DO NOTHING",
+                case_id,
+                [e.event_id for e in r.events],
+                [e.seq for e in r.events],
+                [e.entry.at for e in r.events],
+                [e.entry.actor for e in r.events],
+                [e.entry.action for e in r.events],
+                [e.entry.detail for e in r.events],
+            )
+            if r.standing is not None:
+                await conn.execute(
+                    "UPDATE assessment.assessments SET version = $2, social_worker = $3, standing = $4,"
+                    " recorded_at = now() WHERE case_id = $1 AND version < $2",
+                    case_id,
+                    r.version,
+                    r.social_worker,
+                    r.standing,
+                )
+        return int(str(status).rsplit(" ", 1)[-1])
+
+    async def assessment(self, case_id: str) -> AssessmentRecord | None:
+        """The case's assessment as recorded; None when its workflow has recorded nothing."""
+        key = uuid.UUID(case_id)
+        async with audit.transaction(self._pool) as conn:
+            row = await conn.fetchrow("SELECT * FROM assessment.assessments WHERE case_id = $1", key)
+            if row is None:
+                return None
+            events = await conn.fetch(
+                "SELECT at, actor, action, detail FROM assessment.assessment_events WHERE case_id = $1 ORDER BY seq",
+                key,
+            )
+        return AssessmentRecord(
+            Place(row["site"], row["region"]),
+            row["social_worker"],
+            row["standing"],
+            [TimelineEntry(e["at"], e["actor"], e["action"], e["detail"]) for e in events],
+        )
+
+    async def place(self, case_id: str) -> tuple[Place, str | None] | None:
+        """The recorded assessment's place and social worker (None before it recorded anything)."""
+        row = await self._pool.fetchrow(
+            "SELECT site, region, social_worker FROM assessment.assessments WHERE case_id = $1", uuid.UUID(case_id)
+        )
+        return None if row is None else (Place(row["site"], row["region"]), row["social_worker"])

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kahu.v1 import assessment_pb2
-from services.common import checks
+from services.assessment.store import Recording
+from services.common import checks, events
+from services.common.authz import Place
 from services.common.convert import OUTCOME
 from services.common.errors import Violations
-from workflows.case.model import Completion
+from workflows.case.model import Completion, assessment_workflow_id
 
 MAX_FINDINGS = 10_000
 
@@ -62,3 +64,33 @@ def validate_complete(request: assessment_pb2.CompleteAssessmentRequest) -> Case
         police_consulted=request.police_consulted,
     )
     return CaseCompletion(case_id, completion)
+
+
+def validate_record(request: assessment_pb2.RecordAssessmentRequest) -> Recording:
+    """Checks the assessment workflow's events and where the assessment stands."""
+    v = Violations()
+    case_id = checks.case_id(v, request.case_id)
+    site = checks.site(v, request.site)
+    if site is not None and request.region != site.region:
+        v.add("region", f"must be the site's region ({site.region})")
+    found = events.events(v, request.events, assessment_workflow_id(case_id)) if case_id else []
+    worker = None
+    if request.HasField("standing"):
+        events.version(v, request.standing.version, "standing.version")
+        worker = request.standing.assessment.social_worker or None
+        if worker is not None:
+            checks.staff_id(v, worker, "standing.assessment.social_worker")
+        if request.standing.approved_by:
+            checks.staff_id(v, request.standing.approved_by, "standing.approved_by")
+    v.raise_if_any()
+    assert site is not None
+    if not request.HasField("standing"):
+        return Recording(case_id, Place(site.code, site.region), found)
+    return Recording(
+        case_id,
+        Place(site.code, site.region),
+        found,
+        request.standing.version,
+        worker,
+        request.standing.SerializeToString(deterministic=True),
+    )

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kahu.v1 import common_pb2, supervision_pb2
+from kahu.v1 import common_pb2, intake_pb2, placement_pb2, supervision_pb2
 from workflows.case import model
 from workflows.policy.model import Pathway, Timeframe
 
@@ -202,4 +202,88 @@ def assessment_to_proto(view: model.AssessmentView) -> common_pb2.Assessment:
 def assessment_deadline(view: model.AssessmentView) -> model.DeadlineStatus:
     return model.DeadlineStatus(
         kind=model.DeadlineKind.ASSESSMENT, due_at=view.due_at, breached=view.breached, tier=view.tier
+    )
+
+
+# -- the case's record in PostgreSQL (workflows/record.py) ---------------------------------
+
+
+def placement_to_proto(placement: model.PlacementRecord) -> intake_pb2.CasePlacement:
+    tier: Any = placement_pb2.PlacementTier.Value(f"PLACEMENT_TIER_{placement.tier}")
+    return intake_pb2.CasePlacement(
+        caregiver_id=placement.caregiver_id,
+        tier=tier,
+        places=placement.places,
+        confirmed_by=placement.confirmed_by,
+    )
+
+
+def case_standing_to_proto(standing: model.CaseStanding, version: int) -> intake_pb2.CaseStanding:
+    message = intake_pb2.CaseStanding(
+        version=version, stage=STAGE.to_proto(standing.stage), outcome=OUTCOME.to_proto(standing.outcome)
+    )
+    if standing.proposal is not None:
+        message.proposal.CopyFrom(proposal_to_proto(standing.proposal, {}))
+    if standing.decision is not None:
+        message.decision.CopyFrom(decision_to_proto(standing.decision))
+    if standing.decided_at is not None:
+        message.decided_at.CopyFrom(timestamp(standing.decided_at))
+    if standing.deadline is not None:
+        message.deadline.CopyFrom(deadline_to_proto(standing.deadline))
+    if standing.placement is not None:
+        message.placement.CopyFrom(placement_to_proto(standing.placement))
+    return message
+
+
+def assessment_standing_to_proto(
+    standing: model.AssessmentStanding, case_id: str, version: int
+) -> intake_pb2.AssessmentStanding:
+    view = model.AssessmentView(
+        case_id=case_id,
+        social_worker=standing.social_worker,
+        due_at=standing.due_at,
+        breached=standing.breached,
+        tier=standing.tier,
+        awaiting_approval=standing.awaiting_approval,
+        result=standing.result,
+        timeline=[],
+    )
+    return intake_pb2.AssessmentStanding(
+        version=version, assessment=assessment_to_proto(view), approved_by=standing.approved_by or ""
+    )
+
+
+def record_batch_to_proto(batch: model.RecordBatch) -> intake_pb2.RecordCaseEventsRequest:
+    request = intake_pb2.RecordCaseEventsRequest(
+        case_id=batch.case_id,
+        workflow_id=batch.workflow_id,
+        events=[
+            intake_pb2.CaseEvent(event_id=event.event_id, entry=timeline_to_proto([event.entry])[0])
+            for event in batch.events
+        ],
+    )
+    if batch.case is not None:
+        request.standing.CopyFrom(case_standing_to_proto(batch.case, batch.version))
+    if batch.assessment is not None:
+        request.assessment.CopyFrom(assessment_standing_to_proto(batch.assessment, batch.case_id, batch.version))
+    return request
+
+
+def attention_request(item: model.AttentionItem) -> supervision_pb2.RaiseAttentionRequest:
+    """The RaiseAttention request for a step that needs a person (the worker's, or a
+    service's for a delivery that kept failing)."""
+    subject = item.subject
+    return supervision_pb2.RaiseAttentionRequest(
+        item_key=item.item_key,
+        case_id=subject.case_id or "",
+        conference_id=subject.conference_id or "",
+        workflow_id=item.workflow_id,
+        step=item.step,
+        reason=ATTENTION_REASON.to_proto(item.reason),
+        error=item.error,
+        trace_id=item.trace_id,
+        site=subject.site,
+        region=subject.region,
+        waiting=item.waiting,
+        failing_since=timestamp(item.failing_since),
     )

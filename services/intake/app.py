@@ -16,6 +16,7 @@ from services.common.tasks import in_background
 from services.common.temporal import connect_temporal
 from services.intake.delivery import CaseOutbox
 from services.intake.matching import match_key
+from services.intake.record import RecordStore
 from services.intake.service import IntakeServicer
 from services.intake.store import MIGRATIONS, SCHEMA, IntakeStore
 from workflows.policy.loader import load_policy
@@ -29,7 +30,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "intake", lazy=True)
     store = IntakeStore(pool)
-    servicer = IntakeServicer(store, temporal, settings.task_queue, policy, key)
+    servicer = IntakeServicer(store, RecordStore(pool), temporal, settings.task_queue, policy, key)
     in_background(stack, CaseOutbox(store, servicer.delivery, Auditor(pool, SCHEMA)).run())
 
     def add(server: grpc.aio.Server) -> None:

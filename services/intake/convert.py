@@ -1,24 +1,16 @@
-"""Conversions of intake's cases to kahu.v1 messages: from its own rows, and from the case
-workflows' search attributes when listing."""
+"""Conversions of intake's cases to kahu.v1 messages, from its own rows and the case's record
+(services/intake/record.py)."""
 
 from __future__ import annotations
 
-from temporalio.client import WorkflowExecution
+from collections.abc import Mapping
 
 from kahu.v1 import common_pb2, intake_pb2
 from services.common import convert
+from services.intake.record import CaseRecord
 from services.intake.store import CaseRow
-from workflows import search_attributes as sa
-from workflows.case.model import DeadlineKind, Stage, case_id_of
+from workflows.case.model import DeadlineKind, DeadlineStatus, Stage
 from workflows.policy.model import Pathway, Timeframe
-
-#: Which clock runs in a stage.
-_CLOCKS = {
-    Stage.TRIAGE: DeadlineKind.TRIAGE,
-    Stage.ASSESSMENT: DeadlineKind.ASSESSMENT,
-    Stage.INVESTIGATION: DeadlineKind.ASSESSMENT,
-    Stage.PLACEMENT: DeadlineKind.PLACEMENT,
-}
 
 
 def reporter_agency(report: common_pb2.Report) -> str:
@@ -27,51 +19,53 @@ def reporter_agency(report: common_pb2.Report) -> str:
     return common_pb2.Agency.Name(agency) if agency else ""
 
 
-def case_to_proto(case: CaseRow, stage: str) -> intake_pb2.Case:
-    """A case as intake recorded it, in `stage` (a Stage's value)."""
-    return intake_pb2.Case(
+def case_to_proto(case: CaseRow) -> intake_pb2.Case:
+    """A case as intake holds it: its metadata and where it stands."""
+    message = intake_pb2.Case(
         case_id=case.case_id,
         site=case.site,
         region=case.region,
-        stage=f"CASE_STAGE_{stage}",
+        stage=convert.STAGE.to_proto(Stage(case.stage)),
         concerns=case.concerns,
         immediate_danger=case.immediate_danger,
         child_count=case.child_count,
         received_at=convert.timestamp(case.received_at),
         workflow_id=case.workflow_id,
+        urgency=convert.TIMEFRAME.to_proto(Timeframe(case.timeframe) if case.timeframe else None),
+        pathway=convert.PATHWAY.to_proto(Pathway(case.pathway) if case.pathway else None),
+        assignee=case.assignee or "",
     )
+    if case.deadline_kind is not None:
+        status = DeadlineStatus(DeadlineKind(case.deadline_kind), case.due_at, case.breached, case.tier)
+        message.deadline.CopyFrom(convert.deadline_to_proto(status))
+    return message
 
 
-def listed_case_to_proto(execution: WorkflowExecution, row: CaseRow | None) -> intake_pb2.Case:
-    """A case from its search attributes, with intake's own metadata when it has the row."""
-    attributes = execution.typed_search_attributes
-    stage_name = attributes.get(sa.STAGE) or (row.stage if row else "")
-    stage = Stage(stage_name) if stage_name in Stage.__members__ else None
-    urgency = attributes.get(sa.URGENCY) or ""
-    pathway = attributes.get(sa.PATHWAY) or ""
-    case = intake_pb2.Case(
-        case_id=case_id_of(execution.id),
-        site=attributes.get(sa.SITE) or "",
-        region=attributes.get(sa.REGION) or "",
-        stage=convert.STAGE.to_proto(stage),
-        workflow_id=execution.id,
-        urgency=convert.TIMEFRAME.to_proto(Timeframe(urgency) if urgency in Timeframe.__members__ else None),
-        pathway=convert.PATHWAY.to_proto(Pathway(pathway) if pathway in Pathway.__members__ else None),
-        concerns=row.concerns if row is not None else [],
-    )
-    if row is not None:
-        case.immediate_danger = row.immediate_danger
-        case.child_count = row.child_count
-        case.received_at.CopyFrom(convert.timestamp(row.received_at))
-    due_at = attributes.get(sa.DUE_AT)
-    kind = _CLOCKS.get(stage) if stage is not None else None
-    if due_at is not None and kind is not None:
-        case.deadline.CopyFrom(
-            common_pb2.DeadlineStatus(
-                kind=convert.DEADLINE_KIND.to_proto(kind),
-                due_at=convert.timestamp(due_at),
-                breached=bool(attributes.get(sa.BREACHED)),
-                tier=attributes.get(sa.ESCALATION_TIER) or 0,
+def record_to_proto(record: CaseRecord, rule_descriptions: Mapping[str, str]) -> intake_pb2.GetCaseResponse:
+    """The whole of a case's record: the case, its workflows' timelines merged, its triage,
+    outcome and placement, and its reports with their people and concerns."""
+    response = intake_pb2.GetCaseResponse(
+        case=case_to_proto(record.case),
+        timeline=convert.timeline_to_proto(e.entry for e in record.events),
+        reports=[
+            intake_pb2.CaseReport(
+                report_id=r.report_id,
+                received_at=convert.timestamp(r.received_at),
+                additional_information=r.additional,
+                report=r.report,
             )
-        )
-    return case
+            for r in record.reports
+        ],
+    )
+    if record.standing is not None:
+        standing = intake_pb2.CaseStanding.FromString(record.standing)
+        if standing.HasField("proposal"):
+            response.proposal.CopyFrom(standing.proposal)
+            for rule in response.proposal.fired_rules:
+                rule.description = rule_descriptions.get(rule.id, "")
+        if standing.HasField("decision"):
+            response.decision.CopyFrom(standing.decision)
+        response.outcome = standing.outcome
+        if standing.HasField("placement"):
+            response.placement.CopyFrom(standing.placement)
+    return response

@@ -1,51 +1,41 @@
 """IntakeService: accepts reports of concern exactly once, starts their cases or adds them to
-a child's open case, and shows cases as their workflows see them."""
+a child's open case, keeps each case's record as its workflows go, and shows cases from that
+record (PostgreSQL only: reads never need Temporal)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import uuid
 
 import grpc
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from kahu.v1 import intake_pb2, intake_pb2_grpc
-from services.common import authz, convert
+from services.common import authz
 from services.common.actions import request_digest
 from services.common.authz import Place
-from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
-from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, NotFound
 from services.common.metrics import record_report
 from services.common.sites import load_sites
-from services.common.updates import Unavailable, query
 from services.intake import listing
-from services.intake.convert import case_to_proto, listed_case_to_proto, reporter_agency
+from services.intake.convert import case_to_proto, record_to_proto, reporter_agency
 from services.intake.delivery import CaseDelivery, new_case
 from services.intake.matching import child_digests
-from services.intake.store import CaseRow, IntakeStore
-from services.intake.validation import validate_stage, validate_submit
+from services.intake.record import RecordStore
+from services.intake.store import IntakeStore
+from services.intake.validation import validate_record, validate_stage, validate_submit
 from services.triage.rules import describe_rules
-from workflows.assessment.workflows import AssessmentWorkflow
-from workflows.case.model import (
-    CaseView,
-    case_id_of,
-)
-from workflows.case.workflows import CaseWorkflow
-from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ
 
 
 class IntakeLookup:
-    """A case's place, concerns and reporting agencies from intake's own records; its social
-    worker from its assessment workflow."""
+    """A case's place, concerns, reporting agencies and social worker, from intake's own
+    records."""
 
-    def __init__(self, store: IntakeStore, temporal: Client) -> None:
+    def __init__(self, store: IntakeStore, record: RecordStore) -> None:
         self._store = store
-        self._temporal = TemporalCaseLookup(temporal)
+        self._record = record
 
     async def place(self, case_id: str) -> Place | None:
         return await self._store.place(case_id)
@@ -54,16 +44,25 @@ class IntakeLookup:
         return await self._store.agencies(case_id)
 
     async def social_worker(self, case_id: str) -> str | None:
-        return await self._temporal.social_worker(case_id)
+        return await self._record.assignee(case_id)
 
     async def concerns(self, case_id: str) -> frozenset[str]:
         return await self._store.concerns(case_id)
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, store: IntakeStore, temporal: Client, task_queue: str, policy: Policy, match_key: bytes) -> None:
+    def __init__(
+        self,
+        store: IntakeStore,
+        record: RecordStore,
+        temporal: Client,
+        task_queue: str,
+        policy: Policy,
+        match_key: bytes,
+    ) -> None:
         self._store = store
-        self._lookup = IntakeLookup(store, temporal)
+        self._record = record
+        self._lookup = IntakeLookup(store, self._record)
         self._temporal = temporal
         self._task_queue = task_queue
         self._policy = policy
@@ -107,72 +106,28 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             additional_information=accepted.additional,
         )
 
-    # -- reading cases ---------------------------------------------------------------------
+    # -- reading cases (from PostgreSQL only) ----------------------------------------------
 
     async def GetCase(
         self, request: intake_pb2.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.GetCaseResponse:
         case_id = require_case_id(request.case_id)
         await authz.admit_case(case_id, self._lookup)
-        case = await self._store.get_case(case_id)
-        if case is None:
+        record = await self._record.case_record(case_id)
+        if record is None:
             raise NotFound("no such case")
-        # With no worker answering right now, what intake last recorded stands.
-        with contextlib.suppress(Unavailable):
-            view = await query(self._temporal, case.workflow_id, CaseWorkflow.state)
-            if view is not None:
-                return await self._from_workflow(case, view)
-        return intake_pb2.GetCaseResponse(case=case_to_proto(case, case.stage))
-
-    async def _from_workflow(self, case: CaseRow, view: CaseView) -> intake_pb2.GetCaseResponse:
-        timeline = list(view.timeline)
-        deadline = view.deadline
-        assessment = None
-        if view.assessment_workflow_id:
-            with contextlib.suppress(Unavailable):  # starting, or no worker answering right now
-                assessment = await query(self._temporal, view.assessment_workflow_id, AssessmentWorkflow.state)
-            if assessment is not None:
-                timeline = convert.merge_timelines(timeline, assessment.timeline)
-                deadline = convert.assessment_deadline(assessment)
-        if view.placement_workflow_id:
-            placement = None
-            with contextlib.suppress(Unavailable):  # starting, or no worker answering right now
-                placement = await query(self._temporal, view.placement_workflow_id, PlacementSearchWorkflow.state)
-            if placement is not None:
-                timeline = convert.merge_timelines(timeline, placement.timeline)
-        message = case_to_proto(case, view.stage.value)
-        if view.decision is not None:
-            message.urgency = convert.TIMEFRAME.to_proto(view.decision.timeframe)
-            message.pathway = convert.PATHWAY.to_proto(view.decision.pathway)
-        if deadline is not None:
-            message.deadline.CopyFrom(convert.deadline_to_proto(deadline))
-        response = intake_pb2.GetCaseResponse(
-            case=message, timeline=convert.timeline_to_proto(timeline), outcome=convert.OUTCOME.to_proto(view.outcome)
-        )
-        if view.proposal is not None:
-            response.proposal.CopyFrom(convert.proposal_to_proto(view.proposal, self._rule_descriptions))
-        if view.decision is not None:
-            response.decision.CopyFrom(convert.decision_to_proto(view.decision))
-        return response
+        return record_to_proto(record, self._rule_descriptions)
 
     async def ListCases(
         self, request: intake_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.ListCasesResponse:
         page = listing.parse(request, lambda: authz.listing(request.site, request.region, _region_of(request.site)))
-        executions = self._temporal.list_workflows(page.query, page_size=page.size, next_page_token=page.token)
-        try:
-            await executions.fetch_next_page()
-        except RPCError as err:
-            if err.status == RPCStatusCode.INVALID_ARGUMENT and page.token:
-                raise InvalidArgument([FieldViolation("page_token", "is no longer valid")]) from None
-            raise
-        found = list(executions.current_page or [])
-        ids = [case_id_of(e.id) for e in found]
-        rows = await self._store.get_cases([i for i in ids if _is_uuid(i)])
+        rows = await self._record.list_cases(page, dt.datetime.now(dt.UTC))
         return intake_pb2.ListCasesResponse(
-            cases=[listed_case_to_proto(e, rows.get(i)) for e, i in zip(found, ids, strict=True)],
-            next_page_token=listing.next_token(page, executions.next_page_token),
+            cases=[case_to_proto(row) for row in rows[: page.size]], next_page_token=listing.next_token(page, rows)
         )
+
+    # -- the worker's -----------------------------------------------------------------------
 
     async def RecordCaseStage(
         self, request: intake_pb2.RecordCaseStageRequest, context: grpc.aio.ServicerContext
@@ -183,15 +138,17 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             raise NotFound("no such case")
         return intake_pb2.RecordCaseStageResponse()
 
+    async def RecordCaseEvents(
+        self, request: intake_pb2.RecordCaseEventsRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.RecordCaseEventsResponse:
+        recording = validate_record(request)
+        await authz.admit_case(recording.case_id, self._lookup)
+        recorded = await self._record.record(recording)
+        if recorded is None:
+            raise NotFound("no such case")
+        return intake_pb2.RecordCaseEventsResponse(recorded=recorded)
+
 
 def _region_of(site: str) -> str:
     found = load_sites().get(site)
     return found.region if found else ""
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -30,6 +30,16 @@ class CaseRow:
     child_count: int
     received_at: dt.datetime
     triage_due_at: dt.datetime | None = None
+    #: Where the case stands, as its workflows last recorded (services/intake/record.py).
+    pathway: str | None = None
+    timeframe: str | None = None
+    deadline_kind: str | None = None
+    due_at: dt.datetime | None = None
+    breached: bool = False
+    tier: int = 0
+    assignee: str | None = None
+    #: The order of "most urgent first": `due_at`, or the end of time when none runs.
+    urgent_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class Undelivered:
     accepted: Accepted
 
 
-def _case(row: asyncpg.Record) -> CaseRow:
+def case_row(row: asyncpg.Record) -> CaseRow:
     return CaseRow(
         case_id=str(row["case_id"]),
         workflow_id=row["workflow_id"],
@@ -66,6 +76,14 @@ def _case(row: asyncpg.Record) -> CaseRow:
         child_count=row["child_count"],
         received_at=row["received_at"],
         triage_due_at=row["triage_due_at"],
+        pathway=row["pathway"],
+        timeframe=row["timeframe"],
+        deadline_kind=row["deadline_kind"],
+        due_at=row["due_at"],
+        breached=row["breached"],
+        tier=row["tier"],
+        assignee=row["assignee"],
+        urgent_at=row["urgent_at"],
     )
 
 
@@ -101,7 +119,7 @@ class IntakeStore:
                     child_digests,
                     CLOSED,
                 )
-            case = new_case if open_case is None else _case(open_case)
+            case = new_case if open_case is None else case_row(open_case)
             report_id = await conn.fetchval(
                 "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional,"
                 " reporter_agency) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -137,7 +155,7 @@ class IntakeStore:
         if row is None:
             return None
         return Accepted(
-            _case(row),
+            case_row(row),
             str(row["report_id"]),
             replayed=True,
             request_digest=bytes(row["request_digest"]),
@@ -161,7 +179,7 @@ class IntakeStore:
             case.received_at,
             case.triage_due_at,
         )
-        return _case(row)
+        return case_row(row)
 
     async def _add_keys(self, conn: asyncpg.Connection, case_id: str, digests: list[bytes]) -> None:
         """The case's children now include those of an added report."""
@@ -190,7 +208,7 @@ class IntakeStore:
             before,
             limit,
         )
-        return [(_case(row), common_pb2.Report.FromString(row["report"])) for row in rows]
+        return [(case_row(row), common_pb2.Report.FromString(row["report"])) for row in rows]
 
     async def undelivered(self, before: dt.datetime, limit: int) -> list[Undelivered]:
         """Further reports received before `before` that their case's workflow does not have yet."""
@@ -206,7 +224,7 @@ class IntakeStore:
                 key=row["idempotency_key"],
                 report=common_pb2.Report.FromString(row["report"]),
                 accepted=Accepted(
-                    _case(row),
+                    case_row(row),
                     str(row["report_id"]),
                     replayed=True,
                     request_digest=bytes(row["request_digest"]),
@@ -251,18 +269,6 @@ class IntakeStore:
         found = await self._by_key(conn, key)
         assert found is not None
         return found
-
-    async def get_case(self, case_id: str) -> CaseRow | None:
-        async with audit.transaction(self._pool) as conn:
-            row = await conn.fetchrow("SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
-        return None if row is None else _case(row)
-
-    async def get_cases(self, case_ids: list[str]) -> dict[str, CaseRow]:
-        async with audit.transaction(self._pool) as conn:
-            rows = await conn.fetch(
-                "SELECT * FROM intake.cases WHERE case_id = ANY($1::uuid[])", [uuid.UUID(c) for c in case_ids]
-            )
-        return {str(row["case_id"]): _case(row) for row in rows}
 
     async def record_stage(self, case_id: str, stage: str) -> bool:
         """Set the case's recorded stage; False when no such case exists."""

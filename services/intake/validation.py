@@ -6,11 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kahu.v1 import common_pb2, intake_pb2
-from services.common import checks
+from kahu.v1 import common_pb2, intake_pb2, placement_pb2
+from services.common import checks, convert, events
 from services.common.errors import Violations
 from services.common.sites import Site
-from workflows.case.model import Stage, StageChange
+from services.intake.record import AssessmentPart, Recording, Standing
+from workflows.case.model import (
+    Stage,
+    StageChange,
+    assessment_workflow_id,
+    placement_workflow_id,
+    workflow_id,
+)
+from workflows.conference.model import case_conference_id, conference_workflow_id
 
 MAX_SHORT_TEXT = 500
 MAX_LONG_TEXT = 10_000
@@ -123,3 +131,88 @@ def validate_submit(request: intake_pb2.SubmitReportRequest, today: dt.date) -> 
     v.raise_if_any()
     assert site is not None
     return site
+
+
+def case_workflows(case_id: str) -> set[str]:
+    """The ids of the workflows a case's events may come from."""
+    return {
+        workflow_id(case_id),
+        assessment_workflow_id(case_id),
+        placement_workflow_id(case_id),
+        conference_workflow_id(case_conference_id(case_id)),
+    }
+
+
+def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | None:
+    events.version(v, message.version, "standing.version")
+    stage = checks.enum(v, message.stage, convert.STAGE, "standing.stage")
+    if message.HasField("proposal"):
+        checks.enum(v, message.proposal.pathway, convert.PATHWAY, "standing.proposal.pathway")
+        checks.enum(v, message.proposal.timeframe, convert.TIMEFRAME, "standing.proposal.timeframe", required=False)
+    pathway = timeframe = None
+    if message.HasField("decision"):
+        decision = message.decision
+        pathway = checks.enum(v, decision.pathway, convert.PATHWAY, "standing.decision.pathway")
+        timeframe = checks.enum(v, decision.timeframe, convert.TIMEFRAME, "standing.decision.timeframe", required=False)
+        checks.staff_id(v, decision.decided_by, "standing.decision.decided_by")
+    outcome = checks.enum(v, message.outcome, convert.OUTCOME, "standing.outcome", required=False)
+    kind = due_at = None
+    if message.HasField("deadline"):
+        deadline = message.deadline
+        kind = checks.enum(v, deadline.kind, convert.DEADLINE_KIND, "standing.deadline.kind")
+        if deadline.HasField("due_at"):
+            due_at = checks.instant(v, deadline.due_at, "standing.deadline.due_at")
+        if deadline.tier > checks.MAX_TIER:
+            v.add("standing.deadline.tier", f"must be at most {checks.MAX_TIER}")
+    if message.HasField("placement"):
+        checks.staff_id(v, message.placement.confirmed_by, "standing.placement.confirmed_by")
+        if not message.placement.caregiver_id:
+            v.add("standing.placement.caregiver_id", "is required")
+        if message.placement.tier not in placement_pb2.PlacementTier.values() or not message.placement.tier:
+            v.add("standing.placement.tier", "is not a known value")
+    if stage is None:
+        return None
+    return Standing(
+        version=message.version,
+        stage=stage.value,
+        pathway=pathway.value if pathway else None,
+        timeframe=timeframe.value if timeframe else None,
+        outcome=outcome.value if outcome else None,
+        deadline_kind=kind.value if kind else None,
+        due_at=due_at,
+        breached=message.deadline.breached,
+        tier=message.deadline.tier,
+        message=message.SerializeToString(deterministic=True),
+    )
+
+
+def _assessment(v: Violations, message: intake_pb2.AssessmentStanding) -> AssessmentPart:
+    events.version(v, message.version, "assessment.version")
+    worker = message.assessment.social_worker
+    if worker:
+        checks.staff_id(v, worker, "assessment.assessment.social_worker")
+    if message.approved_by:
+        checks.staff_id(v, message.approved_by, "assessment.approved_by")
+    return AssessmentPart(message.version, worker or None, message.SerializeToString(deterministic=True))
+
+
+def validate_record(request: intake_pb2.RecordCaseEventsRequest) -> Recording:
+    """Checks a workflow's events and where the case stands: the events must be of one of
+    the case's workflows, the case's standing from the case's own, its assessment's from the
+    assessment's."""
+    v = Violations()
+    case_id = checks.case_id(v, request.case_id)
+    if case_id and request.workflow_id not in case_workflows(case_id):
+        v.add("workflow_id", "must be one of the case's workflows")
+    found = events.events(v, request.events, request.workflow_id)
+    standing = assessment = None
+    if request.HasField("standing"):
+        if case_id and request.workflow_id != workflow_id(case_id):
+            v.add("standing", "is recorded by the case's own workflow only")
+        standing = _standing(v, request.standing)
+    if request.HasField("assessment"):
+        if case_id and request.workflow_id != assessment_workflow_id(case_id):
+            v.add("assessment", "is recorded by the case's assessment workflow only")
+        assessment = _assessment(v, request.assessment)
+    v.raise_if_any()
+    return Recording(case_id, request.workflow_id, found, standing, assessment)

@@ -19,6 +19,7 @@ from services.common.authz import Place
 from services.common.caselookup import TemporalCaseLookup
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.metrics import record_attention, record_escalation
+from services.common.notifications.convert import deliveries
 from services.common.sites import load_sites
 from services.supervision import queue
 from services.supervision.store import Subject, SupervisionStore
@@ -26,6 +27,7 @@ from services.supervision.validation import (
     validate_acknowledge,
     validate_approval,
     validate_extend,
+    validate_list_notifications,
     validate_raise,
     validate_raise_attention,
     validate_reassign,
@@ -107,6 +109,15 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             items = await self._store.attention.open_items(page.filter, page.size)
             response.attention.extend(queue.attention_to_proto(row) for row in items)
         return response
+
+    async def ListNotifications(
+        self, request: supervision_pb2.ListNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> supervision_pb2.ListNotificationsResponse:
+        case_id, conference_id = validate_list_notifications(request)
+        await self._admit(case_id, conference_id)
+        assert self._store.notifications is not None
+        rows = await self._store.notifications.of_subject(case_id=case_id or None, conference_id=conference_id)
+        return supervision_pb2.ListNotificationsResponse(notifications=deliveries(rows))
 
     # -- supervisors' actions ----------------------------------------------------------
 

@@ -306,3 +306,18 @@ def validate_resolve_attention(request: supervision_pb2.ResolveAttentionRequest)
     v.raise_if_any()
     assert decision is not None
     return AttentionResolution(item_id, decision, request.decided_by, request.note)
+
+
+def validate_list_notifications(request: supervision_pb2.ListNotificationsRequest) -> tuple[str, str | None]:
+    """Checks whose notifications are asked for: (case id, conference id or None), a
+    conference's only when no case is named."""
+    v = Violations()
+    if request.case_id:
+        case_id = checks.case_id(v, request.case_id)
+        v.raise_if_any()
+        return case_id, None
+    if not request.conference_id:
+        v.add("case_id", "is required (or conference_id, for a conference's)")
+    conference_id = checks.conference_id(v, request.conference_id) if request.conference_id else ""
+    v.raise_if_any()
+    return "", conference_id

@@ -13,6 +13,7 @@ from services.common.actions import StaffActions
 from services.common.caselookup import TemporalCaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
+from services.common.notifications.convert import deliveries
 from services.triage import rules
 from services.triage.store import TriageStore
 from services.triage.validation import validate_consent, validate_decision, validate_notify, validate_propose
@@ -64,6 +65,14 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         return triage_pb2.NotifyPoliceResponse(
             notification_id=notification.notification_id, already_sent=notification.already_sent
         )
+
+    async def ListPoliceNotifications(
+        self, request: triage_pb2.ListPoliceNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> triage_pb2.ListPoliceNotificationsResponse:
+        case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
+        rows = await self._store.notifications.of_subject(case_id=case_id)
+        return triage_pb2.ListPoliceNotificationsResponse(notifications=deliveries(rows))
 
     async def RecordDecision(
         self, request: triage_pb2.RecordDecisionRequest, context: grpc.aio.ServicerContext

@@ -66,6 +66,8 @@ async def test_submit_the_example_then_show_its_case(kahu: Kahu) -> None:
     assert "Timeline" in shown.stdout
     assert "case.opened" in shown.stdout and "triage.proposed" in shown.stdout
     assert "family-violence" in shown.stdout
+    assert "People of the report" in shown.stdout  # the people its report names
+    assert "Kōwhai Rangitāne" in shown.stdout and "(adult of concern)" in shown.stdout
 
 
 async def test_json_output_is_the_proto_answer_with_every_field(kahu: Kahu, report_file: Path) -> None:
@@ -150,6 +152,12 @@ async def test_case_list_by_site_finds_the_case(kahu: Kahu, report_file: Path) -
     table = await kahu.ok("case", "list", "--site", "hutt", "--page-size", "500")
     assert case_id in table.stdout
 
+    recent = await kahu.json(
+        "case", "list", "--site", "hutt", "--received-from", "-1h", "--urgent", "--page-size", "500"
+    )
+    assert case_id in [c["case_id"] for c in recent["cases"]]
+    older = await kahu.json("case", "list", "--site", "hutt", "--received-before", "-1h")
+    assert case_id not in [c["case_id"] for c in older["cases"]]
     other = await kahu.json("case", "list", "--site", "southland")
     assert case_id not in [c["case_id"] for c in other["cases"]]
     bad = await kahu("case", "list", "--site", "atlantis")

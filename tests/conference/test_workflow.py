@@ -161,6 +161,7 @@ async def test_booked_invited_held_and_closed_with_an_agreed_plan(harness: Harne
         "conference.booked",
         "invitations.sent",
         "conference.held",
+        "timer.met",  # convened in time
         "outcome.recorded",
         "conference.closed",
     ]
@@ -382,10 +383,11 @@ async def test_a_court_directed_conference_must_complete_within_seven_days_of_co
     result = await handle.result()
     assert not result.outcome.agreed and fakes(harness).referred == [booked.conference_id]
     assert (COMPLETION, None) in fakes(harness).resolved
-    assert [e.action for e in result.timeline][-3:] == [
-        "outcome.recorded",
-        "conference.referred_back",
-        "conference.closed",
+    assert [(e.action, e.detail.endswith("(late: passed)")) for e in result.timeline][-4:] == [
+        ("outcome.recorded", False),
+        ("timer.met", True),  # completed, after the deadline passed
+        ("conference.referred_back", False),
+        ("conference.closed", False),
     ]
 
 

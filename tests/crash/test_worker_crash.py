@@ -62,6 +62,7 @@ async def rig(platform: Platform, tmp_path: Path) -> AsyncIterator[CrashRig]:
             INTAKE_ADDRESS=settings.address("intake"),
             TRIAGE_ADDRESS=settings.address("triage"),
             SUPERVISION_ADDRESS=settings.address("supervision"),
+            ASSESSMENT_ADDRESS=settings.address("assessment"),
             WORKER_HEALTH_PORT=str(health_port),
             DATABASE_URL=settings.database_url,
             KAHU_KEYS_DIR=settings.keys_dir,

@@ -7,24 +7,30 @@ manifests.py) and the assertions read the objects a cluster would receive.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib
 import inspect
+import ipaddress
 import re
+import secrets
 import shlex
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 import yaml
 
-from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES, load
+from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES, is_loopback, load
 from services.common.db import create_pool
+from services.common.notifications.routing import Email, Routing, Webhook, load_routing
 from services.migrate import SCHEMAS as MIGRATED_SCHEMAS
 from tests.deploy import manifests
 from tests.deploy.manifests import REPO, Object, describe, render
 from workflows import search_attributes
+from workflows.conference.model import COORDINATOR_MANAGER
+from workflows.policy.loader import load_policy
 from workflows.worker import CALLED_SERVICES, GRACEFUL_SHUTDOWN
 
 OVERLAYS = ("dev", "prod")
@@ -49,7 +55,33 @@ TLS_DIR = "/etc/kahu/tls"
 CA_ISSUER = "kahu-internal-ca"
 CA_SECRET = "kahu-internal-ca"
 WORKER_SHUTDOWN_SECONDS = GRACEFUL_SHUTDOWN.total_seconds()
+#: The services each domain service itself calls (`settings.address("<service>")` in its
+#: code): triage tells supervision of a Police notification that failed for good
+#: (RaiseAttention). Each needs a client certificate and NetworkPolicies both ways.
+DIALS: dict[str, set[str]] = {
+    name: {
+        called
+        for path in sorted((REPO / "services" / name).glob("*.py"))
+        for called in re.findall(r"\.address\(\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8"))
+    }
+    for name in DEPLOYED_SERVICES
+}
 RESTRICTED_UID_MIN = 10000
+#: The parts that send notifications: they load the routing file at start-up.
+NOTIFYING = tuple(
+    name
+    for name in DEPLOYED_SERVICES
+    if any("load_routing(" in path.read_text(encoding="utf-8") for path in (REPO / "services" / name).glob("*.py"))
+)
+#: The routing file shipped for the deployment, where the pods find it, and the Secret
+#: with its channels' secrets (mounted by the parts that send only).
+DEPLOYED_ROUTING = REPO / "deploy" / "k8s" / "base" / "notifications" / "notifications.yaml"
+NOTIFICATIONS_DIR = "/etc/kahu/notifications"
+NOTIFICATION_KEYS = "kahu-notification-keys"
+NOTIFICATION_KEYS_DIR = "/etc/kahu/keys/notifications"
+#: Email leaves through a relay's submission port, with STARTTLS (senders.py refuses a
+#: server off loopback that does not offer it; implicit TLS on 465 it does not speak).
+SMTP_SUBMISSION = 587
 
 
 # --------------------------------------------------------------------------- helpers
@@ -627,6 +659,8 @@ def _peer_name(peer: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_kahu_pods_egress_only_to_dns_temporal_collector_database_and_services(overlay: str) -> None:
+    """...and the services a domain service calls itself (DIALS); the notifications'
+    addresses outside the cluster (ipBlocks) are the notifications tests' concern."""
     allowed = {
         "kube-system:k8s-app=kube-dns",
         "temporal:app.kubernetes.io/component=frontend",
@@ -635,8 +669,19 @@ def test_kahu_pods_egress_only_to_dns_temporal_collector_database_and_services(o
         "kahu:app.kubernetes.io/component=domain-service",
     }
     for name in (*DEPLOYED_SERVICES, "worker"):
-        peers = {_peer_name(peer) for peer, _ in _allowed(overlay, _pod_labels(overlay, name), "Egress")}
-        assert peers <= allowed, f"{name} may also reach {sorted(peers - allowed)}"
+        egress = _allowed(overlay, _pod_labels(overlay, name), "Egress")
+        peers = {_peer_name(peer) for peer, _ in egress if "ipBlock" not in peer}
+        dialled = {f"kahu:app.kubernetes.io/name={called}" for called in DIALS.get(name, set())}
+        assert peers <= allowed | dialled, f"{name} may also reach {sorted(peers - allowed - dialled)}"
+        for called in DIALS.get(name, set()):
+            assert any(
+                set(peer) == {"podSelector"}
+                and selects(peer["podSelector"], _pod_labels(overlay, called))
+                and [p["port"] for p in ports] == [DEFAULT_PORTS[called]]
+                for peer, ports in egress
+            ), f"{name} cannot reach {called}, which it calls"
+        blocks = [peer for peer, _ in egress if "ipBlock" in peer]
+        assert not blocks or name in NOTIFYING, f"{name} may reach {[_peer_name(b) for b in blocks]}"
         assert ("kahu:cnpg.io/cluster=kahu-db" in peers) is (name != "worker"), "only the services reach the database"
         assert ("kahu:app.kubernetes.io/component=domain-service" in peers) is (name == "worker")
 
@@ -658,7 +703,9 @@ def test_agency_systems_reach_intake_only_and_services_accept_only_their_callers
                 assert not selects(selector, {}), f"{name}: accepts every namespace"
             else:
                 pods.add(_peer_name(peer))
-        assert pods == {"kahu:app.kubernetes.io/name=worker"}, f"{name}: accepts {pods}"
+        callers = {"worker", *(caller for caller in DEPLOYED_SERVICES if name in DIALS[caller])}
+        callers = {f"kahu:app.kubernetes.io/name={caller}" for caller in callers}
+        assert pods == callers, f"{name}: accepts {pods}"
         assert edges == ({"agency", "staff"} if name in AGENCY_FACING else {"staff"}), f"{name}: reached from {edges}"
     assert _allowed(overlay, _pod_labels(overlay, "worker"), "Ingress") == [], "nothing calls the worker"
     worker_egress = _allowed(overlay, _pod_labels(overlay, "worker"), "Egress")
@@ -786,8 +833,12 @@ def test_every_kahu_container_serves_and_calls_with_its_own_certificate(overlay:
         assert volume["secret"]["optional"] is False, "a pod without its certificate must not start"
         cert = certs[f"kahu-tls-{name}"]["spec"]
         usages = set(cert["usages"])
-        # the worker only calls (client); the services and the codec server only serve
-        assert usages == {"digital signature", "client auth" if name == "worker" else "server auth"}, name
+        # the worker only calls (client); the codec server and the services only serve,
+        # but for a service that calls another (DIALS): it serves and calls
+        expected = {"digital signature", "client auth" if name == "worker" else "server auth"}
+        if DIALS.get(name):
+            expected.add("client auth")
+        assert usages == expected, name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -834,7 +885,8 @@ def test_kahus_certificates_come_from_its_own_ca(overlay: str) -> None:
         assert not spec.get("isCA"), secret
         assert spec["privateKey"]["rotationPolicy"] == "Always", secret
         assert _hours(spec["renewBefore"]) < _hours(spec["duration"]) / 2, f"{secret}: renewed too late"
-        assert not {"server auth", "client auth"} <= set(spec["usages"]), f"{secret}: both server and client"
+        if not DIALS.get(secret.removeprefix("kahu-tls-")):
+            assert not {"server auth", "client auth"} <= set(spec["usages"]), f"{secret}: both server and client"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -904,3 +956,143 @@ def test_the_temporal_ui_decodes_through_the_codec_server_with_the_users_token()
     assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
     origins = load(dict(kahu_config("prod"))).codec_cors_origins
     assert origins and all(urlparse(o).scheme == "https" for o in origins)
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def _configmap(overlay: str, prefix: str) -> Object:
+    (configmap,) = [c for c in objects(overlay, "ConfigMap") if c["metadata"]["name"].startswith(f"{prefix}-")]
+    return configmap
+
+
+def _routing_file_references(text: str, keys_dir: str) -> dict[str, str]:
+    """`channels.<name>.<key>` -> the absolute path of each file the routing file names
+    (secrets and CA files; relative paths are below KAHU_KEYS_DIR, as the loader reads them)."""
+    data = yaml.safe_load(text)
+    found = {}
+    for name, channel in data["channels"].items():
+        assert not {"secret_env", "password_env"} & set(channel), f"{name}: secrets come from the mounted Secret"
+        for key in ("secret_file", "password_file", "ca_file"):
+            if key in channel:
+                path = PurePosixPath(channel[key])
+                found[f"channels.{name}.{key}"] = str(path if path.is_absolute() else PurePosixPath(keys_dir) / path)
+    return found
+
+
+def deployed_routing(overlay: str, name: str, root: Path) -> Routing:
+    """The routing file as the pod `name` of `overlay` loads it, with Kahu's own loader:
+    its ConfigMap's file, the pod's environment, and stand-ins for the Secret's files."""
+    env = container_environment(overlay, pod_spec(named(overlay, "Deployment", name))["containers"][0])
+    text = _configmap(overlay, "kahu-notifications")["data"]["notifications.yaml"]
+    keys = root / "keys"
+    for path in _routing_file_references(text, env["KAHU_KEYS_DIR"]).values():
+        stand_in = keys / PurePosixPath(path).relative_to(env["KAHU_KEYS_DIR"])
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text(secrets.token_hex(32), encoding="utf-8")
+    routing_file = root / "notifications.yaml"
+    routing_file.write_text(text.replace(f"{env['KAHU_KEYS_DIR']}/", f"{keys}/"), encoding="utf-8")
+    settings = dataclasses.replace(
+        load(with_files(env, root / "tls")), keys_dir=str(keys), notifications_file=str(routing_file)
+    )
+    return load_routing(settings, env)  # raises ConfigError naming the place, as at start-up
+
+
+def channels_sent_by(routing: Routing, name: str) -> set[str]:
+    """The channels a part sends on: triage the Police notification (services/triage/store.py),
+    supervision the escalations and the needs-attention items (services/supervision/notices.py)."""
+    if name == "triage":
+        return set(routing.police)
+    assert name == "supervision", f"{name} sends notifications: say here on which routes"
+    sent = set(routing.attention)
+    for route in routing.escalations.values():
+        sent.update(route.default, *route.sites.values(), *route.regions.values())
+    return sent
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_deployed_routing_file_loads_and_routes_every_escalation_role(overlay: str, tmp_path: Path) -> None:
+    """The routing file shipped for the deployment is what the pods read, loads with
+    Kahu's own loader, routes every role the deployed policy's escalation tiers name and a
+    conference's coordinator's manager, and leaves only over TLS to no loopback address."""
+    config = kahu_config(overlay)
+    assert config["KAHU_NOTIFICATIONS_FILE"] == f"{NOTIFICATIONS_DIR}/notifications.yaml"
+    text = _configmap(overlay, "kahu-notifications")["data"]["notifications.yaml"]
+    assert text == DEPLOYED_ROUTING.read_text(encoding="utf-8")
+    policy_file = tmp_path / "kahu.yaml"
+    policy_file.write_text(_configmap(overlay, "kahu-policy")["data"]["kahu.yaml"], encoding="utf-8")
+    roles = {tier.role for tier in load_policy(policy_file).case.escalation} | {COORDINATOR_MANAGER}
+    for name in NOTIFYING:
+        routing = deployed_routing(overlay, name, tmp_path / name)
+        for role in sorted(roles):
+            assert role in routing.escalations, f"escalations to {role} go nowhere"
+            assert routing.escalations[role].default, f"escalations to {role} have no default channel"
+        assert routing.police and routing.attention
+        for channel in routing.channels.values():
+            if isinstance(channel, Webhook):
+                url = urlparse(channel.url)
+                assert url.scheme == "https", f"{channel.name}: {channel.url} is not https"
+                assert url.hostname and not is_loopback(url.hostname), f"{channel.name}: loopback"
+            else:
+                assert isinstance(channel, Email)
+                assert not is_loopback(channel.host), f"{channel.name}: email to loopback is sent in plaintext"
+                assert channel.port == SMTP_SUBMISSION, f"{channel.name}: port {channel.port}, not STARTTLS submission"
+                assert (channel.username is None) is (channel.password is None)
+        # the link opens the workflow in the Temporal UI the codec serves (its CORS origin)
+        link = urlparse(routing.link_to("case-x"))
+        assert f"{link.scheme}://{link.netloc}" in load(dict(config)).codec_cors_origins, routing.link
+        assert link.path == f"/namespaces/{config['TEMPORAL_NAMESPACE']}/workflows/case-x", routing.link
+    # the Secret's keys, as the routing file names them, are documented for ops
+    readme = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
+    for where, path in _routing_file_references(text, config["KAHU_KEYS_DIR"]).items():
+        assert path.startswith(f"{NOTIFICATION_KEYS_DIR}/"), f"{where}: {path} is not in {NOTIFICATION_KEYS}"
+        assert f"`{PurePosixPath(path).name}`" in readme, f"deploy/README.md does not name {path}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_notification_keys_reach_only_the_parts_that_send(overlay: str) -> None:
+    assert set(NOTIFYING) == {"triage", "supervision"}
+    routing_configmap = _configmap(overlay, "kahu-notifications")["metadata"]["name"]
+    for deployment in kahu_deployments(overlay):
+        name = deployment["metadata"]["name"]
+        spec = pod_spec(deployment)
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        (container,) = spec["containers"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        routing = mounts[NOTIFICATIONS_DIR]
+        assert routing["readOnly"] is True
+        assert volumes[routing["name"]]["configMap"]["name"] == routing_configmap, name
+        secrets_mounted = mounted_secrets(spec, container)
+        if name not in NOTIFYING:
+            assert NOTIFICATION_KEYS not in secrets_mounted.values(), f"{name} mounts {NOTIFICATION_KEYS}"
+            continue
+        assert secrets_mounted.get(NOTIFICATION_KEYS_DIR) == NOTIFICATION_KEYS, f"{name}: no notification keys"
+        mount = mounts[NOTIFICATION_KEYS_DIR]
+        assert mount["readOnly"] is True
+        source = volumes[mount["name"]]["secret"]
+        assert source["optional"] is False, "a pod without its channels' secrets must not start"
+        assert source["defaultMode"] == 0o440
+        for init in spec.get("initContainers") or []:
+            assert NOTIFICATION_KEYS not in mounted_secrets(spec, init).values(), f"{name} {init['name']}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_notifications_leave_only_to_their_channels_ports(overlay: str, tmp_path: Path) -> None:
+    """Each part that sends may reach, outside the cluster, the port of each channel it
+    sends on and nothing else; no other part reaches outside the cluster at all (the
+    addresses are placeholders until ops set them: deploy/README.md, Notifications)."""
+    for name in NOTIFYING:
+        routing = deployed_routing(overlay, name, tmp_path / name)
+        needed: set[int] = set()
+        for channel_name in channels_sent_by(routing, name):
+            channel = routing.channels[channel_name]
+            needed.add((urlparse(channel.url).port or 443) if isinstance(channel, Webhook) else channel.port)
+        leaving: set[int] = set()
+        for peer, ports in _allowed(overlay, _pod_labels(overlay, name), "Egress"):
+            if "ipBlock" not in peer:
+                continue
+            block = peer["ipBlock"]
+            assert ipaddress.ip_network(block["cidr"]).prefixlen > 0, f"{name}: may reach every address"
+            assert ports and all(p.get("protocol", "TCP") == "TCP" for p in ports), f"{name}: {block} on every port"
+            leaving.update(p["port"] for p in ports)
+        assert leaving == needed, f"{name}: may leave the cluster on {sorted(leaving)}, sends on {sorted(needed)}"

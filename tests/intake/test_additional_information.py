@@ -82,8 +82,11 @@ async def test_report_about_a_child_with_an_open_case_is_added_to_it(platform: P
         True,
         True,
     )
-    case = await get_case(platform, case_id)
-    assert actions(case.timeline).count("report.added") == 1
+
+    async def added_once() -> bool:  # on the record a moment after the answer
+        return actions((await get_case(platform, case_id)).timeline).count("report.added") == 1
+
+    await eventually(added_once)
     assert await case_workflows_started_since(platform, since) == 0, "no case was opened for the report"
     reports = await _case_rows(
         platform, "SELECT additional FROM intake.reports WHERE case_id = $1 ORDER BY received_at", uuid.UUID(case_id)

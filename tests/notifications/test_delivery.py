@@ -16,7 +16,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from kahu.v1 import common_pb2, intake_pb2
+from kahu.v1 import common_pb2, intake_pb2, supervision_pb2, triage_pb2
+from services.common.identity import Principal
 from services.common.notifications import signing
 from tests import factories
 from tests.conftest import Platform
@@ -24,6 +25,7 @@ from tests.polling import eventually
 from tests.sinks import ATTEMPTS, UNREACHABLE_SITE, Sinks
 
 pytestmark = pytest.mark.integration
+OPS = Principal(subject="ops.tui", roles=frozenset({"ops"}))
 
 
 async def _rows(platform: Platform, schema: str, column: str, value: str) -> list[dict[str, Any]]:
@@ -36,7 +38,9 @@ async def _rows(platform: Platform, schema: str, column: str, value: str) -> lis
 
 
 async def _one(platform: Platform, schema: str, case_id: str, status: str, **where: object) -> dict[str, Any] | None:
-    """The case's one notification in `schema`, once its status is `status`."""
+    """The case's one notification in `schema` (of kind `where["kind"]`, by default the
+    first a service sends of a case: the Police's, an escalation), once its status is `status`."""
+    where.setdefault("kind", "police.immediate_danger" if schema == "triage" else "escalation")
     rows = await _rows(platform, schema, "case_id", case_id)
     rows = [r for r in rows if all(json.loads(r["payload"]).get(k) == v for k, v in where.items())]
     assert len(rows) <= 1, rows
@@ -97,6 +101,12 @@ async def test_police_are_told_of_immediate_danger_at_once_by_a_signed_webhook(
                          "region", "site"}  # fmt: skip
     text = json.dumps(received)
     assert not [value for value in _personal(report) if value in text]
+    # on the case's record
+    listed = await platform.triage.ListPoliceNotifications(triage_pb2.ListPoliceNotificationsRequest(case_id=case_id))
+    (item,) = listed.notifications
+    assert (item.notification_key, item.kind, item.channel) == (row["notification_key"], row["kind"], "police")
+    assert (item.status, item.attempts) == (common_pb2.NOTIFICATION_STATUS_DELIVERED, 1)
+    assert item.HasField("delivered_at") and not item.HasField("next_attempt_at")
 
 
 async def test_the_receiver_refuses_a_delivery_whose_signature_does_not_match(sinks: Sinks) -> None:
@@ -141,7 +151,13 @@ async def test_deliveries_wait_for_receivers_that_are_down_and_each_arrives_once
 
         police = await eventually(lambda: _failing(platform, "triage", case_id), timeout=30)
         email = await eventually(lambda: _failing(platform, "supervision", escalated), timeout=30)
-        assert "Connection refused" in police["last_error"] and "Connection refused" in email["last_error"]
+        assert police["last_error"].endswith(f"127.0.0.1:{sinks.ports['webhook']}: Connection refused")
+        assert email["last_error"] == "ConnectionRefusedError: [Errno 111] Connection refused"
+        ops = await platform.as_(OPS)  # the case has no workflow: only a caller of scope `any` sees it
+        listed = await ops.supervision.ListNotifications(supervision_pb2.ListNotificationsRequest(case_id=escalated))
+        (pending,) = listed.notifications
+        assert pending.status == common_pb2.NOTIFICATION_STATUS_PENDING and pending.attempts >= 1
+        assert "Connection refused" in pending.last_error and pending.HasField("next_attempt_at")
     finally:
         await sinks.start("webhook")
         await sinks.start("smtp")
@@ -177,6 +193,10 @@ async def test_an_escalation_whose_delivery_keeps_failing_needs_attention(platfo
     row = await eventually(lambda: _one(platform, "supervision", case_id, "FAILED"), timeout=60)
 
     assert row["attempts"] == ATTEMPTS and row["channel"] == "unreachable" and row["failed_at"] is not None
+    ops = await platform.as_(OPS)  # the case has no workflow: only a caller of scope `any` sees it
+    listed = await ops.supervision.ListNotifications(supervision_pb2.ListNotificationsRequest(case_id=case_id))
+    failed = next(n for n in listed.notifications if n.kind == "escalation")
+    assert (failed.status, failed.attempts) == (common_pb2.NOTIFICATION_STATUS_FAILED, ATTEMPTS)
     item = await eventually(lambda: _attention(platform, f"notification:{row['notification_key']}"), timeout=30)
     assert (item["step"], item["reason"], item["waiting"]) == ("deliver_notification", "STILL_FAILING", False)
     assert (str(item["case_id"]), item["site"]) == (case_id, UNREACHABLE_SITE)

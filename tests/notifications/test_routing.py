@@ -21,14 +21,14 @@ def _keys(tmp_path: Path) -> Path:
     return keys
 
 
-def _load(tmp_path: Path, data: object, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _load(tmp_path: Path, data: object, env: dict[str, str] | None = None):
     path = tmp_path / "notifications.yaml"
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
     settings = load({"KAHU_NOTIFICATIONS_FILE": str(path), "KAHU_KEYS_DIR": str(_keys(tmp_path))})
     return load_routing(settings, env or {})
 
 
-def _default() -> dict:  # type: ignore[type-arg]
+def _default() -> dict:
     return yaml.safe_load(DEFAULT_NOTIFICATIONS_FILE.read_text(encoding="utf-8"))
 
 
@@ -86,8 +86,8 @@ def _broken(change: object, message: str) -> object:
     return pytest.param(change, message, id=message)
 
 
-def _set(path: str, value: object):  # type: ignore[no-untyped-def]
-    def change(data: dict) -> None:  # type: ignore[type-arg]
+def _set(path: str, value: object):
+    def change(data: dict) -> None:
         *parents, last = path.split(".")
         for key in parents:
             data = data[key]
@@ -130,7 +130,7 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("change", "message"), BROKEN)
-def test_a_bad_file_names_the_place(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_names_the_place(tmp_path: Path, change, message: str) -> None:
     data = _default()
     change(data)
     with pytest.raises(ConfigError) as raised:

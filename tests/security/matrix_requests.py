@@ -87,6 +87,13 @@ INTAKE: dict[str, Build] = {
     "kahu.v1.IntakeService/RecordCaseStage": lambda c, a: intake_pb2.RecordCaseStageRequest(
         case_id=c.case_id, stage=common_pb2.CASE_STAGE_ASSESSMENT
     ),
+    # no events: the matrix's cases' records stay as their workflows wrote them
+    "kahu.v1.AssessmentService/RecordAssessment": lambda c, a: assessment_pb2.RecordAssessmentRequest(
+        case_id=c.case_id, site=c.site, region=c.region
+    ),
+    "kahu.v1.IntakeService/RecordCaseEvents": lambda c, a: intake_pb2.RecordCaseEventsRequest(
+        case_id=c.case_id, workflow_id=f"case-{c.case_id}-placement"
+    ),
     "kahu.v1.TriageService/ProposeTriage": lambda c, a: triage_pb2.ProposeTriageRequest(
         case_id=c.case_id, facts=common_pb2.CaseFacts(concerns=[common_pb2.CONCERN_CATEGORY_NEGLECT])
     ),

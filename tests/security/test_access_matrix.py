@@ -74,6 +74,8 @@ NOT_FOR_ALLOWED = {
 WORKER_ONLY = frozenset(
     {
         "kahu.v1.IntakeService/RecordCaseStage",
+        "kahu.v1.IntakeService/RecordCaseEvents",
+        "kahu.v1.AssessmentService/RecordAssessment",
         "kahu.v1.TriageService/ProposeTriage",
         "kahu.v1.TriageService/NotifyPolice",
         "kahu.v1.SupervisionService/RaiseEscalation",
@@ -126,7 +128,7 @@ SITE_BOUND = frozenset(
 PARTNER_REACHES = frozenset({"kahu.v1.IntakeService/GetCase", "kahu.v1.AssessmentService/GetAssessment"})
 #: Where the answers carry personal data (names, contacts, free text: who did what and why).
 PERSONAL_DATA = {
-    "kahu.v1.IntakeService/GetCase": ("timeline", "decision"),
+    "kahu.v1.IntakeService/GetCase": ("timeline", "decision", "reports"),
     "kahu.v1.AssessmentService/GetAssessment": (
         "findings",
         "assessment.timeline",

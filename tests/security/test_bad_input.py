@@ -54,6 +54,11 @@ WRITES: dict[str, tuple[type[Message], Callable[[Any], object]]] = {
         lambda r: intake.validate_submit(r, today=_today()),
     ),
     "kahu.v1.IntakeService/RecordCaseStage": (intake_pb2.RecordCaseStageRequest, intake.validate_stage),
+    "kahu.v1.IntakeService/RecordCaseEvents": (intake_pb2.RecordCaseEventsRequest, intake.validate_record),
+    "kahu.v1.AssessmentService/RecordAssessment": (
+        assessment_pb2.RecordAssessmentRequest,
+        assessment.validate_record,
+    ),
     "kahu.v1.TriageService/ProposeTriage": (triage_pb2.ProposeTriageRequest, triage.validate_propose),
     "kahu.v1.TriageService/NotifyPolice": (triage_pb2.NotifyPoliceRequest, triage.validate_notify),
     "kahu.v1.TriageService/RecordDecision": (triage_pb2.RecordDecisionRequest, triage.validate_decision),
@@ -96,6 +101,31 @@ def _valid(method: str) -> Message:
         "kahu.v1.IntakeService/SubmitReport": factories.submit_request(),
         "kahu.v1.IntakeService/RecordCaseStage": intake_pb2.RecordCaseStageRequest(
             case_id=case_id, stage=common_pb2.CASE_STAGE_TRIAGE
+        ),
+        "kahu.v1.IntakeService/RecordCaseEvents": intake_pb2.RecordCaseEventsRequest(
+            case_id=case_id,
+            workflow_id=f"case-{case_id}",
+            events=[
+                intake_pb2.CaseEvent(
+                    event_id=f"case-{case_id}:0",
+                    entry=common_pb2.TimelineEntry(at=due_at, actor="kahu", action="case.opened", detail="site hutt"),
+                )
+            ],
+            standing=intake_pb2.CaseStanding(version=1, stage=common_pb2.CASE_STAGE_TRIAGE),
+        ),
+        "kahu.v1.AssessmentService/RecordAssessment": assessment_pb2.RecordAssessmentRequest(
+            case_id=case_id,
+            site="hutt",
+            region="greater-wellington",
+            events=[
+                intake_pb2.CaseEvent(
+                    event_id=f"case-{case_id}-assessment:0",
+                    entry=common_pb2.TimelineEntry(at=due_at, actor="kahu", action="assessment.started"),
+                )
+            ],
+            standing=intake_pb2.AssessmentStanding(
+                version=2, assessment=common_pb2.Assessment(case_id=case_id, social_worker="sw.tama")
+            ),
         ),
         "kahu.v1.TriageService/ProposeTriage": triage_pb2.ProposeTriageRequest(
             case_id=case_id, facts=common_pb2.CaseFacts(concerns=[common_pb2.CONCERN_CATEGORY_NEGLECT])

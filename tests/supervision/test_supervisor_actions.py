@@ -66,7 +66,11 @@ async def test_missed_triage_deadline_escalates_and_a_supervisor_acts(platform: 
     acknowledged = await platform.supervision.Acknowledge(ack)
     assert (acknowledged.escalation.acknowledged_by, acknowledged.replayed) == ("sup.tui", False)
     assert (await platform.supervision.Acknowledge(ack)).replayed
-    assert actions((await get_case(platform, case_id)).timeline).count("escalation.acknowledged") == 1
+
+    async def acknowledged_once() -> bool:  # on the record a moment after the answer
+        return actions((await get_case(platform, case_id)).timeline).count("escalation.acknowledged") == 1
+
+    await eventually(acknowledged_once)
 
     await eventually(_escalated(platform, case_id, common_pb2.DEADLINE_KIND_TRIAGE, 2))
     await eventually(lambda: _listed(platform, case_id, min_tier=2))

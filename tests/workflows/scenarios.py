@@ -46,8 +46,10 @@ from workflows.case.model import (
     EscalationLevel,
     Extension,
     Outcome,
+    RecordBatch,
     Stage,
     StageChange,
+    TimelineEntry,
     TriageDecision,
     TriageProposal,
     assessment_workflow_id,
@@ -109,6 +111,13 @@ class RecordedActivities:
         #: makes of a refusing status), by name: how many calls.
         self.refusals: dict[str, int] = {}
         self.attention: dict[str, AttentionItem] = {}
+        #: The case record (workflows/record.py) as intake keeps it: each event once by its
+        #: id (with its case), and each case's newest standing of each kind with its version.
+        self.events: dict[str, tuple[str, TimelineEntry]] = {}
+        self.record_calls = 0
+        #: Intake is down: recording fails (and is retried) while this is set.
+        self.record_down = False
+        self.standings: dict[tuple[str, str], tuple[int, object]] = {}
 
     def _refuse(self, name: str) -> None:
         if self.refusals.get(name, 0) > 0:
@@ -119,6 +128,28 @@ class RecordedActivities:
     async def record_case_stage(self, change: StageChange) -> None:
         self._refuse("record_case_stage")
         self.stages.append(change)
+
+    @activity.defn(name="record_case_events")
+    async def record_case_events(self, batch: RecordBatch) -> None:
+        self.record_calls += 1
+        if self.record_down:
+            raise ApplicationError("intake is unavailable")
+        self._refuse("record_case_events")
+        for event in batch.events:
+            self.events.setdefault(event.event_id, (batch.case_id, event.entry))
+        for kind, standing in (("case", batch.case), ("assessment", batch.assessment)):
+            known = self.standings.get((batch.case_id, kind))
+            if standing is not None and (known is None or known[0] < batch.version):
+                self.standings[(batch.case_id, kind)] = (batch.version, standing)
+
+    def recorded(self, case_id: str) -> list[tuple[str, TimelineEntry]]:
+        """The case's recorded events (event id, entry), oldest first, as GetCase merges them."""
+        found = [(event_id, entry) for event_id, (case, entry) in self.events.items() if case == case_id]
+        return sorted(found, key=lambda e: (e[1].at, e[0].rpartition(":")[0], int(e[0].rpartition(":")[2])))
+
+    def standing(self, case_id: str, kind: str = "case") -> object:
+        known = self.standings.get((case_id, kind))
+        return None if known is None else known[1]
 
     @activity.defn(name="propose_triage")
     async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:
@@ -168,6 +199,7 @@ class RecordedActivities:
             *self.conference.all(),
             *self.placement.all(),
             self.record_case_stage,
+            self.record_case_events,
             self.propose_triage,
             self.notify_police,
             self.raise_escalation,
@@ -308,8 +340,7 @@ async def case_assessed_and_closed(client: Client, task_queue: str, activities: 
         CaseWorkflow.decide_triage,
         TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
     )
-    await until_stage(handle, Stage.ASSESSMENT)
-    child = client.get_workflow_handle(f"{handle.id}-assessment")
+    child = await running_assessment(client, handle)
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "plan agreed with whānau")
@@ -326,8 +357,7 @@ async def case_placed(client: Client, task_queue: str, activities: RecordedActiv
         CaseWorkflow.decide_triage,
         TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
     )
-    await until_stage(handle, Stage.ASSESSMENT)
-    child = client.get_workflow_handle(f"{handle.id}-assessment")
+    child = await running_assessment(client, handle)
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.SEEK_CUSTODY, "not safe at home")
@@ -347,6 +377,14 @@ async def case_placed(client: Client, task_queue: str, activities: RecordedActiv
     await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
     await handle.result()
     return handle
+
+
+async def running_assessment(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
+    """The case's assessment, once the case is in assessment and the child answers."""
+    await until_stage(handle, Stage.ASSESSMENT)
+    child = client.get_workflow_handle(assessment_workflow_id(handle.id.removeprefix("case-")))
+    await answered(lambda: child.query(AssessmentWorkflow.state), not_yet=QUERY_NOT_READY, interval=0.05)
+    return child
 
 
 async def running_placement(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
@@ -552,17 +590,23 @@ async def record_all(names: list[str]) -> None:
             task_queue = f"record-{name}"
             async with worker(env.client, task_queue, activities):
                 handle = await scenario(env.client, task_queue, activities)
-                history = await handle.fetch_history()
                 case_id = handle.id.removeprefix("case-")
                 children = {
                     "assessment": assessment_workflow_id(case_id),
                     "placement": placement_workflow_id(case_id),
                     "conference": conference_workflow_id(case_conference_id(case_id)),
                 }
+                for settling in (handle.id, *children.values()):  # nothing left for no worker to take
+                    running = env.client.get_workflow_handle(settling)
+                    await eventually(lambda: _settled(env.client, running), timeout=10)  # noqa: B023 (awaited at once)
+                history = await handle.fetch_history()
                 for child, child_id in children.items():
                     with contextlib.suppress(RPCError):  # the scenario never got that far
                         child_history = await env.client.get_workflow_handle(child_id).fetch_history()
                         (HISTORIES / f"{name}--{child}.json").write_text(child_history.to_json())
+                for leftover in (handle.id, *children.values()):  # its timers stall the next scenario's
+                    with contextlib.suppress(RPCError):  # closed, or never started
+                        await env.client.get_workflow_handle(leftover).terminate("recorded")
             (HISTORIES / f"{name}.json").write_text(history.to_json())
             print(f"recorded {name}")
 

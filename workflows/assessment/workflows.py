@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         AssessmentInput,
         AssessmentResult,
         AssessmentSnapshot,
+        AssessmentStanding,
         AssessmentView,
         AttentionAnswer,
         ClockState,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import KAHU_ACTOR, Rejected
     from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
     from workflows.policy.model import Pathway
+    from workflows.record import Record
 
 
 @workflow.defn
@@ -49,6 +51,7 @@ class AssessmentWorkflow:
         self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
         self._steps: Steps | None = None
+        self._record: Record | None = None
 
     @workflow.run
     async def run(self, request: AssessmentInput) -> AssessmentResult:
@@ -61,6 +64,10 @@ class AssessmentWorkflow:
             s.attention,
             self._note,
         )
+        self._record = Record(
+            request.case_id, s.record, self._steps, self._standing, place=(request.site, request.region)
+        )
+        self._record.start(s.timeline)
         self._clock = DeadlineClock(
             ClockContext(
                 case_id=request.case_id,
@@ -71,7 +78,7 @@ class AssessmentWorkflow:
                 tiers=request.policy.escalation,
             ),
             s.clock,
-            s.timeline.append,
+            self._add,
             report_to_parent,
             self._steps,
         )
@@ -79,8 +86,10 @@ class AssessmentWorkflow:
             self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
             await self._clock.start()
         await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
+        self._clock.met()
         await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record.complete()
         result = s.result
         assert result is not None
         return AssessmentResult(
@@ -273,10 +282,30 @@ class AssessmentWorkflow:
             raise Rejected(f"the social worker must be at the case's site ({self._require_input().site})")
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
-        self._state().timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+        self._add(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _add(self, entry: TimelineEntry) -> None:
+        """A line of the assessment's timeline, numbered for the case's record."""
+        self._state().timeline.append(entry)
+        if self._record is not None:
+            self._record.note(entry)
+
+    def _standing(self) -> AssessmentStanding:
+        """Where the assessment stands, for the case's record (workflows/record.py)."""
+        s = self._state()
+        return AssessmentStanding(
+            social_worker=s.social_worker,
+            due_at=s.clock.due_at,
+            breached=s.clock.breached,
+            tier=s.clock.tier,
+            awaiting_approval=s.pending,
+            result=s.result,
+            approved_by=s.approved_by,
+        )
 
     def _checkpoint_due(self) -> bool:
-        return history_full(self._require_input().history_limit)
+        settled = self._record is None or self._record.settled()
+        return settled and history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
         resumed = dataclasses.replace(self._state(), applied_updates=self.applied_updates)

@@ -11,6 +11,8 @@ import grpc
 from temporalio import activity
 
 from kahu.v1 import (
+    assessment_pb2,
+    assessment_pb2_grpc,
     intake_pb2,
     intake_pb2_grpc,
     supervision_pb2,
@@ -27,8 +29,10 @@ from workflows.case.model import (
     DueRequest,
     Escalation,
     EscalationLevel,
+    RecordBatch,
     StageChange,
     TriageProposal,
+    assessment_workflow_id,
 )
 from workflows.common import RPC_TIMEOUT
 from workflows.policy.working_days import due_at
@@ -39,10 +43,17 @@ class CaseActivities:
     each service keys what it records (stage by case, proposal by case, the Police
     notification by case, an escalation by case, kind, cycle and tier)."""
 
-    def __init__(self, intake: grpc.aio.Channel, triage: grpc.aio.Channel, supervision: grpc.aio.Channel) -> None:
+    def __init__(
+        self,
+        intake: grpc.aio.Channel,
+        triage: grpc.aio.Channel,
+        supervision: grpc.aio.Channel,
+        assessment: grpc.aio.Channel,
+    ) -> None:
         self._intake = intake_pb2_grpc.IntakeServiceStub(intake)
         self._triage = triage_pb2_grpc.TriageServiceStub(triage)
         self._supervision = supervision_pb2_grpc.SupervisionServiceStub(supervision)
+        self._assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment)
 
     @activity.defn
     async def record_case_stage(self, change: StageChange) -> None:
@@ -51,6 +62,21 @@ class CaseActivities:
             intake_pb2.RecordCaseStageRequest(case_id=change.case_id, stage=convert.STAGE.to_proto(change.stage)),
             timeout=RPC_TIMEOUT.total_seconds(),
         )
+
+    @activity.defn
+    async def record_case_events(self, batch: RecordBatch) -> None:
+        """Record a workflow's events with intake, each once per event id, and where the case
+        (or its assessment) stands (workflows/record.py); an assessment's also with the
+        assessment service, which keeps its part of the record."""
+        request = convert.record_batch_to_proto(batch)
+        await self._intake.RecordCaseEvents(request, timeout=RPC_TIMEOUT.total_seconds())
+        if batch.workflow_id == assessment_workflow_id(batch.case_id):
+            assessment = assessment_pb2.RecordAssessmentRequest(
+                case_id=batch.case_id, site=batch.site, region=batch.region, events=request.events
+            )
+            if request.HasField("assessment"):
+                assessment.standing.CopyFrom(request.assessment)
+            await self._assessment.RecordAssessment(assessment, timeout=RPC_TIMEOUT.total_seconds())
 
     @activity.defn
     async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:
@@ -119,22 +145,7 @@ class CaseActivities:
         alert's metric counts it at the first attempt, even while supervision is down."""
         if activity.info().attempt == 1:
             record_attention_told(item.step, item.reason.value)
-        subject = item.subject
-        request = supervision_pb2.RaiseAttentionRequest(
-            item_key=item.item_key,
-            case_id=subject.case_id or "",
-            conference_id=subject.conference_id or "",
-            workflow_id=item.workflow_id,
-            step=item.step,
-            reason=convert.ATTENTION_REASON.to_proto(item.reason),
-            error=item.error,
-            trace_id=item.trace_id,
-            site=subject.site,
-            region=subject.region,
-            waiting=item.waiting,
-            failing_since=convert.timestamp(item.failing_since),
-        )
-        await self._supervision.RaiseAttention(request, timeout=RPC_TIMEOUT.total_seconds())
+        await self._supervision.RaiseAttention(convert.attention_request(item), timeout=RPC_TIMEOUT.total_seconds())
 
     @activity.defn
     async def compute_due_at(self, request: DueRequest) -> datetime:
@@ -144,6 +155,7 @@ class CaseActivities:
     def all(self) -> list[Callable[..., Awaitable[Any]]]:
         return [
             self.record_case_stage,
+            self.record_case_events,
             self.propose_triage,
             self.notify_police,
             self.raise_escalation,

@@ -285,6 +285,8 @@ class CaseSnapshot:
     attention: AttentionState = field(default_factory=lambda: AttentionState())
     #: Triage refused to propose (workflows/attention.py): a decision goes without one.
     proposal_refused: bool = False
+    #: The case's record in PostgreSQL (workflows/record.py).
+    record: RecordState = field(default_factory=lambda: RecordState())
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,8 @@ class AssessmentSnapshot:
     #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
     applied_updates: list[str] = field(default_factory=list)
     attention: AttentionState = field(default_factory=lambda: AttentionState())
+    #: The assessment's part of the case's record in PostgreSQL (workflows/record.py).
+    record: RecordState = field(default_factory=lambda: RecordState())
 
 
 @dataclass(frozen=True)
@@ -429,3 +433,70 @@ class AttentionState:
 
     raised: int = 0
     waiting: list[str] = field(default_factory=list)
+
+
+# -- the case's record in PostgreSQL (workflows/record.py) --------------------------------
+
+
+@dataclass
+class RecordState:
+    """What a workflow carries across continue-as-new of its part of the case's record:
+    whether it records, how many of its events it has numbered, those not recorded yet
+    (numbered `noted - len(pending)` on), and the version of the standing it sent last."""
+
+    started: bool = False
+    noted: int = 0
+    pending: list[TimelineEntry] = field(default_factory=list)
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One event of a case's record: its id is `<workflow id>:<n>`, n counting the
+    workflow's events from 0 (the same for every retry and every run)."""
+
+    event_id: str
+    entry: TimelineEntry
+
+
+@dataclass(frozen=True)
+class CaseStanding:
+    """Where a case stands, as its CaseWorkflow sees it (ids and choices, no personal data)."""
+
+    stage: Stage
+    proposal: TriageProposal | None
+    decision: TriageDecision | None
+    decided_at: datetime | None
+    outcome: Outcome | None
+    deadline: DeadlineStatus | None
+    placement: PlacementRecord | None
+
+
+@dataclass(frozen=True)
+class AssessmentStanding:
+    """Where a case's assessment stands, as its AssessmentWorkflow sees it."""
+
+    social_worker: str | None
+    due_at: datetime
+    breached: bool
+    tier: int
+    awaiting_approval: Completion | None
+    result: Completion | None
+    approved_by: str | None
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """The `record_case_events` activity's argument: a workflow's events not recorded yet,
+    and (when it changed) where the case or its assessment stands, with its version (a newer
+    version replaces an older one, never the reverse)."""
+
+    case_id: str
+    workflow_id: str
+    events: list[RecordedEvent]
+    version: int = 0
+    case: CaseStanding | None = None
+    assessment: AssessmentStanding | None = None
+    #: The case's site and region (the assessment service checks a caller's scope against them).
+    site: str = ""
+    region: str = ""

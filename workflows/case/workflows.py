@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         CaseFacts,
         CaseInput,
         CaseSnapshot,
+        CaseStanding,
         CaseView,
         ClockState,
         ConsentResponse,
@@ -57,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriggerKind
+    from workflows.record import Record
 
 LIFECYCLE_PATCH = "case-lifecycle"
 """Cases started before the lifecycle existed wait in triage as they always did."""
@@ -104,6 +106,7 @@ class CaseWorkflow:
             self._snapshot.attention,
             self._note,
         )
+        self._record = Record(case.case_id, self._snapshot.record, self._steps, self._standing)
 
     # -- the run ---------------------------------------------------------------------
 
@@ -113,6 +116,7 @@ class CaseWorkflow:
             await self._enter(Stage.TRIAGE)
             await workflow.wait_condition(lambda: self._snapshot.stage == Stage.CLOSED)
             return self.state()
+        self._record.start(self._snapshot.timeline)
         if case.resumed is None:
             if case.triage_due_at is not None and workflow.patched(CLOCK_AT_RECEIPT_PATCH):
                 self._open_at_receipt(case.triage_due_at)
@@ -121,6 +125,7 @@ class CaseWorkflow:
         while self._snapshot.stage != Stage.CLOSED:
             await self._step()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record.complete()
         return self.state()
 
     def _open_at_receipt(self, triage_due_at: datetime) -> None:
@@ -199,6 +204,7 @@ class CaseWorkflow:
         else:
             self._clock = self._new_clock(DeadlineKind.TRIAGE, self._snapshot.clock)
         await self._clock.run(lambda: self._decided, self._checkpoint_due, self._checkpoint)
+        self._clock.met()
         self._snapshot.deadline_cycles = max(self._snapshot.deadline_cycles, self._clock.state.cycle)
         if self._opening is not None:  # done: a decision needs its proposal
             await self._opening
@@ -515,7 +521,26 @@ class CaseWorkflow:
         return policy.timeframes[decision.timeframe]
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
-        self._snapshot.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+        self._add(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _add(self, entry: TimelineEntry) -> None:
+        """A line of the case's own timeline, numbered for its record (a child's lines are
+        recorded by the child)."""
+        self._snapshot.timeline.append(entry)
+        self._record.note(entry)
+
+    def _standing(self) -> CaseStanding:
+        """Where the case stands, for its record in PostgreSQL (workflows/record.py)."""
+        s = self._snapshot
+        return CaseStanding(
+            stage=s.stage,
+            proposal=s.proposal,
+            decision=s.decision,
+            decided_at=s.decided_at,
+            outcome=s.outcome,
+            deadline=self._clock.status if self._clock is not None else s.deadline,
+            placement=s.placement,
+        )
 
     def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
         case = self._require_case()
@@ -529,7 +554,7 @@ class CaseWorkflow:
                 tiers=self._policy().escalation,
             ),
             state,
-            self._snapshot.timeline.append,
+            self._add,
             self._set_deadline,
             self._steps,
         )
@@ -600,7 +625,7 @@ class CaseWorkflow:
 
     def _checkpoint_due(self) -> bool:
         opening = self._opening is not None and not self._opening.done()
-        return not opening and history_full(self._require_case().history_limit)
+        return not opening and self._record.settled() and history_full(self._require_case().history_limit)
 
     async def _checkpoint(self) -> None:
         """Continue as new carrying the case as it stands (no update is running)."""

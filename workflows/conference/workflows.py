@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Escalation,
         EscalationLevel,
         Extension,
+        RecordState,
         Subject,
         TimelineEntry,
     )
@@ -74,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.deadline import ClockContext, DeadlineClock
     from workflows.policy.model import CasePolicy, YouthJusticePolicy
+    from workflows.record import Record
 
 SUPERVISED_PATCH = "conference-escalations-supervised"
 """The clocks escalate on the supervisors' queue, tier by tier, with acknowledgement and
@@ -128,6 +130,8 @@ class YouthJusticeConferenceWorkflow:
             AttentionState(),
             self._note,
         )
+        #: A case's conference records its events with the case's (no continue-as-new).
+        self._record = Record(conference.case_id, RecordState(), self._steps)
 
     # -- the run ---------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class YouthJusticeConferenceWorkflow:
     async def run(self, conference: ConferenceInput) -> ConferenceResult:
         self._in = conference
         self._supervised = conference.escalation is not None and workflow.patched(SUPERVISED_PATCH)
+        self._record.start(self._timeline)
         self._young_person = self._young_person or conference.young_person_added
         self._advocate = self._advocate or conference.advocate_appointed
         workflow.upsert_search_attributes([sa.SITE.value_set(conference.site), sa.REGION.value_set(conference.region)])
@@ -179,6 +184,7 @@ class YouthJusticeConferenceWorkflow:
         await self._prepare()
         booking = await self._convene()
         await convening
+        self._met(ConferenceDeadline.CONVENING, self._convening_due)
         await self._resolve(ConferenceDeadline.CONVENING)
 
         completion = None
@@ -193,6 +199,7 @@ class YouthJusticeConferenceWorkflow:
         await workflow.wait_condition(lambda: self._outcome is not None)
         if completion is not None:
             await completion
+            self._met(ConferenceDeadline.COMPLETION, self._completion_due)
             await self._resolve(ConferenceDeadline.COMPLETION)
         outcome = self._outcome
         assert outcome is not None
@@ -203,6 +210,7 @@ class YouthJusticeConferenceWorkflow:
         self._show_deadline(None)
         self._note(KAHU_ACTOR, "conference.closed", "plan agreed" if outcome.agreed else "referred back")
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record.complete()
         return ConferenceResult(conference.conference_id, outcome, list(self._timeline))
 
     async def _prepare(self) -> None:
@@ -547,7 +555,17 @@ class YouthJusticeConferenceWorkflow:
         return self._young_person and (self._advocate or not self._advocate_required())
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
-        self._timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+        self._add(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _add(self, entry: TimelineEntry) -> None:
+        """A line of the conference's timeline, numbered for its case's record."""
+        self._timeline.append(entry)
+        self._record.note(entry)
+
+    def _met(self, deadline: ConferenceDeadline, due: datetime | None) -> None:
+        """Note a statutory clock met, for the case's record (late, when it had passed)."""
+        late = " (late: passed)" if deadline in self._breached else ""
+        self._note(KAHU_ACTOR, "timer.met", f"{deadline} due {due.isoformat() if due else '-'}{late}")
 
     def _enter(self, stage: ConferenceStage) -> None:
         self._stage = stage
@@ -654,7 +672,7 @@ class YouthJusticeConferenceWorkflow:
                 assignee=staff.manager_id,
             ),
             ClockState(due_at=due),
-            self._timeline.append,
+            self._add,
             self._clock_status,
             self._steps,
             self._raised,

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from workflows.case.model import AttentionState, ClockState, DeadlineStatus, PlacementRecord, TimelineEntry
+from workflows.case.model import (
+    AttentionState,
+    ClockState,
+    DeadlineStatus,
+    PlacementRecord,
+    RecordState,
+    TimelineEntry,
+)
 from workflows.policy.model import EscalationTier, PlacementPolicy, Span
 
 
@@ -173,6 +180,8 @@ class PlacementSnapshot:
     #: Ids of the updates applied (workflows/applied_updates.py), the last MAX_REMEMBERED.
     applied_updates: list[str] = field(default_factory=list)
     attention: AttentionState = field(default_factory=AttentionState)
+    #: The search's part of the case's record in PostgreSQL (workflows/record.py).
+    record: RecordState = field(default_factory=RecordState)
 
 
 @dataclass(frozen=True)

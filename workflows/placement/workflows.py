@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         Selection,
     )
     from workflows.policy.model import CasePolicy, PlacementPolicy
+    from workflows.record import Record
 
 
 DEADLINE_SEQUENCE_PATCH = "placement-deadline-sequence"
@@ -81,6 +82,8 @@ class PlacementSearchWorkflow:
             request.resumed.attention if request.resumed else AttentionState(),
             self._note,
         )
+        #: Set with the snapshot, as the run starts.
+        self._record: Record | None = None
 
     # -- the run ---------------------------------------------------------------------
 
@@ -89,11 +92,13 @@ class PlacementSearchWorkflow:
         self._input = request
         if request.resumed is not None:
             self._snapshot = request.resumed
+            self._start_record()
         else:
             policy = request.policy or await self._steps.run(
                 "current_placement_policy", [], result_type=PlacementPolicy, waits=True
             )
             self._snapshot = PlacementSnapshot(policy=policy, attention=self._steps.state)
+            self._start_record()
             self._note(KAHU_ACTOR, "placement.started", "seeking custody approved: searching for a placement")
             await self._search()
         s = self._snapshot
@@ -103,6 +108,8 @@ class PlacementSearchWorkflow:
             else:
                 await self._await_answer(s.hold)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._record is not None:
+            await self._record.complete()
         return PlacementResult(placement=s.placement, timeline=s.timeline)
 
     async def _search(self, actor: str = KAHU_ACTOR, why: str = "") -> None:
@@ -157,6 +164,8 @@ class PlacementSearchWorkflow:
         else:
             self._clock = self._new_clock(s.clock)
         await self._clock.run(lambda: s.hold is not None or self._restart, self._checkpoint_due, self._checkpoint)
+        if s.hold is not None:  # a place held: the selection was made (else a new cycle starts)
+            self._clock.met()
         if workflow.patched(DEADLINE_SEQUENCE_PATCH):
             s.cycles = max(s.cycles, self._clock.state.cycle)  # the next cycle follows any extension's
         self._clock = None
@@ -412,7 +421,18 @@ class PlacementSearchWorkflow:
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
         if self._snapshot is not None:  # a refusal before the search started is on the queue only
-            self._snapshot.timeline.append(TimelineEntry(workflow.now(), actor, action, detail))
+            self._add(TimelineEntry(workflow.now(), actor, action, detail))
+
+    def _add(self, entry: TimelineEntry) -> None:
+        """A line of the search's timeline, numbered for the case's record."""
+        self._state().timeline.append(entry)
+        if self._record is not None:
+            self._record.note(entry)
+
+    def _start_record(self) -> None:
+        s = self._state()
+        self._record = Record(self._require_input().case_id, s.record, self._steps)
+        self._record.start(s.timeline)
 
     def _new_clock(self, state: ClockState) -> DeadlineClock:
         request = self._require_input()
@@ -426,7 +446,7 @@ class PlacementSearchWorkflow:
                 tiers=request.escalation,
             ),
             state,
-            self._state().timeline.append,
+            self._add,
             report_to_parent,
             self._steps,
         )
@@ -435,7 +455,8 @@ class PlacementSearchWorkflow:
         await self._steps.run("resolve_escalations", [self._require_input().case_id, DeadlineKind.PLACEMENT])
 
     def _checkpoint_due(self) -> bool:
-        return history_full(self._require_input().history_limit)
+        settled = self._record is None or self._record.settled()
+        return settled and history_full(self._require_input().history_limit)
 
     async def _checkpoint(self) -> None:
         resumed = dataclasses.replace(self._state(), applied_updates=self.applied_updates)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import smtplib
 import ssl
 import time
@@ -30,6 +31,10 @@ class NotDelivered(Exception):
 
 
 def _error(error: BaseException) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        reason = os.strerror(cause.errno) if cause.errno else str(cause)
+        return f"cannot connect to {error.host}:{error.port}: {reason}"[:MAX_ERROR]
     text = str(error).strip()
     return f"{type(error).__name__}: {text}"[:MAX_ERROR] if text else type(error).__name__
 

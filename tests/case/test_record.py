@@ -1,0 +1,174 @@
+"""The case's record in PostgreSQL as the workflows write it (workflows/record.py), on the
+time-skipping test server with intake's side recorded in memory as intake keeps it (each
+event once by id, the newest standing by version): every event of the case and its children
+recorded once, across continue-as-new too; intake down delays the record, never a deadline;
+a refused record waits for a supervisor."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import WorkflowExecutionStatus
+
+from tests.placement.workflow_fakes import AUNTIE
+from tests.polling import eventually
+from tests.workflows.scenarios import Harness, case_placed, running_assessment, until_stage
+from workflows.assessment.workflows import AssessmentWorkflow
+from workflows.case.model import (
+    Allocation,
+    AssessmentStanding,
+    AttentionAnswer,
+    AttentionDecision,
+    AttentionItem,
+    AttentionReason,
+    CaseStanding,
+    CaseView,
+    Completion,
+    DeadlineKind,
+    Findings,
+    Outcome,
+    Stage,
+    TimelineEntry,
+    TriageDecision,
+)
+from workflows.case.workflows import CaseWorkflow
+from workflows.policy.model import Pathway, Timeframe
+
+SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
+
+
+def _sorted(entries: list[TimelineEntry]) -> list[tuple[object, ...]]:
+    return sorted((e.at, e.actor, e.action, e.detail) for e in entries)
+
+
+def recorded_once_each(harness: Harness, case_id: str) -> list[TimelineEntry]:
+    """The case's recorded events; each workflow's numbered 0, 1, 2, ... with no gap."""
+    events = harness.activities.recorded(case_id)
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for event_id, _ in events:
+        workflow, _, n = event_id.rpartition(":")
+        numbers[workflow].append(int(n))
+    for workflow, seqs in numbers.items():
+        assert sorted(seqs) == list(range(len(seqs))), workflow
+    return [entry for _, entry in events]
+
+
+async def test_every_event_of_a_case_and_its_children_is_recorded_once(harness: Harness) -> None:
+    handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
+    harness.started.append(handle)
+    case_id = handle.id.removeprefix("case-")
+    result: CaseView = await handle.result()  # returned once its record was complete
+
+    recorded = recorded_once_each(harness, case_id)
+    assert _sorted(recorded) == _sorted(result.timeline)
+    met = sorted(e.detail.split(" ")[0] for e in recorded if e.action == "timer.met")
+    assert met == ["ASSESSMENT", "PLACEMENT", "PLACEMENT", "TRIAGE"]  # each clock met (two selections)
+    workflows = {event_id.rpartition(":")[0] for event_id, _ in harness.activities.recorded(case_id)}
+    assert workflows == {handle.id, f"{handle.id}-assessment", f"{handle.id}-placement"}
+    standing = harness.activities.standing(case_id)
+    assert isinstance(standing, CaseStanding)
+    assert (standing.stage, standing.outcome, standing.deadline) == (Stage.CLOSED, Outcome.SEEK_CUSTODY, None)
+    assert standing.decision is not None and standing.decision.decided_by == "sw-1"
+    assert standing.proposal == harness.activities.proposal
+    assert standing.placement is not None and standing.placement.caregiver_id == AUNTIE
+    assessment = harness.activities.standing(case_id, "assessment")
+    assert isinstance(assessment, AssessmentStanding)
+    assert (assessment.social_worker, assessment.approved_by) == ("sw-2", "sup-1")
+    assert assessment.result is not None and assessment.result.outcome == Outcome.SEEK_CUSTODY
+
+
+async def test_the_record_carries_on_across_continue_as_new(harness: Harness) -> None:
+    handle = await harness.start(history_limit=60)
+    case_id = handle.id.removeprefix("case-")
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
+    )
+    child = await running_assessment(harness.env.client, handle)
+    first_run = (await child.describe()).run_id
+    await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
+    for i in range(20):
+        await child.execute_update(AssessmentWorkflow.record_findings, Findings("sw-2", f"findings-{i}"))
+
+    async def continued() -> bool:
+        return (await child.describe()).run_id != first_run
+
+    await eventually(continued)
+    await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
+    result: CaseView = await handle.result()
+
+    recorded = recorded_once_each(harness, case_id)
+    assert _sorted(recorded) == _sorted(result.timeline)
+    assert sum(e.action == "assessment.findings" for e in recorded) == 20
+
+
+async def test_intake_down_delays_the_record_never_the_deadline(harness: Harness) -> None:
+    harness.activities.record_down = True
+    handle = await harness.start()
+    case_id = handle.id.removeprefix("case-")
+    view: CaseView = await handle.query(CaseWorkflow.state)
+    assert view.deadline is not None and view.deadline.due_at is not None
+    due = view.deadline.due_at
+    await harness.skip_to(due + HOUR + SECOND)
+
+    async def escalated() -> list[tuple[int, int]] | None:
+        tiers = harness.activities.tiers(DeadlineKind.TRIAGE)
+        return tiers if len(tiers) == 2 else None
+
+    assert await eventually(escalated) == [(1, 1), (1, 2)]  # on time, with nothing recorded
+    raised = [e.raise_at for e in harness.activities.escalations.values()]
+    assert raised == [due, due + HOUR]  # tier 1 at the deadline, tier 2 an hour on (POLICY)
+    assert harness.activities.recorded(case_id) == []
+    (told,) = harness.activities.attention.values()  # once, however long it stays down
+    assert (told.step, told.reason, told.waiting) == ("record_case_events", AttentionReason.STILL_FAILING, False)
+
+    harness.activities.record_down = False
+
+    async def caught_up() -> bool:
+        now: CaseView = await handle.query(CaseWorkflow.state)
+        return _sorted([e for _, e in harness.activities.recorded(case_id)]) == _sorted(now.timeline)
+
+    await eventually(caught_up)
+    recorded = recorded_once_each(harness, case_id)
+    assert [e.action for e in recorded].count("escalation.raised") == 2
+    standing = harness.activities.standing(case_id)
+    assert isinstance(standing, CaseStanding) and standing.deadline is not None
+    assert (standing.deadline.breached, standing.deadline.tier) == (True, 2)
+
+
+async def test_a_refused_record_waits_for_a_supervisor_and_the_case_goes_on(harness: Harness) -> None:
+    harness.activities.refusals["record_case_events"] = 2  # as a local activity, then as an activity
+    handle = await harness.start()
+    case_id = handle.id.removeprefix("case-")
+
+    async def waiting() -> list[AttentionItem] | None:
+        found = [i for i in harness.activities.attention.values() if i.step == "record_case_events"]
+        return found or None
+
+    (item,) = await eventually(waiting)
+    assert (item.reason, item.waiting) == (AttentionReason.REFUSED, True)
+    await handle.execute_update(
+        CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "known family, unfounded")
+    )
+    await until_stage(handle, Stage.CLOSED)  # the case went on ...
+    described = await harness.env.client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=harness.env.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
+        )
+    )
+    running = described.workflow_execution_info.status == WorkflowExecutionStatus.RUNNING.value
+    assert running  # ... but ends only with its record
+    assert harness.activities.recorded(case_id) == []
+
+    await handle.execute_update(
+        CaseWorkflow.decide_attention,
+        AttentionAnswer(item.item_key, AttentionDecision.RETRY, "sup-1", "intake fixed"),
+    )
+    result: CaseView = await handle.result()
+    recorded = recorded_once_each(harness, case_id)
+    assert _sorted(recorded) == _sorted(result.timeline)
+    assert {"step.refused", "attention.decided", "case.closed"} <= {e.action for e in recorded}

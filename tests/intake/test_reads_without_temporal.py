@@ -1,0 +1,252 @@
+"""Reads never need Temporal: GetCase, ListCases and GetAssessment answer from PostgreSQL
+alone, the same after a closed case's workflows are deleted from Temporal and with the
+Temporal server stopped (a server of this test's own, stopped by the handle that started it)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from devstack.temporal import temporal_cli_path
+from kahu.v1 import (
+    assessment_pb2,
+    assessment_pb2_grpc,
+    common_pb2,
+    intake_pb2,
+    intake_pb2_grpc,
+    triage_pb2,
+    triage_pb2_grpc,
+)
+from services.assessment import app as assessment_app
+from services.common.channels import aio_channel
+from services.common.config import Settings
+from services.common.identity import Principal, StaticToken
+from services.common.temporal import connect_temporal
+from services.intake import app as intake_app
+from services.triage import app as triage_app
+from tests.conftest import Platform, _serve, free_port
+from tests.intake.reports import actions, submit_request
+from tests.polling import NOT_STARTED, WORKFLOW_NOT_STARTED, answered, eventually
+from tests.tokens import mint
+from workflows.case.model import assessment_workflow_id, workflow_id
+from workflows.search_attributes import ALL
+from workflows.worker import CALLED_SERVICES, build_worker, service_channel
+
+#: Only this module opens cases at this site.
+SITE = "south-canterbury"
+
+
+@dataclasses.dataclass
+class Rig:
+    """Intake, triage and assessment and a worker on a Temporal server of this test's own
+    (supervision, conference and placement are the platform's: the same PostgreSQL)."""
+
+    settings: Settings
+    server: WorkflowEnvironment
+    temporal: Client
+    intake: intake_pb2_grpc.IntakeServiceStub
+    triage: triage_pb2_grpc.TriageServiceStub
+    assessment: assessment_pb2_grpc.AssessmentServiceStub
+    stop_worker: asyncio.Event
+    stack: AsyncExitStack
+    temporal_stopped: bool = False
+
+    async def stop_temporal(self) -> None:
+        """Stop the worker, then the Temporal server this test started."""
+        self.stop_worker.set()
+        self.temporal_stopped = True
+        await self.server.shutdown()
+
+    async def intake_as(self, caller: Principal) -> intake_pb2_grpc.IntakeServiceStub:
+        token = StaticToken(mint(self.settings, caller))
+        address = f"{self.settings.host}:{self.settings.port('intake')}"
+        channel = await self.stack.enter_async_context(aio_channel(address, self.settings, token, traced=False))
+        return intake_pb2_grpc.IntakeServiceStub(channel)
+
+
+@pytest.fixture
+async def rig(platform: Platform) -> AsyncIterator[Rig]:
+    port = free_port()
+    server = await WorkflowEnvironment.start_local(
+        port=port,
+        ui=False,
+        search_attributes=ALL,
+        dev_server_existing_path=str(temporal_cli_path()),
+        dev_server_log_level="warn",
+        # a deleted workflow is gone at once, not a minute later (when the server has made
+        # sure visibility saw it close)
+        dev_server_extra_args=[
+            *("--http-port", str(free_port()), "--metrics-port", str(free_port())),
+            *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
+        ],
+    )
+    ports = {**platform.settings.ports, "intake": free_port(), "triage": free_port(), "assessment": free_port()}
+    settings = dataclasses.replace(
+        platform.settings,
+        temporal_address=f"127.0.0.1:{port}",
+        task_queue=f"kahu-reads-{uuid.uuid4()}",
+        ports=ports,
+    )
+    rig: Rig | None = None
+
+    async def stop_server() -> None:
+        if rig is None or not rig.temporal_stopped:
+            await server.shutdown()
+
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(stop_server)
+        intake = await _serve(stack, settings, intake_app.build, ports["intake"])
+        triage = await _serve(stack, settings, triage_app.build, ports["triage"])
+        assessment = await _serve(stack, settings, assessment_app.build, ports["assessment"])
+        temporal = await connect_temporal(settings)
+        channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
+        worker = build_worker(temporal, settings.task_queue, channels)
+        stop_worker = asyncio.Event()
+
+        async def run_worker() -> None:
+            running = asyncio.create_task(worker.run())
+            await stop_worker.wait()
+            await worker.shutdown()
+            await running
+
+        working = asyncio.create_task(run_worker())
+        stack.push_async_callback(lambda: working)
+        stack.callback(stop_worker.set)
+        rig = Rig(
+            settings,
+            server,
+            temporal,
+            intake_pb2_grpc.IntakeServiceStub(intake),
+            triage_pb2_grpc.TriageServiceStub(triage),
+            assessment_pb2_grpc.AssessmentServiceStub(assessment),
+            stop_worker,
+            stack,
+        )
+        yield rig
+
+
+async def _assessed_and_closed(rig: Rig, request: intake_pb2.SubmitReportRequest) -> str:
+    case_id = (await rig.intake.SubmitReport(request)).case_id
+
+    async def proposed() -> bool:
+        return (await rig.intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))).HasField("proposal")
+
+    await eventually(proposed)
+    await rig.triage.RecordDecision(
+        triage_pb2.RecordDecisionRequest(
+            idempotency_key=f"decide-{uuid.uuid4()}",
+            case_id=case_id,
+            decided_by="sw.aroha",
+            pathway=common_pb2.PATHWAY_CHILD_AND_FAMILY_ASSESSMENT,
+            timeframe=common_pb2.TIMEFRAME_URGENT,
+            reason="Needs assessing.",
+        )
+    )
+    allocate = assessment_pb2.AllocateRequest(
+        idempotency_key=f"allocate-{uuid.uuid4()}",
+        case_id=case_id,
+        social_worker="sw.rewa",
+        site=SITE,
+        allocated_by="sup.tui",
+    )
+    await answered(lambda: rig.assessment.Allocate(allocate), not_yet=NOT_STARTED)
+    await rig.assessment.CompleteAssessment(
+        assessment_pb2.CompleteAssessmentRequest(
+            idempotency_key=f"complete-{uuid.uuid4()}",
+            case_id=case_id,
+            completed_by="sw.rewa",
+            outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
+            reason="A plan agreed with the whānau.",
+        )
+    )
+    await rig.temporal.get_workflow_handle(workflow_id(case_id)).result()  # its record is complete
+    return case_id
+
+
+async def _delete(rig: Rig, workflow: str) -> None:
+    await rig.temporal.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=rig.settings.temporal_namespace, workflow_execution=WorkflowExecution(workflow_id=workflow)
+        )
+    )
+
+    async def gone() -> bool:
+        try:
+            await rig.temporal.get_workflow_handle(workflow).describe()
+        except Exception as error:
+            return getattr(error, "status", None) in WORKFLOW_NOT_STARTED
+        return False
+
+    await eventually(gone)
+
+
+async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_stopped(rig: Rig) -> None:
+    request = submit_request()
+    request.report.site = SITE
+    closed = await _assessed_and_closed(rig, request)
+    waiting_request = submit_request()
+    waiting_request.report.site = SITE
+    waiting = (await rig.intake.SubmitReport(waiting_request)).case_id
+
+    async def in_triage() -> intake_pb2.GetCaseResponse | None:
+        found = await rig.intake.GetCase(intake_pb2.GetCaseRequest(case_id=waiting))
+        return found if "triage.proposed" in actions(found.timeline) else None
+
+    await eventually(in_triage)
+    as_social_worker = await rig.intake_as(Principal(subject="sw.rewa", roles=frozenset({"social_worker"})))
+
+    async def reads() -> tuple[object, ...]:
+        return (
+            await rig.intake.GetCase(intake_pb2.GetCaseRequest(case_id=closed)),
+            await rig.intake.GetCase(intake_pb2.GetCaseRequest(case_id=waiting)),
+            await as_social_worker.GetCase(intake_pb2.GetCaseRequest(case_id=closed)),
+            await rig.intake.ListCases(intake_pb2.ListCasesRequest(site=SITE)),
+            await rig.intake.ListCases(intake_pb2.ListCasesRequest(assignee="sw.rewa", site=SITE)),
+            await rig.assessment.GetAssessment(assessment_pb2.GetAssessmentRequest(case_id=closed)),
+        )
+
+    before = await reads()
+    record = before[0]
+    assert isinstance(record, intake_pb2.GetCaseResponse)
+    assert record.case.stage == common_pb2.CASE_STAGE_CLOSED
+    assert (record.outcome, record.case.assignee) == (common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN, "sw.rewa")
+    assert record.decision.decided_by == "sw.aroha" and record.proposal.fired_rules
+    assert [r.report for r in record.reports] == [request.report]  # its people and concerns
+    done = actions(record.timeline)
+    for action in ("case.opened", "triage.proposed", "triage.decided", "assessment.started"):
+        assert action in done
+    assert done.index("assessment.allocated") < done.index("assessment.completed") < done.index("case.closed")
+    assert len(done) == len(set((e.at.ToJsonString(), e.action, e.detail) for e in record.timeline))
+    assert {c.case_id for c in before[4].cases} == {closed}  # type: ignore[attr-defined]
+    assessment = before[5]
+    assert isinstance(assessment, assessment_pb2.GetAssessmentResponse)
+    assert (assessment.assessment.social_worker, assessment.assessment.result.outcome) == (
+        "sw.rewa",
+        common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
+    )
+    assert [e.action for e in assessment.assessment.timeline] == [
+        "assessment.started",
+        "timer.started",
+        "assessment.allocated",
+        "assessment.completed",
+        "timer.met",
+    ]
+
+    for workflow in (assessment_workflow_id(closed), workflow_id(closed)):
+        await _delete(rig, workflow)
+    assert await reads() == before
+
+    await rig.stop_temporal()
+    with pytest.raises(Exception):  # noqa: B017 (whatever the client says, the server is gone)
+        await rig.temporal.get_workflow_handle(workflow_id(waiting)).describe(rpc_timeout=dt.timedelta(seconds=2))
+    assert await reads() == before

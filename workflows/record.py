@@ -1,0 +1,164 @@
+"""A workflow's part of its case's record in PostgreSQL.
+
+PostgreSQL is the case's system of record; Temporal orchestrates. Each workflow of a case
+(the case's own, its assessment's, its placement search's and its conference's) numbers the
+events of its timeline as it notes them and records them with intake (the
+`record_case_events` activity, `IntakeService.RecordCaseEvents`), exactly once per event id
+`<workflow id>:<n>` (n counts the workflow's events from 0, across continue-as-new), however
+often the activity is retried; with them, when it changed, where the case (or its
+assessment) stands, versioned so that an older standing never replaces a newer one.
+
+Recording runs beside the workflow's own work, in a task of its own, each batch a local
+activity (an ordinary one once quick attempts fail): a service that is down delays the
+record, never a deadline, and events noted meanwhile go in the next batch. A
+workflow returns only once its record is complete (`complete`), and continues as new only
+when it is (`settled`). A batch the service refuses
+is put before a person (workflows/attention.py) and waits for their decision: RETRY sends it
+again, SKIP leaves it out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.attention import Steps
+    from workflows.case.model import (
+        AssessmentStanding,
+        CaseStanding,
+        RecordBatch,
+        RecordedEvent,
+        RecordState,
+        TimelineEntry,
+    )
+
+RECORD_PATCH = "record-in-postgres"
+"""Every event of a case, and where it stands, is recorded in PostgreSQL as it happens; before,
+the timeline lived in the workflows only. A run from before records from its next run on
+(continue-as-new), its timeline so far first."""
+#: At most this many events go in one call.
+MAX_BATCH = 200
+#: A batch is sent as a local activity (no task of its own through the server), as the case's
+#: opening calls are (workflows/case/workflows.py); one that fails these quick attempts goes
+#: on as an ordinary activity, so intake down never holds the workflow's task for long.
+LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
+)
+
+Standing = CaseStanding | AssessmentStanding | None
+
+
+def _nothing() -> Standing:
+    return None
+
+
+class Record:
+    """See the module's docstring. `standing` says where the case (or its assessment)
+    stands now, as this workflow sees it (None: this workflow sends events only); `place` is
+    the case's site and region, which the assessment service checks callers against."""
+
+    def __init__(
+        self,
+        case_id: str | None,
+        state: RecordState,
+        steps: Steps,
+        standing: Callable[[], Standing] = _nothing,
+        place: tuple[str, str] = ("", ""),
+    ) -> None:
+        self._case_id = case_id
+        self._place = place
+        self.state = state
+        self._steps = steps
+        self._standing = standing
+        #: The standing last recorded by this run (a new run sends its own once).
+        self._sent: Standing = None
+        self._sending = False
+        self._task: asyncio.Task[None] | None = None
+
+    def note(self, entry: TimelineEntry) -> None:
+        """Number `entry` for the record (once it has started: before, `start` takes it)."""
+        if self.state.started:
+            self.state.pending.append(entry)
+            self.state.noted += 1
+
+    def start(self, timeline: list[TimelineEntry]) -> None:
+        """Start recording (a workflow about no case records nothing). A workflow that did
+        not record before numbers its timeline so far first."""
+        if self._case_id is None or not workflow.patched(RECORD_PATCH):
+            return
+        s = self.state
+        if not s.started:
+            s.started = True
+            s.pending = list(timeline)
+            s.noted = len(timeline)
+        s.version += 1  # above any send of the run before that may still land
+        self._task = asyncio.create_task(self._keep())
+
+    async def complete(self) -> None:
+        """Return once every event noted, and the standing as it is now, are recorded."""
+        if self._task is None:
+            return
+        await workflow.wait_condition(self.settled)
+        self._task.cancel()
+
+    def settled(self) -> bool:
+        """Nothing to record and no call in flight: the workflow may continue as new (a call
+        in flight would be left behind by the run that made it)."""
+        return self._task is None or (not self._sending and not self._due())
+
+    def _due(self) -> bool:
+        return bool(self.state.pending) or self._standing() != self._sent
+
+    async def _keep(self) -> None:
+        while True:
+            await workflow.wait_condition(self._due)
+            await self._send()
+
+    async def _send(self) -> None:
+        assert self._case_id is not None
+        s = self.state
+        workflow_id = workflow.info().workflow_id
+        events = s.pending[:MAX_BATCH]
+        first = s.noted - len(s.pending)
+        standing = self._standing()
+        changed = standing != self._sent
+        version = s.version + 1 if changed else s.version
+        batch = RecordBatch(
+            case_id=self._case_id,
+            workflow_id=workflow_id,
+            events=[RecordedEvent(f"{workflow_id}:{first + i}", entry) for i, entry in enumerate(events)],
+            version=version if changed else 0,
+            case=standing if changed and isinstance(standing, CaseStanding) else None,
+            assessment=standing if changed and isinstance(standing, AssessmentStanding) else None,
+            site=self._place[0],
+            region=self._place[1],
+        )
+        self._sending = True
+        try:
+            await self._call(batch)
+        finally:
+            self._sending = False
+        del s.pending[: len(events)]  # recorded, or a person chose to go on without them
+        if changed:
+            s.version = version
+            self._sent = standing
+
+    async def _call(self, batch: RecordBatch) -> None:
+        try:
+            await workflow.execute_local_activity(
+                "record_case_events",
+                batch,
+                start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
+                retry_policy=LOCAL_RETRY,
+            )
+            return
+        except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
+            pass  # down, slow or refused: a durable activity, told to a person if it cannot go on
+        await self._steps.run("record_case_events", [batch], waits=True)
