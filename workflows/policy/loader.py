@@ -78,22 +78,29 @@ def policy_path() -> Path:
 def load_policy(path: Path | None = None) -> Policy:
     """Read and validate the policy file at `path` (default: `policy_path()`)."""
     path = path or policy_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
-        raise PolicyError(f"{path}: {place}: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, PolicyError)
     try:
         return _policy(data)
     except _Invalid as exc:
         raise PolicyError(f"{path}: {exc}") from exc
+
+
+def read_yaml(path: Path, error: Callable[[str], Exception]) -> object:
+    """The YAML document at `path`, read strictly (safe tags only, no key twice in one
+    mapping); an unreadable or malformed file raises `error` with a message naming the place.
+    Kahu's one way to read a configuration file (the policy, the notifications routing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
+        raise error(f"{path}: {place}: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from exc
 
 
 def shortened(policy: Policy, **seconds: int) -> Policy:

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 from services.common.config import ConfigError, Settings, is_loopback
 from services.common.sites import load_sites, regions
 from workflows.conference.model import COORDINATOR_MANAGER
-from workflows.policy.loader import ROLES
+from workflows.policy.loader import ROLES, read_yaml
 
 VERSION = 1
 #: Every role an escalation can go to (the policy's tiers, and a conference's coordinator's manager).
@@ -121,36 +119,11 @@ class _Invalid(Exception):
         super().__init__(f"{where}: {problem}" if where else problem)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key repeated in one mapping (YAML would keep the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Hashable] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            if isinstance(key, Hashable):
-                seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
 def load_routing(settings: Settings, env: Mapping[str, str] | None = None) -> Routing:
     """Read and validate `settings.notifications_file`; secrets from `settings.keys_dir` or `env`."""
     env = os.environ if env is None else env
     path = Path(settings.notifications_file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
-        raise ConfigError(f"{path}: {place}: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, ConfigError)
     try:
         return _routing(_Reader(env, Path(settings.keys_dir)), data, str(path))
     except _Invalid as exc:
