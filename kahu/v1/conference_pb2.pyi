@@ -97,6 +97,22 @@ CONFERENCE_ESCALATION_LEVEL_WARNING: ConferenceEscalationLevel
 CONFERENCE_ESCALATION_LEVEL_NO_SLOT: ConferenceEscalationLevel
 CONFERENCE_ESCALATION_LEVEL_BREACHED: ConferenceEscalationLevel
 
+class GetConferenceScopeRequest(_message.Message):
+    __slots__ = ("conference_id",)
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    conference_id: str
+    def __init__(self, conference_id: _Optional[str] = ...) -> None: ...
+
+class GetConferenceScopeResponse(_message.Message):
+    __slots__ = ("site", "region", "agencies")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AGENCIES_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    agencies: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., agencies: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class ConferenceTrigger(_message.Message):
     __slots__ = ("kind", "triggered_at", "detained", "offence_max_years", "reference")
     KIND_FIELD_NUMBER: _ClassVar[int]

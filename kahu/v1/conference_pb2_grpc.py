@@ -153,6 +153,11 @@ class ConferenceServiceStub:
                 request_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
                 _registered_method=True)
+        self.GetConferenceScope = channel.unary_unary(
+                '/kahu.v1.ConferenceService/GetConferenceScope',
+                request_serializer=kahu_dot_v1_dot_conference__pb2.GetConferenceScopeRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_conference__pb2.GetConferenceScopeResponse.FromString,
+                _registered_method=True)
 
 
 class ConferenceServiceServicer:
@@ -334,6 +339,14 @@ class ConferenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetConferenceScope(self, request, context):
+        """Where a conference is held and which agency started it (called by the other services, to
+        check their callers' scope without Temporal); NOT_FOUND when there is no such conference.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConferenceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -451,6 +464,11 @@ def add_ConferenceServiceServicer_to_server(servicer, server):
                     servicer.ReferBack,
                     request_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.SerializeToString,
+            ),
+            'GetConferenceScope': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConferenceScope,
+                    request_deserializer=kahu_dot_v1_dot_conference__pb2.GetConferenceScopeRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_conference__pb2.GetConferenceScopeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1078,6 +1096,33 @@ class ConferenceService:
             '/kahu.v1.ConferenceService/ReferBack',
             kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
             kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConferenceScope(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.ConferenceService/GetConferenceScope',
+            kahu_dot_v1_dot_conference__pb2.GetConferenceScopeRequest.SerializeToString,
+            kahu_dot_v1_dot_conference__pb2.GetConferenceScopeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -90,7 +90,7 @@ class CasePlacement(_message.Message):
     def __init__(self, caregiver_id: _Optional[str] = ..., tier: _Optional[_Union[_placement_pb2.PlacementTier, str]] = ..., places: _Optional[int] = ..., confirmed_by: _Optional[str] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
-    __slots__ = ("site", "region", "stage", "min_tier", "overdue_only", "page_size", "page_token", "timeframe", "assignee", "received_from", "received_before", "order")
+    __slots__ = ("site", "region", "stage", "min_tier", "overdue_only", "page_size", "page_token", "timeframe", "assignee", "received_from", "received_before", "order", "due_before")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +103,7 @@ class ListCasesRequest(_message.Message):
     RECEIVED_FROM_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    DUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     stage: _common_pb2.CaseStage
@@ -115,7 +116,8 @@ class ListCasesRequest(_message.Message):
     received_from: _timestamp_pb2.Timestamp
     received_before: _timestamp_pb2.Timestamp
     order: CaseOrder
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., min_tier: _Optional[int] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., assignee: _Optional[str] = ..., received_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order: _Optional[_Union[CaseOrder, str]] = ...) -> None: ...
+    due_before: _timestamp_pb2.Timestamp
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., min_tier: _Optional[int] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., assignee: _Optional[str] = ..., received_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order: _Optional[_Union[CaseOrder, str]] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListCasesResponse(_message.Message):
     __slots__ = ("cases", "next_page_token")
@@ -156,6 +158,50 @@ class RecordCaseEventsResponse(_message.Message):
     RECORDED_FIELD_NUMBER: _ClassVar[int]
     recorded: int
     def __init__(self, recorded: _Optional[int] = ...) -> None: ...
+
+class ListDueCasesRequest(_message.Message):
+    __slots__ = ("site", "region", "within_sites", "within_regions", "everywhere", "due_before", "limit")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_SITES_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_REGIONS_FIELD_NUMBER: _ClassVar[int]
+    EVERYWHERE_FIELD_NUMBER: _ClassVar[int]
+    DUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    within_sites: _containers.RepeatedScalarFieldContainer[str]
+    within_regions: _containers.RepeatedScalarFieldContainer[str]
+    everywhere: bool
+    due_before: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., within_sites: _Optional[_Iterable[str]] = ..., within_regions: _Optional[_Iterable[str]] = ..., everywhere: _Optional[bool] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListDueCasesResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+
+class GetCaseScopeRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseScopeResponse(_message.Message):
+    __slots__ = ("site", "region", "agencies", "concerns", "social_worker")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    AGENCIES_FIELD_NUMBER: _ClassVar[int]
+    CONCERNS_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_WORKER_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    agencies: _containers.RepeatedScalarFieldContainer[str]
+    concerns: _containers.RepeatedScalarFieldContainer[str]
+    social_worker: str
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., agencies: _Optional[_Iterable[str]] = ..., concerns: _Optional[_Iterable[str]] = ..., social_worker: _Optional[str] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
     __slots__ = ("event_id", "entry")

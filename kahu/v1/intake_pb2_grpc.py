@@ -60,6 +60,16 @@ class IntakeServiceStub:
                 request_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.FromString,
                 _registered_method=True)
+        self.GetCaseScope = channel.unary_unary(
+                '/kahu.v1.IntakeService/GetCaseScope',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.GetCaseScopeRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.GetCaseScopeResponse.FromString,
+                _registered_method=True)
+        self.ListDueCases = channel.unary_unary(
+                '/kahu.v1.IntakeService/ListDueCases',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -105,6 +115,23 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaseScope(self, request, context):
+        """Where a case belongs and who may see it, from its record: its site and region, the
+        agencies that reported it, its concern categories and its social worker (called by
+        the other services, to check their callers' scope without Temporal).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDueCases(self, request, context):
+        """The cases within a scope whose running deadline falls before a time and has not been
+        breached, soonest first (called by supervision, for its queue's "due soon" list).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -132,6 +159,16 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.RecordCaseEvents,
                     request_deserializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.SerializeToString,
+            ),
+            'GetCaseScope': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseScope,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.GetCaseScopeRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.GetCaseScopeResponse.SerializeToString,
+            ),
+            'ListDueCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDueCases,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +307,60 @@ class IntakeService:
             '/kahu.v1.IntakeService/RecordCaseEvents',
             kahu_dot_v1_dot_intake__pb2.RecordCaseEventsRequest.SerializeToString,
             kahu_dot_v1_dot_intake__pb2.RecordCaseEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseScope(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/GetCaseScope',
+            kahu_dot_v1_dot_intake__pb2.GetCaseScopeRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.GetCaseScopeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDueCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/ListDueCases',
+            kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,9 +7,10 @@ from contextlib import AsyncExitStack
 
 import grpc
 
-from kahu.v1 import assessment_pb2, assessment_pb2_grpc
+from kahu.v1 import assessment_pb2, assessment_pb2_grpc, intake_pb2_grpc
 from services.assessment.service import AssessmentServicer
 from services.assessment.store import MIGRATIONS, SCHEMA, AssessmentStore
+from services.common.caselookup import intake_lookup, open_channel
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
@@ -21,7 +22,9 @@ FULL_NAME = assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "assessment", lazy=True)
-    servicer = AssessmentServicer(AssessmentStore(pool), temporal)
+    intake = await open_channel(settings, stack, "assessment", settings.address("intake"))
+    lookup = intake_lookup(intake_pb2_grpc.IntakeServiceStub(intake))
+    servicer = AssessmentServicer(AssessmentStore(pool), temporal, lookup)
 
     def add(server: grpc.aio.Server) -> None:
         assessment_pb2_grpc.add_AssessmentServiceServicer_to_server(servicer, server)

@@ -13,8 +13,7 @@ from services.assessment.store import AssessmentStore, findings_id
 from services.assessment.validation import validate_allocate, validate_complete, validate_findings, validate_record
 from services.common import authz, convert
 from services.common.actions import StaffActions
-from services.common.authz import Place
-from services.common.caselookup import TemporalCaseLookup
+from services.common.authz import CaseLookup, Place
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
 from workflows.assessment.workflows import AssessmentWorkflow
@@ -22,33 +21,33 @@ from workflows.case.model import Allocation, Findings, assessment_workflow_id
 
 
 class AssessmentLookup:
-    """A case's place and social worker from the assessment's record; before its workflow
-    recorded anything, from the case's workflows."""
+    """A case's place and social worker from the assessment's own record (this service owns
+    the allocation); before its workflow recorded anything, and for the rest, from intake."""
 
-    def __init__(self, store: AssessmentStore, temporal: Client) -> None:
+    def __init__(self, store: AssessmentStore, intake: CaseLookup) -> None:
         self._store = store
-        self._temporal = TemporalCaseLookup(temporal)
+        self._intake = intake
 
     async def place(self, case_id: str) -> Place | None:
         found = await self._store.place(case_id)
-        return found[0] if found is not None else await self._temporal.place(case_id)
+        return found[0] if found is not None else await self._intake.place(case_id)
 
     async def agencies(self, case_id: str) -> frozenset[str]:
-        return frozenset()
+        return await self._intake.agencies(case_id)
 
     async def social_worker(self, case_id: str) -> str | None:
         found = await self._store.place(case_id)
-        return found[1] if found is not None else await self._temporal.social_worker(case_id)
+        return found[1] if found is not None else await self._intake.social_worker(case_id)
 
     async def concerns(self, case_id: str) -> frozenset[str]:
-        return frozenset()
+        return await self._intake.concerns(case_id)
 
 
 class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
-    def __init__(self, store: AssessmentStore, temporal: Client) -> None:
+    def __init__(self, store: AssessmentStore, temporal: Client, intake: CaseLookup) -> None:
         self._store = store
         self._temporal = temporal
-        self._lookup = AssessmentLookup(store, temporal)
+        self._lookup = AssessmentLookup(store, intake)
         self._actions = StaffActions(store.actions, temporal)
 
     async def Allocate(

@@ -618,3 +618,10 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         await self._admit(conference_id)
         referral_id, already = await self._conferences.refer_back(conference_id)
         return conference_pb2.ReferBackResponse(referral_id=referral_id, already_sent=already)
+
+    async def GetConferenceScope(
+        self, request: conference_pb2.GetConferenceScopeRequest, context: grpc.aio.ServicerContext
+    ) -> conference_pb2.GetConferenceScopeResponse:
+        row = await self._admit(validation.require_conference_id(request.conference_id))
+        agencies = [row.started_by_agency] if row.started_by_agency else []
+        return conference_pb2.GetConferenceScopeResponse(site=row.site, region=row.region, agencies=agencies)

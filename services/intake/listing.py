@@ -33,6 +33,7 @@ class CaseFilter:
     assignee: str | None = None
     received_from: dt.datetime | None = None
     received_before: dt.datetime | None = None
+    due_before: dt.datetime | None = None
     urgent: bool = False
     within: Restriction = UNRESTRICTED
 
@@ -49,6 +50,7 @@ class CaseFilter:
             self.assignee,
             self.received_from.isoformat() if self.received_from else None,
             self.received_before.isoformat() if self.received_before else None,
+            self.due_before.isoformat() if self.due_before else None,
             "urgent" if self.urgent else "newest",
             limits,
         ]
@@ -78,6 +80,7 @@ def _filter(request: intake_pb2.ListCasesRequest, v: Violations, within: Restric
         received_from = checks.instant(v, request.received_from, "received_from")
     if request.HasField("received_before"):
         received_before = checks.instant(v, request.received_before, "received_before")
+    due_before = checks.instant(v, request.due_before, "due_before") if request.HasField("due_before") else None
     if received_from and received_before and received_from >= received_before:
         v.add("received_before", "must be after received_from")
     if request.order not in intake_pb2.CaseOrder.values():
@@ -92,6 +95,7 @@ def _filter(request: intake_pb2.ListCasesRequest, v: Violations, within: Restric
         assignee=request.assignee or None,
         received_from=received_from,
         received_before=received_before,
+        due_before=due_before,
         urgent=request.order == intake_pb2.CASE_ORDER_MOST_URGENT,
         within=within,
     )
@@ -114,6 +118,38 @@ def parse(request: intake_pb2.ListCasesRequest, scope: Callable[[], Restriction]
             v.add("page_token", "is not a page token from this listing")
     v.raise_if_any()
     return Listing(found, size, after)
+
+
+#: At most this many cases due soon in one answer.
+MAX_DUE = 500
+
+
+def parse_due(request: intake_pb2.ListDueCasesRequest) -> Listing:
+    """The listing of cases due soon that supervision asks for (its caller's scope stated)."""
+    v = Violations()
+    site = checks.site(v, request.site, required=False)
+    checks.region(v, request.region)
+    for i, code in enumerate(request.within_sites):
+        checks.site(v, code, f"within_sites[{i}]")
+    for i, code in enumerate(request.within_regions):
+        checks.region(v, code, f"within_regions[{i}]", required=True)
+    due_before = checks.instant(v, request.due_before if request.HasField("due_before") else None, "due_before")
+    if not 1 <= request.limit <= MAX_DUE:
+        v.add("limit", f"must be 1 to {MAX_DUE}")
+    v.raise_if_any()
+    within = (
+        UNRESTRICTED
+        if request.everywhere
+        else Restriction(frozenset(request.within_sites), frozenset(request.within_regions))
+    )
+    found = CaseFilter(
+        site=site.code if site else None,
+        region=request.region or None,
+        due_before=due_before,
+        urgent=True,
+        within=within,
+    )
+    return Listing(found, request.limit)
 
 
 def cases_sql(listing: Listing, now: dt.datetime) -> tuple[str, list[Any]]:
@@ -152,6 +188,8 @@ def cases_sql(listing: Listing, now: dt.datetime) -> tuple[str, list[Any]]:
         clauses.append(f"received_at >= {arg(f.received_from)}")
     if f.received_before is not None:
         clauses.append(f"received_at < {arg(f.received_before)}")
+    if f.due_before is not None:
+        clauses.append(f"NOT breached AND urgent_at < {arg(f.due_before)}")
     if f.urgent:
         order = "urgent_at, case_id"
         if listing.after is not None:

@@ -12,7 +12,7 @@ from temporalio.client import Client
 from kahu.v1 import intake_pb2, intake_pb2_grpc
 from services.common import authz
 from services.common.actions import request_digest
-from services.common.authz import Place
+from services.common.caselookup import CaseLookup, scope_to_proto
 from services.common.checks import require_case_id
 from services.common.errors import AlreadyExists, NotFound
 from services.common.metrics import record_report
@@ -29,27 +29,6 @@ from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ
 
 
-class IntakeLookup:
-    """A case's place, concerns, reporting agencies and social worker, from intake's own
-    records."""
-
-    def __init__(self, store: IntakeStore, record: RecordStore) -> None:
-        self._store = store
-        self._record = record
-
-    async def place(self, case_id: str) -> Place | None:
-        return await self._store.place(case_id)
-
-    async def agencies(self, case_id: str) -> frozenset[str]:
-        return await self._store.agencies(case_id)
-
-    async def social_worker(self, case_id: str) -> str | None:
-        return await self._record.assignee(case_id)
-
-    async def concerns(self, case_id: str) -> frozenset[str]:
-        return await self._store.concerns(case_id)
-
-
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     def __init__(
         self,
@@ -62,7 +41,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     ) -> None:
         self._store = store
         self._record = record
-        self._lookup = IntakeLookup(store, self._record)
+        self._lookup = CaseLookup(store.case_scope)
         self._temporal = temporal
         self._task_queue = task_queue
         self._policy = policy
@@ -147,6 +126,24 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         if recorded is None:
             raise NotFound("no such case")
         return intake_pb2.RecordCaseEventsResponse(recorded=recorded)
+
+    async def ListDueCases(
+        self, request: intake_pb2.ListDueCasesRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListDueCasesResponse:
+        page = listing.parse_due(request)
+        authz.listing()  # a workload's: no restriction of its own; the request states its caller's
+        rows = await self._record.list_cases(page, dt.datetime.now(dt.UTC))
+        return intake_pb2.ListDueCasesResponse(cases=[case_to_proto(row) for row in rows[: page.size]])
+
+    async def GetCaseScope(
+        self, request: intake_pb2.GetCaseScopeRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.GetCaseScopeResponse:
+        case_id = require_case_id(request.case_id)
+        found = await self._lookup.case_scope(case_id)
+        await authz.admit_place(case_id, None if found is None else found.place)
+        if found is None:
+            raise NotFound("no such case")
+        return scope_to_proto(found)
 
 
 def _region_of(site: str) -> str:

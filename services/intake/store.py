@@ -12,6 +12,7 @@ import asyncpg
 from kahu.v1 import common_pb2
 from services.common import audit
 from services.common.authz import Place, note_case
+from services.common.caselookup import CaseScope
 
 SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -282,17 +283,19 @@ class IntakeStore:
 
     # -- what the caller's scope is checked against (services/common/authz.py) ------------
 
-    async def place(self, case_id: str) -> Place | None:
-        row = await self._pool.fetchrow("SELECT site, region FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
-        return None if row is None else Place(row["site"], row["region"])
-
-    async def agencies(self, case_id: str) -> frozenset[str]:
-        rows = await self._pool.fetch(
-            "SELECT DISTINCT reporter_agency FROM intake.reports WHERE case_id = $1 AND reporter_agency <> ''",
+    async def case_scope(self, case_id: str) -> CaseScope | None:
+        """The case's place, reporting agencies, concerns and social worker, in one read."""
+        row = await self._pool.fetchrow(
+            "SELECT c.site, c.region, c.concerns, c.assignee, ARRAY(SELECT DISTINCT r.reporter_agency"
+            " FROM intake.reports r WHERE r.case_id = c.case_id AND r.reporter_agency <> '') AS agencies"
+            " FROM intake.cases c WHERE c.case_id = $1",
             uuid.UUID(case_id),
         )
-        return frozenset(r["reporter_agency"] for r in rows)
-
-    async def concerns(self, case_id: str) -> frozenset[str]:
-        concerns = await self._pool.fetchval("SELECT concerns FROM intake.cases WHERE case_id = $1", uuid.UUID(case_id))
-        return frozenset(concerns or ())
+        if row is None:
+            return None
+        return CaseScope(
+            place=Place(row["site"], row["region"]),
+            agencies=frozenset(row["agencies"]),
+            concerns=frozenset(row["concerns"] or ()),
+            social_worker=row["assignee"],
+        )

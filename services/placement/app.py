@@ -8,8 +8,9 @@ from contextlib import AsyncExitStack
 
 import grpc
 
-from kahu.v1 import placement_pb2, placement_pb2_grpc
+from kahu.v1 import intake_pb2_grpc, placement_pb2, placement_pb2_grpc
 from services.common.audit import Auditor
+from services.common.caselookup import intake_lookup, open_channel
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.server import Service
@@ -32,7 +33,9 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "placement", lazy=True)
     store = PlacementStore(pool)
-    servicer = PlacementServicer(store, temporal, placement)
+    intake = await open_channel(settings, stack, "placement", settings.address("intake"))
+    lookup = intake_lookup(intake_pb2_grpc.IntakeServiceStub(intake))
+    servicer = PlacementServicer(store, temporal, placement, lookup)
     after = dt.timedelta(seconds=placement.release_abandoned_holds_after.seconds)
     in_background(stack, sweeper.run(store.caregivers, Auditor(pool, SCHEMA), after))
 

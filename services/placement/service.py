@@ -15,7 +15,7 @@ from temporalio.client import Client
 from kahu.v1 import placement_pb2, placement_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import StaffActions
-from services.common.caselookup import TemporalCaseLookup
+from services.common.authz import CaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.updates import query
@@ -48,11 +48,11 @@ def _today() -> dt.date:
 
 
 class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
-    def __init__(self, store: PlacementStore, temporal: Client, policy: PlacementPolicy) -> None:
+    def __init__(self, store: PlacementStore, temporal: Client, policy: PlacementPolicy, lookup: CaseLookup) -> None:
         self._store = store
         self._temporal = temporal
         self._policy = policy
-        self._lookup = TemporalCaseLookup(temporal)
+        self._lookup = lookup
         self._actions = StaffActions(store.actions, temporal)
 
     # -- the family network -------------------------------------------------------------

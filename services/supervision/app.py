@@ -8,8 +8,9 @@ from contextlib import AsyncExitStack
 
 import grpc
 
-from kahu.v1 import supervision_pb2, supervision_pb2_grpc
+from kahu.v1 import conference_pb2_grpc, intake_pb2_grpc, supervision_pb2, supervision_pb2_grpc
 from services.common.audit import Auditor
+from services.common.caselookup import open_channel
 from services.common.config import Settings
 from services.common.db import open_database
 from services.common.notifications.outbox import Outbox
@@ -31,7 +32,14 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     notifications = Outbox(pool, SCHEMA, routing, service="supervision", auditor=Auditor(pool, SCHEMA))
     store = SupervisionStore(pool, notifications)
     notifications.on_failed = raise_here(store.attention)
-    servicer = SupervisionServicer(store, temporal)
+    intake = await open_channel(settings, stack, "supervision", settings.address("intake"))
+    conference = await open_channel(settings, stack, "supervision", settings.address("conference"))
+    servicer = SupervisionServicer(
+        store,
+        temporal,
+        intake_pb2_grpc.IntakeServiceStub(intake),
+        conference_pb2_grpc.ConferenceServiceStub(conference),
+    )
     in_background(stack, notifications.run())
 
     def add(server: grpc.aio.Server) -> None:

@@ -1,5 +1,5 @@
-"""The supervisors' queue: escalations paged by keyset, cases due soon found through
-Temporal visibility, and (on the first page) the open steps that need attention."""
+"""The supervisors' queue: escalations paged by keyset, cases due soon from the case record
+(intake's), and (on the first page) the open steps that need attention."""
 
 from __future__ import annotations
 
@@ -7,20 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from temporalio.client import Client
-
-from kahu.v1 import supervision_pb2
-from services.common import convert, paging, visibility
+from kahu.v1 import intake_pb2, intake_pb2_grpc, supervision_pb2
+from services.common import convert, paging
 from services.common.authz import UNRESTRICTED, Restriction
 from services.common.errors import Violations
 from services.supervision.attention import AttentionRow
 from services.supervision.store import EscalationRow, QueueFilter
 from services.supervision.validation import validate_queue
-from workflows import search_attributes as sa
-from workflows.case.model import Stage, case_id_of
-
-#: At most this many running cases are read from visibility to find the soonest due.
-DUE_SOON_SCAN = 500
+from workflows.common import RPC_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -108,48 +102,33 @@ def escalation_to_proto(row: EscalationRow, now: dt.datetime) -> supervision_pb2
     return message
 
 
-def due_soon_query(filters: QueueFilter, before: dt.datetime) -> str:
-    """The visibility query for running cases matching `filters` that are due before `before`."""
-    clauses = [
-        "WorkflowType = 'CaseWorkflow'",
-        "ExecutionStatus = 'Running'",
-        f"{sa.BREACHED.name} = false",
-        f"{sa.DUE_AT.name} < {visibility.instant(before)}",
-    ]
-    if filters.site:
-        clauses.append(f"{sa.SITE.name} = {visibility.literal(filters.site)}")
-    if filters.region:
-        clauses.append(f"{sa.REGION.name} = {visibility.literal(filters.region)}")
-    scope = visibility.within(filters.within)
-    if scope is not None:
-        clauses.append(scope)
-    return visibility.all_of(*clauses)
-
-
 async def due_soon(
-    temporal: Client, filters: QueueFilter, now: dt.datetime, within: dt.timedelta, limit: int
+    intake: intake_pb2_grpc.IntakeServiceStub, filters: QueueFilter, before: dt.datetime, limit: int
 ) -> list[supervision_pb2.DueSoonCase]:
-    """Running cases due before `now + within` that have not breached, soonest first."""
-    found: list[supervision_pb2.DueSoonCase] = []
-    async for execution in temporal.list_workflows(due_soon_query(filters, now + within), limit=DUE_SOON_SCAN):
-        attributes = execution.typed_search_attributes
-        due_at = attributes.get(sa.DUE_AT)
-        if due_at is None:
-            continue
-        stage_name = attributes.get(sa.STAGE) or ""
-        stage = Stage(stage_name) if stage_name in Stage.__members__ else None
-        found.append(
-            supervision_pb2.DueSoonCase(
-                case_id=case_id_of(execution.id),
-                workflow_id=execution.id,
-                site=attributes.get(sa.SITE) or "",
-                region=attributes.get(sa.REGION) or "",
-                stage=convert.STAGE.to_proto(stage),
-                due_at=convert.timestamp(due_at),
-            )
+    """Cases in the caller's scope whose running deadline falls before `before` and has not
+    been breached, soonest first, from the case record (`IntakeService.ListDueCases`)."""
+    within = filters.within
+    request = intake_pb2.ListDueCasesRequest(
+        site=filters.site,
+        region=filters.region,
+        within_sites=sorted(within.sites or ()),
+        within_regions=sorted(within.regions),
+        everywhere=within.unrestricted,
+        limit=limit,
+    )
+    request.due_before.CopyFrom(convert.timestamp(before))
+    page = await intake.ListDueCases(request, timeout=RPC_TIMEOUT.total_seconds())
+    return [
+        supervision_pb2.DueSoonCase(
+            case_id=case.case_id,
+            workflow_id=case.workflow_id,
+            site=case.site,
+            region=case.region,
+            stage=case.stage,
+            due_at=case.deadline.due_at,
         )
-    found.sort(key=lambda c: (c.due_at.seconds, c.due_at.nanos))
-    return found[:limit]
+        for case in page.cases
+    ]
 
 
 def attention_to_proto(row: AttentionRow) -> supervision_pb2.AttentionItem:

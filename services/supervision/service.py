@@ -12,11 +12,11 @@ import grpc
 from temporalio import workflow
 from temporalio.client import Client
 
-from kahu.v1 import supervision_pb2, supervision_pb2_grpc
+from kahu.v1 import conference_pb2_grpc, intake_pb2_grpc, supervision_pb2, supervision_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import Action, StaffActions, perform
 from services.common.authz import Place
-from services.common.caselookup import TemporalCaseLookup
+from services.common.caselookup import conference_lookup, intake_lookup
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.metrics import record_attention, record_escalation
 from services.common.notifications.convert import deliveries
@@ -52,10 +52,18 @@ from workflows.placement.workflows import PlacementSearchWorkflow
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
-    def __init__(self, store: SupervisionStore, temporal: Client) -> None:
+    def __init__(
+        self,
+        store: SupervisionStore,
+        temporal: Client,
+        intake: intake_pb2_grpc.IntakeServiceStub,
+        conferences: conference_pb2_grpc.ConferenceServiceStub,
+    ) -> None:
         self._store = store
         self._temporal = temporal
-        self._lookup = TemporalCaseLookup(temporal)
+        self._intake = intake
+        self._lookup = intake_lookup(intake)
+        self._conferences = conference_lookup(conferences)
         self._actions = StaffActions(store.actions, temporal)
 
     # -- called by the worker ----------------------------------------------------------
@@ -88,7 +96,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         if conference_id is None:
             await authz.admit_case(case_id, self._lookup)
         else:
-            await authz.admit_place(conference_id, await self._lookup.conference_place(conference_id), self._lookup)
+            await authz.admit_place(conference_id, await self._conferences.place(conference_id), self._conferences)
 
     # -- the queue ---------------------------------------------------------------------
 
@@ -104,7 +112,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             next_page_token=queue.next_token(page, rows),
         )
         if page.due_within is not None:
-            response.due_soon.extend(await queue.due_soon(self._temporal, page.filter, now, page.due_within, page.size))
+            response.due_soon.extend(await queue.due_soon(self._intake, page.filter, now + page.due_within, page.size))
         if not request.page_token:
             items = await self._store.attention.open_items(page.filter, page.size)
             response.attention.extend(queue.attention_to_proto(row) for row in items)

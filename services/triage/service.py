@@ -10,7 +10,7 @@ from temporalio.client import Client
 from kahu.v1 import common_pb2, triage_pb2, triage_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import StaffActions
-from services.common.caselookup import TemporalCaseLookup
+from services.common.authz import CaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
 from services.common.notifications.convert import deliveries
@@ -23,10 +23,10 @@ from workflows.policy.model import Policy
 
 
 class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
-    def __init__(self, store: TriageStore, temporal: Client, policy: Policy) -> None:
+    def __init__(self, store: TriageStore, temporal: Client, policy: Policy, lookup: CaseLookup) -> None:
         self._store = store
         self._temporal = temporal
-        self._lookup = TemporalCaseLookup(temporal)
+        self._lookup = lookup
         self._actions = StaffActions(store.actions, temporal)
         self._policy = policy
         self._rule_descriptions = rules.describe_rules(policy)

@@ -1,6 +1,8 @@
-"""Reads never need Temporal: GetCase, ListCases and GetAssessment answer from PostgreSQL
-alone, the same after a closed case's workflows are deleted from Temporal and with the
-Temporal server stopped (a server of this test's own, stopped by the handle that started it)."""
+"""Reads never need Temporal: GetCase, ListCases, GetAssessment, triage's proposal and
+Police notifications, and the supervisors' queue (its cases due soon too) answer from
+PostgreSQL alone, and the scope checks of every service ask the record (intake), the same
+after a closed case's workflows are deleted from Temporal and with the Temporal server stopped
+(a server of this test's own, stopped by the handle that started it)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import asyncio
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AsyncExitStack
 
+import grpc
 import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
@@ -24,6 +27,8 @@ from kahu.v1 import (
     common_pb2,
     intake_pb2,
     intake_pb2_grpc,
+    supervision_pb2,
+    supervision_pb2_grpc,
     triage_pb2,
     triage_pb2_grpc,
 )
@@ -33,6 +38,7 @@ from services.common.config import Settings
 from services.common.identity import Principal, StaticToken
 from services.common.temporal import connect_temporal
 from services.intake import app as intake_app
+from services.supervision import app as supervision_app
 from services.triage import app as triage_app
 from tests.conftest import Platform, _serve, free_port
 from tests.intake.reports import actions, submit_request
@@ -48,8 +54,8 @@ SITE = "south-canterbury"
 
 @dataclasses.dataclass
 class Rig:
-    """Intake, triage and assessment and a worker on a Temporal server of this test's own
-    (supervision, conference and placement are the platform's: the same PostgreSQL)."""
+    """Intake, triage, assessment and supervision and a worker on a Temporal server of this
+    test's own (conference and placement are the platform's: the same PostgreSQL)."""
 
     settings: Settings
     server: WorkflowEnvironment
@@ -57,6 +63,7 @@ class Rig:
     intake: intake_pb2_grpc.IntakeServiceStub
     triage: triage_pb2_grpc.TriageServiceStub
     assessment: assessment_pb2_grpc.AssessmentServiceStub
+    supervision: supervision_pb2_grpc.SupervisionServiceStub
     stop_worker: asyncio.Event
     stack: AsyncExitStack
     temporal_stopped: bool = False
@@ -67,11 +74,10 @@ class Rig:
         self.temporal_stopped = True
         await self.server.shutdown()
 
-    async def intake_as(self, caller: Principal) -> intake_pb2_grpc.IntakeServiceStub:
+    async def channel_as(self, caller: Principal, service: str) -> grpc.aio.Channel:
         token = StaticToken(mint(self.settings, caller))
-        address = f"{self.settings.host}:{self.settings.port('intake')}"
-        channel = await self.stack.enter_async_context(aio_channel(address, self.settings, token, traced=False))
-        return intake_pb2_grpc.IntakeServiceStub(channel)
+        address = f"{self.settings.host}:{self.settings.port(service)}"
+        return await self.stack.enter_async_context(aio_channel(address, self.settings, token, traced=False))
 
 
 @pytest.fixture
@@ -90,7 +96,10 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
             *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
         ],
     )
-    ports = {**platform.settings.ports, "intake": free_port(), "triage": free_port(), "assessment": free_port()}
+    ports = {
+        **platform.settings.ports,
+        **{name: free_port() for name in ("intake", "triage", "assessment", "supervision")},
+    }
     settings = dataclasses.replace(
         platform.settings,
         temporal_address=f"127.0.0.1:{port}",
@@ -108,6 +117,7 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
         intake = await _serve(stack, settings, intake_app.build, ports["intake"])
         triage = await _serve(stack, settings, triage_app.build, ports["triage"])
         assessment = await _serve(stack, settings, assessment_app.build, ports["assessment"])
+        supervision = await _serve(stack, settings, supervision_app.build, ports["supervision"])
         temporal = await connect_temporal(settings)
         channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
         worker = build_worker(temporal, settings.task_queue, channels)
@@ -129,6 +139,7 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
             intake_pb2_grpc.IntakeServiceStub(intake),
             triage_pb2_grpc.TriageServiceStub(triage),
             assessment_pb2_grpc.AssessmentServiceStub(assessment),
+            supervision_pb2_grpc.SupervisionServiceStub(supervision),
             stop_worker,
             stack,
         )
@@ -190,6 +201,13 @@ async def _delete(rig: Rig, workflow: str) -> None:
     await eventually(gone)
 
 
+async def _refused(call: Awaitable[object]) -> grpc.StatusCode:
+    """The code a refused call answered with."""
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return raised.value.code()
+
+
 async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_stopped(rig: Rig) -> None:
     request = submit_request()
     request.report.site = SITE
@@ -203,7 +221,15 @@ async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_sto
         return found if "triage.proposed" in actions(found.timeline) else None
 
     await eventually(in_triage)
-    as_social_worker = await rig.intake_as(Principal(subject="sw.rewa", roles=frozenset({"social_worker"})))
+    social_worker = Principal(subject="sw.rewa", roles=frozenset({"social_worker"}))
+    as_social_worker = intake_pb2_grpc.IntakeServiceStub(await rig.channel_as(social_worker, "intake"))
+    # scoped to the site: every service checks it against the record (intake's GetCaseScope)
+    supervisor = Principal(subject="sup.tui", roles=frozenset({"supervisor"}), sites=frozenset({SITE}))
+    triage_as_supervisor = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(supervisor, "triage"))
+    queue_as_supervisor = supervision_pb2_grpc.SupervisionServiceStub(await rig.channel_as(supervisor, "supervision"))
+    triage_as_social_worker = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(social_worker, "triage"))
+    elsewhere = Principal(subject="sup.other", roles=frozenset({"supervisor"}), sites=frozenset({"hutt"}))
+    triage_elsewhere = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(elsewhere, "triage"))
 
     async def reads() -> tuple[object, ...]:
         return (
@@ -213,6 +239,16 @@ async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_sto
             await rig.intake.ListCases(intake_pb2.ListCasesRequest(site=SITE)),
             await rig.intake.ListCases(intake_pb2.ListCasesRequest(assignee="sw.rewa", site=SITE)),
             await rig.assessment.GetAssessment(assessment_pb2.GetAssessmentRequest(case_id=closed)),
+            await triage_as_supervisor.GetProposal(triage_pb2.GetProposalRequest(case_id=waiting)),
+            await triage_as_social_worker.GetProposal(triage_pb2.GetProposalRequest(case_id=closed)),
+            await triage_as_supervisor.ListPoliceNotifications(
+                triage_pb2.ListPoliceNotificationsRequest(case_id=closed)
+            ),
+            await queue_as_supervisor.ListQueue(
+                supervision_pb2.ListQueueRequest(site=SITE, due_within_seconds=2 * 24 * 3600)
+            ),
+            await queue_as_supervisor.ListNotifications(supervision_pb2.ListNotificationsRequest(case_id=closed)),
+            await _refused(triage_elsewhere.GetProposal(triage_pb2.GetProposalRequest(case_id=waiting))),
         )
 
     before = await reads()
@@ -241,6 +277,13 @@ async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_sto
         "assessment.completed",
         "timer.met",
     ]
+
+    assert before[6].proposal.fired_rules and before[7] == triage_pb2.GetProposalResponse(proposal=record.proposal)  # type: ignore[attr-defined]
+    queue = before[9]
+    assert isinstance(queue, supervision_pb2.ListQueueResponse)
+    assert [c.case_id for c in queue.due_soon] == [waiting]  # only this module's site; the closed one runs no clock
+    assert queue.due_soon[0].stage == common_pb2.CASE_STAGE_TRIAGE
+    assert before[11] == grpc.StatusCode.PERMISSION_DENIED
 
     for workflow in (assessment_workflow_id(closed), workflow_id(closed)):
         await _delete(rig, workflow)

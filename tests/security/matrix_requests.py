@@ -84,6 +84,12 @@ INTAKE: dict[str, Build] = {
     ),
     "kahu.v1.IntakeService/GetCase": lambda c, a: intake_pb2.GetCaseRequest(case_id=c.case_id),
     "kahu.v1.IntakeService/ListCases": lambda c, a: intake_pb2.ListCasesRequest(site=c.site, page_size=5),
+    "kahu.v1.IntakeService/ListDueCases": lambda c, a: intake_pb2.ListDueCasesRequest(
+        site=c.site,
+        within_sites=[c.site],
+        due_before=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=7)),
+        limit=5,
+    ),
     "kahu.v1.IntakeService/RecordCaseStage": lambda c, a: intake_pb2.RecordCaseStageRequest(
         case_id=c.case_id, stage=common_pb2.CASE_STAGE_ASSESSMENT
     ),

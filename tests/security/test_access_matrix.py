@@ -75,6 +75,10 @@ WORKER_ONLY = frozenset(
     {
         "kahu.v1.IntakeService/RecordCaseStage",
         "kahu.v1.IntakeService/RecordCaseEvents",
+        # the other services' scope checks and supervision's cases due soon, from the record
+        "kahu.v1.IntakeService/GetCaseScope",
+        "kahu.v1.IntakeService/ListDueCases",
+        "kahu.v1.ConferenceService/GetConferenceScope",
         "kahu.v1.AssessmentService/RecordAssessment",
         "kahu.v1.TriageService/ProposeTriage",
         "kahu.v1.TriageService/NotifyPolice",
