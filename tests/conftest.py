@@ -278,12 +278,9 @@ async def platform(
 
 
 @pytest.fixture(scope="session")
-async def fast_conference_address(
-    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    """The address of a conference service whose conferences are booked a second or two
-    ahead (one-second notice, one-minute slots on a one-second grid, any hour of any day),
-    so a test can watch one be held; the platform's worker runs them like any other."""
+def fast_conference_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A policy file whose conferences are booked a second or two ahead (one-second notice,
+    one-minute slots on a one-second grid, any hour of any day)."""
     policy = load_policy()
     assert policy.case.youth_justice is not None
     fast = replace(
@@ -295,13 +292,22 @@ async def fast_conference_address(
             weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True
         ),
     )
-    path = write_policy(
+    return write_policy(
         replace(policy, case=replace(policy.case, youth_justice=fast)),
         tmp_path_factory.mktemp("policy") / "fast-conference.yaml",
     )
+
+
+@pytest.fixture(scope="session")
+async def fast_conference_address(
+    platform: Platform, settings: Settings, fast_conference_policy: Path
+) -> AsyncIterator[str]:
+    """The address of a conference service whose conferences are booked a second or two
+    ahead (`fast_conference_policy`), so a test can watch one be held; the platform's worker
+    runs them like any other."""
     port = free_port()
     async with AsyncExitStack() as stack:
         with pytest.MonkeyPatch.context() as env:
-            env.setenv(POLICY_ENV, str(path))
+            env.setenv(POLICY_ENV, str(fast_conference_policy))
             await _serve(stack, settings, conference_app.build, port)
         yield f"{settings.host}:{port}"

@@ -44,6 +44,7 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "workflows.conference.model",
     "workflows.placement.model",
     "workflows.policy.model",
+    "workflows.record_model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 CALLED_SERVICES = ("intake", "triage", "supervision", "assessment", "conference", "placement")
@@ -74,7 +75,12 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
     """A worker for every Kahu workflow and activity on `task_queue`; `channels` reach the
     domain services by name."""
     case_activities = CaseActivities(
-        channels["intake"], channels["triage"], channels["supervision"], channels["assessment"]
+        channels["intake"],
+        channels["triage"],
+        channels["supervision"],
+        channels["assessment"],
+        channels["placement"],
+        channels["conference"],
     )
     conference_activities = ConferenceActivities(channels["conference"])
     placement_activities = PlacementActivities(channels["placement"])

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kahu.v1 import common_pb2 as _common_pb2
+from kahu.v1 import intake_pb2 as _intake_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -324,6 +325,36 @@ class Conference(_message.Message):
     outcome: ConferenceOutcome
     state: ConferenceState
     def __init__(self, conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., trigger: _Optional[_Union[ConferenceTrigger, _Mapping]] = ..., coordinator_id: _Optional[str] = ..., manager_id: _Optional[str] = ..., participants: _Optional[_Iterable[_Union[ConferenceParticipant, _Mapping]]] = ..., escalations: _Optional[_Iterable[_Union[ConferenceEscalation, _Mapping]]] = ..., outcome: _Optional[_Union[ConferenceOutcome, _Mapping]] = ..., state: _Optional[_Union[ConferenceState, _Mapping]] = ...) -> None: ...
+
+class ConferenceStanding(_message.Message):
+    __slots__ = ("version", "state")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    state: ConferenceState
+    def __init__(self, version: _Optional[int] = ..., state: _Optional[_Union[ConferenceState, _Mapping]] = ...) -> None: ...
+
+class RecordConferenceRequest(_message.Message):
+    __slots__ = ("conference_id", "case_id", "site", "region", "events", "standing")
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    STANDING_FIELD_NUMBER: _ClassVar[int]
+    conference_id: str
+    case_id: str
+    site: str
+    region: str
+    events: _containers.RepeatedCompositeFieldContainer[_intake_pb2.CaseEvent]
+    standing: ConferenceStanding
+    def __init__(self, conference_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., events: _Optional[_Iterable[_Union[_intake_pb2.CaseEvent, _Mapping]]] = ..., standing: _Optional[_Union[ConferenceStanding, _Mapping]] = ...) -> None: ...
+
+class RecordConferenceResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: int
+    def __init__(self, recorded: _Optional[int] = ...) -> None: ...
 
 class AddParticipantRequest(_message.Message):
     __slots__ = ("idempotency_key", "conference_id", "participant", "added_by")

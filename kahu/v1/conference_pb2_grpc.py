@@ -153,6 +153,11 @@ class ConferenceServiceStub:
                 request_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
                 _registered_method=True)
+        self.RecordConference = channel.unary_unary(
+                '/kahu.v1.ConferenceService/RecordConference',
+                request_serializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceResponse.FromString,
+                _registered_method=True)
         self.GetConferenceScope = channel.unary_unary(
                 '/kahu.v1.ConferenceService/GetConferenceScope',
                 request_serializer=kahu_dot_v1_dot_conference__pb2.GetConferenceScopeRequest.SerializeToString,
@@ -177,7 +182,7 @@ class ConferenceServiceServicer:
 
     def GetConference(self, request, context):
         """The conference: trigger, participants and their responses, booking, statutory
-        deadlines, escalations, outcome and timeline.
+        deadlines, escalations, outcome and timeline, from PostgreSQL (never Temporal).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -339,6 +344,14 @@ class ConferenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordConference(self, request, context):
+        """Called by the worker: records the conference workflow's events, each exactly once, and
+        where the conference stands, as it goes (a conference with a case or without one).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetConferenceScope(self, request, context):
         """Where a conference is held and which agency started it (called by the other services, to
         check their callers' scope without Temporal); NOT_FOUND when there is no such conference.
@@ -464,6 +477,11 @@ def add_ConferenceServiceServicer_to_server(servicer, server):
                     servicer.ReferBack,
                     request_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.SerializeToString,
+            ),
+            'RecordConference': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConference,
+                    request_deserializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceResponse.SerializeToString,
             ),
             'GetConferenceScope': grpc.unary_unary_rpc_method_handler(
                     servicer.GetConferenceScope,
@@ -1096,6 +1114,33 @@ class ConferenceService:
             '/kahu.v1.ConferenceService/ReferBack',
             kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
             kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.ConferenceService/RecordConference',
+            kahu_dot_v1_dot_conference__pb2.RecordConferenceRequest.SerializeToString,
+            kahu_dot_v1_dot_conference__pb2.RecordConferenceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -568,6 +568,14 @@ class PlacementSearch(_message.Message):
     search_id: str
     def __init__(self, case_id: _Optional[str] = ..., stage: _Optional[_Union[PlacementSearchStage, str]] = ..., candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., excluded: _Optional[_Iterable[_Union[Exclusion, _Mapping]]] = ..., unavailable_caregiver_ids: _Optional[_Iterable[str]] = ..., hold: _Optional[_Union[Hold, _Mapping]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placed_caregiver_id: _Optional[str] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., search_id: _Optional[str] = ...) -> None: ...
 
+class PlacementSearchStanding(_message.Message):
+    __slots__ = ("version", "search")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    search: PlacementSearch
+    def __init__(self, version: _Optional[int] = ..., search: _Optional[_Union[PlacementSearch, _Mapping]] = ...) -> None: ...
+
 class GetPlacementSearchRequest(_message.Message):
     __slots__ = ("case_id",)
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -643,3 +651,31 @@ class RerunSearchResponse(_message.Message):
     search: PlacementSearch
     replayed: bool
     def __init__(self, search: _Optional[_Union[PlacementSearch, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class RecordPlacementSearchRequest(_message.Message):
+    __slots__ = ("case_id", "site", "region", "events", "standing")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    STANDING_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    site: str
+    region: str
+    events: _containers.RepeatedCompositeFieldContainer[PlacementSearchEvent]
+    standing: PlacementSearchStanding
+    def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., events: _Optional[_Iterable[_Union[PlacementSearchEvent, _Mapping]]] = ..., standing: _Optional[_Union[PlacementSearchStanding, _Mapping]] = ...) -> None: ...
+
+class RecordPlacementSearchResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: int
+    def __init__(self, recorded: _Optional[int] = ...) -> None: ...
+
+class PlacementSearchEvent(_message.Message):
+    __slots__ = ("event_id", "entry")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    entry: _common_pb2.TimelineEntry
+    def __init__(self, event_id: _Optional[str] = ..., entry: _Optional[_Union[_common_pb2.TimelineEntry, _Mapping]] = ...) -> None: ...

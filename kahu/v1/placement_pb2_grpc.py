@@ -134,6 +134,11 @@ class PlacementServiceStub:
                 request_serializer=kahu_dot_v1_dot_placement__pb2.RerunSearchRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_placement__pb2.RerunSearchResponse.FromString,
                 _registered_method=True)
+        self.RecordPlacementSearch = channel.unary_unary(
+                '/kahu.v1.PlacementService/RecordPlacementSearch',
+                request_serializer=kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchResponse.FromString,
+                _registered_method=True)
 
 
 class PlacementServiceServicer:
@@ -254,7 +259,8 @@ class PlacementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetPlacementSearch(self, request, context):
-        """A case's placement search as its workflow sees it, with the reasons of its candidates.
+        """A case's placement search as its workflow last recorded it, with the reasons of its
+        candidates, from PostgreSQL (never Temporal).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -276,6 +282,14 @@ class PlacementServiceServicer:
 
     def RerunSearch(self, request, context):
         """Runs the case's search again (after the network or approvals changed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordPlacementSearch(self, request, context):
+        """Records the placement search's events, each exactly once, and where it stands, as its
+        workflow goes (called by the worker).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -378,6 +392,11 @@ def add_PlacementServiceServicer_to_server(servicer, server):
                     servicer.RerunSearch,
                     request_deserializer=kahu_dot_v1_dot_placement__pb2.RerunSearchRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_placement__pb2.RerunSearchResponse.SerializeToString,
+            ),
+            'RecordPlacementSearch': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPlacementSearch,
+                    request_deserializer=kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -898,6 +917,33 @@ class PlacementService:
             '/kahu.v1.PlacementService/RerunSearch',
             kahu_dot_v1_dot_placement__pb2.RerunSearchRequest.SerializeToString,
             kahu_dot_v1_dot_placement__pb2.RerunSearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPlacementSearch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlacementService/RecordPlacementSearch',
+            kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchRequest.SerializeToString,
+            kahu_dot_v1_dot_placement__pb2.RecordPlacementSearchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -19,6 +19,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from kahu.v1 import common_pb2, intake_pb2, placement_pb2, supervision_pb2
 from workflows.case import model
 from workflows.policy.model import Pathway, Timeframe
+from workflows.record_model import RecordBatch
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -147,6 +148,12 @@ def timeline_to_proto(entries: Iterable[model.TimelineEntry]) -> list[common_pb2
     ]
 
 
+def events_to_proto(batch: RecordBatch) -> list[common_pb2.TimelineEntry]:
+    """The entries of a record batch's events, in order (each service wraps them with their
+    ids in its own event message)."""
+    return timeline_to_proto(event.entry for event in batch.events)
+
+
 def merge_timelines(*timelines: Iterable[model.TimelineEntry]) -> list[model.TimelineEntry]:
     """One timeline, oldest first (entries at the same instant keep their order)."""
     return sorted((entry for timeline in timelines for entry in timeline), key=lambda e: e.at)
@@ -253,13 +260,13 @@ def assessment_standing_to_proto(
     )
 
 
-def record_batch_to_proto(batch: model.RecordBatch) -> intake_pb2.RecordCaseEventsRequest:
+def record_batch_to_proto(batch: RecordBatch) -> intake_pb2.RecordCaseEventsRequest:
     request = intake_pb2.RecordCaseEventsRequest(
         case_id=batch.case_id,
         workflow_id=batch.workflow_id,
         events=[
-            intake_pb2.CaseEvent(event_id=event.event_id, entry=timeline_to_proto([event.entry])[0])
-            for event in batch.events
+            intake_pb2.CaseEvent(event_id=event.event_id, entry=entry)
+            for event, entry in zip(batch.events, events_to_proto(batch), strict=True)
         ],
     )
     if batch.case is not None:

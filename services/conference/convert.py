@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kahu.v1 import conference_pb2
-from services.common.convert import EnumMap, from_timestamp, timeline_to_proto, timestamp
+from kahu.v1 import conference_pb2, intake_pb2
+from services.common.convert import EnumMap, events_to_proto, from_timestamp, timeline_to_proto, timestamp
 from services.conference.records import BookingRow, EscalationRow, ParticipantRow, PlanRow, Scheduling, Trigger
 from services.conference.slots import Slot
 from workflows.conference import model
 from workflows.policy.model import ConferenceHours, TriggerKind, YouthJusticePolicy
+from workflows.record_model import RecordBatch
 
 TRIGGER = EnumMap(TriggerKind, conference_pb2.TriggerKind, "TRIGGER_KIND_")
 ROLE = EnumMap(model.ParticipantRole, conference_pb2.ParticipantRole, "PARTICIPANT_ROLE_")
@@ -117,6 +118,47 @@ def state_to_proto(view: model.ConferenceView) -> conference_pb2.ConferenceState
     if view.booking is not None:
         state.booking.CopyFrom(booking_to_proto(view.booking))
     return state
+
+
+def standing_to_proto(
+    standing: model.ConferenceStanding, conference_id: str, version: int
+) -> conference_pb2.ConferenceStanding:
+    """Where the conference stands: its state as the workflow's view shows it, without the
+    timeline."""
+    view = model.ConferenceView(
+        conference_id=conference_id,
+        stage=standing.stage,
+        round=standing.round,
+        convening_due=standing.convening_due,
+        completion_due=standing.completion_due,
+        breached=standing.breached,
+        booking=standing.booking,
+        advocate_required=standing.advocate_required,
+        advocate_appointed=standing.advocate_appointed,
+        young_person_added=standing.young_person_added,
+        escalations=[],
+        outcome=None,
+        timeline=[],
+    )
+    return conference_pb2.ConferenceStanding(version=version, state=state_to_proto(view))
+
+
+def record_to_proto(batch: RecordBatch) -> conference_pb2.RecordConferenceRequest:
+    """A conference workflow's record batch as the conference service records it."""
+    conference_id = model.conference_id_of(batch.workflow_id)
+    request = conference_pb2.RecordConferenceRequest(
+        conference_id=conference_id,
+        case_id=batch.case_id,
+        site=batch.site,
+        region=batch.region,
+        events=[
+            intake_pb2.CaseEvent(event_id=event.event_id, entry=entry)
+            for event, entry in zip(batch.events, events_to_proto(batch), strict=True)
+        ],
+    )
+    if batch.conference is not None:
+        request.standing.CopyFrom(standing_to_proto(batch.conference, conference_id, batch.version))
+    return request
 
 
 def slot_to_proto(s: Slot) -> conference_pb2.ConferenceSlot:

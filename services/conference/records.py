@@ -1,13 +1,17 @@
 """The conference service's records, as the stores read them and the conversions and
 checks take them: a conference row, its trigger and scheduling, participants, escalations,
-the plan and bookings. Nothing here imports the rest of the service."""
+the plan and bookings, and the conference workflow's own record. Nothing here imports the
+rest of the service."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from services.common.authz import Place
+from services.common.events import Event
 from services.conference import slots
+from workflows.case.model import TimelineEntry
 from workflows.conference.model import (
     Booking,
     ConferenceEscalation,
@@ -96,3 +100,25 @@ class BookingRow:
     booking: Booking
     venue_name: str
     released: bool
+
+
+@dataclass(frozen=True)
+class WorkflowRecording:
+    """What one RecordConference call records."""
+
+    conference_id: str
+    case_id: str | None
+    place: Place
+    events: list[Event]
+    version: int = 0
+    #: A serialized kahu.v1.ConferenceStanding (None: unchanged).
+    standing: bytes | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    """A conference as its workflow recorded it: where it stands (a serialized
+    kahu.v1.ConferenceStanding; None before its workflow said) and its events, oldest first."""
+
+    standing: bytes | None
+    events: list[TimelineEntry]

@@ -1,11 +1,12 @@
 """ConferenceService: youth justice family group conferences. A trigger starts a conference
 and its workflow once; each of the coordinator's actions is an update of that workflow,
 sent once (services/common/actions.py); the worker's activities record what the workflow
-decides (bookings, invitations, escalations, the referral back)."""
+decides (bookings, invitations, escalations, the referral back) and its own record (where
+the conference stands, its events), from which GetConference answers (PostgreSQL only:
+reads never need Temporal)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,18 +14,16 @@ from typing import TypeVar
 
 import grpc
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from kahu.v1 import conference_pb2, conference_pb2_grpc
 from services.common import authz
 from services.common.actions import StaffActions, request_digest
 from services.common.authz import YOUTH_OFFENDING, Place, Restriction
-from services.common.convert import timestamp
+from services.common.convert import timeline_to_proto, timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from services.common.metrics import record_escalation
 from services.common.outbox import BATCH, attempt, mark_in_background, start_once
 from services.common.sites import load_sites
-from services.common.updates import Unavailable, query
 from services.conference import convert, slots, validation
 from services.conference.bookings import BookingStore
 from services.conference.calendars import CalendarStore
@@ -126,13 +125,17 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         return authz.listing(site, "", load_sites()[site].region if site else "")
 
     async def _state(self, conference_id: str, view: ConferenceView) -> conference_pb2.ConferenceState:
-        """The workflow's view, with the booked venue's name (the workflow knows its id)."""
+        """The workflow's view, with the booked venue's name."""
         state = convert.state_to_proto(view)
-        if view.booking is not None:
-            booking = await self._bookings.current_booking(conference_id)
-            if booking is not None and booking.booking.round == view.booking.round:
-                state.booking.slot.venue_name = booking.venue_name
+        await self._name_venue(conference_id, state)
         return state
+
+    async def _name_venue(self, conference_id: str, state: conference_pb2.ConferenceState) -> None:
+        """Give the state's booking its venue's name (the workflow knows the venue's id)."""
+        if state.HasField("booking"):
+            booking = await self._bookings.current_booking(conference_id)
+            if booking is not None and booking.booking.round == state.booking.round:
+                state.booking.slot.venue_name = booking.venue_name
 
     def _answer(
         self, conference_id: str, response: type[StateAnswer]
@@ -233,10 +236,12 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         )
         if plan is not None:
             message.outcome.CopyFrom(convert.outcome_to_proto(plan))
-        with contextlib.suppress(Unavailable, RPCError):  # no worker answering right now: the record stands
-            view = await query(self._temporal, row.workflow_id, YouthJusticeConferenceWorkflow.state)
-            if view is not None:
-                message.state.CopyFrom(await self._state(row.conference_id, view))
+        recorded = await self._conferences.workflow_record(row.conference_id)
+        if recorded is not None and recorded.standing is not None:  # from PostgreSQL alone, never Temporal
+            state = conference_pb2.ConferenceStanding.FromString(recorded.standing).state
+            state.timeline.extend(timeline_to_proto(recorded.events))
+            await self._name_venue(row.conference_id, state)
+            message.state.CopyFrom(state)
         return conference_pb2.GetConferenceResponse(conference=message)
 
     # -- the coordinator's actions ----------------------------------------------------------
@@ -618,6 +623,15 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         await self._admit(conference_id)
         referral_id, already = await self._conferences.refer_back(conference_id)
         return conference_pb2.ReferBackResponse(referral_id=referral_id, already_sent=already)
+
+    async def RecordConference(
+        self, request: conference_pb2.RecordConferenceRequest, context: grpc.aio.ServicerContext
+    ) -> conference_pb2.RecordConferenceResponse:
+        """The conference workflow's events, each once, and where it stands (kept apart from
+        the conference's row: a case's conference records before its workflow opened it)."""
+        recording = validation.validate_record(request)
+        await authz.admit_place(recording.conference_id, recording.place)
+        return conference_pb2.RecordConferenceResponse(recorded=await self._conferences.record_workflow(recording))
 
     async def GetConferenceScope(
         self, request: conference_pb2.GetConferenceScopeRequest, context: grpc.aio.ServicerContext

@@ -11,12 +11,21 @@ from typing import Any
 
 import asyncpg
 
-from services.common import audit
+from services.common import audit, events
 from services.common.actions import ActionLog, WrittenWithAction
 from services.common.authz import Restriction
 from services.common.errors import FailedPrecondition, NotFound
 from services.conference.ids import derived_id, participant_calendar, staff_calendar
-from services.conference.records import ConferenceRow, EscalationRow, ParticipantRow, PlanRow, Scheduling, Trigger
+from services.conference.records import (
+    ConferenceRow,
+    EscalationRow,
+    ParticipantRow,
+    PlanRow,
+    Scheduling,
+    Trigger,
+    WorkflowRecord,
+    WorkflowRecording,
+)
 from services.conference.validation import EscalationPosition, NewConference, NewParticipant, Opening
 from workflows.conference.model import (
     ConferenceDeadline,
@@ -297,6 +306,45 @@ class ConferenceStore:
                 "UPDATE conference.conferences SET closed_at = now() WHERE conference_id = $1 AND closed_at IS NULL",
                 uuid.UUID(conference_id),
             )
+
+    # -- the workflow's own record ------------------------------------------------------------
+
+    async def record_workflow(self, r: WorkflowRecording) -> int:
+        """Record the conference workflow's events not recorded before and a newer standing;
+        the number of events new."""
+        conference_id = uuid.UUID(r.conference_id)
+        async with audit.transaction(self._pool) as conn:
+            await conn.execute(
+                "INSERT INTO conference.conference_records (conference_id, case_id, site, region)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (conference_id) DO NOTHING",
+                conference_id,
+                uuid.UUID(r.case_id) if r.case_id else None,
+                r.place.site,
+                r.place.region,
+            )
+            new = await events.insert(conn, "conference.conference_events", "conference_id", conference_id, r.events)
+            if r.standing is not None:
+                await conn.execute(
+                    "UPDATE conference.conference_records SET version = $2, standing = $3, recorded_at = now()"
+                    " WHERE conference_id = $1 AND version < $2",
+                    conference_id,
+                    r.version,
+                    r.standing,
+                )
+        return new
+
+    async def workflow_record(self, conference_id: str) -> WorkflowRecord | None:
+        """The conference as its workflow recorded it; None when it has recorded nothing."""
+        key = uuid.UUID(conference_id)
+        async with audit.transaction(self._pool) as conn:
+            standing = await conn.fetchrow(
+                "SELECT standing FROM conference.conference_records WHERE conference_id = $1", key
+            )
+            if standing is None:
+                return None
+            found = await events.read(conn, "conference.conference_events", "conference_id", key)
+        kept = standing["standing"]
+        return WorkflowRecord(None if kept is None else bytes(kept), found)
 
     # -- participants ---------------------------------------------------------------------
 

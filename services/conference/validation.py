@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from kahu.v1 import conference_pb2
-from services.common import checks, paging
+from services.common import checks, events, paging
+from services.common.authz import Place
 from services.common.errors import FieldViolation, InvalidArgument, Violations
 from services.common.sites import Site
-from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, TRIGGER, scheduling_from_proto
-from services.conference.records import Scheduling, Trigger
+from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, STAGE, TRIGGER, scheduling_from_proto
+from services.conference.records import Scheduling, Trigger, WorkflowRecording
 from workflows.common import KAHU_ACTOR
 from workflows.conference.model import (
     ConferenceDeadline,
@@ -24,6 +25,7 @@ from workflows.conference.model import (
     ConferenceEscalationLevel,
     InvitationResponse,
     ParticipantRole,
+    case_conference_id,
     conference_workflow_id,
 )
 from workflows.policy.model import TriggerKind
@@ -670,3 +672,32 @@ def validate_resolve(request: conference_pb2.ResolveConferenceEscalationsRequest
     v.raise_if_any()
     assert deadline is not None
     return EscalationsToResolve(found, deadline, level)
+
+
+def validate_record(request: conference_pb2.RecordConferenceRequest) -> WorkflowRecording:
+    """The conference workflow's events and where the conference stands (its state without
+    the timeline: the events carry it); a case's conference is the one its case starts."""
+    v = Violations()
+    conference_id = _conference_id(v, request.conference_id)
+    case_id = _uuid(v, request.case_id, "case_id", "case id") if request.case_id else None
+    if case_id and conference_id and case_conference_id(case_id) != conference_id:
+        v.add("case_id", "must be the case whose conference this is")
+    site = checks.site(v, request.site)
+    if site is not None and request.region != site.region:
+        v.add("region", f"must be the site's region ({site.region})")
+    found = events.events(v, request.events, conference_workflow_id(conference_id)) if conference_id else []
+    standing = request.standing if request.HasField("standing") else None
+    if standing is not None:
+        events.version(v, standing.version, "standing.version")
+        if conference_id and standing.state.conference_id != conference_id:
+            v.add("standing.state.conference_id", "must be the conference's")
+        checks.enum(v, standing.state.stage, STAGE, "standing.state.stage")
+        if standing.state.timeline:
+            v.add("standing.state.timeline", "must be empty: the events carry the timeline")
+    v.raise_if_any()
+    assert site is not None
+    place = Place(site.code, site.region)
+    if standing is None:
+        return WorkflowRecording(conference_id, case_id or None, place, found)
+    serialized = standing.SerializeToString(deterministic=True)
+    return WorkflowRecording(conference_id, case_id or None, place, found, standing.version, serialized)

@@ -14,6 +14,7 @@ from services.placement import search
 from services.placement.caregivers import CaregiverRow, HoldRow
 from services.placement.network import PersonRecord
 from workflows.placement import model
+from workflows.record_model import RecordBatch
 
 TIER = EnumMap(model.Tier, placement_pb2.PlacementTier, "PLACEMENT_TIER_")
 SEARCH_STAGE = EnumMap(model.SearchStage, placement_pb2.PlacementSearchStage, "PLACEMENT_SEARCH_STAGE_")
@@ -146,7 +147,6 @@ def view_to_proto(
 ) -> placement_pb2.PlacementSearch:
     """The workflow's view; each candidate with its reasons from the recorded search when
     `recorded` (by caregiver id) has it."""
-    recorded = recorded or {}
     message = placement_pb2.PlacementSearch(
         case_id=view.case_id,
         stage=SEARCH_STAGE.to_proto(view.stage),
@@ -156,15 +156,16 @@ def view_to_proto(
         search_id=view.search_id or "",
     )
     for ref in view.candidates:
-        candidate = placement_pb2.Candidate()
-        if ref.caregiver_id in recorded:
-            candidate.CopyFrom(recorded[ref.caregiver_id])
-        candidate.caregiver_id = ref.caregiver_id
-        candidate.tier = TIER.to_proto(ref.tier)
-        candidate.rank = ref.rank
-        candidate.places = ref.places
-        candidate.kinship_degree = ref.kinship_degree
-        message.candidates.append(candidate)
+        message.candidates.append(
+            placement_pb2.Candidate(
+                caregiver_id=ref.caregiver_id,
+                tier=TIER.to_proto(ref.tier),
+                rank=ref.rank,
+                places=ref.places,
+                kinship_degree=ref.kinship_degree,
+            )
+        )
+    with_reasons(message, recorded or {})
     if view.hold is not None:
         message.hold.CopyFrom(
             placement_pb2.Hold(
@@ -181,3 +182,52 @@ def view_to_proto(
     if view.placement is not None:
         message.placed_caregiver_id = view.placement.caregiver_id
     return message
+
+
+def with_reasons(search: placement_pb2.PlacementSearch, recorded: Mapping[str, placement_pb2.Candidate]) -> None:
+    """Give each of `search`'s candidates the reasons for its rank (and the caregiver's name)
+    from the recorded search, when `recorded` (by caregiver id) has it; its tier, rank,
+    places and kinship stay the workflow's."""
+    for candidate in search.candidates:
+        found = recorded.get(candidate.caregiver_id)
+        if found is None:
+            continue
+        ref = (candidate.tier, candidate.rank, candidate.places, candidate.kinship_degree)
+        candidate.CopyFrom(found)
+        candidate.tier, candidate.rank, candidate.places, candidate.kinship_degree = ref
+
+
+def standing_to_proto(
+    standing: model.PlacementStanding, case_id: str, version: int
+) -> placement_pb2.PlacementSearchStanding:
+    """Where the search stands, as the workflow's view shows it without its timeline (and
+    without its candidates' reasons: the recorded search keeps them)."""
+    view = model.PlacementView(
+        case_id=case_id,
+        stage=standing.stage,
+        search_id=standing.search_id,
+        candidates=standing.candidates,
+        excluded=standing.excluded,
+        unavailable=standing.unavailable,
+        hold=standing.hold,
+        deadline=standing.deadline,
+        placement=standing.placement,
+        timeline=[],
+    )
+    return placement_pb2.PlacementSearchStanding(version=version, search=view_to_proto(view))
+
+
+def record_to_proto(batch: RecordBatch) -> placement_pb2.RecordPlacementSearchRequest:
+    """A placement search workflow's record batch as the placement service records it."""
+    request = placement_pb2.RecordPlacementSearchRequest(
+        case_id=batch.case_id,
+        site=batch.site,
+        region=batch.region,
+        events=[
+            placement_pb2.PlacementSearchEvent(event_id=event.event_id, entry=entry)
+            for event, entry in zip(batch.events, convert.events_to_proto(batch), strict=True)
+        ],
+    )
+    if batch.placement is not None:
+        request.standing.CopyFrom(standing_to_proto(batch.placement, batch.case_id, batch.version))
+    return request

@@ -1,6 +1,8 @@
 """PlacementService: the family network and caregivers (kept here, with their personal
 data), the placement search, holds that never over-allocate a caregiver, and the staff
-actions on a case's PlacementSearchWorkflow, each sent to it exactly once."""
+actions on a case's PlacementSearchWorkflow, each sent to it exactly once; it also keeps the
+search's part of the case's record and answers GetPlacementSearch from it (PostgreSQL only:
+reads never need Temporal)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from services.common.actions import StaffActions
 from services.common.authz import CaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
-from services.common.updates import query
 from services.placement import search, validation
 from services.placement.convert import (
     candidate_to_proto,
@@ -27,6 +28,7 @@ from services.placement.convert import (
     hold_to_proto,
     person_to_proto,
     view_to_proto,
+    with_reasons,
 )
 from services.placement.store import PlacementStore
 from workflows.case.model import placement_workflow_id
@@ -225,24 +227,41 @@ class PlacementServicer(placement_pb2_grpc.PlacementServiceServicer):
 
     # -- a case's placement search -----------------------------------------------------------
 
+    async def _candidates(self, search_id: str) -> dict[str, placement_pb2.Candidate]:
+        """The candidates of a recorded search (with the reasons they ranked where they did),
+        by caregiver id."""
+        recorded = await self._store.recorded_search(uuid.UUID(search_id)) if search_id else None
+        if recorded is None:
+            return {}
+        answer = placement_pb2.PlacementSearchResult.FromString(recorded[1])
+        return {c.caregiver_id: c for c in answer.candidates}
+
     async def _view(self, view: PlacementView) -> placement_pb2.PlacementSearch:
         """The workflow's view, with the reasons its candidates ranked where they did."""
-        recorded = await self._store.recorded_search(uuid.UUID(view.search_id)) if view.search_id else None
-        candidates: dict[str, placement_pb2.Candidate] = {}
-        if recorded is not None:
-            answer = placement_pb2.PlacementSearchResult.FromString(recorded[1])
-            candidates = {c.caregiver_id: c for c in answer.candidates}
-        return view_to_proto(view, candidates)
+        return view_to_proto(view, await self._candidates(view.search_id or ""))
 
     async def GetPlacementSearch(
         self, request: placement_pb2.GetPlacementSearchRequest, context: grpc.aio.ServicerContext
     ) -> placement_pb2.GetPlacementSearchResponse:
+        """The search as its workflow last recorded it, its events as the timeline, from
+        PostgreSQL only (the same with Temporal down, or after the workflow is deleted)."""
         case_id = require_case_id(request.case_id)
         await authz.admit_case(case_id, self._lookup)
-        view = await query(self._temporal, placement_workflow_id(case_id), PlacementSearchWorkflow.state)
-        if view is None:
+        record = await self._store.search_record(case_id)
+        if record is None or record.standing is None:
             raise NotFound("the case has no placement search")
-        return placement_pb2.GetPlacementSearchResponse(search=await self._view(view))
+        search = placement_pb2.PlacementSearchStanding.FromString(record.standing).search
+        with_reasons(search, await self._candidates(search.search_id))
+        search.timeline.extend(convert.timeline_to_proto(record.events))
+        return placement_pb2.GetPlacementSearchResponse(search=search)
+
+    async def RecordPlacementSearch(
+        self, request: placement_pb2.RecordPlacementSearchRequest, context: grpc.aio.ServicerContext
+    ) -> placement_pb2.RecordPlacementSearchResponse:
+        """The search workflow's events, each once, and where it stands (the worker's)."""
+        recording = validation.validate_record(request)
+        await authz.admit_place(recording.case_id, recording.place)
+        return placement_pb2.RecordPlacementSearchResponse(recorded=await self._store.record(recording))
 
     async def SelectCandidate(
         self, request: placement_pb2.SelectCandidateRequest, context: grpc.aio.ServicerContext

@@ -1,23 +1,51 @@
 """Placement's `placement` schema: the family network (services/placement/network.py),
-caregivers and holds (services/placement/caregivers.py), the searches, and staff actions."""
+caregivers and holds (services/placement/caregivers.py), the searches, each case's placement
+search's part of its record (where it stands and its workflow's events), and staff actions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
-from services.common import audit
+from services.common import audit, events
 from services.common.actions import ActionLog
+from services.common.authz import Place
 from services.common.errors import FieldViolation, InvalidArgument
+from services.common.events import Event
 from services.placement import search
 from services.placement.caregivers import CaregiverStore
 from services.placement.network import NetworkStore
+from workflows.case.model import TimelineEntry
 
 SCHEMA = "placement"
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class SearchRecording:
+    """What one RecordPlacementSearch call records."""
+
+    case_id: str
+    place: Place
+    events: list[Event]
+    version: int = 0
+    #: A serialized kahu.v1.PlacementSearchStanding (None: unchanged).
+    standing: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """A case's placement search as PostgreSQL holds it: where it stands (a serialized
+    kahu.v1.PlacementSearchStanding; None before its workflow said) and its events, oldest
+    first."""
+
+    place: Place
+    standing: bytes | None
+    events: list[TimelineEntry]
 
 
 class PlacementStore:
@@ -64,3 +92,38 @@ class PlacementStore:
             )
             kept = await conn.fetchval("SELECT response FROM placement.searches WHERE search_id = $1", search_id)
         return bytes(kept)
+
+    # -- the placement search's record ------------------------------------------------------
+
+    async def record(self, r: SearchRecording) -> int:
+        """Record the events not recorded before and a newer standing; the number of events new."""
+        case_id = uuid.UUID(r.case_id)
+        async with audit.transaction(self._pool) as conn:
+            await conn.execute(
+                "INSERT INTO placement.placement_searches (case_id, site, region) VALUES ($1, $2, $3)"
+                " ON CONFLICT (case_id) DO NOTHING",
+                case_id,
+                r.place.site,
+                r.place.region,
+            )
+            new = await events.insert(conn, "placement.placement_search_events", "case_id", case_id, r.events)
+            if r.standing is not None:
+                await conn.execute(
+                    "UPDATE placement.placement_searches SET version = $2, standing = $3, recorded_at = now()"
+                    " WHERE case_id = $1 AND version < $2",
+                    case_id,
+                    r.version,
+                    r.standing,
+                )
+        return new
+
+    async def search_record(self, case_id: str) -> SearchRecord | None:
+        """The case's placement search as recorded; None when its workflow has recorded nothing."""
+        key = uuid.UUID(case_id)
+        async with audit.transaction(self._pool) as conn:
+            row = await conn.fetchrow("SELECT * FROM placement.placement_searches WHERE case_id = $1", key)
+            if row is None:
+                return None
+            found = await events.read(conn, "placement.placement_search_events", "case_id", key)
+        standing = row["standing"]
+        return SearchRecord(Place(row["site"], row["region"]), None if standing is None else bytes(standing), found)

@@ -13,12 +13,16 @@ import uuid
 from dataclasses import dataclass
 
 from kahu.v1 import placement_pb2
-from services.common import checks
+from services.common import checks, events
+from services.common.authz import Place
 from services.common.errors import Violations
 from services.placement.caregivers import CaregiverRecord
+from services.placement.convert import SEARCH_STAGE
 from services.placement.iwi import hapu_iwi, load_iwi
 from services.placement.network import FamilyRecord, PersonRecord
 from services.placement.search import Needs
+from services.placement.store import SearchRecording
+from workflows.case.model import placement_workflow_id
 from workflows.policy.loader import MAX_CANDIDATES, MAX_KINSHIP_DEGREE
 
 MAX_AREA = 100
@@ -440,3 +444,28 @@ def validate_rerun(request: placement_pb2.RerunSearchRequest) -> str:
     checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
     return case_id
+
+
+def validate_record(request: placement_pb2.RecordPlacementSearchRequest) -> SearchRecording:
+    """Checks the placement search workflow's events and where the search stands (without
+    its timeline: the events carry it)."""
+    v = Violations()
+    case_id = checks.case_id(v, request.case_id)
+    site = checks.site(v, request.site)
+    if site is not None and request.region != site.region:
+        v.add("region", f"must be the site's region ({site.region})")
+    found = events.events(v, request.events, placement_workflow_id(case_id)) if case_id else []
+    standing = request.standing if request.HasField("standing") else None
+    if standing is not None:
+        events.version(v, standing.version, "standing.version")
+        if case_id and standing.search.case_id != case_id:
+            v.add("standing.search.case_id", "must be the case's")
+        checks.enum(v, standing.search.stage, SEARCH_STAGE, "standing.search.stage")
+        if standing.search.timeline:
+            v.add("standing.search.timeline", "must be empty: the events carry the timeline")
+    v.raise_if_any()
+    assert site is not None
+    place = Place(site.code, site.region)
+    if standing is None:
+        return SearchRecording(case_id, place, found)
+    return SearchRecording(case_id, place, found, standing.version, standing.SerializeToString(deterministic=True))

@@ -1,11 +1,14 @@
 """The case's record in PostgreSQL as the workflows write it (workflows/record.py), on the
 time-skipping test server with intake's side recorded in memory as intake keeps it (each
 event once by id, the newest standing by version): every event of the case and its children
-recorded once, across continue-as-new too; intake down delays the record, never a deadline;
-a refused record waits for a supervisor."""
+recorded once, across continue-as-new too; a placement search and a conference (with a case
+or without one) also send where they stand to their own services, and a search from before
+that sends its timeline so far again; intake down delays the record, never a deadline; a
+refused record waits for a supervisor."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -13,9 +16,16 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
-from tests.placement.workflow_fakes import AUNTIE
+from tests.placement.workflow_fakes import AUNTIE, KORO, PLACEMENT_POLICY, candidates
 from tests.polling import eventually
-from tests.workflows.scenarios import Harness, case_placed, running_assessment, until_stage
+from tests.workflows.scenarios import (
+    POLICY,
+    Harness,
+    case_placed,
+    conference_rescheduled_held_and_agreed,
+    running_assessment,
+    until_stage,
+)
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Allocation,
@@ -30,11 +40,24 @@ from workflows.case.model import (
     DeadlineKind,
     Findings,
     Outcome,
+    RecordState,
     Stage,
     TimelineEntry,
     TriageDecision,
+    placement_workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.conference.model import ConferenceResult, ConferenceStage, ConferenceStanding
+from workflows.placement.model import (
+    HoldStatus,
+    PlacementInput,
+    PlacementResult,
+    PlacementSnapshot,
+    PlacementStanding,
+    SearchOutcome,
+    SearchStage,
+)
+from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Pathway, Timeframe
 
 SECOND = timedelta(seconds=1)
@@ -79,6 +102,87 @@ async def test_every_event_of_a_case_and_its_children_is_recorded_once(harness: 
     assert isinstance(assessment, AssessmentStanding)
     assert (assessment.social_worker, assessment.approved_by) == ("sw-2", "sup-1")
     assert assessment.result is not None and assessment.result.outcome == Outcome.SEEK_CUSTODY
+
+
+async def test_a_placement_search_and_a_conference_send_where_they_stand_to_their_own_services(
+    harness: Harness,
+) -> None:
+    handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
+    harness.started.append(handle)
+    case_id = handle.id.removeprefix("case-")
+    await handle.result()
+    placement = harness.env.client.get_workflow_handle_for(PlacementSearchWorkflow.run, harness.placement(handle).id)
+    placed: PlacementResult = await placement.result()
+    assert placement.id in harness.activities.own  # the placement service keeps its record
+    assert harness.activities.workflow_events(placement.id) == placed.timeline
+    standing = harness.activities.standing(case_id, "placement")
+    assert isinstance(standing, PlacementStanding)
+    assert (standing.stage, standing.deadline, standing.unavailable) == (SearchStage.PLACED, None, [KORO])
+    assert standing.placement is not None and standing.placement.caregiver_id == AUNTIE
+    assert standing.hold is not None and standing.hold.status == HoldStatus.CONFIRMED
+    assert [c.caregiver_id for c in standing.candidates] == [c.caregiver_id for c in candidates()]
+    assert {f"{handle.id}-assessment", handle.id}.isdisjoint(harness.activities.own)  # intake's and assessment's
+
+    conference = await conference_rescheduled_held_and_agreed(
+        harness.env.client, harness.task_queue, harness.activities
+    )
+    harness.started.append(conference)
+    held: ConferenceResult = await conference.result()  # a conference of no case ...
+    assert conference.id in harness.activities.own  # ... keeps its record with the conference service
+    assert harness.activities.workflow_events(conference.id) == held.timeline
+    assert {
+        case for event_id, (case, _) in harness.activities.events.items() if event_id.startswith(conference.id)
+    } == {""}
+    state = harness.activities.standing(conference.id, "conference")
+    assert isinstance(state, ConferenceStanding)
+    assert (state.stage, state.round, state.young_person_added, state.breached) == (ConferenceStage.CLOSED, 2, True, [])
+    assert state.booking is not None and state.booking.round == 2
+
+
+async def test_a_search_from_before_its_own_record_sends_its_timeline_so_far_again(harness: Harness) -> None:
+    """A search whose run before recorded its events with intake only (before patch
+    standing-recorded) continues as new: the new run sends its every event, from the first,
+    with where it stands, to the placement service."""
+    case_id = str(uuid.uuid4())
+    now = await harness.env.get_current_time()
+    earlier = [
+        TimelineEntry(now - timedelta(minutes=2), "kahu", "placement.started", "seeking custody approved"),
+        TimelineEntry(now - timedelta(minutes=1), "kahu", "placement.searched", "search 1"),
+    ]
+    resumed = PlacementSnapshot(
+        policy=PLACEMENT_POLICY,
+        search=SearchOutcome("search-1", candidates(), {}, 1),
+        searches=1,
+        timeline=list(earlier),
+        record=RecordState(started=True, noted=len(earlier), pending=[], version=3),
+    )
+    request = PlacementInput(
+        case_id=case_id,
+        site="hutt",
+        region="greater-wellington",
+        policy=PLACEMENT_POLICY,
+        escalation=POLICY.escalation,
+        resumed=resumed,
+    )
+    workflow = placement_workflow_id(case_id)
+    handle = await harness.env.client.start_workflow(
+        PlacementSearchWorkflow.run, request, id=workflow, task_queue=harness.task_queue
+    )
+    harness.started.append(handle)
+
+    async def resent() -> list[TimelineEntry] | None:
+        found = harness.activities.workflow_events(workflow)
+        standing = harness.activities.standing(case_id, "placement")
+        waiting = isinstance(standing, PlacementStanding) and standing.deadline is not None
+        return found if waiting and len(found) >= 3 else None
+
+    recorded = await eventually(resent)
+    assert recorded[:2] == earlier  # numbered 0 and 1, as intake has them already
+    assert [e.action for e in recorded[2:]] == ["timer.started"]
+    assert workflow in harness.activities.own
+    standing = harness.activities.standing(case_id, "placement")
+    assert isinstance(standing, PlacementStanding) and standing.stage == SearchStage.AWAITING_SELECTION
+    assert harness.activities.standings[(case_id, "placement")][0] > 3  # above the run before's
 
 
 async def test_the_record_carries_on_across_continue_as_new(harness: Harness) -> None:

@@ -6,147 +6,40 @@ after a closed case's workflows are deleted from Temporal and with the Temporal 
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import AsyncExitStack
+from pathlib import Path
 
 import grpc
 import pytest
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
-from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
-from devstack.temporal import temporal_cli_path
 from kahu.v1 import (
     assessment_pb2,
-    assessment_pb2_grpc,
     common_pb2,
     intake_pb2,
-    intake_pb2_grpc,
     supervision_pb2,
-    supervision_pb2_grpc,
     triage_pb2,
-    triage_pb2_grpc,
 )
-from services.assessment import app as assessment_app
-from services.common.channels import aio_channel
 from services.common.config import Settings
-from services.common.identity import Principal, StaticToken
-from services.common.temporal import connect_temporal
-from services.intake import app as intake_app
-from services.supervision import app as supervision_app
-from services.triage import app as triage_app
-from tests.conftest import Platform, _serve, free_port
+from services.common.identity import Principal
+from tests.conftest import Platform
 from tests.intake.reports import actions, submit_request
-from tests.polling import NOT_STARTED, WORKFLOW_NOT_STARTED, answered, eventually
-from tests.tokens import mint
+from tests.own_temporal import OwnTemporal, own_temporal
+from tests.polling import NOT_STARTED, answered, eventually
 from workflows.case.model import assessment_workflow_id, workflow_id
-from workflows.search_attributes import ALL
-from workflows.worker import CALLED_SERVICES, build_worker, service_channel
 
 #: Only this module opens cases at this site.
 SITE = "south-canterbury"
 
 
-@dataclasses.dataclass
-class Rig:
-    """Intake, triage, assessment and supervision and a worker on a Temporal server of this
-    test's own (conference and placement are the platform's: the same PostgreSQL)."""
-
-    settings: Settings
-    server: WorkflowEnvironment
-    temporal: Client
-    intake: intake_pb2_grpc.IntakeServiceStub
-    triage: triage_pb2_grpc.TriageServiceStub
-    assessment: assessment_pb2_grpc.AssessmentServiceStub
-    supervision: supervision_pb2_grpc.SupervisionServiceStub
-    stop_worker: asyncio.Event
-    stack: AsyncExitStack
-    temporal_stopped: bool = False
-
-    async def stop_temporal(self) -> None:
-        """Stop the worker, then the Temporal server this test started."""
-        self.stop_worker.set()
-        self.temporal_stopped = True
-        await self.server.shutdown()
-
-    async def channel_as(self, caller: Principal, service: str) -> grpc.aio.Channel:
-        token = StaticToken(mint(self.settings, caller))
-        address = f"{self.settings.host}:{self.settings.port(service)}"
-        return await self.stack.enter_async_context(aio_channel(address, self.settings, token, traced=False))
-
-
 @pytest.fixture
-async def rig(platform: Platform) -> AsyncIterator[Rig]:
-    port = free_port()
-    server = await WorkflowEnvironment.start_local(
-        port=port,
-        ui=False,
-        search_attributes=ALL,
-        dev_server_existing_path=str(temporal_cli_path()),
-        dev_server_log_level="warn",
-        # a deleted workflow is gone at once, not a minute later (when the server has made
-        # sure visibility saw it close)
-        dev_server_extra_args=[
-            *("--http-port", str(free_port()), "--metrics-port", str(free_port())),
-            *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
-        ],
-    )
-    ports = {
-        **platform.settings.ports,
-        **{name: free_port() for name in ("intake", "triage", "assessment", "supervision")},
-    }
-    settings = dataclasses.replace(
-        platform.settings,
-        temporal_address=f"127.0.0.1:{port}",
-        task_queue=f"kahu-reads-{uuid.uuid4()}",
-        ports=ports,
-    )
-    rig: Rig | None = None
-
-    async def stop_server() -> None:
-        if rig is None or not rig.temporal_stopped:
-            await server.shutdown()
-
-    async with AsyncExitStack() as stack:
-        stack.push_async_callback(stop_server)
-        intake = await _serve(stack, settings, intake_app.build, ports["intake"])
-        triage = await _serve(stack, settings, triage_app.build, ports["triage"])
-        assessment = await _serve(stack, settings, assessment_app.build, ports["assessment"])
-        supervision = await _serve(stack, settings, supervision_app.build, ports["supervision"])
-        temporal = await connect_temporal(settings)
-        channels = {name: await stack.enter_async_context(service_channel(settings, name)) for name in CALLED_SERVICES}
-        worker = build_worker(temporal, settings.task_queue, channels)
-        stop_worker = asyncio.Event()
-
-        async def run_worker() -> None:
-            running = asyncio.create_task(worker.run())
-            await stop_worker.wait()
-            await worker.shutdown()
-            await running
-
-        working = asyncio.create_task(run_worker())
-        stack.push_async_callback(lambda: working)
-        stack.callback(stop_worker.set)
-        rig = Rig(
-            settings,
-            server,
-            temporal,
-            intake_pb2_grpc.IntakeServiceStub(intake),
-            triage_pb2_grpc.TriageServiceStub(triage),
-            assessment_pb2_grpc.AssessmentServiceStub(assessment),
-            supervision_pb2_grpc.SupervisionServiceStub(supervision),
-            stop_worker,
-            stack,
-        )
+async def own(settings: Settings, platform: Platform, fast_conference_policy: Path) -> AsyncIterator[OwnTemporal]:
+    async with own_temporal(settings, platform.database_url, fast_conference_policy) as rig:
         yield rig
 
 
-async def _assessed_and_closed(rig: Rig, request: intake_pb2.SubmitReportRequest) -> str:
+async def _assessed_and_closed(rig: Platform, request: intake_pb2.SubmitReportRequest) -> str:
     case_id = (await rig.intake.SubmitReport(request)).case_id
 
     async def proposed() -> bool:
@@ -184,23 +77,6 @@ async def _assessed_and_closed(rig: Rig, request: intake_pb2.SubmitReportRequest
     return case_id
 
 
-async def _delete(rig: Rig, workflow: str) -> None:
-    await rig.temporal.workflow_service.delete_workflow_execution(
-        DeleteWorkflowExecutionRequest(
-            namespace=rig.settings.temporal_namespace, workflow_execution=WorkflowExecution(workflow_id=workflow)
-        )
-    )
-
-    async def gone() -> bool:
-        try:
-            await rig.temporal.get_workflow_handle(workflow).describe()
-        except Exception as error:
-            return getattr(error, "status", None) in WORKFLOW_NOT_STARTED
-        return False
-
-    await eventually(gone)
-
-
 async def _refused(call: Awaitable[object]) -> grpc.StatusCode:
     """The code a refused call answered with."""
     with pytest.raises(grpc.aio.AioRpcError) as raised:
@@ -208,7 +84,8 @@ async def _refused(call: Awaitable[object]) -> grpc.StatusCode:
     return raised.value.code()
 
 
-async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_stopped(rig: Rig) -> None:
+async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_stopped(own: OwnTemporal) -> None:
+    rig = own.platform
     request = submit_request()
     request.report.site = SITE
     closed = await _assessed_and_closed(rig, request)
@@ -222,14 +99,14 @@ async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_sto
 
     await eventually(in_triage)
     social_worker = Principal(subject="sw.rewa", roles=frozenset({"social_worker"}))
-    as_social_worker = intake_pb2_grpc.IntakeServiceStub(await rig.channel_as(social_worker, "intake"))
+    as_social_worker = (await rig.as_(social_worker)).intake
     # scoped to the site: every service checks it against the record (intake's GetCaseScope)
     supervisor = Principal(subject="sup.tui", roles=frozenset({"supervisor"}), sites=frozenset({SITE}))
-    triage_as_supervisor = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(supervisor, "triage"))
-    queue_as_supervisor = supervision_pb2_grpc.SupervisionServiceStub(await rig.channel_as(supervisor, "supervision"))
-    triage_as_social_worker = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(social_worker, "triage"))
+    triage_as_supervisor = (await rig.as_(supervisor)).triage
+    queue_as_supervisor = (await rig.as_(supervisor)).supervision
+    triage_as_social_worker = (await rig.as_(social_worker)).triage
     elsewhere = Principal(subject="sup.other", roles=frozenset({"supervisor"}), sites=frozenset({"hutt"}))
-    triage_elsewhere = triage_pb2_grpc.TriageServiceStub(await rig.channel_as(elsewhere, "triage"))
+    triage_elsewhere = (await rig.as_(elsewhere)).triage
 
     async def reads() -> tuple[object, ...]:
         return (
@@ -286,10 +163,10 @@ async def test_reads_answer_from_postgresql_after_deletion_and_with_temporal_sto
     assert before[11] == grpc.StatusCode.PERMISSION_DENIED
 
     for workflow in (assessment_workflow_id(closed), workflow_id(closed)):
-        await _delete(rig, workflow)
+        await own.delete(workflow)
     assert await reads() == before
 
-    await rig.stop_temporal()
+    await own.stop()
     with pytest.raises(Exception):  # noqa: B017 (whatever the client says, the server is gone)
         await rig.temporal.get_workflow_handle(workflow_id(waiting)).describe(rpc_timeout=dt.timedelta(seconds=2))
     assert await reads() == before

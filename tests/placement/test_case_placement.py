@@ -28,7 +28,7 @@ def key(prefix: str) -> str:
 
 async def custody_approved(platform: Platform, children: list[str] | None) -> str:
     """A case whose decision to seek custody was approved (its children linked first when
-    given), once its placement search has searched."""
+    given), once its placement search has searched and awaits a selection (on the record)."""
     case_id = (await open_case(platform)).case.case_id
     stub = placement(platform)
     if children:
@@ -66,12 +66,12 @@ async def custody_approved(platform: Platform, children: list[str] | None) -> st
         )
     )
 
-    async def searched() -> bool:
+    async def searched() -> bool:  # on the record: searched, and its selection clock running
         try:
             found = await stub.GetPlacementSearch(P.GetPlacementSearchRequest(case_id=case_id))
         except grpc.aio.AioRpcError:
             return False
-        return bool(found.search.search_id)
+        return bool(found.search.search_id) and found.search.HasField("deadline")
 
     await eventually(searched)
     return case_id

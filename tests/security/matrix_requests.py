@@ -260,6 +260,10 @@ CONFERENCE: dict[str, Build] = {
     "kahu.v1.ConferenceService/ReferBack": lambda c, a: conference_pb2.ReferBackRequest(
         conference_id=c.conference.conference_id
     ),
+    # the conference is not the case's (its case's would be case_conference_id(case_id)): no case
+    "kahu.v1.ConferenceService/RecordConference": lambda c, a: conference_pb2.RecordConferenceRequest(
+        conference_id=c.conference.conference_id, site=c.site, region=c.region
+    ),
 }
 
 #: The case's own family network, written back as it is (the relationship removed once).

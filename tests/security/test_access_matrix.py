@@ -92,10 +92,12 @@ WORKER_ONLY = frozenset(
         "kahu.v1.ConferenceService/RaiseConferenceEscalation",
         "kahu.v1.ConferenceService/ResolveConferenceEscalations",
         "kahu.v1.ConferenceService/ReferBack",
+        "kahu.v1.ConferenceService/RecordConference",
         "kahu.v1.PlacementService/SearchForCase",
         "kahu.v1.PlacementService/HoldPlaces",
         "kahu.v1.PlacementService/ConfirmHold",
         "kahu.v1.PlacementService/ReleaseHold",
+        "kahu.v1.PlacementService/RecordPlacementSearch",
     }
 )
 #: What names no case: the national family network and caregivers, and workflow payloads.

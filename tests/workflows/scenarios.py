@@ -46,7 +46,6 @@ from workflows.case.model import (
     EscalationLevel,
     Extension,
     Outcome,
-    RecordBatch,
     Stage,
     StageChange,
     TimelineEntry,
@@ -76,6 +75,7 @@ from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.loader import load_policy, shortened
 from workflows.policy.model import CasePolicy, Pathway, Timeframe
 from workflows.policy.working_days import add_span, due_at
+from workflows.record_model import RecordBatch
 from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -111,13 +111,17 @@ class RecordedActivities:
         #: makes of a refusing status), by name: how many calls.
         self.refusals: dict[str, int] = {}
         self.attention: dict[str, AttentionItem] = {}
-        #: The case record (workflows/record.py) as intake keeps it: each event once by its
-        #: id (with its case), and each case's newest standing of each kind with its version.
+        #: The case record (workflows/record.py) as intake and the services that keep a
+        #: workflow's own record keep it: each event once by its id (with its case, "" for a
+        #: conference without one), and each workflow's newest standing with its version.
         self.events: dict[str, tuple[str, TimelineEntry]] = {}
         self.record_calls = 0
         #: Intake is down: recording fails (and is retried) while this is set.
         self.record_down = False
         self.standings: dict[tuple[str, str], tuple[int, object]] = {}
+        #: The workflows whose own service was sent their record (a placement search's, a
+        #: conference's: patch standing-recorded).
+        self.own: set[str] = set()
 
     def _refuse(self, name: str) -> None:
         if self.refusals.get(name, 0) > 0:
@@ -137,10 +141,19 @@ class RecordedActivities:
         self._refuse("record_case_events")
         for event in batch.events:
             self.events.setdefault(event.event_id, (batch.case_id, event.entry))
-        for kind, standing in (("case", batch.case), ("assessment", batch.assessment)):
-            known = self.standings.get((batch.case_id, kind))
+        if batch.own:
+            self.own.add(batch.workflow_id)
+        kinds = (
+            ("case", batch.case),
+            ("assessment", batch.assessment),
+            ("placement", batch.placement),
+            ("conference", batch.conference),
+        )
+        for kind, standing in kinds:
+            subject = batch.workflow_id if kind == "conference" else batch.case_id
+            known = self.standings.get((subject, kind))
             if standing is not None and (known is None or known[0] < batch.version):
-                self.standings[(batch.case_id, kind)] = (batch.version, standing)
+                self.standings[(subject, kind)] = (batch.version, standing)
 
     def recorded(self, case_id: str) -> list[tuple[str, TimelineEntry]]:
         """The case's recorded events (event id, entry), oldest first, as GetCase merges them."""
@@ -148,8 +161,19 @@ class RecordedActivities:
         return sorted(found, key=lambda e: (e[1].at, e[0].rpartition(":")[0], int(e[0].rpartition(":")[2])))
 
     def standing(self, case_id: str, kind: str = "case") -> object:
+        """The newest standing of `kind` recorded for the case (for a conference: by its
+        workflow id, case or none)."""
         known = self.standings.get((case_id, kind))
         return None if known is None else known[1]
+
+    def workflow_events(self, workflow_id: str) -> list[TimelineEntry]:
+        """A workflow's recorded events, in its order."""
+        numbered = [
+            (int(event_id.rpartition(":")[2]), entry)
+            for event_id, (_, entry) in self.events.items()
+            if event_id.rpartition(":")[0] == workflow_id
+        ]
+        return [entry for _, entry in sorted(numbered, key=lambda found: found[0])]
 
     @activity.defn(name="propose_triage")
     async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:

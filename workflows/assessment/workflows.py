@@ -99,6 +99,14 @@ class AssessmentWorkflow:
     # -- updates -------------------------------------------------------------------------
 
     @workflow.update
+    async def record_backfill(self) -> bool:
+        """An operator's (workflows/backfill.py): record a run that began before the record
+        did, from now on, its timeline so far first; False when it records fully already."""
+        if self._record is None or self._snapshot is None:
+            return False  # not started yet: it starts recording as it starts
+        return await self._record.backfill(self._snapshot.timeline)
+
+    @workflow.update
     async def allocate(self, allocation: Allocation) -> AssessmentView:
         s = self._state()
         s.social_worker = allocation.social_worker

@@ -13,8 +13,10 @@ from temporalio import activity
 from kahu.v1 import (
     assessment_pb2,
     assessment_pb2_grpc,
+    conference_pb2_grpc,
     intake_pb2,
     intake_pb2_grpc,
+    placement_pb2_grpc,
     supervision_pb2,
     supervision_pb2_grpc,
     triage_pb2,
@@ -22,6 +24,8 @@ from kahu.v1 import (
 )
 from services.common import convert
 from services.common.metrics import record_attention_told
+from services.conference import convert as conference_convert
+from services.placement import convert as placement_convert
 from workflows.case.model import (
     AttentionItem,
     CaseFacts,
@@ -29,13 +33,15 @@ from workflows.case.model import (
     DueRequest,
     Escalation,
     EscalationLevel,
-    RecordBatch,
     StageChange,
     TriageProposal,
     assessment_workflow_id,
+    placement_workflow_id,
 )
 from workflows.common import RPC_TIMEOUT
+from workflows.conference.model import is_conference_workflow
 from workflows.policy.working_days import due_at
+from workflows.record_model import RecordBatch
 
 
 class CaseActivities:
@@ -49,11 +55,15 @@ class CaseActivities:
         triage: grpc.aio.Channel,
         supervision: grpc.aio.Channel,
         assessment: grpc.aio.Channel,
+        placement: grpc.aio.Channel,
+        conference: grpc.aio.Channel,
     ) -> None:
         self._intake = intake_pb2_grpc.IntakeServiceStub(intake)
         self._triage = triage_pb2_grpc.TriageServiceStub(triage)
         self._supervision = supervision_pb2_grpc.SupervisionServiceStub(supervision)
         self._assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment)
+        self._placement = placement_pb2_grpc.PlacementServiceStub(placement)
+        self._conference = conference_pb2_grpc.ConferenceServiceStub(conference)
 
     @activity.defn
     async def record_case_stage(self, change: StageChange) -> None:
@@ -67,16 +77,26 @@ class CaseActivities:
     async def record_case_events(self, batch: RecordBatch) -> None:
         """Record a workflow's events with intake, each once per event id, and where the case
         (or its assessment) stands (workflows/record.py); an assessment's also with the
-        assessment service, which keeps its part of the record."""
+        assessment service, a placement search's with the placement service and a
+        conference's with the conference service, each of which keeps its part of the record
+        (a conference without a case: that part only)."""
+        timeout = RPC_TIMEOUT.total_seconds()
         request = convert.record_batch_to_proto(batch)
-        await self._intake.RecordCaseEvents(request, timeout=RPC_TIMEOUT.total_seconds())
-        if batch.workflow_id == assessment_workflow_id(batch.case_id):
+        if batch.case_id:
+            await self._intake.RecordCaseEvents(request, timeout=timeout)
+        if batch.case_id and batch.workflow_id == assessment_workflow_id(batch.case_id):
             assessment = assessment_pb2.RecordAssessmentRequest(
                 case_id=batch.case_id, site=batch.site, region=batch.region, events=request.events
             )
             if request.HasField("assessment"):
                 assessment.standing.CopyFrom(request.assessment)
-            await self._assessment.RecordAssessment(assessment, timeout=RPC_TIMEOUT.total_seconds())
+            await self._assessment.RecordAssessment(assessment, timeout=timeout)
+        if not batch.own:  # recorded before the placement and conference services kept theirs
+            return
+        if batch.case_id and batch.workflow_id == placement_workflow_id(batch.case_id):
+            await self._placement.RecordPlacementSearch(placement_convert.record_to_proto(batch), timeout=timeout)
+        elif is_conference_workflow(batch.workflow_id):
+            await self._conference.RecordConference(conference_convert.record_to_proto(batch), timeout=timeout)
 
     @activity.defn
     async def propose_triage(self, case_id: str, facts: CaseFacts | None) -> TriageProposal:

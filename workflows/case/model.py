@@ -442,12 +442,15 @@ class AttentionState:
 class RecordState:
     """What a workflow carries across continue-as-new of its part of the case's record:
     whether it records, how many of its events it has numbered, those not recorded yet
-    (numbered `noted - len(pending)` on), and the version of the standing it sent last."""
+    (numbered `noted - len(pending)` on), the version of the standing it sent last, and
+    whether its own service keeps its record too (patch `standing-recorded`: a placement
+    search's or a conference's, with where it stands)."""
 
     started: bool = False
     noted: int = 0
     pending: list[TimelineEntry] = field(default_factory=list)
     version: int = 0
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -483,20 +486,3 @@ class AssessmentStanding:
     awaiting_approval: Completion | None
     result: Completion | None
     approved_by: str | None
-
-
-@dataclass(frozen=True)
-class RecordBatch:
-    """The `record_case_events` activity's argument: a workflow's events not recorded yet,
-    and (when it changed) where the case or its assessment stands, with its version (a newer
-    version replaces an older one, never the reverse)."""
-
-    case_id: str
-    workflow_id: str
-    events: list[RecordedEvent]
-    version: int = 0
-    case: CaseStanding | None = None
-    assessment: AssessmentStanding | None = None
-    #: The case's site and region (the assessment service checks a caller's scope against them).
-    site: str = ""
-    region: str = ""

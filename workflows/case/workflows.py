@@ -351,6 +351,12 @@ class CaseWorkflow:
     # -- updates, signals, queries ------------------------------------------------------
 
     @workflow.update
+    async def record_backfill(self) -> bool:
+        """An operator's (workflows/backfill.py): record a run that began before the record
+        did, from now on, its timeline so far first; False when it records fully already."""
+        return await self._record.backfill(self._snapshot.timeline)
+
+    @workflow.update
     async def decide_triage(self, decision: TriageDecision) -> CaseView:
         self._snapshot.decision = decision
         self._snapshot.decided_at = workflow.now()

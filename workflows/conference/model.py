@@ -260,6 +260,23 @@ class ConferenceView:
 
 
 @dataclass(frozen=True)
+class ConferenceStanding:
+    """Where a conference stands, as its workflow sees it: what its `state` shows
+    (kahu.v1.ConferenceState) without the timeline (the recorded events carry it), for the
+    conference's record in PostgreSQL (workflows/record.py)."""
+
+    stage: ConferenceStage
+    round: int
+    convening_due: datetime | None
+    completion_due: datetime | None
+    breached: list[ConferenceDeadline]
+    booking: Booking | None
+    advocate_required: bool
+    advocate_appointed: bool
+    young_person_added: bool
+
+
+@dataclass(frozen=True)
 class ConferenceResult:
     conference_id: str
     outcome: ConferenceOutcome
@@ -269,6 +286,15 @@ class ConferenceResult:
 def conference_workflow_id(conference_id: str) -> str:
     """The conference workflow's ID: derived from the opaque conference id only."""
     return f"conference-{conference_id}"
+
+
+def conference_id_of(workflow_id: str) -> str:
+    """The conference id in a conference workflow's ID (the inverse of `conference_workflow_id`)."""
+    return workflow_id.removeprefix("conference-")
+
+
+def is_conference_workflow(workflow_id: str) -> bool:
+    return workflow_id.startswith("conference-")
 
 
 def case_conference_id(case_id: str) -> str:

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         ConferenceResult,
         ConferenceStaff,
         ConferenceStage,
+        ConferenceStanding,
         ConferenceView,
         DayCount,
         Due,
@@ -130,8 +131,16 @@ class YouthJusticeConferenceWorkflow:
             AttentionState(),
             self._note,
         )
-        #: A case's conference records its events with the case's (no continue-as-new).
-        self._record = Record(conference.case_id, RecordState(), self._steps)
+        #: A case's conference records its events with the case's; every conference keeps its
+        #: own record with the conference service (no continue-as-new).
+        self._record = Record(
+            conference.case_id,
+            RecordState(),
+            self._steps,
+            self._standing,
+            place=(conference.site, conference.region),
+            own=True,
+        )
 
     # -- the run ---------------------------------------------------------------------
 
@@ -345,6 +354,12 @@ class YouthJusticeConferenceWorkflow:
     # -- updates and queries ----------------------------------------------------------
 
     @workflow.update
+    async def record_backfill(self) -> bool:
+        """An operator's (workflows/backfill.py): record a run that began before the record
+        did, from now on, its timeline so far first; False when it records fully already."""
+        return await self._record.backfill(self._timeline)
+
+    @workflow.update
     async def add_participant(self, added: ParticipantAdded) -> ConferenceView:
         self._added.append(added.participant_id)
         if added.role == ParticipantRole.YOUNG_PERSON:
@@ -537,6 +552,21 @@ class YouthJusticeConferenceWorkflow:
             clocks=[clock.status for clock in self._clocks.values()],
         )
 
+    def _standing(self) -> ConferenceStanding:
+        """Where the conference stands (what `state` shows, without the timeline), for its
+        record in PostgreSQL (workflows/record.py)."""
+        return ConferenceStanding(
+            stage=self._stage,
+            round=self._round,
+            convening_due=self._convening_due,
+            completion_due=self._completion_due,
+            breached=list(self._breached),
+            booking=self._booking,
+            advocate_required=self._advocate_required(),
+            advocate_appointed=self._advocate,
+            young_person_added=self._young_person,
+        )
+
     # -- helpers ----------------------------------------------------------------------
 
     def _input(self) -> ConferenceInput:
@@ -558,7 +588,7 @@ class YouthJusticeConferenceWorkflow:
         self._add(TimelineEntry(workflow.now(), actor, action, detail))
 
     def _add(self, entry: TimelineEntry) -> None:
-        """A line of the conference's timeline, numbered for its case's record."""
+        """A line of the conference's timeline, numbered for its record."""
         self._timeline.append(entry)
         self._record.note(entry)
 

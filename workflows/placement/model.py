@@ -201,6 +201,22 @@ class PlacementView:
 
 
 @dataclass(frozen=True)
+class PlacementStanding:
+    """Where a case's placement search stands, as its workflow sees it: its `state` without
+    the timeline (the recorded events carry it), for the search's record in PostgreSQL
+    (workflows/record.py). The hold is a copy: a change to the workflow's is a new standing."""
+
+    stage: SearchStage
+    search_id: str | None
+    candidates: list[CandidateRef]
+    excluded: dict[str, int]
+    unavailable: list[str]
+    hold: HoldState | None
+    deadline: DeadlineStatus | None
+    placement: PlacementRecord | None
+
+
+@dataclass(frozen=True)
 class PlacementResult:
     placement: PlacementRecord
     timeline: list[TimelineEntry]

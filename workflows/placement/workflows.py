@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         PlacementInput,
         PlacementResult,
         PlacementSnapshot,
+        PlacementStanding,
         PlacementView,
         ReleaseReason,
         SearchOutcome,
@@ -197,6 +198,14 @@ class PlacementSearchWorkflow:
         self._note(KAHU_ACTOR, "hold.released", f"{hold.places} place(s) with caregiver {hold.caregiver_id} ({reason})")
 
     # -- updates ---------------------------------------------------------------------
+
+    @workflow.update
+    async def record_backfill(self) -> bool:
+        """An operator's (workflows/backfill.py): record a run that began before the record
+        did, from now on, its timeline so far first; False when it records fully already."""
+        if self._record is None:
+            return False  # not started yet: it starts recording as it starts
+        return await self._record.backfill(self._state().timeline)
 
     @workflow.update
     async def select(self, selection: Selection) -> PlacementView:
@@ -367,6 +376,24 @@ class PlacementSearchWorkflow:
     @workflow.query
     def state(self) -> PlacementView:
         s = self._state()
+        standing = self._standing()
+        return PlacementView(
+            case_id=self._require_input().case_id,
+            stage=standing.stage,
+            search_id=standing.search_id,
+            candidates=standing.candidates,
+            excluded=standing.excluded,
+            unavailable=standing.unavailable,
+            hold=s.hold,
+            deadline=standing.deadline,
+            placement=standing.placement,
+            timeline=list(s.timeline),
+        )
+
+    def _standing(self) -> PlacementStanding:
+        """Where the search stands (its `state` without the timeline), for its record in
+        PostgreSQL (workflows/record.py)."""
+        s = self._state()
         if s.placement is not None:
             stage = SearchStage.PLACED
         elif s.hold is not None:
@@ -376,17 +403,15 @@ class PlacementSearchWorkflow:
         else:
             stage = SearchStage.AWAITING_SELECTION
         search = s.search
-        return PlacementView(
-            case_id=self._require_input().case_id,
+        return PlacementStanding(
             stage=stage,
             search_id=search.search_id if search else None,
             candidates=list(search.candidates) if search else [],
             excluded=dict(search.excluded) if search else {},
             unavailable=[*s.declined, *(c for c in s.unavailable if c not in s.declined)],
-            hold=s.hold,
+            hold=dataclasses.replace(s.hold) if s.hold is not None else None,
             deadline=self._clock.status if self._clock is not None and s.hold is None else None,
             placement=s.placement,
-            timeline=list(s.timeline),
         )
 
     # -- helpers -----------------------------------------------------------------------
@@ -431,7 +456,10 @@ class PlacementSearchWorkflow:
 
     def _start_record(self) -> None:
         s = self._state()
-        self._record = Record(self._require_input().case_id, s.record, self._steps)
+        request = self._require_input()
+        self._record = Record(
+            request.case_id, s.record, self._steps, self._standing, place=(request.site, request.region), own=True
+        )
         self._record.start(s.timeline)
 
     def _new_clock(self, state: ClockState) -> DeadlineClock:
