@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import cases, conference, listing, placement
+from bench import cases, conference, listing, matching, placement
 from bench.results import Report
 
 BENCHMARKS = {
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "conference": conference.main,
     "placement": placement.main,
     "listing": listing.main,
+    "matching": matching.main,
 }
 
 

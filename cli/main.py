@@ -415,11 +415,20 @@ def queue_extend(
         typer.Option(parser=due_time, metavar="WHEN", help="New deadline: +DURATION (e.g. +2d) or ISO 8601."),
     ],
     reason: Annotated[str, typer.Option(help="Why (recorded on the case).")],
+    reason_code: Annotated[
+        str,
+        typer.Option(
+            "--reason-code",
+            metavar="CODE",
+            help="One of the policy's extension_reasons (policy/kahu.yaml), e.g. CHILD_NOT_LOCATED.",
+        ),
+    ],
     by: By = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
-    """Move a case's (or a conference's) deadline later; its timer moves with it."""
+    """Move a case's (or a conference's) deadline later, for one of the policy's reasons; its
+    timer moves with it, and the record keeps the deadline it moved."""
     due_at = Timestamp()
     due_at.FromDatetime(due.astimezone(dt.UTC))
     conference = kind in (common_pb2.DEADLINE_KIND_CONVENING, common_pb2.DEADLINE_KIND_COMPLETION)
@@ -431,6 +440,7 @@ def queue_extend(
         due_at=due_at,
         extended_by=state_of(ctx).actor(by),
         reason=reason,
+        reason_code=reason_code,
     )
     answer = state_of(ctx).call("supervision", "ExtendDeadline", request, request.idempotency_key)
     state_of(ctx).show(answer, as_json, lambda c: render.extended(c, answer))

@@ -151,11 +151,22 @@ def case(console: Console, response: intake_pb2.GetCaseResponse) -> None:
             ("outcome", OUTCOME.label(response.outcome)),
             ("social worker", item.assignee or "-"),
             ("workflow", item.workflow_id),
+            ("possible duplicates", _duplicates(item.case_id, response.possible_duplicates)),
         ],
     )
     for report in response.reports:
         people(console, report)
     timeline(console, response.timeline)
+
+
+def _duplicates(case_id: str, found: Iterable[intake_pb2.PossibleDuplicate]) -> str:
+    """Each case this one may be about the same child as, and where that stands."""
+    shown = []
+    for d in found:
+        other = d.other_case_id if d.case_id == case_id else d.case_id
+        status = intake_pb2.PossibleDuplicateStatus.Name(d.status).removeprefix("POSSIBLE_DUPLICATE_STATUS_")
+        shown.append(f"{other} ({status.lower()})")
+    return ", ".join(shown) or "-"
 
 
 def people(console: Console, item: intake_pb2.CaseReport) -> None:
@@ -167,7 +178,8 @@ def people(console: Console, item: intake_pb2.CaseReport) -> None:
         table.add_column(name, overflow="fold")
     for child in report.children:
         born = child.date_of_birth
-        age = f"born {born.year:04d}-{born.month:02d}-{born.day:02d}" if child.HasField("date_of_birth") else ""
+        parts = [f"{born.year:04d}", *(f"{n:02d}" for n in (born.month, born.day) if n)]  # a partial date too
+        age = f"born {'-'.join(parts)}" if child.HasField("date_of_birth") else ""
         if child.HasField("age_years"):
             age = f"{child.age_years} years"
         details = ", ".join(part for part in (age, child.school, child.iwi) if part)

@@ -29,6 +29,7 @@ from kahu.v1 import (
     conference_pb2_grpc,
     intake_pb2_grpc,
     placement_pb2_grpc,
+    reporting_pb2_grpc,
     supervision_pb2_grpc,
     triage_pb2_grpc,
 )
@@ -212,6 +213,7 @@ class Platform:
             supervision_pb2_grpc.SupervisionServiceStub(await channel("supervision")),
             conference_pb2_grpc.ConferenceServiceStub(await channel("conference")),
             placement_pb2_grpc.PlacementServiceStub(await channel("placement")),
+            reporting_pb2_grpc.ReportingServiceStub(await channel("intake")),  # served by intake
         )
 
 
@@ -225,6 +227,7 @@ class Stubs:
     supervision: supervision_pb2_grpc.SupervisionServiceStub
     conference: conference_pb2_grpc.ConferenceServiceStub | None = None
     placement: placement_pb2_grpc.PlacementServiceStub | None = None
+    reporting: reporting_pb2_grpc.ReportingServiceStub | None = None
 
 
 async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: int) -> grpc.aio.Channel:

@@ -22,8 +22,10 @@ def report() -> common_pb2.Report:
         site="hutt",
         children=[
             common_pb2.Child(
-                # unique per report: a second report about one child joins the first one's case
-                name=f"Āniwaniwa Pōtae {secrets.token_hex(6)}",
+                # unique per report, every word of it (intake matches names word by word:
+                # services/intake/matching.py): a second report about one child joins the
+                # first one's case, and no other report possibly matches it
+                name=f"Āniwaniwa{secrets.token_hex(3)} Pōtae{secrets.token_hex(3)}",
                 date_of_birth=common_pb2.Date(year=2016, month=3, day=14),
                 iwi="Ngāti Porou",
                 address="12 Kōwhai Street, Naenae",

@@ -47,6 +47,7 @@ async def test_case_from_report_to_closure(platform: Platform) -> None:
             due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(hours=4)),
             extended_by="sup.tui",
             reason="Waiting on the school's records.",
+            reason_code="SPECIALIST_ASSESSMENT",
         )
     )
     await platform.assessment.CompleteAssessment(

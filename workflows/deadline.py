@@ -85,7 +85,11 @@ class DeadlineClock:
     @property
     def status(self) -> DeadlineStatus:
         return DeadlineStatus(
-            kind=self.context.kind, due_at=self.state.due_at, breached=self.state.breached, tier=self.state.tier
+            kind=self.context.kind,
+            due_at=self.state.due_at,
+            breached=self.state.breached,
+            tier=self.state.tier,
+            original_due_at=self.state.original_due_at,
         )
 
     def validate_extension(self, extension: Extension) -> None:
@@ -118,16 +122,21 @@ class DeadlineClock:
         )
 
     def extend(self, extension: Extension) -> None:
-        """Move the deadline; a new cycle starts with no tier raised."""
+        """Move the deadline; a new cycle starts with no tier raised. The deadline before the
+        first extension is kept (`original_due_at`): the record shows it, and work done after
+        it is late against it."""
+        why = f"{extension.reason_code}: {extension.reason}" if extension.reason_code else extension.reason
         self._note(
             TimelineEntry(
                 workflow.now(),
                 extension.extended_by,
                 "deadline.extended",
-                f"{self.context.kind} due {self.state.due_at.isoformat()} -> {extension.due_at.isoformat()}:"
-                f" {extension.reason}",
+                f"{self.context.kind} due {self.state.due_at.isoformat()} -> {extension.due_at.isoformat()}: {why}",
             )
         )
+        if self.state.original_due_at is None:
+            self.state.original_due_at = self.state.due_at
+        self.state.extensions += 1
         self.state.due_at = extension.due_at
         self.state.cycle += 1
         self.state.tier = 0
@@ -136,10 +145,30 @@ class DeadlineClock:
         self.state.warned = False
         self._moved = True
 
+    def bring_forward(self, due_at: datetime, why: str) -> bool:
+        """Move a deadline that has not passed earlier (a further report made the case more
+        urgent; the earliest deadline wins); False when it is as early already or passed."""
+        if self.state.breached or due_at >= self.state.due_at:
+            return False
+        self._note(
+            TimelineEntry(
+                workflow.now(),
+                KAHU_ACTOR,
+                "deadline.shortened",
+                f"{self.context.kind} due {self.state.due_at.isoformat()} -> {due_at.isoformat()}: {why}",
+            )
+        )
+        self.state.due_at = due_at
+        self._moved = True
+        return True
+
     def met(self) -> None:
         """Note the work done in time, or late (once the deadline had passed, and to which tier
         it had escalated), for the case's record."""
         late = f" (late: passed, escalated to tier {self.state.tier})" if self.state.breached else ""
+        original = self.state.original_due_at
+        if original is not None and workflow.now() > original:
+            late += f" (late against the original deadline {original.isoformat()}, extended {self.state.extensions}x)"
         self._note(
             TimelineEntry(
                 workflow.now(),

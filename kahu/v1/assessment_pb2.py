@@ -27,7 +27,7 @@ from kahu.v1 import common_pb2 as kahu_dot_v1_dot_common__pb2
 from kahu.v1 import intake_pb2 as kahu_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18kahu/v1/assessment.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\x1a\x14kahu/v1/intake.proto\"v\n\x0f\x41llocateRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rsocial_worker\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x14\n\x0c\x61llocated_by\x18\x05 \x01(\t\"M\n\x10\x41llocateResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"g\n\x15RecordFindingsRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0brecorded_by\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\"h\n\x16RecordFindingsResponse\x12\x13\n\x0b\x66indings_id\x18\x01 \x01(\t\x12\'\n\nassessment\x18\x02 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"\xa8\x01\n\x19\x43ompleteAssessmentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_by\x18\x03 \x01(\t\x12!\n\x07outcome\x18\x04 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x18\n\x10police_consulted\x18\x06 \x01(\x08\"W\n\x1a\x43ompleteAssessmentResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\'\n\x14GetAssessmentRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"e\n\x15GetAssessmentResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12#\n\x08\x66indings\x18\x02 \x03(\x0b\x32\x11.kahu.v1.Findings\"\x9b\x01\n\x17RecordAssessmentRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\"\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x12.kahu.v1.CaseEvent\x12-\n\x08standing\x18\x05 \x01(\x0b\x32\x1b.kahu.v1.AssessmentStanding\",\n\x18RecordAssessmentResponse\x12\x10\n\x08recorded\x18\x01 \x01(\r\"v\n\x08\x46indings\x12\x13\n\x0b\x66indings_id\x18\x01 \x01(\t\x12\x13\n\x0brecorded_by\x18\x02 \x01(\t\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0brecorded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xaf\x03\n\x11\x41ssessmentService\x12?\n\x08\x41llocate\x12\x18.kahu.v1.AllocateRequest\x1a\x19.kahu.v1.AllocateResponse\x12Q\n\x0eRecordFindings\x12\x1e.kahu.v1.RecordFindingsRequest\x1a\x1f.kahu.v1.RecordFindingsResponse\x12]\n\x12\x43ompleteAssessment\x12\".kahu.v1.CompleteAssessmentRequest\x1a#.kahu.v1.CompleteAssessmentResponse\x12N\n\rGetAssessment\x12\x1d.kahu.v1.GetAssessmentRequest\x1a\x1e.kahu.v1.GetAssessmentResponse\x12W\n\x10RecordAssessment\x12 .kahu.v1.RecordAssessmentRequest\x1a!.kahu.v1.RecordAssessmentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18kahu/v1/assessment.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\x1a\x14kahu/v1/intake.proto\"v\n\x0f\x41llocateRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rsocial_worker\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x14\n\x0c\x61llocated_by\x18\x05 \x01(\t\"M\n\x10\x41llocateResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"g\n\x15RecordFindingsRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0brecorded_by\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\"h\n\x16RecordFindingsResponse\x12\x13\n\x0b\x66indings_id\x18\x01 \x01(\t\x12\'\n\nassessment\x18\x02 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"\xa8\x01\n\x19\x43ompleteAssessmentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_by\x18\x03 \x01(\t\x12!\n\x07outcome\x18\x04 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x18\n\x10police_consulted\x18\x06 \x01(\x08\"W\n\x1a\x43ompleteAssessmentResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x8f\x01\n\x16RecordChildSeenRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0f\n\x07seen_by\x18\x03 \x01(\t\x12+\n\x07seen_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05place\x18\x05 \x01(\t\"T\n\x17RecordChildSeenResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\'\n\x14GetAssessmentRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"e\n\x15GetAssessmentResponse\x12\'\n\nassessment\x18\x01 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12#\n\x08\x66indings\x18\x02 \x03(\x0b\x32\x11.kahu.v1.Findings\"\x9b\x01\n\x17RecordAssessmentRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\"\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x12.kahu.v1.CaseEvent\x12-\n\x08standing\x18\x05 \x01(\x0b\x32\x1b.kahu.v1.AssessmentStanding\",\n\x18RecordAssessmentResponse\x12\x10\n\x08recorded\x18\x01 \x01(\r\"v\n\x08\x46indings\x12\x13\n\x0b\x66indings_id\x18\x01 \x01(\t\x12\x13\n\x0brecorded_by\x18\x02 \x01(\t\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0brecorded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x85\x04\n\x11\x41ssessmentService\x12?\n\x08\x41llocate\x12\x18.kahu.v1.AllocateRequest\x1a\x19.kahu.v1.AllocateResponse\x12Q\n\x0eRecordFindings\x12\x1e.kahu.v1.RecordFindingsRequest\x1a\x1f.kahu.v1.RecordFindingsResponse\x12]\n\x12\x43ompleteAssessment\x12\".kahu.v1.CompleteAssessmentRequest\x1a#.kahu.v1.CompleteAssessmentResponse\x12T\n\x0fRecordChildSeen\x12\x1f.kahu.v1.RecordChildSeenRequest\x1a .kahu.v1.RecordChildSeenResponse\x12N\n\rGetAssessment\x12\x1d.kahu.v1.GetAssessmentRequest\x1a\x1e.kahu.v1.GetAssessmentResponse\x12W\n\x10RecordAssessment\x12 .kahu.v1.RecordAssessmentRequest\x1a!.kahu.v1.RecordAssessmentResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,16 +46,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPLETEASSESSMENTREQUEST']._serialized_end=693
   _globals['_COMPLETEASSESSMENTRESPONSE']._serialized_start=695
   _globals['_COMPLETEASSESSMENTRESPONSE']._serialized_end=782
-  _globals['_GETASSESSMENTREQUEST']._serialized_start=784
-  _globals['_GETASSESSMENTREQUEST']._serialized_end=823
-  _globals['_GETASSESSMENTRESPONSE']._serialized_start=825
-  _globals['_GETASSESSMENTRESPONSE']._serialized_end=926
-  _globals['_RECORDASSESSMENTREQUEST']._serialized_start=929
-  _globals['_RECORDASSESSMENTREQUEST']._serialized_end=1084
-  _globals['_RECORDASSESSMENTRESPONSE']._serialized_start=1086
-  _globals['_RECORDASSESSMENTRESPONSE']._serialized_end=1130
-  _globals['_FINDINGS']._serialized_start=1132
-  _globals['_FINDINGS']._serialized_end=1250
-  _globals['_ASSESSMENTSERVICE']._serialized_start=1253
-  _globals['_ASSESSMENTSERVICE']._serialized_end=1684
+  _globals['_RECORDCHILDSEENREQUEST']._serialized_start=785
+  _globals['_RECORDCHILDSEENREQUEST']._serialized_end=928
+  _globals['_RECORDCHILDSEENRESPONSE']._serialized_start=930
+  _globals['_RECORDCHILDSEENRESPONSE']._serialized_end=1014
+  _globals['_GETASSESSMENTREQUEST']._serialized_start=1016
+  _globals['_GETASSESSMENTREQUEST']._serialized_end=1055
+  _globals['_GETASSESSMENTRESPONSE']._serialized_start=1057
+  _globals['_GETASSESSMENTRESPONSE']._serialized_end=1158
+  _globals['_RECORDASSESSMENTREQUEST']._serialized_start=1161
+  _globals['_RECORDASSESSMENTREQUEST']._serialized_end=1316
+  _globals['_RECORDASSESSMENTRESPONSE']._serialized_start=1318
+  _globals['_RECORDASSESSMENTRESPONSE']._serialized_end=1362
+  _globals['_FINDINGS']._serialized_start=1364
+  _globals['_FINDINGS']._serialized_end=1482
+  _globals['_ASSESSMENTSERVICE']._serialized_start=1485
+  _globals['_ASSESSMENTSERVICE']._serialized_end=2002
 # @@protoc_insertion_point(module_scope)

@@ -79,6 +79,28 @@ class CompleteAssessmentResponse(_message.Message):
     replayed: bool
     def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
+class RecordChildSeenRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_id", "seen_by", "seen_at", "place")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEEN_BY_FIELD_NUMBER: _ClassVar[int]
+    SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    case_id: str
+    seen_by: str
+    seen_at: _timestamp_pb2.Timestamp
+    place: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., seen_by: _Optional[str] = ..., seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., place: _Optional[str] = ...) -> None: ...
+
+class RecordChildSeenResponse(_message.Message):
+    __slots__ = ("assessment", "replayed")
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    assessment: _common_pb2.Assessment
+    replayed: bool
+    def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
 class GetAssessmentRequest(_message.Message):
     __slots__ = ("case_id",)
     CASE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -50,6 +50,11 @@ class AssessmentServiceStub:
                 request_serializer=kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentResponse.FromString,
                 _registered_method=True)
+        self.RecordChildSeen = channel.unary_unary(
+                '/kahu.v1.AssessmentService/RecordChildSeen',
+                request_serializer=kahu_dot_v1_dot_assessment__pb2.RecordChildSeenRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_assessment__pb2.RecordChildSeenResponse.FromString,
+                _registered_method=True)
         self.GetAssessment = channel.unary_unary(
                 '/kahu.v1.AssessmentService/GetAssessment',
                 request_serializer=kahu_dot_v1_dot_assessment__pb2.GetAssessmentRequest.SerializeToString,
@@ -82,6 +87,15 @@ class AssessmentServiceServicer:
 
     def CompleteAssessment(self, request, context):
         """Completes the assessment with an outcome (seeking custody waits for approval).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordChildSeen(self, request, context):
+        """Records that a social worker met the child for the safety and risk screen (who, when,
+        where): the response timeframe is met then, and the assessment's completion timeframe
+        (policy assessment_completion) starts.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,6 +134,11 @@ def add_AssessmentServiceServicer_to_server(servicer, server):
                     servicer.CompleteAssessment,
                     request_deserializer=kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentResponse.SerializeToString,
+            ),
+            'RecordChildSeen': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChildSeen,
+                    request_deserializer=kahu_dot_v1_dot_assessment__pb2.RecordChildSeenRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_assessment__pb2.RecordChildSeenResponse.SerializeToString,
             ),
             'GetAssessment': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAssessment,
@@ -214,6 +233,33 @@ class AssessmentService:
             '/kahu.v1.AssessmentService/CompleteAssessment',
             kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentRequest.SerializeToString,
             kahu_dot_v1_dot_assessment__pb2.CompleteAssessmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChildSeen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.AssessmentService/RecordChildSeen',
+            kahu_dot_v1_dot_assessment__pb2.RecordChildSeenRequest.SerializeToString,
+            kahu_dot_v1_dot_assessment__pb2.RecordChildSeenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -89,6 +89,7 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_PLACEMENT: _ClassVar[DeadlineKind]
     DEADLINE_KIND_CONVENING: _ClassVar[DeadlineKind]
     DEADLINE_KIND_COMPLETION: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_ASSESSMENT_COMPLETION: _ClassVar[DeadlineKind]
 
 class NotificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -152,6 +153,7 @@ DEADLINE_KIND_ASSESSMENT: DeadlineKind
 DEADLINE_KIND_PLACEMENT: DeadlineKind
 DEADLINE_KIND_CONVENING: DeadlineKind
 DEADLINE_KIND_COMPLETION: DeadlineKind
+DEADLINE_KIND_ASSESSMENT_COMPLETION: DeadlineKind
 NOTIFICATION_STATUS_UNSPECIFIED: NotificationStatus
 NOTIFICATION_STATUS_PENDING: NotificationStatus
 NOTIFICATION_STATUS_DELIVERED: NotificationStatus
@@ -266,16 +268,18 @@ class TimelineEntry(_message.Message):
     def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class DeadlineStatus(_message.Message):
-    __slots__ = ("kind", "due_at", "breached", "tier")
+    __slots__ = ("kind", "due_at", "breached", "tier", "original_due_at")
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     BREACHED_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_DUE_AT_FIELD_NUMBER: _ClassVar[int]
     kind: DeadlineKind
     due_at: _timestamp_pb2.Timestamp
     breached: bool
     tier: int
-    def __init__(self, kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ...) -> None: ...
+    original_due_at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ..., original_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CaseFacts(_message.Message):
     __slots__ = ("concerns", "immediate_danger", "agency", "prior_involvement", "youngest_child_age", "child_safety_hub")
@@ -354,7 +358,7 @@ class Completion(_message.Message):
     def __init__(self, completed_by: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Assessment(_message.Message):
-    __slots__ = ("case_id", "social_worker", "due_at", "breached", "tier", "awaiting_approval", "result", "timeline")
+    __slots__ = ("case_id", "social_worker", "due_at", "breached", "tier", "awaiting_approval", "result", "timeline", "deadline_kind", "child_seen")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SOCIAL_WORKER_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
@@ -363,6 +367,8 @@ class Assessment(_message.Message):
     AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_KIND_FIELD_NUMBER: _ClassVar[int]
+    CHILD_SEEN_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     social_worker: str
     due_at: _timestamp_pb2.Timestamp
@@ -371,7 +377,19 @@ class Assessment(_message.Message):
     awaiting_approval: Completion
     result: Completion
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
-    def __init__(self, case_id: _Optional[str] = ..., social_worker: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ..., awaiting_approval: _Optional[_Union[Completion, _Mapping]] = ..., result: _Optional[_Union[Completion, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ...) -> None: ...
+    deadline_kind: DeadlineKind
+    child_seen: ChildSeen
+    def __init__(self, case_id: _Optional[str] = ..., social_worker: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[bool] = ..., tier: _Optional[int] = ..., awaiting_approval: _Optional[_Union[Completion, _Mapping]] = ..., result: _Optional[_Union[Completion, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., deadline_kind: _Optional[_Union[DeadlineKind, str]] = ..., child_seen: _Optional[_Union[ChildSeen, _Mapping]] = ...) -> None: ...
+
+class ChildSeen(_message.Message):
+    __slots__ = ("seen_by", "seen_at", "place")
+    SEEN_BY_FIELD_NUMBER: _ClassVar[int]
+    SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    seen_by: str
+    seen_at: _timestamp_pb2.Timestamp
+    place: str
+    def __init__(self, seen_by: _Optional[str] = ..., seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., place: _Optional[str] = ...) -> None: ...
 
 class NotificationDelivery(_message.Message):
     __slots__ = ("notification_key", "kind", "channel", "status", "attempts", "last_error", "created_at", "delivered_at", "failed_at", "next_attempt_at")

@@ -27,15 +27,19 @@ from kahu.v1 import common_pb2 as kahu_dot_v1_dot_common__pb2
 from kahu.v1 import placement_pb2 as kahu_dot_v1_dot_placement__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/intake.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\x1a\x17kahu/v1/placement.proto\"O\n\x13SubmitReportRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x1f\n\x06report\x18\x02 \x01(\x0b\x32\x0f.kahu.v1.Report\"l\n\x14SubmitReportResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\treport_id\x18\x02 \x01(\t\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x12\x1e\n\x16\x61\x64\x64itional_information\x18\x04 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xa2\x02\n\x0fGetCaseResponse\x12\x1b\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\r.kahu.v1.Case\x12(\n\x08timeline\x18\x02 \x03(\x0b\x32\x16.kahu.v1.TimelineEntry\x12)\n\x08proposal\x18\x03 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x17.kahu.v1.TriageDecision\x12!\n\x07outcome\x18\x05 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12$\n\x07reports\x18\x06 \x03(\x0b\x32\x13.kahu.v1.CaseReport\x12)\n\tplacement\x18\x07 \x01(\x0b\x32\x16.kahu.v1.CasePlacement\"\x91\x01\n\nCaseReport\x12\x11\n\treport_id\x18\x01 \x01(\t\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16\x61\x64\x64itional_information\x18\x03 \x01(\x08\x12\x1f\n\x06report\x18\x04 \x01(\x0b\x32\x0f.kahu.v1.Report\"q\n\rCasePlacement\x12\x14\n\x0c\x63\x61regiver_id\x18\x01 \x01(\t\x12$\n\x04tier\x18\x02 \x01(\x0e\x32\x16.kahu.v1.PlacementTier\x12\x0e\n\x06places\x18\x03 \x01(\r\x12\x14\n\x0c\x63onfirmed_by\x18\x04 \x01(\t\"\x96\x03\n\x10ListCasesRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12!\n\x05stage\x18\x03 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12\x10\n\x08min_tier\x18\x04 \x01(\r\x12\x14\n\x0coverdue_only\x18\x05 \x01(\x08\x12\x11\n\tpage_size\x18\x06 \x01(\r\x12\x12\n\npage_token\x18\x07 \x01(\t\x12%\n\ttimeframe\x18\x08 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x10\n\x08\x61ssignee\x18\t \x01(\t\x12\x31\n\rreceived_from\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0freceived_before\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x05order\x18\x0c \x01(\x0e\x32\x12.kahu.v1.CaseOrder\x12.\n\ndue_before\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x11ListCasesResponse\x12\x1c\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\r.kahu.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"L\n\x16RecordCaseStageRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12!\n\x05stage\x18\x02 \x01(\x0e\x32\x12.kahu.v1.CaseStage\"\x19\n\x17RecordCaseStageResponse\"\xbd\x01\n\x17RecordCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\"\n\x06\x65vents\x18\x03 \x03(\x0b\x32\x12.kahu.v1.CaseEvent\x12\'\n\x08standing\x18\x04 \x01(\x0b\x32\x15.kahu.v1.CaseStanding\x12/\n\nassessment\x18\x05 \x01(\x0b\x32\x1b.kahu.v1.AssessmentStanding\",\n\x18RecordCaseEventsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\r\"\xb4\x01\n\x13ListDueCasesRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x14\n\x0cwithin_sites\x18\x03 \x03(\t\x12\x16\n\x0ewithin_regions\x18\x04 \x03(\t\x12\x12\n\neverywhere\x18\x05 \x01(\x08\x12.\n\ndue_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x07 \x01(\r\"4\n\x14ListDueCasesResponse\x12\x1c\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\r.kahu.v1.Case\"&\n\x13GetCaseScopeRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"u\n\x14GetCaseScopeResponse\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x10\n\x08\x61gencies\x18\x04 \x03(\t\x12\x10\n\x08\x63oncerns\x18\x05 \x03(\t\x12\x15\n\rsocial_worker\x18\x06 \x01(\tJ\x04\x08\x01\x10\x02\"D\n\tCaseEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12%\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x16.kahu.v1.TimelineEntry\"\xc1\x02\n\x0c\x43\x61seStanding\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12!\n\x05stage\x18\x02 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12)\n\x08proposal\x18\x03 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x17.kahu.v1.TriageDecision\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x07outcome\x18\x06 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12)\n\x08\x64\x65\x61\x64line\x18\x07 \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12)\n\tplacement\x18\x08 \x01(\x0b\x32\x16.kahu.v1.CasePlacement\"c\n\x12\x41ssessmentStanding\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12\'\n\nassessment\x18\x02 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\"\xfe\x02\n\x04\x43\x61se\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12!\n\x05stage\x18\x04 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12*\n\x08\x63oncerns\x18\x05 \x03(\x0e\x32\x18.kahu.v1.ConcernCategory\x12\x18\n\x10immediate_danger\x18\x06 \x01(\x08\x12\x13\n\x0b\x63hild_count\x18\x07 \x01(\r\x12/\n\x0breceived_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bworkflow_id\x18\t \x01(\t\x12#\n\x07urgency\x18\n \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12!\n\x07pathway\x18\x0b \x01(\x0e\x32\x10.kahu.v1.Pathway\x12)\n\x08\x64\x65\x61\x64line\x18\x0c \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12\x10\n\x08\x61ssignee\x18\r \x01(\t*Z\n\tCaseOrder\x12\x1a\n\x16\x43\x41SE_ORDER_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_ORDER_NEWEST\x10\x01\x12\x1a\n\x16\x43\x41SE_ORDER_MOST_URGENT\x10\x02\x32\xa7\x04\n\rIntakeService\x12K\n\x0cSubmitReport\x12\x1c.kahu.v1.SubmitReportRequest\x1a\x1d.kahu.v1.SubmitReportResponse\x12<\n\x07GetCase\x12\x17.kahu.v1.GetCaseRequest\x1a\x18.kahu.v1.GetCaseResponse\x12\x42\n\tListCases\x12\x19.kahu.v1.ListCasesRequest\x1a\x1a.kahu.v1.ListCasesResponse\x12T\n\x0fRecordCaseStage\x12\x1f.kahu.v1.RecordCaseStageRequest\x1a .kahu.v1.RecordCaseStageResponse\x12W\n\x10RecordCaseEvents\x12 .kahu.v1.RecordCaseEventsRequest\x1a!.kahu.v1.RecordCaseEventsResponse\x12K\n\x0cGetCaseScope\x12\x1c.kahu.v1.GetCaseScopeRequest\x1a\x1d.kahu.v1.GetCaseScopeResponse\x12K\n\x0cListDueCases\x12\x1c.kahu.v1.ListDueCasesRequest\x1a\x1d.kahu.v1.ListDueCasesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kahu/v1/intake.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\x1a\x17kahu/v1/placement.proto\"O\n\x13SubmitReportRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x1f\n\x06report\x18\x02 \x01(\x0b\x32\x0f.kahu.v1.Report\"l\n\x14SubmitReportResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\treport_id\x18\x02 \x01(\t\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x12\x1e\n\x16\x61\x64\x64itional_information\x18\x04 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xdb\x02\n\x0fGetCaseResponse\x12\x1b\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\r.kahu.v1.Case\x12(\n\x08timeline\x18\x02 \x03(\x0b\x32\x16.kahu.v1.TimelineEntry\x12)\n\x08proposal\x18\x03 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x17.kahu.v1.TriageDecision\x12!\n\x07outcome\x18\x05 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12$\n\x07reports\x18\x06 \x03(\x0b\x32\x13.kahu.v1.CaseReport\x12)\n\tplacement\x18\x07 \x01(\x0b\x32\x16.kahu.v1.CasePlacement\x12\x37\n\x13possible_duplicates\x18\x08 \x03(\x0b\x32\x1a.kahu.v1.PossibleDuplicate\"\x91\x01\n\nCaseReport\x12\x11\n\treport_id\x18\x01 \x01(\t\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16\x61\x64\x64itional_information\x18\x03 \x01(\x08\x12\x1f\n\x06report\x18\x04 \x01(\x0b\x32\x0f.kahu.v1.Report\"q\n\rCasePlacement\x12\x14\n\x0c\x63\x61regiver_id\x18\x01 \x01(\t\x12$\n\x04tier\x18\x02 \x01(\x0e\x32\x16.kahu.v1.PlacementTier\x12\x0e\n\x06places\x18\x03 \x01(\r\x12\x14\n\x0c\x63onfirmed_by\x18\x04 \x01(\t\"\x96\x03\n\x10ListCasesRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12!\n\x05stage\x18\x03 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12\x10\n\x08min_tier\x18\x04 \x01(\r\x12\x14\n\x0coverdue_only\x18\x05 \x01(\x08\x12\x11\n\tpage_size\x18\x06 \x01(\r\x12\x12\n\npage_token\x18\x07 \x01(\t\x12%\n\ttimeframe\x18\x08 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x10\n\x08\x61ssignee\x18\t \x01(\t\x12\x31\n\rreceived_from\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0freceived_before\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x05order\x18\x0c \x01(\x0e\x32\x12.kahu.v1.CaseOrder\x12.\n\ndue_before\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x11ListCasesResponse\x12\x1c\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\r.kahu.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"L\n\x16RecordCaseStageRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12!\n\x05stage\x18\x02 \x01(\x0e\x32\x12.kahu.v1.CaseStage\"\x19\n\x17RecordCaseStageResponse\"\xbd\x01\n\x17RecordCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\"\n\x06\x65vents\x18\x03 \x03(\x0b\x32\x12.kahu.v1.CaseEvent\x12\'\n\x08standing\x18\x04 \x01(\x0b\x32\x15.kahu.v1.CaseStanding\x12/\n\nassessment\x18\x05 \x01(\x0b\x32\x1b.kahu.v1.AssessmentStanding\",\n\x18RecordCaseEventsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\r\"\xb4\x01\n\x13ListDueCasesRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x14\n\x0cwithin_sites\x18\x03 \x03(\t\x12\x16\n\x0ewithin_regions\x18\x04 \x03(\t\x12\x12\n\neverywhere\x18\x05 \x01(\x08\x12.\n\ndue_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x07 \x01(\r\"4\n\x14ListDueCasesResponse\x12\x1c\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\r.kahu.v1.Case\"&\n\x13GetCaseScopeRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"u\n\x14GetCaseScopeResponse\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x10\n\x08\x61gencies\x18\x04 \x03(\t\x12\x10\n\x08\x63oncerns\x18\x05 \x03(\t\x12\x15\n\rsocial_worker\x18\x06 \x01(\tJ\x04\x08\x01\x10\x02\"D\n\tCaseEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12%\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x16.kahu.v1.TimelineEntry\"\xc1\x02\n\x0c\x43\x61seStanding\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12!\n\x05stage\x18\x02 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12)\n\x08proposal\x18\x03 \x01(\x0b\x32\x17.kahu.v1.TriageProposal\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x17.kahu.v1.TriageDecision\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x07outcome\x18\x06 \x01(\x0e\x32\x10.kahu.v1.Outcome\x12)\n\x08\x64\x65\x61\x64line\x18\x07 \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12)\n\tplacement\x18\x08 \x01(\x0b\x32\x16.kahu.v1.CasePlacement\"c\n\x12\x41ssessmentStanding\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12\'\n\nassessment\x18\x02 \x01(\x0b\x32\x13.kahu.v1.Assessment\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\"\xfe\x02\n\x04\x43\x61se\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04site\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12!\n\x05stage\x18\x04 \x01(\x0e\x32\x12.kahu.v1.CaseStage\x12*\n\x08\x63oncerns\x18\x05 \x03(\x0e\x32\x18.kahu.v1.ConcernCategory\x12\x18\n\x10immediate_danger\x18\x06 \x01(\x08\x12\x13\n\x0b\x63hild_count\x18\x07 \x01(\r\x12/\n\x0breceived_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bworkflow_id\x18\t \x01(\t\x12#\n\x07urgency\x18\n \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12!\n\x07pathway\x18\x0b \x01(\x0e\x32\x10.kahu.v1.Pathway\x12)\n\x08\x64\x65\x61\x64line\x18\x0c \x01(\x0b\x32\x17.kahu.v1.DeadlineStatus\x12\x10\n\x08\x61ssignee\x18\r \x01(\t\"\xb8\x02\n\x11PossibleDuplicate\x12\x14\n\x0c\x64uplicate_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x11\n\treport_id\x18\x03 \x01(\t\x12\x15\n\rother_case_id\x18\x04 \x01(\t\x12\x30\n\x06status\x18\x05 \x01(\x0e\x32 .kahu.v1.PossibleDuplicateStatus\x12.\n\nflagged_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04site\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\x12\x12\n\ndecided_by\x18\t \x01(\t\x12\x0e\n\x06reason\x18\n \x01(\t\x12.\n\ndecided_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x96\x01\n\x1dListPossibleDuplicatesRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x30\n\x06status\x18\x03 \x01(\x0e\x32 .kahu.v1.PossibleDuplicateStatus\x12\x11\n\tpage_size\x18\x04 \x01(\r\x12\x12\n\npage_token\x18\x05 \x01(\t\"r\n\x1eListPossibleDuplicatesResponse\x12\x37\n\x13possible_duplicates\x18\x01 \x03(\x0b\x32\x1a.kahu.v1.PossibleDuplicate\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb4\x01\n\x1fResolvePossibleDuplicateRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rother_case_id\x18\x03 \x01(\t\x12,\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x1a.kahu.v1.DuplicateDecision\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x12\n\ndecided_by\x18\x06 \x01(\t\"l\n ResolvePossibleDuplicateResponse\x12\x36\n\x12possible_duplicate\x18\x01 \x01(\x0b\x32\x1a.kahu.v1.PossibleDuplicate\x12\x10\n\x08replayed\x18\x02 \x01(\x08*Z\n\tCaseOrder\x12\x1a\n\x16\x43\x41SE_ORDER_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41SE_ORDER_NEWEST\x10\x01\x12\x1a\n\x16\x43\x41SE_ORDER_MOST_URGENT\x10\x02*\xb7\x01\n\x17PossibleDuplicateStatus\x12)\n%POSSIBLE_DUPLICATE_STATUS_UNSPECIFIED\x10\x00\x12\"\n\x1ePOSSIBLE_DUPLICATE_STATUS_OPEN\x10\x01\x12$\n POSSIBLE_DUPLICATE_STATUS_LINKED\x10\x02\x12\'\n#POSSIBLE_DUPLICATE_STATUS_SEPARATED\x10\x03*u\n\x11\x44uplicateDecision\x12\"\n\x1e\x44UPLICATE_DECISION_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44UPLICATE_DECISION_LINK\x10\x01\x12\x1f\n\x1b\x44UPLICATE_DECISION_SEPARATE\x10\x02\x32\x83\x06\n\rIntakeService\x12K\n\x0cSubmitReport\x12\x1c.kahu.v1.SubmitReportRequest\x1a\x1d.kahu.v1.SubmitReportResponse\x12<\n\x07GetCase\x12\x17.kahu.v1.GetCaseRequest\x1a\x18.kahu.v1.GetCaseResponse\x12\x42\n\tListCases\x12\x19.kahu.v1.ListCasesRequest\x1a\x1a.kahu.v1.ListCasesResponse\x12T\n\x0fRecordCaseStage\x12\x1f.kahu.v1.RecordCaseStageRequest\x1a .kahu.v1.RecordCaseStageResponse\x12W\n\x10RecordCaseEvents\x12 .kahu.v1.RecordCaseEventsRequest\x1a!.kahu.v1.RecordCaseEventsResponse\x12K\n\x0cGetCaseScope\x12\x1c.kahu.v1.GetCaseScopeRequest\x1a\x1d.kahu.v1.GetCaseScopeResponse\x12K\n\x0cListDueCases\x12\x1c.kahu.v1.ListDueCasesRequest\x1a\x1d.kahu.v1.ListDueCasesResponse\x12i\n\x16ListPossibleDuplicates\x12&.kahu.v1.ListPossibleDuplicatesRequest\x1a\'.kahu.v1.ListPossibleDuplicatesResponse\x12o\n\x18ResolvePossibleDuplicate\x12(.kahu.v1.ResolvePossibleDuplicateRequest\x1a).kahu.v1.ResolvePossibleDuplicateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kahu.v1.intake_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CASEORDER']._serialized_start=2999
-  _globals['_CASEORDER']._serialized_end=3089
+  _globals['_CASEORDER']._serialized_start=3933
+  _globals['_CASEORDER']._serialized_end=4023
+  _globals['_POSSIBLEDUPLICATESTATUS']._serialized_start=4026
+  _globals['_POSSIBLEDUPLICATESTATUS']._serialized_end=4209
+  _globals['_DUPLICATEDECISION']._serialized_start=4211
+  _globals['_DUPLICATEDECISION']._serialized_end=4328
   _globals['_SUBMITREPORTREQUEST']._serialized_start=113
   _globals['_SUBMITREPORTREQUEST']._serialized_end=192
   _globals['_SUBMITREPORTRESPONSE']._serialized_start=194
@@ -43,39 +47,49 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCASEREQUEST']._serialized_start=304
   _globals['_GETCASEREQUEST']._serialized_end=337
   _globals['_GETCASERESPONSE']._serialized_start=340
-  _globals['_GETCASERESPONSE']._serialized_end=630
-  _globals['_CASEREPORT']._serialized_start=633
-  _globals['_CASEREPORT']._serialized_end=778
-  _globals['_CASEPLACEMENT']._serialized_start=780
-  _globals['_CASEPLACEMENT']._serialized_end=893
-  _globals['_LISTCASESREQUEST']._serialized_start=896
-  _globals['_LISTCASESREQUEST']._serialized_end=1302
-  _globals['_LISTCASESRESPONSE']._serialized_start=1304
-  _globals['_LISTCASESRESPONSE']._serialized_end=1378
-  _globals['_RECORDCASESTAGEREQUEST']._serialized_start=1380
-  _globals['_RECORDCASESTAGEREQUEST']._serialized_end=1456
-  _globals['_RECORDCASESTAGERESPONSE']._serialized_start=1458
-  _globals['_RECORDCASESTAGERESPONSE']._serialized_end=1483
-  _globals['_RECORDCASEEVENTSREQUEST']._serialized_start=1486
-  _globals['_RECORDCASEEVENTSREQUEST']._serialized_end=1675
-  _globals['_RECORDCASEEVENTSRESPONSE']._serialized_start=1677
-  _globals['_RECORDCASEEVENTSRESPONSE']._serialized_end=1721
-  _globals['_LISTDUECASESREQUEST']._serialized_start=1724
-  _globals['_LISTDUECASESREQUEST']._serialized_end=1904
-  _globals['_LISTDUECASESRESPONSE']._serialized_start=1906
-  _globals['_LISTDUECASESRESPONSE']._serialized_end=1958
-  _globals['_GETCASESCOPEREQUEST']._serialized_start=1960
-  _globals['_GETCASESCOPEREQUEST']._serialized_end=1998
-  _globals['_GETCASESCOPERESPONSE']._serialized_start=2000
-  _globals['_GETCASESCOPERESPONSE']._serialized_end=2117
-  _globals['_CASEEVENT']._serialized_start=2119
-  _globals['_CASEEVENT']._serialized_end=2187
-  _globals['_CASESTANDING']._serialized_start=2190
-  _globals['_CASESTANDING']._serialized_end=2511
-  _globals['_ASSESSMENTSTANDING']._serialized_start=2513
-  _globals['_ASSESSMENTSTANDING']._serialized_end=2612
-  _globals['_CASE']._serialized_start=2615
-  _globals['_CASE']._serialized_end=2997
-  _globals['_INTAKESERVICE']._serialized_start=3092
-  _globals['_INTAKESERVICE']._serialized_end=3643
+  _globals['_GETCASERESPONSE']._serialized_end=687
+  _globals['_CASEREPORT']._serialized_start=690
+  _globals['_CASEREPORT']._serialized_end=835
+  _globals['_CASEPLACEMENT']._serialized_start=837
+  _globals['_CASEPLACEMENT']._serialized_end=950
+  _globals['_LISTCASESREQUEST']._serialized_start=953
+  _globals['_LISTCASESREQUEST']._serialized_end=1359
+  _globals['_LISTCASESRESPONSE']._serialized_start=1361
+  _globals['_LISTCASESRESPONSE']._serialized_end=1435
+  _globals['_RECORDCASESTAGEREQUEST']._serialized_start=1437
+  _globals['_RECORDCASESTAGEREQUEST']._serialized_end=1513
+  _globals['_RECORDCASESTAGERESPONSE']._serialized_start=1515
+  _globals['_RECORDCASESTAGERESPONSE']._serialized_end=1540
+  _globals['_RECORDCASEEVENTSREQUEST']._serialized_start=1543
+  _globals['_RECORDCASEEVENTSREQUEST']._serialized_end=1732
+  _globals['_RECORDCASEEVENTSRESPONSE']._serialized_start=1734
+  _globals['_RECORDCASEEVENTSRESPONSE']._serialized_end=1778
+  _globals['_LISTDUECASESREQUEST']._serialized_start=1781
+  _globals['_LISTDUECASESREQUEST']._serialized_end=1961
+  _globals['_LISTDUECASESRESPONSE']._serialized_start=1963
+  _globals['_LISTDUECASESRESPONSE']._serialized_end=2015
+  _globals['_GETCASESCOPEREQUEST']._serialized_start=2017
+  _globals['_GETCASESCOPEREQUEST']._serialized_end=2055
+  _globals['_GETCASESCOPERESPONSE']._serialized_start=2057
+  _globals['_GETCASESCOPERESPONSE']._serialized_end=2174
+  _globals['_CASEEVENT']._serialized_start=2176
+  _globals['_CASEEVENT']._serialized_end=2244
+  _globals['_CASESTANDING']._serialized_start=2247
+  _globals['_CASESTANDING']._serialized_end=2568
+  _globals['_ASSESSMENTSTANDING']._serialized_start=2570
+  _globals['_ASSESSMENTSTANDING']._serialized_end=2669
+  _globals['_CASE']._serialized_start=2672
+  _globals['_CASE']._serialized_end=3054
+  _globals['_POSSIBLEDUPLICATE']._serialized_start=3057
+  _globals['_POSSIBLEDUPLICATE']._serialized_end=3369
+  _globals['_LISTPOSSIBLEDUPLICATESREQUEST']._serialized_start=3372
+  _globals['_LISTPOSSIBLEDUPLICATESREQUEST']._serialized_end=3522
+  _globals['_LISTPOSSIBLEDUPLICATESRESPONSE']._serialized_start=3524
+  _globals['_LISTPOSSIBLEDUPLICATESRESPONSE']._serialized_end=3638
+  _globals['_RESOLVEPOSSIBLEDUPLICATEREQUEST']._serialized_start=3641
+  _globals['_RESOLVEPOSSIBLEDUPLICATEREQUEST']._serialized_end=3821
+  _globals['_RESOLVEPOSSIBLEDUPLICATERESPONSE']._serialized_start=3823
+  _globals['_RESOLVEPOSSIBLEDUPLICATERESPONSE']._serialized_end=3931
+  _globals['_INTAKESERVICE']._serialized_start=4331
+  _globals['_INTAKESERVICE']._serialized_end=5102
 # @@protoc_insertion_point(module_scope)

@@ -17,9 +17,29 @@ class CaseOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_ORDER_UNSPECIFIED: _ClassVar[CaseOrder]
     CASE_ORDER_NEWEST: _ClassVar[CaseOrder]
     CASE_ORDER_MOST_URGENT: _ClassVar[CaseOrder]
+
+class PossibleDuplicateStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSSIBLE_DUPLICATE_STATUS_UNSPECIFIED: _ClassVar[PossibleDuplicateStatus]
+    POSSIBLE_DUPLICATE_STATUS_OPEN: _ClassVar[PossibleDuplicateStatus]
+    POSSIBLE_DUPLICATE_STATUS_LINKED: _ClassVar[PossibleDuplicateStatus]
+    POSSIBLE_DUPLICATE_STATUS_SEPARATED: _ClassVar[PossibleDuplicateStatus]
+
+class DuplicateDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DUPLICATE_DECISION_UNSPECIFIED: _ClassVar[DuplicateDecision]
+    DUPLICATE_DECISION_LINK: _ClassVar[DuplicateDecision]
+    DUPLICATE_DECISION_SEPARATE: _ClassVar[DuplicateDecision]
 CASE_ORDER_UNSPECIFIED: CaseOrder
 CASE_ORDER_NEWEST: CaseOrder
 CASE_ORDER_MOST_URGENT: CaseOrder
+POSSIBLE_DUPLICATE_STATUS_UNSPECIFIED: PossibleDuplicateStatus
+POSSIBLE_DUPLICATE_STATUS_OPEN: PossibleDuplicateStatus
+POSSIBLE_DUPLICATE_STATUS_LINKED: PossibleDuplicateStatus
+POSSIBLE_DUPLICATE_STATUS_SEPARATED: PossibleDuplicateStatus
+DUPLICATE_DECISION_UNSPECIFIED: DuplicateDecision
+DUPLICATE_DECISION_LINK: DuplicateDecision
+DUPLICATE_DECISION_SEPARATE: DuplicateDecision
 
 class SubmitReportRequest(_message.Message):
     __slots__ = ("idempotency_key", "report")
@@ -48,7 +68,7 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case", "timeline", "proposal", "decision", "outcome", "reports", "placement")
+    __slots__ = ("case", "timeline", "proposal", "decision", "outcome", "reports", "placement", "possible_duplicates")
     CASE_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +76,7 @@ class GetCaseResponse(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REPORTS_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     case: Case
     timeline: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimelineEntry]
     proposal: _common_pb2.TriageProposal
@@ -63,7 +84,8 @@ class GetCaseResponse(_message.Message):
     outcome: _common_pb2.Outcome
     reports: _containers.RepeatedCompositeFieldContainer[CaseReport]
     placement: CasePlacement
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reports: _Optional[_Iterable[_Union[CaseReport, _Mapping]]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ...) -> None: ...
+    possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reports: _Optional[_Iterable[_Union[CaseReport, _Mapping]]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ...) -> None: ...
 
 class CaseReport(_message.Message):
     __slots__ = ("report_id", "received_at", "additional_information", "report")
@@ -270,3 +292,75 @@ class Case(_message.Message):
     deadline: _common_pb2.DeadlineStatus
     assignee: str
     def __init__(self, case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., concerns: _Optional[_Iterable[_Union[_common_pb2.ConcernCategory, str]]] = ..., immediate_danger: _Optional[bool] = ..., child_count: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., pathway: _Optional[_Union[_common_pb2.Pathway, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., assignee: _Optional[str] = ...) -> None: ...
+
+class PossibleDuplicate(_message.Message):
+    __slots__ = ("duplicate_id", "case_id", "report_id", "other_case_id", "status", "flagged_at", "site", "region", "decided_by", "reason", "decided_at")
+    DUPLICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_AT_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    duplicate_id: str
+    case_id: str
+    report_id: str
+    other_case_id: str
+    status: PossibleDuplicateStatus
+    flagged_at: _timestamp_pb2.Timestamp
+    site: str
+    region: str
+    decided_by: str
+    reason: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, duplicate_id: _Optional[str] = ..., case_id: _Optional[str] = ..., report_id: _Optional[str] = ..., other_case_id: _Optional[str] = ..., status: _Optional[_Union[PossibleDuplicateStatus, str]] = ..., flagged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPossibleDuplicatesRequest(_message.Message):
+    __slots__ = ("site", "region", "status", "page_size", "page_token")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    status: PossibleDuplicateStatus
+    page_size: int
+    page_token: str
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[PossibleDuplicateStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListPossibleDuplicatesResponse(_message.Message):
+    __slots__ = ("possible_duplicates", "next_page_token")
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
+    next_page_token: str
+    def __init__(self, possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResolvePossibleDuplicateRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_id", "other_case_id", "decision", "reason", "decided_by")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    case_id: str
+    other_case_id: str
+    decision: DuplicateDecision
+    reason: str
+    decided_by: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., other_case_id: _Optional[str] = ..., decision: _Optional[_Union[DuplicateDecision, str]] = ..., reason: _Optional[str] = ..., decided_by: _Optional[str] = ...) -> None: ...
+
+class ResolvePossibleDuplicateResponse(_message.Message):
+    __slots__ = ("possible_duplicate", "replayed")
+    POSSIBLE_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    possible_duplicate: PossibleDuplicate
+    replayed: bool
+    def __init__(self, possible_duplicate: _Optional[_Union[PossibleDuplicate, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...

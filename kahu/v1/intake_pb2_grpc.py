@@ -70,6 +70,16 @@ class IntakeServiceStub:
                 request_serializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.FromString,
                 _registered_method=True)
+        self.ListPossibleDuplicates = channel.unary_unary(
+                '/kahu.v1.IntakeService/ListPossibleDuplicates',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesResponse.FromString,
+                _registered_method=True)
+        self.ResolvePossibleDuplicate = channel.unary_unary(
+                '/kahu.v1.IntakeService/ResolvePossibleDuplicate',
+                request_serializer=kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -117,7 +127,7 @@ class IntakeServiceServicer:
 
     def GetCaseScope(self, request, context):
         """Where a case belongs and who may see it, from its record: its site and region, the
-        agencies that reported it, its concern categories and its social worker (called by
+        agency that reported it, its concern categories and its social worker (called by
         the other services, to check their callers' scope without Temporal).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -127,6 +137,24 @@ class IntakeServiceServicer:
     def ListDueCases(self, request, context):
         """The cases within a scope whose running deadline falls before a time and has not been
         breached, soonest first (called by supervision, for its queue's "due soon" list).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPossibleDuplicates(self, request, context):
+        """The reports intake flagged as possibly about the same child as another open case (a
+        possible match: services/intake/matching.py), for the triage inbox: within the
+        caller's sites and regions, oldest first, from PostgreSQL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolvePossibleDuplicate(self, request, context):
+        """An intake worker's decision on a possible duplicate, once per idempotency key: LINK
+        (the two cases are about the same child; their workflows are not merged) or SEPARATE,
+        with a reason, on both cases' timelines.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +197,16 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.ListDueCases,
                     request_deserializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.SerializeToString,
+            ),
+            'ListPossibleDuplicates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPossibleDuplicates,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesResponse.SerializeToString,
+            ),
+            'ResolvePossibleDuplicate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolvePossibleDuplicate,
+                    request_deserializer=kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -361,6 +399,60 @@ class IntakeService:
             '/kahu.v1.IntakeService/ListDueCases',
             kahu_dot_v1_dot_intake__pb2.ListDueCasesRequest.SerializeToString,
             kahu_dot_v1_dot_intake__pb2.ListDueCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPossibleDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/ListPossibleDuplicates',
+            kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.ListPossibleDuplicatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolvePossibleDuplicate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.IntakeService/ResolvePossibleDuplicate',
+            kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateRequest.SerializeToString,
+            kahu_dot_v1_dot_intake__pb2.ResolvePossibleDuplicateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -235,7 +235,7 @@ class ReassignResponse(_message.Message):
     def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ExtendDeadlineRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_id", "kind", "due_at", "extended_by", "reason", "conference_id")
+    __slots__ = ("idempotency_key", "case_id", "kind", "due_at", "extended_by", "reason", "conference_id", "reason_code")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -243,6 +243,7 @@ class ExtendDeadlineRequest(_message.Message):
     EXTENDED_BY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_id: str
     kind: _common_pb2.DeadlineKind
@@ -250,7 +251,8 @@ class ExtendDeadlineRequest(_message.Message):
     extended_by: str
     reason: str
     conference_id: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_by: _Optional[str] = ..., reason: _Optional[str] = ..., conference_id: _Optional[str] = ...) -> None: ...
+    reason_code: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_by: _Optional[str] = ..., reason: _Optional[str] = ..., conference_id: _Optional[str] = ..., reason_code: _Optional[str] = ...) -> None: ...
 
 class ExtendDeadlineResponse(_message.Message):
     __slots__ = ("deadline", "replayed")

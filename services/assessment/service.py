@@ -5,12 +5,20 @@ only: reads never need Temporal)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 from temporalio.client import Client
 
 from kahu.v1 import assessment_pb2, assessment_pb2_grpc, intake_pb2
 from services.assessment.store import AssessmentStore, findings_id
-from services.assessment.validation import validate_allocate, validate_complete, validate_findings, validate_record
+from services.assessment.validation import (
+    validate_allocate,
+    validate_child_seen,
+    validate_complete,
+    validate_findings,
+    validate_record,
+)
 from services.common import authz, convert
 from services.common.actions import StaffActions
 from services.common.authz import CaseLookup, Place
@@ -104,6 +112,23 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             arg=completed.completion,
             response=assessment_pb2.CompleteAssessmentResponse,
             answer=lambda view: assessment_pb2.CompleteAssessmentResponse(assessment=convert.assessment_to_proto(view)),
+        )
+
+    async def RecordChildSeen(
+        self, request: assessment_pb2.RecordChildSeenRequest, context: grpc.aio.ServicerContext
+    ) -> assessment_pb2.RecordChildSeenResponse:
+        recorded = validate_child_seen(request, dt.datetime.now(dt.UTC))
+        await authz.admit_case(recorded.case_id, self._lookup)
+        return await self._actions.update(
+            request,
+            name="assessment.child_seen",
+            subject_id=recorded.case_id,
+            actor=request.seen_by,
+            workflow_id=assessment_workflow_id(recorded.case_id),
+            update=AssessmentWorkflow.record_child_seen,
+            arg=recorded.seen,
+            response=assessment_pb2.RecordChildSeenResponse,
+            answer=lambda view: assessment_pb2.RecordChildSeenResponse(assessment=convert.assessment_to_proto(view)),
         )
 
     async def GetAssessment(

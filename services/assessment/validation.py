@@ -3,6 +3,7 @@ bad field, or returns what the request holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from kahu.v1 import assessment_pb2
@@ -11,9 +12,12 @@ from services.common import checks, events
 from services.common.authz import Place
 from services.common.convert import OUTCOME
 from services.common.errors import Violations
-from workflows.case.model import Completion, assessment_workflow_id
+from workflows.case.model import ChildSeen, Completion, assessment_workflow_id
 
 MAX_FINDINGS = 10_000
+MAX_PLACE = 200
+#: How far ahead of this server's clock a `seen_at` may be (clocks drift).
+CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,31 @@ def validate_findings(request: assessment_pb2.RecordFindingsRequest) -> str:
     checks.text(v, request.summary, "summary", limit=MAX_FINDINGS, required=True)
     v.raise_if_any()
     return case_id
+
+
+@dataclass(frozen=True)
+class CaseChildSeen:
+    """A social worker met a case's child for the safety and risk screen."""
+
+    case_id: str
+    seen: ChildSeen
+
+
+def validate_child_seen(request: assessment_pb2.RecordChildSeenRequest, now: dt.datetime) -> CaseChildSeen:
+    """Checks the record of the child seen (who, when, where); returns it with its case.
+    Whether it is before the decision is the workflow's to say (it knows when that was)."""
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    checks.staff_id(v, request.seen_by, "seen_by")
+    seen_at = checks.instant(v, request.seen_at if request.HasField("seen_at") else None, "seen_at")
+    if seen_at is not None and seen_at > now + CLOCK_SKEW:
+        v.add("seen_at", "must not be in the future")
+        seen_at = None
+    checks.text(v, request.place, "place", limit=MAX_PLACE, required=True, multiline=False)
+    v.raise_if_any()
+    assert seen_at is not None
+    return CaseChildSeen(case_id, ChildSeen(seen_by=request.seen_by, seen_at=seen_at, place=request.place.strip()))
 
 
 def validate_complete(request: assessment_pb2.CompleteAssessmentRequest) -> CaseCompletion:

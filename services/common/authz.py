@@ -266,6 +266,13 @@ def admit_report(site: str, region: str, agency: str) -> None:
     call.admitted = admitted
 
 
+def reporting_for_an_agency() -> bool:
+    """Whether the call was admitted as an agency's (scope `agency` only), not as staff's:
+    a reporter, told of its own report only."""
+    admitted = current().admitted or []
+    return bool(admitted) and all(rule.scope is Scope.AGENCY for rule in admitted)
+
+
 @dataclass(frozen=True)
 class Restriction:
     """What a listing may show: None for no restriction, else the sites and regions."""

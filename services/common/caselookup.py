@@ -37,7 +37,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CaseScope:
-    """What a caller's scope is checked against: no personal data."""
+    """What a caller's scope is checked against: no personal data. `agencies`: those whose
+    report opened the case (scope `agency`)."""
 
     place: Place
     agencies: frozenset[str]

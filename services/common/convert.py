@@ -165,6 +165,8 @@ def deadline_to_proto(status: model.DeadlineStatus) -> common_pb2.DeadlineStatus
     )
     if status.due_at is not None:
         message.due_at.CopyFrom(timestamp(status.due_at))
+    if status.original_due_at is not None:
+        message.original_due_at.CopyFrom(timestamp(status.original_due_at))
     return message
 
 
@@ -203,13 +205,20 @@ def assessment_to_proto(view: model.AssessmentView) -> common_pb2.Assessment:
         message.awaiting_approval.CopyFrom(completion_to_proto(view.awaiting_approval))
     if view.result is not None:
         message.result.CopyFrom(completion_to_proto(view.result))
+    message.deadline_kind = DEADLINE_KIND.to_proto(view.deadline_kind)
+    if view.child_seen is not None:
+        message.child_seen.CopyFrom(
+            common_pb2.ChildSeen(
+                seen_by=view.child_seen.seen_by,
+                seen_at=timestamp(view.child_seen.seen_at),
+                place=view.child_seen.place,
+            )
+        )
     return message
 
 
 def assessment_deadline(view: model.AssessmentView) -> model.DeadlineStatus:
-    return model.DeadlineStatus(
-        kind=model.DeadlineKind.ASSESSMENT, due_at=view.due_at, breached=view.breached, tier=view.tier
-    )
+    return model.DeadlineStatus(kind=view.deadline_kind, due_at=view.due_at, breached=view.breached, tier=view.tier)
 
 
 # -- the case's record in PostgreSQL (workflows/record.py) ---------------------------------
@@ -254,6 +263,8 @@ def assessment_standing_to_proto(
         awaiting_approval=standing.awaiting_approval,
         result=standing.result,
         timeline=[],
+        deadline_kind=standing.deadline_kind,
+        child_seen=standing.child_seen,
     )
     return intake_pb2.AssessmentStanding(
         version=version, assessment=assessment_to_proto(view), approved_by=standing.approved_by or ""

@@ -24,6 +24,8 @@ type) come from the Temporal SDK itself (services/common/temporal.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
@@ -48,6 +50,18 @@ ATTENTION_TOLD = _METER.create_counter(
 ATTENTION = _METER.create_counter(
     "kahu.attention.raised", unit="{item}", description="steps that need a person newly raised, by step and reason"
 )
+
+
+#: SLA reporting's gauges (services/intake/reporting.py), by figure: kahu.sla.<figure>.
+_SLA: dict[str, Any] = {}  # synchronous gauges (the API names their type privately)
+
+
+def record_sla(figure: str, value: float, labels: dict[str, str]) -> None:
+    """One SLA figure of a site, region and timeframe (labels: those alone, never a case)."""
+    gauge = _SLA.get(figure)
+    if gauge is None:
+        gauge = _SLA[figure] = _METER.create_gauge(f"kahu.sla.{figure}", description=f"SLA reporting: {figure}")
+    gauge.set(value, labels)
 
 
 def record_rpc(method: str, code: grpc.StatusCode, seconds: float) -> None:

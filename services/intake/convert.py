@@ -68,4 +68,8 @@ def record_to_proto(record: CaseRecord, rule_descriptions: Mapping[str, str]) ->
         response.outcome = standing.outcome
         if standing.HasField("placement"):
             response.placement.CopyFrom(standing.placement)
+        if standing.HasField("deadline") and standing.deadline.HasField("original_due_at"):
+            # the deadline an extension moved, as the workflow last recorded it (the columns
+            # hold the current one, which listings filter on)
+            response.case.deadline.original_due_at.CopyFrom(standing.deadline.original_due_at)
     return response

@@ -26,9 +26,10 @@ from services.common.outbox import BATCH, attempt, mark_in_background, run_outbo
 from services.common.sites import Site, load_sites
 from services.common.updates import AlreadyDone, Unavailable, query, send_update
 from services.intake.facts import case_facts
-from services.intake.matching import child_digests
+from services.intake.matching import report_keys
 from services.intake.store import Accepted, CaseRow, IntakeStore
-from workflows.case.model import AdditionalInformation, CaseInput, Stage, workflow_id
+from workflows.case import rules
+from workflows.case.model import AdditionalInformation, CaseInput, DeadlineKind, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ, add_span
@@ -38,8 +39,14 @@ ADD_INFORMATION_ATTEMPTS = 14
 
 
 def new_case(report: common_pb2.Report, site: Site, policy: Policy, received_at: dt.datetime) -> CaseRow:
-    """The case a report opens: its triage deadline counted from receipt."""
+    """The case a report opens: its urgency and triage deadline from what the report says,
+    counted from receipt (the earliest of the deadlines that apply: workflows/case/rules.py)."""
     case_id = str(uuid.uuid4())
+    facts = case_facts(report, received_at.astimezone(NZ).date())
+    triage_due_at = rules.earliest(
+        add_span(received_at, span, site.code) for span in rules.triage_spans(policy.case, facts)
+    )
+    urgency = rules.urgency_at_receipt(facts)
     return CaseRow(
         case_id=case_id,
         workflow_id=workflow_id(case_id),
@@ -50,7 +57,10 @@ def new_case(report: common_pb2.Report, site: Site, policy: Policy, received_at:
         immediate_danger=report.immediate_danger,
         child_count=len(report.children),
         received_at=received_at,
-        triage_due_at=add_span(received_at, policy.case.triage_deadline, site.code),
+        triage_due_at=triage_due_at,
+        timeframe=urgency.value if urgency is not None else None,
+        deadline_kind=DeadlineKind.TRIAGE.value,
+        due_at=triage_due_at,
     )
 
 
@@ -99,6 +109,7 @@ class CaseDelivery:
             report_id=accepted.report_id,
             concerns=[common_pb2.ConcernCategory.Name(c) for c in report.concerns],
             immediate_danger=report.immediate_danger,
+            facts=case_facts(report, dt.datetime.now(NZ).date()),
         )
         try:
             await self._send_information(accepted.case.workflow_id, info, key=key)
@@ -112,7 +123,7 @@ class CaseDelivery:
             moved = await self._store.move_to_new_case(
                 accepted,
                 new_case(report, site, self._policy, dt.datetime.now(dt.UTC)),
-                child_digests(self._match_key, report.children),
+                report_keys(self._match_key, report.children, dt.datetime.now(NZ).date()),
             )
             if not moved.additional:
                 await self.start_case(moved.case, report)

@@ -11,7 +11,9 @@ from workflows.case.model import CaseFacts
 def _age(child: common_pb2.Child, today: dt.date) -> int | None:
     if child.HasField("date_of_birth"):
         born = child.date_of_birth
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        # a partial date (a year, or a year and month): the youngest the child may be
+        birthday = (born.month or 12, born.day or 31)
+        return today.year - born.year - ((today.month, today.day) < birthday)
     return child.age_years if child.HasField("age_years") else None
 
 
@@ -24,5 +26,7 @@ def case_facts(report: common_pb2.Report, today: dt.date) -> CaseFacts:
         agency=common_pb2.Agency.Name(agency) if agency else "",
         prior_involvement=report.prior_involvement.ministry or report.prior_involvement.police,
         youngest_child_age=min(ages) if ages else None,
-        child_safety_hub=agency == common_pb2.AGENCY_CHILD_SAFETY_HUB,
+        # what the report says, whoever makes it: the hub's reports, and the same fact from anyone
+        child_safety_hub=agency == common_pb2.AGENCY_CHILD_SAFETY_HUB
+        or common_pb2.CONCERN_CATEGORY_CARER_ENTERING_CUSTODY in report.concerns,
     )

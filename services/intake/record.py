@@ -115,7 +115,8 @@ class RecordStore:
                 s = r.standing
                 await conn.execute(
                     "UPDATE intake.cases SET standing_version = $2, stage = $3, stage_recorded_at = now(),"
-                    " pathway = $4, timeframe = $5, outcome = $6, deadline_kind = $7, due_at = $8, breached = $9,"
+                    " pathway = $4, timeframe = COALESCE($5, urgency_at_receipt), outcome = $6, deadline_kind = $7,"
+                    " due_at = $8, breached = $9,"
                     " tier = $10, standing = $11 WHERE case_id = $1 AND standing_version < $2",
                     case_id,
                     s.version,

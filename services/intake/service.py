@@ -11,19 +11,19 @@ from temporalio.client import Client
 
 from kahu.v1 import intake_pb2, intake_pb2_grpc
 from services.common import authz
-from services.common.actions import request_digest
+from services.common.actions import Action, request_digest
 from services.common.caselookup import CaseLookup, scope_to_proto
 from services.common.checks import require_case_id
 from services.common.errors import AlreadyExists, NotFound
 from services.common.metrics import record_report
 from services.common.sites import load_sites
-from services.intake import listing
+from services.intake import duplicates, listing
 from services.intake.convert import case_to_proto, record_to_proto, reporter_agency
 from services.intake.delivery import CaseDelivery, new_case
-from services.intake.matching import child_digests
+from services.intake.matching import report_keys
 from services.intake.record import RecordStore
 from services.intake.store import IntakeStore
-from services.intake.validation import validate_record, validate_stage, validate_submit
+from services.intake.validation import validate_record, validate_resolve_duplicate, validate_stage, validate_submit
 from services.triage.rules import describe_rules
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ
@@ -68,7 +68,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             report=report.SerializeToString(),
             reporter_agency=reporter_agency(report),
             new_case=new_case(report, site, self._policy, now),
-            child_digests=child_digests(self._match_key, report.children),
+            keys=report_keys(self._match_key, report.children, now.astimezone(NZ).date()),
         )
         if accepted.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different report")
@@ -78,12 +78,13 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             accepted = await self.delivery.add_information(request.idempotency_key, accepted, report)
         elif not accepted.additional:
             await self.delivery.start_case(accepted.case, report)
-        return intake_pb2.SubmitReportResponse(
-            case_id=accepted.case.case_id,
-            report_id=accepted.report_id,
-            replayed=accepted.replayed,
-            additional_information=accepted.additional,
-        )
+        response = intake_pb2.SubmitReportResponse(report_id=accepted.report_id, replayed=accepted.replayed)
+        if not (accepted.additional and authz.reporting_for_an_agency()):
+            # an agency that opened the case follows it; one whose report joined a case is
+            # told nothing of that case, nor that it exists (staff allowed to see it are)
+            response.case_id = accepted.case.case_id
+            response.additional_information = accepted.additional
+        return response
 
     # -- reading cases (from PostgreSQL only) ----------------------------------------------
 
@@ -95,7 +96,10 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         record = await self._record.case_record(case_id)
         if record is None:
             raise NotFound("no such case")
-        return record_to_proto(record, self._rule_descriptions)
+        response = record_to_proto(record, self._rule_descriptions)
+        found = await self._store.duplicates.of_case(case_id)
+        response.possible_duplicates.extend(duplicates.duplicate_to_proto(d) for d in found)
+        return response
 
     async def ListCases(
         self, request: intake_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
@@ -105,6 +109,44 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return intake_pb2.ListCasesResponse(
             cases=[case_to_proto(row) for row in rows[: page.size]], next_page_token=listing.next_token(page, rows)
         )
+
+    # -- possible duplicates (services/intake/duplicates.py) --------------------------------
+
+    async def ListPossibleDuplicates(
+        self, request: intake_pb2.ListPossibleDuplicatesRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListPossibleDuplicatesResponse:
+        page = duplicates.parse_listing(request, authz.listing)
+        rows = await self._store.duplicates.page(page)
+        return intake_pb2.ListPossibleDuplicatesResponse(
+            possible_duplicates=[duplicates.duplicate_to_proto(row) for row in rows[: page.size]],
+            next_page_token=duplicates.next_token(page, rows),
+        )
+
+    async def ResolvePossibleDuplicate(
+        self, request: intake_pb2.ResolvePossibleDuplicateRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ResolvePossibleDuplicateResponse:
+        """Once per idempotency key: the decision is written with the action's record, in one
+        transaction (a retry finds it there, answered or not); nothing goes to a workflow."""
+        resolution = validate_resolve_duplicate(request)
+        await authz.admit_case(resolution.case_id, self._lookup)
+        action = Action(
+            request.idempotency_key,
+            "intake.resolve_possible_duplicate",
+            resolution.case_id,
+            resolution.decided_by,
+            request,
+        )
+        now = dt.datetime.now(dt.UTC)
+        stored = await self._store.actions.begin(action, lambda conn: duplicates.resolve(conn, resolution, now))
+        if stored is not None:
+            replayed = intake_pb2.ResolvePossibleDuplicateResponse.FromString(stored)
+            replayed.replayed = True
+            return replayed
+        found = await self._store.duplicates.get(resolution.case_id, resolution.other_case_id)
+        assert found is not None  # the action is recorded only with its decision
+        answer = intake_pb2.ResolvePossibleDuplicateResponse(possible_duplicate=duplicates.duplicate_to_proto(found))
+        await self._store.actions.finish(request.idempotency_key, answer)
+        return answer
 
     # -- the worker's -----------------------------------------------------------------------
 

@@ -11,8 +11,11 @@ import asyncpg
 
 from kahu.v1 import common_pb2
 from services.common import audit
+from services.common.actions import ActionLog
 from services.common.authz import Place, note_case
 from services.common.caselookup import CaseScope
+from services.intake import duplicates
+from services.intake.matching import ReportKeys, Strength
 
 SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -95,6 +98,8 @@ def _lock_id(digest: bytes) -> int:
 class IntakeStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self.actions = ActionLog(pool, SCHEMA)
+        self.duplicates = duplicates.DuplicateStore(pool)
 
     async def accept_report(
         self,
@@ -104,21 +109,21 @@ class IntakeStore:
         report: bytes,
         reporter_agency: str,
         new_case: CaseRow,
-        child_digests: list[bytes],
+        keys: ReportKeys,
     ) -> Accepted:
-        """Store a new report, on the open case of one of its children or on `new_case`, or
-        return what the same key stored before. Reports about the same child are serialised,
-        so two of them never open two cases."""
+        """Store a new report, on the open case one of its children certainly matches
+        (services/intake/matching.py; the oldest) or on `new_case`, flagged as a possible
+        duplicate of the open cases it possibly matches; or return what the same key stored
+        before. Reports about the same name are serialised, so two of them never open two
+        cases."""
         async with audit.transaction(self._pool) as conn:
-            for digest in sorted(child_digests):
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(digest))
+            for lock in keys.locks:
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(lock))
+            matched = await duplicates.candidates(conn, keys)
             open_case = None
-            if child_digests:
+            if matched and matched[0].strength is Strength.CERTAIN:
                 open_case = await conn.fetchrow(
-                    "SELECT * FROM intake.cases WHERE child_keys && $1::bytea[] AND stage <> $2"
-                    " ORDER BY received_at LIMIT 1",
-                    child_digests,
-                    CLOSED,
+                    "SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(matched[0].case_id)
                 )
             case = new_case if open_case is None else case_row(open_case)
             report_id = await conn.fetchval(
@@ -140,9 +145,20 @@ class IntakeStore:
                 return found
             note_case(case.case_id)
             if open_case is None:
-                case = await self._insert_case(conn, new_case, child_digests)
+                case = await self._insert_case(conn, new_case, list(keys.legacy))
+                await duplicates.keep_keys(conn, case.case_id, keys)
+                await duplicates.flag(
+                    conn,
+                    report_id=str(report_id),
+                    case_id=case.case_id,
+                    site=case.site,
+                    region=case.region,
+                    others=[c.case_id for c in matched if c.strength is Strength.POSSIBLE],
+                    at=case.received_at,
+                )
             else:
-                await self._add_keys(conn, case.case_id, child_digests)
+                await self._add_keys(conn, case.case_id, list(keys.legacy))
+                await duplicates.keep_keys(conn, case.case_id, keys)
         return Accepted(
             case, str(report_id), replayed=False, request_digest=request_digest, additional=open_case is not None
         )
@@ -166,9 +182,9 @@ class IntakeStore:
 
     async def _insert_case(self, conn: asyncpg.Connection, case: CaseRow, child_digests: list[bytes]) -> CaseRow:
         row = await conn.fetchrow(
-            "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger,"
-            " child_count, child_keys, received_at, triage_due_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+            "INSERT INTO intake.cases (case_id, workflow_id, site, region, concerns, immediate_danger, child_count,"
+            " child_keys, received_at, triage_due_at, timeframe, urgency_at_receipt, deadline_kind, due_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING *",
             uuid.UUID(case.case_id),
             case.workflow_id,
             case.site,
@@ -179,6 +195,9 @@ class IntakeStore:
             child_digests,
             case.received_at,
             case.triage_due_at,
+            case.timeframe,
+            case.deadline_kind,
+            case.due_at,
         )
         return case_row(row)
 
@@ -242,7 +261,7 @@ class IntakeStore:
                 uuid.UUID(report_id),
             )
 
-    async def move_to_new_case(self, accepted: Accepted, new_case: CaseRow, child_digests: list[bytes]) -> Accepted:
+    async def move_to_new_case(self, accepted: Accepted, new_case: CaseRow, keys: ReportKeys) -> Accepted:
         """The report's case turned out closed: record that, and open `new_case` for the report."""
         async with audit.transaction(self._pool) as conn:
             await conn.execute(
@@ -259,7 +278,8 @@ class IntakeStore:
             if moved is None:  # a concurrent retry moved it first
                 found = await self._by_report(conn, accepted.report_id)
                 return replace(found, replayed=accepted.replayed)
-            case = await self._insert_case(conn, new_case, child_digests)
+            case = await self._insert_case(conn, new_case, list(keys.legacy))
+            await duplicates.keep_keys(conn, case.case_id, keys)
             note_case(case.case_id)
         return replace(accepted, case=case, additional=False)
 
@@ -284,10 +304,13 @@ class IntakeStore:
     # -- what the caller's scope is checked against (services/common/authz.py) ------------
 
     async def case_scope(self, case_id: str) -> CaseScope | None:
-        """The case's place, reporting agencies, concerns and social worker, in one read."""
+        """The case's place, its reporting agency (the one whose report opened it: a further
+        report shows its agency nothing of the case it joined), concerns and social worker,
+        in one read."""
         row = await self._pool.fetchrow(
             "SELECT c.site, c.region, c.concerns, c.assignee, ARRAY(SELECT DISTINCT r.reporter_agency"
-            " FROM intake.reports r WHERE r.case_id = c.case_id AND r.reporter_agency <> '') AS agencies"
+            " FROM intake.reports r WHERE r.case_id = c.case_id AND NOT r.additional AND r.reporter_agency <> '')"
+            " AS agencies"
             " FROM intake.cases c WHERE c.case_id = $1",
             uuid.UUID(case_id),
         )

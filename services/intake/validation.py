@@ -10,6 +10,7 @@ from kahu.v1 import common_pb2, intake_pb2, placement_pb2
 from services.common import checks, convert, events
 from services.common.errors import Violations
 from services.common.sites import Site
+from services.intake.duplicates import DECISION, Resolution
 from services.intake.record import AssessmentPart, Recording, Standing
 from workflows.case.model import (
     Stage,
@@ -42,7 +43,7 @@ def _check_enum(v: Violations, field: str, value: int, enum: type, *, required: 
 def _check_child(v: Violations, path: str, child: common_pb2.Child, today: dt.date) -> None:
     checks.text(v, child.name, f"{path}.name", limit=checks.MAX_NAME, required=True, multiline=False)
     if child.HasField("date_of_birth"):
-        checks.date(v, child.date_of_birth, f"{path}.date_of_birth", today=today)
+        _check_birth(v, child.date_of_birth, f"{path}.date_of_birth", today)
     elif not child.HasField("age_years"):
         v.add(f"{path}.date_of_birth", "date_of_birth or age_years is required")
     if child.HasField("age_years") and child.age_years > checks.MAX_CHILD_AGE:
@@ -56,6 +57,18 @@ def _check_child(v: Violations, path: str, child: common_pb2.Child, today: dt.da
         checks.listed(v, len(items), f"{path}.{list_name}", maximum=MAX_NEEDS)
         for i, item in enumerate(items):
             checks.text(v, item, f"{path}.{list_name}[{i}]", limit=checks.MAX_NAME, required=True, multiline=False)
+
+
+def _check_birth(v: Violations, born: common_pb2.Date, field: str, today: dt.date) -> None:
+    """A date of birth, or a partial one: a year alone (month and day 0) or a year and month
+    (day 0), from EARLIEST_YEAR to today."""
+    if born.day == 0 and 0 <= born.month <= 12:
+        if born.year < checks.EARLIEST_YEAR:
+            v.add(field, f"must not be before {checks.EARLIEST_YEAR}")
+        elif (born.year, born.month) > (today.year, today.month):
+            v.add(field, "must not be in the future")
+        return
+    checks.date(v, born, field, today=today)
 
 
 def _check_reporter(v: Violations, reporter: common_pb2.Reporter) -> None:
@@ -131,6 +144,22 @@ def validate_submit(request: intake_pb2.SubmitReportRequest, today: dt.date) -> 
     v.raise_if_any()
     assert site is not None
     return site
+
+
+def validate_resolve_duplicate(request: intake_pb2.ResolvePossibleDuplicateRequest) -> Resolution:
+    """Checks an intake worker's decision on a possible duplicate."""
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    other = checks.case_id(v, request.other_case_id, "other_case_id")
+    if case_id and case_id == other:
+        v.add("other_case_id", "must be another case than case_id")
+    decision = checks.enum(v, request.decision, DECISION, "decision")
+    checks.text(v, request.reason, "reason", required=True)
+    checks.staff_id(v, request.decided_by, "decided_by")
+    v.raise_if_any()
+    assert decision is not None
+    return Resolution(case_id, other, decision, request.reason, request.decided_by)
 
 
 def case_workflows(case_id: str) -> set[str]:

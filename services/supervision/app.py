@@ -21,11 +21,13 @@ from services.common.temporal import connect_temporal
 from services.supervision.notices import raise_here
 from services.supervision.service import SupervisionServicer
 from services.supervision.store import MIGRATIONS, SCHEMA, SupervisionStore
+from workflows.policy.loader import load_policy
 
 FULL_NAME = supervision_pb2.DESCRIPTOR.services_by_name["SupervisionService"].full_name
 
 
 async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
+    policy = load_policy()  # a bad policy file stops start-up here, naming the place
     routing = load_routing(settings)  # a bad routing file (KAHU_NOTIFICATIONS_FILE) stops start-up here
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
     temporal = await connect_temporal(settings, "supervision", lazy=True)
@@ -39,6 +41,7 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         temporal,
         intake_pb2_grpc.IntakeServiceStub(intake),
         conference_pb2_grpc.ConferenceServiceStub(conference),
+        policy.case.extension_reasons,
     )
     in_background(stack, notifications.run())
 

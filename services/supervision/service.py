@@ -5,7 +5,7 @@ recorded here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import grpc
@@ -58,8 +58,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         temporal: Client,
         intake: intake_pb2_grpc.IntakeServiceStub,
         conferences: conference_pb2_grpc.ConferenceServiceStub,
+        extension_reasons: Collection[str],
     ) -> None:
         self._store = store
+        self._extension_reasons = frozenset(extension_reasons)
         self._temporal = temporal
         self._intake = intake
         self._lookup = intake_lookup(intake)
@@ -188,7 +190,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def ExtendDeadline(
         self, request: supervision_pb2.ExtendDeadlineRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.ExtendDeadlineResponse:
-        extended = validate_extend(request, dt.datetime.now(dt.UTC))
+        extended = validate_extend(request, dt.datetime.now(dt.UTC), self._extension_reasons)
         await self._admit(extended.case_id, extended.conference_id)
         update, deadline_of = _EXTEND[extended.kind]
         return await self._actions.update(
@@ -294,6 +296,7 @@ def _extended(status: DeadlineStatus | None) -> supervision_pb2.ExtendDeadlineRe
 _ACKNOWLEDGE: dict[DeadlineKind, Any] = {
     DeadlineKind.TRIAGE: CaseWorkflow.acknowledge_escalation,
     DeadlineKind.ASSESSMENT: AssessmentWorkflow.acknowledge_escalation,
+    DeadlineKind.ASSESSMENT_COMPLETION: AssessmentWorkflow.acknowledge_escalation,
     DeadlineKind.PLACEMENT: PlacementSearchWorkflow.acknowledge_escalation,
     DeadlineKind.CONVENING: YouthJusticeConferenceWorkflow.acknowledge_escalation,
     DeadlineKind.COMPLETION: YouthJusticeConferenceWorkflow.acknowledge_escalation,
@@ -309,6 +312,7 @@ def _conference_clock(kind: DeadlineKind) -> Callable[[ConferenceView], Deadline
 _EXTEND: dict[DeadlineKind, tuple[Any, Callable[[Any], DeadlineStatus | None]]] = {
     DeadlineKind.TRIAGE: (CaseWorkflow.extend_deadline, lambda view: view.deadline),
     DeadlineKind.ASSESSMENT: (AssessmentWorkflow.extend_deadline, convert.assessment_deadline),
+    DeadlineKind.ASSESSMENT_COMPLETION: (AssessmentWorkflow.extend_deadline, convert.assessment_deadline),
     DeadlineKind.PLACEMENT: (PlacementSearchWorkflow.extend_deadline, lambda view: view.deadline),
     DeadlineKind.CONVENING: (
         YouthJusticeConferenceWorkflow.extend_deadline,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from kahu.v1 import supervision_pb2
@@ -60,6 +61,7 @@ class CaseExtension:
         return {
             DeadlineKind.TRIAGE: workflow_id,
             DeadlineKind.ASSESSMENT: assessment_workflow_id,
+            DeadlineKind.ASSESSMENT_COMPLETION: assessment_workflow_id,
             DeadlineKind.PLACEMENT: placement_workflow_id,
         }[self.kind](self.case_id)
 
@@ -186,9 +188,11 @@ def validate_reassign(request: supervision_pb2.ReassignRequest) -> str:
     return case_id
 
 
-def validate_extend(request: supervision_pb2.ExtendDeadlineRequest, now: dt.datetime) -> CaseExtension:
-    """Checks an extension of a deadline (to after `now`, within a year); returns it with
-    its case and the deadline's kind."""
+def validate_extend(
+    request: supervision_pb2.ExtendDeadlineRequest, now: dt.datetime, reasons: Collection[str]
+) -> CaseExtension:
+    """Checks an extension of a deadline (to after `now`, within a year, for one of the
+    policy's `reasons`); returns it with its case and the deadline's kind."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
@@ -201,9 +205,19 @@ def validate_extend(request: supervision_pb2.ExtendDeadlineRequest, now: dt.date
             v.add("due_at", "must be within a year")
     checks.staff_id(v, request.extended_by, "extended_by")
     checks.text(v, request.reason, "reason", required=True)
+    if not request.reason_code:
+        v.add("reason_code", f"is required: one of {', '.join(sorted(reasons))}")
+    elif request.reason_code not in reasons:
+        v.add("reason_code", f"is not one of the policy's extension reasons ({', '.join(sorted(reasons))})")
     v.raise_if_any()
     assert kind is not None and due_at is not None
-    extension = Extension(extended_by=request.extended_by, due_at=due_at, reason=request.reason, kind=kind)
+    extension = Extension(
+        extended_by=request.extended_by,
+        due_at=due_at,
+        reason=request.reason,
+        kind=kind,
+        reason_code=request.reason_code,
+    )
     return CaseExtension(case_id, kind, extension, conference_id)
 
 

@@ -254,9 +254,10 @@ async def test_queue_lists_an_escalation_and_the_supervisor_acts_on_it(platform:
 
     extended = await kahu.json(
         "queue", "extend", case_id, "--kind", "triage", "--due", "+2h", "--by", "sup.mere",
-        "--reason", "Waiting on the school's account.",
+        "--reason", "Waiting on the school's account.", "--reason-code", "SPECIALIST_ASSESSMENT",
     )  # fmt: skip
     due = dt.datetime.fromisoformat(extended["deadline"]["due_at"].replace("Z", "+00:00"))
+    assert "original_due_at" in extended["deadline"]  # the deadline it moved stays on the record
     assert dt.timedelta(hours=1, minutes=55) < due - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=2)
 
     async def recorded() -> Any:

@@ -203,6 +203,7 @@ async def test_no_candidate_escalates_to_the_supervisor_who_acknowledges_and_a_n
             due_at=search.deadline.due_at.__class__(seconds=search.deadline.due_at.seconds + 86400),
             extended_by="sup.tui",
             reason="Whānau hui on Friday.",
+            reason_code="FAMILY_REQUESTED",
         )
     )
     assert extended.deadline.kind == common_pb2.DEADLINE_KIND_PLACEMENT

@@ -135,6 +135,16 @@ BAD: list[tuple[str, Mutation, str]] = [
     ("tier2-zero", _set(*TIERS, 1, "after", value={"seconds": 0}), "escalation.tiers[1].after.seconds: must be a pos"),
     ("tier1-negative", _set(*TIERS, 0, "after", value={"seconds": -1}), "escalation.tiers[0].after.seconds: must be"),
     ("no-tiers", _set(*TIERS, value=[]), "escalation.tiers: must be a non-empty list"),
+    (
+        "urgent-triage-longer",
+        _set("immediate_danger_triage_deadline", value={"hours": 48}),
+        "immediate_danger_triage_deadline: must not be longer than triage_deadline",
+    ),
+    (
+        "hub-triage-working-days",
+        _set("child_safety_hub_triage_deadline", value={"working_days": 1}),
+        "child_safety_hub_triage_deadline: must be elapsed time",
+    ),
     ("escalation-key", _set("escalation", "grace", value=1), "escalation.grace: unknown key"),
     ("tier-order", _set(*TIERS, 1, "tier", value=3), "escalation.tiers[1].tier: must be 2"),
     ("tier-from-zero", _set(*TIERS, 0, "tier", value=0), "escalation.tiers[0].tier: must be 1"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import holidays
 import pytest
 
 from workflows.case.model import DueRequest
@@ -40,6 +41,9 @@ def nz(year: int, month: int, day: int, hour: int = 15, minute: int = 0) -> date
         pytest.param(date(2027, 11, 12), "canterbury", False, id="canterbury-anniversary-at-canterbury"),
         pytest.param(date(2027, 11, 12), "hutt", True, id="canterbury-anniversary-at-hutt"),
         pytest.param(date(2027, 9, 27), "south-canterbury", False, id="south-canterbury-anniversary"),
+        pytest.param(date(2026, 7, 10), "hutt", False, id="matariki-2026"),
+        pytest.param(date(2027, 6, 25), "northland", False, id="matariki-2027"),
+        pytest.param(date(2027, 6, 28), "northland", True, id="monday-after-matariki-2027"),
     ],
 )
 def test_is_working_day(day: date, site: str, working: bool) -> None:
@@ -61,6 +65,10 @@ def test_is_working_day(day: date, site: str, working: bool) -> None:
         pytest.param(nz(2026, 12, 31), "hutt", 1, nz(2027, 1, 5), id="new-year-2027"),
         pytest.param(nz(2027, 12, 24), "hutt", 1, nz(2027, 12, 29), id="christmas-2027-both-mondayised"),
         pytest.param(nz(2026, 12, 21, 9), "hutt", 10, nz(2027, 1, 8, 9), id="urgent-across-the-holidays"),
+        pytest.param(nz(2026, 7, 9, 14), "hutt", 1, nz(2026, 7, 13, 14), id="matariki-2026"),
+        # Good Friday and Easter Monday skipped: Tuesday 30 March is the first of the ten
+        pytest.param(nz(2027, 3, 25, 9), "hutt", 10, nz(2027, 4, 12, 9), id="urgent-across-easter-2027"),
+        pytest.param(nz(2027, 6, 21, 9), "canterbury", 10, nz(2027, 7, 6, 9), id="urgent-across-matariki-2027"),
         pytest.param(nz(2027, 1, 22), "hutt", 1, nz(2027, 1, 26), id="wellington-anniversary-at-hutt"),
         pytest.param(nz(2027, 1, 22), "canterbury", 1, nz(2027, 1, 25), id="no-anniversary-at-canterbury"),
     ],
@@ -127,3 +135,11 @@ def test_a_naive_start_is_refused() -> None:
 def test_an_unknown_site_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown site atlantis"):
         is_working_day(date(2026, 3, 13), "atlantis")
+
+
+def test_matariki_is_no_working_day_in_any_year_the_calendar_knows() -> None:
+    """Matariki's dates are set by law for 2022-2052; each is a day off at every site."""
+    for year in range(2022, 2053):
+        (matariki,) = [d for d, name in holidays.country_holidays("NZ", years=year).items() if "Matariki" in name]
+        assert matariki.weekday() == 4, matariki  # always a Friday
+        assert not is_working_day(matariki, "hutt") and not is_working_day(matariki, "west-coast")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payload, Payloads
 
 import kahu.v1
@@ -32,6 +33,7 @@ from kahu.v1 import (
     conference_pb2,
     intake_pb2,
     placement_pb2,
+    reporting_pb2,
     supervision_pb2,
     triage_pb2,
 )
@@ -78,17 +80,36 @@ def _escalation(c: Case) -> conference_pb2.ConferenceEscalation:
     )
 
 
+def _days_ago(days: int) -> Timestamp:
+    return timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
 INTAKE: dict[str, Build] = {
     "kahu.v1.IntakeService/SubmitReport": lambda c, a: report(
         c.site, c.region, c.agency, [common_pb2.CONCERN_CATEGORY_NEGLECT]
     ),
     "kahu.v1.IntakeService/GetCase": lambda c, a: intake_pb2.GetCaseRequest(case_id=c.case_id),
     "kahu.v1.IntakeService/ListCases": lambda c, a: intake_pb2.ListCasesRequest(site=c.site, page_size=5),
+    "kahu.v1.ReportingService/GetSlaReport": lambda c, a: reporting_pb2.GetSlaReportRequest(
+        site=c.site, period_start=_days_ago(30), period_end=_days_ago(-1)
+    ),
+    "kahu.v1.ReportingService/ExportSlaReport": lambda c, a: reporting_pb2.ExportSlaReportRequest(
+        site=c.site, period_start=_days_ago(30), period_end=_days_ago(-1)
+    ),
     "kahu.v1.IntakeService/ListDueCases": lambda c, a: intake_pb2.ListDueCasesRequest(
         site=c.site,
         within_sites=[c.site],
         due_before=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=7)),
         limit=5,
+    ),
+    # no possible duplicate is flagged between the case and this one: NOT_FOUND for those in scope
+    "kahu.v1.IntakeService/ResolvePossibleDuplicate": lambda c, a: intake_pb2.ResolvePossibleDuplicateRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        other_case_id=str(uuid.uuid4()),
+        decision=intake_pb2.DUPLICATE_DECISION_SEPARATE,
+        reason="matrix",
+        decided_by=a,
     ),
     "kahu.v1.IntakeService/RecordCaseStage": lambda c, a: intake_pb2.RecordCaseStageRequest(
         case_id=c.case_id, stage=common_pb2.CASE_STAGE_ASSESSMENT
@@ -127,6 +148,9 @@ INTAKE: dict[str, Build] = {
     "kahu.v1.AssessmentService/CompleteAssessment": lambda c, a: assessment_pb2.CompleteAssessmentRequest(
         idempotency_key=_key(), case_id=c.case_id, completed_by=a, outcome=common_pb2.OUTCOME_SEEK_CUSTODY, reason="m"
     ),
+    "kahu.v1.AssessmentService/RecordChildSeen": lambda c, a: assessment_pb2.RecordChildSeenRequest(
+        idempotency_key=_key(), case_id=c.case_id, seen_by=a, seen_at=timestamp(dt.datetime.now(dt.UTC)), place="home"
+    ),
     "kahu.v1.AssessmentService/GetAssessment": lambda c, a: assessment_pb2.GetAssessmentRequest(case_id=c.case_id),
     "kahu.v1.SupervisionService/RaiseEscalation": lambda c, a: escalation(c.case_id, c.site, c.region),
     "kahu.v1.SupervisionService/ResolveEscalations": lambda c, a: supervision_pb2.ResolveEscalationsRequest(
@@ -151,6 +175,7 @@ INTAKE: dict[str, Build] = {
         due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=3)),
         extended_by=a,
         reason="m",
+        reason_code="FAMILY_REQUESTED",
     ),
     "kahu.v1.SupervisionService/DecideApproval": lambda c, a: supervision_pb2.DecideApprovalRequest(
         idempotency_key=_key(), case_id=c.case_id, approved=False, decided_by=a, reason="m"

@@ -134,7 +134,8 @@ SITE_BOUND = frozenset(
 PARTNER_REACHES = frozenset({"kahu.v1.IntakeService/GetCase", "kahu.v1.AssessmentService/GetAssessment"})
 #: Where the answers carry personal data (names, contacts, free text: who did what and why).
 PERSONAL_DATA = {
-    "kahu.v1.IntakeService/GetCase": ("timeline", "decision", "reports"),
+    # possible duplicates name another case, and why staff linked or separated them
+    "kahu.v1.IntakeService/GetCase": ("timeline", "decision", "reports", "possible_duplicates"),
     "kahu.v1.AssessmentService/GetAssessment": (
         "findings",
         "assessment.timeline",

@@ -35,8 +35,10 @@ from services.triage import validation as triage
 from tests import factories
 from tests.conftest import Platform
 from tests.strategies import CONTROL, dates, mutated, names, requests
+from workflows.policy.loader import load_policy
 
 NZ = ZoneInfo("Pacific/Auckland")
+EXTENSION_REASONS = load_policy().case.extension_reasons
 IN_PROCESS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 END_TO_END = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
@@ -55,6 +57,10 @@ WRITES: dict[str, tuple[type[Message], Callable[[Any], object]]] = {
     ),
     "kahu.v1.IntakeService/RecordCaseStage": (intake_pb2.RecordCaseStageRequest, intake.validate_stage),
     "kahu.v1.IntakeService/RecordCaseEvents": (intake_pb2.RecordCaseEventsRequest, intake.validate_record),
+    "kahu.v1.IntakeService/ResolvePossibleDuplicate": (
+        intake_pb2.ResolvePossibleDuplicateRequest,
+        intake.validate_resolve_duplicate,
+    ),
     "kahu.v1.AssessmentService/RecordAssessment": (
         assessment_pb2.RecordAssessmentRequest,
         assessment.validate_record,
@@ -69,6 +75,10 @@ WRITES: dict[str, tuple[type[Message], Callable[[Any], object]]] = {
         assessment_pb2.CompleteAssessmentRequest,
         assessment.validate_complete,
     ),
+    "kahu.v1.AssessmentService/RecordChildSeen": (
+        assessment_pb2.RecordChildSeenRequest,
+        lambda r: assessment.validate_child_seen(r, dt.datetime.now(dt.UTC)),
+    ),
     "kahu.v1.SupervisionService/RaiseEscalation": (supervision_pb2.RaiseEscalationRequest, supervision.validate_raise),
     "kahu.v1.SupervisionService/ResolveEscalations": (
         supervision_pb2.ResolveEscalationsRequest,
@@ -78,7 +88,7 @@ WRITES: dict[str, tuple[type[Message], Callable[[Any], object]]] = {
     "kahu.v1.SupervisionService/Reassign": (supervision_pb2.ReassignRequest, supervision.validate_reassign),
     "kahu.v1.SupervisionService/ExtendDeadline": (
         supervision_pb2.ExtendDeadlineRequest,
-        lambda r: supervision.validate_extend(r, dt.datetime.now(dt.UTC)),
+        lambda r: supervision.validate_extend(r, dt.datetime.now(dt.UTC), EXTENSION_REASONS),
     ),
     "kahu.v1.SupervisionService/DecideApproval": (supervision_pb2.DecideApprovalRequest, supervision.validate_approval),
     "kahu.v1.SupervisionService/RaiseAttention": (
@@ -112,6 +122,14 @@ def _valid(method: str) -> Message:
                 )
             ],
             standing=intake_pb2.CaseStanding(version=1, stage=common_pb2.CASE_STAGE_TRIAGE),
+        ),
+        "kahu.v1.IntakeService/ResolvePossibleDuplicate": intake_pb2.ResolvePossibleDuplicateRequest(
+            idempotency_key=key,
+            case_id=case_id,
+            other_case_id=str(uuid.uuid4()),
+            decision=intake_pb2.DUPLICATE_DECISION_LINK,
+            reason="The same school and whānau.",
+            decided_by="sw.aroha",
         ),
         "kahu.v1.AssessmentService/RecordAssessment": assessment_pb2.RecordAssessmentRequest(
             case_id=case_id,
@@ -154,6 +172,13 @@ def _valid(method: str) -> Message:
             outcome=common_pb2.OUTCOME_FAMILY_SUPPORT_PLAN,
             reason="Plan agreed.",
         ),
+        "kahu.v1.AssessmentService/RecordChildSeen": assessment_pb2.RecordChildSeenRequest(
+            idempotency_key=key,
+            case_id=case_id,
+            seen_by="sw.tama",
+            seen_at=timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)),
+            place="At the whānau's home.",
+        ),
         "kahu.v1.SupervisionService/RaiseEscalation": factories.escalation_request(case_id, due_at=when),
         "kahu.v1.SupervisionService/ResolveEscalations": supervision_pb2.ResolveEscalationsRequest(
             case_id=case_id, kind=common_pb2.DEADLINE_KIND_TRIAGE
@@ -176,6 +201,7 @@ def _valid(method: str) -> Message:
             due_at=due_at,
             extended_by="sup.mere",
             reason="Records.",
+            reason_code="SPECIALIST_ASSESSMENT",
         ),
         "kahu.v1.SupervisionService/DecideApproval": supervision_pb2.DecideApprovalRequest(
             idempotency_key=key, case_id=case_id, approved=True, decided_by="sup.mere", reason="Unsafe."
@@ -277,15 +303,31 @@ def test_control_characters_in_a_name_are_refused(name: str, control: str, at: i
     assert "report.children[0].name" in [v.field for v in raised.value.violations]
 
 
+def _partial(dob: common_pb2.Date, day: bool) -> common_pb2.Date:
+    """A year alone, or a year and month (`day`): what a reporter may know of a birth."""
+    return common_pb2.Date(year=dob.year, month=dob.month if day else 0, day=0)
+
+
+#: Dates of birth as drawn, and made partial (a year; a year and month).
+BIRTHS = st.one_of(dates(), st.builds(_partial, dates(), st.booleans()))
+
+
 @IN_PROCESS
-@given(dates())
+@given(BIRTHS)
 def test_birth_dates_are_between_1900_and_today(dob: common_pb2.Date) -> None:
-    try:
-        born: dt.date | None = dt.date(dob.year, dob.month, dob.day)
-    except (ValueError, OverflowError):
-        born = None
+    """A full date, or a partial one (day 0: a year and month; month and day 0: a year)."""
+    today = _today()
+    if dob.day == 0 and dob.month == 0:
+        valid = 1900 <= dob.year <= today.year
+    elif dob.day == 0:
+        valid = 1 <= dob.month <= 12 and (1900, 1) <= (dob.year, dob.month) <= (today.year, today.month)
+    else:
+        try:
+            valid = dt.date(1900, 1, 1) <= dt.date(dob.year, dob.month, dob.day) <= today
+        except (ValueError, OverflowError):
+            valid = False
     accepted = check("kahu.v1.IntakeService/SubmitReport", _report_with(dob=dob))
-    assert accepted == (born is not None and dt.date(1900, 1, 1) <= born <= _today())
+    assert accepted == valid
 
 
 #: Fields of a report a draw may spoil, by the path a violation names them with.
@@ -363,11 +405,13 @@ def test_mostly_valid_reports_are_accepted_or_refused_field_by_field(
 #: Where each write records what it wrote, by idempotency key ("nothing half-written").
 WRITTEN_BY_KEY = {
     "kahu.v1.IntakeService/SubmitReport": "intake.reports",
+    "kahu.v1.IntakeService/ResolvePossibleDuplicate": "intake.actions",
     "kahu.v1.TriageService/RecordDecision": "triage.actions",
     "kahu.v1.TriageService/RecordConsent": "triage.actions",
     "kahu.v1.AssessmentService/Allocate": "assessment.actions",
     "kahu.v1.AssessmentService/RecordFindings": "assessment.actions",
     "kahu.v1.AssessmentService/CompleteAssessment": "assessment.actions",
+    "kahu.v1.AssessmentService/RecordChildSeen": "assessment.actions",
     "kahu.v1.SupervisionService/Acknowledge": "supervision.actions",
     "kahu.v1.SupervisionService/Reassign": "supervision.actions",
     "kahu.v1.SupervisionService/ExtendDeadline": "supervision.actions",

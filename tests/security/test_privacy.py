@@ -100,6 +100,7 @@ async def _run_the_case(platform: Platform, personal: dict[str, str]) -> str:
             due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=40)),
             extended_by="sup.mere",
             reason=personal["extension"],
+            reason_code="FAMILY_REQUESTED",
         )
     )
     await platform.assessment.CompleteAssessment(

@@ -75,6 +75,7 @@ async def test_a_passed_convening_deadline_escalates_and_a_supervisor_acts(platf
         due_at=timestamp(new_due),
         extended_by="sup.aroha",
         reason="The Youth Court extended the time to convene.",
+        reason_code="COURT_DIRECTION",
     )
     extended = await platform.supervision.ExtendDeadline(extend)
     assert abs(from_timestamp(extended.deadline.due_at) - new_due) < dt.timedelta(milliseconds=1)
@@ -98,6 +99,7 @@ async def test_a_conference_deadline_names_its_conference(platform: Platform) ->
         due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)),
         extended_by="sup.aroha",
         reason="Court extension.",
+        reason_code="COURT_DIRECTION",
     )
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await platform.supervision.ExtendDeadline(request)

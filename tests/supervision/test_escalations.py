@@ -292,7 +292,10 @@ async def test_extension_must_be_in_the_future(platform: Platform) -> None:
                 due_at=timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)),
                 extended_by="sup.1",
                 reason="",
+                reason_code="TOO_BUSY",
             )
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert {v.field for v in field_violations(raised.value)} == {"due_at", "reason"}
+    assert {v.field for v in field_violations(raised.value)} == {"due_at", "reason", "reason_code"}
+    (code,) = [v for v in field_violations(raised.value) if v.field == "reason_code"]
+    assert "CHILD_NOT_LOCATED" in code.description  # the policy's reasons, named

@@ -84,6 +84,7 @@ async def test_missed_triage_deadline_escalates_and_a_supervisor_acts(platform: 
             due_at=timestamp(new_due),
             extended_by="sup.tui",
             reason="Social worker off sick; triage tomorrow.",
+            reason_code="FAMILY_REQUESTED",
         )
     )
     assert abs(from_timestamp(extended.deadline.due_at) - new_due) < dt.timedelta(milliseconds=1)
@@ -136,6 +137,7 @@ async def test_missed_assessment_deadline_reassigned_extended_and_completed(plat
             due_at=timestamp(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)),
             extended_by="sup.tui",
             reason="New social worker needs time to visit.",
+            reason_code="CHILD_NOT_LOCATED",
         )
     )
     assert (extended.deadline.kind, extended.deadline.breached) == (common_pb2.DEADLINE_KIND_ASSESSMENT, False)

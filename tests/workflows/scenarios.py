@@ -33,11 +33,13 @@ from tests.polling import QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, event
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Acknowledgement,
+    AdditionalInformation,
     Allocation,
     ApprovalDecision,
     AttentionItem,
     CaseFacts,
     CaseInput,
+    ChildSeen,
     Completion,
     ConsentResponse,
     DeadlineKind,
@@ -105,6 +107,8 @@ class RecordedActivities:
         self.escalations: dict[tuple[str, DeadlineKind, int, int, EscalationLevel], Escalation] = {}
         self.escalation_calls = 0
         self.police: list[str] = []
+        #: The facts each proposal was asked for, in order.
+        self.proposed_for: list[CaseFacts | None] = []
         self.resolved: list[tuple[str, DeadlineKind]] = []
         self.triage_failures = 0
         #: Activities the services refuse (a non-retryable `Refused`, as workflows/refusals.py
@@ -181,6 +185,7 @@ class RecordedActivities:
             self.triage_failures -= 1
             raise ApplicationError("triage is unavailable")
         self._refuse("propose_triage")
+        self.proposed_for.append(facts)
         return self.proposal
 
     @activity.defn(name="notify_police")
@@ -368,6 +373,29 @@ async def case_assessed_and_closed(client: Client, task_queue: str, activities: 
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "plan agreed with whānau")
+    )
+    await handle.result()
+    return handle
+
+
+async def case_further_report_counted(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A further report of immediate danger in triage: its facts join the case, the rules
+    propose again, the triage deadline comes forward; decided critical, assessed, closed."""
+    handle = await start_case(client, task_queue)
+    danger = CaseFacts(["CONCERN_CATEGORY_FAMILY_VIOLENCE"], True, "AGENCY_POLICE", False, 2, False)
+    await handle.execute_update(
+        CaseWorkflow.add_information, AdditionalInformation("report-2", danger.concerns, True, facts=danger)
+    )
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.CRITICAL, "danger reported by Police"),
+    )
+    child = await running_assessment(client, handle)
+    await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
+    await child.execute_update(
+        AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "safety plan with whānau")
     )
     await handle.result()
     return handle
@@ -585,6 +613,36 @@ async def conference_escalated_acknowledged_and_extended(
     return handle
 
 
+async def case_child_seen(client: Client, task_queue: str, activities: RecordedActivities) -> WorkflowHandle:
+    """The child seen in time ends the response clock (patch `child-seen`); the assessment's
+    completion clock then passes and escalates tier 1, and the assessment completes late."""
+    handle = await start_case(client, task_queue)
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
+    )
+    child = await running_assessment(client, handle)
+    await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
+    now = await current_time(client)
+    await child.execute_update(AssessmentWorkflow.record_child_seen, ChildSeen("sw-2", now, "at the child's school"))
+    view = await answered(
+        lambda: child.query(AssessmentWorkflow.state),
+        until=lambda v: v.deadline_kind == DeadlineKind.ASSESSMENT_COMPLETION,
+        interval=0.05,
+    )
+    await skip(client, view.due_at - now + timedelta(seconds=1))
+    await eventually(lambda: _async(activities.tiers(DeadlineKind.ASSESSMENT_COMPLETION) == [(1, 1)]))
+    await child.execute_update(
+        AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "plan agreed with whānau")
+    )
+    await handle.result()
+    return handle
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
@@ -594,6 +652,8 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_triage_reopened": case_triage_reopened,
     "case_steps_refused": case_steps_refused,
     "conference_escalated_acknowledged_and_extended": conference_escalated_acknowledged_and_extended,
+    "case_further_report_counted": case_further_report_counted,
+    "case_child_seen": case_child_seen,
 }
 
 

@@ -4,6 +4,14 @@ Child of CaseWorkflow. A social worker at the case's site is allocated, records 
 and completes with an outcome; seeking custody waits for a supervisor's approval. The
 deadline clock escalates tier by tier once the SLA passes, until the assessment is done;
 supervisors acknowledge, reassign or extend through updates.
+
+Patch `child-seen` (CHILD_SEEN_PATCH): the response timeframe (the ASSESSMENT clock) ends when
+a social worker records meeting the child for the safety and risk screen (`record_child_seen`:
+who, when, where), in time or late against the due time; its escalations are resolved then,
+and the assessment runs its own completion clock (ASSESSMENT_COMPLETION, policy
+`assessment_completion`, counted from when the child was seen, the same escalation tiers)
+until it is complete. Runs from before the patch keep one clock from the decision until
+completion (a child seen is only noted on their timeline).
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
         AssessmentStanding,
         AssessmentView,
         AttentionAnswer,
+        BringForward,
+        ChildSeen,
         ClockState,
         Completion,
         DeadlineKind,
@@ -35,9 +45,13 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.common import KAHU_ACTOR, Rejected
-    from workflows.deadline import ClockContext, DeadlineClock, history_full, report_to_parent
+    from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full, report_to_parent
     from workflows.policy.model import Pathway
     from workflows.record import Record
+
+#: The response timeframe ends when the child is seen; the assessment's completion clock
+#: runs from then (module docstring).
+CHILD_SEEN_PATCH = "child-seen"
 
 
 @workflow.defn
@@ -50,6 +64,8 @@ class AssessmentWorkflow:
         self.applied_updates: list[str] = request.resumed.applied_updates if request.resumed else []
         self._snapshot: AssessmentSnapshot | None = None
         self._clock: DeadlineClock | None = None
+        #: The completion clock (patch `child-seen`), once the child is seen.
+        self._completion: DeadlineClock | None = None
         self._steps: Steps | None = None
         self._record: Record | None = None
 
@@ -68,26 +84,20 @@ class AssessmentWorkflow:
             request.case_id, s.record, self._steps, self._standing, place=(request.site, request.region)
         )
         self._record.start(s.timeline)
-        self._clock = DeadlineClock(
-            ClockContext(
-                case_id=request.case_id,
-                workflow_id=workflow.info().workflow_id,
-                kind=DeadlineKind.ASSESSMENT,
-                site=request.site,
-                region=request.region,
-                tiers=request.policy.escalation,
-            ),
-            s.clock,
-            self._add,
-            report_to_parent,
-            self._steps,
-        )
+        self._clock = self._new_clock(DeadlineKind.ASSESSMENT, s.clock)
+        if s.completion_clock is not None:
+            self._completion = self._new_clock(DeadlineKind.ASSESSMENT_COMPLETION, s.completion_clock)
+        # A run continued as new keeps the way it began (a run from before the patch, its old one).
+        s.child_seen_flow = workflow.patched(CHILD_SEEN_PATCH) and (request.resumed is None or s.child_seen_flow)
         if request.resumed is None:
             self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
             await self._clock.start()
-        await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
-        self._clock.met()
-        await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
+        if s.child_seen_flow:
+            await self._respond_then_complete(request, s)
+        else:
+            await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
+            self._clock.met()
+            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record.complete()
         result = s.result
@@ -95,6 +105,83 @@ class AssessmentWorkflow:
         return AssessmentResult(
             outcome=result.outcome, completed_by=result.completed_by, approved_by=s.approved_by, timeline=s.timeline
         )
+
+    async def _respond_then_complete(self, request: AssessmentInput, s: AssessmentSnapshot) -> None:
+        """Patch `child-seen`: the response clock until the child is seen (or the assessment
+        completes first), then the completion clock until it completes."""
+        assert self._clock is not None and self._steps is not None
+        if s.child_seen is None:
+            await self._clock.run(
+                lambda: s.result is not None or s.child_seen is not None, self._checkpoint_due, self._checkpoint
+            )
+            seen = s.child_seen
+            if seen is None:  # completed without the child's being seen recorded: met as before
+                self._clock.met()
+            else:
+                self._response_met(seen)
+            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
+            span = request.policy.assessment_completion
+            if seen is not None and s.result is None and span is not None:
+                s.completion_clock = ClockState(due_at=await add_span(seen.seen_at, span, request.site))
+                self._completion = self._new_clock(DeadlineKind.ASSESSMENT_COMPLETION, s.completion_clock)
+                await self._completion.start()
+        if self._completion is not None:
+            await self._completion.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
+            self._completion.met()
+            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT_COMPLETION])
+            return
+        while s.result is None:  # a policy without a completion timeframe: no clock
+            await workflow.wait_condition(lambda: s.result is not None or self._checkpoint_due())
+            if s.result is None:
+                await self._checkpoint()
+
+    def _response_met(self, seen: ChildSeen) -> None:
+        """The response timeframe met by the child's being seen: in time when seen by the due
+        time (even if recorded after it), late otherwise."""
+        clock = self._state().clock
+        due = clock.due_at.isoformat()
+        if seen.seen_at > clock.due_at:
+            detail = f"{DeadlineKind.ASSESSMENT} due {due} (late: child seen {seen.seen_at.isoformat()}"
+            detail += f", escalated to tier {clock.tier})" if clock.breached else ")"
+        elif clock.breached:
+            detail = f"{DeadlineKind.ASSESSMENT} due {due} (child seen in time, recorded after the deadline passed)"
+        else:
+            detail = f"{DeadlineKind.ASSESSMENT} due {due}"
+        self._note(KAHU_ACTOR, "timer.met", detail)
+
+    def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
+        request = self._require_input()
+        return DeadlineClock(
+            ClockContext(
+                case_id=request.case_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=kind,
+                site=request.site,
+                region=request.region,
+                tiers=request.policy.escalation,
+            ),
+            state,
+            self._add,
+            report_to_parent,
+            self._steps,
+        )
+
+    def _seen_ended_response(self) -> bool:
+        """True once the child's being seen ended the response clock (patch `child-seen`)."""
+        s = self._state()
+        return s.child_seen_flow and s.child_seen is not None
+
+    def _clock_for(self, kind: DeadlineKind | None) -> DeadlineClock:
+        """The clock an extension or acknowledgement of `kind` acts on (None: the running one)."""
+        if kind is None:
+            kind = DeadlineKind.ASSESSMENT_COMPLETION if self._completion is not None else DeadlineKind.ASSESSMENT
+        if kind == DeadlineKind.ASSESSMENT_COMPLETION:
+            if self._completion is None:
+                raise Rejected("the assessment's completion timeframe has not started (the child is not seen yet)")
+            return self._completion
+        if kind != DeadlineKind.ASSESSMENT or self._clock is None:
+            raise Rejected(f"the assessment has no {kind} deadline")
+        return self._clock
 
     # -- updates -------------------------------------------------------------------------
 
@@ -105,6 +192,14 @@ class AssessmentWorkflow:
         if self._record is None or self._snapshot is None:
             return False  # not started yet: it starts recording as it starts
         return await self._record.backfill(self._snapshot.timeline)
+
+    @workflow.signal
+    async def bring_forward(self, due: BringForward) -> None:
+        """The case's: a further report made it more urgent; the earliest deadline wins."""
+        if self._snapshot is not None and self._seen_ended_response():
+            return  # the response timeframe was met when the child was seen
+        if self._clock is not None and self._clock.bring_forward(due.due_at, due.why):
+            await report_to_parent(self._clock.status)
 
     @workflow.update
     async def allocate(self, allocation: Allocation) -> AssessmentView:
@@ -140,6 +235,27 @@ class AssessmentWorkflow:
             raise Rejected("a reassignment needs a reason")
         if self._state().social_worker == allocation.social_worker:
             raise Rejected("the assessment is already allocated to that social worker")
+
+    @workflow.update
+    async def record_child_seen(self, seen: ChildSeen) -> AssessmentView:
+        """A social worker met the child for the safety and risk screen: the response
+        timeframe is met (the run goes on to the completion clock)."""
+        self._state().child_seen = seen
+        self._note(seen.seen_by, "child.seen", f"{seen.seen_at.isoformat()} at {seen.place}")
+        return self.state()
+
+    @record_child_seen.validator
+    def _check_child_seen(self, seen: ChildSeen) -> None:
+        self._check_open()
+        self._check_allocated()
+        s = self._state()
+        if s.child_seen is not None:
+            raise Rejected("the child's being seen is already recorded for this assessment")
+        if seen.seen_at > workflow.now():
+            raise Rejected("seen_at must not be in the future")
+        began = next((e.at for e in s.timeline if e.action == "assessment.started"), None)
+        if began is not None and seen.seen_at < began:
+            raise Rejected(f"seen_at must not be before the triage decision ({began.isoformat()})")
 
     @workflow.update
     async def record_findings(self, findings: Findings) -> AssessmentView:
@@ -213,30 +329,31 @@ class AssessmentWorkflow:
     @workflow.update
     async def extend_deadline(self, extension: Extension) -> AssessmentView:
         request = self._require_input()
-        assert self._clock is not None
-        self._clock.extend(extension)
+        clock = self._clock_for(extension.kind)
+        clock.extend(extension)
         assert self._steps is not None
-        await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
-        await report_to_parent(self._clock.status)
+        await self._steps.run("resolve_escalations", [request.case_id, clock.context.kind])
+        await report_to_parent(clock.status)
         return self.state()
 
     @extend_deadline.validator
     def _check_extension(self, extension: Extension) -> None:
         self._check_open()
-        assert self._clock is not None
-        self._clock.validate_extension(extension)
+        clock = self._clock_for(extension.kind)
+        if clock is self._clock and self._seen_ended_response():
+            raise Rejected("the response timeframe was met when the child was seen")
+        clock.validate_extension(extension)
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> AssessmentView:
-        assert self._clock is not None
-        self._clock.acknowledge(ack)
+        self._clock_for(ack.kind).acknowledge(ack)
         return self.state()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
         if self._clock is None:
             raise Rejected("no escalation is open on this assessment")
-        self._clock.validate_acknowledgement(ack, "this assessment")
+        self._clock_for(ack.kind).validate_acknowledgement(ack, "this assessment")
 
     @workflow.update
     async def decide_attention(self, answer: AttentionAnswer) -> AssessmentView:
@@ -254,16 +371,26 @@ class AssessmentWorkflow:
     @workflow.query
     def state(self) -> AssessmentView:
         s = self._state()
+        kind, clock = self._running()
         return AssessmentView(
             case_id=self._require_input().case_id,
             social_worker=s.social_worker,
-            due_at=s.clock.due_at,
-            breached=s.clock.breached,
-            tier=s.clock.tier,
+            due_at=clock.due_at,
+            breached=clock.breached,
+            tier=clock.tier,
             awaiting_approval=s.pending,
             result=s.result,
             timeline=list(s.timeline),
+            deadline_kind=kind,
+            child_seen=s.child_seen,
         )
+
+    def _running(self) -> tuple[DeadlineKind, ClockState]:
+        """The clock the assessment shows: its completion clock once running, else the response."""
+        s = self._state()
+        if s.completion_clock is not None:
+            return DeadlineKind.ASSESSMENT_COMPLETION, s.completion_clock
+        return DeadlineKind.ASSESSMENT, s.clock
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -301,14 +428,17 @@ class AssessmentWorkflow:
     def _standing(self) -> AssessmentStanding:
         """Where the assessment stands, for the case's record (workflows/record.py)."""
         s = self._state()
+        kind, clock = self._running()
         return AssessmentStanding(
             social_worker=s.social_worker,
-            due_at=s.clock.due_at,
-            breached=s.clock.breached,
-            tier=s.clock.tier,
+            due_at=clock.due_at,
+            breached=clock.breached,
+            tier=clock.tier,
             awaiting_approval=s.pending,
             result=s.result,
             approved_by=s.approved_by,
+            deadline_kind=kind,
+            child_seen=s.child_seen,
         )
 
     def _checkpoint_due(self) -> bool:

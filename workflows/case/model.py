@@ -47,6 +47,9 @@ class DeadlineKind(StrEnum):
     #: A youth justice conference's clocks (YouthJusticeConferenceWorkflow).
     CONVENING = "CONVENING"
     COMPLETION = "COMPLETION"
+    #: The assessment's own completion clock, once the child is seen (the response clock,
+    #: ASSESSMENT, ends then: patch `child-seen`).
+    ASSESSMENT_COMPLETION = "ASSESSMENT_COMPLETION"
 
     @property
     def conference(self) -> bool:
@@ -103,6 +106,9 @@ class ClockState:
     last_escalated_at: datetime | None = None
     #: A warning ahead of the deadline was raised in this cycle (a conference's clocks).
     warned: bool = False
+    #: The deadline before any extension moved it (None: never extended), and how often.
+    original_due_at: datetime | None = None
+    extensions: int = 0
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,17 @@ class AdditionalInformation:
     report_id: str
     concerns: list[str]
     immediate_danger: bool
+    #: What the report says, as triage reads it (None: sent before further reports counted).
+    facts: CaseFacts | None = None
+
+
+@dataclass(frozen=True)
+class BringForward:
+    """The case tells its assessment: a further report made it more urgent; `due_at` is the
+    earliest deadline that now applies (the assessment's moves only if that is earlier)."""
+
+    due_at: datetime
+    why: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +181,8 @@ class Extension:
     due_at: datetime
     reason: str
     kind: DeadlineKind | None = None
+    #: Why, from the policy's list (`extension_reasons`); "" from before extensions named one.
+    reason_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +213,16 @@ class Findings:
 
 
 @dataclass(frozen=True)
+class ChildSeen:
+    """A social worker met the child for the safety and risk screen: who, when and where
+    (`place` is case data, a short description: never logged)."""
+
+    seen_by: str
+    seen_at: datetime
+    place: str
+
+
+@dataclass(frozen=True)
 class Completion:
     completed_by: str
     outcome: Outcome
@@ -219,6 +248,8 @@ class DeadlineStatus:
     due_at: datetime | None
     breached: bool
     tier: int
+    #: The deadline before any extension moved it (None: never extended).
+    original_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +318,9 @@ class CaseSnapshot:
     proposal_refused: bool = False
     #: The case's record in PostgreSQL (workflows/record.py).
     record: RecordState = field(default_factory=lambda: RecordState())
+    #: The facts of every report on the case together (workflows/case/rules.py), once a
+    #: further report has added to the first's; None: the first report's alone.
+    facts: CaseFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +368,11 @@ class AssessmentSnapshot:
     attention: AttentionState = field(default_factory=lambda: AttentionState())
     #: The assessment's part of the case's record in PostgreSQL (workflows/record.py).
     record: RecordState = field(default_factory=lambda: RecordState())
+    #: Patch `child-seen`: the response clock (`clock`) ends when the child is seen, and the
+    #: assessment's completion clock runs from then. False in runs from before the patch.
+    child_seen_flow: bool = False
+    child_seen: ChildSeen | None = None
+    completion_clock: ClockState | None = None
 
 
 @dataclass(frozen=True)
@@ -346,6 +385,10 @@ class AssessmentView:
     awaiting_approval: Completion | None
     result: Completion | None
     timeline: list[TimelineEntry]
+    #: Which clock due_at, breached and tier are (patch `child-seen`: the completion clock
+    #: once the child is seen), and the child's being seen.
+    deadline_kind: DeadlineKind = DeadlineKind.ASSESSMENT
+    child_seen: ChildSeen | None = None
 
 
 @dataclass(frozen=True)
@@ -486,3 +529,5 @@ class AssessmentStanding:
     awaiting_approval: Completion | None
     result: Completion | None
     approved_by: str | None
+    deadline_kind: DeadlineKind = DeadlineKind.ASSESSMENT
+    child_seen: ChildSeen | None = None

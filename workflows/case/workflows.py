@@ -25,12 +25,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.assessment.workflows import AssessmentWorkflow
     from workflows.attention import Steps
+    from workflows.case import rules
     from workflows.case.model import (
         Acknowledgement,
         AdditionalInformation,
         AssessmentInput,
         AssessmentResult,
         AttentionAnswer,
+        BringForward,
         CaseFacts,
         CaseInput,
         CaseSnapshot,
@@ -57,7 +59,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
-    from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriggerKind
+    from workflows.policy.model import CasePolicy, Pathway, Timeframe, TriggerKind
     from workflows.record import Record
 
 LIFECYCLE_PATCH = "case-lifecycle"
@@ -80,6 +82,12 @@ LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
 LOCAL_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
 )
+FACTS_COMPOSE_PATCH = "facts-compose"
+"""Where several deadlines apply the earliest wins (a child safety hub case decided critical
+is due in the critical timeframe, not the hub's 48 hours), and a further report brings its
+facts into the case: its concerns, immediate danger, a hub report; in triage the proposal is
+recomputed and the deadline brought forward. Before, the hub's span replaced the decision's
+and a further report was noted only."""
 LOCAL_CALLS_PATCH = "case-local-calls"
 """Recording a stage with intake and asking triage for its proposal run as local
 activities (in the workflow task, no task of their own on the server); histories from
@@ -258,7 +266,7 @@ class CaseWorkflow:
         case = self._require_case()
         decision = self._snapshot.decision
         assert decision is not None
-        due = await add_span(self._snapshot.decided_at or workflow.now(), self._sla_span(decision), case.site)
+        due = await self._response_due(decision)
         result: AssessmentResult = await workflow.execute_child_workflow(
             AssessmentWorkflow.run,
             AssessmentInput(
@@ -375,40 +383,19 @@ class CaseWorkflow:
 
     @decide_triage.validator
     def _check_decision(self, decision: TriageDecision) -> None:
-        case = self._require_case()
         if self._snapshot.stage != Stage.TRIAGE or self._decided:
             raise Rejected(f"the case is not awaiting a triage decision (stage {self._snapshot.stage})")
         if self._snapshot.proposal is None and not self._snapshot.proposal_refused:
             raise Rejected("the rules' triage proposal is not ready yet; retry shortly")
-        proposal = self._snapshot.proposal
-        facts = case.facts
-        if decision.pathway.assesses and decision.timeframe is None:
-            raise Rejected("an assessment or investigation needs a response timeframe")
-        if not decision.pathway.assesses and decision.timeframe is not None:
-            raise Rejected("a timeframe applies only to an assessment or investigation")
-        if case.immediate_danger and decision.timeframe != Timeframe.CRITICAL:
-            raise Rejected("a child in immediate danger is always critical")
-        if decision.pathway == Pathway.YOUTH_JUSTICE_FGC and self._policy().youth_justice is None:
-            raise Rejected("this case started under a policy without youth justice conferences")
-        if (
-            (proposal is None or proposal.pathway == Pathway.JOINT_INVESTIGATION)
-            and decision.pathway == Pathway.NO_FURTHER_ACTION
-            and not decision.police_consulted
-            and (proposal is not None or case.immediate_danger)
-        ):
-            raise Rejected(
-                "a Child Protection Protocol case needs a recorded Police consultation before no further action"
-            )
-        if facts is not None and facts.child_safety_hub and not decision.pathway.assesses:
-            raise Rejected("a child safety hub report always gets an initial assessment")
-        if proposal is None and not decision.reason.strip():
-            raise Rejected("a decision made without the rules' proposal needs a reason")
-        if (
-            proposal is not None
-            and (decision.pathway, decision.timeframe) != (proposal.pathway, proposal.timeframe)
-            and not decision.reason.strip()
-        ):
-            raise Rejected("a decision that differs from the proposal needs a reason")
+        refusal = rules.decision_refusal(
+            self._facts(),
+            self._snapshot.proposal,
+            decision,
+            youth_justice=self._policy().youth_justice is not None,
+            immediate_danger=self._require_case().immediate_danger,
+        )
+        if refusal is not None:
+            raise Rejected(refusal)
 
     @workflow.update
     async def record_consent(self, response: ConsentResponse) -> CaseView:
@@ -423,11 +410,53 @@ class CaseWorkflow:
 
     @workflow.update
     async def add_information(self, info: AdditionalInformation) -> CaseView:
+        received = workflow.now()
         self._snapshot.reports.append(info.report_id)
         self._note(KAHU_ACTOR, "report.added", f"additional information: {', '.join(info.concerns)}")
         if info.immediate_danger:
             await self._notify_police("immediate danger reported in additional information")
+        if info.facts is not None and workflow.patched(FACTS_COMPOSE_PATCH):
+            await self._take_in(info.facts, received)
         return self.state()
+
+    async def _take_in(self, facts: CaseFacts, received: datetime) -> None:
+        """Bring a further report's facts into the case (workflows/case/rules.py), on the
+        timeline. In triage the rules propose again and the triage deadline comes forward to
+        the earliest that now applies; in an assessment or investigation, its response
+        deadline (immediate danger: critical); each counted from this report."""
+        before = self._facts()
+        after = rules.merged(before, facts)
+        if after is None or after == before:
+            return
+        self._snapshot.facts = after
+        added = [c for c in after.concerns if before is None or c not in before.concerns]
+        changes = [*added]
+        if after.immediate_danger and not (before is not None and before.immediate_danger):
+            changes.append("immediate danger")
+        if after.child_safety_hub and not (before is not None and before.child_safety_hub):
+            changes.append("child safety hub")
+        if after.prior_involvement and not (before is not None and before.prior_involvement):
+            changes.append("prior involvement")
+        self._note(KAHU_ACTOR, "case.facts_changed", ", ".join(changes) or "the youngest child's age")
+        case, why = self._require_case(), "a further report made the case more urgent"
+        decision = self._snapshot.decision
+        if self._snapshot.stage == Stage.TRIAGE and not self._decided:
+            await self._propose(case)
+            if self._clock is not None:
+                spans = rules.triage_spans(self._policy(), after)
+                due = rules.earliest([await add_span(received, span, case.site) for span in spans])
+                if self._clock.bring_forward(due, why):
+                    await self._set_deadline(self._clock.status)
+        elif self._snapshot.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION) and decision and decision.timeframe:
+            # immediate danger is critical at once, counted from this report; so is a hub report's 48 hours
+            timeframe = Timeframe.CRITICAL if after.immediate_danger else decision.timeframe
+            spans = rules.response_spans(self._policy(), after, timeframe)
+            due = rules.earliest([await add_span(received, span, case.site) for span in spans])
+            assessment = workflow.get_external_workflow_handle(assessment_workflow_id(case.case_id))
+            try:
+                await assessment.signal(AssessmentWorkflow.bring_forward, BringForward(due, why))
+            except Exception:  # it finished meanwhile: nothing left to bring forward
+                self._note(KAHU_ACTOR, "deadline.not_shortened", "the assessment had finished")
 
     @add_information.validator
     def _check_information(self, info: AdditionalInformation) -> None:
@@ -516,15 +545,23 @@ class CaseWorkflow:
         return policy
 
     def _facts(self) -> CaseFacts | None:
-        return self._require_case().facts
+        """The facts of every report on the case (the first's until a further one adds)."""
+        return self._snapshot.facts or self._require_case().facts
 
-    def _sla_span(self, decision: TriageDecision) -> Span:
+    async def _response_due(self, decision: TriageDecision) -> datetime:
+        """When the response is due: the earliest of the deadlines that apply, counted from
+        the decision."""
         policy = self._policy()
         assert decision.timeframe is not None
-        facts = self._require_case().facts
-        if facts is not None and facts.child_safety_hub:
-            return policy.child_safety_hub_assessment
-        return policy.timeframes[decision.timeframe]
+        decided = self._snapshot.decided_at or workflow.now()
+        site = self._require_case().site
+        if not workflow.patched(FACTS_COMPOSE_PATCH):
+            facts = self._require_case().facts
+            hub = facts is not None and facts.child_safety_hub
+            span = policy.child_safety_hub_assessment if hub else policy.timeframes[decision.timeframe]
+            return await add_span(decided, span, site)
+        spans = rules.response_spans(policy, self._facts(), decision.timeframe)
+        return rules.earliest([await add_span(decided, span, site) for span in spans])
 
     def _note(self, actor: str, action: str, detail: str = "") -> None:
         self._add(TimelineEntry(workflow.now(), actor, action, detail))

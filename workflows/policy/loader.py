@@ -48,8 +48,11 @@ AGENCIES = tuple(v.name for v in common_pb2.Agency.DESCRIPTOR.values if v.number
 _SECONDS_PER = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _UNITS = "seconds/minutes/hours/days/working_days"
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_REASON_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
 _V = TypeVar("_V")
 _CASE_SPANS = ("child_safety_hub_assessment", "triage_deadline", "consent_deadline")
+#: Shorter triage deadlines; a policy without them has none.
+_URGENT_TRIAGE_SPANS = ("immediate_danger_triage_deadline", "child_safety_hub_triage_deadline")
 _PLACEMENT_SPANS = ("selection_deadline", "hold_expiry", "release_abandoned_holds_after")
 #: The widest kinship the placement search can count as whānau (cousins) and the most
 #: candidates it returns (the service's own limits).
@@ -107,7 +110,9 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     """`policy` with the named spans set to that many elapsed seconds.
 
     A name is a timeframe in lower case (`critical`, `very_urgent`, `urgent`), a deadline
-    (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`), `tier<n>` for
+    (`triage_deadline`, `consent_deadline`, `child_safety_hub_assessment`,
+    `immediate_danger_triage_deadline`, `child_safety_hub_triage_deadline`: these two no
+    longer than a shortened `triage_deadline`), `tier<n>` for
     escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`,
     `release_abandoned_holds_after`), or `attention_after`.
     """
@@ -121,7 +126,9 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
         span = Span(seconds=value)
         if name in names:
             timeframes[names[name]] = span
-        elif name in _CASE_SPANS or name == "attention_after":
+        elif (
+            name in _CASE_SPANS or name in _URGENT_TRIAGE_SPANS or name in ("attention_after", "assessment_completion")
+        ):
             deadlines[name] = span
         elif name in _PLACEMENT_SPANS and case.placement is not None:
             placement[name] = span
@@ -131,6 +138,12 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
             raise ValueError(f"no policy span named {name}")
     if placement and case.placement is not None:
         case = replace(case, placement=replace(case.placement, **placement))
+    triage = deadlines.get("triage_deadline")
+    if triage is not None:  # a shorter triage deadline stays no longer than the one it shortens
+        for name in _URGENT_TRIAGE_SPANS:
+            shorter = deadlines.get(name, getattr(case, name))
+            if shorter is not None and name not in seconds and shorter.seconds > triage.seconds:
+                deadlines[name] = triage
     return replace(policy, case=replace(case, timeframes=timeframes, escalation=tiers, **deadlines))
 
 
@@ -224,7 +237,13 @@ def _policy(data: object) -> Policy:
         data,
         "",
         ["version", "timeframes", *_CASE_SPANS, "escalation", "triage_rules", "youth_justice", "placement"],
-        ["attention_after"],
+        [
+            "attention_after",
+            "extension_reasons",
+            *_URGENT_TRIAGE_SPANS,
+            "assessment_completion",
+            "seen_within_timeframe_target",
+        ],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
         raise _Invalid("version", f"must be {VERSION} (the version this Kahu reads)")
@@ -237,10 +256,16 @@ def _policy(data: object) -> Policy:
         escalation=_tiers(_mapping(top["escalation"], "escalation", ["tiers"])["tiers"]),
         youth_justice=_youth_justice(top["youth_justice"], "youth_justice"),
         placement=_placement(top["placement"], "placement"),
-        **(
-            {"attention_after": _elapsed(top["attention_after"], "attention_after")} if "attention_after" in top else {}
-        ),
+        **_optional_case_fields(top),
     )
+    for name in _URGENT_TRIAGE_SPANS:
+        shorter = getattr(case, name)
+        if (
+            shorter is not None
+            and not case.triage_deadline.working_days
+            and shorter.seconds > case.triage_deadline.seconds
+        ):
+            raise _Invalid(name, "must not be longer than triage_deadline (it only ever shortens it)")
     rules = [_rule(item, f"triage_rules[{i}]") for i, item in enumerate(_list(top["triage_rules"], "triage_rules"))]
     seen: set[str] = set()
     for i, rule in enumerate(rules):
@@ -248,6 +273,35 @@ def _policy(data: object) -> Policy:
             raise _Invalid(f"triage_rules[{i}].id", f"{rule.id} is used by an earlier rule")
         seen.add(rule.id)
     return Policy(version=VERSION, case=case, triage_rules=rules)
+
+
+def _optional_case_fields(top: dict[str, Any]) -> dict[str, Any]:
+    """The case policy's optional fields the file sets (a policy without them has their defaults)."""
+    found: dict[str, Any] = {name: _elapsed(top[name], name) for name in _URGENT_TRIAGE_SPANS if name in top}
+    if "attention_after" in top:
+        found["attention_after"] = _elapsed(top["attention_after"], "attention_after")
+    if "extension_reasons" in top:
+        found["extension_reasons"] = _reasons(top["extension_reasons"])
+    if "assessment_completion" in top:
+        found["assessment_completion"] = _span(top["assessment_completion"], "assessment_completion")
+    if "seen_within_timeframe_target" in top:
+        target = _int(top["seen_within_timeframe_target"], "seen_within_timeframe_target", minimum=1)
+        if target > 100:
+            raise _Invalid("seen_within_timeframe_target", "must be a percentage, 1 to 100")
+        found["seen_within_timeframe_target"] = target
+    return found
+
+
+def _reasons(value: object) -> dict[str, str]:
+    where = "extension_reasons"
+    if not isinstance(value, dict) or not value:
+        raise _Invalid(where, "must be a non-empty mapping of CODE: description")
+    for code, description in value.items():
+        if not isinstance(code, str) or not _REASON_CODE.fullmatch(code):
+            raise _Invalid(_at(where, code), "must be a code of A-Z, 0-9 and _ (up to 40)")
+        if not isinstance(description, str) or not description.strip():
+            raise _Invalid(_at(where, code), "must be a description")
+    return dict(value)
 
 
 def _placement(value: object, where: str) -> PlacementPolicy:
@@ -404,6 +458,14 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         "timeframes": {tf.name: _span_data(case.timeframes[tf]) for tf in Timeframe},
         **{name: _span_data(getattr(case, name)) for name in _CASE_SPANS},
         "attention_after": _span_data(case.attention_after),
+        **{name: _span_data(getattr(case, name)) for name in _URGENT_TRIAGE_SPANS if getattr(case, name) is not None},
+        **({"extension_reasons": dict(case.extension_reasons)} if case.extension_reasons else {}),
+        **(
+            {"assessment_completion": _span_data(case.assessment_completion)}
+            if case.assessment_completion is not None
+            else {}
+        ),
+        "seen_within_timeframe_target": case.seen_within_timeframe_target,
         "escalation": {
             "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
         },

@@ -143,6 +143,23 @@ class CasePolicy:
     #: How long a step may go on failing (an outage) before a person is told
     #: (workflows/attention.py). Elapsed time only.
     attention_after: Span = Span(seconds=15 * 60)
+    #: Shorter triage deadlines, counted from receipt, for a report of a child in immediate
+    #: danger and for one the child safety hub takes (a sole parent or carer remanded or
+    #: sentenced). None: none (cases started before they existed). The shortest that
+    #: applies wins (workflows/case/rules.py).
+    immediate_danger_triage_deadline: Span | None = None
+    child_safety_hub_triage_deadline: Span | None = None
+    #: Why a deadline may be extended: code -> what it means (empty: cases started before
+    #: extensions named their reason).
+    extension_reasons: dict[str, str] = field(default_factory=dict)
+    #: The assessment's own completion timeframe, counted from when the child was seen
+    #: (the response timeframe ends then: workflows/assessment/workflows.py, patch
+    #: `child-seen`). None: the assessment has no clock after the child is seen (cases
+    #: started before it existed).
+    assessment_completion: Span | None = None
+    #: The share (percent) of critical and very urgent cases whose child is to be seen
+    #: within the response timeframe: the target SLA reporting measures against.
+    seen_within_timeframe_target: int = 95
 
 
 @dataclass(frozen=True)
