@@ -33,6 +33,7 @@ from cli.common import (
 from cli.params import (
     ATTENTION_DECISION,
     DEADLINE_KIND,
+    DUPLICATE_STATUS,
     OUTCOME,
     PATHWAY,
     STAGE,
@@ -43,17 +44,20 @@ from cli.params import (
     nz_time,
 )
 from cli.rpc import STUBS, fail
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2, triage_pb2
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, reporting_pb2, supervision_pb2, triage_pb2
+from workflows.policy.working_days import NZ
 
 app = typer.Typer(
     help="Kahu: report, triage, assess, supervise and place; youth justice conferences.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold a report's personal data
 )
-report_app = typer.Typer(help="Reports of concern.", no_args_is_help=True)
-case_app = typer.Typer(help="Cases: show one, list many.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports of concern, and the SLA report.", no_args_is_help=True)
+case_app = typer.Typer(help="Cases: show one, list many; the triage inbox's possible duplicates.", no_args_is_help=True)
 triage_app = typer.Typer(help="The social worker's triage decision and the family's consent.", no_args_is_help=True)
-assessment_app = typer.Typer(help="Assessments: allocate, record findings, complete.", no_args_is_help=True)
+assessment_app = typer.Typer(
+    help="Assessments: allocate, record the child seen and findings, complete.", no_args_is_help=True
+)
 queue_app = typer.Typer(
     help="The supervisors' queue of escalations and steps that need attention, and their actions.",
     no_args_is_help=True,
@@ -178,6 +182,126 @@ def case_list(
     state_of(ctx).show(answer, as_json, lambda c: render.cases(c, answer))
 
 
+OtherCaseId = Annotated[str, typer.Argument(metavar="OTHER_CASE_ID", help="The open case it may duplicate.")]
+DuplicateReason = Annotated[str, typer.Option(help="Why (on both cases' timelines).")]
+
+
+@case_app.command("duplicates")
+def case_duplicates(
+    ctx: typer.Context,
+    site: OptSite = "",
+    region: Region = "",
+    status: Annotated[
+        int | None,
+        typer.Option(
+            parser=DUPLICATE_STATUS, metavar=DUPLICATE_STATUS.metavar, help="Only these (default: open, the inbox)."
+        ),
+    ] = None,
+    page_size: PageSize = 0,
+    page_token: PageToken = "",
+    as_json: Json = False,
+) -> None:
+    """List reports flagged as possibly about the same child as another open case, oldest first."""
+    request = intake_pb2.ListPossibleDuplicatesRequest(
+        site=site,
+        region=region,
+        status=status or 0,  # type: ignore[arg-type]
+        page_size=page_size,
+        page_token=page_token,
+    )
+    answer = state_of(ctx).call("intake", "ListPossibleDuplicates", request)
+    state_of(ctx).show(answer, as_json, lambda c: render.possible_duplicates(c, answer))
+
+
+def _resolve_duplicate(
+    ctx: typer.Context,
+    case_id: str,
+    other_case_id: str,
+    decision: intake_pb2.DuplicateDecision,
+    reason: str,
+    by: str,
+    key: str | None,
+    as_json: bool,
+) -> None:
+    request = intake_pb2.ResolvePossibleDuplicateRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        other_case_id=other_case_id,
+        decision=decision,
+        reason=reason,
+        decided_by=state_of(ctx).actor(by),
+    )
+    answer = state_of(ctx).call("intake", "ResolvePossibleDuplicate", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.duplicate_resolved(c, answer))
+
+
+@case_app.command("link")
+def case_link(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="The case the flagged report opened.")],
+    other_case_id: OtherCaseId,
+    reason: DuplicateReason,
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Decide a possible duplicate: the same child. Both cases show the link; they go on apart."""
+    _resolve_duplicate(ctx, case_id, other_case_id, intake_pb2.DUPLICATE_DECISION_LINK, reason, by, key, as_json)
+
+
+@case_app.command("separate")
+def case_separate(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="The case the flagged report opened.")],
+    other_case_id: OtherCaseId,
+    reason: DuplicateReason,
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Decide a possible duplicate: different children."""
+    _resolve_duplicate(ctx, case_id, other_case_id, intake_pb2.DUPLICATE_DECISION_SEPARATE, reason, by, key, as_json)
+
+
+_PERIOD_HELP = "a date (New Zealand midnight) or a time, as for other WHEN options"
+
+
+@report_app.command("sla")
+def report_sla(
+    ctx: typer.Context,
+    period_from: Annotated[
+        dt.datetime,
+        typer.Option("--from", parser=nz_time, metavar="DATE", help=f"Start of the period: {_PERIOD_HELP}."),
+    ],
+    period_to: Annotated[
+        dt.datetime,
+        typer.Option("--to", parser=nz_time, metavar="DATE", help=f"End of the period (not included): {_PERIOD_HELP}."),
+    ],
+    site: OptSite = "",
+    region: Region = "",
+    timeframe: Annotated[
+        int | None, typer.Option(parser=TIMEFRAME, metavar=TIMEFRAME.metavar, help="Only this response timeframe.")
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the report as CSV (ExportSlaReport).")] = False,
+    as_json: Json = False,
+) -> None:
+    """The SLA figures over a period [--from, --to) per site, region and timeframe, with a total
+    (figures only; within your sites or region)."""
+    fields = {"site": site, "region": region, "timeframe": timeframe or 0}
+    start, end = Timestamp(), Timestamp()
+    start.FromDatetime(period_from.astimezone(dt.UTC))
+    end.FromDatetime(period_to.astimezone(dt.UTC))
+    if as_csv:
+        export = reporting_pb2.ExportSlaReportRequest(period_start=start, period_end=end, **fields)  # type: ignore[arg-type]
+        exported = state_of(ctx).call("reporting", "ExportSlaReport", export)
+        state_of(ctx).show(exported, as_json, lambda c: print(exported.csv, end="", flush=True))
+        return
+    request = reporting_pb2.GetSlaReportRequest(period_start=start, period_end=end, **fields)  # type: ignore[arg-type]
+    answer = state_of(ctx).call("reporting", "GetSlaReport", request)
+    title = f"SLA report {period_from.astimezone(NZ):%Y-%m-%d %H:%M %Z} to {period_to.astimezone(NZ):%Y-%m-%d %H:%M %Z}"
+    state_of(ctx).show(answer, as_json, lambda c: render.sla_report(c, answer, title))
+
+
 # -- triage ------------------------------------------------------------------------------
 
 
@@ -270,6 +394,40 @@ def assessment_allocate(
         allocated_by=state_of(ctx).actor(by),
     )
     answer = state_of(ctx).call("assessment", "Allocate", request, request.idempotency_key)
+    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+
+
+@assessment_app.command("seen")
+def assessment_seen(
+    ctx: typer.Context,
+    case_id: CaseId,
+    at: Annotated[
+        dt.datetime,
+        typer.Option(
+            "--at",
+            parser=nz_time,
+            metavar="WHEN",
+            help="When: now, -DURATION (e.g. -30m), 2026-11-25 14:00 (New Zealand time) or ISO 8601.",
+        ),
+    ],
+    place: Annotated[str, typer.Option(help='Where, in a few words (e.g. "at school").')],
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record that you met the case's child for the safety and risk screen: the response
+    timeframe is met then, and the assessment's completion clock starts."""
+    seen_at = Timestamp()
+    seen_at.FromDatetime(at.astimezone(dt.UTC))
+    request = assessment_pb2.RecordChildSeenRequest(
+        idempotency_key=idempotency_key(key),
+        case_id=case_id,
+        seen_by=state_of(ctx).actor(by),
+        seen_at=seen_at,
+        place=place,
+    )
+    retry = f"--at {at.astimezone(NZ).isoformat()}"  # a retry must send the same time
+    answer = state_of(ctx).call("assessment", "RecordChildSeen", request, request.idempotency_key, retry=retry)
     state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 

@@ -10,7 +10,7 @@ import uuid
 import typer
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
-from kahu.v1 import common_pb2, conference_pb2, placement_pb2, supervision_pb2
+from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, supervision_pb2
 from workflows.policy.working_days import NZ
 
 
@@ -47,6 +47,8 @@ TIMEFRAME = Choice(common_pb2.Timeframe, "TIMEFRAME_")
 OUTCOME = Choice(common_pb2.Outcome, "OUTCOME_")
 DEADLINE_KIND = Choice(common_pb2.DeadlineKind, "DEADLINE_KIND_")
 CONCERN = Choice(common_pb2.ConcernCategory, "CONCERN_CATEGORY_")
+# intake: possible duplicates in the triage inbox
+DUPLICATE_STATUS = Choice(intake_pb2.PossibleDuplicateStatus, "POSSIBLE_DUPLICATE_STATUS_")
 # supervision: escalations' levels, steps that need attention
 ESCALATION_LEVEL = Choice(supervision_pb2.EscalationLevel, "ESCALATION_LEVEL_")
 ATTENTION_REASON = Choice(supervision_pb2.AttentionReason, "ATTENTION_REASON_")

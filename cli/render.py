@@ -28,6 +28,7 @@ from cli.params import (
     CONFERENCE_ESCALATION_LEVEL,
     CONFERENCE_STAGE,
     DEADLINE_KIND,
+    DUPLICATE_STATUS,
     ESCALATION_LEVEL,
     EXCLUSION,
     HOLD_STATUS,
@@ -42,7 +43,15 @@ from cli.params import (
     TIMEFRAME,
     TRIGGER,
 )
-from kahu.v1 import assessment_pb2, common_pb2, conference_pb2, intake_pb2, placement_pb2, supervision_pb2
+from kahu.v1 import (
+    assessment_pb2,
+    common_pb2,
+    conference_pb2,
+    intake_pb2,
+    placement_pb2,
+    reporting_pb2,
+    supervision_pb2,
+)
 from workflows.policy.working_days import NZ
 
 
@@ -164,8 +173,7 @@ def _duplicates(case_id: str, found: Iterable[intake_pb2.PossibleDuplicate]) -> 
     shown = []
     for d in found:
         other = d.other_case_id if d.case_id == case_id else d.case_id
-        status = intake_pb2.PossibleDuplicateStatus.Name(d.status).removeprefix("POSSIBLE_DUPLICATE_STATUS_")
-        shown.append(f"{other} ({status.lower()})")
+        shown.append(f"{other} ({DUPLICATE_STATUS.label(d.status)})")
     return ", ".join(shown) or "-"
 
 
@@ -224,6 +232,49 @@ def cases(console: Console, response: intake_pb2.ListCasesResponse) -> None:
     _next_page(console, response.next_page_token)
 
 
+def possible_duplicates(console: Console, response: intake_pb2.ListPossibleDuplicatesResponse) -> None:
+    """The triage inbox's possible duplicates, oldest flagged first."""
+    table = Table(title=f"Possible duplicates ({len(response.possible_duplicates)})", title_justify="left")
+    table.add_column("case", overflow="fold", min_width=36)
+    table.add_column("may be the same child as", overflow="fold", min_width=36)
+    for name in ("site", "status", "flagged", "decided by", "reason"):
+        table.add_column(name, overflow="fold")
+    for item in response.possible_duplicates:
+        table.add_row(
+            *(
+                Text(value)
+                for value in (
+                    item.case_id,
+                    item.other_case_id,
+                    item.site,
+                    DUPLICATE_STATUS.label(item.status),
+                    when(item.flagged_at),
+                    item.decided_by or "-",
+                    item.reason or "-",
+                )
+            )
+        )
+    console.print(table)
+    _next_page(console, response.next_page_token)
+
+
+def duplicate_resolved(console: Console, response: intake_pb2.ResolvePossibleDuplicateResponse) -> None:
+    item = response.possible_duplicate
+    _details(
+        console,
+        f"Possible duplicate {item.duplicate_id}: {DUPLICATE_STATUS.label(item.status)}",
+        [
+            ("case", f"{item.case_id} (report {item.report_id})"),
+            ("other case", item.other_case_id),
+            ("site", f"{item.site} ({item.region})"),
+            ("flagged", when(item.flagged_at)),
+            ("decided", f"{when(item.decided_at)} by {item.decided_by}"),
+            ("reason", item.reason),
+        ],
+    )
+    _replayed(console, response.replayed)
+
+
 def _next_page(console: Console, token: str) -> None:
     if token:
         console.print(Text(f"more: --page-token {token}"))
@@ -256,6 +307,12 @@ def _completion(item: common_pb2.Completion) -> str:
     return f"{OUTCOME.label(item.outcome)} by {item.completed_by}" + (f": {item.reason}" if item.reason else "")
 
 
+def _seen(item: common_pb2.ChildSeen) -> str:
+    if not item.seen_by:
+        return "-"
+    return f"{when(item.seen_at)} by {item.seen_by}, {item.place}"
+
+
 def assessment(
     console: Console,
     item: common_pb2.Assessment,
@@ -271,6 +328,7 @@ def assessment(
         f"Assessment of case {item.case_id}",
         [
             ("social worker", item.social_worker or "-"),
+            ("child seen", _seen(item.child_seen)),
             ("deadline", clock),
             ("awaiting approval", _completion(item.awaiting_approval)),
             ("result", _completion(item.result)),
@@ -691,3 +749,48 @@ def escalation_page(console: Console, response: conference_pb2.ListEscalationsRe
 def done(console: Console, head: str, rows: Iterable[tuple[str, str]] = ()) -> None:
     """The answer of a reference-data call."""
     _details(console, head, rows)
+
+
+def _share(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f}h" if seconds else "-"
+
+
+def sla_report(console: Console, response: reporting_pb2.GetSlaReportResponse, title: str) -> None:
+    """The SLA figures per site, region and timeframe, then the total."""
+    table = Table(title=title, title_justify="left")
+    for name in ("site", "region", "timeframe", "reports", "children", "decisions", "seen in time", "awaiting"):
+        table.add_column(name, overflow="fold")
+    for name in ("share", "target met", "escalations", "first actions", "mean to first", "median to first"):
+        table.add_column(name, overflow="fold")
+    rows = [*response.rows, response.total] if response.HasField("total") else list(response.rows)
+    for index, row in enumerate(rows):
+        total = index == len(response.rows)
+        decisions = ", ".join(f"{PATHWAY.label(d.pathway)} {d.count}" for d in row.decisions) or "-"
+        breaches = ", ".join(f"tier {b.tier}: {b.count}" for b in row.breaches) or "-"
+        table.add_row(
+            *(
+                Text(value, style="bold" if total else "")
+                for value in (
+                    "total" if total else row.site,
+                    row.region or "-",
+                    "any" if total else TIMEFRAME.label(row.timeframe) if row.timeframe else "none yet",
+                    str(row.reports_received),
+                    str(row.distinct_children),
+                    decisions,
+                    f"{row.seen_within}/{row.seen_due}",
+                    str(row.seen_awaiting),
+                    _share(row.seen_within_share) if row.seen_due else "-",
+                    _yes(row.seen_target_met) if row.seen_due else "-",
+                    breaches,
+                    str(row.first_actions),
+                    _hours(row.first_action_mean_seconds),
+                    _hours(row.first_action_median_seconds),
+                )
+            )
+        )
+    console.print(table)
+    console.print(Text(f"target: {_share(response.seen_target)} of critical and very urgent children seen in time"))

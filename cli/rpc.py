@@ -14,6 +14,7 @@ from kahu.v1 import (
     conference_pb2_grpc,
     intake_pb2_grpc,
     placement_pb2_grpc,
+    reporting_pb2_grpc,
     supervision_pb2_grpc,
     triage_pb2_grpc,
 )
@@ -30,6 +31,12 @@ STUBS: dict[str, Any] = {
     "supervision": supervision_pb2_grpc.SupervisionServiceStub,
     "placement": placement_pb2_grpc.PlacementServiceStub,
     "conference": conference_pb2_grpc.ConferenceServiceStub,
+}
+
+#: Services another service's process serves, on its address (and channel): name → (that
+#: service, stub). ReportingService is intake's (it keeps the case record).
+HOSTED: dict[str, tuple[str, Any]] = {
+    "reporting": ("intake", reporting_pb2_grpc.ReportingServiceStub),
 }
 
 #: Bad input or a case not in a state for the action: the caller must change something.
@@ -82,15 +89,17 @@ class Client:
         self._channels: dict[str, grpc.Channel] = {}
 
     def call(self, service: str, method: str, request: Any, *, key: str | None = None, retry: str = "") -> Any:
-        """Call `service.method`; a failure prints one line and exits (2 for bad input or
-        state, 1 otherwise). `key` is the write's idempotency key, shown when a retry is safe
-        (with `retry`, what else the retry must repeat)."""
-        if service not in self._channels:
+        """Call `service.method` (a service of STUBS, or of HOSTED on its host's channel); a
+        failure prints one line and exits (2 for bad input or state, 1 otherwise). `key` is the
+        write's idempotency key, shown when a retry is safe (with `retry`, what else the retry
+        must repeat)."""
+        process, stub_class = HOSTED[service] if service in HOSTED else (service, STUBS[service])
+        if process not in self._channels:
             try:
-                self._channels[service] = sync_channel(self._addresses[service], self._settings, self._tokens)
+                self._channels[process] = sync_channel(self._addresses[process], self._settings, self._tokens)
             except ConfigError as error:
                 fail(str(error), 2)
-        stub = STUBS[service](self._channels[service])
+        stub = stub_class(self._channels[process])
         try:
             return getattr(stub, method)(request, timeout=self._timeout)
         except grpc.RpcError as error:

@@ -234,7 +234,7 @@ class CaseEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., entry: _Optional[_Union[_common_pb2.TimelineEntry, _Mapping]] = ...) -> None: ...
 
 class CaseStanding(_message.Message):
-    __slots__ = ("version", "stage", "proposal", "decision", "decided_at", "outcome", "deadline", "placement")
+    __slots__ = ("version", "stage", "proposal", "decision", "decided_at", "outcome", "deadline", "placement", "urgency")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -243,6 +243,7 @@ class CaseStanding(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
     version: int
     stage: _common_pb2.CaseStage
     proposal: _common_pb2.TriageProposal
@@ -251,7 +252,8 @@ class CaseStanding(_message.Message):
     outcome: _common_pb2.Outcome
     deadline: _common_pb2.DeadlineStatus
     placement: CasePlacement
-    def __init__(self, version: _Optional[int] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ...) -> None: ...
+    urgency: _common_pb2.Timeframe
+    def __init__(self, version: _Optional[int] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ...) -> None: ...
 
 class AssessmentStanding(_message.Message):
     __slots__ = ("version", "assessment", "approved_by")

@@ -248,6 +248,8 @@ def case_standing_to_proto(standing: model.CaseStanding, version: int) -> intake
         message.deadline.CopyFrom(deadline_to_proto(standing.deadline))
     if standing.placement is not None:
         message.placement.CopyFrom(placement_to_proto(standing.placement))
+    if standing.urgency is not None:
+        message.urgency = TIMEFRAME.to_proto(standing.urgency)
     return message
 
 

@@ -5,6 +5,8 @@ separates them, with a reason. The flag and the decision are on both cases' time
 (`intake.case_events`, intake's own events: `intake:<duplicate id>:flagged:<case id>` and
 `intake:<duplicate id>:decided:<case id>`, never a workflow's `<workflow id>:<n>`).
 Linking records that the cases are about the same child; it does not merge their workflows.
+A further report that the policy does not let join the child's open case (services/intake/
+further.py) opens a case linked to it at once, decided by Kahu with the reason (`link`).
 
 Also here: the open cases a report's keys find (for `IntakeStore.accept_report`), the keys a
 case keeps, the triage inbox's listing, and the keys of cases stored before the scheme,
@@ -212,6 +214,51 @@ async def flag(
         )
         flagged.append(duplicate_id)
     return flagged
+
+
+async def link(
+    conn: asyncpg.Connection,
+    *,
+    report_id: str,
+    case_id: str,
+    site: str,
+    region: str,
+    other: str,
+    reason: str,
+    at: dt.datetime,
+) -> str:
+    """Link the case the report opened to the open case `other` of the same child, decided by
+    Kahu with `reason` (a further report that does not join it: services/intake/further.py),
+    on both cases' timelines as a decision (`intake:<duplicate id>:decided:<case id>`);
+    the duplicate's id."""
+    duplicate_id = str(
+        await conn.fetchval(
+            "INSERT INTO intake.possible_duplicates (duplicate_id, report_id, case_id, other_case_id, site, region,"
+            " flagged_at, status, decided_by, reason, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $7)"
+            " RETURNING duplicate_id",
+            uuid.uuid4(),
+            uuid.UUID(report_id),
+            uuid.UUID(case_id),
+            uuid.UUID(other),
+            site,
+            region,
+            at,
+            Status.LINKED.value,
+            KAHU,
+            reason,
+        )
+    )
+    for on, to in ((case_id, other), (other, case_id)):
+        await _event(
+            conn,
+            f"{INTAKE_EVENTS}:{duplicate_id}:decided:{on}",
+            on,
+            at,
+            KAHU,
+            ACTIONS[Decision.LINK],
+            f"the same child as case {to}: {reason}",
+        )
+    return duplicate_id
 
 
 # -- the triage inbox ----------------------------------------------------------------------

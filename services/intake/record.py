@@ -29,6 +29,8 @@ class Standing:
     stage: str
     pathway: str | None
     timeframe: str | None
+    #: Before a decision: the urgency the facts of all the case's reports give it.
+    urgency: str | None
     outcome: str | None
     deadline_kind: str | None
     due_at: dt.datetime | None
@@ -115,9 +117,9 @@ class RecordStore:
                 s = r.standing
                 await conn.execute(
                     "UPDATE intake.cases SET standing_version = $2, stage = $3, stage_recorded_at = now(),"
-                    " pathway = $4, timeframe = COALESCE($5, urgency_at_receipt), outcome = $6, deadline_kind = $7,"
-                    " due_at = $8, breached = $9,"
-                    " tier = $10, standing = $11 WHERE case_id = $1 AND standing_version < $2",
+                    " pathway = $4, timeframe = COALESCE($5, $12, urgency_at_receipt), outcome = $6,"
+                    " deadline_kind = $7, due_at = $8, breached = $9, tier = $10, standing = $11"
+                    " WHERE case_id = $1 AND standing_version < $2",
                     case_id,
                     s.version,
                     s.stage,
@@ -129,6 +131,7 @@ class RecordStore:
                     s.breached,
                     s.tier,
                     s.message,
+                    s.urgency,
                 )
             if r.assessment is not None:
                 a = r.assessment

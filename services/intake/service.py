@@ -69,6 +69,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             reporter_agency=reporter_agency(report),
             new_case=new_case(report, site, self._policy, now),
             keys=report_keys(self._match_key, report.children, now.astimezone(NZ).date()),
+            join=self._policy.further_reports.join,
         )
         if accepted.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different report")

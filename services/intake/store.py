@@ -14,8 +14,9 @@ from services.common import audit
 from services.common.actions import ActionLog
 from services.common.authz import Place, note_case
 from services.common.caselookup import CaseScope
-from services.intake import duplicates
+from services.intake import duplicates, further
 from services.intake.matching import ReportKeys, Strength
+from workflows.policy.model import JoinRule
 
 SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -110,21 +111,27 @@ class IntakeStore:
         reporter_agency: str,
         new_case: CaseRow,
         keys: ReportKeys,
+        join: JoinRule = JoinRule.ALWAYS,
     ) -> Accepted:
         """Store a new report, on the open case one of its children certainly matches
-        (services/intake/matching.py; the oldest) or on `new_case`, flagged as a possible
-        duplicate of the open cases it possibly matches; or return what the same key stored
-        before. Reports about the same name are serialised, so two of them never open two
-        cases."""
+        (services/intake/matching.py; the oldest) when `join` lets it join that case
+        (services/intake/further.py), or on `new_case`: linked to that open case when it
+        does not join it, flagged as a possible duplicate of the open cases it possibly
+        matches; or return what the same key stored before. Reports about the same name are
+        serialised, so two of them never open two cases."""
         async with audit.transaction(self._pool) as conn:
             for lock in keys.locks:
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(lock))
             matched = await duplicates.candidates(conn, keys)
             open_case = None
+            linked: tuple[str, str] | None = None  # the open case, and why the report does not join it
             if matched and matched[0].strength is Strength.CERTAIN:
                 open_case = await conn.fetchrow(
                     "SELECT * FROM intake.cases WHERE case_id = $1", uuid.UUID(matched[0].case_id)
                 )
+                verdict = await self._further(conn, matched[0].case_id, report, join)
+                if not verdict.joins:
+                    linked, open_case = (matched[0].case_id, verdict.reason), None
             case = new_case if open_case is None else case_row(open_case)
             report_id = await conn.fetchval(
                 "INSERT INTO intake.reports (report_id, case_id, idempotency_key, request_digest, report, additional,"
@@ -156,12 +163,31 @@ class IntakeStore:
                     others=[c.case_id for c in matched if c.strength is Strength.POSSIBLE],
                     at=case.received_at,
                 )
+                if linked is not None:
+                    await duplicates.link(
+                        conn,
+                        report_id=str(report_id),
+                        case_id=case.case_id,
+                        site=case.site,
+                        region=case.region,
+                        other=linked[0],
+                        reason=linked[1],
+                        at=case.received_at,
+                    )
             else:
                 await self._add_keys(conn, case.case_id, list(keys.legacy))
                 await duplicates.keep_keys(conn, case.case_id, keys)
         return Accepted(
             case, str(report_id), replayed=False, request_digest=request_digest, additional=open_case is not None
         )
+
+    async def _further(self, conn: asyncpg.Connection, case_id: str, report: bytes, join: JoinRule) -> further.Verdict:
+        """Whether the report joins the open case, against the reports on it as stored."""
+        if join is JoinRule.ALWAYS:
+            return further.Verdict(True)
+        rows = await conn.fetch("SELECT report FROM intake.reports WHERE case_id = $1", uuid.UUID(case_id))
+        on_case = [common_pb2.Report.FromString(row["report"]) for row in rows]
+        return further.decide(join, common_pb2.Report.FromString(report), on_case)
 
     async def _by_key(self, conn: asyncpg.Connection, key: str) -> Accepted | None:
         row = await conn.fetchrow(

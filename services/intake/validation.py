@@ -185,6 +185,7 @@ def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | Non
         timeframe = checks.enum(v, decision.timeframe, convert.TIMEFRAME, "standing.decision.timeframe", required=False)
         checks.staff_id(v, decision.decided_by, "standing.decision.decided_by")
     outcome = checks.enum(v, message.outcome, convert.OUTCOME, "standing.outcome", required=False)
+    urgency = checks.enum(v, message.urgency, convert.TIMEFRAME, "standing.urgency", required=False)
     kind = due_at = None
     if message.HasField("deadline"):
         deadline = message.deadline
@@ -206,6 +207,7 @@ def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | Non
         stage=stage.value,
         pathway=pathway.value if pathway else None,
         timeframe=timeframe.value if timeframe else None,
+        urgency=urgency.value if urgency else None,
         outcome=outcome.value if outcome else None,
         deadline_kind=kind.value if kind else None,
         due_at=due_at,

@@ -154,6 +154,9 @@ def test_times_without_an_offset_are_new_zealand_time() -> None:
     assert params.nz_time("now", now) == now
     assert params.nz_time("+2h", now) == now + dt.timedelta(hours=2)
     assert params.nz_time("-1d", now) == now - dt.timedelta(days=1)
+    assert params.nz_time("-30m", now) == now - dt.timedelta(minutes=30)  # `assessment seen --at -30m`
+    midnight = params.nz_time("2025-03-01", now)  # a date (`report sla --from`): its start in New Zealand
+    assert midnight == dt.datetime(2025, 2, 28, 11, 0, tzinfo=dt.UTC)
     for word in ("tomorrow", "-", "2026-13-01 10:00", "+2 days"):
         with pytest.raises(typer.BadParameter):
             params.nz_time(word, now)

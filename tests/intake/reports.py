@@ -1,5 +1,6 @@
-"""Reports about a child no other test reports on (a second report about the same child is
-additional information on the first one's case), and cases opened from them."""
+"""Reports about a child no other test reports on (a second report about the same child, of
+the same kind of concern and from a new notifier, is additional information on the first
+one's case: services/intake/further.py), and cases opened from them."""
 
 from __future__ import annotations
 

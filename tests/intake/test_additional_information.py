@@ -26,11 +26,13 @@ from tests.polling import eventually
 
 
 def _about(first: intake_pb2.SubmitReportRequest) -> intake_pb2.SubmitReportRequest:
-    """Another report (another reporter, another concern) about the first one's child."""
+    """Another report (another notifier, a concern of the same kind) about the first one's
+    child: one that joins its open case (services/intake/further.py)."""
     again = submit_request()
     again.report.children[0].CopyFrom(first.report.children[0])
-    again.report.concerns[:] = [common_pb2.CONCERN_CATEGORY_EMOTIONAL_HARM]
+    again.report.concerns[:] = first.report.concerns
     again.report.reporter.agency = common_pb2.AGENCY_HEALTH_NZ
+    again.report.reporter.name = f"Nurse {uuid.uuid4().hex[:8]}"
     return again
 
 

@@ -14,6 +14,7 @@ from kahu.v1 import common_pb2, intake_pb2
 from services.common.convert import from_timestamp
 from tests.conftest import Platform
 from tests.intake.reports import get_case, open_case, submit_request
+from tests.polling import eventually
 from workflows.policy.loader import load_policy
 
 CASE = load_policy().case
@@ -70,3 +71,23 @@ async def test_an_urgent_report_is_listed_before_older_ordinary_ones(platform: P
     )
     ids = [c.case_id for c in listed.cases]
     assert ids.index(second) < ids.index(first)
+
+
+async def test_a_further_report_of_immediate_danger_makes_the_case_critical_on_the_record(platform: Platform) -> None:
+    first = submit_request()
+    opened = await open_case(platform, first)
+    assert opened.case.urgency == common_pb2.TIMEFRAME_UNSPECIFIED  # an ordinary report: no urgency yet
+    further = intake_pb2.SubmitReportRequest(idempotency_key=f"{first.idempotency_key}-police", report=first.report)
+    further.report.reporter.agency = common_pb2.AGENCY_POLICE  # a new notifier, the same concern
+    further.report.immediate_danger = True
+    joined = await platform.intake.SubmitReport(further)
+    assert joined.case_id == opened.case.case_id and joined.additional_information
+
+    async def critical() -> intake_pb2.Case | None:
+        case = (await get_case(platform, opened.case.case_id)).case
+        return case if case.urgency == common_pb2.TIMEFRAME_CRITICAL else None
+
+    case = await eventually(critical)  # before anyone decides: listings show it critical
+    assert not (await get_case(platform, case.case_id)).HasField("decision")
+    hour = dt.timedelta(seconds=CASE.immediate_danger_triage_deadline.seconds)  # type: ignore[union-attr]
+    assert from_timestamp(case.deadline.due_at) <= dt.datetime.now(dt.UTC) + hour

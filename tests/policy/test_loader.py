@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,16 @@ from workflows.policy.loader import (
     shortened,
     write_policy,
 )
-from workflows.policy.model import EscalationTier, Pathway, PlacementPolicy, Span, Timeframe, TriggerKind
+from workflows.policy.model import (
+    EscalationTier,
+    FurtherReportsPolicy,
+    JoinRule,
+    Pathway,
+    PlacementPolicy,
+    Span,
+    Timeframe,
+    TriggerKind,
+)
 
 SHIPPED: dict[str, Any] = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
 
@@ -53,6 +63,17 @@ def test_the_shipped_policy_loads() -> None:
         max_candidates=20,
         release_abandoned_holds_after=Span(seconds=24 * 3600),
     )
+
+
+def test_a_further_report_joins_per_the_policy_and_always_without_it(tmp_path: Path) -> None:
+    assert load_policy(DEFAULT_POLICY).further_reports.join is JoinRule.SAME_KIND_FROM_A_NEW_NOTIFIER
+    old = copy.deepcopy(SHIPPED)
+    del old["further_reports"]
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")
+    assert load_policy(path).further_reports.join is JoinRule.ALWAYS  # as before the rule
+    always = replace(load_policy(DEFAULT_POLICY), further_reports=FurtherReportsPolicy(JoinRule.ALWAYS))
+    assert load_policy(write_policy(always, tmp_path / "always.yaml")).further_reports.join is JoinRule.ALWAYS
 
 
 def test_placement_spans_can_be_shortened() -> None:
@@ -195,6 +216,10 @@ BAD: list[tuple[str, Mutation, str]] = [
         _delete("placement", "release_abandoned_holds_after"),
         "placement.release_abandoned_holds_after: missing",
     ),
+    ("further-join", _set("further_reports", "join", value="never"), "further_reports.join: must be one of always"),
+    ("further-missing-join", _set("further_reports", value={}), "further_reports.join: missing"),
+    ("further-key", _set("further_reports", "within", value=3), "further_reports.within: unknown key"),
+    ("further-not-mapping", _set("further_reports", value="always"), "further_reports: must be a mapping"),
 ]
 
 

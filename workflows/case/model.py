@@ -516,6 +516,9 @@ class CaseStanding:
     outcome: Outcome | None
     deadline: DeadlineStatus | None
     placement: PlacementRecord | None
+    #: What the facts of all its reports make the case's urgency before a decision
+    #: (workflows/case/rules.py urgency_at_receipt).
+    urgency: Timeframe | None = None
 
 
 @dataclass(frozen=True)

@@ -583,6 +583,7 @@ class CaseWorkflow:
             outcome=s.outcome,
             deadline=self._clock.status if self._clock is not None else s.deadline,
             placement=s.placement,
+            urgency=rules.urgency_at_receipt(facts) if (facts := self._facts()) is not None else None,
         )
 
     def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:

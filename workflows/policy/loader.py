@@ -27,6 +27,8 @@ from workflows.policy.model import (
     ConferenceClock,
     ConferenceHours,
     EscalationTier,
+    FurtherReportsPolicy,
+    JoinRule,
     Pathway,
     PlacementPolicy,
     Policy,
@@ -243,6 +245,7 @@ def _policy(data: object) -> Policy:
             *_URGENT_TRIAGE_SPANS,
             "assessment_completion",
             "seen_within_timeframe_target",
+            "further_reports",
         ],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
@@ -272,7 +275,14 @@ def _policy(data: object) -> Policy:
         if rule.id in seen:
             raise _Invalid(f"triage_rules[{i}].id", f"{rule.id} is used by an earlier rule")
         seen.add(rule.id)
-    return Policy(version=VERSION, case=case, triage_rules=rules)
+    further = _further_reports(top["further_reports"]) if "further_reports" in top else FurtherReportsPolicy()
+    return Policy(version=VERSION, case=case, triage_rules=rules, further_reports=further)
+
+
+def _further_reports(value: object) -> FurtherReportsPolicy:
+    """`further_reports: {join: always | same_kind_from_a_new_notifier}`."""
+    entry = _mapping(value, "further_reports", ["join"])
+    return FurtherReportsPolicy(join=JoinRule(_choice(entry["join"], "further_reports.join", list(JoinRule))))
 
 
 def _optional_case_fields(top: dict[str, Any]) -> dict[str, Any]:
@@ -472,6 +482,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         "triage_rules": [_rule_data(rule) for rule in policy.triage_rules],
         **({"youth_justice": _youth_justice_data(case.youth_justice)} if case.youth_justice else {}),
         **({"placement": _placement_data(case.placement)} if case.placement else {}),
+        "further_reports": {"join": policy.further_reports.join.value},
     }
 
 

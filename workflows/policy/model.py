@@ -184,8 +184,28 @@ class TriageRule:
     pathway: Pathway | None = None
 
 
+class JoinRule(StrEnum):
+    """When a report about a child with an open case joins that case as additional
+    information (services/intake/further.py); otherwise it opens a case of its own, linked
+    to the open one, that needs its own decision."""
+
+    #: Every such report joins (the default: policies from before the rule).
+    ALWAYS = "always"
+    #: Only one whose concerns are of the same kind as the case's, from a new notifier.
+    SAME_KIND_FROM_A_NEW_NOTIFIER = "same_kind_from_a_new_notifier"
+
+
+@dataclass(frozen=True)
+class FurtherReportsPolicy:
+    """What intake does with a report about a child whose case is open (intake's alone: not
+    in a case's snapshot)."""
+
+    join: JoinRule = JoinRule.ALWAYS
+
+
 @dataclass(frozen=True)
 class Policy:
     version: int
     case: CasePolicy
     triage_rules: list[TriageRule]
+    further_reports: FurtherReportsPolicy = FurtherReportsPolicy()
