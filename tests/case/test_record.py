@@ -111,7 +111,7 @@ async def test_a_placement_search_and_a_conference_send_where_they_stand_to_thei
     harness.started.append(handle)
     case_id = handle.id.removeprefix("case-")
     await handle.result()
-    placement = harness.env.client.get_workflow_handle_for(PlacementSearchWorkflow.run, harness.placement(handle).id)
+    placement = harness.env.client.get_workflow_handle(harness.placement(handle).id, result_type=PlacementResult)
     placed: PlacementResult = await placement.result()
     assert placement.id in harness.activities.own  # the placement service keeps its record
     assert harness.activities.workflow_events(placement.id) == placed.timeline

@@ -171,9 +171,7 @@ async def test_the_conference_answers_from_postgresql_after_deletion_and_with_te
             plan_actions=["Apologise to the dairy owner in person."],
         )
     )
-    workflow = platform.temporal.get_workflow_handle_for(
-        YouthJusticeConferenceWorkflow.run, conference_workflow_id(conference_id)
-    )
+    workflow = platform.temporal.get_workflow_handle(conference_workflow_id(conference_id))
     await workflow.result()  # it returns only once its record is complete
 
     async def read() -> C.Conference:

@@ -149,7 +149,7 @@ async def test_the_search_answers_from_postgresql_after_deletion_and_with_tempor
             idempotency_key=key("answer"), case_id=case_id, accepted=True, recorded_by="sw.mere", note="Nana agrees."
         )
     )
-    search = platform.temporal.get_workflow_handle_for(PlacementSearchWorkflow.run, placement_workflow_id(case_id))
+    search = platform.temporal.get_workflow_handle(placement_workflow_id(case_id))
     await search.result()  # it returns only once its record is complete
     await platform.temporal.get_workflow_handle(workflow_id(case_id)).result()
 

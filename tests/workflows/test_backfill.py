@@ -118,9 +118,7 @@ async def test_a_conference_from_before_its_own_record_is_recorded_once_backfill
             p = own.platform
             staff, _ = await register(p, SITE, hours=[])
             conference_id = (await stub(p).StartConference(start_request(staff))).conference_id  # Police's: no case
-            handle = p.temporal.get_workflow_handle_for(
-                YouthJusticeConferenceWorkflow.run, conference_workflow_id(conference_id)
-            )
+            handle = p.temporal.get_workflow_handle(conference_workflow_id(conference_id))
 
             async def triggered() -> bool:
                 steps = [e.action for e in (await handle.query(YouthJusticeConferenceWorkflow.state)).timeline]
