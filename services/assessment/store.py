@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.common import audit
+from services.common import audit, events
 from services.common.actions import ActionLog, WrittenWithAction
 from services.common.authz import Place
 from services.common.events import Event
@@ -101,20 +101,7 @@ class AssessmentStore:
                 r.place.site,
                 r.place.region,
             )
-            status = await conn.execute(
-                "INSERT INTO assessment.assessment_events (event_id, case_id, seq, at, actor, action, detail)"
-                " SELECT e.event_id, $1, e.seq, e.at, e.actor, e.action, e.detail"
-                " FROM unnest($2::text[], $3::integer[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])"
-                " AS e(event_id, seq, at, actor, action, detail)"
-                " ON CONFLICT (event_id) DO NOTHING",
-                case_id,
-                [e.event_id for e in r.events],
-                [e.seq for e in r.events],
-                [e.entry.at for e in r.events],
-                [e.entry.actor for e in r.events],
-                [e.entry.action for e in r.events],
-                [e.entry.detail for e in r.events],
-            )
+            new = await events.insert(conn, "assessment.assessment_events", "case_id", case_id, r.events)
             if r.standing is not None:
                 await conn.execute(
                     "UPDATE assessment.assessments SET version = $2, social_worker = $3, standing = $4,"
@@ -124,7 +111,7 @@ class AssessmentStore:
                     r.social_worker,
                     r.standing,
                 )
-        return int(str(status).rsplit(" ", 1)[-1])
+        return new
 
     async def assessment(self, case_id: str) -> AssessmentRecord | None:
         """The case's assessment as recorded; None when its workflow has recorded nothing."""
@@ -133,16 +120,8 @@ class AssessmentStore:
             row = await conn.fetchrow("SELECT * FROM assessment.assessments WHERE case_id = $1", key)
             if row is None:
                 return None
-            events = await conn.fetch(
-                "SELECT at, actor, action, detail FROM assessment.assessment_events WHERE case_id = $1 ORDER BY seq",
-                key,
-            )
-        return AssessmentRecord(
-            Place(row["site"], row["region"]),
-            row["social_worker"],
-            row["standing"],
-            [TimelineEntry(e["at"], e["actor"], e["action"], e["detail"]) for e in events],
-        )
+            found = await events.read(conn, "assessment.assessment_events", "case_id", key)
+        return AssessmentRecord(Place(row["site"], row["region"]), row["social_worker"], row["standing"], found)
 
     async def place(self, case_id: str) -> tuple[Place, str | None] | None:
         """The recorded assessment's place and social worker (None before it recorded anything)."""
