@@ -604,8 +604,23 @@ def queue_extend(
     state_of(ctx).show(answer, as_json, lambda c: render.extended(c, answer))
 
 
+TriageApproval = Annotated[
+    bool,
+    typer.Option(
+        "--triage", help="The case's triage decision waiting for approval (default: an assessment's seeking custody)."
+    ),
+]
+
+
 def _decide_approval(
-    ctx: typer.Context, case_id: str, approved: bool, by: str, reason: str, key: str | None, as_json: bool
+    ctx: typer.Context,
+    case_id: str,
+    approved: bool,
+    by: str,
+    reason: str,
+    key: str | None,
+    as_json: bool,
+    triage: bool,
 ) -> None:
     request = supervision_pb2.DecideApprovalRequest(
         idempotency_key=idempotency_key(key),
@@ -613,9 +628,13 @@ def _decide_approval(
         approved=approved,
         decided_by=state_of(ctx).actor(by),
         reason=reason,
+        kind=supervision_pb2.APPROVAL_KIND_TRIAGE_DECISION if triage else supervision_pb2.APPROVAL_KIND_SEEK_CUSTODY,
     )
     answer = state_of(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
-    state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
+    if triage:
+        state_of(ctx).show(answer, as_json, lambda c: render.summary(c, answer.case, answer.replayed))
+    else:
+        state_of(ctx).show(answer, as_json, lambda c: render.assessment(c, answer.assessment, replayed=answer.replayed))
 
 
 @queue_app.command("resolve-attention")
@@ -649,18 +668,31 @@ def queue_resolve_attention(
 
 @queue_app.command("approve")
 def queue_approve(
-    ctx: typer.Context, case_id: CaseId, reason: Reason, by: By = "", key: Key = None, as_json: Json = False
+    ctx: typer.Context,
+    case_id: CaseId,
+    reason: Reason,
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+    triage: TriageApproval = False,
 ) -> None:
-    """Approve a decision that needs approval (seeking custody)."""
-    _decide_approval(ctx, case_id, True, by, reason, key, as_json)
+    """Approve a decision that needs approval (seeking custody; with --triage, a triage decision)."""
+    _decide_approval(ctx, case_id, True, by, reason, key, as_json, triage)
 
 
 @queue_app.command("decline")
 def queue_decline(
-    ctx: typer.Context, case_id: CaseId, reason: Reason, by: By = "", key: Key = None, as_json: Json = False
+    ctx: typer.Context,
+    case_id: CaseId,
+    reason: Reason,
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+    triage: TriageApproval = False,
 ) -> None:
-    """Decline a decision that needs approval (seeking custody)."""
-    _decide_approval(ctx, case_id, False, by, reason, key, as_json)
+    """Decline a decision that needs approval (seeking custody; with --triage, return a triage
+    decision to the social worker with the reason)."""
+    _decide_approval(ctx, case_id, False, by, reason, key, as_json, triage)
 
 
 if __name__ == "__main__":

@@ -289,6 +289,7 @@ def summary(console: Console, item: common_pb2.CaseSummary, replayed: bool = Fal
             ("stage", STAGE.label(item.stage)),
             ("proposal", proposal(item.proposal)),
             ("decision", decision(item.decision)),
+            ("awaiting approval", decision(item.awaiting_approval) if item.HasField("awaiting_approval") else "-"),
             ("deadline", deadline(item.deadline)),
             ("outcome", OUTCOME.label(item.outcome)),
         ],

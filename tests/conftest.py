@@ -4,7 +4,9 @@ time-skipping test server, each on a free port and stopped by the handle that st
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
@@ -46,6 +48,7 @@ from services.intake import app as intake_app
 from services.placement import app as placement_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
+from tests.policies import SHIPPED, use_test_policy
 from tests.sinks import Sinks
 from tests.tokens import ActingAs, make_keys, mint, staff
 from tests.workflows.scenarios import Harness, RecordedActivities, worker
@@ -63,6 +66,13 @@ trace.set_tracer_provider(_provider)
 METRICS = InMemoryMetricReader()
 metrics.set_meter_provider(MeterProvider(metric_readers=[METRICS]))
 instrument_asyncpg()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every service a test starts runs under the test policy (tests/policies.py), unless
+    KAHU_POLICY_FILE names another."""
+    if not os.environ.get(POLICY_ENV):
+        use_test_policy(Path(tempfile.mkdtemp(prefix="kahu-policy-")))
 
 
 def free_port() -> int:
@@ -278,6 +288,22 @@ async def platform(
             conference=conference_pb2_grpc.ConferenceServiceStub(conference),
             placement=placement_pb2_grpc.PlacementServiceStub(placement),
         )
+
+
+@pytest.fixture(scope="session")
+async def approving_intake(
+    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[intake_pb2_grpc.IntakeServiceStub]:
+    """An intake whose cases run under the shipped policy, supervisors' approval of triage
+    decisions included (tests/policies.py), its spans shortened to seconds (FAST_POLICY; an
+    approval due in 4 seconds); the platform's worker runs them like any other."""
+    policy = shortened(load_policy(SHIPPED), **FAST_POLICY, approval_deadline=4)
+    path = write_policy(policy, tmp_path_factory.mktemp("policy") / "approving.yaml")
+    async with AsyncExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(POLICY_ENV, str(path))
+            channel = await _serve(stack, settings, intake_app.build, free_port())
+        yield intake_pb2_grpc.IntakeServiceStub(channel)
 
 
 @pytest.fixture(scope="session")

@@ -252,6 +252,19 @@ class DeadlineClock:
             )
         )
 
+    async def ask_approval(self, why: str) -> None:
+        """Put the decision this clock waits on before a supervisor at once: a tier 0 item
+        on the queue (level APPROVAL) to the first tier's role. Once per cycle."""
+        if self.state.warned:
+            return
+        await self._raise(workflow.now(), 0, EscalationLevel.APPROVAL)
+        self.state.warned = True
+        self._note(
+            TimelineEntry(
+                workflow.now(), KAHU_ACTOR, "approval.requested", f"{self.context.kind} to {self._to(1)}: {why}"
+            )
+        )
+
     async def _escalate(self, at: datetime) -> None:
         tier = self.context.tiers[self.state.tier]
         self._raising = tier.tier
@@ -284,7 +297,7 @@ class DeadlineClock:
             kind=context.kind,
             cycle=self.state.cycle,
             tier=tier,
-            role=COORDINATOR_MANAGER if conference and tier <= 1 else context.tiers[tier - 1].role,
+            role=COORDINATOR_MANAGER if conference and tier <= 1 else context.tiers[max(tier, 1) - 1].role,
             site=context.site,
             region=context.region,
             due_at=self.state.due_at,

@@ -90,6 +90,7 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_CONVENING: _ClassVar[DeadlineKind]
     DEADLINE_KIND_COMPLETION: _ClassVar[DeadlineKind]
     DEADLINE_KIND_ASSESSMENT_COMPLETION: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_TRIAGE_APPROVAL: _ClassVar[DeadlineKind]
 
 class NotificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -154,6 +155,7 @@ DEADLINE_KIND_PLACEMENT: DeadlineKind
 DEADLINE_KIND_CONVENING: DeadlineKind
 DEADLINE_KIND_COMPLETION: DeadlineKind
 DEADLINE_KIND_ASSESSMENT_COMPLETION: DeadlineKind
+DEADLINE_KIND_TRIAGE_APPROVAL: DeadlineKind
 NOTIFICATION_STATUS_UNSPECIFIED: NotificationStatus
 NOTIFICATION_STATUS_PENDING: NotificationStatus
 NOTIFICATION_STATUS_DELIVERED: NotificationStatus
@@ -330,7 +332,7 @@ class TriageDecision(_message.Message):
     def __init__(self, decided_by: _Optional[str] = ..., pathway: _Optional[_Union[Pathway, str]] = ..., timeframe: _Optional[_Union[Timeframe, str]] = ..., reason: _Optional[str] = ..., police_consulted: _Optional[bool] = ...) -> None: ...
 
 class CaseSummary(_message.Message):
-    __slots__ = ("case_id", "stage", "proposal", "decision", "outcome", "deadline", "assessment_workflow_id")
+    __slots__ = ("case_id", "stage", "proposal", "decision", "outcome", "deadline", "assessment_workflow_id", "awaiting_approval")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -338,6 +340,7 @@ class CaseSummary(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENT_WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     stage: CaseStage
     proposal: TriageProposal
@@ -345,7 +348,8 @@ class CaseSummary(_message.Message):
     outcome: Outcome
     deadline: DeadlineStatus
     assessment_workflow_id: str
-    def __init__(self, case_id: _Optional[str] = ..., stage: _Optional[_Union[CaseStage, str]] = ..., proposal: _Optional[_Union[TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., deadline: _Optional[_Union[DeadlineStatus, _Mapping]] = ..., assessment_workflow_id: _Optional[str] = ...) -> None: ...
+    awaiting_approval: TriageDecision
+    def __init__(self, case_id: _Optional[str] = ..., stage: _Optional[_Union[CaseStage, str]] = ..., proposal: _Optional[_Union[TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., deadline: _Optional[_Union[DeadlineStatus, _Mapping]] = ..., assessment_workflow_id: _Optional[str] = ..., awaiting_approval: _Optional[_Union[TriageDecision, _Mapping]] = ...) -> None: ...
 
 class Completion(_message.Message):
     __slots__ = ("completed_by", "outcome", "reason")

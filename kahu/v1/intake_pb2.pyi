@@ -68,7 +68,7 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case", "timeline", "proposal", "decision", "outcome", "reports", "placement", "possible_duplicates")
+    __slots__ = ("case", "timeline", "proposal", "decision", "outcome", "reports", "placement", "possible_duplicates", "awaiting_approval")
     CASE_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,7 @@ class GetCaseResponse(_message.Message):
     REPORTS_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
     case: Case
     timeline: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimelineEntry]
     proposal: _common_pb2.TriageProposal
@@ -85,7 +86,8 @@ class GetCaseResponse(_message.Message):
     reports: _containers.RepeatedCompositeFieldContainer[CaseReport]
     placement: CasePlacement
     possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reports: _Optional[_Iterable[_Union[CaseReport, _Mapping]]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ...) -> None: ...
+    awaiting_approval: _common_pb2.TriageDecision
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reports: _Optional[_Iterable[_Union[CaseReport, _Mapping]]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., awaiting_approval: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ...) -> None: ...
 
 class CaseReport(_message.Message):
     __slots__ = ("report_id", "received_at", "additional_information", "report")
@@ -234,7 +236,7 @@ class CaseEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., entry: _Optional[_Union[_common_pb2.TimelineEntry, _Mapping]] = ...) -> None: ...
 
 class CaseStanding(_message.Message):
-    __slots__ = ("version", "stage", "proposal", "decision", "decided_at", "outcome", "deadline", "placement", "urgency")
+    __slots__ = ("version", "stage", "proposal", "decision", "decided_at", "outcome", "deadline", "placement", "urgency", "awaiting_approval")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -244,6 +246,7 @@ class CaseStanding(_message.Message):
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     URGENCY_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_APPROVAL_FIELD_NUMBER: _ClassVar[int]
     version: int
     stage: _common_pb2.CaseStage
     proposal: _common_pb2.TriageProposal
@@ -253,7 +256,8 @@ class CaseStanding(_message.Message):
     deadline: _common_pb2.DeadlineStatus
     placement: CasePlacement
     urgency: _common_pb2.Timeframe
-    def __init__(self, version: _Optional[int] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ...) -> None: ...
+    awaiting_approval: _common_pb2.TriageDecision
+    def __init__(self, version: _Optional[int] = ..., stage: _Optional[_Union[_common_pb2.CaseStage, str]] = ..., proposal: _Optional[_Union[_common_pb2.TriageProposal, _Mapping]] = ..., decision: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., placement: _Optional[_Union[CasePlacement, _Mapping]] = ..., urgency: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., awaiting_approval: _Optional[_Union[_common_pb2.TriageDecision, _Mapping]] = ...) -> None: ...
 
 class AssessmentStanding(_message.Message):
     __slots__ = ("version", "assessment", "approved_by")

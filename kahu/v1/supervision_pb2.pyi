@@ -17,6 +17,13 @@ class EscalationLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ESCALATION_LEVEL_BREACH: _ClassVar[EscalationLevel]
     ESCALATION_LEVEL_WARNING: _ClassVar[EscalationLevel]
     ESCALATION_LEVEL_NO_SLOT: _ClassVar[EscalationLevel]
+    ESCALATION_LEVEL_APPROVAL: _ClassVar[EscalationLevel]
+
+class ApprovalKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPROVAL_KIND_UNSPECIFIED: _ClassVar[ApprovalKind]
+    APPROVAL_KIND_SEEK_CUSTODY: _ClassVar[ApprovalKind]
+    APPROVAL_KIND_TRIAGE_DECISION: _ClassVar[ApprovalKind]
 
 class AttentionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +40,10 @@ ESCALATION_LEVEL_UNSPECIFIED: EscalationLevel
 ESCALATION_LEVEL_BREACH: EscalationLevel
 ESCALATION_LEVEL_WARNING: EscalationLevel
 ESCALATION_LEVEL_NO_SLOT: EscalationLevel
+ESCALATION_LEVEL_APPROVAL: EscalationLevel
+APPROVAL_KIND_UNSPECIFIED: ApprovalKind
+APPROVAL_KIND_SEEK_CUSTODY: ApprovalKind
+APPROVAL_KIND_TRIAGE_DECISION: ApprovalKind
 ATTENTION_REASON_UNSPECIFIED: AttentionReason
 ATTENTION_REASON_REFUSED: AttentionReason
 ATTENTION_REASON_STILL_FAILING: AttentionReason
@@ -263,26 +274,30 @@ class ExtendDeadlineResponse(_message.Message):
     def __init__(self, deadline: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class DecideApprovalRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_id", "approved", "decided_by", "reason")
+    __slots__ = ("idempotency_key", "case_id", "approved", "decided_by", "reason", "kind")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPROVED_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_id: str
     approved: bool
     decided_by: str
     reason: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., approved: _Optional[bool] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    kind: ApprovalKind
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., approved: _Optional[bool] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ..., kind: _Optional[_Union[ApprovalKind, str]] = ...) -> None: ...
 
 class DecideApprovalResponse(_message.Message):
-    __slots__ = ("assessment", "replayed")
+    __slots__ = ("assessment", "replayed", "case")
     ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    CASE_FIELD_NUMBER: _ClassVar[int]
     assessment: _common_pb2.Assessment
     replayed: bool
-    def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    case: _common_pb2.CaseSummary
+    def __init__(self, assessment: _Optional[_Union[_common_pb2.Assessment, _Mapping]] = ..., replayed: _Optional[bool] = ..., case: _Optional[_Union[_common_pb2.CaseSummary, _Mapping]] = ...) -> None: ...
 
 class RaiseAttentionRequest(_message.Message):
     __slots__ = ("item_key", "case_id", "conference_id", "workflow_id", "step", "reason", "error", "trace_id", "site", "region", "waiting", "failing_since")

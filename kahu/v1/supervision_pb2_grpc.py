@@ -163,7 +163,8 @@ class SupervisionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DecideApproval(self, request, context):
-        """Approves or declines a decision that needs approval (seeking custody).
+        """Approves or declines a decision that needs approval: seeking custody, or a triage
+        decision the policy names (declined: returned to the social worker with the reason).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -183,6 +183,8 @@ def case_summary(view: model.CaseView, rule_descriptions: Mapping[str, str]) -> 
         summary.decision.CopyFrom(decision_to_proto(view.decision))
     if view.deadline is not None:
         summary.deadline.CopyFrom(deadline_to_proto(view.deadline))
+    if view.awaiting_approval is not None:
+        summary.awaiting_approval.CopyFrom(decision_to_proto(view.awaiting_approval))
     return summary
 
 
@@ -250,6 +252,8 @@ def case_standing_to_proto(standing: model.CaseStanding, version: int) -> intake
         message.placement.CopyFrom(placement_to_proto(standing.placement))
     if standing.urgency is not None:
         message.urgency = TIMEFRAME.to_proto(standing.urgency)
+    if standing.awaiting_approval is not None:
+        message.awaiting_approval.CopyFrom(decision_to_proto(standing.awaiting_approval))
     return message
 
 

@@ -65,6 +65,8 @@ def record_to_proto(record: CaseRecord, rule_descriptions: Mapping[str, str]) ->
                 rule.description = rule_descriptions.get(rule.id, "")
         if standing.HasField("decision"):
             response.decision.CopyFrom(standing.decision)
+        if standing.HasField("awaiting_approval"):
+            response.awaiting_approval.CopyFrom(standing.awaiting_approval)
         response.outcome = standing.outcome
         if standing.HasField("placement"):
             response.placement.CopyFrom(standing.placement)

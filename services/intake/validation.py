@@ -184,6 +184,11 @@ def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | Non
         pathway = checks.enum(v, decision.pathway, convert.PATHWAY, "standing.decision.pathway")
         timeframe = checks.enum(v, decision.timeframe, convert.TIMEFRAME, "standing.decision.timeframe", required=False)
         checks.staff_id(v, decision.decided_by, "standing.decision.decided_by")
+    if message.HasField("awaiting_approval"):
+        waiting = message.awaiting_approval
+        checks.enum(v, waiting.pathway, convert.PATHWAY, "standing.awaiting_approval.pathway")
+        checks.enum(v, waiting.timeframe, convert.TIMEFRAME, "standing.awaiting_approval.timeframe", required=False)
+        checks.staff_id(v, waiting.decided_by, "standing.awaiting_approval.decided_by")
     outcome = checks.enum(v, message.outcome, convert.OUTCOME, "standing.outcome", required=False)
     urgency = checks.enum(v, message.urgency, convert.TIMEFRAME, "standing.urgency", required=False)
     kind = due_at = None

@@ -44,6 +44,7 @@ from workflows.case.model import (
     DeadlineKind,
     DeadlineStatus,
     assessment_workflow_id,
+    workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
 from workflows.conference.model import ConferenceView
@@ -208,8 +209,21 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def DecideApproval(
         self, request: supervision_pb2.DecideApprovalRequest, context: grpc.aio.ServicerContext
     ) -> supervision_pb2.DecideApprovalResponse:
-        case_id = validate_approval(request)
+        case_id, triage = validate_approval(request)
         await authz.admit_case(case_id, self._lookup)
+        answer = ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason)
+        if triage:
+            return await self._actions.update(
+                request,
+                name="supervision.approval",
+                subject_id=case_id,
+                actor=request.decided_by,
+                workflow_id=workflow_id(case_id),
+                update=CaseWorkflow.decide_triage_approval,
+                arg=answer,
+                response=supervision_pb2.DecideApprovalResponse,
+                answer=lambda view: supervision_pb2.DecideApprovalResponse(case=convert.case_summary(view, {})),
+            )
         return await self._actions.update(
             request,
             name="supervision.approval",
@@ -217,7 +231,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             actor=request.decided_by,
             workflow_id=assessment_workflow_id(case_id),
             update=AssessmentWorkflow.decide_approval,
-            arg=ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason),
+            arg=answer,
             response=supervision_pb2.DecideApprovalResponse,
             answer=lambda view: supervision_pb2.DecideApprovalResponse(assessment=convert.assessment_to_proto(view)),
         )
@@ -295,6 +309,7 @@ def _extended(status: DeadlineStatus | None) -> supervision_pb2.ExtendDeadlineRe
 #: The update that acknowledges an escalation, by the kind of deadline that raised it.
 _ACKNOWLEDGE: dict[DeadlineKind, Any] = {
     DeadlineKind.TRIAGE: CaseWorkflow.acknowledge_escalation,
+    DeadlineKind.TRIAGE_APPROVAL: CaseWorkflow.acknowledge_escalation,
     DeadlineKind.ASSESSMENT: AssessmentWorkflow.acknowledge_escalation,
     DeadlineKind.ASSESSMENT_COMPLETION: AssessmentWorkflow.acknowledge_escalation,
     DeadlineKind.PLACEMENT: PlacementSearchWorkflow.acknowledge_escalation,

@@ -93,14 +93,16 @@ def validate_raise(request: supervision_pb2.RaiseEscalationRequest) -> Escalatio
     ):
         v.add("workflow_id", "must be the case's workflow, its assessment's or its placement search's")
     level = checks.enum(v, request.level, ESCALATION_LEVEL, "level", required=False) or EscalationLevel.BREACH
-    if level is not EscalationLevel.BREACH and not (kind is not None and kind.conference):
+    if level is EscalationLevel.APPROVAL and kind is not DeadlineKind.TRIAGE_APPROVAL:
+        v.add("level", "an approval asked of a supervisor is a TRIAGE_APPROVAL's")
+    elif level in (EscalationLevel.WARNING, EscalationLevel.NO_SLOT) and not (kind is not None and kind.conference):
         v.add("level", "a warning or a round without a slot is a conference's (CONVENING, COMPLETION)")
     if not 1 <= request.cycle <= MAX_CYCLE:
         v.add("cycle", f"must be 1..{MAX_CYCLE}")
     if level is EscalationLevel.BREACH and not 1 <= request.tier <= checks.MAX_TIER:
         v.add("tier", f"must be 1..{checks.MAX_TIER}")
     if level is not EscalationLevel.BREACH and request.tier != 0:
-        v.add("tier", "must be 0 for a warning or a round without a slot")
+        v.add("tier", "must be 0 for a warning, a round without a slot or an approval asked")
     roles = (*ROLES, COORDINATOR_MANAGER) if kind is not None and kind.conference else ROLES
     if request.role not in roles:
         v.add("role", f"must be one of {', '.join(roles)}")
@@ -196,6 +198,8 @@ def validate_extend(
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
+    if kind is DeadlineKind.TRIAGE_APPROVAL:
+        v.add("kind", "an approval's deadline is not extended: approve the decision or return it (DecideApproval)")
     case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
     due_at = checks.instant(v, request.due_at if request.HasField("due_at") else None, "due_at")
     if due_at is not None:
@@ -221,15 +225,18 @@ def validate_extend(
     return CaseExtension(case_id, kind, extension, conference_id)
 
 
-def validate_approval(request: supervision_pb2.DecideApprovalRequest) -> str:
-    """Checks a supervisor's decision on seeking custody; returns the case id."""
+def validate_approval(request: supervision_pb2.DecideApprovalRequest) -> tuple[str, bool]:
+    """Checks a supervisor's decision on a decision that needs approval; returns the case id
+    and whether it is a triage decision (else seeking custody)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)
     checks.staff_id(v, request.decided_by, "decided_by")
     checks.text(v, request.reason, "reason", required=True)
+    if request.kind not in supervision_pb2.ApprovalKind.values():
+        v.add("kind", "is not a known value")
     v.raise_if_any()
-    return case_id
+    return case_id, request.kind == supervision_pb2.APPROVAL_KIND_TRIAGE_DECISION
 
 
 # -- steps that need attention (workflows/attention.py) -----------------------------------

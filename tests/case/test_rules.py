@@ -1,8 +1,10 @@
 """The rules compose, checked over combinations of reporter, concerns, immediate danger, hub
 facts, further reports and decisions against a statement of the rules written here (not
 imported): where several deadlines apply the earliest wins, no fact ever lengthens a
-deadline, a decision is allowed exactly when the statutory rules allow it, and deciding as
-the rules propose is always allowed."""
+deadline, a decision is allowed exactly when the statutory rules allow it, deciding as the
+rules propose is always allowed, a decision waits for a supervisor's approval exactly when
+the shipped policy says, and a further-action decision never becomes no further action or a
+referral."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.triage.rules import propose
+from tests.policies import SHIPPED
 from workflows.case import rules
 from workflows.case.model import CaseFacts, TriageDecision
 from workflows.policy.loader import load_policy
@@ -21,6 +24,7 @@ from workflows.policy.working_days import add_span
 
 POLICY = load_policy()
 CASE = POLICY.case
+APPROVAL = load_policy(SHIPPED).case.triage_approval
 CONCERNS = [
     "CONCERN_CATEGORY_SEXUAL_ABUSE",
     "CONCERN_CATEGORY_PHYSICAL_ABUSE",
@@ -110,6 +114,18 @@ def expected_allowed(reports: list[CaseFacts], proposal_pathway: Pathway | None,
     return not (hub and not assessing)
 
 
+def expected_to_wait(proposal: tuple[Pathway, Timeframe | None] | None, d: TriageDecision) -> bool:
+    """The shipped policy's approval: a decision takes effect at once only when it is the
+    rules' proposal exactly, is not no further action, and is not a referral to services."""
+    referral = d.pathway in (
+        Pathway.REFER_COMMUNITY_PARTNER,
+        Pathway.REFER_STRENGTHENING_FAMILIES,
+        Pathway.REFER_CHILDRENS_TEAM,
+    )
+    as_proposed = proposal == (d.pathway, d.timeframe)
+    return not as_proposed or d.pathway is Pathway.NO_FURTHER_ACTION or referral
+
+
 # -- the properties ----------------------------------------------------------------------------
 
 
@@ -192,3 +208,32 @@ def test_further_facts_are_kept_never_taken_back() -> None:
     assert facts == CaseFacts(
         ["CONCERN_CATEGORY_NEGLECT", "CONCERN_CATEGORY_FAMILY_VIOLENCE"], True, "AGENCY_POLICE", True, 3, True
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=facts_st, further=st.lists(facts_st, max_size=3), d=decision_st, proposed=st.booleans())
+def test_a_decision_waits_for_approval_exactly_when_the_policy_says(
+    first: CaseFacts, further: list[CaseFacts], d: TriageDecision, proposed: bool
+) -> None:
+    facts = _all(first, further)
+    assert facts is not None
+    proposal = propose(facts, POLICY.triage_rules) if proposed else None
+    why = rules.approval_needed(APPROVAL, proposal, d)
+    assert (why is not None) == expected_to_wait((proposal.pathway, proposal.timeframe) if proposal else None, d)
+    assert rules.approval_needed(None, proposal, d) is None  # a policy without approval: at once
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=facts_st, further=st.lists(facts_st, max_size=3), d=decision_st, proposed=st.booleans())
+def test_a_further_action_decision_never_becomes_no_further_action_or_a_referral(
+    first: CaseFacts, further: list[CaseFacts], d: TriageDecision, proposed: bool
+) -> None:
+    facts = _all(first, further)
+    assert facts is not None
+    proposal = propose(facts, POLICY.triage_rules) if proposed else None
+    after = rules.decision_refusal(facts, proposal, d, youth_justice=True, further_action_decided=True)
+    before = rules.decision_refusal(facts, proposal, d, youth_justice=True)
+    if d.pathway is Pathway.NO_FURTHER_ACTION or d.pathway.name.startswith("REFER_"):
+        assert after is not None and "cannot be turned into no further action" in after
+    else:  # further action again: only the rules that always apply
+        assert after == before

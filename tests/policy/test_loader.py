@@ -28,6 +28,7 @@ from workflows.policy.model import (
     PlacementPolicy,
     Span,
     Timeframe,
+    TriageApprovalPolicy,
     TriggerKind,
 )
 
@@ -74,6 +75,22 @@ def test_a_further_report_joins_per_the_policy_and_always_without_it(tmp_path: P
     assert load_policy(path).further_reports.join is JoinRule.ALWAYS  # as before the rule
     always = replace(load_policy(DEFAULT_POLICY), further_reports=FurtherReportsPolicy(JoinRule.ALWAYS))
     assert load_policy(write_policy(always, tmp_path / "always.yaml")).further_reports.join is JoinRule.ALWAYS
+
+
+def test_supervisors_approve_the_decisions_the_shipped_policy_names_and_none_without_it(tmp_path: Path) -> None:
+    assert load_policy(DEFAULT_POLICY).case.triage_approval == TriageApprovalPolicy(
+        deadline=Span(seconds=2 * 3600),
+        departures=True,
+        no_further_action=True,
+        pathways=[Pathway.REFER_COMMUNITY_PARTNER, Pathway.REFER_STRENGTHENING_FAMILIES, Pathway.REFER_CHILDRENS_TEAM],
+    )
+    old = copy.deepcopy(SHIPPED)
+    del old["triage_approval"]
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")
+    assert load_policy(path).case.triage_approval is None  # every decision takes effect at once
+    short = shortened(load_policy(DEFAULT_POLICY), approval_deadline=5).case.triage_approval
+    assert short is not None and short.deadline == Span(seconds=5) and short.no_further_action
 
 
 def test_placement_spans_can_be_shortened() -> None:
@@ -220,6 +237,20 @@ BAD: list[tuple[str, Mutation, str]] = [
     ("further-missing-join", _set("further_reports", value={}), "further_reports.join: missing"),
     ("further-key", _set("further_reports", "within", value=3), "further_reports.within: unknown key"),
     ("further-not-mapping", _set("further_reports", value="always"), "further_reports: must be a mapping"),
+    ("approval-deadline", _delete("triage_approval", "deadline"), "triage_approval.deadline: missing"),
+    (
+        "approval-pathway",
+        _set("triage_approval", "pathways", value=["REFER_ELSEWHERE"]),
+        "triage_approval.pathways[0]: must be one of NO_FURTHER_ACTION",
+    ),
+    (
+        "approval-pathway-twice",
+        _set("triage_approval", "pathways", value=["REFER_CHILDRENS_TEAM", "REFER_CHILDRENS_TEAM"]),
+        "triage_approval.pathways: names the same value twice",
+    ),
+    ("approval-flag", _set("triage_approval", "departures", value="yes"), "triage_approval.departures: must be true"),
+    ("approval-key", _set("triage_approval", "by", value="sup"), "triage_approval.by: unknown key"),
+    ("approval-span", _set("triage_approval", "deadline", value={"hours": 0}), "triage_approval.deadline.hours"),
 ]
 
 

@@ -29,6 +29,7 @@ from temporalio.worker import Worker
 
 from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
 from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
+from tests.policies import SHIPPED, testing_policy
 from tests.polling import QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, eventually
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -75,7 +76,7 @@ from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.model import CaregiverAnswer, Selection
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.loader import load_policy, shortened
-from workflows.policy.model import CasePolicy, Pathway, Timeframe
+from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
 from workflows.policy.working_days import add_span, due_at
 from workflows.record_model import RecordBatch
 from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
@@ -83,9 +84,10 @@ from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
 HISTORIES = Path(__file__).parent / "histories"
 HOUR = 3600
 
-#: The shipped policy with every elapsed span in whole hours, short enough to read.
+#: The test policy (tests/policies.py) with every elapsed span in whole hours, short enough
+#: to read.
 POLICY: CasePolicy = shortened(
-    load_policy(),
+    testing_policy(),
     triage_deadline=2 * HOUR,
     consent_deadline=3 * HOUR,
     tier2=HOUR,
@@ -639,6 +641,40 @@ async def case_child_seen(client: Client, task_queue: str, activities: RecordedA
     return handle
 
 
+async def case_decision_returned_then_approved(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """No further action waits for a supervisor's approval (policy `triage_approval`); it is
+    returned with a reason and triage opens again; decided again, its approval deadline
+    passes and escalates tier 1, and the supervisor approves: the case closes."""
+    shipped = load_policy(SHIPPED).case.triage_approval
+    assert shipped is not None
+    approval = dataclasses.replace(shipped, deadline=Span(seconds=HOUR))
+    handle = await start_case(client, task_queue, case_input(dataclasses.replace(POLICY, triage_approval=approval)))
+    await answered(lambda: handle.query(CaseWorkflow.state), until=lambda v: v.proposal is not None, interval=0.05)
+    nfa = TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "the school resolved it")
+    await handle.execute_update(CaseWorkflow.decide_triage, nfa)
+    await eventually(lambda: _async(activities.tiers(DeadlineKind.TRIAGE_APPROVAL) == [(2, 0)]))
+    await handle.execute_update(CaseWorkflow.decide_triage_approval, ApprovalDecision("sup-1", False, "call the GP"))
+    view = await answered(
+        lambda: handle.query(CaseWorkflow.state),
+        until=lambda v: v.deadline is not None and v.deadline.kind == DeadlineKind.TRIAGE,
+        interval=0.05,
+    )
+    await handle.execute_update(CaseWorkflow.decide_triage, dataclasses.replace(nfa, reason="the GP has no concern"))
+    view = await answered(
+        lambda: handle.query(CaseWorkflow.state),
+        until=lambda v: v.deadline is not None and v.deadline.kind == DeadlineKind.TRIAGE_APPROVAL,
+        interval=0.05,
+    )
+    assert view.deadline is not None and view.deadline.due_at is not None
+    await skip(client, view.deadline.due_at - await current_time(client) + timedelta(seconds=1))
+    await eventually(lambda: _async([t for _, t in activities.tiers(DeadlineKind.TRIAGE_APPROVAL)] == [0, 0, 1]))
+    await handle.execute_update(CaseWorkflow.decide_triage_approval, ApprovalDecision("sup-1", True, "agreed"))
+    await handle.result()
+    return handle
+
+
 async def _async(value: bool) -> bool:
     return value
 
@@ -654,6 +690,7 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "conference_escalated_acknowledged_and_extended": conference_escalated_acknowledged_and_extended,
     "case_further_report_counted": case_further_report_counted,
     "case_child_seen": case_child_seen,
+    "case_decision_returned_then_approved": case_decision_returned_then_approved,
 }
 
 

@@ -50,6 +50,8 @@ class DeadlineKind(StrEnum):
     #: The assessment's own completion clock, once the child is seen (the response clock,
     #: ASSESSMENT, ends then: patch `child-seen`).
     ASSESSMENT_COMPLETION = "ASSESSMENT_COMPLETION"
+    #: A supervisor's approval of a triage decision (policy `triage_approval`).
+    TRIAGE_APPROVAL = "TRIAGE_APPROVAL"
 
     @property
     def conference(self) -> bool:
@@ -57,12 +59,14 @@ class DeadlineKind(StrEnum):
 
 
 class EscalationLevel(StrEnum):
-    """What an escalation says: the deadline passed (tiers 1..n), it is near (tier 0), or a
-    conference scheduling round found no free slot (tier 0, the round as its cycle)."""
+    """What an escalation says: the deadline passed (tiers 1..n), it is near (tier 0), a
+    conference scheduling round found no free slot (tier 0, the round as its cycle), or a
+    decision waits for a supervisor's approval (tier 0, TRIAGE_APPROVAL)."""
 
     BREACH = "BREACH"
     WARNING = "WARNING"
     NO_SLOT = "NO_SLOT"
+    APPROVAL = "APPROVAL"
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class ApprovalDecision:
-    """A supervisor's answer to a decision that needs approval (seeking custody)."""
+    """A supervisor's answer to a decision that needs approval (seeking custody; a triage
+    decision the policy names): approved, or not (a triage decision returned)."""
 
     decided_by: str
     approved: bool
@@ -295,6 +300,18 @@ class PlacementRecord:
 
 
 @dataclass
+class PendingApproval:
+    """A triage decision waiting for a supervisor's approval: why, since when, its clock,
+    and the supervisor's answer once given."""
+
+    decision: TriageDecision
+    decided_at: datetime
+    why: str
+    clock: ClockState | None = None
+    answer: ApprovalDecision | None = None
+
+
+@dataclass
 class CaseSnapshot:
     """Everything the case workflow carries across continue-as-new."""
 
@@ -321,6 +338,11 @@ class CaseSnapshot:
     #: The facts of every report on the case together (workflows/case/rules.py), once a
     #: further report has added to the first's; None: the first report's alone.
     facts: CaseFacts | None = None
+    #: A triage decision waiting for a supervisor's approval (policy `triage_approval`).
+    approval: PendingApproval | None = None
+    #: A decision of further action was made (workflows/case/rules.py `further_action`):
+    #: no later decision may be no further action or a referral.
+    further_action_decided: bool = False
 
 
 @dataclass(frozen=True)
@@ -338,6 +360,8 @@ class CaseView:
     #: Set while the case is in the placement stage.
     placement_workflow_id: str | None = None
     placement: PlacementRecord | None = None
+    #: A triage decision waiting for a supervisor's approval.
+    awaiting_approval: TriageDecision | None = None
 
 
 @dataclass(frozen=True)
@@ -519,6 +543,8 @@ class CaseStanding:
     #: What the facts of all its reports make the case's urgency before a decision
     #: (workflows/case/rules.py urgency_at_receipt).
     urgency: Timeframe | None = None
+    #: A triage decision waiting for a supervisor's approval.
+    awaiting_approval: TriageDecision | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from workflows.case.model import CaseFacts, TriageDecision, TriageProposal
-from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
+from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe, TriageApprovalPolicy
 
 #: The Child Protection Protocol: a report of one of these concerns is investigated jointly
 #: with Police (as the policy's rules propose); no further action needs them consulted.
@@ -70,6 +70,35 @@ def urgency_at_receipt(facts: CaseFacts) -> Timeframe | None:
     return None
 
 
+def further_action(pathway: Pathway) -> bool:
+    """Whether a decision of `pathway` is further action by Oranga Tamariki (an assessment,
+    an investigation, a youth justice conference), as against no further action or a
+    referral to services."""
+    return pathway.assesses or pathway == Pathway.YOUTH_JUSTICE_FGC
+
+
+def approval_needed(
+    policy: TriageApprovalPolicy | None, proposal: TriageProposal | None, decision: TriageDecision
+) -> str | None:
+    """Why `decision` waits for a supervisor's approval before it takes effect (None: it
+    takes effect at once)."""
+    if policy is None:
+        return None
+    if policy.no_further_action and decision.pathway == Pathway.NO_FURTHER_ACTION:
+        return "no further action"
+    if policy.departures and proposal is None:
+        return "made without the rules' proposal"
+    if (
+        policy.departures
+        and proposal is not None
+        and (decision.pathway, decision.timeframe) != (proposal.pathway, proposal.timeframe)
+    ):
+        return "departs from the rules' proposal"
+    if decision.pathway in policy.pathways:
+        return f"the policy has supervisors approve {decision.pathway}"
+    return None
+
+
 def decision_refusal(
     facts: CaseFacts | None,
     proposal: TriageProposal | None,
@@ -77,12 +106,16 @@ def decision_refusal(
     *,
     youth_justice: bool,
     immediate_danger: bool = False,
+    further_action_decided: bool = False,
 ) -> str | None:
     """Why the rules refuse `decision` for a case with `facts` (all its reports; a case
     from before facts were kept has only `immediate_danger`) and the rules' `proposal`
-    (None: the rules gave none); None when they allow it."""
+    (None: the rules gave none), on which a decision of further action has been made before
+    (`further_action_decided`: one a supervisor returned); None when they allow it."""
     danger = immediate_danger or (facts is not None and facts.immediate_danger)
     hub = facts is not None and facts.child_safety_hub
+    if further_action_decided and not further_action(decision.pathway):
+        return "a further-action decision cannot be turned into no further action or a referral at the site"
     if decision.pathway.assesses and decision.timeframe is None:
         return "an assessment or investigation needs a response timeframe"
     if not decision.pathway.assesses and decision.timeframe is not None:

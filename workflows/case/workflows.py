@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.model import (
         Acknowledgement,
         AdditionalInformation,
+        ApprovalDecision,
         AssessmentInput,
         AssessmentResult,
         AttentionAnswer,
@@ -44,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineStatus,
         Extension,
         Outcome,
+        PendingApproval,
         Stage,
         StageChange,
         Subject,
@@ -200,6 +202,33 @@ class CaseWorkflow:
             await self._conference()
 
     async def _triage(self) -> None:
+        if self._snapshot.approval is None:
+            await self._await_decision()
+        if self._snapshot.approval is not None and not await self._await_approval():
+            return  # returned to the social worker: triage again
+        decision = self._snapshot.decision
+        assert decision is not None
+        workflow.upsert_search_attributes(
+            [
+                sa.PATHWAY.value_set(decision.pathway.value),
+                sa.URGENCY.value_set(decision.timeframe.value if decision.timeframe else "NONE"),
+            ]
+        )
+        if decision.pathway == Pathway.NO_FURTHER_ACTION:
+            self._snapshot.outcome = None
+            self._note(KAHU_ACTOR, "case.closed", "no further action")
+            await self._enter(Stage.CLOSED)
+        elif decision.pathway.needs_consent:
+            self._consent = None  # before the stage opens to consent updates
+            await self._enter(Stage.AWAITING_CONSENT)
+        elif decision.pathway == Pathway.YOUTH_JUSTICE_FGC and workflow.patched(YOUTH_JUSTICE_PATCH):
+            await self._enter(Stage.YOUTH_JUSTICE_CONFERENCE)
+        else:
+            stage = Stage.INVESTIGATION if decision.pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT
+            await self._enter(stage)
+
+    async def _await_decision(self) -> None:
+        """Run the triage deadline until a social worker decides."""
         if self._snapshot.clock is None:
             due = self._triage_due_at or await add_span(
                 workflow.now(), self._policy().triage_deadline, self._require_case().site
@@ -221,26 +250,41 @@ class CaseWorkflow:
         self._clock = None
         self._snapshot.clock = None
         await self._set_deadline(None)
-        decision = self._snapshot.decision
-        assert decision is not None
-        workflow.upsert_search_attributes(
-            [
-                sa.PATHWAY.value_set(decision.pathway.value),
-                sa.URGENCY.value_set(decision.timeframe.value if decision.timeframe else "NONE"),
-            ]
-        )
-        if decision.pathway == Pathway.NO_FURTHER_ACTION:
-            self._snapshot.outcome = None
-            self._note(KAHU_ACTOR, "case.closed", "no further action")
-            await self._enter(Stage.CLOSED)
-        elif decision.pathway.needs_consent:
-            self._consent = None  # before the stage opens to consent updates
-            await self._enter(Stage.AWAITING_CONSENT)
-        elif decision.pathway == Pathway.YOUTH_JUSTICE_FGC and workflow.patched(YOUTH_JUSTICE_PATCH):
-            await self._enter(Stage.YOUTH_JUSTICE_CONFERENCE)
+
+    async def _await_approval(self) -> bool:
+        """Wait for a supervisor to approve the decision waiting on them (an item on their
+        queue at once; its own deadline, escalating by the policy's tiers); True when
+        approved (it takes effect as decided), False when returned (triage opens again, with
+        a new triage deadline counted from now)."""
+        pending = self._snapshot.approval
+        approval = self._policy().triage_approval
+        assert pending is not None and approval is not None
+        if pending.clock is None:
+            due = await add_span(pending.decided_at, approval.deadline, self._require_case().site)
+            pending.clock = ClockState(due_at=due, cycle=self._snapshot.deadline_cycles + 1)
+            self._clock = self._new_clock(DeadlineKind.TRIAGE_APPROVAL, pending.clock)
+            await self._clock.start()
         else:
-            stage = Stage.INVESTIGATION if decision.pathway == Pathway.JOINT_INVESTIGATION else Stage.ASSESSMENT
-            await self._enter(stage)
+            self._clock = self._new_clock(DeadlineKind.TRIAGE_APPROVAL, pending.clock)
+        await self._clock.ask_approval(pending.why)
+        await self._clock.run(lambda: pending.answer is not None, self._checkpoint_due, self._checkpoint)
+        self._clock.met()
+        self._snapshot.deadline_cycles = max(self._snapshot.deadline_cycles, self._clock.state.cycle)
+        await self._resolve(DeadlineKind.TRIAGE_APPROVAL)
+        self._clock = None
+        await self._set_deadline(None)
+        self._snapshot.approval = None
+        assert pending.answer is not None
+        if pending.answer.approved:
+            self._snapshot.decision = pending.decision
+            self._snapshot.decided_at = pending.decided_at
+            return True
+        self._decided = False  # before triage opens to decision updates again
+        spans = rules.triage_spans(self._policy(), self._facts())
+        site = self._require_case().site
+        self._triage_due_at = rules.earliest([await add_span(workflow.now(), span, site) for span in spans])
+        self._note(KAHU_ACTOR, "triage.reopened", "the decision was returned: back to the social worker")
+        return False
 
     async def _await_consent(self) -> None:
         due = await add_span(workflow.now(), self._policy().consent_deadline, self._require_case().site)
@@ -366,8 +410,16 @@ class CaseWorkflow:
 
     @workflow.update
     async def decide_triage(self, decision: TriageDecision) -> CaseView:
-        self._snapshot.decision = decision
-        self._snapshot.decided_at = workflow.now()
+        """A social worker's decision: it takes effect at once, or waits for a supervisor's
+        approval where the policy says so (workflows/case/rules.py `approval_needed`)."""
+        why = rules.approval_needed(self._policy().triage_approval, self._snapshot.proposal, decision)
+        if why is None:
+            self._snapshot.decision = decision
+            self._snapshot.decided_at = workflow.now()
+        else:
+            self._snapshot.approval = PendingApproval(decision, workflow.now(), why)
+        if rules.further_action(decision.pathway):
+            self._snapshot.further_action_decided = True
         self._decided = True
         differs = self._snapshot.proposal is not None and (
             decision.pathway != self._snapshot.proposal.pathway
@@ -383,6 +435,8 @@ class CaseWorkflow:
 
     @decide_triage.validator
     def _check_decision(self, decision: TriageDecision) -> None:
+        if self._snapshot.approval is not None:
+            raise Rejected("a decision on this case is awaiting a supervisor's approval")
         if self._snapshot.stage != Stage.TRIAGE or self._decided:
             raise Rejected(f"the case is not awaiting a triage decision (stage {self._snapshot.stage})")
         if self._snapshot.proposal is None and not self._snapshot.proposal_refused:
@@ -393,9 +447,31 @@ class CaseWorkflow:
             decision,
             youth_justice=self._policy().youth_justice is not None,
             immediate_danger=self._require_case().immediate_danger,
+            further_action_decided=self._snapshot.further_action_decided,
         )
         if refusal is not None:
             raise Rejected(refusal)
+
+    @workflow.update
+    async def decide_triage_approval(self, answer: ApprovalDecision) -> CaseView:
+        """A supervisor approves the decision waiting on them, or returns it to the social
+        worker with a reason; on the timeline either way."""
+        pending = self._snapshot.approval
+        assert pending is not None
+        pending.answer = answer
+        action = "approval.granted" if answer.approved else "approval.returned"
+        self._note(answer.decided_by, action, f"{pending.decision.pathway}: {answer.reason}")
+        return self.state()
+
+    @decide_triage_approval.validator
+    def _check_triage_approval(self, answer: ApprovalDecision) -> None:
+        pending = self._snapshot.approval
+        if self._snapshot.stage != Stage.TRIAGE or pending is None or pending.answer is not None:
+            raise Rejected("no triage decision on this case is awaiting approval")
+        if answer.decided_by == pending.decision.decided_by:
+            raise Rejected("a decision cannot be approved or returned by the social worker who made it")
+        if not answer.reason.strip():
+            raise Rejected("an approval decision needs a reason")
 
     @workflow.update
     async def record_consent(self, response: ConsentResponse) -> CaseView:
@@ -440,7 +516,20 @@ class CaseWorkflow:
         self._note(KAHU_ACTOR, "case.facts_changed", ", ".join(changes) or "the youngest child's age")
         case, why = self._require_case(), "a further report made the case more urgent"
         decision = self._snapshot.decision
-        if self._snapshot.stage == Stage.TRIAGE and not self._decided:
+        pending = self._snapshot.approval
+        if pending is not None and pending.answer is None:
+            await self._propose(case)
+            refusal = rules.decision_refusal(
+                after,
+                self._snapshot.proposal,
+                pending.decision,
+                youth_justice=self._policy().youth_justice is not None,
+                immediate_danger=case.immediate_danger,
+            )
+            if refusal is not None:  # the decision no longer holds: back to the social worker
+                pending.answer = ApprovalDecision(KAHU_ACTOR, False, f"a further report changed the facts: {refusal}")
+                self._note(KAHU_ACTOR, "approval.returned", f"{pending.decision.pathway}: {pending.answer.reason}")
+        elif self._snapshot.stage == Stage.TRIAGE and not self._decided:
             await self._propose(case)
             if self._clock is not None:
                 spans = rules.triage_spans(self._policy(), after)
@@ -475,7 +564,7 @@ class CaseWorkflow:
 
     @extend_deadline.validator
     def _check_extension(self, extension: Extension) -> None:
-        if self._clock is None or self._decided:
+        if self._clock is None or self._decided or self._clock.context.kind != DeadlineKind.TRIAGE:
             raise Rejected("the case has no running triage deadline")
         self._clock.validate_extension(extension)
 
@@ -487,9 +576,9 @@ class CaseWorkflow:
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self._clock is None:
-            raise Rejected("no escalation is open on the triage deadline")
-        self._clock.validate_acknowledgement(ack, "the triage deadline")
+        if self._clock is None or (ack.kind is not None and ack.kind != self._clock.context.kind):
+            raise Rejected(f"no escalation is open on the case's {ack.kind or DeadlineKind.TRIAGE} deadline")
+        self._clock.validate_acknowledgement(ack, f"the case's {self._clock.context.kind} deadline")
 
     @workflow.update
     async def decide_attention(self, answer: AttentionAnswer) -> CaseView:
@@ -529,6 +618,7 @@ class CaseWorkflow:
             if self._snapshot.stage == Stage.PLACEMENT
             else None,
             placement=self._snapshot.placement,
+            awaiting_approval=self._awaiting_approval(),
         )
 
     # -- helpers --------------------------------------------------------------------------
@@ -584,7 +674,13 @@ class CaseWorkflow:
             deadline=self._clock.status if self._clock is not None else s.deadline,
             placement=s.placement,
             urgency=rules.urgency_at_receipt(facts) if (facts := self._facts()) is not None else None,
+            awaiting_approval=self._awaiting_approval(),
         )
+
+    def _awaiting_approval(self) -> TriageDecision | None:
+        """The decision waiting for a supervisor's answer, if any."""
+        pending = self._snapshot.approval
+        return pending.decision if pending is not None and pending.answer is None else None
 
     def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
         case = self._require_case()

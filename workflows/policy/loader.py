@@ -35,6 +35,7 @@ from workflows.policy.model import (
     RuleCondition,
     Span,
     Timeframe,
+    TriageApprovalPolicy,
     TriageRule,
     TriggerKind,
     YouthJusticePolicy,
@@ -116,7 +117,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     `immediate_danger_triage_deadline`, `child_safety_hub_triage_deadline`: these two no
     longer than a shortened `triage_deadline`), `tier<n>` for
     escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`,
-    `release_abandoned_holds_after`), or `attention_after`.
+    `release_abandoned_holds_after`), `attention_after`, or `approval_deadline` (the
+    supervisor's deadline to approve a triage decision, where the policy has one).
     """
     case = policy.case
     timeframes = dict(case.timeframes)
@@ -134,6 +136,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
             deadlines[name] = span
         elif name in _PLACEMENT_SPANS and case.placement is not None:
             placement[name] = span
+        elif name == "approval_deadline" and case.triage_approval is not None:
+            case = replace(case, triage_approval=replace(case.triage_approval, deadline=span))
         elif name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
             tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
         else:
@@ -246,6 +250,7 @@ def _policy(data: object) -> Policy:
             "assessment_completion",
             "seen_within_timeframe_target",
             "further_reports",
+            "triage_approval",
         ],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
@@ -299,7 +304,22 @@ def _optional_case_fields(top: dict[str, Any]) -> dict[str, Any]:
         if target > 100:
             raise _Invalid("seen_within_timeframe_target", "must be a percentage, 1 to 100")
         found["seen_within_timeframe_target"] = target
+    if "triage_approval" in top:
+        found["triage_approval"] = _triage_approval(top["triage_approval"])
     return found
+
+
+def _triage_approval(value: object) -> TriageApprovalPolicy:
+    """`triage_approval: {deadline, departures, no_further_action, pathways}`."""
+    where = "triage_approval"
+    entry = _mapping(value, where, ["deadline"], ["departures", "no_further_action", "pathways"])
+    pathways = entry.get("pathways", [])
+    return TriageApprovalPolicy(
+        deadline=_span(entry["deadline"], f"{where}.deadline"),
+        departures=_bool(entry.get("departures", True), f"{where}.departures"),
+        no_further_action=_bool(entry.get("no_further_action", True), f"{where}.no_further_action"),
+        pathways=[Pathway(name) for name in _names(pathways, f"{where}.pathways", list(Pathway))] if pathways else [],
+    )
 
 
 def _reasons(value: object) -> dict[str, str]:
@@ -476,6 +496,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
             else {}
         ),
         "seen_within_timeframe_target": case.seen_within_timeframe_target,
+        **({"triage_approval": _triage_approval_data(case.triage_approval)} if case.triage_approval else {}),
         "escalation": {
             "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
         },
@@ -483,6 +504,15 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         **({"youth_justice": _youth_justice_data(case.youth_justice)} if case.youth_justice else {}),
         **({"placement": _placement_data(case.placement)} if case.placement else {}),
         "further_reports": {"join": policy.further_reports.join.value},
+    }
+
+
+def _triage_approval_data(approval: TriageApprovalPolicy) -> dict[str, Any]:
+    return {
+        "deadline": _span_data(approval.deadline),
+        "departures": approval.departures,
+        "no_further_action": approval.no_further_action,
+        **({"pathways": [p.value for p in approval.pathways]} if approval.pathways else {}),
     }
 
 

@@ -160,6 +160,25 @@ class CasePolicy:
     #: The share (percent) of critical and very urgent cases whose child is to be seen
     #: within the response timeframe: the target SLA reporting measures against.
     seen_within_timeframe_target: int = 95
+    #: Which triage decisions a supervisor approves before they take effect. None: none
+    #: (cases started before approval existed, and policies without it).
+    triage_approval: TriageApprovalPolicy | None = None
+
+
+@dataclass(frozen=True)
+class TriageApprovalPolicy:
+    """Which triage decisions wait for a supervisor's approval before they take effect
+    (workflows/case/rules.py `approval_needed`), and the supervisor's own deadline for it
+    (its breach escalates by the case's tiers)."""
+
+    deadline: Span
+    #: A decision whose pathway or timeframe differs from the rules' proposal (or made
+    #: without one).
+    departures: bool = True
+    #: Every decision of no further action.
+    no_further_action: bool = True
+    #: Decisions of these pathways, whatever the proposal said.
+    pathways: list[Pathway] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,8 @@ def email_text(notification: Notification) -> tuple[str, str]:
     if notification.kind == ESCALATION:
         what = f"{p['deadline_kind']} deadline, tier {p['tier']}" if p["level"] == "BREACH" else p["level"]
         subject = f"Kahu escalation: {what}, {subject_ref}"
+        if p["level"] == "APPROVAL":
+            subject = f"Kahu approval needed: a triage decision, {subject_ref}"
         lines = [
             f"An escalation for the {p['role'].replace('_', ' ')} at {p['site']} ({p['region']}).",
             "",
