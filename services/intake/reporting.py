@@ -12,7 +12,8 @@ caller's scope, over [period_start, period_end):
 - decisions by pathway: `triage.decided` events in the period, by the pathway they name;
 - seen within the timeframe: critical and very urgent cases whose response deadline was set
   in the period (their first `timer.started` event of the ASSESSMENT clock: the deadline set
-  at the decision, so an extension never hides a late response); seen within when their
+  at the decision, so an extension never hides a late response; or the earliest a further
+  report brought it forward to, `deadline.shortened`); seen within when their
   first `child.seen` event says the child was seen by that deadline; awaiting when not seen
   and the deadline is still ahead;
 - breaches by tier: `escalation.raised` events of a tier (any of a case's clocks) in the period;
@@ -168,10 +169,16 @@ _FIRST_ACTIONS = f"""WITH {_CASES},
 _SEEN = f"""WITH {_CASES},
     responses AS (
         SELECT c.case_id, c.site, c.region, c.timeframe,
-            (SELECT substring(e.detail FROM '^ASSESSMENT due (.+)$')::timestamptz
-             FROM intake.case_events e
-             WHERE e.case_id = c.case_id AND e.action = 'timer.started' AND e.detail LIKE 'ASSESSMENT due %'
-             ORDER BY e.at, e.event_id LIMIT 1) AS due_at,
+            LEAST(
+                (SELECT substring(e.detail FROM '^ASSESSMENT due (.+)$')::timestamptz
+                 FROM intake.case_events e
+                 WHERE e.case_id = c.case_id AND e.action = 'timer.started' AND e.detail LIKE 'ASSESSMENT due %'
+                 ORDER BY e.at, e.event_id LIMIT 1),
+                (SELECT min(substring(e.detail FROM '^ASSESSMENT due [^ ]+ -> ([^ ]+): ')::timestamptz)
+                 FROM intake.case_events e
+                 WHERE e.case_id = c.case_id AND e.action = 'deadline.shortened'
+                   AND e.detail LIKE 'ASSESSMENT due %')
+            ) AS due_at,
             (SELECT e.at FROM intake.case_events e
              WHERE e.case_id = c.case_id AND e.action = 'timer.started' AND e.detail LIKE 'ASSESSMENT due %'
              ORDER BY e.at, e.event_id LIMIT 1) AS set_at,

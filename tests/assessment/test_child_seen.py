@@ -236,3 +236,22 @@ def test_a_bad_completion_timeframe_or_target_stops_start_up(
     with pytest.raises(PolicyError) as raised:
         load_policy(path)
     assert named in str(raised.value)
+
+
+async def test_seen_after_the_original_deadline_is_late_against_it_however_extended(harness: Harness) -> None:
+    _, child = await assess(harness, SEEN_POLICY)
+    await allocate(child)
+    original = (await view(child)).due_at
+    await harness.skip_to(original - HOUR)
+    await child.execute_update(
+        AssessmentWorkflow.extend_deadline,
+        Extension("sup-1", original + 4 * HOUR, "the family asked for the afternoon", reason_code="FAMILY_REQUESTED"),
+    )
+    await harness.skip_to(original + 2 * HOUR)  # in time for the extension, late for the original
+    seen_at = original + HOUR
+    await child.execute_update(AssessmentWorkflow.record_child_seen, ChildSeen("sw-2", seen_at, "at home"))
+    state = await completion_armed(child)
+    (met,) = actions(state, "timer.met")
+    assert met.startswith(f"ASSESSMENT due {(original + 4 * HOUR).isoformat()}")
+    assert f"late against the original deadline {original.isoformat()}, extended 1x" in met
+    assert "(late: child seen" not in met  # the extended deadline itself was met

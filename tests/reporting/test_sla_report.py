@@ -85,6 +85,10 @@ def _seed() -> list[SeededCase]:
         case.events.append((decided, "triage.decided", f"{pathway} {timeframe}: as proposed"))
         due = decided + SPANS[timeframe]
         case.events.append((decided + dt.timedelta(seconds=1), "timer.started", f"ASSESSMENT due {due}"))
+        if rng.random() < 0.25:  # a further report brought the deadline forward: seen by then, or not within
+            sooner = decided + SPANS[timeframe] / 2
+            brought = f"ASSESSMENT due {due.isoformat()} -> {sooner.isoformat()}: a further report"
+            case.events.append((decided + dt.timedelta(minutes=10), "deadline.shortened", brought))
         outcome = rng.choice(["in time", "late", "unseen", "recorded late"])
         seen_at = {
             "in time": decided + SPANS[timeframe] * rng.random(),
@@ -195,7 +199,8 @@ async def _expected(platform: Platform, cases: list[SeededCase]) -> dict[str, di
             "seen": """SELECT site, tf, count(*) n, count(*) FILTER (WHERE seen <= due) AS within,
                     count(*) FILTER (WHERE seen IS NULL AND due > now()) AS awaiting
                 FROM (SELECT c.site, c.timeframe tf, started.at set_at,
-                        replace(started.detail, 'ASSESSMENT due ', '')::timestamptz due,
+                        LEAST(replace(started.detail, 'ASSESSMENT due ', '')::timestamptz,
+                              shortened.due) due,
                         split_part(seen.detail, ' at ', 1)::timestamptz seen
                       FROM intake.cases c
                       JOIN LATERAL (SELECT * FROM intake.case_events e WHERE e.case_id = c.case_id
@@ -203,6 +208,10 @@ async def _expected(platform: Platform, cases: list[SeededCase]) -> dict[str, di
                           ORDER BY e.at LIMIT 1) started ON true
                       LEFT JOIN LATERAL (SELECT * FROM intake.case_events e WHERE e.case_id = c.case_id
                           AND e.action = 'child.seen' ORDER BY e.at LIMIT 1) seen ON true
+                      LEFT JOIN LATERAL (SELECT min(split_part(split_part(e.detail, ' -> ', 2), ': ', 1)
+                                                    ::timestamptz) due
+                          FROM intake.case_events e WHERE e.case_id = c.case_id
+                          AND e.action = 'deadline.shortened') shortened ON true
                       WHERE c.case_id = ANY($1) AND c.timeframe IN ('CRITICAL', 'VERY_URGENT')) s
                 WHERE set_at >= $2 AND set_at < $3 GROUP BY 1, 2""",
         }

@@ -147,6 +147,9 @@ class AssessmentWorkflow:
             detail = f"{DeadlineKind.ASSESSMENT} due {due} (child seen in time, recorded after the deadline passed)"
         else:
             detail = f"{DeadlineKind.ASSESSMENT} due {due}"
+        original = clock.original_due_at
+        if original is not None and seen.seen_at > original:
+            detail += f" (late against the original deadline {original.isoformat()}, extended {clock.extensions}x)"
         self._note(KAHU_ACTOR, "timer.met", detail)
 
     def _new_clock(self, kind: DeadlineKind, state: ClockState) -> DeadlineClock:
