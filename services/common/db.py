@@ -42,6 +42,12 @@ COMMAND_TIMEOUT = 20.0
 """Seconds any statement may take from the client's side (the server's own limit is 15 s)."""
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A released connection needs no reset query: Kahu keeps no session state (its settings
+    are SET LOCAL, its advisory locks transaction-scoped), and asyncpg itself rolls back a
+    transaction left open. One round trip fewer per acquire."""
+
+
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Open the service's connection pool (connections and statements time out rather than
     hang; a connection lost with PostgreSQL is replaced on the next acquire)."""
@@ -52,6 +58,7 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 1
         timeout=CONNECT_TIMEOUT,
         command_timeout=COMMAND_TIMEOUT,
         server_settings={"statement_timeout": "15000", "application_name": "kahu"},
+        reset=_keep_session,
     )
     assert pool is not None
     return pool

@@ -120,8 +120,11 @@ class IntakeStore:
         matches; or return what the same key stored before. Reports about the same name are
         serialised, so two of them never open two cases."""
         async with audit.transaction(self._pool) as conn:
-            for lock in keys.locks:
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(lock))
+            if keys.locks:  # in one order everywhere, so two reports never wait on each other
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
+                    sorted({_lock_id(lock) for lock in keys.locks}),
+                )
             matched = await duplicates.candidates(conn, keys)
             open_case = None
             linked: tuple[str, str] | None = None  # the open case, and why the report does not join it
