@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 
-.PHONY: run test test-faults lint proto proto-check bench seed-network install clean deploy-check deploy-policy deploy-tools-lock
+.PHONY: run test test-faults lint proto proto-check bench seed-network install clean deploy-check deploy-policy deploy-tools-lock chromium console-screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,7 +35,13 @@ TZ_TESTS := tests/policy tests/crash tests/cli/test_params.py tests/conference/t
   tests/case/test_workflow.py::test_supervisor_extends_the_triage_deadline \
   tests/supervision/test_supervisor_actions.py
 
-test: install proto-check lint deploy-check
+# The console's browser tests (tests/console) drive Debian's chromium: Playwright's own
+# browser download cannot work here. Installed when missing (as root, or with sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: install chromium proto-check lint deploy-check
 	$(PY) -m pytest
 	TZ=Pacific/Auckland $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
 	TZ=America/Los_Angeles $(PY) -m pytest -q -p no:cacheprovider $(TZ_TESTS)
@@ -60,6 +66,10 @@ proto-check: install
 
 bench: install
 	$(PY) -m bench
+
+# A screenshot of every page of the web console, with real cases behind it, in docs/console/.
+console-screenshots: install chromium
+	KAHU_CONSOLE_SCREENSHOTS=$(abspath docs/console) $(PY) -m pytest -q -p no:cacheprovider tests/console/test_screenshots.py
 
 # The synthetic national family network for the placement search (1,000,000 people,
 # ~3 million relationships, 50,000 approved caregivers), loaded with COPY into the

@@ -3,8 +3,9 @@
 Checks every port, creates development keys on first start (`.kahu/keys`: the signing key
 `kahu token` and the processes sign with, the payload key the codec encrypts with), then
 starts PostgreSQL, the Temporal dev server (its Web UI decoding payloads through the codec
-server), each domain service that exists, the codec server and the worker, waits until
-each is healthy, prints where to reach them and `kahu: ready`. A part that dies is
+server), each domain service that exists, the codec server, the web console (under the
+development profile: its dev sign-in) and the worker, waits until each is healthy, prints
+where to reach them and `kahu: ready`. A part that dies is
 restarted with backoff (devstack/running.py), each restart said in one line naming its
 log; a part that keeps dying stops the stack. On a signal it stops them in reverse order
 and exits 0; if a part fails to start or is in a crash loop, it says which in one line,
@@ -61,13 +62,15 @@ class Plan:
     services: tuple[str, ...]
     with_worker: bool
     with_codec: bool = False
+    with_console: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> Plan:
         services = tuple(name for name in DOMAIN_SERVICES if (ROOT / "services" / name / "__main__.py").is_file())
         with_worker = (ROOT / "workflows" / "worker.py").is_file()
         with_codec = (ROOT / "services" / "codec" / "__main__.py").is_file()
-        return cls(settings, Path(settings.state_dir).resolve(), services, with_worker, with_codec)
+        with_console = (ROOT / "services" / "console" / "__main__.py").is_file()
+        return cls(settings, Path(settings.state_dir).resolve(), services, with_worker, with_codec, with_console)
 
     @property
     def keys(self) -> Path:
@@ -77,6 +80,8 @@ class Plan:
         parts = ["temporal", "temporal_ui", "postgres", "smtp_sink", "webhook_sink", *self.services]
         if self.with_codec:
             parts.append("codec")
+        if self.with_console:
+            parts.append("console")
         if self.with_worker:
             parts.append("worker_health")
         return {part: self.settings.port(part) for part in parts}
@@ -219,6 +224,9 @@ async def _start(
     if plan.with_codec:
         codec_address = f"{host}:{settings.port('codec')}"
         planned[1].append(("codec", "services.codec", codec_address, f"http://{codec_address}/health"))
+    if plan.with_console:
+        console = f"http://{host}:{settings.port('console')}"
+        planned[1].append(("console", "services.console", console, f"{console}/health"))
     if plan.with_worker:
         planned.append([("worker", "workflows.worker", f"{host}:{settings.port('worker_health')}", None)])
     for group in planned:
@@ -248,6 +256,8 @@ async def _start(
         what = f"worker health, task queue {settings.task_queue}" if child.name == "worker" else "gRPC service"
         if child.name == "codec":
             what = "codec server (HTTP /encode, /decode) for the Temporal UI"
+        if child.name == "console":
+            what = "web console: open it in a browser (development sign-in: pick a role and a site)"
         if child.name in SINKS:
             what = f"{SINKS[child.name]}; `kahu notifications` lists what it received"
         endpoints.append(Endpoint(child.name, child.address, what))
@@ -303,6 +313,7 @@ def _child_env(
         KAHU_STATE_DIR=str(state),
         KAHU_KEYS_DIR=str(keys),
         KAHU_CODEC_PATH_TOKENS="true",  # only the codec server reads it: the dev UI's token in the path
+        KAHU_DEV_PROFILE="true",  # what exists for development only: the console's dev sign-in
         DATABASE_URL=postgres.url(user=APP_ROLE),
         DATABASE_OWNER_URL=postgres.url(),
         TEMPORAL_ADDRESS=temporal_address,

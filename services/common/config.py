@@ -26,6 +26,8 @@ DEFAULT_PORTS: dict[str, int] = {
     "conference": 50056,
     "worker_health": 50060,
     "codec": 8089,
+    # the web console (services/console), HTTP
+    "console": 8300,
     # `make run`'s notification sinks (devstack/sinks.py): SMTP, and the signed-webhook receiver
     "smtp_sink": 8025,
     "webhook_sink": 8090,
@@ -106,6 +108,9 @@ class Settings:
     probe_port: int | None = None
     #: The notifications' channels and routes (KAHU_NOTIFICATIONS_FILE).
     notifications_file: str = str(DEFAULT_NOTIFICATIONS_FILE)
+    #: The development profile (KAHU_DEV_PROFILE; only `make run` sets it): what exists for
+    #: development alone, such as the console's dev sign-in, is on.
+    dev_profile: bool = False
 
     def port(self, part: str) -> int:
         return self.ports[part]
@@ -270,4 +275,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         database_owner_url=database_owner_url,
         probe_port=_port(env, "KAHU_PROBE_PORT", 0) or None,
         notifications_file=env.get("KAHU_NOTIFICATIONS_FILE") or str(DEFAULT_NOTIFICATIONS_FILE),
+        dev_profile=_flag(env, "KAHU_DEV_PROFILE"),
     )

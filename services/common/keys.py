@@ -7,6 +7,9 @@ where each directory is a mounted Secret):
                               add the new key here first, remove the old one last)
     signing/signing-key.jwk   the private key (JWK, ES256, with its `kid`) that this
                               process signs workload-identity tokens with
+    console/signing-key.jwk   the web console's private key: it signs short-lived tokens
+                              for the people signed in to it (its public half is in
+                              signing/jwks.json, limited to CONSOLE_ROLES)
     payload/current           the id of the payload key that encrypts new payloads
     payload/<key id>.key      a 256-bit AES-GCM key, base64; every key listed decrypts
 
@@ -38,6 +41,17 @@ PAYLOAD_KEY_SUFFIX = ".key"
 DEV_PREFIX = "dev-"
 KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 AES_KEY_BYTES = 32
+#: The roles the console's key may sign tokens for: staff who sign in to it (never the
+#: workload, an agency's system or a partner agency).
+CONSOLE_ROLES = (
+    "intake_social_worker",
+    "social_worker",
+    "supervisor",
+    "site_manager",
+    "regional_manager",
+    "youth_justice_coordinator",
+    "ops",
+)
 
 
 class KeyFileError(ConfigError):
@@ -59,11 +73,17 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def new_signing_key(
-    signing_dir: Path, *, kid: str | None = None, keep_old: bool = True, roles: list[str] | None = None
+    signing_dir: Path,
+    *,
+    kid: str | None = None,
+    keep_old: bool = True,
+    roles: list[str] | None = None,
+    jwks_dir: Path | None = None,
 ) -> str:
-    """Make an ES256 key pair: the private JWK becomes the signing key, the public key is
-    added to the JWKS (beside the keys already there when `keep_old`), limited to `roles`
-    when given (JWKS member `kahu_roles`). Returns its kid."""
+    """Make an ES256 key pair: the private JWK becomes the signing key in `signing_dir`, the
+    public key is added to the JWKS in `jwks_dir` (default: the same directory; beside the
+    keys already there when `keep_old`), limited to `roles` when given (JWKS member
+    `kahu_roles`). Returns its kid."""
     kid = kid or new_key_id()
     private = ec.generate_private_key(ec.SECP256R1())
     private_jwk = json.loads(ECAlgorithm.to_jwk(private))
@@ -72,7 +92,7 @@ def new_signing_key(
         jwk.update(kid=kid, alg="ES256", use="sig")
     if roles is not None:
         public_jwk["kahu_roles"] = sorted(roles)
-    jwks_path = signing_dir / JWKS_FILE
+    jwks_path = (jwks_dir or signing_dir) / JWKS_FILE
     keys = []
     if keep_old and jwks_path.is_file():
         keys = [k for k in json.loads(jwks_path.read_text(encoding="utf-8"))["keys"] if k.get("kid") != kid]
@@ -103,6 +123,12 @@ def ensure_dev_keys(keys_dir: Path) -> list[str]:
     if not (signing / SIGNING_KEY_FILE).is_file():
         kid = new_signing_key(signing, kid=new_key_id(DEV_PREFIX))
         created.append(f"development signing key {kid} in {signing}")
+    console = keys_dir / "console"
+    if not (console / SIGNING_KEY_FILE).is_file():
+        kid = new_signing_key(
+            console, kid=new_key_id(f"{DEV_PREFIX}console-"), roles=list(CONSOLE_ROLES), jwks_dir=signing
+        )
+        created.append(f"development console key {kid} in {console}")
     payload = keys_dir / "payload"
     if not (payload / CURRENT_PAYLOAD_KEY).is_file():
         kid = new_payload_key(payload, kid=new_key_id(DEV_PREFIX))
@@ -137,14 +163,16 @@ def load_payload_keys(payload_dir: Path) -> tuple[str, dict[str, bytes]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m services.common.keys signing|payload DIR [KEY_ID]`: add a new key to a key
-    directory (signing: a key pair, its public half beside the keys already trusted;
-    payload: a new current AES key, beside the old ones), for the operator to load into the
-    Kubernetes Secrets (deploy/README.md, Keys)."""
+    """`python -m services.common.keys signing|console|payload DIR [KEY_ID]`: add a new key
+    to a key directory (signing: a key pair for the pods' workload tokens, its public half
+    beside the keys already trusted in DIR/jwks.json; console: DIR is the keys directory, the
+    web console's key pair, its private half in DIR/console, its public half, limited to
+    staff roles, added to DIR/signing/jwks.json; payload: a new current AES key, beside the
+    old ones), for the operator to load into the Kubernetes Secrets (deploy/README.md, Keys)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m services.common.keys", description=main.__doc__)
-    parser.add_argument("kind", choices=["signing", "payload"])
+    parser.add_argument("kind", choices=["signing", "console", "payload"])
     parser.add_argument("directory", type=Path)
     parser.add_argument("key_id", nargs="?", default=None)
     args = parser.parse_args(argv)
@@ -153,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"a key id is 1-64 of [A-Za-z0-9._-], not starting {DEV_PREFIX} (development keys)")
     if args.kind == "signing":  # the pods' own key: it signs workload tokens only
         made = new_signing_key(args.directory, kid=kid, roles=["workload"])
+    elif args.kind == "console":  # the console's key: it signs staff tokens only
+        made = new_signing_key(
+            args.directory / "console", kid=kid, roles=list(CONSOLE_ROLES), jwks_dir=args.directory / "signing"
+        )
     else:
         made = new_payload_key(args.directory, kid=kid)
     print(f"{args.kind} key {made} in {args.directory}")

@@ -19,6 +19,7 @@ def test_defaults_describe_the_embedded_stack() -> None:
         "conference": 50056,
         "worker_health": 50060,
         "codec": 8089,
+        "console": 8300,
         "smtp_sink": 8025,
         "webhook_sink": 8090,
     }
@@ -28,6 +29,8 @@ def test_defaults_describe_the_embedded_stack() -> None:
     assert settings.probe_port is None
     assert settings.address("intake") == "127.0.0.1:50051"
     assert settings.otel_endpoint is None
+    assert settings.dev_profile is False  # only `make run` turns it on
+    assert load({"KAHU_DEV_PROFILE": "true"}).dev_profile is True
 
 
 def test_overrides_flow_into_derived_addresses() -> None:

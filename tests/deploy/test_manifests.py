@@ -25,6 +25,8 @@ import yaml
 from services.common.config import DEFAULT_PORTS, DOMAIN_SERVICES, is_loopback, load
 from services.common.db import create_pool
 from services.common.notifications.routing import Email, Routing, Webhook, load_routing
+from services.console.backend import CALLED as CONSOLE_CALLS
+from services.console.settings import load_console
 from services.migrate import SCHEMAS as MIGRATED_SCHEMAS
 from tests.deploy import manifests
 from tests.deploy.manifests import REPO, Object, describe, render
@@ -40,6 +42,10 @@ DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision", "conferenc
 AGENCY_FACING = ("intake", "conference")
 #: The codec server the Temporal UI decodes payloads through (HTTPS, services/codec).
 CODEC = "codec"
+#: The web console (HTTPS, services/console): no database; it calls the services it names.
+CONSOLE = "console"
+#: The parts served over HTTPS and probed there.
+HTTPS_PARTS = (CODEC, CONSOLE)
 #: The parts with a database: each migrates its own schema, as the owner, before it serves.
 WITH_DATABASE = (*DEPLOYED_SERVICES, CODEC)
 #: The role that owns the database and every schema, and its Secret: only the `migrate`
@@ -65,7 +71,7 @@ DIALS: dict[str, set[str]] = {
         for called in re.findall(r"\.address\(\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8"))
     }
     for name in DEPLOYED_SERVICES
-}
+} | {CONSOLE: set(CONSOLE_CALLS)}
 RESTRICTED_UID_MIN = 10000
 #: The parts that send notifications: they load the routing file at start-up.
 NOTIFYING = tuple(
@@ -228,15 +234,16 @@ def test_every_long_running_container_has_probes(source: str, workload: Object) 
 def test_kahu_parts_are_probed_on_a_health_port_the_kubelet_can_speak_to(overlay: str) -> None:
     """The services' TLS ports require client certificates, which the kubelet does not
     have: their gRPC probes go to the plaintext health-only port (KAHU_PROBE_PORT); the
-    worker's health port is health-only itself; the codec server is probed over HTTPS."""
+    worker's health port is health-only itself; the codec server and the console are probed
+    over HTTPS."""
     deployments = {d["metadata"]["name"]: d for d in kahu_deployments(overlay)}
-    assert set(deployments) == {*DEPLOYED_SERVICES, "worker", CODEC}
-    codec = deployments.pop(CODEC)
-    (container,) = pod_spec(codec)["containers"]
-    assert [p["containerPort"] for p in container["ports"]] == [DEFAULT_PORTS[CODEC]]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": DEFAULT_PORTS[CODEC], "scheme": "HTTPS"}
-    assert container["args"] == ["services.codec"]
+    assert set(deployments) == {*DEPLOYED_SERVICES, "worker", *HTTPS_PARTS}
+    for part in HTTPS_PARTS:
+        (container,) = pod_spec(deployments.pop(part))["containers"]
+        assert [p["containerPort"] for p in container["ports"]] == [DEFAULT_PORTS[part]]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"] == {"path": "/health", "port": DEFAULT_PORTS[part], "scheme": "HTTPS"}
+        assert container["args"] == [f"services.{part}"]
     for name, deployment in deployments.items():
         (container,) = pod_spec(deployment)["containers"]
         env = {e["name"]: e.get("value") for e in container.get("env") or []}
@@ -319,7 +326,7 @@ def test_every_deployment_has_a_pod_disruption_budget(source: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_domain_services_scale_on_hpa_and_the_worker_on_keda(overlay: str) -> None:
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in objects(overlay, "HorizontalPodAutoscaler")}
-    assert set(hpas) == {*DEPLOYED_SERVICES, CODEC}, "an HPA per domain service, none for the worker (KEDA owns it)"
+    assert set(hpas) == {*DEPLOYED_SERVICES, *HTTPS_PARTS}, "an HPA per service, none for the worker (KEDA owns it)"
     for hpa in hpas.values():
         assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
         assert hpa["spec"]["minReplicas"] >= (3 if overlay == "prod" else 1)
@@ -375,6 +382,9 @@ def test_each_service_connects_as_its_own_role(overlay: str) -> None:
         if name == "worker":
             assert refs == set(), "the worker has no database"
             continue
+        if name == CONSOLE:
+            assert refs == {"kahu-console-oidc"}, "the console has no database: only its OpenID client secret"
+            continue
         assert refs == {f"kahu-db-{name}"}
         assert role_secrets[f"kahu_{name}"] == f"kahu-db-{name}"
         env = {e["name"]: e for e in container["env"]}
@@ -429,7 +439,14 @@ def test_every_part_accepts_its_configuration(overlay: str, tmp_path: Path) -> N
         spec = pod_spec(deployment)
         (container,) = spec["containers"]
         env = container_environment(overlay, container)
-        settings = load(with_files(env, tmp_path / name))  # raises ConfigError naming a bad variable
+        # raises ConfigError naming a bad variable (the console's own too)
+        files = with_files(env, tmp_path / name)
+        if name == CONSOLE:
+            console = load_console(files)
+            assert console.oidc is not None and console.secure_cookies and console.public_url
+            settings = console.kahu
+        else:
+            settings = load(files)
         assert settings.host == "0.0.0.0"
         assert not settings.allow_plaintext
         assert settings.tls is not None and settings.tls.ca_file is not None, f"{name}: no TLS"
@@ -437,7 +454,7 @@ def test_every_part_accepts_its_configuration(overlay: str, tmp_path: Path) -> N
         part = "worker_health" if name == "worker" else name
         assert settings.port(part) == container["ports"][0]["containerPort"]
         assert settings.probe_port == (PROBE_PORT if name in DEPLOYED_SERVICES else None)
-        if name == "worker":
+        if name in ("worker", CONSOLE):
             continue  # no database (its unused database settings keep the embedded defaults)
         assert settings.database_owner_url is None, f"{name}: the owner's credentials reach the server"
         assert "$(" not in settings.database_url
@@ -703,7 +720,7 @@ def test_agency_systems_reach_intake_only_and_services_accept_only_their_callers
                 assert not selects(selector, {}), f"{name}: accepts every namespace"
             else:
                 pods.add(_peer_name(peer))
-        callers = {"worker", *(caller for caller in DEPLOYED_SERVICES if name in DIALS[caller])}
+        callers = {"worker", *(caller for caller in (*DEPLOYED_SERVICES, CONSOLE) if name in DIALS[caller])}
         callers = {f"kahu:app.kubernetes.io/name={caller}" for caller in callers}
         assert pods == callers, f"{name}: accepts {pods}"
         assert edges == ({"agency", "staff"} if name in AGENCY_FACING else {"staff"}), f"{name}: reached from {edges}"
@@ -848,7 +865,7 @@ def test_each_certificate_names_its_service_as_it_is_called(overlay: str) -> Non
     services = [
         s for s in objects(overlay, "Service") if s["metadata"]["labels"].get("app.kubernetes.io/part-of") == "kahu"
     ]
-    assert {s["metadata"]["name"] for s in services} == {*DEPLOYED_SERVICES, CODEC}
+    assert {s["metadata"]["name"] for s in services} == {*DEPLOYED_SERVICES, *HTTPS_PARTS}
     for service in services:
         name, namespace = service["metadata"]["name"], service["metadata"]["namespace"]
         names = set(certs[f"kahu-tls-{name}"]["spec"]["dnsNames"])
@@ -948,6 +965,33 @@ def test_the_codec_server_is_reached_by_staff_only_and_reaches_only_its_database
     assert roles["kahu_codec"] == "kahu-db-codec"
     codec_app = importlib.import_module("services.codec.app")
     assert codec_app.SCHEMA == CODEC
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_console_is_reached_by_staff_only_and_reaches_only_what_it_calls(overlay: str) -> None:
+    labels = _pod_labels(overlay, CONSOLE)
+    ingress = _allowed(overlay, labels, "Ingress")
+    assert ingress, "nothing may reach the console"
+    for peer, ports in ingress:
+        assert [p["port"] for p in ports] == [DEFAULT_PORTS[CONSOLE]]
+        assert set(peer) == {"namespaceSelector"}
+        assert selects(peer["namespaceSelector"], {"kahu-edge": "staff"})
+        assert not selects(peer["namespaceSelector"], {"kahu-edge": "agency"})
+    egress = _allowed(overlay, labels, "Egress")
+    peers = {_peer_name(peer) for peer, _ in egress if "ipBlock" not in peer}
+    assert peers == {
+        "kube-system:k8s-app=kube-dns",
+        "kahu-observability:app.kubernetes.io/name=otel-collector",
+        *(f"kahu:app.kubernetes.io/name={called}" for called in CONSOLE_CALLS),
+    }, "the console reaches no database, no Temporal, no other service"
+    for peer, ports in egress:
+        if "ipBlock" in peer:  # the OpenID provider: HTTPS, outside the cluster's private ranges
+            assert [p["port"] for p in ports] == [443]
+            assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(peer["ipBlock"].get("except") or [])
+    spec = pod_spec(named(overlay, "Deployment", CONSOLE))
+    (container,) = spec["containers"]
+    assert mounted_secrets(spec, container)["/etc/kahu/keys/console"] == "kahu-console-key"
+    assert not any(e["name"] == "DATABASE_URL" for e in container.get("env") or [])
 
 
 def test_the_temporal_ui_decodes_through_the_codec_server_with_the_users_token() -> None:

@@ -245,6 +245,17 @@ def assert_the_ui_decodes_through_the_codec_server(stack: Stack) -> None:
     assert base64.b64decode(decoded["data"]) == b'"kia ora"'
 
 
+def assert_the_console_offers_the_dev_sign_in(stack: Stack) -> None:
+    """`make run` starts the web console, its URL in the table before `kahu: ready`, under
+    the development profile: its dev sign-in is there."""
+    url = f"http://127.0.0.1:{stack.ports['console']}"
+    ready = stack.output.lines.index("kahu: ready")
+    assert any(line.split()[:2] == ["console", url] for line in stack.output.lines[:ready])
+    with urllib.request.urlopen(f"{url}/sign-in", timeout=10) as got:
+        page = got.read().decode()
+    assert 'action="/sign-in/dev"' in page
+
+
 def serving(address: str) -> bool:
     with grpc.insecure_channel(address) as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
@@ -317,6 +328,7 @@ def test_dev_stack_starts_every_part_and_stops_them_all_on_sigint(stack: Stack) 
     assert serving(f"127.0.0.1:{stack.ports['intake']}")
     assert serving(f"127.0.0.1:{stack.ports['worker_health']}")
     assert_the_ui_decodes_through_the_codec_server(stack)
+    assert_the_console_offers_the_dev_sign_in(stack)
 
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=90) == 0

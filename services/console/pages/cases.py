@@ -1,0 +1,100 @@
+"""The case page: the whole record (IntakeService.GetCase: the reports' people and
+concerns, the timeline, the deadline, proposal, decision, outcome and placement), the
+assessment (AssessmentService.GetAssessment) with a decision awaiting approval, and the
+notifications and their delivery (SupervisionService.ListNotifications); a supervisor
+decides an approval here (SupervisionService.DecideApproval)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+from services.console.backend import Refusal, acting_as, call, settled
+from services.console.forms import Problem, problem, submitted, text
+from services.console.pages.common import context, done
+from services.console.render import page
+from workflows.conference.model import case_conference_id
+
+APPROVAL_FIELDS = ("approved", "reason")
+#: The stages in which a case has an assessment to show (its decision awaiting approval).
+ASSESSED = frozenset(
+    {
+        common_pb2.CASE_STAGE_ASSESSMENT,
+        common_pb2.CASE_STAGE_INVESTIGATION,
+        common_pb2.CASE_STAGE_OUTCOME,
+        common_pb2.CASE_STAGE_PLACEMENT,
+        common_pb2.CASE_STAGE_CLOSED,
+    }
+)
+#: The decisions a supervisor approves here, by the form's `kind`.
+APPROVAL_KINDS = ("APPROVAL_KIND_TRIAGE_DECISION", "APPROVAL_KIND_SEEK_CUSTODY")
+
+
+async def _none() -> None:
+    return None
+
+
+async def show(request: Request, problem_: Problem | None = None) -> Response:
+    ctx, who = context(request)
+    case_id = str(request.path_params["case_id"])
+    with acting_as(who):
+        try:
+            record = await call(ctx.backend.intake.GetCase, intake_pb2.GetCaseRequest(case_id=case_id))
+        except Refusal as refusal:
+            return page(request, "refused.html", {"title": "Case", "refusal": refusal}, 403)
+        assessing = record.case.stage in ASSESSED
+        assessment, notifications = await asyncio.gather(
+            settled(call(ctx.backend.assessment.GetAssessment, assessment_pb2.GetAssessmentRequest(case_id=case_id)))
+            if assessing
+            else _none(),
+            settled(
+                call(
+                    ctx.backend.supervision.ListNotifications,
+                    supervision_pb2.ListNotificationsRequest(case_id=case_id),
+                )
+            ),
+        )
+    return page(
+        request,
+        "case.html",
+        {
+            "title": f"Case {case_id[:8]}",
+            "record": record,
+            "case": record.case,
+            "conference_id": case_conference_id(case_id),
+            "assessment": None if assessment is None or isinstance(assessment, Refusal) else assessment.assessment,
+            "notifications": [] if isinstance(notifications, Refusal) else list(notifications.notifications),
+            "problem": problem_,
+        },
+        200 if problem_ is None else 400,
+    )
+
+
+async def decide_approval(request: Request) -> Response:
+    ctx, who = context(request)
+    case_id = str(request.path_params["case_id"])
+    form = await submitted(request)
+    answer = text(form, "approved")
+    kind = text(form, "kind") if text(form, "kind") in APPROVAL_KINDS else "APPROVAL_KIND_SEEK_CUSTODY"
+    form_id = f"approval-{kind.removeprefix('APPROVAL_KIND_').lower()}"
+    if answer not in ("yes", "no"):
+        values = {name: text(form, name) for name in APPROVAL_FIELDS}
+        choose = "Choose approve or return"
+        return await show(request, Problem(form_id, choose, {"approved": choose}, values))
+    action = supervision_pb2.DecideApprovalRequest(
+        idempotency_key=text(form, "idempotency_key"),
+        case_id=case_id,
+        approved=answer == "yes",
+        decided_by=who.subject,
+        reason=text(form, "reason"),
+        kind=kind,
+    )
+    with acting_as(who):
+        try:
+            await call(ctx.backend.supervision.DecideApproval, action)
+        except Refusal as refusal:
+            return await show(request, problem(form_id, refusal, form, APPROVAL_FIELDS))
+    return done(request, "Approved." if action.approved else "Returned with your reason.", f"/cases/{case_id}")

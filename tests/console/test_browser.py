@@ -1,0 +1,156 @@
+"""The console in a real browser (Chromium from Debian, driven by Playwright) against the
+real platform: every page passes axe-core; a supervisor sees an escalation appear when a
+shortened timer expires and acknowledges it by keyboard alone, and the case's timeline
+changes; a refused triage decision shows the service's message; a double-submitted
+decision acts once."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page, expect
+
+from kahu.v1 import common_pb2, supervision_pb2
+from tests.conftest import Platform
+from tests.console.browser import assert_accessible, sign_in
+from tests.console.conftest import BROWSER_SITE
+from tests.intake.reports import actions, get_case, open_case, submit_request
+from tests.polling import eventually
+
+
+async def _open_case(platform: Platform, *, fast: bool) -> str:
+    request = submit_request()
+    request.report.site = BROWSER_SITE
+    return (await open_case(platform, request, fast=fast)).case.case_id
+
+
+async def _escalation(platform: Platform, case_id: str) -> supervision_pb2.Escalation:
+    async def tier1() -> supervision_pb2.Escalation | None:
+        page = await platform.supervision.ListQueue(supervision_pb2.ListQueueRequest(site=BROWSER_SITE, page_size=500))
+        found = [e for e in page.items if e.case_id == case_id and e.tier == 1]
+        return found[0] if found else None
+
+    return await eventually(tier1)
+
+
+async def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element `selector` names has the focus (as a keyboard user would)."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        if await target.evaluate("el => el === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
+
+
+async def test_a_supervisor_sees_an_escalation_appear_and_acknowledges_it_by_keyboard_alone(
+    platform: Platform, page: Page
+) -> None:
+    case_id = await _open_case(platform, fast=True)  # its triage deadline passes in seconds
+
+    await page.goto("/sign-in")
+    await assert_accessible(page)
+    await page.keyboard.press("Tab")  # the skip link first
+    await expect(page.locator(".skip-link")).to_be_focused()
+    await tab_to(page, "#dev-role")
+    await page.keyboard.type("supervisor")  # a select takes typed letters
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#dev-site")).to_be_focused()
+    await page.keyboard.type("Hawkes Bay")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("sup.keyboard")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/queue$"))
+
+    async def escalated() -> bool:  # the supervisor reloads the queue until it is there
+        await page.goto(f"/queue?site={BROWSER_SITE}")
+        return await page.locator(".results .card", has_text=f"Case {case_id[:8]}").count() > 0
+
+    await eventually(escalated)
+    await assert_accessible(page)
+    escalation = await _escalation(platform, case_id)
+    card = page.locator(f"#escalation-{escalation.escalation_id}")
+    await expect(card.locator(".tag")).to_have_text("breached")
+
+    await tab_to(page, f"#ack-{escalation.escalation_id}-note")
+    await page.keyboard.type("Seen; calling the social worker.")
+    await page.keyboard.press("Tab")
+    await expect(card.locator(f"#ack-{escalation.escalation_id} button")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Escalation acknowledged.")
+
+    async def on_timeline() -> bool:
+        return "escalation.acknowledged" in actions((await get_case(platform, case_id)).timeline)
+
+    await eventually(on_timeline)
+    await tab_to(page, f'#escalation-{escalation.escalation_id} a[href="/cases/{case_id}"]')
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(f"/cases/{case_id}$"))
+    await assert_accessible(page)
+    await expect(page.locator("table")).to_contain_text("escalation.acknowledged")
+    await expect(page.locator("table")).to_contain_text("sup.keyboard")
+    assert await page.title() == f"Case {case_id[:8]} - Kahu"
+
+
+async def test_a_refused_decision_shows_the_services_message_and_a_double_submit_acts_once(
+    platform: Platform, page: Page
+) -> None:
+    case_id = await _open_case(platform, fast=False)
+    proposal = (await get_case(platform, case_id)).proposal
+    await sign_in(page, "intake_social_worker", BROWSER_SITE, "sw.browser")
+    await page.goto(f"/triage?site={BROWSER_SITE}")
+    await assert_accessible(page)
+    await page.click(f'a[href="/triage/{case_id}"]')
+    await assert_accessible(page)
+
+    other = next(
+        p
+        for p in (common_pb2.PATHWAY_NO_FURTHER_ACTION, common_pb2.PATHWAY_JOINT_INVESTIGATION)
+        if p != proposal.pathway
+    )
+    await page.select_option("#decision-pathway", common_pb2.Pathway.Name(other))
+    await page.select_option("#decision-timeframe", "")
+    await page.click("#decision button[type=submit]")
+    summary = page.locator(".error-summary")
+    await expect(summary).to_be_visible()
+    await expect(summary).to_be_focused()
+    assert (await page.title()).startswith("Error: ")
+    await assert_accessible(page)
+    assert (await get_case(platform, case_id)).decision.decided_by == ""
+
+    await page.select_option("#decision-pathway", common_pb2.Pathway.Name(proposal.pathway))
+    if proposal.timeframe:
+        await page.select_option("#decision-timeframe", common_pb2.Timeframe.Name(proposal.timeframe))
+    await page.fill("#decision-reason", "As the rules propose.")
+    # The form as it stands, sent twice at once (a double click on a slow connection:
+    # Chromium folds a double click into one submission, so the page sends both itself).
+    statuses = await page.evaluate(
+        """async () => {
+            const form = document.querySelector("#decision");
+            const send = () => fetch(form.action, {method: "POST", body: new FormData(form), redirect: "manual"});
+            const answers = await Promise.all([send(), send()]);
+            return answers.map((a) => a.type === "opaqueredirect" ? 303 : a.status);
+        }"""
+    )
+    assert statuses == [303, 303]
+
+    async def decided() -> str:
+        return (await get_case(platform, case_id)).decision.decided_by
+
+    assert await eventually(decided) == "sw.browser"
+
+    async def recorded() -> list[str] | None:
+        timeline = actions((await get_case(platform, case_id)).timeline)
+        return timeline if "triage.decided" in timeline else None
+
+    assert (await eventually(recorded)).count("triage.decided") == 1
+
+
+async def test_the_sla_dashboard_and_the_queue_pass_axe_at_320_px(platform: Platform, page: Page) -> None:
+    await page.set_viewport_size({"width": 320, "height": 640})
+    await sign_in(page, "supervisor", BROWSER_SITE, "sup.narrow")
+    for path in (f"/queue?site={BROWSER_SITE}", f"/sla?site={BROWSER_SITE}"):
+        await page.goto(path)
+        await assert_accessible(page)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path}: scrolls sideways ({width} px)"
