@@ -25,8 +25,17 @@ def shown(when: dt.datetime | None) -> str:
     if when is None:
         return ""
     local = when.astimezone(NZ)
-    hour = local.hour % 12 or 12
-    return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+    # one strftime (a case page shows hundreds): the day and the hour without padding
+    return local.strftime("%a %-d %b %Y, %-I:%M ") + ("am" if local.hour < 12 else "pm")
+
+
+def shown_stamp(stamp: Timestamp) -> str:
+    """`shown` for a protobuf Timestamp, to the minute (the form a timeline of hundreds of
+    entries is shown in: no intermediate UTC datetime)."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return ""
+    local = dt.datetime.fromtimestamp(stamp.seconds, NZ)
+    return local.strftime("%a %-d %b %Y, %-I:%M ") + ("am" if local.hour < 12 else "pm")
 
 
 def iso(when: dt.datetime | None) -> str:

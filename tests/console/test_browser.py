@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from kahu.v1 import common_pb2, supervision_pb2
 from tests.conftest import Platform
@@ -154,3 +154,22 @@ async def test_the_sla_dashboard_and_the_queue_pass_axe_at_320_px(platform: Plat
         await assert_accessible(page)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path}: scrolls sideways ({width} px)"
+
+
+async def test_pages_reflow_at_200_percent_zoom(platform: Platform, browser: Browser, console_url: str) -> None:
+    """A 1280 px wide window zoomed to 200% lays pages out in 640 CSS pixels at twice the
+    density: nothing scrolls sideways and the pages still pass axe."""
+    case_id = await _open_case(platform, fast=False)
+    context = await browser.new_context(
+        base_url=console_url, viewport={"width": 640, "height": 400}, device_scale_factor=2
+    )
+    try:
+        zoomed = await context.new_page()
+        await sign_in(zoomed, "supervisor", BROWSER_SITE, "sup.zoomed")
+        for path in (f"/queue?site={BROWSER_SITE}", f"/triage?site={BROWSER_SITE}", f"/cases/{case_id}"):
+            await zoomed.goto(path)
+            await assert_accessible(zoomed)
+            width = await zoomed.evaluate("document.documentElement.scrollWidth")
+            assert width <= 640, f"{path}: scrolls sideways at 200% ({width} CSS px)"
+    finally:
+        await context.close()

@@ -33,29 +33,29 @@ ASSESSED = frozenset(
 APPROVAL_KINDS = ("APPROVAL_KIND_TRIAGE_DECISION", "APPROVAL_KIND_SEEK_CUSTODY")
 
 
-async def _none() -> None:
-    return None
-
-
 async def show(request: Request, problem_: Problem | None = None) -> Response:
     ctx, who = context(request)
     case_id = str(request.path_params["case_id"])
     with acting_as(who):
-        try:
-            record = await call(ctx.backend.intake.GetCase, intake_pb2.GetCaseRequest(case_id=case_id))
-        except Refusal as refusal:
-            return page(request, "refused.html", {"title": "Case", "refusal": refusal}, 403)
-        assessing = record.case.stage in ASSESSED
-        assessment, notifications = await asyncio.gather(
-            settled(call(ctx.backend.assessment.GetAssessment, assessment_pb2.GetAssessmentRequest(case_id=case_id)))
-            if assessing
-            else _none(),
+        # the record and its notifications side by side (each service checks the caller itself)
+        found, notifications = await asyncio.gather(
+            settled(call(ctx.backend.intake.GetCase, intake_pb2.GetCaseRequest(case_id=case_id))),
             settled(
                 call(
                     ctx.backend.supervision.ListNotifications,
                     supervision_pb2.ListNotificationsRequest(case_id=case_id),
                 )
             ),
+        )
+        if isinstance(found, Refusal):
+            return page(request, "refused.html", {"title": "Case", "refusal": found}, 403)
+        record = found
+        assessment = (
+            await settled(
+                call(ctx.backend.assessment.GetAssessment, assessment_pb2.GetAssessmentRequest(case_id=case_id))
+            )
+            if record.case.stage in ASSESSED
+            else None
         )
     return page(
         request,
