@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import cases, conference, listing, matching, placement
+from bench import caseload, cases, conference, console, history, listing, matching, placement, reads, storm
 from bench.results import Report
 
 BENCHMARKS = {
@@ -14,6 +14,11 @@ BENCHMARKS = {
     "placement": placement.main,
     "listing": listing.main,
     "matching": matching.main,
+    "history": history.main,
+    "reads": reads.main,
+    "storm": storm.main,
+    "caseload": caseload.main,
+    "console": console.main,
 }
 
 

@@ -69,3 +69,34 @@ class BaselineCase:
     def _check_decide(self) -> None:
         if not self._ready:
             raise ApplicationError("no proposal yet")
+
+
+@workflow.defn
+class BareTimers:
+    """A minimal history of a chosen length: `n` one-second timers, one after another (five
+    events each), for the history benchmark's replay baseline."""
+
+    @workflow.run
+    async def run(self, n: int) -> None:
+        for _ in range(n):
+            await workflow.sleep(1)
+
+
+@activity.defn
+async def fired(key: str) -> None:
+    """The bare deadline's twin of raising an escalation: does nothing (the benchmark's
+    worker wraps it to note when it ran)."""
+
+
+@workflow.defn
+class BareDeadline:
+    """A deadline and nothing else: a timer until `due`, then one activity (as a case's
+    clock raises its tier 1 escalation), for the timer storm benchmark's baseline."""
+
+    @workflow.run
+    async def run(self, due: float, key: str) -> None:
+        """`due`: seconds since the epoch."""
+        remaining = due - workflow.now().timestamp()
+        if remaining > 0:
+            await workflow.sleep(remaining)
+        await workflow.execute_activity(fired, key, start_to_close_timeout=NOOP_TIMEOUT)

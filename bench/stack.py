@@ -27,6 +27,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(n: int) -> list[int]:
+    """`n` different free ports (each socket held open until all are chosen, so the kernel
+    never hands the same port out twice)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 @dataclass(frozen=True)
 class Stack:
     settings: Settings
@@ -66,7 +79,8 @@ async def running_stack(extra_env: Mapping[str, str] | None = None) -> AsyncIter
     """Run `python -m devstack` until the block ends."""
     with tempfile.TemporaryDirectory(prefix="kahu-bench-") as state:
         env = dict(os.environ)
-        env.update({f"{part.upper()}_PORT": str(free_port()) for part in DEFAULT_PORTS})
+        ports = free_ports(len(DEFAULT_PORTS))
+        env.update({f"{part.upper()}_PORT": str(port) for part, port in zip(DEFAULT_PORTS, ports, strict=True)})
         env.update(KAHU_STATE_DIR=state, **(extra_env or {}))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "devstack", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kahu.v1 import common_pb2 as kahu_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17kahu/v1/reporting.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\"\xbc\x01\n\x13GetSlaReportRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x30\n\x0cperiod_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x0cPathwayCount\x12!\n\x07pathway\x18\x01 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"(\n\tTierCount\x12\x0c\n\x04tier\x18\x01 \x01(\r\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xa7\x03\n\nSlaFigures\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x18\n\x10reports_received\x18\x04 \x01(\r\x12\x19\n\x11\x64istinct_children\x18\x05 \x01(\r\x12(\n\tdecisions\x18\x06 \x03(\x0b\x32\x15.kahu.v1.PathwayCount\x12\x10\n\x08seen_due\x18\x07 \x01(\r\x12\x13\n\x0bseen_within\x18\x08 \x01(\r\x12\x15\n\rseen_awaiting\x18\t \x01(\r\x12\x19\n\x11seen_within_share\x18\n \x01(\x01\x12\x17\n\x0fseen_target_met\x18\x0b \x01(\x08\x12$\n\x08\x62reaches\x18\x0c \x03(\x0b\x32\x12.kahu.v1.TierCount\x12\x15\n\rfirst_actions\x18\r \x01(\r\x12!\n\x19\x66irst_action_mean_seconds\x18\x0e \x01(\x01\x12#\n\x1b\x66irst_action_median_seconds\x18\x0f \x01(\x01\"r\n\x14GetSlaReportResponse\x12!\n\x04rows\x18\x01 \x03(\x0b\x32\x13.kahu.v1.SlaFigures\x12\"\n\x05total\x18\x02 \x01(\x0b\x32\x13.kahu.v1.SlaFigures\x12\x13\n\x0bseen_target\x18\x03 \x01(\x01\"\xbf\x01\n\x16\x45xportSlaReportRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x30\n\x0cperiod_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x17\x45xportSlaReportResponse\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t2\xb5\x01\n\x10ReportingService\x12K\n\x0cGetSlaReport\x12\x1c.kahu.v1.GetSlaReportRequest\x1a\x1d.kahu.v1.GetSlaReportResponse\x12T\n\x0f\x45xportSlaReport\x12\x1f.kahu.v1.ExportSlaReportRequest\x1a .kahu.v1.ExportSlaReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17kahu/v1/reporting.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kahu/v1/common.proto\"\xbc\x01\n\x13GetSlaReportRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x30\n\x0cperiod_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x0cPathwayCount\x12!\n\x07pathway\x18\x01 \x01(\x0e\x32\x10.kahu.v1.Pathway\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xa7\x03\n\nSlaFigures\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x18\n\x10reports_received\x18\x04 \x01(\r\x12\x19\n\x11\x64istinct_children\x18\x05 \x01(\r\x12(\n\tdecisions\x18\x06 \x03(\x0b\x32\x15.kahu.v1.PathwayCount\x12\x10\n\x08seen_due\x18\x07 \x01(\r\x12\x13\n\x0bseen_within\x18\x08 \x01(\r\x12\x15\n\rseen_awaiting\x18\t \x01(\r\x12\x19\n\x11seen_within_share\x18\n \x01(\x01\x12\x17\n\x0fseen_target_met\x18\x0b \x01(\x08\x12$\n\x08\x62reaches\x18\x0c \x03(\x0b\x32\x12.kahu.v1.TierCount\x12\x15\n\rfirst_actions\x18\r \x01(\r\x12!\n\x19\x66irst_action_mean_seconds\x18\x0e \x01(\x01\x12#\n\x1b\x66irst_action_median_seconds\x18\x0f \x01(\x01\"r\n\x14GetSlaReportResponse\x12!\n\x04rows\x18\x01 \x03(\x0b\x32\x13.kahu.v1.SlaFigures\x12\"\n\x05total\x18\x02 \x01(\x0b\x32\x13.kahu.v1.SlaFigures\x12\x13\n\x0bseen_target\x18\x03 \x01(\x01\"\xbf\x01\n\x16\x45xportSlaReportRequest\x12\x0c\n\x04site\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12%\n\ttimeframe\x18\x03 \x01(\x0e\x32\x12.kahu.v1.Timeframe\x12\x30\n\x0cperiod_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x17\x45xportSlaReportResponse\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t2\xb5\x01\n\x10ReportingService\x12K\n\x0cGetSlaReport\x12\x1c.kahu.v1.GetSlaReportRequest\x1a\x1d.kahu.v1.GetSlaReportResponse\x12T\n\x0f\x45xportSlaReport\x12\x1f.kahu.v1.ExportSlaReportRequest\x1a .kahu.v1.ExportSlaReportResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,16 +37,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETSLAREPORTREQUEST']._serialized_end=280
   _globals['_PATHWAYCOUNT']._serialized_start=282
   _globals['_PATHWAYCOUNT']._serialized_end=346
-  _globals['_TIERCOUNT']._serialized_start=348
-  _globals['_TIERCOUNT']._serialized_end=388
-  _globals['_SLAFIGURES']._serialized_start=391
-  _globals['_SLAFIGURES']._serialized_end=814
-  _globals['_GETSLAREPORTRESPONSE']._serialized_start=816
-  _globals['_GETSLAREPORTRESPONSE']._serialized_end=930
-  _globals['_EXPORTSLAREPORTREQUEST']._serialized_start=933
-  _globals['_EXPORTSLAREPORTREQUEST']._serialized_end=1124
-  _globals['_EXPORTSLAREPORTRESPONSE']._serialized_start=1126
-  _globals['_EXPORTSLAREPORTRESPONSE']._serialized_end=1164
-  _globals['_REPORTINGSERVICE']._serialized_start=1167
-  _globals['_REPORTINGSERVICE']._serialized_end=1348
+  _globals['_SLAFIGURES']._serialized_start=349
+  _globals['_SLAFIGURES']._serialized_end=772
+  _globals['_GETSLAREPORTRESPONSE']._serialized_start=774
+  _globals['_GETSLAREPORTRESPONSE']._serialized_end=888
+  _globals['_EXPORTSLAREPORTREQUEST']._serialized_start=891
+  _globals['_EXPORTSLAREPORTREQUEST']._serialized_end=1082
+  _globals['_EXPORTSLAREPORTRESPONSE']._serialized_start=1084
+  _globals['_EXPORTSLAREPORTRESPONSE']._serialized_end=1122
+  _globals['_REPORTINGSERVICE']._serialized_start=1125
+  _globals['_REPORTINGSERVICE']._serialized_end=1306
 # @@protoc_insertion_point(module_scope)

@@ -32,14 +32,6 @@ class PathwayCount(_message.Message):
     count: int
     def __init__(self, pathway: _Optional[_Union[_common_pb2.Pathway, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
-class TierCount(_message.Message):
-    __slots__ = ("tier", "count")
-    TIER_FIELD_NUMBER: _ClassVar[int]
-    COUNT_FIELD_NUMBER: _ClassVar[int]
-    tier: int
-    count: int
-    def __init__(self, tier: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
-
 class SlaFigures(_message.Message):
     __slots__ = ("site", "region", "timeframe", "reports_received", "distinct_children", "decisions", "seen_due", "seen_within", "seen_awaiting", "seen_within_share", "seen_target_met", "breaches", "first_actions", "first_action_mean_seconds", "first_action_median_seconds")
     SITE_FIELD_NUMBER: _ClassVar[int]
@@ -68,11 +60,11 @@ class SlaFigures(_message.Message):
     seen_awaiting: int
     seen_within_share: float
     seen_target_met: bool
-    breaches: _containers.RepeatedCompositeFieldContainer[TierCount]
+    breaches: _containers.RepeatedCompositeFieldContainer[_common_pb2.TierCount]
     first_actions: int
     first_action_mean_seconds: float
     first_action_median_seconds: float
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., reports_received: _Optional[int] = ..., distinct_children: _Optional[int] = ..., decisions: _Optional[_Iterable[_Union[PathwayCount, _Mapping]]] = ..., seen_due: _Optional[int] = ..., seen_within: _Optional[int] = ..., seen_awaiting: _Optional[int] = ..., seen_within_share: _Optional[float] = ..., seen_target_met: _Optional[bool] = ..., breaches: _Optional[_Iterable[_Union[TierCount, _Mapping]]] = ..., first_actions: _Optional[int] = ..., first_action_mean_seconds: _Optional[float] = ..., first_action_median_seconds: _Optional[float] = ...) -> None: ...
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., reports_received: _Optional[int] = ..., distinct_children: _Optional[int] = ..., decisions: _Optional[_Iterable[_Union[PathwayCount, _Mapping]]] = ..., seen_due: _Optional[int] = ..., seen_within: _Optional[int] = ..., seen_awaiting: _Optional[int] = ..., seen_within_share: _Optional[float] = ..., seen_target_met: _Optional[bool] = ..., breaches: _Optional[_Iterable[_Union[_common_pb2.TierCount, _Mapping]]] = ..., first_actions: _Optional[int] = ..., first_action_mean_seconds: _Optional[float] = ..., first_action_median_seconds: _Optional[float] = ...) -> None: ...
 
 class GetSlaReportResponse(_message.Message):
     __slots__ = ("rows", "total", "seen_target")

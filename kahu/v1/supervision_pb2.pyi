@@ -108,7 +108,7 @@ class ResolveEscalationsResponse(_message.Message):
     def __init__(self, resolved: _Optional[int] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token", "kind")
+    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token", "kind", "tier")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     MIN_TIER_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +118,7 @@ class ListQueueRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     min_tier: int
@@ -127,19 +128,22 @@ class ListQueueRequest(_message.Message):
     page_size: int
     page_token: str
     kind: _common_pb2.DeadlineKind
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ...) -> None: ...
+    tier: int
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., tier: _Optional[int] = ...) -> None: ...
 
 class ListQueueResponse(_message.Message):
-    __slots__ = ("items", "next_page_token", "due_soon", "attention")
+    __slots__ = ("items", "next_page_token", "due_soon", "attention", "tier_counts")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DUE_SOON_FIELD_NUMBER: _ClassVar[int]
     ATTENTION_FIELD_NUMBER: _ClassVar[int]
+    TIER_COUNTS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Escalation]
     next_page_token: str
     due_soon: _containers.RepeatedCompositeFieldContainer[DueSoonCase]
     attention: _containers.RepeatedCompositeFieldContainer[AttentionItem]
-    def __init__(self, items: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., due_soon: _Optional[_Iterable[_Union[DueSoonCase, _Mapping]]] = ..., attention: _Optional[_Iterable[_Union[AttentionItem, _Mapping]]] = ...) -> None: ...
+    tier_counts: _containers.RepeatedCompositeFieldContainer[_common_pb2.TierCount]
+    def __init__(self, items: _Optional[_Iterable[_Union[Escalation, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., due_soon: _Optional[_Iterable[_Union[DueSoonCase, _Mapping]]] = ..., attention: _Optional[_Iterable[_Union[AttentionItem, _Mapping]]] = ..., tier_counts: _Optional[_Iterable[_Union[_common_pb2.TierCount, _Mapping]]] = ...) -> None: ...
 
 class Escalation(_message.Message):
     __slots__ = ("escalation_id", "case_id", "workflow_id", "kind", "cycle", "tier", "role", "site", "region", "due_at", "raised_at", "age_seconds", "acknowledged_by", "acknowledged_at", "resolved", "conference_id", "level", "raise_at", "late_seconds", "assignee")

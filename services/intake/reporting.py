@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import grpc
 
-from kahu.v1 import reporting_pb2, reporting_pb2_grpc
+from kahu.v1 import common_pb2, reporting_pb2, reporting_pb2_grpc
 from services.common import authz, checks
 from services.common.authz import Restriction
 from services.common.convert import PATHWAY, TIMEFRAME
@@ -272,7 +272,7 @@ def figures_to_proto(key: Key, f: Figures, target: float) -> reporting_pb2.SlaFi
         seen_awaiting=f.seen_awaiting,
         seen_within_share=f.share(),
         seen_target_met=f.seen_due > 0 and f.share() >= target,
-        breaches=[reporting_pb2.TierCount(tier=tier, count=n) for tier, n in sorted(f.breaches.items())],
+        breaches=[common_pb2.TierCount(tier=tier, count=n) for tier, n in sorted(f.breaches.items())],
         first_actions=f.first_actions,
         first_action_mean_seconds=f.first_action_mean_seconds,
         first_action_median_seconds=f.first_action_median_seconds,

@@ -42,10 +42,13 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
         include_resolved=request.include_resolved,
         within=within,
         kind=convert.DEADLINE_KIND.from_proto(request.kind),
+        tier=request.tier if request.HasField("tier") else None,
     )
     limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
     kind = filters.kind or ""
-    scope = f"queue|{filters.site}|{filters.region}|{filters.min_tier}|{filters.include_resolved}|{kind}|{limits}"
+    tier = "" if filters.tier is None else filters.tier
+    parts = (filters.site, filters.region, filters.min_tier, tier, filters.include_resolved, kind, limits)
+    scope = "|".join(["queue", *(str(part) for part in parts)])
     v = Violations()
     position = paging.decode(v, request.page_token, scope)
     after = None
@@ -58,7 +61,7 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
     wants_due_soon = request.due_within_seconds and not request.breached_only and not request.page_token
     due_within = (
         dt.timedelta(seconds=request.due_within_seconds)
-        if wants_due_soon and not filters.min_tier and not filters.kind
+        if wants_due_soon and not filters.min_tier and not filters.kind and filters.tier is None
         else None
     )
     return Page(filters, size, after, due_within, scope)

@@ -12,7 +12,7 @@ import grpc
 from temporalio import workflow
 from temporalio.client import Client
 
-from kahu.v1 import conference_pb2_grpc, intake_pb2_grpc, supervision_pb2, supervision_pb2_grpc
+from kahu.v1 import common_pb2, conference_pb2_grpc, intake_pb2_grpc, supervision_pb2, supervision_pb2_grpc
 from services.common import authz, convert
 from services.common.actions import Action, StaffActions, perform
 from services.common.authz import Place
@@ -119,6 +119,9 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         if not request.page_token:
             items = await self._store.attention.open_items(page.filter, page.size)
             response.attention.extend(queue.attention_to_proto(row) for row in items)
+            response.tier_counts.extend(
+                common_pb2.TierCount(tier=tier, count=n) for tier, n in await self._store.tier_counts(page.filter)
+            )
         return response
 
     async def ListNotifications(

@@ -41,6 +41,8 @@ class QueueFilter:
     kind: DeadlineKind | None = None
     #: The caller's scope (services/common/authz.py).
     within: Restriction = UNRESTRICTED
+    #: Exactly this tier (None: every tier from min_tier).
+    tier: int | None = None
 
 
 def _row(r: asyncpg.Record) -> EscalationRow:
@@ -154,20 +156,39 @@ class SupervisionStore:
                 by,
             )
 
-    async def queue(self, f: QueueFilter, limit: int, after: tuple[dt.datetime, str] | None) -> list[EscalationRow]:
-        """Escalations matching `f`, oldest first, after the keyset position `after`."""
-        clauses = [
-            "($1 = '' OR site = $1)",
-            "($2 = '' OR region = $2)",
-            "tier >= $3",
-            "($4::text IS NULL OR kind = $4)",
-        ]
-        args: list[Any] = [f.site, f.region, f.min_tier, f.kind.value if f.kind else None]
+    @staticmethod
+    def _matching(f: QueueFilter, *, tiers: bool = True) -> tuple[list[str], list[Any]]:
+        """The WHERE clauses and arguments of the escalations `f` selects (its tier filters
+        only when `tiers`)."""
+        clauses = ["($1 = '' OR site = $1)", "($2 = '' OR region = $2)", "($3::text IS NULL OR kind = $3)"]
+        args: list[Any] = [f.site, f.region, f.kind.value if f.kind else None]
+        if tiers:
+            args.append(f.min_tier)
+            clauses.append(f"tier >= ${len(args)}")
+            if f.tier is not None:
+                args.append(f.tier)
+                clauses.append(f"tier = ${len(args)}")
         if f.within.sites is not None:
             args.extend([sorted(f.within.sites), sorted(f.within.regions)])
             clauses.append(f"(site = ANY(${len(args) - 1}::text[]) OR region = ANY(${len(args)}::text[]))")
         if not f.include_resolved:
             clauses.append("resolved_at IS NULL")
+        return clauses, args
+
+    async def tier_counts(self, f: QueueFilter) -> list[tuple[int, int]]:
+        """(tier, how many) of the escalations `f` selects but for its tier filters."""
+        clauses, args = self._matching(f, tiers=False)
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(
+                f"SELECT tier, count(*) AS n FROM supervision.escalations WHERE {' AND '.join(clauses)}"
+                " GROUP BY tier ORDER BY tier",
+                *args,
+            )
+        return [(r["tier"], r["n"]) for r in rows]
+
+    async def queue(self, f: QueueFilter, limit: int, after: tuple[dt.datetime, str] | None) -> list[EscalationRow]:
+        """Escalations matching `f`, oldest first, after the keyset position `after`."""
+        clauses, args = self._matching(f)
         if after is not None:
             args.extend([after[0], uuid.UUID(after[1])])
             clauses.append(f"(raised_at, escalation_id) > (${len(args) - 1}, ${len(args)})")

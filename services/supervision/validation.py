@@ -154,6 +154,10 @@ def validate_queue(request: supervision_pb2.ListQueueRequest) -> int:
         v.add("region", f"site {site.code} is in region {site.region}")
     if request.min_tier > checks.MAX_TIER:
         v.add("min_tier", f"must be at most {checks.MAX_TIER}")
+    if request.HasField("tier") and request.tier > checks.MAX_TIER:
+        v.add("tier", f"must be at most {checks.MAX_TIER}")
+    elif request.HasField("tier") and request.tier < request.min_tier:
+        v.add("tier", "is below min_tier: nothing would match")
     if request.due_within_seconds > MAX_DUE_WITHIN:
         v.add("due_within_seconds", f"must be at most {MAX_DUE_WITHIN}")
     checks.enum(v, request.kind, DEADLINE_KIND, "kind", required=False)

@@ -49,9 +49,16 @@ async def test_an_escalation_is_acknowledged_once_however_often_the_form_is_sent
     case_id, escalation = await _escalated_case(platform)
     await person.sign_in("supervisor", QUEUE_SITE, SUPERVISOR)
 
+    async def at_tier_1() -> int:  # every page's count, not the shown page's
+        listed = await platform.supervision.ListQueue(supervision_pb2.ListQueueRequest(site=QUEUE_SITE))
+        return next(c.count for c in listed.tier_counts if c.tier == 1)
+
+    before = await at_tier_1()
     page = await _queue(person)
+    after = await at_tier_1()
     assert f"Case {case_id[:8]}" in page.text
-    assert "Escalations on this page, by tier" in page.text
+    assert "Open escalations matching the filters, by tier" in page.text
+    assert any(f'<span class="count">{n}</span> at tier 1' in page.text for n in {before, after})
     acknowledge = form(page.text, f"ack-{escalation.escalation_id}")
     assert acknowledge.fields["idempotency_key"].startswith("console-") and acknowledge.fields["csrf_token"]
 

@@ -123,6 +123,23 @@ async def test_an_unanswered_approval_escalates_and_a_returned_decision_goes_bac
     tier1 = await eventually(lambda: _queued(platform, case_id, common_pb2.DEADLINE_KIND_TRIAGE_APPROVAL, 1))
     assert tier1.level == supervision_pb2.ESCALATION_LEVEL_BREACH
 
+    # the queue counts every page's open items by tier, and lists one tier exactly
+    def approvals(**more: Any) -> supervision_pb2.ListQueueRequest:
+        return supervision_pb2.ListQueueRequest(
+            site=SITE, kind=common_pb2.DEADLINE_KIND_TRIAGE_APPROVAL, page_size=1, **more
+        )
+
+    first = await platform.supervision.ListQueue(approvals())
+    assert [(c.tier, c.count) for c in first.tier_counts] == [(0, 1), (1, 1)]  # this case's only
+    assert len(first.items) == 1 and first.next_page_token
+    second = await platform.supervision.ListQueue(approvals(page_token=first.next_page_token))
+    assert not second.tier_counts  # with the first page only
+    exact = await platform.supervision.ListQueue(approvals(tier=1))
+    assert [(e.case_id, e.tier) for e in exact.items] == [(case_id, 1)]
+    with pytest.raises(grpc.aio.AioRpcError) as below:
+        await platform.supervision.ListQueue(supervision_pb2.ListQueueRequest(site=SITE, min_tier=2, tier=1))
+    assert below.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
     returned = await platform.supervision.DecideApproval(
         _approval(case_id, "sup.tui", False, "urgent is right for this report")
     )

@@ -5,7 +5,6 @@ steps that need attention beside it."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -41,7 +40,7 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
     kind = int(filters["kind"]) if filters["kind"].isdigit() and int(filters["kind"]) in KINDS else 0
     listing = supervision_pb2.ListQueueRequest(
         site=filters["site"],
-        min_tier=tier,
+        tier=tier or None,
         kind=common_pb2.DeadlineKind.Name(kind),
         page_size=PAGE_SIZE,
         page_token=request.query_params.get("page", "")[:512],
@@ -52,14 +51,14 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
             answer = await call(ctx.backend.supervision.ListQueue, listing)
         except Refusal as refusal:
             return page(request, "refused.html", {"title": "Escalation queue", "refusal": refusal}, 403)
-    items = [item for item in answer.items if not tier or item.tier == tier]
+    items = list(answer.items)
     chosen = {k: v for k, v in filters.items() if v}
     next_tiers = {item.escalation_id: _next_tier(ctx.tiers, item) for item in items}
-    counts = Counter(item.tier for item in items)
+    counts = {c.tier: c.count for c in answer.tier_counts}  # every page's, sent with the first
     context_: dict[str, Any] = {
         "title": "Escalation queue",
         "items": items,
-        "counts": [(t, counts.get(t, 0)) for t in TIERS],
+        "counts": [(t, counts.get(t, 0)) for t in TIERS] if not request.query_params.get("page") else [],
         "next_tiers": next_tiers,
         "attention": list(answer.attention),
         "due_soon": list(answer.due_soon),
