@@ -43,11 +43,9 @@ from temporalio.worker import Worker
 from bench.baseline import BareDeadline
 from bench.results import Comparison, Report
 from bench.stack import Stack, running_stack
-from bench.storm import CONCURRENCY, FACTS, Fired, bounded, case_rows, seed
-from services.common.outbox import start_once
+from bench.storm import CONCURRENCY, Fired, bounded, case_rows, case_starter, seed
 from services.common.temporal import connect_temporal
-from workflows.case.model import CaseInput, Stage
-from workflows.case.workflows import CaseWorkflow
+from workflows.case.model import Stage
 from workflows.policy.loader import load_policy
 
 SLOPE_RATIO_TARGET = 2.0
@@ -135,29 +133,7 @@ async def run(stack: Stack, n: int, steps: int) -> Report:
         pg_before, temporal_before = await pg_bytes(conn), temporal_bytes(stack)
         await seed(conn, rows)
 
-        def start_case(r: Mapping[str, Any]) -> Callable[[], Awaitable[Any]]:
-            case = CaseInput(
-                case_id=str(r["case_id"]),
-                site=r["site"],
-                region=r["region"],
-                concerns=FACTS.concerns,
-                immediate_danger=False,
-                child_count=1,
-                facts=FACTS,
-                policy=policy,
-                received_at=r["received_at"],
-                triage_due_at=r["due"],
-            )
-            return lambda: start_once(
-                kahu,
-                CaseWorkflow.run,
-                case,
-                workflow_id=r["workflow_id"],
-                task_queue=settings.task_queue,
-                stage=Stage.INTAKE.value,
-                site=r["site"],
-                region=r["region"],
-            )
+        start_case = case_starter(kahu, settings.task_queue, policy)
 
         async def cases_open(batch: Sequence[Mapping[str, Any]]) -> None:
             await _opened(conn, [r["case_id"] for r in batch])

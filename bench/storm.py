@@ -30,7 +30,7 @@ import datetime as dt
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -48,6 +48,7 @@ from services.common.temporal import connect_temporal
 from workflows.case.model import CaseFacts, CaseInput, DeadlineKind, Stage, workflow_id
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.loader import load_policy
+from workflows.policy.model import CasePolicy
 
 RATIO_TARGET = 2.0
 CONCURRENCY = 16
@@ -70,6 +71,38 @@ def schedule(n: int, first: dt.datetime, window: float) -> list[dt.datetime]:
     """`n` moments spread evenly over `window` seconds from `first`."""
     step = window / max(n - 1, 1)
     return [first + dt.timedelta(seconds=i * step) for i in range(n)]
+
+
+def case_starter(
+    kahu: Client, task_queue: str, policy: CasePolicy
+) -> Callable[[Mapping[str, Any]], Callable[[], Awaitable[Any]]]:
+    """For a seeded case row, the call that starts its workflow as intake's outbox does."""
+
+    def start_case(r: Mapping[str, Any]) -> Callable[[], Awaitable[Any]]:
+        case = CaseInput(
+            case_id=str(r["case_id"]),
+            site=r["site"],
+            region=r["region"],
+            concerns=FACTS.concerns,
+            immediate_danger=False,
+            child_count=1,
+            facts=FACTS,
+            policy=policy,
+            received_at=r["received_at"],
+            triage_due_at=r["due"],
+        )
+        return lambda: start_once(
+            kahu,
+            CaseWorkflow.run,
+            case,
+            workflow_id=r["workflow_id"],
+            task_queue=task_queue,
+            stage=Stage.INTAKE.value,
+            site=r["site"],
+            region=r["region"],
+        )
+
+    return start_case
 
 
 def case_rows(dues: Sequence[dt.datetime], received: dt.datetime) -> list[dict[str, Any]]:
@@ -199,30 +232,7 @@ async def run(stack: Stack, n: int, window: float) -> Report:
         mark = stack.cpu_seconds()
         cpu: dict[str, dict[str, float]] = {}
         async with Worker(bare_client, task_queue=bare_queue, workflows=[BareDeadline], activities=[fired.fired]):
-
-            def start_case(r: Mapping[str, Any]) -> Any:
-                case = CaseInput(
-                    case_id=str(r["case_id"]),
-                    site=r["site"],
-                    region=r["region"],
-                    concerns=FACTS.concerns,
-                    immediate_danger=False,
-                    child_count=1,
-                    facts=FACTS,
-                    policy=policy,
-                    received_at=r["received_at"],
-                    triage_due_at=r["due"],
-                )
-                return lambda: start_once(
-                    kahu,
-                    CaseWorkflow.run,
-                    case,
-                    workflow_id=r["workflow_id"],
-                    task_queue=settings.task_queue,
-                    stage=Stage.INTAKE.value,
-                    site=r["site"],
-                    region=r["region"],
-                )
+            start_case = case_starter(kahu, settings.task_queue, policy)
 
             def start_bare(r: Mapping[str, Any]) -> Any:
                 key = str(r["case_id"])
