@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -42,16 +43,33 @@ from workflows.search_attributes import ALL
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_ports(count: int) -> list[int]:
-    """Distinct ports that were free a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
+def _ephemeral() -> range:
+    """The ports the kernel gives outgoing connections (and port 0)."""
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+        low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct ports that were free a moment ago, outside the kernel's ephemeral range: a
+    stack started again on the same ports (after its supervisor was killed) must not find
+    one taken meanwhile as the source port of some outgoing connection."""
+    ephemeral = _ephemeral()
+    candidates = [p for p in range(20_000, 32_768) if p not in ephemeral] or list(range(10_000, 20_000))
+    random.shuffle(candidates)
+    found: list[int] = []
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise AssertionError(f"fewer than {count} free ports outside the ephemeral range")
 
 
 def tree(pid: int) -> list[psutil.Process]:
