@@ -148,3 +148,14 @@ async def settled(awaitable: Awaitable[T]) -> T | Refusal:
         return await awaitable
     except Refusal as refusal:
         return refusal
+
+
+async def act(who: Principal, rpc: Any, request: Any) -> Refusal | None:
+    """A person's action: `rpc(request)` as `who`; the service's refusal, or None when it
+    was done (an outage raises, as from `call`)."""
+    with acting_as(who):
+        try:
+            await call(rpc, request)
+        except Refusal as refusal:
+            return refusal
+    return None

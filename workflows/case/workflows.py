@@ -412,7 +412,9 @@ class CaseWorkflow:
     async def decide_triage(self, decision: TriageDecision) -> CaseView:
         """A social worker's decision: it takes effect at once, or waits for a supervisor's
         approval where the policy says so (workflows/case/rules.py `approval_needed`)."""
-        why = rules.approval_needed(self._policy().triage_approval, self._snapshot.proposal, decision)
+        policy = self._require_case().policy  # None in cases from before policies: no approval
+        approval = policy.triage_approval if policy is not None else None
+        why = rules.approval_needed(approval, self._snapshot.proposal, decision)
         if why is None:
             self._snapshot.decision = decision
             self._snapshot.decided_at = workflow.now()

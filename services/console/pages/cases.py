@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
-from services.console.backend import Refusal, acting_as, call, settled
+from services.console.backend import Refusal, act, acting_as, call, settled
 from services.console.forms import Problem, problem, submitted, text
 from services.console.pages.common import context, done
 from services.console.render import page
@@ -92,9 +92,7 @@ async def decide_approval(request: Request) -> Response:
         reason=text(form, "reason"),
         kind=kind,
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.supervision.DecideApproval, action)
-        except Refusal as refusal:
-            return await show(request, problem(form_id, refusal, form, APPROVAL_FIELDS))
+    refusal = await act(who, ctx.backend.supervision.DecideApproval, action)
+    if refusal is not None:
+        return await show(request, problem(form_id, refusal, form, APPROVAL_FIELDS))
     return done(request, "Approved." if action.approved else "Returned with your reason.", f"/cases/{case_id}")

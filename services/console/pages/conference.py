@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from kahu.v1 import conference_pb2
 from services.console import nztime
-from services.console.backend import Refusal, acting_as, call, settled
+from services.console.backend import Refusal, act, acting_as, call, settled
 from services.console.forms import Problem, choice, problem, submitted, text
 from services.console.pages.common import context, done
 from services.console.render import page
@@ -67,11 +67,9 @@ async def book(request: Request) -> Response:
         action.start.FromDatetime(nztime.parse_iso(text(form, "start")))
     except ValueError:
         return await show(request, Problem(form_id, "That slot is not a time: choose one of the slots shown"))
-    with acting_as(who):
-        try:
-            await call(ctx.backend.conference.Book, action)
-        except Refusal as refusal:
-            return await show(request, problem(form_id, refusal, form, BOOK_FIELDS))
+    refusal = await act(who, ctx.backend.conference.Book, action)
+    if refusal is not None:
+        return await show(request, problem(form_id, refusal, form, BOOK_FIELDS))
     return done(request, "Booked: everyone is invited.", f"/conferences/{conference_id}")
 
 
@@ -88,9 +86,7 @@ async def respond(request: Request) -> Response:
         views=text(form, "views"),
         recorded_by=who.subject,
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.conference.RecordResponse, action)
-        except Refusal as refusal:
-            return await show(request, problem(f"respond-{participant_id}", refusal, form, RESPONSE_FIELDS))
+    refusal = await act(who, ctx.backend.conference.RecordResponse, action)
+    if refusal is not None:
+        return await show(request, problem(f"respond-{participant_id}", refusal, form, RESPONSE_FIELDS))
     return done(request, "Answer recorded.", f"/conferences/{conference_id}")

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kahu.v1 import placement_pb2
-from services.console.backend import Refusal, acting_as, call
+from services.console.backend import Refusal, act, acting_as, call
 from services.console.forms import Problem, problem, submitted, text
 from services.console.pages.common import context, done
 from services.console.render import page
@@ -59,11 +59,9 @@ async def select(request: Request) -> Response:
         selected_by=who.subject,
         reason=text(form, "reason"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.placement.SelectCandidate, action)
-        except Refusal as refusal:
-            return await show(request, problem(f"select-{action.caregiver_id}", refusal, form, SELECT_FIELDS))
+    refusal = await act(who, ctx.backend.placement.SelectCandidate, action)
+    if refusal is not None:
+        return await show(request, problem(f"select-{action.caregiver_id}", refusal, form, SELECT_FIELDS))
     return done(request, "Candidate selected: their places are held.", f"/cases/{case_id}/placement")
 
 
@@ -83,11 +81,9 @@ async def answer(request: Request) -> Response:
         recorded_by=who.subject,
         note=text(form, "note"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.placement.RecordCaregiverAnswer, action)
-        except Refusal as refusal:
-            return await show(request, problem("answer", refusal, form, ANSWER_FIELDS))
+    refusal = await act(who, ctx.backend.placement.RecordCaregiverAnswer, action)
+    if refusal is not None:
+        return await show(request, problem("answer", refusal, form, ANSWER_FIELDS))
     return done(request, "The caregiver's answer is recorded.", f"/cases/{case_id}/placement")
 
 
@@ -101,9 +97,7 @@ async def rerun(request: Request) -> Response:
         requested_by=who.subject,
         reason=text(form, "reason"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.placement.RerunSearch, action)
-        except Refusal as refusal:
-            return await show(request, problem("rerun", refusal, form, RERUN_FIELDS))
+    refusal = await act(who, ctx.backend.placement.RerunSearch, action)
+    if refusal is not None:
+        return await show(request, problem("rerun", refusal, form, RERUN_FIELDS))
     return done(request, "A new search is under way.", f"/cases/{case_id}/placement")

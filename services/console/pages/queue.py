@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from kahu.v1 import common_pb2, supervision_pb2
 from services.console import nztime
-from services.console.backend import Refusal, acting_as, call
+from services.console.backend import Refusal, act, acting_as, call
 from services.console.forms import Problem, choice, problem, submitted, text
 from services.console.pages.common import context, done, sites_of
 from services.console.render import page
@@ -145,12 +145,10 @@ async def acknowledge(request: Request) -> Response:
         acknowledged_by=who.subject,
         note=text(form, "note"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.supervision.Acknowledge, action)
-        except Refusal as refusal:
-            failed = problem(f"ack-{escalation_id}", refusal, form, ACK_FIELDS)
-            return await show(request, failed, _filters_of(_back(form)))
+    refusal = await act(who, ctx.backend.supervision.Acknowledge, action)
+    if refusal is not None:
+        failed = problem(f"ack-{escalation_id}", refusal, form, ACK_FIELDS)
+        return await show(request, failed, _filters_of(_back(form)))
     return done(request, "Escalation acknowledged.", _back(form))
 
 
@@ -175,11 +173,9 @@ async def extend(request: Request) -> Response:
         values = {name: text(form, name) for name in EXTEND_FIELDS}
         failed = Problem(form_id, message, {"due_at": message}, values)
         return await extend_form(request, failed, _subject(form))
-    with acting_as(who):
-        try:
-            await call(ctx.backend.supervision.ExtendDeadline, action)
-        except Refusal as refusal:
-            return await extend_form(request, problem(form_id, refusal, form, EXTEND_FIELDS), _subject(form))
+    refusal = await act(who, ctx.backend.supervision.ExtendDeadline, action)
+    if refusal is not None:
+        return await extend_form(request, problem(form_id, refusal, form, EXTEND_FIELDS), _subject(form))
     return done(request, "Deadline extended.", _back(form))
 
 
@@ -195,12 +191,10 @@ async def reassign(request: Request) -> Response:
         reassigned_by=who.subject,
         reason=text(form, "reason"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.supervision.Reassign, action)
-        except Refusal as refusal:
-            failed = problem(f"reassign-{escalation_id}", refusal, form, REASSIGN_FIELDS)
-            return await reassign_form(request, failed, _subject(form))
+    refusal = await act(who, ctx.backend.supervision.Reassign, action)
+    if refusal is not None:
+        failed = problem(f"reassign-{escalation_id}", refusal, form, REASSIGN_FIELDS)
+        return await reassign_form(request, failed, _subject(form))
     return done(request, "Case reassigned.", _back(form))
 
 
@@ -215,10 +209,8 @@ async def resolve_attention(request: Request) -> Response:
         decided_by=who.subject,
         note=text(form, "note"),
     )
-    with acting_as(who):
-        try:
-            await call(ctx.backend.supervision.ResolveAttention, action)
-        except Refusal as refusal:
-            failed = problem(f"attention-{item_id}", refusal, form, ATTENTION_FIELDS)
-            return await show(request, failed, _filters_of(_back(form)))
+    refusal = await act(who, ctx.backend.supervision.ResolveAttention, action)
+    if refusal is not None:
+        failed = problem(f"attention-{item_id}", refusal, form, ATTENTION_FIELDS)
+        return await show(request, failed, _filters_of(_back(form)))
     return done(request, "Step decided.", _back(form))
