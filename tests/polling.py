@@ -32,6 +32,11 @@ WORKFLOW_NOT_STARTED: frozenset[NotYet] = frozenset({RPCStatusCode.NOT_FOUND})
 #: A query of a workflow not started yet, or not ready to answer (its first workflow task
 #: has not completed: FAILED_PRECONDITION).
 QUERY_NOT_READY: frozenset[NotYet] = frozenset({RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION})
+#: The same, or a query the time-skipping server left unanswered past its `rpc_timeout`
+#: (seen once on a loaded machine: a query that met a run continuing as new).
+QUERY_NOT_ANSWERED: frozenset[NotYet] = QUERY_NOT_READY | frozenset(
+    {(RPCStatusCode.CANCELLED, "Timeout expired"), (RPCStatusCode.DEADLINE_EXCEEDED, "")}
+)
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1) -> T:

@@ -30,7 +30,7 @@ from temporalio.worker import Worker
 from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
 from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from tests.policies import SHIPPED, testing_policy
-from tests.polling import QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, eventually
+from tests.polling import QUERY_NOT_ANSWERED, QUERY_NOT_READY, WORKFLOW_NOT_STARTED, answered, eventually
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Acknowledgement,
@@ -341,7 +341,9 @@ class Harness:
 
     async def skip_to_due(self, handle: WorkflowHandle, offset: timedelta) -> None:
         """Advance the server's clock to the case's current deadline plus `offset`."""
-        view = await handle.query(CaseWorkflow.state)
+        view = await answered(
+            lambda: handle.query(CaseWorkflow.state, rpc_timeout=timedelta(seconds=5)), not_yet=QUERY_NOT_ANSWERED
+        )
         assert view.deadline is not None and view.deadline.due_at is not None
         await self.skip_to(view.deadline.due_at + offset)
 
