@@ -108,7 +108,7 @@ class ResolveEscalationsResponse(_message.Message):
     def __init__(self, resolved: _Optional[int] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token", "kind", "tier")
+    __slots__ = ("site", "region", "min_tier", "breached_only", "due_within_seconds", "include_resolved", "page_size", "page_token", "kind", "tier", "older_than_seconds")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     MIN_TIER_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +119,7 @@ class ListQueueRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    OLDER_THAN_SECONDS_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     min_tier: int
@@ -129,7 +130,8 @@ class ListQueueRequest(_message.Message):
     page_token: str
     kind: _common_pb2.DeadlineKind
     tier: int
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., tier: _Optional[int] = ...) -> None: ...
+    older_than_seconds: int
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., min_tier: _Optional[int] = ..., breached_only: _Optional[bool] = ..., due_within_seconds: _Optional[int] = ..., include_resolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., tier: _Optional[int] = ..., older_than_seconds: _Optional[int] = ...) -> None: ...
 
 class ListQueueResponse(_message.Message):
     __slots__ = ("items", "next_page_token", "due_soon", "attention", "tier_counts")

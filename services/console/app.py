@@ -129,6 +129,7 @@ def application(settings: ConsoleSettings) -> Starlette:
         Route("/queue/reassign", queue.reassign, methods=["POST"]),
         Route("/queue/attention", queue.resolve_attention, methods=["POST"]),
         Route("/triage", triage.inbox),
+        Route("/triage/duplicates", triage.resolve_duplicate, methods=["POST"]),
         Route("/triage/{case_id:uuid}", triage.decision_form),
         Route("/triage/{case_id:uuid}", triage.decide, methods=["POST"]),
         Route("/cases/{case_id:uuid}", cases.show),

@@ -4,6 +4,7 @@ deadline stands (on time, due soon, breached)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -34,7 +35,13 @@ def shown_stamp(stamp: Timestamp) -> str:
     entries is shown in: no intermediate UTC datetime)."""
     if stamp.seconds == 0 and stamp.nanos == 0:
         return ""
-    local = dt.datetime.fromtimestamp(stamp.seconds, NZ)
+    return _shown_minute(stamp.seconds // 60)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_minute(minute: int) -> str:
+    """`shown` of a minute since the epoch (a timeline's entries come in bursts: formatted once)."""
+    local = dt.datetime.fromtimestamp(minute * 60, NZ)
     return local.strftime("%a %-d %b %Y, %-I:%M ") + ("am" if local.hour < 12 else "pm")
 
 

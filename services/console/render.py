@@ -4,6 +4,7 @@ token, a one-shot message, New Zealand time, enum labels)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ WORDS = {
 }
 
 
+@functools.cache
 def label(enum: EnumTypeWrapper, value: int) -> str:
     """`CASE_STAGE_YOUTH_JUSTICE_CONFERENCE` → `Youth justice conference`."""
     name = enum.Name(value)
@@ -48,6 +50,9 @@ def site_name(code: str) -> str:
     """A site's name (its code when unknown)."""
     site = load_sites().get(code)
     return site.name if site else code
+
+
+NOTHING = Markup("")
 
 
 class Fields:
@@ -65,17 +70,17 @@ class Fields:
 
     def hidden(self, form_id: str) -> Markup:
         """The CSRF token and a fresh idempotency key, as hidden fields of a form."""
-        fields = (
-            '<input type="hidden" name="csrf_token" value="{}">\n'
-            '<input type="hidden" name="idempotency_key" value="{}">'
+        # both are tokens of URL-safe characters: nothing to escape (a page has a form per card)
+        return Markup(
+            f'<input type="hidden" name="csrf_token" value="{self._csrf}">\n'
+            f'<input type="hidden" name="idempotency_key" value="{new_key()}">'
         )
-        return Markup(fields).format(self._csrf, new_key())
 
     def field_error(self, form_id: str, name: str) -> Markup:
         """What the service said of a field, above it (nothing when it said nothing)."""
         found = self._of(form_id)
         if found is None or name not in found.fields:
-            return Markup("")
+            return NOTHING
         return Markup(
             '<p class="field-error" id="{}-{}-error"><span class="visually-hidden">Error:</span> {}</p>'
         ).format(form_id, name, found.fields[name])
@@ -85,7 +90,7 @@ class Fields:
         found = self._of(form_id)
         wrong = found is not None and name in found.fields
         if not hint and not wrong:
-            return Markup("")
+            return NOTHING
         ids = [f"{form_id}-{name}-hint"] * hint + [f"{form_id}-{name}-error"] * wrong
         return Markup(' aria-describedby="{}"').format(" ".join(ids)) + (
             Markup(' aria-invalid="true"') if wrong else Markup("")
@@ -100,21 +105,21 @@ class Fields:
         """The service's message at the top of a refused form that named no field."""
         found = self._of(form_id)
         if found is None or found.fields:
-            return Markup("")
+            return NOTHING
         return Markup('<p class="field-error"><span class="visually-hidden">Error:</span> {}</p>').format(found.message)
 
     def tag(self, due: dt.datetime | None, breached: bool) -> Markup:
         """A deadline's tag: breached, due soon or on time."""
-        text, colour = nztime.standing(due, breached, self._now)
-        return Markup('<strong class="tag tag-{}">{}</strong>').format(colour, text)
+        text, colour = nztime.standing(due, breached, self._now)  # words of our own: nothing to escape
+        return Markup(f'<strong class="tag tag-{colour}">{text}</strong>')
 
     def countdown(self, due: dt.datetime | None) -> Markup:
         """Time left to `due` (or since it), which console.js keeps live."""
         if due is None:
-            return Markup("")
+            return NOTHING
         left = (due - self._now).total_seconds()
         words = f"{nztime.span(left)} left" if left > 0 else f"{nztime.span(-left)} ago"
-        return Markup('<time class="countdown" datetime="{}">{}</time>').format(nztime.iso(due), words)
+        return Markup(f'<time class="countdown" datetime="{nztime.iso(due)}">{words}</time>')
 
 
 def timeline_rows(entries: Iterable[common_pb2.TimelineEntry]) -> Markup:

@@ -43,11 +43,15 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
         within=within,
         kind=convert.DEADLINE_KIND.from_proto(request.kind),
         tier=request.tier if request.HasField("tier") else None,
+        raised_before=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=request.older_than_seconds)
+        if request.older_than_seconds
+        else None,
     )
     limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
     kind = filters.kind or ""
     tier = "" if filters.tier is None else filters.tier
-    parts = (filters.site, filters.region, filters.min_tier, tier, filters.include_resolved, kind, limits)
+    age = request.older_than_seconds or ""
+    parts = (filters.site, filters.region, filters.min_tier, tier, filters.include_resolved, kind, age, limits)
     scope = "|".join(["queue", *(str(part) for part in parts)])
     v = Violations()
     position = paging.decode(v, request.page_token, scope)
@@ -61,7 +65,7 @@ def parse(request: supervision_pb2.ListQueueRequest, caller: Callable[[], Restri
     wants_due_soon = request.due_within_seconds and not request.breached_only and not request.page_token
     due_within = (
         dt.timedelta(seconds=request.due_within_seconds)
-        if wants_due_soon and not filters.min_tier and not filters.kind and filters.tier is None
+        if wants_due_soon and not filters.min_tier and not filters.kind and filters.tier is None and not age
         else None
     )
     return Page(filters, size, after, due_within, scope)

@@ -43,6 +43,8 @@ class QueueFilter:
     within: Restriction = UNRESTRICTED
     #: Exactly this tier (None: every tier from min_tier).
     tier: int | None = None
+    #: Only those raised at or before this time (None: any age).
+    raised_before: dt.datetime | None = None
 
 
 def _row(r: asyncpg.Record) -> EscalationRow:
@@ -171,6 +173,9 @@ class SupervisionStore:
         if f.within.sites is not None:
             args.extend([sorted(f.within.sites), sorted(f.within.regions)])
             clauses.append(f"(site = ANY(${len(args) - 1}::text[]) OR region = ANY(${len(args)}::text[]))")
+        if f.raised_before is not None:
+            args.append(f.raised_before)
+            clauses.append(f"raised_at <= ${len(args)}")
         if not f.include_resolved:
             clauses.append("resolved_at IS NULL")
         return clauses, args

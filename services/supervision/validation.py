@@ -31,6 +31,8 @@ from workflows.policy.loader import ROLES
 
 MAX_CYCLE = 1_000
 MAX_DUE_WITHIN = 30 * 24 * 3600
+#: The oldest an escalation the queue can be asked for (older_than_seconds): a year.
+MAX_AGE = 366 * 24 * 3600
 MAX_EXTENSION = dt.timedelta(days=366)
 
 
@@ -158,6 +160,8 @@ def validate_queue(request: supervision_pb2.ListQueueRequest) -> int:
         v.add("tier", f"must be at most {checks.MAX_TIER}")
     elif request.HasField("tier") and request.tier < request.min_tier:
         v.add("tier", "is below min_tier: nothing would match")
+    if request.older_than_seconds > MAX_AGE:
+        v.add("older_than_seconds", f"must be at most {MAX_AGE} (a year)")
     if request.due_within_seconds > MAX_DUE_WITHIN:
         v.add("due_within_seconds", f"must be at most {MAX_DUE_WITHIN}")
     checks.enum(v, request.kind, DEADLINE_KIND, "kind", required=False)

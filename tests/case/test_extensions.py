@@ -38,7 +38,7 @@ async def test_the_original_deadline_stays_on_the_record(harness: Harness) -> No
         Extension("sup-1", now + 2 * HOUR, "the family asked for Monday", reason_code="FAMILY_REQUESTED"),
     )
     assert once.deadline is not None and once.deadline.original_due_at == original
-    extended = next(e for e in once.timeline if e.action == "deadline.extended")
+    extended = next(e for e in (await handle.query(CaseWorkflow.state)).timeline if e.action == "deadline.extended")
     assert "FAMILY_REQUESTED: the family asked for Monday" in extended.detail
     assert original.isoformat() in extended.detail
 

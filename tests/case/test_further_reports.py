@@ -34,10 +34,13 @@ async def test_a_further_report_of_immediate_danger_makes_the_case_critical_at_o
     ordinary_due = first.deadline.due_at
     harness.activities.proposal = TriageProposal(Timeframe.CRITICAL, Pathway.JOINT_INVESTIGATION, ["danger"])
 
-    view = await handle.execute_update(
+    answer = await handle.execute_update(
         CaseWorkflow.add_information,
         AdditionalInformation("report-2", FURTHER.concerns, True, facts=FURTHER),
     )
+    assert not answer.timeline  # an update answers without it (the history keeps every answer)
+    view = await handle.query(CaseWorkflow.state)
+    assert view.deadline == answer.deadline and view.proposal == answer.proposal
     actions = [e.action for e in view.timeline]
     assert actions[-1] != "report.added"  # the facts came in after it
     changed = next(e for e in view.timeline if e.action == "case.facts_changed")
@@ -89,9 +92,10 @@ async def test_a_further_report_with_nothing_new_changes_nothing(harness: Harnes
     handle = await harness.start()
     before = await handle.query(CaseWorkflow.state)
     same = CaseFacts(["CONCERN_CATEGORY_NEGLECT"], False, "AGENCY_HEALTH_NZ", False, 7, False)
-    view = await handle.execute_update(
+    await handle.execute_update(
         CaseWorkflow.add_information, AdditionalInformation("report-2", same.concerns, False, facts=same)
     )
+    view = await handle.query(CaseWorkflow.state)
     assert [e.action for e in view.timeline][-1] == "report.added"
     assert view.deadline == before.deadline and len(harness.activities.proposed_for) == 1
 
@@ -140,9 +144,10 @@ async def test_a_further_report_of_immediate_danger_brings_the_assessment_forwar
 
     urgent = await eventually(assessment_due)
     assert urgent.deadline is not None
-    view = await handle.execute_update(
+    await handle.execute_update(
         CaseWorkflow.add_information, AdditionalInformation("report-2", FURTHER.concerns, True, facts=FURTHER)
     )
+    view = await handle.query(CaseWorkflow.state)
     reported = next(e.at for e in view.timeline if e.action == "report.added")
     critical = await eventually(lambda: assessment_due(urgent.deadline.due_at))  # type: ignore[union-attr]
     assert critical.deadline is not None

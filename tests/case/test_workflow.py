@@ -196,10 +196,10 @@ async def test_declined_or_unanswered_consent_goes_back_to_the_social_worker(har
 
 async def test_additional_information_joins_the_open_case_and_not_a_closed_one(harness: Harness) -> None:
     handle = await harness.start()
-    view = await handle.execute_update(
+    await handle.execute_update(
         CaseWorkflow.add_information, AdditionalInformation("report-2", ["CONCERN_CATEGORY_FAMILY_VIOLENCE"], False)
     )
-    assert view.timeline[-1].action == "report.added"
+    assert (await handle.query(CaseWorkflow.state)).timeline[-1].action == "report.added"
     assert "already" in await rejected(
         handle, CaseWorkflow.add_information, AdditionalInformation("report-2", [], False)
     )

@@ -2,7 +2,7 @@
 real platform: every page passes axe-core; a supervisor sees an escalation appear when a
 shortened timer expires and acknowledges it by keyboard alone, and the case's timeline
 changes; a refused triage decision shows the service's message; a double-submitted
-decision acts once."""
+decision acts once; a possible duplicate is refused without a reason and linked with one."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
-from kahu.v1 import common_pb2, supervision_pb2
+from kahu.v1 import common_pb2, intake_pb2, supervision_pb2
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
-from tests.intake.reports import actions, get_case, open_case, submit_request
+from tests.intake.reports import actions, get_case, open_case, possible_duplicate, submit_request
 from tests.polling import eventually
 
 
@@ -144,6 +144,40 @@ async def test_a_refused_decision_shows_the_services_message_and_a_double_submit
         return timeline if "triage.decided" in timeline else None
 
     assert (await eventually(recorded)).count("triage.decided") == 1
+
+
+async def test_a_possible_duplicate_is_refused_without_a_reason_then_linked_with_one(
+    platform: Platform, page: Page
+) -> None:
+    first, flagged = await possible_duplicate(platform, BROWSER_SITE)
+    listing = await platform.intake.ListPossibleDuplicates(
+        intake_pb2.ListPossibleDuplicatesRequest(site=BROWSER_SITE, page_size=500)
+    )
+    (duplicate,) = [d for d in listing.possible_duplicates if d.case_id == flagged]
+    fid = f"duplicate-{duplicate.duplicate_id}"
+    await sign_in(page, "intake_social_worker", BROWSER_SITE, "sw.duplicates")
+    await page.goto(f"/triage?site={BROWSER_SITE}")
+    await assert_accessible(page)
+    await expect(page.locator(f"#{fid}")).to_be_visible()
+
+    await page.click(f"#{fid} button[value=DUPLICATE_DECISION_SEPARATE]")
+    summary = page.locator(".error-summary")
+    await expect(summary).to_be_focused()
+    assert (await page.title()).startswith("Error: ")
+    await assert_accessible(page)
+    await page.set_viewport_size({"width": 320, "height": 640})  # the refused form, narrow
+    await assert_accessible(page)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the triage inbox scrolls sideways ({width} px)"
+    await summary.locator(f'a[href="#{fid}-reason"]').click()
+    await expect(page.locator(f"#{fid}-reason")).to_be_focused()
+
+    await page.fill(f"#{fid}-reason", "The same child: the school confirmed the age.")
+    await page.click(f"#{fid}-decision")
+    await expect(page.locator(".banner-success")).to_contain_text(f"Case {flagged[:8]} is linked to case {first[:8]}")
+    await expect(page.locator(f"#{fid}")).to_have_count(0)
+    await assert_accessible(page)
+    assert "possible_duplicate.linked" in actions((await get_case(platform, first)).timeline)
 
 
 async def test_the_sla_dashboard_and_the_queue_pass_axe_at_320_px(platform: Platform, page: Page) -> None:

@@ -119,7 +119,7 @@ async def test_a_site_outside_the_persons_scope_is_refused_in_the_services_words
     assert "PERMISSION_DENIED" not in page.text  # words, not codes
 
 
-async def test_the_queue_filters_by_kind_and_tier(platform: Platform, person: Browserless) -> None:
+async def test_the_queue_filters_by_kind_tier_and_age(platform: Platform, person: Browserless) -> None:
     case_id, _ = await _escalated_case(platform)
     await person.sign_in("supervisor", QUEUE_SITE, SUPERVISOR)
     by_kind = await person.http.get("/queue", params={"site": QUEUE_SITE, "kind": str(common_pb2.DEADLINE_KIND_TRIAGE)})
@@ -131,6 +131,10 @@ async def test_the_queue_filters_by_kind_and_tier(platform: Platform, person: Br
     tier1 = await person.http.get("/queue", params={"site": QUEUE_SITE, "tier": "1"})
     tiers = re.findall(r"· tier (\d)\b", tier1.text)
     assert tiers and set(tiers) == {"1"}
+    week_old = await person.http.get("/queue", params={"site": QUEUE_SITE, "age": str(7 * 86400)})
+    assert week_old.status_code == 200
+    assert f"Case {case_id[:8]}" not in week_old.text  # raised moments ago
+    assert '<option value="604800" selected>' in week_old.text
 
 
 async def test_a_long_queue_is_paged_oldest_first(platform: Platform, person: Browserless) -> None:

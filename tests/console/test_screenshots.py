@@ -17,7 +17,7 @@ from tests.conference.conferences import invited, register, start_request, stub
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
-from tests.intake.reports import open_case, submit_request
+from tests.intake.reports import open_case, possible_duplicate, submit_request
 from tests.placement.network import caregiver, placement, relate
 from tests.placement.network import person as new_person
 from tests.placement.test_case_placement import custody_approved
@@ -50,6 +50,7 @@ async def test_every_page_is_screenshotted_and_passes_axe(platform: Platform, pa
     waiting = submit_request()
     waiting.report.site = BROWSER_SITE
     in_triage = (await open_case(platform, waiting)).case.case_id
+    await possible_duplicate(platform, BROWSER_SITE)  # the inbox's possible duplicates, shown
 
     async def escalation() -> bool:
         queue = await platform.supervision.ListQueue(supervision_pb2.ListQueueRequest(site=BROWSER_SITE))

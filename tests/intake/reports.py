@@ -77,3 +77,24 @@ async def decide(platform: Platform, case_id: str, **fields: Any) -> triage_pb2.
 
 def actions(timeline: Any) -> list[str]:
     return [entry.action for entry in timeline]
+
+
+async def possible_duplicate(platform: Platform, site: str) -> tuple[str, str]:
+    """Two cases at `site` about one child that intake matches only possibly (services/intake/
+    matching.py): a report naming the child with a date of birth, then one naming them by
+    age alone, which opens a case of its own flagged "possible duplicate of" the first. Both
+    wait for triage; (the first case, the flagged case)."""
+    first = submit_request()
+    first.report.site = site
+    child = first.report.children[0]
+    born = child.date_of_birth
+    today = dt.date.today()
+    again = submit_request()
+    again.report.site = site
+    again.report.children[0].ClearField("date_of_birth")
+    again.report.children[0].name = child.name
+    again.report.children[0].age_years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    opened = (await open_case(platform, first)).case.case_id
+    flagged = (await open_case(platform, again)).case.case_id
+    assert flagged != opened, "an age alone is never a certain match"
+    return opened, flagged

@@ -114,8 +114,10 @@ async def test_seeking_custody_places_the_children_with_whanau_and_closes_the_ca
     assert (await stub.RecordCaregiverAnswer(answer)).replayed
 
     async def closed() -> intake_pb2.GetCaseResponse | None:
+        # the stage is recorded as the case enters it, its events in batches after: wait for both
         case = await get_case(platform, case_id)
-        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED else None
+        complete = {"case.closed", "placement.recorded"} <= set(actions(case.timeline))
+        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED and complete else None
 
     case = await eventually(closed)
     steps = actions(case.timeline)

@@ -153,6 +153,35 @@ async def test_queue_filters_by_site_region_and_tier(platform: Platform) -> None
     assert item.acknowledged_by == "" and not item.resolved
 
 
+async def test_the_queue_filters_by_age_and_counts_only_what_it_lists(platform: Platform) -> None:
+    old, new = [(await platform.supervision.RaiseEscalation(_escalation())).escalation_id for _ in range(2)]
+    conn = await asyncpg.connect(platform.database_url)
+    try:
+        await conn.execute(
+            "UPDATE supervision.escalations SET raised_at = now() - interval '2 days' WHERE escalation_id = $1",
+            uuid.UUID(old),
+        )
+        two_days = int(
+            await conn.fetchval(
+                "SELECT count(*) FROM supervision.escalations"
+                " WHERE site = $1 AND resolved_at IS NULL AND raised_at <= now() - interval '1 day'",
+                SITE,
+            )
+        )
+    finally:
+        await conn.close()
+
+    aged = await platform.supervision.ListQueue(
+        supervision_pb2.ListQueueRequest(site=SITE, older_than_seconds=86400, page_size=500, due_within_seconds=3600)
+    )
+    listed = {i.escalation_id for i in aged.items}
+    assert old in listed and new not in listed
+    assert sum(c.count for c in aged.tier_counts) == two_days
+    assert not aged.due_soon  # an age filter lists escalations only
+    everything = {i.escalation_id for i in await _queue(platform, site=SITE)}
+    assert {old, new} <= everything
+
+
 async def test_a_page_token_only_continues_its_own_listing(platform: Platform) -> None:
     for _ in range(2):
         await platform.supervision.RaiseEscalation(_escalation())
@@ -259,6 +288,7 @@ async def test_bad_escalation_names_the_field_and_stores_nothing(
         (supervision_pb2.ListQueueRequest(site="hutt", region="canterbury"), {"region"}),
         (supervision_pb2.ListQueueRequest(min_tier=11, page_size=501), {"min_tier", "page_size"}),
         (supervision_pb2.ListQueueRequest(due_within_seconds=10**8), {"due_within_seconds"}),
+        (supervision_pb2.ListQueueRequest(older_than_seconds=400 * 86400), {"older_than_seconds"}),
     ],
 )
 async def test_bad_queue_filters_are_named(

@@ -94,6 +94,10 @@ LOCAL_CALLS_PATCH = "case-local-calls"
 """Recording a stage with intake and asking triage for its proposal run as local
 activities (in the workflow task, no task of their own on the server); histories from
 before ran them as activities."""
+ANSWERS_WITHOUT_TIMELINE_PATCH = "answers-without-timeline"
+"""An update answers with the case as `state` shows it but without its timeline: Temporal
+keeps every answer in the history, and with the timeline a busy case's history was mostly
+copies of it (the services answer with a summary; `state` still has the whole timeline)."""
 
 
 @workflow.defn
@@ -433,7 +437,7 @@ class CaseWorkflow:
             f"{decision.pathway} {decision.timeframe or ''}{' (differs from proposal)' if differs else ''}:"
             f" {decision.reason}".rstrip(": "),
         )
-        return self.state()
+        return self._answer()
 
     @decide_triage.validator
     def _check_decision(self, decision: TriageDecision) -> None:
@@ -463,7 +467,7 @@ class CaseWorkflow:
         pending.answer = answer
         action = "approval.granted" if answer.approved else "approval.returned"
         self._note(answer.decided_by, action, f"{pending.decision.pathway}: {answer.reason}")
-        return self.state()
+        return self._answer()
 
     @decide_triage_approval.validator
     def _check_triage_approval(self, answer: ApprovalDecision) -> None:
@@ -479,7 +483,7 @@ class CaseWorkflow:
     async def record_consent(self, response: ConsentResponse) -> CaseView:
         self._consent = response
         self._note(response.recorded_by, "consent.given" if response.given else "consent.declined", response.note)
-        return self.state()
+        return self._answer()
 
     @record_consent.validator
     def _check_consent(self, response: ConsentResponse) -> None:
@@ -495,7 +499,7 @@ class CaseWorkflow:
             await self._notify_police("immediate danger reported in additional information")
         if info.facts is not None and workflow.patched(FACTS_COMPOSE_PATCH):
             await self._take_in(info.facts, received)
-        return self.state()
+        return self._answer()
 
     async def _take_in(self, facts: CaseFacts, received: datetime) -> None:
         """Bring a further report's facts into the case (workflows/case/rules.py), on the
@@ -562,7 +566,7 @@ class CaseWorkflow:
         self._clock.extend(extension)
         await self._resolve(DeadlineKind.TRIAGE)
         await self._set_deadline(self._clock.status)
-        return self.state()
+        return self._answer()
 
     @extend_deadline.validator
     def _check_extension(self, extension: Extension) -> None:
@@ -574,7 +578,7 @@ class CaseWorkflow:
     async def acknowledge_escalation(self, ack: Acknowledgement) -> CaseView:
         assert self._clock is not None
         self._clock.acknowledge(ack)
-        return self.state()
+        return self._answer()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
@@ -586,7 +590,7 @@ class CaseWorkflow:
     async def decide_attention(self, answer: AttentionAnswer) -> CaseView:
         """A supervisor's decision on a step the case waits on (workflows/attention.py)."""
         self._steps.decide(answer)
-        return self.state()
+        return self._answer()
 
     @decide_attention.validator
     def _check_attention(self, answer: AttentionAnswer) -> None:
@@ -624,6 +628,11 @@ class CaseWorkflow:
         )
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _answer(self) -> CaseView:
+        """What an update answers (ANSWERS_WITHOUT_TIMELINE_PATCH)."""
+        view = self.state()
+        return dataclasses.replace(view, timeline=[]) if workflow.patched(ANSWERS_WITHOUT_TIMELINE_PATCH) else view
 
     def _require_case(self) -> CaseInput:
         if self._case is None:

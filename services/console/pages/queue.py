@@ -19,6 +19,9 @@ from services.console.pages.common import context, done, sites_of
 from services.console.render import page
 
 TIERS = (1, 2, 3)
+#: The ages the queue can be filtered by: raised at least this long ago (seconds, words).
+AGES = ((3600, "an hour"), (4 * 3600, "4 hours"), (86400, "a day"), (7 * 86400, "a week"))
+FILTERS = ("site", "tier", "kind", "age")
 KINDS = [k for k in common_pb2.DeadlineKind.values() if k]
 #: Escalations per page of the queue (the next page follows ListQueue's page token).
 PAGE_SIZE = 50
@@ -30,7 +33,7 @@ ATTENTION_FIELDS = ("decision", "note")
 
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
-    return {name: query.get(name, "").strip() for name in ("site", "tier", "kind")}
+    return {name: query.get(name, "").strip() for name in FILTERS}
 
 
 async def show(request: Request, problem_: Problem | None = None, filters: dict[str, str] | None = None) -> Response:
@@ -38,6 +41,7 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
     filters = filters if filters is not None else _filters(request)
     tier = int(filters["tier"]) if filters["tier"].isdigit() and int(filters["tier"]) in TIERS else 0
     kind = int(filters["kind"]) if filters["kind"].isdigit() and int(filters["kind"]) in KINDS else 0
+    age = int(filters["age"]) if filters["age"] in {str(seconds) for seconds, _ in AGES} else 0
     listing = supervision_pb2.ListQueueRequest(
         site=filters["site"],
         tier=tier or None,
@@ -45,6 +49,7 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
         page_size=PAGE_SIZE,
         page_token=request.query_params.get("page", "")[:512],
         due_within_seconds=4 * 3600,
+        older_than_seconds=age,
     )
     with acting_as(who):
         try:
@@ -54,6 +59,7 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
     items = list(answer.items)
     chosen = {k: v for k, v in filters.items() if v}
     next_tiers = {item.escalation_id: _next_tier(ctx.tiers, item) for item in items}
+    back = "/queue" + (f"?{urlencode(chosen)}" if chosen else "")
     counts = {c.tier: c.count for c in answer.tier_counts}  # every page's, sent with the first
     context_: dict[str, Any] = {
         "title": "Escalation queue",
@@ -70,15 +76,22 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
         "sites": sites_of(who),
         "kinds": KINDS,
         "tiers": TIERS,
+        "ages": AGES,
         "problem": problem_,
-        "back": "/queue" + (f"?{urlencode(chosen)}" if chosen else ""),
-        "urlencode": urlencode,
+        "back": back,
+        "subjects": {item.escalation_id: _subject_query(item, back) for item in items},
     }
     return page(request, "queue.html", context_, 200 if problem_ is None else 400)
 
 
 #: What an action page about one escalation is given (ids only: no personal data).
 SUBJECT = ("escalation_id", "case_id", "kind", "conference_id", "site", "back")
+
+
+def _subject_query(item: supervision_pb2.Escalation, back: str) -> str:
+    """The query string of an escalation's action pages (extend, reassign)."""
+    subject = {"escalation_id": item.escalation_id, "case_id": item.case_id, "kind": item.kind}
+    return urlencode({**subject, "conference_id": item.conference_id, "site": item.site, "back": back})
 
 
 def _subject(values: Any) -> dict[str, str]:
@@ -132,7 +145,7 @@ def _back(values: Any) -> str:
 
 def _filters_of(back: str) -> dict[str, str]:
     query = parse_qs(urlsplit(back).query)
-    return {name: query.get(name, [""])[0] for name in ("site", "tier", "kind")}
+    return {name: query.get(name, [""])[0] for name in FILTERS}
 
 
 async def acknowledge(request: Request) -> Response:
