@@ -493,6 +493,10 @@ def queue_list(
     due_within: Annotated[
         int | None, typer.Option(parser=duration, metavar="DURATION", help="Also cases due within e.g. 4h or 2d.")
     ] = None,
+    older_than: Annotated[
+        int | None,
+        typer.Option(parser=duration, metavar="DURATION", help="Only escalations raised at least e.g. 1d ago."),
+    ] = None,
     include_resolved: IncludeResolved = False,
     page_size: PageSize = 0,
     page_token: PageToken = "",
@@ -505,6 +509,7 @@ def queue_list(
         min_tier=min_tier,
         breached_only=breached_only,
         due_within_seconds=due_within or 0,
+        older_than_seconds=older_than or 0,
         include_resolved=include_resolved,
         page_size=page_size,
         page_token=page_token,

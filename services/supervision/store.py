@@ -162,8 +162,13 @@ class SupervisionStore:
     def _matching(f: QueueFilter, *, tiers: bool = True) -> tuple[list[str], list[Any]]:
         """The WHERE clauses and arguments of the escalations `f` selects (its tier filters
         only when `tiers`)."""
-        clauses = ["($1 = '' OR site = $1)", "($2 = '' OR region = $2)", "($3::text IS NULL OR kind = $3)"]
-        args: list[Any] = [f.site, f.region, f.kind.value if f.kind else None]
+        clauses = ["TRUE"]
+        args: list[Any] = []
+        # only the filters given, each a plain comparison an index can serve
+        for column, value in (("site", f.site), ("region", f.region), ("kind", f.kind.value if f.kind else "")):
+            if value:
+                args.append(value)
+                clauses.append(f"{column} = ${len(args)}")
         if tiers:
             args.append(f.min_tier)
             clauses.append(f"tier >= ${len(args)}")

@@ -37,6 +37,8 @@ async def test_a_supervisor_returns_a_decision_from_the_cli(
 
     item = await eventually(queued)
     assert (item["level"], item.get("tier", 0)) == ("ESCALATION_LEVEL_APPROVAL", 0)
+    day_old = (await kahu.json("queue", "list", "--kind", "triage-approval", "--older-than", "1d")).get("items", [])
+    assert all(other["case_id"] != case_id for other in day_old)  # raised moments ago
 
     own = await kahu("queue", "approve", case_id, "--triage", "--reason", "fine", "--by", "sw.aroha")
     assert own.exit_code == 2 and "social worker who made it" in own.stderr  # a refusal: change something
