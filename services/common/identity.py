@@ -278,14 +278,35 @@ class _Revocations:
         return until is not None and issued <= until
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature and claims checked out, with the key that signed it."""
+
+    principal: Principal
+    kid: str
+    key: jwt.PyJWK
+    issued: float
+    expires: float
+
+
+#: How many verified tokens a verifier remembers (all forgotten when full).
+VERIFIED_CACHE = 10_000
+
+
 class TokenVerifier:
-    """Verifies bearer tokens against the JWKS file; `verify` returns the principal."""
+    """Verifies bearer tokens against the JWKS file; `verify` returns the principal.
+
+    A token seen before skips its signature check (the costly part, and every call of a
+    caller carries the same token until it is renewed) as long as the key that signed it is
+    still the one published under its kid; expiry, revocation and the key's roles are
+    checked on every use."""
 
     def __init__(self, jwks_path: Path, *, issuer: str, audience: str) -> None:
         self._keys = _JwksFile(jwks_path)
         self._revocations = _Revocations(jwks_path.with_name(REVOKED_FILE))
         self._issuer = issuer
         self._audience = audience
+        self._verified: dict[str, _Verified] = {}
 
     @classmethod
     def from_dir(cls, signing_dir: Path, *, issuer: str, audience: str) -> TokenVerifier:
@@ -294,6 +315,12 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         if not token or len(token) > 8192:
             raise InvalidToken("no bearer token")
+        seen = self._verified.get(token)
+        if seen is not None and self._keys.get(seen.kid) is seen.key:
+            if time.time() > seen.expires + LEEWAY:
+                del self._verified[token]
+                raise InvalidToken("the token has expired")
+            return self._admitted(seen)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -329,12 +356,21 @@ class TokenVerifier:
             raise InvalidToken(f"the token lives longer than {MAX_LIFETIME // 3600} hours")
         if issued > time.time() + LEEWAY:
             raise InvalidToken("the token was issued in the future")
-        principal = principal_from_claims(claims)
-        if self._revocations.revoked(principal.subject, principal.token_id, issued):
+        verified = _Verified(principal_from_claims(claims), kid, key, float(issued), float(expires))
+        principal = self._admitted(verified)
+        if len(self._verified) >= VERIFIED_CACHE:
+            self._verified.clear()
+        self._verified[token] = verified
+        return principal
+
+    def _admitted(self, verified: _Verified) -> Principal:
+        """The checks made on every use of a verified token: revocation, the key's roles."""
+        principal = verified.principal
+        if self._revocations.revoked(principal.subject, principal.token_id, verified.issued):
             raise InvalidToken("the token was revoked")
-        limited = self._keys.roles_of(kid)
+        limited = self._keys.roles_of(verified.kid)
         if limited is not None and not principal.roles <= limited:
-            raise InvalidToken(f"key {kid} may not sign tokens for these roles")
+            raise InvalidToken(f"key {verified.kid} may not sign tokens for these roles")
         return principal
 
 

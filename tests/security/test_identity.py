@@ -256,3 +256,36 @@ def _until(probe: Callable[[], bool], timeout: float = 10.0) -> None:
     while not probe():
         assert time.monotonic() < deadline, "not picked up in time"
         time.sleep(0.05)
+
+
+def _refusal(check: TokenVerifier, token: str) -> str:
+    try:
+        check.verify(token)
+    except InvalidToken as error:
+        return str(error)
+    return ""
+
+
+def test_a_token_seen_before_is_checked_again_on_every_use(signing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check = verifier(signing)
+    revoked, replaced, expiring = mint(signing), mint(signing), mint(signing, ttl=60)
+    for token in (revoked, replaced, expiring):
+        assert check.verify(token).subject == check.verify(token).subject == "sup.mere"  # the second from memory
+
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 120)  # past 60 s and the leeway
+    assert _refusal(check, expiring) == "the token has expired"
+    assert _refusal(check, replaced) == ""  # ten minutes' life
+    monkeypatch.undo()
+
+    _revoke(signing, tokens=[jwt.decode(revoked, options={"verify_signature": False})["jti"]])
+    _until(lambda: _refusal(check, revoked) == "the token was revoked")
+    assert _refusal(check, replaced) == ""
+
+    other = signing.parent / "other"
+    new_signing_key(other, kid="key-1")  # the same kid, published with another key
+    (signing / JWKS_FILE).write_text((other / JWKS_FILE).read_text())
+    later = time.time_ns() + 3 * 10**9
+    os.utime(signing / JWKS_FILE, ns=(later, later))
+    _until(lambda: _refusal(check, replaced) == "the token's signature does not verify")
+    assert _refusal(check, mint(other)) == ""
