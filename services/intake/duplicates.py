@@ -389,7 +389,9 @@ class DuplicateStore:
 async def resolve(conn: asyncpg.Connection, r: Resolution, at: dt.datetime) -> None:
     """Decide the possible duplicate (within the transaction that records the action): the
     decision on both cases' timelines. The same decision again changes nothing; another
-    decision than the one taken is FAILED_PRECONDITION; no such duplicate, NOT_FOUND."""
+    decision than the one taken is FAILED_PRECONDITION, but for a link Kahu made itself (a
+    further report that did not join), which a person may separate; no such duplicate,
+    NOT_FOUND."""
     row = await conn.fetchrow(
         "SELECT * FROM intake.possible_duplicates WHERE case_id = $1 AND other_case_id = $2 FOR UPDATE",
         uuid.UUID(r.case_id),
@@ -401,7 +403,8 @@ async def resolve(conn: asyncpg.Connection, r: Resolution, at: dt.datetime) -> N
     status = DECIDED[r.decision]
     if found.status is status:
         return
-    if found.status is not Status.OPEN:
+    overruled = found.status is Status.LINKED and found.decided_by == KAHU and r.decision is Decision.SEPARATE
+    if found.status is not Status.OPEN and not overruled:
         raise FailedPrecondition(
             f"the possible duplicate was already {found.status.value.lower()} by {found.decided_by}"
         )
@@ -418,12 +421,12 @@ async def resolve(conn: asyncpg.Connection, r: Resolution, at: dt.datetime) -> N
     for case_id, other in ((found.case_id, found.other_case_id), (found.other_case_id, found.case_id)):
         await _event(
             conn,
-            f"{INTAKE_EVENTS}:{found.duplicate_id}:decided:{case_id}",
+            f"{INTAKE_EVENTS}:{found.duplicate_id}:{'overruled' if overruled else 'decided'}:{case_id}",
             case_id,
             at,
             r.decided_by,
             ACTIONS[r.decision],
-            f"{same} case {other}: {r.reason}",
+            f"{same} case {other}: {r.reason}" + (" (Kahu had linked them)" if overruled else ""),
         )
 
 

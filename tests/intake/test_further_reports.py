@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
 
+import grpc
 import pytest
 
 from kahu.v1 import common_pb2, intake_pb2, intake_pb2_grpc
@@ -162,6 +163,40 @@ async def test_another_kind_of_concern_opens_a_new_case_linked_to_the_open_one(p
     answer = await platform.intake.SubmitReport(_further(first, NEGLECT, PHYSICAL_ABUSE))
 
     await _assert_linked(platform, opened.case_id, answer, "another kind of concern (PHYSICAL_ABUSE)")
+
+
+async def test_a_person_may_separate_a_link_kahu_made_and_nothing_else_changes_it(platform: Platform) -> None:
+    first = submit_request()
+    opened = await platform.intake.SubmitReport(first)
+    answer = await platform.intake.SubmitReport(_further(first, NEGLECT, PHYSICAL_ABUSE))
+    await _assert_linked(platform, opened.case_id, answer, "another kind of concern")
+
+    def resolve(decision: int, reason: str) -> intake_pb2.ResolvePossibleDuplicateRequest:
+        return intake_pb2.ResolvePossibleDuplicateRequest(
+            idempotency_key=f"dup-{uuid.uuid4()}",
+            case_id=answer.case_id,
+            other_case_id=opened.case_id,
+            decision=decision,  # type: ignore[arg-type]
+            reason=reason,
+            decided_by="sw.aroha",
+        )
+
+    kept = await platform.intake.ResolvePossibleDuplicate(resolve(intake_pb2.DUPLICATE_DECISION_LINK, "Yes."))
+    assert (kept.possible_duplicate.status, kept.possible_duplicate.decided_by) == (LINKED, "kahu")  # unchanged
+    separated = await platform.intake.ResolvePossibleDuplicate(
+        resolve(intake_pb2.DUPLICATE_DECISION_SEPARATE, "Two children of one name: different schools.")
+    )
+    assert separated.possible_duplicate.status == intake_pb2.POSSIBLE_DUPLICATE_STATUS_SEPARATED
+    assert separated.possible_duplicate.decided_by == "sw.aroha"
+    for case_id in (answer.case_id, opened.case_id):
+        shown = (await get_case(platform, case_id)).timeline
+        (event,) = [e for e in shown if e.action == "possible_duplicate.separated"]
+        assert event.actor == "sw.aroha" and "Kahu had linked them" in event.detail
+        assert actions(shown).count("possible_duplicate.linked") == 1  # Kahu's link stays on the record
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await platform.intake.ResolvePossibleDuplicate(resolve(intake_pb2.DUPLICATE_DECISION_LINK, "After all."))
+    assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "already separated by sw.aroha" in (again.value.details() or "")
 
 
 async def test_the_same_kind_from_a_new_notifier_joins_the_open_case(platform: Platform) -> None:
