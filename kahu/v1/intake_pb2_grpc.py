@@ -154,7 +154,8 @@ class IntakeServiceServicer:
     def ResolvePossibleDuplicate(self, request, context):
         """An intake worker's decision on a possible duplicate, once per idempotency key: LINK
         (the two cases are about the same child; their workflows are not merged) or SEPARATE,
-        with a reason, on both cases' timelines.
+        with a reason, on both cases' timelines. A decision stands (another one is
+        FAILED_PRECONDITION), but for a link Kahu made itself, which a person may SEPARATE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
