@@ -134,6 +134,7 @@ def application(settings: ConsoleSettings) -> Starlette:
         Route("/triage/{case_id:uuid}", triage.decide, methods=["POST"]),
         Route("/cases/{case_id:uuid}", cases.show),
         Route("/cases/{case_id:uuid}/approval", cases.decide_approval, methods=["POST"]),
+        Route("/cases/{case_id:uuid}/duplicates", cases.resolve_duplicate, methods=["POST"]),
         Route("/cases/{case_id:uuid}/placement", placement.show),
         Route("/cases/{case_id:uuid}/placement/select", placement.select, methods=["POST"]),
         Route("/cases/{case_id:uuid}/placement/answer", placement.answer, methods=["POST"]),

@@ -178,6 +178,9 @@ async def test_a_possible_duplicate_is_refused_without_a_reason_then_linked_with
     await expect(page.locator(f"#{fid}")).to_have_count(0)
     await assert_accessible(page)
     assert "possible_duplicate.linked" in actions((await get_case(platform, first)).timeline)
+    await page.goto(f"/cases/{first}#related")  # the related cases on the case page, narrow
+    await expect(page.locator("#related")).to_be_visible()
+    await assert_accessible(page)
 
 
 async def test_the_sla_dashboard_and_the_queue_pass_axe_at_320_px(platform: Platform, page: Page) -> None:

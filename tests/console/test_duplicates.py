@@ -15,12 +15,12 @@ import uuid
 import grpc
 import pytest
 
-from kahu.v1 import intake_pb2
+from kahu.v1 import common_pb2, intake_pb2
 from services.common.errors import field_violations
 from tests.conftest import Platform
 from tests.console.conftest import TRIAGE_SITE, Browserless
 from tests.console.html import form, parse
-from tests.intake.reports import actions, get_case, possible_duplicate
+from tests.intake.reports import actions, further_report, get_case, possible_duplicate, submit_request
 from tests.polling import eventually
 
 INTAKE_WORKER = "sw.duplicates"
@@ -145,3 +145,37 @@ async def test_a_decision_sent_twice_acts_once(platform: Platform, person: Brows
     assert (await eventually(separated)).decided_by == INTAKE_WORKER
     for case_id in (flagged, first):
         assert actions((await get_case(platform, case_id)).timeline).count("possible_duplicate.separated") == 1
+
+
+async def test_a_link_kahu_made_is_shown_on_the_case_page_and_a_person_separates_it(
+    platform: Platform, person: Browserless
+) -> None:
+    first = submit_request()
+    first.report.site = TRIAGE_SITE
+    opened = (await platform.intake.SubmitReport(first)).case_id
+    again = further_report(first, common_pb2.CONCERN_CATEGORY_NEGLECT, common_pb2.CONCERN_CATEGORY_PHYSICAL_ABUSE)
+    again.report.site = TRIAGE_SITE
+    linked = (await platform.intake.SubmitReport(again)).case_id  # another kind of concern: a case of its own
+    (link,) = (await get_case(platform, linked)).possible_duplicates
+    assert (link.status, link.decided_by) == (intake_pb2.POSSIBLE_DUPLICATE_STATUS_LINKED, "kahu")
+    fid = f"duplicate-{link.duplicate_id}"
+    await person.sign_in("intake_social_worker", TRIAGE_SITE, INTAKE_WORKER)
+
+    shown = await person.http.get(f"/cases/{opened}")
+    assert shown.status_code == 200 and "Related cases" in shown.text
+    assert f'href="/cases/{linked}"' in shown.text and "the same child" in shown.text
+    found = form(shown.text, fid)
+    assert found.action == f"/cases/{opened}/duplicates"
+    assert "DUPLICATE_DECISION_LINK" not in shown.text  # Kahu linked them: a person may only separate
+
+    refused = await person.submit(shown, fid, decision=SEPARATE, reason="")
+    assert refused.status_code == 400 and f"#{fid}-reason" in parse(refused.text).summary_links
+    reason = "Two children of one name: different schools and dates of birth."
+    separated = await person.submit(refused, fid, decision=SEPARATE, reason=reason)
+    assert (separated.status_code, separated.headers["location"]) == (303, f"/cases/{opened}#related")
+    after = await person.http.get(f"/cases/{opened}")
+    assert "not the same child" in after.text and fid not in parse(after.text).forms
+    for case_id in (opened, linked):
+        timeline = (await get_case(platform, case_id)).timeline
+        assert [e.actor for e in timeline if e.action == "possible_duplicate.separated"] == [INTAKE_WORKER]
+        assert actions(timeline).count("possible_duplicate.linked") == 1

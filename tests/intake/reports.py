@@ -98,3 +98,17 @@ async def possible_duplicate(platform: Platform, site: str) -> tuple[str, str]:
     flagged = (await open_case(platform, again)).case.case_id
     assert flagged != opened, "an age alone is never a certain match"
     return opened, flagged
+
+
+def further_report(
+    first: intake_pb2.SubmitReportRequest, *concerns: common_pb2.ConcernCategory, name: str | None = None
+) -> intake_pb2.SubmitReportRequest:
+    """Another report about the first one's child: of `concerns` (the first one's if none),
+    from `name` at the same agency (a new notifier if None)."""
+    again = submit_request()
+    again.report.children[0].CopyFrom(first.report.children[0])
+    again.report.concerns[:] = list(concerns) or list(first.report.concerns)
+    again.report.reporter.CopyFrom(first.report.reporter)
+    again.report.reporter.name = f"Kaiako {uuid.uuid4().hex[:8]}" if name is None else name
+    again.report.reporter.contact = "" if name is None else again.report.reporter.contact
+    return again

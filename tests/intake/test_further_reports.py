@@ -20,7 +20,7 @@ from services.common.config import Settings
 from services.intake import app as intake_app
 from services.intake.further import decide, same_kind, same_notifier
 from tests.conftest import Platform, _serve, free_port
-from tests.intake.reports import actions, get_case, submit_request
+from tests.intake.reports import actions, further_report, get_case, submit_request
 from tests.polling import eventually
 from workflows.policy.loader import POLICY_ENV, load_policy, write_policy
 from workflows.policy.model import FurtherReportsPolicy, JoinRule
@@ -97,20 +97,6 @@ def test_the_verdict_joins_only_the_same_kind_from_a_new_notifier_unless_always(
 # -- through the platform -------------------------------------------------------------------
 
 
-def _further(
-    first: intake_pb2.SubmitReportRequest, *concerns: common_pb2.ConcernCategory, name: str | None = None
-) -> intake_pb2.SubmitReportRequest:
-    """Another report about the first one's child: of `concerns` (the first one's if none),
-    from `name` at the same agency (a new notifier if None)."""
-    again = submit_request()
-    again.report.children[0].CopyFrom(first.report.children[0])
-    again.report.concerns[:] = list(concerns) or list(first.report.concerns)
-    again.report.reporter.CopyFrom(first.report.reporter)
-    again.report.reporter.name = f"Kaiako {uuid.uuid4().hex[:8]}" if name is None else name
-    again.report.reporter.contact = "" if name is None else again.report.reporter.contact
-    return again
-
-
 async def _assert_linked(platform: Platform, opened: str, further: intake_pb2.SubmitReportResponse, why: str) -> None:
     """The further report opened a case of its own, linked to `opened` on both records."""
     assert further.case_id != opened and not further.additional_information
@@ -142,7 +128,7 @@ async def _assert_linked(platform: Platform, opened: str, further: intake_pb2.Su
 async def test_the_same_notifier_again_opens_a_new_case_linked_to_the_open_one(platform: Platform) -> None:
     first = submit_request()
     opened = await platform.intake.SubmitReport(first)
-    again = _further(first, name="MERE TUHOE NGATA")  # the same teacher, written otherwise
+    again = further_report(first, name="MERE TUHOE NGATA")  # the same teacher, written otherwise
 
     answer = await platform.intake.SubmitReport(again)
     retried = await platform.intake.SubmitReport(again)
@@ -160,7 +146,7 @@ async def test_another_kind_of_concern_opens_a_new_case_linked_to_the_open_one(p
     first = submit_request()
     opened = await platform.intake.SubmitReport(first)
 
-    answer = await platform.intake.SubmitReport(_further(first, NEGLECT, PHYSICAL_ABUSE))
+    answer = await platform.intake.SubmitReport(further_report(first, NEGLECT, PHYSICAL_ABUSE))
 
     await _assert_linked(platform, opened.case_id, answer, "another kind of concern (PHYSICAL_ABUSE)")
 
@@ -168,7 +154,7 @@ async def test_another_kind_of_concern_opens_a_new_case_linked_to_the_open_one(p
 async def test_a_person_may_separate_a_link_kahu_made_and_nothing_else_changes_it(platform: Platform) -> None:
     first = submit_request()
     opened = await platform.intake.SubmitReport(first)
-    answer = await platform.intake.SubmitReport(_further(first, NEGLECT, PHYSICAL_ABUSE))
+    answer = await platform.intake.SubmitReport(further_report(first, NEGLECT, PHYSICAL_ABUSE))
     await _assert_linked(platform, opened.case_id, answer, "another kind of concern")
 
     def resolve(decision: int, reason: str) -> intake_pb2.ResolvePossibleDuplicateRequest:
@@ -202,12 +188,12 @@ async def test_a_person_may_separate_a_link_kahu_made_and_nothing_else_changes_i
 async def test_the_same_kind_from_a_new_notifier_joins_the_open_case(platform: Platform) -> None:
     first = submit_request()
     opened = await platform.intake.SubmitReport(first)
-    anonymous = _further(first)
+    anonymous = further_report(first)
     anonymous.report.reporter.Clear()
     anonymous.report.reporter.kind = common_pb2.REPORTER_KIND_PUBLIC
     anonymous.report.reporter.anonymous = True
 
-    joined = [await platform.intake.SubmitReport(r) for r in (_further(first), anonymous, anonymous)]
+    joined = [await platform.intake.SubmitReport(r) for r in (further_report(first), anonymous, anonymous)]
 
     assert [(j.case_id, j.additional_information) for j in joined] == [(opened.case_id, True)] * 3
     assert joined[2].replayed and joined[2].report_id == joined[1].report_id
@@ -240,7 +226,7 @@ async def test_under_always_the_same_notifier_with_another_concern_joins(
     first = submit_request()
     opened = await always_intake.SubmitReport(first)
 
-    again = await always_intake.SubmitReport(_further(first, PHYSICAL_ABUSE, name=first.report.reporter.name))
+    again = await always_intake.SubmitReport(further_report(first, PHYSICAL_ABUSE, name=first.report.reporter.name))
 
     assert (again.case_id, again.additional_information) == (opened.case_id, True)
 

@@ -15,6 +15,7 @@ from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
 from services.console.backend import Refusal, act, acting_as, call, settled
 from services.console.forms import Problem, problem, submitted, text
 from services.console.pages.common import context, done
+from services.console.pages.triage import decide_duplicate
 from services.console.render import page
 from workflows.conference.model import case_conference_id
 
@@ -96,3 +97,12 @@ async def decide_approval(request: Request) -> Response:
     if refusal is not None:
         return await show(request, problem(form_id, refusal, form, APPROVAL_FIELDS))
     return done(request, "Approved." if action.approved else "Returned with your reason.", f"/cases/{case_id}")
+
+
+async def resolve_duplicate(request: Request) -> Response:
+    """A decision on a possible duplicate of this case, or the separation of a link Kahu
+    made; a refusal comes back to the case page, on that form."""
+    failed, said = await decide_duplicate(request)
+    if failed is not None:
+        return await show(request, failed)
+    return done(request, said, f"/cases/{request.path_params['case_id']}#related")

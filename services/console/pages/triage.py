@@ -82,12 +82,11 @@ async def inbox(request: Request, problem_: Problem | None = None, site: str | N
     )
 
 
-async def resolve_duplicate(request: Request) -> Response:
-    """An intake worker links a possible duplicate to the open case, or keeps it separate,
-    with a reason; a refusal comes back to the inbox, on that duplicate's form."""
+async def decide_duplicate(request: Request) -> tuple[Problem | None, str]:
+    """A person's decision on a possible duplicate (a form of duplicate_form.html): the
+    service's refusal on that form, or None and what to say."""
     ctx, who = context(request)
     form = await submitted(request)
-    site = text(form, "site")
     decision = choice(form, "decision", intake_pb2.DuplicateDecision)
     action = intake_pb2.ResolvePossibleDuplicateRequest(
         idempotency_key=text(form, "idempotency_key"),
@@ -99,9 +98,17 @@ async def resolve_duplicate(request: Request) -> Response:
     )
     refusal = await act(who, ctx.backend.intake.ResolvePossibleDuplicate, action)
     if refusal is not None:
-        failed = problem(f"duplicate-{text(form, 'duplicate_id')}", refusal, form, DUPLICATE_FIELDS)
+        return problem(f"duplicate-{text(form, 'duplicate_id')}", refusal, form, DUPLICATE_FIELDS), ""
+    return None, DECIDED.get(decision, "Decided.").format(case=action.case_id[:8], other=action.other_case_id[:8])
+
+
+async def resolve_duplicate(request: Request) -> Response:
+    """An intake worker links a possible duplicate to the open case, or keeps it separate,
+    with a reason; a refusal comes back to the inbox, on that duplicate's form."""
+    site = text(await submitted(request), "site")
+    failed, said = await decide_duplicate(request)
+    if failed is not None:
         return await inbox(request, failed, site)
-    said = DECIDED.get(decision, "Decided.").format(case=action.case_id[:8], other=action.other_case_id[:8])
     return done(request, said, _back(site))
 
 
