@@ -110,16 +110,26 @@ class Fields:
 
     def tag(self, due: dt.datetime | None, breached: bool) -> Markup:
         """A deadline's tag: breached, due soon or on time."""
-        text, colour = nztime.standing(due, breached, self._now)  # words of our own: nothing to escape
-        return Markup(f'<strong class="tag tag-{colour}">{text}</strong>')
+        return tag(due, breached, self._now)
 
     def countdown(self, due: dt.datetime | None) -> Markup:
         """Time left to `due` (or since it), which console.js keeps live."""
-        if due is None:
-            return NOTHING
-        left = (due - self._now).total_seconds()
-        words = f"{nztime.span(left)} left" if left > 0 else f"{nztime.span(-left)} ago"
-        return Markup(f'<time class="countdown" datetime="{nztime.iso(due)}">{words}</time>')
+        return countdown(due, self._now)
+
+
+def tag(due: dt.datetime | None, breached: bool, now: dt.datetime) -> Markup:
+    """A deadline's tag at `now`: breached, due soon or on time."""
+    text, colour = nztime.standing(due, breached, now)  # words of our own: nothing to escape
+    return Markup(f'<strong class="tag tag-{colour}">{text}</strong>')
+
+
+def countdown(due: dt.datetime | None, now: dt.datetime) -> Markup:
+    """Time left to `due` at `now` (or since it), which console.js keeps live."""
+    if due is None:
+        return NOTHING
+    left = (due - now).total_seconds()
+    words = f"{nztime.span(left)} left" if left > 0 else f"{nztime.span(-left)} ago"
+    return Markup(f'<time class="countdown" datetime="{nztime.iso(due)}">{words}</time>')
 
 
 def timeline_rows(entries: Iterable[common_pb2.TimelineEntry]) -> Markup:

@@ -5,9 +5,11 @@ steps that need attention beside it."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,13 +18,15 @@ from services.console import nztime
 from services.console.backend import Refusal, act, acting_as, call
 from services.console.forms import Problem, choice, problem, submitted, text
 from services.console.pages.common import context, done, sites_of
-from services.console.render import page
+from services.console.render import countdown, label, page, site_name, tag
 
 TIERS = (1, 2, 3)
 #: The ages the queue can be filtered by: raised at least this long ago (seconds, words).
 AGES = ((3600, "an hour"), (4 * 3600, "4 hours"), (86400, "a day"), (7 * 86400, "a week"))
 FILTERS = ("site", "tier", "kind", "age")
 KINDS = [k for k in common_pb2.DeadlineKind.values() if k]
+#: The clocks whose escalations can be answered by reassigning the social worker.
+REASSIGNABLE = frozenset({common_pb2.DEADLINE_KIND_ASSESSMENT, common_pb2.DEADLINE_KIND_ASSESSMENT_COMPLETION})
 #: Escalations per page of the queue (the next page follows ListQueue's page token).
 PAGE_SIZE = 50
 ACK_FIELDS = ("note",)
@@ -58,14 +62,13 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
             return page(request, "refused.html", {"title": "Escalation queue", "refusal": refusal}, 403)
     items = list(answer.items)
     chosen = {k: v for k, v in filters.items() if v}
-    next_tiers = {item.escalation_id: _next_tier(ctx.tiers, item) for item in items}
     back = "/queue" + (f"?{urlencode(chosen)}" if chosen else "")
+    now = dt.datetime.now(dt.UTC)
     counts = {c.tier: c.count for c in answer.tier_counts}  # every page's, sent with the first
     context_: dict[str, Any] = {
         "title": "Escalation queue",
-        "items": items,
+        "cards": [_card(item, ctx.tiers, back, now) for item in items],
         "counts": [(t, counts.get(t, 0)) for t in TIERS] if not request.query_params.get("page") else [],
-        "next_tiers": next_tiers,
         "attention": list(answer.attention),
         "due_soon": list(answer.due_soon),
         "next_page": "/queue?" + urlencode({**chosen, "page": answer.next_page_token})
@@ -79,13 +82,74 @@ async def show(request: Request, problem_: Problem | None = None, filters: dict[
         "ages": AGES,
         "problem": problem_,
         "back": back,
-        "subjects": {item.escalation_id: _subject_query(item, back) for item in items},
     }
     return page(request, "queue.html", context_, 200 if problem_ is None else 400)
 
 
 #: What an action page about one escalation is given (ids only: no personal data).
 SUBJECT = ("escalation_id", "case_id", "kind", "conference_id", "site", "back")
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What an escalation's card shows, worked out before rendering (a page has fifty:
+    the template only places these)."""
+
+    e: supervision_pb2.Escalation
+    kind: str
+    #: Awaiting approval, acknowledged, or its deadline's tag.
+    state: Markup
+    approval: bool
+    site: str
+    due: str
+    due_left: Markup
+    raised: str
+    late: str
+    #: Whom it goes to next, when and the time left ("" at the last tier).
+    next_tier: Markup
+    acknowledged: str
+    #: The query string of its action pages (extend, reassign).
+    subject: str
+    reassignable: bool
+
+
+def _card(
+    item: supervision_pb2.Escalation, tiers: dict[int, tuple[str, int | None]], back: str, now: dt.datetime
+) -> Card:
+    due = nztime.from_proto(item.due_at)
+    approval = item.level == supervision_pb2.ESCALATION_LEVEL_APPROVAL
+    if approval:
+        state = Markup('<strong class="tag tag-blue">awaiting approval</strong>')
+    elif item.acknowledged_by:
+        state = Markup('<strong class="tag tag-blue">acknowledged</strong>')
+    else:
+        state = tag(due, True, now)
+    following = _next_tier(tiers, item)
+    next_tier = (
+        Markup("to the {}, {} ({})").format(following[0], nztime.shown(following[1]), countdown(following[1], now))
+        if following
+        else Markup("")
+    )
+    acknowledged = (
+        f"by {item.acknowledged_by}, {nztime.shown(nztime.from_proto(item.acknowledged_at))}"
+        if item.acknowledged_by
+        else ""
+    )
+    return Card(
+        e=item,
+        kind=label(common_pb2.DeadlineKind, item.kind),
+        state=state,
+        approval=approval,
+        site=site_name(item.site),
+        due=nztime.shown(due),
+        due_left=countdown(due, now),
+        raised=nztime.shown(nztime.from_proto(item.raised_at)),
+        late=nztime.span(item.late_seconds) if item.late_seconds else "",
+        next_tier=next_tier,
+        acknowledged=acknowledged,
+        subject=_subject_query(item, back),
+        reassignable=item.kind in REASSIGNABLE,
+    )
 
 
 def _subject_query(item: supervision_pb2.Escalation, back: str) -> str:
