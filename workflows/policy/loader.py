@@ -160,8 +160,10 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
 
 def _shortened_plans(plans: PlansPolicy, name: str, span: Span) -> PlansPolicy:
     """`plans` with `reminder_before`, `review_interval` or `tier<n>` (plan_ stripped) set to `span`."""
-    if name in ("reminder_before", "review_interval"):
-        return replace(plans, **{name: span})
+    if name == "reminder_before":
+        return replace(plans, reminder_before=span)
+    if name == "review_interval":
+        return replace(plans, review_interval=span)
     tiers = list(plans.escalation)
     if name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
         tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
