@@ -115,22 +115,22 @@ class PlanStore:
         return _plan(row), False
 
     async def mark_started(self, plan_id: str) -> None:
-        async with audit.transaction(self._pool) as conn:
-            await conn.execute(
-                "UPDATE plan.plans SET workflow_started_at = now() WHERE plan_id = $1 AND workflow_started_at IS NULL",
-                uuid.UUID(plan_id),
-            )
+        """Note the plan's workflow started (the outbox's bookkeeping, outside any call)."""
+        await self._pool.execute(
+            "UPDATE plan.plans SET workflow_started_at = now() WHERE plan_id = $1 AND workflow_started_at IS NULL",
+            uuid.UUID(plan_id),
+        )
 
     async def unstarted(self, before: dt.datetime, limit: int) -> list[tuple[PlanRow, VersionRow]]:
-        """Plans made before `before` whose workflow no call saw started, with version 1."""
-        async with audit.transaction(self._pool) as conn:
-            rows = await conn.fetch(
-                "SELECT p.*, v.version, v.changed_by, v.reason, v.changed_at, v.content FROM plan.plans p"
-                " JOIN plan.plan_versions v ON v.plan_id = p.plan_id AND v.version = 1"
-                " WHERE p.workflow_started_at IS NULL AND p.created_at < $1 ORDER BY p.created_at LIMIT $2",
-                before,
-                limit,
-            )
+        """Plans made before `before` whose workflow no call saw started, with version 1 (the
+        outbox's, outside any call)."""
+        rows = await self._pool.fetch(
+            "SELECT p.*, v.version, v.changed_by, v.reason, v.changed_at, v.content FROM plan.plans p"
+            " JOIN plan.plan_versions v ON v.plan_id = p.plan_id AND v.version = 1"
+            " WHERE p.workflow_started_at IS NULL AND p.created_at < $1 ORDER BY p.created_at LIMIT $2",
+            before,
+            limit,
+        )
         return [(_plan(r), _version(r)) for r in rows]
 
     async def of_case(self, case_id: str) -> PlanRow | None:
