@@ -33,8 +33,8 @@ class PlanServiceStub:
     by then and a review not held by its date escalate on the supervisors' queue
     (SupervisionService, kinds PLAN_ACTION and PLAN_REVIEW), to the lead professional, then
     to the owner's manager (tiers from the policy's `plans`). The plan's text (goals' and
-    actions' descriptions, reasons) stays in this service; the workflow carries ids, staff
-    ids, dates and statuses, and its events go on the case's record.
+    actions' descriptions) stays in this service; the workflow carries ids, staff ids,
+    dates, statuses and the reasons of changes, and its events go on the case's record.
     """
 
     def __init__(self, channel):
@@ -78,8 +78,8 @@ class PlanServiceServicer:
     by then and a review not held by its date escalate on the supervisors' queue
     (SupervisionService, kinds PLAN_ACTION and PLAN_REVIEW), to the lead professional, then
     to the owner's manager (tiers from the policy's `plans`). The plan's text (goals' and
-    actions' descriptions, reasons) stays in this service; the workflow carries ids, staff
-    ids, dates and statuses, and its events go on the case's record.
+    actions' descriptions) stays in this service; the workflow carries ids, staff ids,
+    dates, statuses and the reasons of changes, and its events go on the case's record.
     """
 
     def CreatePlan(self, request, context):
@@ -164,8 +164,8 @@ class PlanService:
     by then and a review not held by its date escalate on the supervisors' queue
     (SupervisionService, kinds PLAN_ACTION and PLAN_REVIEW), to the lead professional, then
     to the owner's manager (tiers from the policy's `plans`). The plan's text (goals' and
-    actions' descriptions, reasons) stays in this service; the workflow carries ids, staff
-    ids, dates and statuses, and its events go on the case's record.
+    actions' descriptions) stays in this service; the workflow carries ids, staff ids,
+    dates, statuses and the reasons of changes, and its events go on the case's record.
     """
 
     @staticmethod

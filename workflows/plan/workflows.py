@@ -203,8 +203,8 @@ class PlanWorkflow:
     @workflow.update
     async def revise(self, change: PlanChange) -> PlanView:
         """A new version of the plan: each action's clock follows its new terms (a new or
-        moved due date, a new owner: a new cycle; done, cancelled or removed: it ends); the
-        review's clock follows a new review date or lead professional."""
+        moved due date, a new owner or lead professional: a new cycle; done, cancelled or
+        removed: it ends); the review's clock follows a new review date or lead professional."""
         before = self._terms
         self._version = change.version
         self._terms = change.terms
@@ -213,9 +213,11 @@ class PlanWorkflow:
             if change.terms.action(old.action_id) is None:
                 self._disarm(_key(old.action_id))
                 self._note(change.changed_by, "plan.action_removed", old.action_id)
+        # a new lead professional is every clock's tier 1: each open action's starts again
+        lead_changed = change.terms.lead_professional != before.lead_professional
         for action in change.terms.actions:
             previous = before.action(action.action_id)
-            if previous == action:
+            if previous == action and not (lead_changed and action.status == ActionStatus.OPEN):
                 continue
             self._disarm(_key(action.action_id))
             if action.status == ActionStatus.OPEN:
