@@ -136,3 +136,22 @@ async def test_a_plan_continues_as_new_with_its_clocks_and_versions(harness: Har
     # an update applied by the run before is answered, not applied again
     again = await latest.execute_update(PlanWorkflow.revise, PlanChange(2, "lp-1", "moved 0", terms), id="revise-0")
     assert again.version == version
+
+
+async def test_a_new_lead_professional_takes_every_open_clock_from_its_next_cycle(harness: Harness) -> None:
+    now = await harness.env.get_current_time()
+    plan = plan_input(now)
+    handle = await start_plan(harness.env.client, harness.task_queue, plan)
+    harness.started.append(handle)
+    view: PlanView = await handle.query(PlanWorkflow.state)
+    terms = dataclasses.replace(view.terms, lead_professional="lp-2")
+    answer = await handle.execute_update(
+        PlanWorkflow.revise, PlanChange(2, "lp-2", "lp-1 moved on", terms), id="new-lead"
+    )
+    assert answer.timeline == [], "an update answers without the timeline"
+    assert [(c.action_id, c.cycle) for c in answer.clocks] == [("a1", 4), ("a2", 5), ("", 6)]
+    await harness.skip_to(now + 10 * DAY + SECOND)
+    expected = [(ACTION, 4, 0, "own-1"), (ACTION, 4, 1, "lp-2")]
+    await eventually(lambda: _true(plan_escalations(harness.activities, plan.case_id) == expected))
+    resolved = {(kind, cycle) for case, kind, cycle in harness.activities.plan_resolved if case == plan.case_id}
+    assert resolved == {(ACTION, 1), (ACTION, 2), (REVIEW, 3)}

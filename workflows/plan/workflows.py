@@ -236,7 +236,7 @@ class PlanWorkflow:
         ):
             self._disarm(REVIEW)
             self._arm_review(terms.review_due)
-        return self.state()
+        return self._answer()
 
     @revise.validator
     def _check_revise(self, change: PlanChange) -> None:
@@ -271,7 +271,7 @@ class PlanWorkflow:
             "plan.action_status",
             f"version {change.version}: {change.action_id} {change.status}{f': {change.note}' if change.note else ''}",
         )
-        return self.state()
+        return self._answer()
 
     @record_action_status.validator
     def _check_action_status(self, change: ActionStatusChange) -> None:
@@ -294,7 +294,7 @@ class PlanWorkflow:
         self._note(held.held_by, "plan.reviewed", f"version {held.version}: next review due {due.isoformat()}")
         self._disarm(REVIEW)
         self._arm_review(due)
-        return self.state()
+        return self._answer()
 
     @record_review.validator
     def _check_review(self, held: ReviewHeld) -> None:
@@ -308,7 +308,7 @@ class PlanWorkflow:
         clock = self._clock_of(ack)
         assert clock is not None
         clock.acknowledge(ack)
-        return self.state()
+        return self._answer()
 
     @acknowledge_escalation.validator
     def _check_acknowledgement(self, ack: Acknowledgement) -> None:
@@ -321,7 +321,7 @@ class PlanWorkflow:
     async def decide_attention(self, answer: AttentionAnswer) -> PlanView:
         """A supervisor's decision on a step the plan waits on (workflows/attention.py)."""
         self._steps.decide(answer)
-        return self.state()
+        return self._answer()
 
     @decide_attention.validator
     def _check_attention(self, answer: AttentionAnswer) -> None:
@@ -329,6 +329,12 @@ class PlanWorkflow:
 
     @workflow.query
     def state(self) -> PlanView:
+        """The plan as its workflow holds it, with this run's timeline."""
+        return dataclasses.replace(self._answer(), timeline=list(self._timeline))
+
+    def _answer(self) -> PlanView:
+        """What an update answers: the plan without its timeline (the record and `state`
+        have it), so that the history does not grow with the square of the changes."""
         return PlanView(
             plan_id=self._in.plan_id,
             case_id=self._in.case_id,
@@ -344,7 +350,7 @@ class PlanWorkflow:
                 for key, clock in sorted(self._clocks.items())
                 if self._states.get(key) is clock.state
             ],
-            timeline=list(self._timeline),
+            timeline=[],
         )
 
     # -- helpers ----------------------------------------------------------------------
