@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cli import audit_cmd, conference_cmd, notifications_cmd, placement_cmd, render, reportfile, token_cmd
+from cli import audit_cmd, conference_cmd, notifications_cmd, placement_cmd, plan_cmd, render, reportfile, token_cmd
 from cli.common import (
     By,
     CaseId,
@@ -73,6 +73,7 @@ for sub, name in (
     (queue_app, "queue"),
     (placement_cmd.app, "placement"),
     (conference_cmd.app, "conference"),
+    (plan_cmd.app, "plan"),
 ):
     app.add_typer(sub, name=name)
 
@@ -86,6 +87,7 @@ def main(
     supervision: Annotated[str | None, typer.Option(help="Supervision address (default: SUPERVISION_ADDRESS).")] = None,
     placement: Annotated[str | None, typer.Option(help="Placement address (default: PLACEMENT_ADDRESS).")] = None,
     conference: Annotated[str | None, typer.Option(help="Conference address (default: CONFERENCE_ADDRESS).")] = None,
+    plan: Annotated[str | None, typer.Option(help="Plan address (default: PLAN_ADDRESS).")] = None,
     timeout: Annotated[
         float, typer.Option(min=0.1, envvar="KAHU_TIMEOUT", help="Deadline of each call, seconds.")
     ] = 10.0,
@@ -104,6 +106,7 @@ def main(
         "supervision": supervision,
         "placement": placement,
         "conference": conference,
+        "plan": plan,
     }
     assert set(overrides) == set(STUBS)
     state = State(overrides, timeout, as_json, token)

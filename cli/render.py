@@ -49,6 +49,7 @@ from kahu.v1 import (
     conference_pb2,
     intake_pb2,
     placement_pb2,
+    plan_pb2,
     reporting_pb2,
     supervision_pb2,
 )
@@ -795,3 +796,49 @@ def sla_report(console: Console, response: reporting_pb2.GetSlaReportResponse, t
         )
     console.print(table)
     console.print(Text(f"target: {_share(response.seen_target)} of critical and very urgent children seen in time"))
+
+
+PLAN_ACTION_STATUS = {
+    plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED: "open",
+    plan_pb2.PLAN_ACTION_STATUS_OPEN: "open",
+    plan_pb2.PLAN_ACTION_STATUS_DONE: "done",
+    plan_pb2.PLAN_ACTION_STATUS_CANCELLED: "cancelled",
+}
+
+
+def plan(console: Console, found: plan_pb2.Plan, replayed: bool = False) -> None:
+    """A child's plan: its current version, its actions, and every version before it."""
+    current = found.current
+    content = current.content
+    _details(
+        console,
+        f"Plan of case {found.case_id}, version {current.version}",
+        [
+            ("plan", found.plan_id),
+            ("lead professional", f"{content.lead_professional} (manager {content.lead_manager_id})"),
+            ("review due", when(content.review_due, relative=True)),
+            ("goals", "; ".join(f"{g.goal_id}: {g.description}" for g in content.goals) or "-"),
+        ],
+    )
+    table = Table(title="Actions", title_justify="left")
+    for name in ("action", "goal", "owner", "due", "status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("what", overflow="fold")
+    for a in content.actions:
+        table.add_row(
+            Text(a.action_id),
+            Text(a.goal_id),
+            Text(f"{a.owner_id} ({a.owner_agency}; manager {a.owner_manager_id})"),
+            Text(when(a.due_at)),
+            Text(PLAN_ACTION_STATUS.get(a.status, "?")),
+            Text(a.description),
+        )
+    console.print(table)
+    versions = Table(title="Versions", title_justify="left")
+    for name in ("version", "when", "who"):
+        versions.add_column(name, no_wrap=True)
+    versions.add_column("why", overflow="fold")
+    for v in (current, *found.history):
+        versions.add_row(Text(str(v.version)), Text(when(v.changed_at)), Text(v.changed_by), Text(v.reason))
+    console.print(versions)
+    _replayed(console, replayed)

@@ -14,6 +14,7 @@ from kahu.v1 import (
     conference_pb2_grpc,
     intake_pb2_grpc,
     placement_pb2_grpc,
+    plan_pb2_grpc,
     reporting_pb2_grpc,
     supervision_pb2_grpc,
     triage_pb2_grpc,
@@ -31,6 +32,7 @@ STUBS: dict[str, Any] = {
     "supervision": supervision_pb2_grpc.SupervisionServiceStub,
     "placement": placement_pb2_grpc.PlacementServiceStub,
     "conference": conference_pb2_grpc.ConferenceServiceStub,
+    "plan": plan_pb2_grpc.PlanServiceStub,
 }
 
 #: Services another service's process serves, on its address (and channel): name → (that

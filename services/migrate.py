@@ -22,6 +22,7 @@ from services.common.db import migrate_as_owner
 from services.conference import store as conference
 from services.intake import store as intake
 from services.placement import store as placement
+from services.plan import store as plan
 from services.supervision import store as supervision
 from services.triage import store as triage
 
@@ -32,6 +33,7 @@ SCHEMAS: dict[str, tuple[str, Path | None]] = {
     "assessment": (assessment.SCHEMA, assessment.MIGRATIONS),
     "supervision": (supervision.SCHEMA, supervision.MIGRATIONS),
     "placement": (placement.SCHEMA, placement.MIGRATIONS),
+    "plan": (plan.SCHEMA, plan.MIGRATIONS),
     "conference": (conference.SCHEMA, conference.MIGRATIONS),
     "codec": (CODEC_SCHEMA, None),
 }

@@ -31,6 +31,7 @@ from kahu.v1 import (
     conference_pb2_grpc,
     intake_pb2_grpc,
     placement_pb2_grpc,
+    plan_pb2_grpc,
     reporting_pb2_grpc,
     supervision_pb2_grpc,
     triage_pb2_grpc,
@@ -46,6 +47,7 @@ from services.common.tracing import instrument_asyncpg
 from services.conference import app as conference_app
 from services.intake import app as intake_app
 from services.placement import app as placement_app
+from services.plan import app as plan_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
 from tests.policies import SHIPPED, use_test_policy
@@ -163,6 +165,7 @@ def settings(
             "SUPERVISION_PORT": str(free_port()),
             "CONFERENCE_PORT": str(free_port()),
             "PLACEMENT_PORT": str(free_port()),
+            "PLAN_PORT": str(free_port()),
             "WORKER_HEALTH_PORT": str(free_port()),
             "KAHU_TASK_QUEUE": "kahu-test",
             "KAHU_DRAIN_SECONDS": "2",
@@ -203,6 +206,7 @@ class Platform:
     stack: AsyncExitStack | None = None
     conference: conference_pb2_grpc.ConferenceServiceStub | None = None
     placement: placement_pb2_grpc.PlacementServiceStub | None = None
+    plan: plan_pb2_grpc.PlanServiceStub | None = None
 
     async def as_(self, caller: Principal | str | None) -> Stubs:
         """Stubs of every service whose calls carry `caller`'s token (a principal, a raw
@@ -224,6 +228,7 @@ class Platform:
             conference_pb2_grpc.ConferenceServiceStub(await channel("conference")),
             placement_pb2_grpc.PlacementServiceStub(await channel("placement")),
             reporting_pb2_grpc.ReportingServiceStub(await channel("intake")),  # served by intake
+            plan_pb2_grpc.PlanServiceStub(await channel("plan")),
         )
 
 
@@ -238,6 +243,7 @@ class Stubs:
     conference: conference_pb2_grpc.ConferenceServiceStub | None = None
     placement: placement_pb2_grpc.PlacementServiceStub | None = None
     reporting: reporting_pb2_grpc.ReportingServiceStub | None = None
+    plan: plan_pb2_grpc.PlanServiceStub | None = None
 
 
 async def _serve(stack: AsyncExitStack, settings: Settings, build: Build, port: int) -> grpc.aio.Channel:
@@ -263,6 +269,7 @@ async def platform(
         supervision = await _serve(stack, settings, supervision_app.build, settings.port("supervision"))
         conference = await _serve(stack, settings, conference_app.build, settings.port("conference"))
         placement = await _serve(stack, settings, placement_app.build, settings.port("placement"))
+        plan = await _serve(stack, settings, plan_app.build, settings.port("plan"))
         fast_policy = write_policy(
             shortened(load_policy(), **FAST_POLICY), tmp_path_factory.mktemp("policy") / "fast.yaml"
         )
@@ -287,6 +294,7 @@ async def platform(
             stack,
             conference=conference_pb2_grpc.ConferenceServiceStub(conference),
             placement=placement_pb2_grpc.PlacementServiceStub(placement),
+            plan=plan_pb2_grpc.PlanServiceStub(plan),
         )
 
 

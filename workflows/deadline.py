@@ -48,6 +48,15 @@ class ClockContext:
     conference_id: str | None = None
     warn_before: timedelta | None = None
     assignee: str = ""
+    #: The staff member each tier goes to, where known, by tier (index 0: the warning; a
+    #: plan's: the action's owner, the lead professional, the owner's manager); before
+    #: `assignee`.
+    assignees: tuple[str, ...] = ()
+
+    def assignee_of(self, tier: int) -> str:
+        if tier < len(self.assignees) and self.assignees[tier]:
+            return self.assignees[tier]
+        return self.assignee if tier <= 1 else ""
 
 
 async def add_span(start: datetime, span: Span, site: str) -> datetime:
@@ -248,7 +257,10 @@ class DeadlineClock:
         self.state.warned = True
         self._note(
             TimelineEntry(
-                workflow.now(), KAHU_ACTOR, "escalation.raised", f"{self.context.kind} warning to {self._to(1)}"
+                workflow.now(),
+                KAHU_ACTOR,
+                "escalation.raised",
+                f"{self.context.kind} warning to {self._to(0 if self.context.assignees else 1)}",
             )
         )
 
@@ -283,10 +295,12 @@ class DeadlineClock:
         await self._on_status(self.status)
 
     def _to(self, tier: int) -> str:
-        """Who tier `tier` goes to: its role, or the staff member it is assigned to."""
-        if tier == 1 and self.context.assignee:
-            return self.context.assignee
-        return self.context.tiers[tier - 1].role
+        """Who tier `tier` goes to: its role, or the staff member it is assigned to (tier 0:
+        the first tier's role, unless the context names who is warned)."""
+        assignee = self.context.assignee_of(tier)
+        if assignee:
+            return assignee
+        return self.context.tiers[max(tier, 1) - 1].role
 
     async def _raise(self, at: datetime, tier: int, level: EscalationLevel) -> None:
         context = self.context
@@ -304,7 +318,7 @@ class DeadlineClock:
             conference_id=context.conference_id,
             level=level,
             raise_at=at,
-            assignee=context.assignee if tier <= 1 else "",
+            assignee=context.assignee_of(tier),
         )
         if self._steps is not None:  # the same activity: a refusal is told, not retried
             await self._steps.run("raise_escalation", [escalation])

@@ -29,6 +29,8 @@ from workflows.conference.activities import ConferenceActivities
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.activities import PlacementActivities
 from workflows.placement.workflows import PlacementSearchWorkflow
+from workflows.plan.activities import PlanActivities
+from workflows.plan.workflows import PlanWorkflow
 from workflows.refusals import Refusals
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,13 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "workflows.case.model",
     "workflows.conference.model",
     "workflows.placement.model",
+    "workflows.plan.model",
     "workflows.policy.model",
     "workflows.record_model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 CALLED_SERVICES = ("intake", "triage", "supervision", "assessment", "conference", "placement")
-WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow]
+WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow, PlanWorkflow]
 #: The identity the worker's activities call the domain services as.
 WORKLOAD_NAME = "worker"
 
@@ -84,11 +87,17 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
     )
     conference_activities = ConferenceActivities(channels["conference"])
     placement_activities = PlacementActivities(channels["placement"])
+    plan_activities = PlanActivities(channels["supervision"])
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[*case_activities.all(), *conference_activities.all(), *placement_activities.all()],
+        activities=[
+            *case_activities.all(),
+            *conference_activities.all(),
+            *placement_activities.all(),
+            *plan_activities.all(),
+        ],
         workflow_runner=sandbox_runner(),
         interceptors=interceptors(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

@@ -91,6 +91,8 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_COMPLETION: _ClassVar[DeadlineKind]
     DEADLINE_KIND_ASSESSMENT_COMPLETION: _ClassVar[DeadlineKind]
     DEADLINE_KIND_TRIAGE_APPROVAL: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_PLAN_ACTION: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_PLAN_REVIEW: _ClassVar[DeadlineKind]
 
 class NotificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -156,6 +158,8 @@ DEADLINE_KIND_CONVENING: DeadlineKind
 DEADLINE_KIND_COMPLETION: DeadlineKind
 DEADLINE_KIND_ASSESSMENT_COMPLETION: DeadlineKind
 DEADLINE_KIND_TRIAGE_APPROVAL: DeadlineKind
+DEADLINE_KIND_PLAN_ACTION: DeadlineKind
+DEADLINE_KIND_PLAN_REVIEW: DeadlineKind
 NOTIFICATION_STATUS_UNSPECIFIED: NotificationStatus
 NOTIFICATION_STATUS_PENDING: NotificationStatus
 NOTIFICATION_STATUS_DELIVERED: NotificationStatus

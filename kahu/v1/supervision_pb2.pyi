@@ -90,16 +90,18 @@ class RaiseEscalationResponse(_message.Message):
     def __init__(self, escalation_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class ResolveEscalationsRequest(_message.Message):
-    __slots__ = ("case_id", "kind", "conference_id", "level")
+    __slots__ = ("case_id", "kind", "conference_id", "level", "cycle")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     kind: _common_pb2.DeadlineKind
     conference_id: str
     level: EscalationLevel
-    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., conference_id: _Optional[str] = ..., level: _Optional[_Union[EscalationLevel, str]] = ...) -> None: ...
+    cycle: int
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.DeadlineKind, str]] = ..., conference_id: _Optional[str] = ..., level: _Optional[_Union[EscalationLevel, str]] = ..., cycle: _Optional[int] = ...) -> None: ...
 
 class ResolveEscalationsResponse(_message.Message):
     __slots__ = ("resolved",)

@@ -24,6 +24,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "supervision": 50054,
     "placement": 50055,
     "conference": 50056,
+    "plan": 50057,
     "worker_health": 50060,
     "codec": 8089,
     # the web console (services/console), HTTP
@@ -35,7 +36,7 @@ DEFAULT_PORTS: dict[str, int] = {
 
 
 #: The domain services, each its own gRPC server process.
-DOMAIN_SERVICES = ("intake", "triage", "assessment", "supervision", "placement", "conference")
+DOMAIN_SERVICES = ("intake", "triage", "assessment", "supervision", "placement", "conference", "plan")
 
 
 #: The embedded stack's database roles: the owner of the schemas, which applies the

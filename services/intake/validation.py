@@ -20,6 +20,7 @@ from workflows.case.model import (
     workflow_id,
 )
 from workflows.conference.model import case_conference_id, conference_workflow_id
+from workflows.plan.model import plan_id_of, plan_workflow_id
 
 MAX_SHORT_TEXT = 500
 MAX_LONG_TEXT = 10_000
@@ -169,6 +170,7 @@ def case_workflows(case_id: str) -> set[str]:
         assessment_workflow_id(case_id),
         placement_workflow_id(case_id),
         conference_workflow_id(case_conference_id(case_id)),
+        plan_workflow_id(plan_id_of(case_id)),
     }
 
 

@@ -50,6 +50,7 @@ from workflows.case.workflows import CaseWorkflow
 from workflows.conference.model import ConferenceView
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.workflows import PlacementSearchWorkflow
+from workflows.plan.workflows import PlanWorkflow
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
@@ -90,7 +91,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         deadline = validate_resolve(request)
         await self._admit(deadline.case_id, deadline.conference_id)
         resolved = await self._store.resolve(
-            Subject(deadline.case_id, deadline.conference_id), deadline.kind, deadline.level
+            Subject(deadline.case_id, deadline.conference_id), deadline.kind, deadline.level, deadline.cycle
         )
         return supervision_pb2.ResolveEscalationsResponse(resolved=resolved)
 
@@ -163,7 +164,11 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             workflow_id=escalation.workflow_id,
             update=_ACKNOWLEDGE[escalation.kind],
             arg=Acknowledgement(
-                acknowledged_by=request.acknowledged_by, tier=escalation.tier, note=request.note, kind=escalation.kind
+                acknowledged_by=request.acknowledged_by,
+                tier=escalation.tier,
+                note=request.note,
+                kind=escalation.kind,
+                cycle=escalation.cycle,
             ),
             response=supervision_pb2.AcknowledgeResponse,
             answer=answer,
@@ -318,6 +323,8 @@ _ACKNOWLEDGE: dict[DeadlineKind, Any] = {
     DeadlineKind.PLACEMENT: PlacementSearchWorkflow.acknowledge_escalation,
     DeadlineKind.CONVENING: YouthJusticeConferenceWorkflow.acknowledge_escalation,
     DeadlineKind.COMPLETION: YouthJusticeConferenceWorkflow.acknowledge_escalation,
+    DeadlineKind.PLAN_ACTION: PlanWorkflow.acknowledge_escalation,
+    DeadlineKind.PLAN_REVIEW: PlanWorkflow.acknowledge_escalation,
 }
 
 

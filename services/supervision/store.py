@@ -128,17 +128,20 @@ class SupervisionStore:
             self.notifications.wake()  # committed: deliver now
         return str(created), True
 
-    async def resolve(self, subject: Subject, kind: DeadlineKind, level: EscalationLevel | None = None) -> int:
-        """Mark the case's (or conference's) open escalations of `kind` (and `level`, when
-        given) resolved; return how many were open."""
+    async def resolve(
+        self, subject: Subject, kind: DeadlineKind, level: EscalationLevel | None = None, cycle: int = 0
+    ) -> int:
+        """Mark the case's (or conference's) open escalations of `kind` (and `level`, and
+        `cycle`, when given) resolved; return how many were open."""
         column = "conference_id" if subject.conference_id else "case_id"
         async with audit.transaction(self._pool) as conn:
             result = await conn.execute(
                 f"UPDATE supervision.escalations SET resolved_at = now() WHERE {column} = $1 AND kind = $2"
-                " AND ($3::text IS NULL OR level = $3) AND resolved_at IS NULL",
+                " AND ($3::text IS NULL OR level = $3) AND ($4 = 0 OR cycle = $4) AND resolved_at IS NULL",
                 uuid.UUID(subject.conference_id or subject.case_id),
                 kind.value,
                 level.value if level is not None else None,
+                cycle,
             )
         return int(str(result).rsplit(" ", 1)[-1])
 

@@ -27,7 +27,9 @@ from workflows.case.model import (
     workflow_id,
 )
 from workflows.conference.model import COORDINATOR_MANAGER, conference_workflow_id
+from workflows.plan.model import plan_id_of, plan_workflow_id
 from workflows.policy.loader import ROLES
+from workflows.policy.model import PLAN_ROLES
 
 MAX_CYCLE = 1_000
 MAX_DUE_WITHIN = 30 * 24 * 3600
@@ -45,6 +47,8 @@ class CaseDeadline:
     kind: DeadlineKind
     conference_id: str | None = None
     level: EscalationLevel | None = None
+    #: Only this cycle's (one of a plan's clocks); 0: every cycle.
+    cycle: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,13 @@ class CaseExtension:
             DeadlineKind.ASSESSMENT: assessment_workflow_id,
             DeadlineKind.ASSESSMENT_COMPLETION: assessment_workflow_id,
             DeadlineKind.PLACEMENT: placement_workflow_id,
+            DeadlineKind.PLAN_ACTION: _plan_workflow_id,
+            DeadlineKind.PLAN_REVIEW: _plan_workflow_id,
         }[self.kind](self.case_id)
+
+
+def _plan_workflow_id(case_id: str) -> str:
+    return plan_workflow_id(plan_id_of(case_id))
 
 
 def _subject(v: Violations, kind: DeadlineKind | None, case_id: str, conference_id: str) -> tuple[str, str | None]:
@@ -92,20 +102,25 @@ def validate_raise(request: supervision_pb2.RaiseEscalationRequest) -> Escalatio
         workflow_id(case_id),
         assessment_workflow_id(case_id),
         placement_workflow_id(case_id),
+        _plan_workflow_id(case_id),
     ):
-        v.add("workflow_id", "must be the case's workflow, its assessment's or its placement search's")
+        v.add("workflow_id", "must be the case's workflow, its assessment's, its placement search's or its plan's")
     level = checks.enum(v, request.level, ESCALATION_LEVEL, "level", required=False) or EscalationLevel.BREACH
     if level is EscalationLevel.APPROVAL and kind is not DeadlineKind.TRIAGE_APPROVAL:
         v.add("level", "an approval asked of a supervisor is a TRIAGE_APPROVAL's")
-    elif level in (EscalationLevel.WARNING, EscalationLevel.NO_SLOT) and not (kind is not None and kind.conference):
-        v.add("level", "a warning or a round without a slot is a conference's (CONVENING, COMPLETION)")
+    elif level is EscalationLevel.NO_SLOT and not (kind is not None and kind.conference):
+        v.add("level", "a round without a slot is a conference's (CONVENING, COMPLETION)")
+    elif level is EscalationLevel.WARNING and not (kind is not None and (kind.conference or kind.plan)):
+        v.add("level", "a warning is a conference's (CONVENING, COMPLETION) or a plan's (PLAN_ACTION, PLAN_REVIEW)")
     if not 1 <= request.cycle <= MAX_CYCLE:
         v.add("cycle", f"must be 1..{MAX_CYCLE}")
     if level is EscalationLevel.BREACH and not 1 <= request.tier <= checks.MAX_TIER:
         v.add("tier", f"must be 1..{checks.MAX_TIER}")
     if level is not EscalationLevel.BREACH and request.tier != 0:
         v.add("tier", "must be 0 for a warning, a round without a slot or an approval asked")
-    roles = (*ROLES, COORDINATOR_MANAGER) if kind is not None and kind.conference else ROLES
+    roles: tuple[str, ...] = (*ROLES, COORDINATOR_MANAGER) if kind is not None and kind.conference else ROLES
+    if kind is not None and kind.plan:
+        roles = PLAN_ROLES
     if request.role not in roles:
         v.add("role", f"must be one of {', '.join(roles)}")
     if request.assignee:
@@ -140,9 +155,13 @@ def validate_resolve(request: supervision_pb2.ResolveEscalationsRequest) -> Case
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
     case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
     level = checks.enum(v, request.level, ESCALATION_LEVEL, "level", required=False)
+    if request.cycle and not (kind is not None and kind.plan):
+        v.add("cycle", "applies only to a plan's clocks (PLAN_ACTION, PLAN_REVIEW)")
+    if request.cycle > MAX_CYCLE:
+        v.add("cycle", f"must be 0..{MAX_CYCLE}")
     v.raise_if_any()
     assert kind is not None
-    return CaseDeadline(case_id, kind, conference_id, level)
+    return CaseDeadline(case_id, kind, conference_id, level, request.cycle)
 
 
 def validate_queue(request: supervision_pb2.ListQueueRequest) -> int:
@@ -208,6 +227,8 @@ def validate_extend(
     kind = checks.enum(v, request.kind, DEADLINE_KIND, "kind")
     if kind is DeadlineKind.TRIAGE_APPROVAL:
         v.add("kind", "an approval's deadline is not extended: approve the decision or return it (DecideApproval)")
+    elif kind is not None and kind.plan:
+        v.add("kind", "a plan's dates are not extended here: revise the plan (PlanService.RevisePlan)")
     case_id, conference_id = _subject(v, kind, request.case_id, request.conference_id)
     due_at = checks.instant(v, request.due_at if request.HasField("due_at") else None, "due_at")
     if due_at is not None:

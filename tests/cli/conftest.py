@@ -55,7 +55,7 @@ class Kahu:
 @pytest.fixture
 def kahu(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Kahu:
     settings = platform.settings
-    for service in ("intake", "triage", "assessment", "supervision", "placement", "conference"):
+    for service in ("intake", "triage", "assessment", "supervision", "placement", "conference", "plan"):
         monkeypatch.setenv(f"{service.upper()}_ADDRESS", f"{settings.host}:{settings.port(service)}")
     for name in ("KAHU_STAFF_ID", "KAHU_TIMEOUT", "COLUMNS", "KAHU_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -37,7 +37,7 @@ from workflows.worker import CALLED_SERVICES, GRACEFUL_SHUTDOWN
 
 OVERLAYS = ("dev", "prod")
 #: The domain services deployed today.
-DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision", "conference", "placement")
+DEPLOYED_SERVICES = ("intake", "triage", "assessment", "supervision", "conference", "placement", "plan")
 #: The services agency systems reach: intake (reports) and conference (Police triggers).
 AGENCY_FACING = ("intake", "conference")
 #: The codec server the Temporal UI decodes payloads through (HTTPS, services/codec).

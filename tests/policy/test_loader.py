@@ -26,6 +26,7 @@ from workflows.policy.model import (
     JoinRule,
     Pathway,
     PlacementPolicy,
+    PlansPolicy,
     Span,
     Timeframe,
     TriageApprovalPolicy,
@@ -377,3 +378,67 @@ def test_conference_hours_may_run_to_midnight_and_include_public_holidays(tmp_pa
     hours = load_policy(path).case.youth_justice.conference_hours  # type: ignore[union-attr]
     assert (hours.weekdays, hours.start_minute, hours.end_minute, hours.public_holidays) == ([5, 6], 0, 1440, True)
     assert load_policy(write_policy(load_policy(path), tmp_path / "again.yaml")) == load_policy(path)
+
+
+def test_the_shipped_plan_policy_reminds_three_days_ahead_and_escalates_lead_then_manager() -> None:
+    plans = load_policy(DEFAULT_POLICY).plans
+    assert plans == PlansPolicy(
+        reminder_before=Span(seconds=3 * 86400),
+        escalation=[
+            EscalationTier(tier=1, role="lead_professional", after=Span(seconds=0)),
+            EscalationTier(tier=2, role="owner_manager", after=Span(working_days=5)),
+        ],
+        review_interval=Span(seconds=90 * 86400),
+    )
+    short = shortened(load_policy(DEFAULT_POLICY), plan_reminder_before=2, plan_tier2=5, plan_review_interval=9)
+    assert short.plans == PlansPolicy(
+        reminder_before=Span(seconds=2),
+        escalation=[
+            EscalationTier(tier=1, role="lead_professional", after=Span(seconds=0)),
+            EscalationTier(tier=2, role="owner_manager", after=Span(seconds=5)),
+        ],
+        review_interval=Span(seconds=9),
+    )
+
+
+def test_a_policy_without_plans_loads_without_them(tmp_path: Path) -> None:
+    data = copy.deepcopy(SHIPPED)
+    del data["plans"]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert load_policy(path).plans is None
+
+
+PLAN_TIERS = ("plans", "escalation", "tiers")
+PLANS_BAD: list[tuple[str, Mutation, str]] = [
+    ("unknown-key", _set("plans", "colour", value="blue"), "plans.colour: unknown key"),
+    ("missing-review", _delete("plans", "review_interval"), "plans.review_interval: missing"),
+    ("reminder-working-days", _set("plans", "reminder_before", value={"working_days": 1}), "must be elapsed"),
+    ("reminder-zero", _set("plans", "reminder_before", value={"days": 0}), "plans.reminder_before.days: must be"),
+    ("case-role", _set(*PLAN_TIERS, 0, "role", value="site_manager"), "plans.escalation.tiers[0].role: must be one"),
+    ("no-tiers", _set(*PLAN_TIERS, value=[]), "plans.escalation.tiers: must be a non-empty list"),
+    (
+        "order",
+        _set(
+            *PLAN_TIERS,
+            value=[
+                {"tier": 1, "role": "owner_manager", "after": {"seconds": 0}},
+                {"tier": 2, "role": "lead_professional", "after": {"days": 1}},
+            ],
+        ),
+        "plans.escalation.tiers: must go to lead_professional then owner_manager",
+    ),
+    ("tier-number", _set(*PLAN_TIERS, 1, "tier", value=3), "plans.escalation.tiers[1].tier: must be 2"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in PLANS_BAD])
+def test_a_bad_plans_section_names_the_place(tmp_path: Path, mutate: Mutation, expected: str) -> None:
+    data = copy.deepcopy(SHIPPED)
+    mutate(data)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert expected in str(raised.value)

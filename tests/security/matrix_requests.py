@@ -33,6 +33,7 @@ from kahu.v1 import (
     conference_pb2,
     intake_pb2,
     placement_pb2,
+    plan_pb2,
     reporting_pb2,
     supervision_pb2,
     triage_pb2,
@@ -354,7 +355,52 @@ CODEC: dict[str, Build] = {
     ),
 }
 
-REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC}
+
+def _plan_content() -> plan_pb2.PlanContent:
+    now = dt.datetime.now(dt.UTC)
+    return plan_pb2.PlanContent(
+        lead_professional="lp.matrix",
+        lead_manager_id="lpm.matrix",
+        review_due=timestamp(now + dt.timedelta(days=30)),
+        goals=[plan_pb2.PlanGoal(goal_id="g1", description="Matrix goal")],
+        actions=[
+            plan_pb2.PlanAction(
+                action_id="a1",
+                goal_id="g1",
+                description="Matrix action",
+                owner_agency="oranga-tamariki",
+                owner_id="own.matrix",
+                owner_manager_id="mgr.matrix",
+                due_at=timestamp(now + dt.timedelta(days=10)),
+            )
+        ],
+    )
+
+
+#: A case's plan: the first caller allowed makes it (the next are told it exists), revises it
+#: from version 1 (the next are told it moved on) and records a1 done (the next: done already).
+PLAN: dict[str, Build] = {
+    "kahu.v1.PlanService/CreatePlan": lambda c, a: plan_pb2.CreatePlanRequest(
+        idempotency_key=_key(), case_id=c.case_id, created_by=a, reason="matrix", content=_plan_content()
+    ),
+    "kahu.v1.PlanService/RevisePlan": lambda c, a: plan_pb2.RevisePlanRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        expected_version=1,
+        revised_by=a,
+        reason="matrix",
+        content=_plan_content(),
+    ),
+    "kahu.v1.PlanService/RecordActionStatus": lambda c, a: plan_pb2.RecordActionStatusRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        action_id="a1",
+        status=plan_pb2.PLAN_ACTION_STATUS_DONE,
+        recorded_by=a,
+    ),
+}
+
+REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC, **PLAN}
 
 
 def proto_rpcs() -> list[str]:

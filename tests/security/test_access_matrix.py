@@ -144,6 +144,8 @@ PERSONAL_DATA = {
     ),
     "kahu.v1.ConferenceService/GetConference": ("conference.participants", "conference.outcome"),
     "kahu.v1.PlacementService/GetPlacementSearch": ("search.candidates", "search.timeline"),
+    # a plan's goals, actions and owners, and why it changed
+    "kahu.v1.PlanService/GetPlan": ("plan.current.content", "plan.current.reason", "plan.history"),
 }
 #: Roles that never see personal data: a partner agency (its purpose's fields), ops (case
 #: metadata) and an agency's system (the status of its reports).

@@ -206,7 +206,7 @@ BAD_ESCALATIONS = [
     _raise(lambda r: setattr(r, "case_id", "nope"), "case_id"),
     _raise(lambda r: setattr(r, "workflow_id", "case-someone-else"), "workflow_id"),
     _raise(lambda r: setattr(r, "kind", 0), "kind"),
-    _raise(lambda r: setattr(r, "kind", cast(Any, 9)), "kind"),
+    _raise(lambda r: setattr(r, "kind", cast(Any, 99)), "kind"),
     _raise(lambda r: setattr(r, "cycle", 0), "cycle"),
     _raise(lambda r: setattr(r, "tier", 0), "tier"),
     _raise(lambda r: setattr(r, "role", "janitor"), "role"),

@@ -75,8 +75,21 @@ from workflows.conference.model import (
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.model import CaregiverAnswer, Selection
 from workflows.placement.workflows import PlacementSearchWorkflow
+from workflows.plan.model import (
+    ActionStatus,
+    ActionStatusChange,
+    ActionTerms,
+    PlanChange,
+    PlanInput,
+    PlanTerms,
+    PlanView,
+    ReviewHeld,
+    plan_id_of,
+    plan_workflow_id,
+)
+from workflows.plan.workflows import PlanWorkflow
 from workflows.policy.loader import load_policy, shortened
-from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
+from workflows.policy.model import CasePolicy, Pathway, PlansPolicy, Span, Timeframe
 from workflows.policy.working_days import add_span, due_at
 from workflows.record_model import RecordBatch
 from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
@@ -95,6 +108,9 @@ POLICY: CasePolicy = shortened(
     selection_deadline=4 * HOUR,
     hold_expiry=6 * HOUR,
 ).case
+_PLANS = shortened(testing_policy(), plan_tier2=2 * 24 * HOUR).plans
+assert _PLANS is not None
+PLANS_POLICY: PlansPolicy = _PLANS
 
 
 class RecordedActivities:
@@ -112,6 +128,8 @@ class RecordedActivities:
         #: The facts each proposal was asked for, in order.
         self.proposed_for: list[CaseFacts | None] = []
         self.resolved: list[tuple[str, DeadlineKind]] = []
+        #: A plan's clocks whose escalations were resolved: (case, kind, cycle).
+        self.plan_resolved: list[tuple[str, DeadlineKind, int]] = []
         self.triage_failures = 0
         #: Activities the services refuse (a non-retryable `Refused`, as workflows/refusals.py
         #: makes of a refusing status), by name: how many calls.
@@ -213,6 +231,10 @@ class RecordedActivities:
     ) -> None:
         self.resolved.append((conference_id or case_id, DeadlineKind(kind)))  # see CaseActivities
 
+    @activity.defn(name="resolve_plan_escalations")
+    async def resolve_plan_escalations(self, case_id: str, kind: DeadlineKind, cycle: int) -> None:
+        self.plan_resolved.append((case_id, DeadlineKind(kind), cycle))
+
     @activity.defn(name="raise_attention")
     async def raise_attention(self, item: AttentionItem) -> None:
         self.attention.setdefault(item.item_key, item)
@@ -235,6 +257,7 @@ class RecordedActivities:
             self.notify_police,
             self.raise_escalation,
             self.resolve_escalations,
+            self.resolve_plan_escalations,
             self.raise_attention,
             self.compute_due_at,
         ]
@@ -681,6 +704,103 @@ async def _async(value: bool) -> bool:
     return value
 
 
+#: The shipped plan policy with its second tier two elapsed days after the first (shipped:
+#: five working days), so that a test writes its moments as plain times.
+PLAN_POLICY: PlansPolicy = PLANS_POLICY
+PLAN_REMINDER = timedelta(days=3)
+PLAN_TIER2 = timedelta(days=2)
+PLAN_REVIEW_INTERVAL = timedelta(days=90)
+
+
+def plan_input(now: datetime, *, history_limit: int = 2000) -> PlanInput:
+    """A case's plan made at `now`: the lead professional lp-1 (manager lpm-1), reviewed
+    in 30 days; action a1 owned by own-1 (manager mgr-1) due in 10 days, a2 by own-2
+    (manager mgr-2) in 20."""
+    case_id = str(uuid.uuid4())
+    return PlanInput(
+        plan_id=plan_id_of(case_id),
+        case_id=case_id,
+        site="hutt",
+        region="greater-wellington",
+        created_by="lp-1",
+        terms=PlanTerms(
+            lead_professional="lp-1",
+            lead_manager_id="lpm-1",
+            review_due=now + timedelta(days=30),
+            actions=[
+                ActionTerms("a1", "oranga-tamariki", "own-1", "mgr-1", now + timedelta(days=10)),
+                ActionTerms("a2", "health-nz", "own-2", "mgr-2", now + timedelta(days=20)),
+            ],
+        ),
+        policy=PLAN_POLICY,
+        history_limit=history_limit,
+    )
+
+
+async def start_plan(client: Client, task_queue: str, plan: PlanInput) -> WorkflowHandle:
+    handle = await client.start_workflow(
+        PlanWorkflow.run, plan, id=plan_workflow_id(plan.plan_id), task_queue=task_queue
+    )
+    await answered(lambda: handle.query(PlanWorkflow.state), not_yet=(), until=lambda v: len(v.clocks) == 3)
+    return handle
+
+
+def plan_escalations(activities: RecordedActivities, case_id: str) -> list[tuple[DeadlineKind, int, int, str]]:
+    """(kind, cycle, tier, assignee) of a plan's escalations, in order raised."""
+    return [
+        (e.kind, e.cycle, e.tier, e.assignee)
+        for e in activities.escalations.values()
+        if e.case_id == case_id and e.kind.plan
+    ]
+
+
+async def plan_reminded_escalated_done_revised_and_reviewed(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A plan's action a1 (cycle 1) reminds its owner 3 days ahead, escalates to the lead
+    professional at its due date and to its owner's manager 2 days after; acknowledged,
+    then done. A revision moves a2's due date (a new cycle, 4); a review held sets the next
+    one the policy's interval on (cycle 5)."""
+    now = await current_time(client)
+    plan = plan_input(now)
+    handle = await start_plan(client, task_queue, plan)
+    due = now + timedelta(days=10)
+    expected = [(DeadlineKind.PLAN_ACTION, 1, 0, "own-1")]
+    await skip(client, due - PLAN_REMINDER + timedelta(seconds=1) - now)
+    await eventually(lambda: _async(plan_escalations(activities, plan.case_id) == expected))
+    await skip(client, PLAN_REMINDER)
+    expected.append((DeadlineKind.PLAN_ACTION, 1, 1, "lp-1"))
+    await eventually(lambda: _async(plan_escalations(activities, plan.case_id) == expected))
+    await handle.execute_update(
+        PlanWorkflow.acknowledge_escalation,
+        Acknowledgement("lp-1", 1, "calling the owner", kind=DeadlineKind.PLAN_ACTION, cycle=1),
+        id="ack-1",
+    )
+    await skip(client, PLAN_TIER2)
+    expected.append((DeadlineKind.PLAN_ACTION, 1, 2, "mgr-1"))
+    await eventually(lambda: _async(plan_escalations(activities, plan.case_id) == expected))
+    await handle.execute_update(
+        PlanWorkflow.record_action_status,
+        ActionStatusChange(2, "a1", ActionStatus.DONE, "own-1", "done late"),
+        id="status-1",
+    )
+    await eventually(lambda: _async((plan.case_id, DeadlineKind.PLAN_ACTION, 1) in activities.plan_resolved))
+    view: PlanView = await handle.query(PlanWorkflow.state)
+    moved = dataclasses.replace(view.terms.actions[1], due_at=now + timedelta(days=40))
+    await handle.execute_update(
+        PlanWorkflow.revise,
+        PlanChange(
+            3, "lp-1", "the appointment moved", dataclasses.replace(view.terms, actions=[view.terms.actions[0], moved])
+        ),
+        id="revise-1",
+    )
+    await eventually(lambda: _async((plan.case_id, DeadlineKind.PLAN_ACTION, 2) in activities.plan_resolved))
+    held = ReviewHeld(4, "lp-1", "reviewed with whānau")
+    await handle.execute_update(PlanWorkflow.record_review, held, id="review-1")
+    await eventually(lambda: _async((plan.case_id, DeadlineKind.PLAN_REVIEW, 3) in activities.plan_resolved))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
@@ -693,6 +813,7 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_further_report_counted": case_further_report_counted,
     "case_child_seen": case_child_seen,
     "case_decision_returned_then_approved": case_decision_returned_then_approved,
+    "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
 }
 
 

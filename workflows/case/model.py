@@ -52,10 +52,18 @@ class DeadlineKind(StrEnum):
     ASSESSMENT_COMPLETION = "ASSESSMENT_COMPLETION"
     #: A supervisor's approval of a triage decision (policy `triage_approval`).
     TRIAGE_APPROVAL = "TRIAGE_APPROVAL"
+    #: A child's plan (PlanWorkflow): an action's due date (one clock per action, each its
+    #: own cycle of the plan's sequence), and the plan's review date.
+    PLAN_ACTION = "PLAN_ACTION"
+    PLAN_REVIEW = "PLAN_REVIEW"
 
     @property
     def conference(self) -> bool:
         return self in (DeadlineKind.CONVENING, DeadlineKind.COMPLETION)
+
+    @property
+    def plan(self) -> bool:
+        return self in (DeadlineKind.PLAN_ACTION, DeadlineKind.PLAN_REVIEW)
 
 
 class EscalationLevel(StrEnum):
@@ -198,6 +206,8 @@ class Acknowledgement:
     tier: int
     note: str = ""
     kind: DeadlineKind | None = None
+    #: The escalation's cycle (0: not said): which of a plan's clocks of `kind` it is.
+    cycle: int = 0
 
 
 @dataclass(frozen=True)

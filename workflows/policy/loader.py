@@ -23,6 +23,7 @@ import yaml
 
 from kahu.v1 import common_pb2
 from workflows.policy.model import (
+    PLAN_ROLES,
     CasePolicy,
     ConferenceClock,
     ConferenceHours,
@@ -31,6 +32,7 @@ from workflows.policy.model import (
     JoinRule,
     Pathway,
     PlacementPolicy,
+    PlansPolicy,
     Policy,
     RuleCondition,
     Span,
@@ -118,7 +120,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
     longer than a shortened `triage_deadline`), `tier<n>` for
     escalation tier n's interval, or a placement span (`selection_deadline`, `hold_expiry`,
     `release_abandoned_holds_after`), `attention_after`, or `approval_deadline` (the
-    supervisor's deadline to approve a triage decision, where the policy has one).
+    supervisor's deadline to approve a triage decision, where the policy has one), or a
+    plan's span (`plan_reminder_before`, `plan_review_interval`, `plan_tier<n>`).
     """
     case = policy.case
     timeframes = dict(case.timeframes)
@@ -138,6 +141,8 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
             placement[name] = span
         elif name == "approval_deadline" and case.triage_approval is not None:
             case = replace(case, triage_approval=replace(case.triage_approval, deadline=span))
+        elif name.startswith("plan_") and policy.plans is not None:
+            policy = replace(policy, plans=_shortened_plans(policy.plans, name[5:], span))
         elif name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
             tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
         else:
@@ -151,6 +156,19 @@ def shortened(policy: Policy, **seconds: int) -> Policy:
             if shorter is not None and name not in seconds and shorter.seconds > triage.seconds:
                 deadlines[name] = triage
     return replace(policy, case=replace(case, timeframes=timeframes, escalation=tiers, **deadlines))
+
+
+def _shortened_plans(plans: PlansPolicy, name: str, span: Span) -> PlansPolicy:
+    """`plans` with `reminder_before`, `review_interval` or `tier<n>` (plan_ stripped) set to `span`."""
+    if name == "reminder_before":
+        return replace(plans, reminder_before=span)
+    if name == "review_interval":
+        return replace(plans, review_interval=span)
+    tiers = list(plans.escalation)
+    if name.startswith("tier") and name[4:].isdigit() and 1 <= int(name[4:]) <= len(tiers):
+        tiers[int(name[4:]) - 1] = replace(tiers[int(name[4:]) - 1], after=span)
+        return replace(plans, escalation=tiers)
+    raise ValueError(f"no policy span named plan_{name}")
 
 
 def write_policy(policy: Policy, path: Path) -> Path:
@@ -251,6 +269,7 @@ def _policy(data: object) -> Policy:
             "seen_within_timeframe_target",
             "further_reports",
             "triage_approval",
+            "plans",
         ],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
@@ -281,7 +300,38 @@ def _policy(data: object) -> Policy:
             raise _Invalid(f"triage_rules[{i}].id", f"{rule.id} is used by an earlier rule")
         seen.add(rule.id)
     further = _further_reports(top["further_reports"]) if "further_reports" in top else FurtherReportsPolicy()
-    return Policy(version=VERSION, case=case, triage_rules=rules, further_reports=further)
+    plans = _plans(top["plans"]) if "plans" in top else None
+    return Policy(version=VERSION, case=case, triage_rules=rules, further_reports=further, plans=plans)
+
+
+def _plans(value: object) -> PlansPolicy:
+    """`plans: {reminder_before, review_interval, escalation: {tiers}}`: tiers to the lead
+    professional, then the owner's manager (each at most once, in that order)."""
+    where = "plans"
+    entry = _mapping(value, where, ["reminder_before", "review_interval", "escalation"])
+    tiers = _tiers(
+        _mapping(entry["escalation"], f"{where}.escalation", ["tiers"])["tiers"],
+        f"{where}.escalation.tiers",
+        PLAN_ROLES,
+    )
+    roles = [tier.role for tier in tiers]
+    if roles != [role for role in PLAN_ROLES if role in roles]:
+        raise _Invalid(f"{where}.escalation.tiers", f"must go to {' then '.join(PLAN_ROLES)}, each once, in that order")
+    return PlansPolicy(
+        reminder_before=_elapsed(entry["reminder_before"], f"{where}.reminder_before"),
+        escalation=tiers,
+        review_interval=_span(entry["review_interval"], f"{where}.review_interval"),
+    )
+
+
+def _plans_data(plans: PlansPolicy) -> dict[str, Any]:
+    return {
+        "reminder_before": _span_data(plans.reminder_before),
+        "review_interval": _span_data(plans.review_interval),
+        "escalation": {
+            "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in plans.escalation]
+        },
+    }
 
 
 def _further_reports(value: object) -> FurtherReportsPolicy:
@@ -362,14 +412,14 @@ def _placement_data(placement: PlacementPolicy) -> dict[str, Any]:
     }
 
 
-def _tiers(value: object) -> list[EscalationTier]:
+def _tiers(value: object, at: str = "escalation.tiers", roles: Collection[str] = ROLES) -> list[EscalationTier]:
     tiers = []
-    for i, item in enumerate(_list(value, "escalation.tiers")):
-        where = f"escalation.tiers[{i}]"
+    for i, item in enumerate(_list(value, at)):
+        where = f"{at}[{i}]"
         entry = _mapping(item, where, ["tier", "role", "after"])
         if entry["tier"] != i + 1 or isinstance(entry["tier"], bool):
             raise _Invalid(f"{where}.tier", f"must be {i + 1} (tiers are numbered 1..n in order)")
-        role = _choice(entry["role"], f"{where}.role", ROLES)
+        role = _choice(entry["role"], f"{where}.role", roles)
         after = _span(entry["after"], f"{where}.after", zero_ok=i == 0)
         tiers.append(EscalationTier(tier=i + 1, role=role, after=after))
     return tiers
@@ -504,6 +554,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         **({"youth_justice": _youth_justice_data(case.youth_justice)} if case.youth_justice else {}),
         **({"placement": _placement_data(case.placement)} if case.placement else {}),
         "further_reports": {"join": policy.further_reports.join.value},
+        **({"plans": _plans_data(policy.plans)} if policy.plans else {}),
     }
 
 

@@ -127,6 +127,27 @@ class PlacementPolicy:
     release_abandoned_holds_after: Span = Span(seconds=24 * 3600)
 
 
+#: Who a plan's escalations go to (PlanWorkflow): the plan's lead professional, then the
+#: manager of the action's owner (each a staff member the plan names, as the escalation's
+#: assignee).
+LEAD_PROFESSIONAL = "lead_professional"
+OWNER_MANAGER = "owner_manager"
+PLAN_ROLES = (LEAD_PROFESSIONAL, OWNER_MANAGER)
+
+
+@dataclass(frozen=True)
+class PlansPolicy:
+    """A child's plan (PlanWorkflow): each action's owner is reminded `reminder_before` its
+    due date; an action not done by then, and a review not held by its date, escalate by
+    `escalation` (the lead professional, then the owner's manager), on the supervisors'
+    queue; a plan made without a review date is reviewed `review_interval` after it is
+    made, and again that long after each review."""
+
+    reminder_before: Span
+    escalation: list[EscalationTier]
+    review_interval: Span
+
+
 @dataclass(frozen=True)
 class CasePolicy:
     """Timeframes, deadlines and escalation tiers, in the form a workflow uses them."""
@@ -228,3 +249,5 @@ class Policy:
     case: CasePolicy
     triage_rules: list[TriageRule]
     further_reports: FurtherReportsPolicy = FurtherReportsPolicy()
+    #: Children's plans (PlanWorkflow); None: a policy from before plans (no plan starts).
+    plans: PlansPolicy | None = None

@@ -24,10 +24,14 @@ from services.common.config import ConfigError, Settings, is_loopback
 from services.common.sites import load_sites, regions
 from workflows.conference.model import COORDINATOR_MANAGER
 from workflows.policy.loader import ROLES, read_yaml
+from workflows.policy.model import PLAN_ROLES
 
 VERSION = 1
 #: Every role an escalation can go to (the policy's tiers, and a conference's coordinator's manager).
 ESCALATION_ROLES = (*ROLES, COORDINATOR_MANAGER)
+#: The roles a child's plan escalates to (policy `plans`); routed where the file routes them
+#: (a file from before plans does not: their escalations then go to `attention`).
+OPTIONAL_ESCALATION_ROLES = PLAN_ROLES
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _ADDRESS = re.compile(r"[^@\s<>,]+@[^@\s<>,]+")
 _VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
@@ -290,7 +294,7 @@ def _routing(reader: _Reader, data: object, source: str) -> Routing:
         raise _Invalid("channels", "must be a mapping of at least one channel")
     channels = {str(name): _channel(reader, str(name), v, f"channels.{name}") for name, v in raw_channels.items()}
     routes = _mapping(top["routes"], "routes", ["police", "escalations", "attention"])
-    escalations = _mapping(routes["escalations"], "routes.escalations", ESCALATION_ROLES)
+    escalations = _mapping(routes["escalations"], "routes.escalations", ESCALATION_ROLES, OPTIONAL_ESCALATION_ROLES)
     link = reader.text(top["link"], "link")
     parsed = urlparse(link.replace("{workflow_id}", "x"))
     if parsed.scheme not in ("https", "http") or not parsed.hostname or "{workflow_id}" not in link:
@@ -313,7 +317,9 @@ def _routing(reader: _Reader, data: object, source: str) -> Routing:
         police=_route(routes["police"], "routes.police", channels),
         attention=_route(routes["attention"], "routes.attention", channels),
         escalations={
-            role: _role_route(escalations[role], f"routes.escalations.{role}", channels) for role in ESCALATION_ROLES
+            role: _role_route(escalations[role], f"routes.escalations.{role}", channels)
+            for role in (*ESCALATION_ROLES, *OPTIONAL_ESCALATION_ROLES)
+            if role in escalations
         },
         link=link,
         delivery=Delivery(attempts, first_retry, max_retry, timeout),

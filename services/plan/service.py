@@ -1,0 +1,261 @@
+"""PlanService: one plan per case's child, its versions kept here, its clocks run by its
+PlanWorkflow (`plan-<plan id>`). Every call is admitted by the plan's case (its site, region,
+social worker: IntakeService.GetCaseScope); every change is a staff action applied exactly
+once per idempotency key (services/common/actions.py), stored as a new version in the same
+transaction as the action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TypeVar
+
+import grpc
+from temporalio.client import Client
+
+from kahu.v1 import plan_pb2, plan_pb2_grpc
+from services.common import authz
+from services.common.actions import StaffActions, request_digest
+from services.common.authz import CaseLookup
+from services.common.checks import require_case_id
+from services.common.convert import timestamp
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
+from services.common.outbox import attempt, mark_in_background, start_once
+from services.plan.store import PlanRow, PlanStore, VersionRow
+from services.plan.validation import (
+    STATUS,
+    terms_of,
+    validate_action_status,
+    validate_create,
+    validate_review,
+    validate_revise,
+)
+from workflows.plan.model import (
+    ActionStatusChange,
+    PlanChange,
+    PlanInput,
+    PlanView,
+    ReviewHeld,
+    plan_id_of,
+)
+from workflows.plan.workflows import PlanWorkflow
+from workflows.policy.model import PlansPolicy, Span
+from workflows.policy.working_days import add_span
+
+R = TypeVar("R", plan_pb2.RevisePlanResponse, plan_pb2.RecordActionStatusResponse, plan_pb2.RecordReviewResponse)
+
+#: Plans the outbox starts in one round.
+BATCH = 50
+#: The stage search attribute of a plan's workflow.
+STAGE = "PLAN"
+
+
+class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
+    def __init__(
+        self,
+        store: PlanStore,
+        temporal: Client,
+        task_queue: str,
+        lookup: CaseLookup,
+        policy: PlansPolicy,
+        attention_after: Span,
+    ) -> None:
+        self._store = store
+        self._temporal = temporal
+        self._task_queue = task_queue
+        self._lookup = lookup
+        self._policy = policy
+        self._attention_after = attention_after
+        self._actions = StaffActions(store.actions, temporal)
+
+    async def CreatePlan(
+        self, request: plan_pb2.CreatePlanRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.CreatePlanResponse:
+        change = validate_create(request, dt.datetime.now(dt.UTC))
+        await authz.admit_case(change.case_id, self._lookup)
+        place = await self._lookup.place(change.case_id)
+        assert place is not None  # admitted: the case exists
+        # Like a conference's start, a create makes what it is about: the plan's row is its
+        # idempotency record, and its workflow's start is deduplicated by the workflow id.
+        digest = request_digest(request)
+        row, replayed = await self._store.create(
+            key=request.idempotency_key,
+            digest=digest,
+            plan_id=plan_id_of(change.case_id),
+            case_id=change.case_id,
+            site=place.site,
+            region=place.region,
+            created_by=change.by,
+            reason=change.reason,
+            content=change.content,
+        )
+        if replayed and row.request_digest != digest:
+            raise AlreadyExists("idempotency_key was already used for a different request")
+        await self._start(row, request.created_by, request.content)
+        return plan_pb2.CreatePlanResponse(plan=await self._plan(row), replayed=replayed)
+
+    async def _start(self, row: PlanRow, created_by: str, content: plan_pb2.PlanContent) -> None:
+        """Start the plan's workflow (a retry, or the outbox, finds the one already started),
+        then mark it started."""
+        plan = PlanInput(
+            plan_id=row.plan_id,
+            case_id=row.case_id,
+            site=row.site,
+            region=row.region,
+            created_by=created_by,
+            terms=terms_of(content),
+            policy=self._policy,
+            attention_after=self._attention_after,
+        )
+        await start_once(
+            self._temporal,
+            PlanWorkflow.run,
+            plan,
+            workflow_id=row.workflow_id,
+            task_queue=self._task_queue,
+            stage=STAGE,
+            site=row.site,
+            region=row.region,
+        )
+        mark_in_background(self._store.mark_started(row.plan_id), f"plan {row.plan_id}")
+
+    async def drain_outbox(self, before: dt.datetime) -> int:
+        """One outbox round (services/common/outbox.py): start the workflows of plans made
+        before `before` that no call saw started; how many it started."""
+        started = 0
+        for row, first in await self._store.unstarted(before, BATCH):
+            started += await attempt(f"start plan {row.plan_id}", self._start(row, first.changed_by, first.content))
+        return started
+
+    async def GetPlan(
+        self, request: plan_pb2.GetPlanRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.GetPlanResponse:
+        row = await self._admitted(request.case_id)
+        return plan_pb2.GetPlanResponse(plan=await self._plan(row))
+
+    async def RevisePlan(
+        self, request: plan_pb2.RevisePlanRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.RevisePlanResponse:
+        change, expected = validate_revise(request, dt.datetime.now(dt.UTC))
+        row = await self._admitted(change.case_id)
+        names = {"name": "plan.revise", "subject_id": row.case_id, "actor": change.by}
+        answered = await self._actions.answered(request, **names, response=plan_pb2.RevisePlanResponse)
+        if answered is not None:
+            return answered
+        latest = await self._store.latest_version(row.plan_id)
+        if expected != latest:
+            raise FailedPrecondition(f"the plan is at version {latest}, not {expected}: read it and change it again")
+        version = latest + 1
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=PlanWorkflow.revise,
+            arg=PlanChange(version, change.by, change.reason, change.terms),
+            response=plan_pb2.RevisePlanResponse,
+            answer=lambda view: self._answer(plan_pb2.RevisePlanResponse, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, version, change.by, change.reason, change.content
+            ),
+        )
+
+    async def RecordActionStatus(
+        self, request: plan_pb2.RecordActionStatusRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.RecordActionStatusResponse:
+        change = validate_action_status(request)
+        row = await self._admitted(change.case_id)
+        names = {"name": "plan.action_status", "subject_id": row.case_id, "actor": request.recorded_by}
+        answered = await self._actions.answered(request, **names, response=plan_pb2.RecordActionStatusResponse)
+        if answered is not None:
+            return answered
+        current = await self._current(row)
+        content = plan_pb2.PlanContent()
+        content.CopyFrom(current.content)
+        action = next((a for a in content.actions if a.action_id == change.action_id), None)
+        if action is None:
+            raise FailedPrecondition(f"the plan has no action {change.action_id}")
+        action.status = STATUS.to_proto(change.status)
+        version = current.version + 1
+        reason = f"action {change.action_id} {change.status}" + (f": {request.note}" if request.note else "")
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=PlanWorkflow.record_action_status,
+            arg=ActionStatusChange(version, change.action_id, change.status, request.recorded_by, request.note),
+            response=plan_pb2.RecordActionStatusResponse,
+            answer=lambda view: self._answer(plan_pb2.RecordActionStatusResponse, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, version, request.recorded_by, reason, content
+            ),
+        )
+
+    async def RecordReview(
+        self, request: plan_pb2.RecordReviewRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.RecordReviewResponse:
+        case_id, next_due = validate_review(request, dt.datetime.now(dt.UTC))
+        row = await self._admitted(case_id)
+        names = {"name": "plan.review", "subject_id": row.case_id, "actor": request.held_by}
+        answered = await self._actions.answered(request, **names, response=plan_pb2.RecordReviewResponse)
+        if answered is not None:
+            return answered
+        current = await self._current(row)
+        version = current.version + 1
+        if next_due is None:  # the policy's interval on from now
+            next_due = add_span(dt.datetime.now(dt.UTC), self._policy.review_interval, row.site)
+        content = plan_pb2.PlanContent()
+        content.CopyFrom(current.content)
+        content.review_due.CopyFrom(timestamp(next_due))
+        reason = "review held" + (f": {request.note}" if request.note else "")
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=PlanWorkflow.record_review,
+            arg=ReviewHeld(version, request.held_by, request.note, next_due),
+            response=plan_pb2.RecordReviewResponse,
+            answer=lambda view: self._answer(plan_pb2.RecordReviewResponse, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, version, request.held_by, reason, content
+            ),
+        )
+
+    # -- helpers ----------------------------------------------------------------------
+
+    async def _admitted(self, case_id_field: str) -> PlanRow:
+        case_id = require_case_id(case_id_field)
+        await authz.admit_case(case_id, self._lookup)
+        row = await self._store.of_case(case_id)
+        if row is None:
+            raise NotFound("the case has no plan")
+        return row
+
+    async def _current(self, row: PlanRow) -> VersionRow:
+        versions = await self._store.versions(row.plan_id, up_to=await self._store.latest_version(row.plan_id))
+        return versions[0]
+
+    async def _answer(self, response: type[R], row: PlanRow, view: PlanView) -> R:
+        return response(plan=await self._plan(row, up_to=view.version))
+
+    async def _plan(self, row: PlanRow, up_to: int | None = None) -> plan_pb2.Plan:
+        versions = await self._store.versions(row.plan_id, up_to=up_to)
+        if not versions:
+            raise NotFound("the case has no plan")
+        return plan_pb2.Plan(
+            plan_id=row.plan_id,
+            case_id=row.case_id,
+            workflow_id=row.workflow_id,
+            site=row.site,
+            region=row.region,
+            current=_version(versions[0]),
+            history=[_version(v) for v in versions[1:]],
+        )
+
+
+def _version(v: VersionRow) -> plan_pb2.PlanVersion:
+    return plan_pb2.PlanVersion(
+        version=v.version,
+        changed_by=v.changed_by,
+        reason=v.reason,
+        changed_at=timestamp(v.changed_at),
+        content=v.content,
+    )

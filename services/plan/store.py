@@ -1,0 +1,186 @@
+"""The plan service's data in the `plan` schema: one plan per case, every version of it
+(who, why, when, what it says), and staff actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from kahu.v1 import plan_pb2
+from services.common import audit
+from services.common.actions import ActionLog, WrittenWithAction
+from services.common.errors import AlreadyExists, FailedPrecondition
+from workflows.plan.model import plan_workflow_id
+
+SCHEMA = "plan"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan_id: str
+    case_id: str
+    site: str
+    region: str
+    workflow_id: str
+    request_digest: bytes
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    changed_by: str
+    reason: str
+    changed_at: dt.datetime
+    content: plan_pb2.PlanContent
+
+
+def _plan(r: asyncpg.Record) -> PlanRow:
+    return PlanRow(
+        plan_id=str(r["plan_id"]),
+        case_id=str(r["case_id"]),
+        site=r["site"],
+        region=r["region"],
+        workflow_id=r["workflow_id"],
+        request_digest=bytes(r["request_digest"]),
+        created_at=r["created_at"],
+    )
+
+
+def _version(r: asyncpg.Record) -> VersionRow:
+    return VersionRow(
+        version=r["version"],
+        changed_by=r["changed_by"],
+        reason=r["reason"],
+        changed_at=r["changed_at"],
+        content=plan_pb2.PlanContent.FromString(bytes(r["content"])),
+    )
+
+
+class PlanStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self.actions = ActionLog(pool, SCHEMA)
+
+    async def create(
+        self,
+        *,
+        key: str,
+        digest: bytes,
+        plan_id: str,
+        case_id: str,
+        site: str,
+        region: str,
+        created_by: str,
+        reason: str,
+        content: plan_pb2.PlanContent,
+    ) -> tuple[PlanRow, bool]:
+        """Store the case's plan at version 1, or find the one `key` stored before: (the
+        plan, whether it was stored before). A case with a plan made by another key:
+        AlreadyExists."""
+        async with audit.transaction(self._pool) as conn:
+            before = await conn.fetchrow("SELECT * FROM plan.plans WHERE idempotency_key = $1", key)
+            if before is not None:
+                return _plan(before), True
+            inserted = await conn.fetchval(
+                "INSERT INTO plan.plans (plan_id, case_id, site, region, workflow_id, idempotency_key, request_digest)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING plan_id",
+                uuid.UUID(plan_id),
+                uuid.UUID(case_id),
+                site,
+                region,
+                plan_workflow_id(plan_id),
+                key,
+                digest,
+            )
+            if inserted is None:
+                again = await conn.fetchrow("SELECT * FROM plan.plans WHERE idempotency_key = $1", key)
+                if again is not None:  # the same call, concurrently
+                    return _plan(again), True
+                raise AlreadyExists("the case has a plan already: revise it (RevisePlan)")
+            await conn.execute(
+                "INSERT INTO plan.plan_versions (plan_id, version, changed_by, reason, content)"
+                " VALUES ($1, 1, $2, $3, $4)",
+                uuid.UUID(plan_id),
+                created_by,
+                reason,
+                content.SerializeToString(),
+            )
+            row = await conn.fetchrow("SELECT * FROM plan.plans WHERE plan_id = $1", uuid.UUID(plan_id))
+        return _plan(row), False
+
+    async def mark_started(self, plan_id: str) -> None:
+        """Note the plan's workflow started (the outbox's bookkeeping, outside any call)."""
+        await self._pool.execute(
+            "UPDATE plan.plans SET workflow_started_at = now() WHERE plan_id = $1 AND workflow_started_at IS NULL",
+            uuid.UUID(plan_id),
+        )
+
+    async def unstarted(self, before: dt.datetime, limit: int) -> list[tuple[PlanRow, VersionRow]]:
+        """Plans made before `before` whose workflow no call saw started, with version 1 (the
+        outbox's, outside any call)."""
+        rows = await self._pool.fetch(
+            "SELECT p.*, v.version, v.changed_by, v.reason, v.changed_at, v.content FROM plan.plans p"
+            " JOIN plan.plan_versions v ON v.plan_id = p.plan_id AND v.version = 1"
+            " WHERE p.workflow_started_at IS NULL AND p.created_at < $1 ORDER BY p.created_at LIMIT $2",
+            before,
+            limit,
+        )
+        return [(_plan(r), _version(r)) for r in rows]
+
+    async def of_case(self, case_id: str) -> PlanRow | None:
+        row = await self._pool.fetchrow("SELECT * FROM plan.plans WHERE case_id = $1", uuid.UUID(case_id))
+        return None if row is None else _plan(row)
+
+    async def latest_version(self, plan_id: str) -> int:
+        """The newest version stored (one whose action is still pending included)."""
+        found = await self._pool.fetchval(
+            "SELECT max(version) FROM plan.plan_versions WHERE plan_id = $1", uuid.UUID(plan_id)
+        )
+        return int(found or 0)
+
+    async def versions(self, plan_id: str, *, up_to: int | None = None) -> list[VersionRow]:
+        """The plan's versions, newest first: those its workflow took (a pending action's
+        not), or every one up to `up_to` (the version the workflow answered with)."""
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(
+                "SELECT v.* FROM plan.plan_versions v LEFT JOIN plan.actions a USING (idempotency_key)"
+                " WHERE v.plan_id = $1 AND (CASE WHEN $2::integer IS NULL"
+                " THEN v.idempotency_key IS NULL OR a.response IS NOT NULL ELSE v.version <= $2 END)"
+                " ORDER BY v.version DESC",
+                uuid.UUID(plan_id),
+                up_to,
+            )
+        return [_version(r) for r in rows]
+
+    @staticmethod
+    def add_version(
+        key: str, plan_id: str, version: int, changed_by: str, reason: str, content: plan_pb2.PlanContent
+    ) -> WrittenWithAction:
+        """Store a version within its action's own transaction; one made from an older
+        version than the newest meanwhile is refused (FailedPrecondition)."""
+
+        async def add(conn: asyncpg.Connection) -> None:
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO plan.plan_versions (plan_id, version, changed_by, reason, content,"
+                        " idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)",
+                        uuid.UUID(plan_id),
+                        version,
+                        changed_by,
+                        reason,
+                        content.SerializeToString(),
+                        key,
+                    )
+            except asyncpg.UniqueViolationError:
+                raise FailedPrecondition(
+                    f"the plan changed meanwhile: version {version} exists; read it and change it again"
+                ) from None
+
+        return add

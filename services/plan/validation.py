@@ -1,0 +1,165 @@
+"""Checks of the plan service's requests: each `validate_*` raises InvalidArgument naming
+every bad field, or returns what the request holds; and the plan's terms (what its workflow
+keeps) from a version's content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kahu.v1 import plan_pb2
+from services.common import checks
+from services.common.convert import EnumMap, from_timestamp
+from services.common.errors import Violations
+from workflows.plan.model import ActionStatus, ActionTerms, PlanTerms
+
+STATUS = EnumMap(ActionStatus, plan_pb2.PlanActionStatus, "PLAN_ACTION_STATUS_")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_AGENCY = re.compile(r"[a-z][a-z0-9-]{1,39}")
+MAX_GOALS = 50
+MAX_ACTIONS = 200
+MAX_DESCRIPTION = 2000
+#: No date of a plan is further ahead than this.
+MAX_AHEAD = dt.timedelta(days=5 * 366)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A new version asked for: who, why, and what the plan says (its terms for the workflow)."""
+
+    case_id: str
+    by: str
+    reason: str
+    content: plan_pb2.PlanContent
+    terms: PlanTerms
+
+
+def terms_of(content: plan_pb2.PlanContent) -> PlanTerms:
+    """What the plan's workflow keeps of a (valid) version: ids, staff ids, dates, statuses."""
+    return PlanTerms(
+        lead_professional=content.lead_professional,
+        lead_manager_id=content.lead_manager_id,
+        review_due=from_timestamp(content.review_due),
+        actions=[
+            ActionTerms(
+                action_id=a.action_id,
+                owner_agency=a.owner_agency,
+                owner_id=a.owner_id,
+                owner_manager_id=a.owner_manager_id,
+                due_at=from_timestamp(a.due_at),
+                status=STATUS.from_proto(a.status) or ActionStatus.OPEN,
+            )
+            for a in content.actions
+        ],
+    )
+
+
+def _content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, field: str = "content") -> None:
+    checks.staff_id(v, content.lead_professional, f"{field}.lead_professional")
+    checks.staff_id(v, content.lead_manager_id, f"{field}.lead_manager_id")
+    review = checks.instant(v, content.review_due if content.HasField("review_due") else None, f"{field}.review_due")
+    if review is not None and not now < review <= now + MAX_AHEAD:
+        v.add(f"{field}.review_due", "must be in the future, within 5 years")
+    goals: set[str] = set()
+    if not content.goals:
+        v.add(f"{field}.goals", "a plan has at least one goal")
+    if checks.listed(v, len(content.goals), f"{field}.goals", maximum=MAX_GOALS):
+        for i, goal in enumerate(content.goals):
+            path = f"{field}.goals[{i}]"
+            if not _ID.fullmatch(goal.goal_id):
+                v.add(f"{path}.goal_id", "must be 1-40 characters of a-z, 0-9 and -")
+            elif goal.goal_id in goals:
+                v.add(f"{path}.goal_id", "is another goal's")
+            goals.add(goal.goal_id)
+            checks.text(v, goal.description, f"{path}.description", limit=MAX_DESCRIPTION, required=True)
+    if not content.actions:
+        v.add(f"{field}.actions", "a plan has at least one action")
+    if not checks.listed(v, len(content.actions), f"{field}.actions", maximum=MAX_ACTIONS):
+        return
+    actions: set[str] = set()
+    for i, action in enumerate(content.actions):
+        path = f"{field}.actions[{i}]"
+        if not _ID.fullmatch(action.action_id):
+            v.add(f"{path}.action_id", "must be 1-40 characters of a-z, 0-9 and -")
+        elif action.action_id in actions:
+            v.add(f"{path}.action_id", "is another action's")
+        actions.add(action.action_id)
+        if action.goal_id not in goals:
+            v.add(f"{path}.goal_id", "must be one of the plan's goals")
+        checks.text(v, action.description, f"{path}.description", limit=MAX_DESCRIPTION, required=True)
+        if not _AGENCY.fullmatch(action.owner_agency):
+            v.add(f"{path}.owner_agency", "must be an agency's code: 2-40 characters of a-z, 0-9 and -")
+        checks.staff_id(v, action.owner_id, f"{path}.owner_id")
+        checks.staff_id(v, action.owner_manager_id, f"{path}.owner_manager_id")
+        due = checks.instant(v, action.due_at if action.HasField("due_at") else None, f"{path}.due_at")
+        if due is not None and due > now + MAX_AHEAD:
+            v.add(f"{path}.due_at", "must be within 5 years")
+        checks.enum(v, action.status, STATUS, f"{path}.status", required=False)
+
+
+def _change(
+    v: Violations, case_id: str, by: str, by_field: str, reason: str, content: plan_pb2.PlanContent, now: dt.datetime
+) -> Change:
+    checks.staff_id(v, by, by_field)
+    checks.text(v, reason, "reason", required=True)
+    _content(v, content, now)
+    v.raise_if_any()
+    return Change(case_id, by, reason, content, terms_of(content))
+
+
+def validate_create(request: plan_pb2.CreatePlanRequest, now: dt.datetime) -> Change:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    for i, action in enumerate(request.content.actions):
+        if action.status not in (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN):
+            v.add(f"content.actions[{i}].status", "a new plan's actions are open")
+    return _change(v, case_id, request.created_by, "created_by", request.reason, request.content, now)
+
+
+def validate_revise(request: plan_pb2.RevisePlanRequest, now: dt.datetime) -> tuple[Change, int]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    if request.expected_version < 1:
+        v.add("expected_version", "is required: the version the change was made from")
+    return _change(v, case_id, request.revised_by, "revised_by", request.reason, request.content, now), (
+        request.expected_version
+    )
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    case_id: str
+    action_id: str
+    status: ActionStatus
+
+
+def validate_action_status(request: plan_pb2.RecordActionStatusRequest) -> StatusChange:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    if not _ID.fullmatch(request.action_id):
+        v.add("action_id", "must be 1-40 characters of a-z, 0-9 and -")
+    status = checks.enum(v, request.status, STATUS, "status")
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    checks.text(v, request.note, "note")
+    v.raise_if_any()
+    assert status is not None
+    return StatusChange(case_id, request.action_id, status)
+
+
+def validate_review(request: plan_pb2.RecordReviewRequest, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    case_id = checks.case_id(v, request.case_id)
+    checks.staff_id(v, request.held_by, "held_by")
+    checks.text(v, request.note, "note")
+    next_due = None
+    if request.HasField("next_review_due"):
+        next_due = checks.instant(v, request.next_review_due, "next_review_due")
+        if next_due is not None and not now < next_due <= now + MAX_AHEAD:
+            v.add("next_review_due", "must be in the future, within 5 years")
+    v.raise_if_any()
+    return case_id, next_due

@@ -1,0 +1,54 @@
+"""`kahu plan` against the real in-process platform: a case's plan made from the example
+file, an action done, a review held with the next date, a revision from a stale version
+refused and from the current one taken, each a version shown with who and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.conftest import EXAMPLES, Kahu
+from tests.conftest import Platform
+from tests.intake.reports import open_case
+
+PLAN_EXAMPLE = EXAMPLES / "plan.json"
+
+
+async def test_a_plan_is_made_changed_and_shown_through_the_cli(platform: Platform, kahu: Kahu) -> None:
+    case_id = (await open_case(platform)).case.case_id
+    made = await kahu.json(
+        "plan", "create", case_id, str(PLAN_EXAMPLE), "--reason", "agreed with whānau", "--by", "sup.cli"
+    )
+    assert made["plan"]["current"]["version"] == 1
+    assert made["plan"]["workflow_id"] == f"plan-{made['plan']['plan_id']}"
+    done = await kahu.json("plan", "status", case_id, "transport", "--to", "done", "--by", "sup.cli")
+    assert done["plan"]["current"]["content"]["actions"][0]["status"] == "PLAN_ACTION_STATUS_DONE"
+    reviewed = await kahu.json("plan", "review", case_id, "--next", "2031-12-01 10:00", "--by", "sup.cli")
+    assert reviewed["plan"]["current"]["content"]["review_due"] == "2031-11-30T21:00:00Z"  # 10:00 NZDT
+    stale = await kahu(
+        "plan", "revise", case_id, str(PLAN_EXAMPLE), "--expected-version", "1", "--reason", "x", "--by", "sup.cli"
+    )
+    assert stale.exit_code != 0 and "at version 3" in stale.output
+    await kahu.ok(
+        "plan",
+        "revise",
+        case_id,
+        str(PLAN_EXAMPLE),
+        "--expected-version",
+        "3",
+        "--reason",
+        "new dates",
+        "--by",
+        "sup.cli",
+    )
+    shown = (await kahu.ok("plan", "show", case_id)).stdout
+    assert "version 4" in shown
+    for why in ("agreed with whānau", "action transport DONE", "review held", "new dates"):
+        assert why in shown, why
+
+
+async def test_a_plan_file_that_is_not_a_plan_is_a_usage_error(platform: Platform, kahu: Kahu, tmp_path: Path) -> None:
+    case_id = (await open_case(platform)).case.case_id
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"actions": 3}', encoding="utf-8")
+    result = await kahu("plan", "create", case_id, str(bad), "--reason", "x", "--by", "sup.cli")
+    assert result.exit_code == 2 and "not a kahu.v1.PlanContent" in result.output
