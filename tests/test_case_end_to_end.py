@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+from kahu.v1 import assessment_pb2, common_pb2, supervision_pb2
 from services.common.convert import timestamp
 from tests.conftest import Platform
-from tests.intake.reports import decide, get_case, open_case
+from tests.intake.reports import closed_case, decide, open_case
 from tests.polling import answered, eventually
 
 
@@ -60,11 +60,7 @@ async def test_case_from_report_to_closure(platform: Platform) -> None:
         )
     )
 
-    async def closed() -> intake_pb2.GetCaseResponse | None:
-        case = await get_case(platform, case_id)
-        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED else None
-
-    case = await eventually(closed)
+    case = await closed_case(platform, case_id)
     timeline = [(e.action, e.detail) for e in case.timeline]
     assert is_subsequence(
         [

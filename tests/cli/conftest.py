@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from cli.main import app
 from services.common.config import Settings
 from tests.conftest import Platform
+from tests.polling import eventually
 from tests.tokens import mint, staff
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "cli" / "examples"
@@ -50,6 +51,17 @@ class Kahu:
     async def json(self, *args: str) -> Any:
         """Run a command that must succeed, with `--json`; its parsed answer."""
         return json.loads((await self.ok(*args, "--json")).stdout)
+
+    async def case_at(self, case_id: str, stage: str) -> Any:
+        """`case show` once the case is at `stage` (a closed case once its record is
+        complete: its events are recorded in batches just after the stage)."""
+
+        async def probe() -> Any:
+            shown = await self.json("case", "show", case_id)
+            complete = stage != "CASE_STAGE_CLOSED" or "case.closed" in [e["action"] for e in shown["timeline"]]
+            return shown if shown["case"]["stage"] == stage and complete else None
+
+        return await eventually(probe)
 
 
 @pytest.fixture

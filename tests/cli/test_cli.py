@@ -42,14 +42,6 @@ async def _proposed(kahu: Kahu, case_id: str) -> Any:
     return await eventually(probe)
 
 
-async def _at_stage(kahu: Kahu, case_id: str, stage: str) -> Any:
-    async def probe() -> Any:
-        shown = await _case(kahu, case_id)
-        return shown if shown["case"]["stage"] == stage else None
-
-    return await eventually(probe)
-
-
 def _actions(shown: Any) -> list[str]:
     return [entry["action"] for entry in shown["timeline"]]
 
@@ -187,7 +179,7 @@ async def test_a_triage_decision_moves_the_case_and_the_assessment_completes(kah
     )
     assert decided["case"]["decision"]["decided_by"] == "sw.aroha"
 
-    shown = await _at_stage(kahu, case_id, "CASE_STAGE_ASSESSMENT")
+    shown = await kahu.case_at(case_id, "CASE_STAGE_ASSESSMENT")
     assert shown["case"]["pathway"] == "PATHWAY_CHILD_AND_FAMILY_ASSESSMENT"
 
     key = f"cli-allocate-{uuid.uuid4()}"
@@ -210,7 +202,7 @@ async def test_a_triage_decision_moves_the_case_and_the_assessment_completes(kah
     )  # fmt: skip
     assert completed["assessment"]["result"]["outcome"] == "OUTCOME_FAMILY_SUPPORT_PLAN"
 
-    closed = await _at_stage(kahu, case_id, "CASE_STAGE_CLOSED")
+    closed = await kahu.case_at(case_id, "CASE_STAGE_CLOSED")
     assert closed["outcome"] == "OUTCOME_FAMILY_SUPPORT_PLAN"
     assert {"assessment.allocated", "assessment.findings", "assessment.completed"} <= set(_actions(closed))
 

@@ -48,14 +48,6 @@ async def _searched(kahu: Kahu, case_id: str) -> Any:
     return await eventually(probe)
 
 
-async def _at_stage(kahu: Kahu, case_id: str, stage: str) -> Any:
-    async def probe() -> Any:
-        shown = await kahu.json("case", "show", case_id)
-        return shown if shown["case"]["stage"] == stage else None
-
-    return await eventually(probe)
-
-
 async def test_a_social_worker_links_the_children_and_places_them_with_whanau(
     platform: Platform, kahu: Kahu, report_file: Path
 ) -> None:
@@ -74,7 +66,7 @@ async def test_a_social_worker_links_the_children_and_places_them_with_whanau(
         "triage", "decide", case_id, "--pathway", "child-and-family-assessment", "--timeframe", "urgent",
         "--reason", "Family violence witnessed by a young child.", "--by", "sw.aroha",
     )  # fmt: skip
-    await _at_stage(kahu, case_id, "CASE_STAGE_ASSESSMENT")
+    await kahu.case_at(case_id, "CASE_STAGE_ASSESSMENT")
 
     async def allocated() -> bool:
         result = await kahu(
@@ -126,7 +118,7 @@ async def test_a_social_worker_links_the_children_and_places_them_with_whanau(
     assert placed["search"]["placed_caregiver_id"] == nana_carer
     assert (placed["replayed"], again["replayed"]) == (False, True)
 
-    closed = await _at_stage(kahu, case_id, "CASE_STAGE_CLOSED")
+    closed = await kahu.case_at(case_id, "CASE_STAGE_CLOSED")
     assert {"placement.selected", "placement.confirmed"} <= {e["action"] for e in closed["timeline"]}
     carer_table = (await kahu.ok("placement", "caregiver", nana_carer)).stdout
     assert "1 (1 placed, 0 held)" in carer_table

@@ -8,15 +8,14 @@ from __future__ import annotations
 import html
 import uuid
 
-from kahu.v1 import common_pb2, placement_pb2
+from kahu.v1 import placement_pb2
 from tests.conftest import Platform
 from tests.console.conftest import Browserless
 from tests.console.html import form
-from tests.intake.reports import get_case
+from tests.intake.reports import closed_case
 from tests.placement.network import caregiver, placement, relate
 from tests.placement.network import person as new_person
 from tests.placement.test_case_placement import custody_approved
-from tests.polling import eventually
 
 P = placement_pb2
 
@@ -52,11 +51,7 @@ async def test_a_supervisor_selects_a_whanau_caregiver_and_records_their_answer(
     answered = await person.submit(held, "answer", accepted="yes", note="Kuia agrees.")
     assert answered.status_code == 303, answered.text
 
-    async def closed() -> bool:
-        return (await get_case(platform, case_id)).case.stage == common_pb2.CASE_STAGE_CLOSED
-
-    await eventually(closed)
-    record = await get_case(platform, case_id)
+    record = await closed_case(platform, case_id)
     placed = (await stub.GetPlacementSearch(P.GetPlacementSearchRequest(case_id=case_id))).search
     assert placed.placed_caregiver_id == nana_carer
     selections = [e for e in record.timeline if e.action == "placement.selected"]

@@ -20,12 +20,13 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, intake_pb2_grpc, triage_pb2
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2_grpc, triage_pb2
 from services.common.channels import aio_channel
 from services.common.config import Settings
 from services.intake import app as intake_app
 from tests import factories
 from tests.conftest import Platform, _serve, free_port
+from tests.intake.reports import closed_case
 from tests.polling import answered, eventually
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
 
@@ -176,11 +177,7 @@ async def test_killed_worker_resumes_and_escalates_once_per_tier(platform: Platf
             )
         )
 
-        async def closed() -> intake_pb2.GetCaseResponse | None:
-            response = await platform.intake.GetCase(intake_pb2.GetCaseRequest(case_id=case_id))
-            return response if response.case.stage == common_pb2.CASE_STAGE_CLOSED else None
-
-        case = await eventually(closed, timeout=60)
+        case = await closed_case(platform, case_id, timeout=60)
         third.send_signal(signal.SIGTERM)
         assert third.wait(timeout=60) == 0
 

@@ -79,6 +79,18 @@ def actions(timeline: Any) -> list[str]:
     return [entry.action for entry in timeline]
 
 
+async def closed_case(platform: Platform, case_id: str, timeout: float = 30.0) -> intake_pb2.GetCaseResponse:
+    """The case's record once it is closed and complete: the stage is recorded as the case
+    enters it, the timeline's events in batches just after (`case.closed` the last)."""
+
+    async def closed() -> intake_pb2.GetCaseResponse | None:
+        case = await get_case(platform, case_id)
+        done = case.case.stage == common_pb2.CASE_STAGE_CLOSED and "case.closed" in actions(case.timeline)
+        return case if done else None
+
+    return await eventually(closed, timeout=timeout)
+
+
 async def possible_duplicate(platform: Platform, site: str) -> tuple[str, str]:
     """Two cases at `site` about one child that intake matches only possibly (services/intake/
     matching.py): a report naming the child with a date of birth, then one naming them by

@@ -10,11 +10,11 @@ import uuid
 import asyncpg
 import grpc
 
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, placement_pb2, supervision_pb2
+from kahu.v1 import assessment_pb2, common_pb2, placement_pb2, supervision_pb2
 from services.common.codec import EncryptionCodec
 from tests.conftest import Platform
 from tests.history import decrypted, raw_history
-from tests.intake.reports import actions, decide, get_case, open_case
+from tests.intake.reports import actions, closed_case, decide, open_case
 from tests.placement.network import caregiver, person, placement, relate
 from tests.polling import eventually
 from workflows.case.model import placement_workflow_id
@@ -113,13 +113,7 @@ async def test_seeking_custody_places_the_children_with_whanau_and_closes_the_ca
     assert placed.search.placed_caregiver_id == nana_carer
     assert (await stub.RecordCaregiverAnswer(answer)).replayed
 
-    async def closed() -> intake_pb2.GetCaseResponse | None:
-        # the stage is recorded as the case enters it, its events in batches after: wait for both
-        case = await get_case(platform, case_id)
-        complete = {"case.closed", "placement.recorded"} <= set(actions(case.timeline))
-        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED and complete else None
-
-    case = await eventually(closed)
+    case = await closed_case(platform, case_id)
     steps = actions(case.timeline)
     for earlier, later in [
         ("approval.granted", "placement.started"),

@@ -21,7 +21,7 @@ from services.common.convert import timestamp
 from tests import factories
 from tests.conftest import METRICS, SPANS, Platform
 from tests.history import decrypted, raw_history
-from tests.intake.reports import decide, get_case
+from tests.intake.reports import closed_case, decide, get_case
 from tests.polling import answered, eventually
 from workflows.case.model import assessment_workflow_id, workflow_id
 
@@ -113,10 +113,7 @@ async def _run_the_case(platform: Platform, personal: dict[str, str]) -> str:
         )
     )
 
-    async def closed() -> bool:
-        return (await get_case(platform, case_id)).case.stage == common_pb2.CASE_STAGE_CLOSED
-
-    await eventually(closed)
+    await closed_case(platform, case_id)
     return str(case_id)
 
 

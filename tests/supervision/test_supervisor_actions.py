@@ -12,7 +12,7 @@ import asyncpg
 from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
 from services.common.convert import from_timestamp, timestamp
 from tests.conftest import Platform
-from tests.intake.reports import actions, decide, get_case, open_case, submit_request
+from tests.intake.reports import actions, closed_case, decide, get_case, open_case, submit_request
 from tests.polling import eventually
 
 #: Only this module opens cases at this site, so its queue is this module's to read.
@@ -153,11 +153,7 @@ async def test_missed_assessment_deadline_reassigned_extended_and_completed(plat
         )
     )
 
-    async def closed() -> intake_pb2.GetCaseResponse | None:
-        case = await get_case(platform, case_id)
-        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED else None
-
-    case = await eventually(closed)
+    case = await closed_case(platform, case_id)
     steps = actions(case.timeline)
     for step in ("timer.expired", "escalation.raised", "assessment.reassigned", "deadline.extended", "case.closed"):
         assert step in steps

@@ -11,7 +11,7 @@ import pytest
 
 from kahu.v1 import common_pb2, intake_pb2, triage_pb2
 from tests.conftest import Platform
-from tests.intake.reports import actions, decide, get_case, open_case, submit_request
+from tests.intake.reports import actions, closed_case, decide, get_case, open_case, submit_request
 from tests.polling import eventually
 
 
@@ -112,8 +112,8 @@ async def test_protocol_case_needs_police_consultation_before_no_further_action(
 
     decided = await decide(platform, case_id, police_consulted=True, **nfa)
     assert decided.case.decision.police_consulted
-    closed = await eventually(lambda: _stage_is(platform, case_id, common_pb2.CASE_STAGE_CLOSED))
-    assert "case.closed" in actions(closed.timeline)
+    closed = await closed_case(platform, case_id)
+    assert closed.decision.pathway == common_pb2.PATHWAY_NO_FURTHER_ACTION
 
 
 async def _assessing(platform: Platform, case_id: str) -> intake_pb2.GetCaseResponse | None:
@@ -164,5 +164,5 @@ async def test_referral_closes_once_the_family_consents(platform: Platform) -> N
     assert not answered.replayed
     assert (await platform.triage.RecordConsent(consent)).replayed
 
-    closed = await eventually(lambda: _stage_is(platform, case_id, common_pb2.CASE_STAGE_CLOSED))
+    closed = await closed_case(platform, case_id)
     assert actions(closed.timeline).count("consent.given") == 1
