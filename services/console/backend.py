@@ -23,6 +23,7 @@ from kahu.v1 import (
     conference_pb2_grpc,
     intake_pb2_grpc,
     placement_pb2_grpc,
+    plan_pb2_grpc,
     reporting_pb2_grpc,
     supervision_pb2_grpc,
     triage_pb2_grpc,
@@ -41,7 +42,7 @@ _acting: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("cons
 #: The call may not have reached the service: nothing was changed, a retry is safe.
 _UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
 #: The services the console calls (ReportingService is intake's).
-CALLED = ("intake", "triage", "assessment", "supervision", "placement", "conference")
+CALLED = ("intake", "triage", "assessment", "supervision", "placement", "conference", "plan")
 
 
 class Unavailable(Exception):
@@ -107,6 +108,7 @@ class Backend:
     reporting: reporting_pb2_grpc.ReportingServiceStub
     placement: placement_pb2_grpc.PlacementServiceStub
     conference: conference_pb2_grpc.ConferenceServiceStub
+    plan: plan_pb2_grpc.PlanServiceStub
 
     @classmethod
     async def open(cls, settings: Settings, signer: Signer, stack: AsyncExitStack) -> Backend:
@@ -122,6 +124,7 @@ class Backend:
             reporting_pb2_grpc.ReportingServiceStub(channels["intake"]),  # served by intake
             placement_pb2_grpc.PlacementServiceStub(channels["placement"]),
             conference_pb2_grpc.ConferenceServiceStub(channels["conference"]),
+            plan_pb2_grpc.PlanServiceStub(channels["plan"]),
         )
 
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, supervision_pb2
+from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
 from services.common.sites import load_sites
 from services.console import nztime
 from services.console.forms import Problem, new_key
@@ -157,6 +157,8 @@ _env.globals.update(
     pb=common_pb2,
     pb_supervision=supervision_pb2,
     pb_intake=intake_pb2,
+    pb_plan=plan_pb2,
+    list=list,
     pb_placement=placement_pb2,
     pb_conference=conference_pb2,
 )

@@ -19,6 +19,7 @@ from services.common.convert import timestamp
 from services.common.errors import field_violations
 from tests.conftest import Platform
 from tests.intake.reports import open_case
+from tests.plan.plans import content
 from tests.polling import eventually
 
 M = TypeVar("M", bound=Message)
@@ -28,35 +29,6 @@ DAY = dt.timedelta(days=1)
 
 def _key() -> str:
     return f"plan-test-{uuid.uuid4()}"
-
-
-def content(now: dt.datetime, a1_due: dt.datetime) -> plan_pb2.PlanContent:
-    return plan_pb2.PlanContent(
-        lead_professional="lp.one",
-        lead_manager_id="lpm.one",
-        review_due=timestamp(now + 30 * DAY),
-        goals=[plan_pb2.PlanGoal(goal_id="school", description="Mere is at school every day")],
-        actions=[
-            plan_pb2.PlanAction(
-                action_id="a1",
-                goal_id="school",
-                description="Arrange transport to school",
-                owner_agency="oranga-tamariki",
-                owner_id="own.one",
-                owner_manager_id="mgr.one",
-                due_at=timestamp(a1_due),
-            ),
-            plan_pb2.PlanAction(
-                action_id="a2",
-                goal_id="school",
-                description="Meet the principal",
-                owner_agency="education",
-                owner_id="own.two",
-                owner_manager_id="mgr.two",
-                due_at=timestamp(now + 20 * DAY),
-            ),
-        ],
-    )
 
 
 async def _escalations(conn: asyncpg.Connection, case_id: str) -> list[tuple[str, int, int, str, bool]]:

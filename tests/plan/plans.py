@@ -1,0 +1,58 @@
+"""Plans as the tests make them: a plan's content (a goal and two actions owned by two
+agencies), and a case's plan made through PlanService."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from kahu.v1 import plan_pb2
+from services.common.convert import timestamp
+from tests.conftest import Platform
+
+DAY = dt.timedelta(days=1)
+
+
+def content(now: dt.datetime, a1_due: dt.datetime) -> plan_pb2.PlanContent:
+    return plan_pb2.PlanContent(
+        lead_professional="lp.one",
+        lead_manager_id="lpm.one",
+        review_due=timestamp(now + 30 * DAY),
+        goals=[plan_pb2.PlanGoal(goal_id="school", description="Mere is at school every day")],
+        actions=[
+            plan_pb2.PlanAction(
+                action_id="a1",
+                goal_id="school",
+                description="Arrange transport to school",
+                owner_agency="oranga-tamariki",
+                owner_id="own.one",
+                owner_manager_id="mgr.one",
+                due_at=timestamp(a1_due),
+            ),
+            plan_pb2.PlanAction(
+                action_id="a2",
+                goal_id="school",
+                description="Meet the principal",
+                owner_agency="education",
+                owner_id="own.two",
+                owner_manager_id="mgr.two",
+                due_at=timestamp(now + 20 * DAY),
+            ),
+        ],
+    )
+
+
+async def planned(platform: Platform, case_id: str, by: str, a1_due: dt.timedelta = 10 * DAY) -> plan_pb2.Plan:
+    """The case's plan (version 1), made by `by` with its first action due `a1_due` from now."""
+    assert platform.plan is not None
+    now = dt.datetime.now(dt.UTC)
+    made = await platform.plan.CreatePlan(
+        plan_pb2.CreatePlanRequest(
+            idempotency_key=f"plan-{uuid.uuid4()}",
+            case_id=case_id,
+            created_by=by,
+            reason="agreed with the whānau",
+            content=content(now, now + a1_due),
+        )
+    )
+    return made.plan
