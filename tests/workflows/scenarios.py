@@ -353,7 +353,8 @@ class Harness:
         workflow has work that no worker will pick up (an activity still running when its
         workflow is terminated counts too, so let those finish first)."""
         for handle in self.started:
-            for running in (handle, self.assessment(handle), self.placement(handle)):
+            latest = self.env.client.get_workflow_handle(handle.id)  # the run it continued as, if any
+            for running in (latest, self.assessment(handle), self.placement(handle)):
                 with contextlib.suppress(AssertionError):
                     await eventually(lambda: _settled(self.env.client, running), timeout=5)  # noqa: B023 (awaited at once)
                 with contextlib.suppress(RPCError):  # already closed, or never started
