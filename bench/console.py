@@ -12,8 +12,8 @@ On the dev stack (`make run`'s, the console among its parts):
    header: rendering included, the network not) and of the round trip, and of the bare
    calls; target: the page's p95 within 1.5 x the call's, and under 150 ms.
 
-`python -m bench.console` runs it and writes bench/results/console.json (it is not yet among
-the benchmarks `make bench` runs: bench/__main__.py, BENCHMARKS).
+`python -m bench console` runs it alone (`make bench` runs it among the others) and writes
+bench/results/console.json.
 """
 
 from __future__ import annotations

@@ -135,6 +135,7 @@ def application(settings: ConsoleSettings) -> Starlette:
         Route("/cases/{case_id:uuid}", cases.show),
         Route("/cases/{case_id:uuid}/approval", cases.decide_approval, methods=["POST"]),
         Route("/cases/{case_id:uuid}/duplicates", cases.resolve_duplicate, methods=["POST"]),
+        Route("/cases/{case_id:uuid}/notifications", cases.notifications),
         Route("/cases/{case_id:uuid}/plan", plans.show),
         Route("/cases/{case_id:uuid}/plan/action", plans.action_status, methods=["POST"]),
         Route("/cases/{case_id:uuid}/plan/review", plans.review, methods=["POST"]),

@@ -170,3 +170,29 @@ async def test_a_long_queue_is_paged_oldest_first(platform: Platform, person: Br
     more = re.findall(r'id="escalation-([0-9a-f-]{36})"', second.text)
     assert len(more) == 5 and not set(more) & set(cards)
     assert 'rel="next"' not in second.text and "Back to the oldest" in second.text
+
+
+async def test_a_cases_notifications_and_their_delivery_are_a_page_of_their_own(
+    platform: Platform, person: Browserless
+) -> None:
+    case_id, _ = await _escalated_case(platform)
+    await person.sign_in("supervisor", QUEUE_SITE, SUPERVISOR)
+    case_page = await person.http.get(f"/cases/{case_id}")
+    assert f'href="/cases/{case_id}/notifications"' in case_page.text
+
+    async def listed() -> str | None:  # the tier 1 escalation's email, as supervision keeps it
+        shown = await person.http.get(f"/cases/{case_id}/notifications")
+        assert shown.status_code == 200, shown.text
+        return shown.text if "<td>escalation</td>" in shown.text else None
+
+    shown = await eventually(listed)
+    delivery = await platform.supervision.ListNotifications(supervision_pb2.ListNotificationsRequest(case_id=case_id))
+    assert delivery.notifications
+    for notification in delivery.notifications:
+        assert f"<td>{notification.channel}</td>" in shown
+    assert re.search(r'class="tag tag-(green|yellow|red)">(delivered|pending|failed)<', shown)
+    assert parse(shown).title.startswith(f"Notifications about case {case_id[:8]}")
+
+    await person.sign_in("supervisor", "northland", SUPERVISOR)
+    refused = await person.http.get(f"/cases/{case_id}/notifications")
+    assert refused.status_code == 403 and "<td>escalation</td>" not in refused.text

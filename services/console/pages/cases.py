@@ -1,12 +1,10 @@
 """The case page: the whole record (IntakeService.GetCase: the reports' people and
 concerns, the timeline, the deadline, proposal, decision, outcome and placement), the
-assessment (AssessmentService.GetAssessment) with a decision awaiting approval, and the
-notifications and their delivery (SupervisionService.ListNotifications); a supervisor
-decides an approval here (SupervisionService.DecideApproval)."""
+assessment (AssessmentService.GetAssessment) with a decision awaiting approval; a supervisor
+decides an approval here (SupervisionService.DecideApproval). The notifications and their
+delivery (SupervisionService.ListNotifications) are a page of their own, linked from it."""
 
 from __future__ import annotations
-
-import asyncio
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,16 +36,7 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
     ctx, who = context(request)
     case_id = str(request.path_params["case_id"])
     with acting_as(who):
-        # the record and its notifications side by side (each service checks the caller itself)
-        found, notifications = await asyncio.gather(
-            settled(call(ctx.backend.intake.GetCase, intake_pb2.GetCaseRequest(case_id=case_id))),
-            settled(
-                call(
-                    ctx.backend.supervision.ListNotifications,
-                    supervision_pb2.ListNotificationsRequest(case_id=case_id),
-                )
-            ),
-        )
+        found = await settled(call(ctx.backend.intake.GetCase, intake_pb2.GetCaseRequest(case_id=case_id)))
         if isinstance(found, Refusal):
             return page(request, "refused.html", {"title": "Case", "refusal": found}, 403)
         record = found
@@ -67,7 +56,6 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
             "case": record.case,
             "conference_id": case_conference_id(case_id),
             "assessment": None if assessment is None or isinstance(assessment, Refusal) else assessment.assessment,
-            "notifications": [] if isinstance(notifications, Refusal) else list(notifications.notifications),
             "problem": problem_,
         },
         200 if problem_ is None else 400,
@@ -106,3 +94,20 @@ async def resolve_duplicate(request: Request) -> Response:
     if failed is not None:
         return await show(request, failed)
     return done(request, said, f"/cases/{request.path_params['case_id']}#related")
+
+
+async def notifications(request: Request) -> Response:
+    """What Kahu told others about the case (Police, supervisors' emails and webhooks) and
+    how each delivery went (SupervisionService.ListNotifications), linked from the case page."""
+    ctx, who = context(request)
+    case_id = str(request.path_params["case_id"])
+    title = f"Notifications about case {case_id[:8]}"
+    with acting_as(who):
+        try:
+            found = await call(
+                ctx.backend.supervision.ListNotifications, supervision_pb2.ListNotificationsRequest(case_id=case_id)
+            )
+        except Refusal as refusal:
+            return page(request, "refused.html", {"title": title, "refusal": refusal}, 403)
+    context_ = {"title": title, "case_id": case_id, "notifications": list(found.notifications)}
+    return page(request, "notifications.html", context_)
