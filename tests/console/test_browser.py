@@ -2,7 +2,9 @@
 real platform: every page passes axe-core; a supervisor sees an escalation appear when a
 shortened timer expires and acknowledges it by keyboard alone, and the case's timeline
 changes; a refused triage decision shows the service's message; a double-submitted
-decision acts once; a possible duplicate is refused without a reason and linked with one."""
+decision acts once; a possible duplicate is refused without a reason and linked with one;
+the queue's filters, an extension, a plan's action and review, signing out and a triage
+decision are done by keyboard alone too."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
-from kahu.v1 import common_pb2, intake_pb2, supervision_pb2
+from kahu.v1 import common_pb2, intake_pb2, plan_pb2, supervision_pb2
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
 from tests.intake.reports import actions, get_case, open_case, possible_duplicate, submit_request
+from tests.plan.plans import planned
 from tests.polling import eventually
 
 
@@ -210,3 +213,72 @@ async def test_pages_reflow_at_200_percent_zoom(platform: Platform, browser: Bro
             assert width <= 640, f"{path}: scrolls sideways at 200% ({width} CSS px)"
     finally:
         await context.close()
+
+
+async def _choose_first(page: Page, selector: str) -> None:
+    """Move a focused select from its placeholder to its first choice, by arrow key."""
+    await expect(page.locator(selector)).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+
+
+async def test_the_other_actions_are_done_by_keyboard_alone(platform: Platform, page: Page) -> None:
+    escalated = await _open_case(platform, fast=True)
+    escalation = await _escalation(platform, escalated)
+    await planned(platform, escalated, "sup.keys")
+    waiting = await _open_case(platform, fast=False)
+    await sign_in(page, "supervisor", BROWSER_SITE, "sup.keys")
+
+    # filter the queue by age
+    await page.goto(f"/queue?site={BROWSER_SITE}")
+    await tab_to(page, "#filter-age")
+    await _choose_first(page, "#filter-age")  # an hour ago or more
+    await tab_to(page, ".filter-form button")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"age=3600"))
+
+    # extend a deadline with a policy reason
+    await page.goto(f"/queue?site={BROWSER_SITE}")
+    await tab_to(page, f"#escalation-{escalation.escalation_id} .actions a")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/queue/extend\?"))
+    fid = f"extend-{escalation.escalation_id}"
+    await tab_to(page, f"#{fid}-reason_code")
+    await _choose_first(page, f"#{fid}-reason_code")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("Whānau asked for Monday.")
+    await tab_to(page, f"#{fid} button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Deadline extended.")
+
+    # mark a plan's action done, then record a review
+    await page.goto(f"/cases/{escalated}/plan")
+    await tab_to(page, "#action-a1-note")
+    await page.keyboard.type("Transport booked.")
+    await tab_to(page, "#action-a1-status")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Action a1 marked done.")
+    await tab_to(page, "#review-note")
+    await page.keyboard.type("Held with the whānau.")
+    await tab_to(page, "#review button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Review recorded.")
+    assert platform.plan is not None
+    plan = (await platform.plan.GetPlan(plan_pb2.GetPlanRequest(case_id=escalated))).plan
+    assert plan.current.version == 3 and plan.current.changed_by == "sup.keys"
+
+    # sign out, and in as an intake social worker who records a triage decision
+    await tab_to(page, ".signout button")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/sign-in"))
+    await sign_in(page, "intake_social_worker", BROWSER_SITE, "sw.keys")
+    await page.goto(f"/triage/{waiting}")
+    await tab_to(page, "#decision-reason")
+    await page.keyboard.type("As the rules propose.")
+    await tab_to(page, "#decision button[type=submit]")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_be_visible()
+    await eventually(lambda: _decided(platform, waiting))  # the record shows the decision
+
+
+async def _decided(platform: Platform, case_id: str) -> bool:
+    return "triage.decided" in actions((await get_case(platform, case_id)).timeline)
