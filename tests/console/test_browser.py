@@ -9,14 +9,21 @@ decision are done by keyboard alone too."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from playwright.async_api import Browser, Page, expect
 
-from kahu.v1 import common_pb2, intake_pb2, plan_pb2, supervision_pb2
+from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
+from tests.conference.conferences import get as get_conference
+from tests.conference.conferences import invited, register, start_request
+from tests.conference.conferences import stub as conferences
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
-from tests.intake.reports import actions, get_case, open_case, possible_duplicate, submit_request
+from tests.intake.reports import actions, closed_case, get_case, open_case, possible_duplicate, submit_request
+from tests.placement.network import caregiver, placement, relate
+from tests.placement.network import person as new_person
+from tests.placement.test_case_placement import custody_approved
 from tests.plan.plans import planned
 from tests.polling import eventually
 
@@ -282,3 +289,70 @@ async def test_the_other_actions_are_done_by_keyboard_alone(platform: Platform, 
 
 async def _decided(platform: Platform, case_id: str) -> bool:
     return "triage.decided" in actions((await get_case(platform, case_id)).timeline)
+
+
+async def test_placement_conference_and_duplicate_actions_are_done_by_keyboard_alone(
+    platform: Platform, page: Page
+) -> None:
+    network = placement(platform)
+    child = await new_person(network, f"Mokopuna {uuid.uuid4().hex[:8]}", address_area="Naenae")
+    mum, nana = await new_person(network, "Mum"), await new_person(network, f"Kuia {uuid.uuid4().hex[:8]}")
+    await relate(network, mum, placement_pb2.KINSHIP_PARENT, child)
+    await relate(network, nana, placement_pb2.KINSHIP_PARENT, mum)
+    nana_carer = await caregiver(network, nana, area="Naenae", capacity=1)
+    placing = await custody_approved(platform, [child])  # at hutt, awaiting a selection
+
+    # select a caregiver, then record their answer
+    await sign_in(page, "supervisor", "hutt", "sup.keys")
+    await page.goto(f"/cases/{placing}/placement")
+    await tab_to(page, f"#select-{nana_carer}-reason")
+    await page.keyboard.type("Kuia is close and has room.")
+    await tab_to(page, f"#select-{nana_carer} button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Candidate selected")
+    await tab_to(page, "#answer-yes")
+    await page.keyboard.press("Space")
+    await tab_to(page, "#answer-note")
+    await page.keyboard.type("Kuia agrees.")
+    await tab_to(page, "#answer button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_be_visible()
+    await closed_case(platform, placing)
+
+    # record a participant's answer to a conference, then book a slot
+    staff, _ = await register(platform, "lakes")
+    conference_id = (await conferences(platform).StartConference(start_request(staff))).conference_id
+    booked = await invited(platform, conference_id, 1)
+    young = next(p for p in booked.participants if p.role == conference_pb2.PARTICIPANT_ROLE_YOUNG_PERSON)
+    await page.context.clear_cookies()
+    await sign_in(page, "site_manager", "lakes", staff.manager)
+    await page.goto(f"/conferences/{conference_id}")
+    fid = f"respond-{young.participant_id}"
+    await tab_to(page, f"#{fid}-response")
+    await _choose_first(page, f"#{fid}-response")
+    await tab_to(page, f"#{fid} button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_be_visible()
+
+    async def answered() -> bool:
+        found = await get_conference(platform, conference_id)
+        return any(p.participant_id == young.participant_id and p.response for p in found.participants)
+
+    await eventually(answered)
+
+    # keep a possible duplicate separate
+    first, flagged = await possible_duplicate(platform, BROWSER_SITE)
+    listing = await platform.intake.ListPossibleDuplicates(
+        intake_pb2.ListPossibleDuplicatesRequest(site=BROWSER_SITE, page_size=500)
+    )
+    (duplicate,) = [d for d in listing.possible_duplicates if d.case_id == flagged]
+    fid = f"duplicate-{duplicate.duplicate_id}"
+    await page.context.clear_cookies()
+    await sign_in(page, "intake_social_worker", BROWSER_SITE, "sw.keys")
+    await page.goto(f"/triage?site={BROWSER_SITE}")
+    await tab_to(page, f"#{fid}-reason")
+    await page.keyboard.type("Not the same child: the dates of birth differ.")
+    await tab_to(page, f"#{fid} button[value=DUPLICATE_DECISION_SEPARATE]")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text(f"Case {flagged[:8]} is kept separate")
+    assert "possible_duplicate.separated" in actions((await get_case(platform, first)).timeline)
