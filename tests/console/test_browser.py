@@ -11,16 +11,17 @@ from __future__ import annotations
 import re
 import uuid
 
+import grpc
 from playwright.async_api import Browser, Page, expect
 
-from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
+from kahu.v1 import assessment_pb2, common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
 from tests.conference.conferences import get as get_conference
 from tests.conference.conferences import invited, register, start_request
 from tests.conference.conferences import stub as conferences
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
-from tests.intake.reports import actions, closed_case, get_case, open_case, possible_duplicate, submit_request
+from tests.intake.reports import actions, closed_case, decide, get_case, open_case, possible_duplicate, submit_request
 from tests.placement.network import caregiver, placement, relate
 from tests.placement.network import person as new_person
 from tests.placement.test_case_placement import custody_approved
@@ -356,3 +357,53 @@ async def test_placement_conference_and_duplicate_actions_are_done_by_keyboard_a
     await page.keyboard.press("Enter")
     await expect(page.locator(".banner-success")).to_contain_text(f"Case {flagged[:8]} is kept separate")
     assert "possible_duplicate.separated" in actions((await get_case(platform, first)).timeline)
+
+
+async def test_a_supervisor_approves_seeking_custody_by_keyboard_alone(platform: Platform, page: Page) -> None:
+    case_id = await _open_case(platform, fast=False)
+    await decide(platform, case_id)
+
+    async def allocated() -> bool:
+        try:
+            await platform.assessment.Allocate(
+                assessment_pb2.AllocateRequest(
+                    idempotency_key=f"allocate-{uuid.uuid4()}",
+                    case_id=case_id,
+                    social_worker="sw.keys",
+                    site=BROWSER_SITE,
+                    allocated_by="sup.keys",
+                )
+            )
+        except grpc.aio.AioRpcError:
+            return False
+        return True
+
+    await eventually(allocated)
+    await platform.assessment.CompleteAssessment(
+        assessment_pb2.CompleteAssessmentRequest(
+            idempotency_key=f"complete-{uuid.uuid4()}",
+            case_id=case_id,
+            completed_by="sw.keys",
+            outcome=common_pb2.OUTCOME_SEEK_CUSTODY,
+            reason="No safe caregiver at home.",
+        )
+    )
+    await sign_in(page, "supervisor", BROWSER_SITE, "sup.keys")
+
+    async def awaiting() -> bool:
+        await page.goto(f"/cases/{case_id}")
+        return await page.locator("#approval-seek_custody").count() == 1
+
+    await eventually(awaiting)
+    await tab_to(page, "#approval-seek_custody-yes")
+    await page.keyboard.press("Space")
+    await tab_to(page, "#approval-seek_custody-reason")
+    await page.keyboard.type("Agreed: seek custody.")
+    await tab_to(page, "#approval-seek_custody button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Approved.")
+
+    async def granted() -> bool:
+        return "approval.granted" in actions((await get_case(platform, case_id)).timeline)
+
+    await eventually(granted)
