@@ -17,6 +17,7 @@ def test_defaults_describe_the_embedded_stack() -> None:
         "supervision": 50054,
         "placement": 50055,
         "conference": 50056,
+        "plan": 50057,
         "worker_health": 50060,
         "codec": 8089,
         "console": 8300,
