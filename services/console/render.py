@@ -158,7 +158,6 @@ _env.globals.update(
     pb_supervision=supervision_pb2,
     pb_intake=intake_pb2,
     pb_plan=plan_pb2,
-    list=list,
     pb_placement=placement_pb2,
     pb_conference=conference_pb2,
 )

@@ -35,6 +35,15 @@ class Change:
     terms: PlanTerms
 
 
+def _new_id(v: Violations, value: str, seen: set[str], field: str, what: str) -> None:
+    """A caller-chosen id (a goal's, an action's): well formed, and not one already used."""
+    if not _ID.fullmatch(value):
+        v.add(field, "must be 1-40 characters of a-z, 0-9 and -")
+    elif value in seen:
+        v.add(field, f"is another {what}'s")
+    seen.add(value)
+
+
 def terms_of(content: plan_pb2.PlanContent) -> PlanTerms:
     """What the plan's workflow keeps of a (valid) version: ids, staff ids, dates, statuses."""
     return PlanTerms(
@@ -67,11 +76,7 @@ def _content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, fie
     if checks.listed(v, len(content.goals), f"{field}.goals", maximum=MAX_GOALS):
         for i, goal in enumerate(content.goals):
             path = f"{field}.goals[{i}]"
-            if not _ID.fullmatch(goal.goal_id):
-                v.add(f"{path}.goal_id", "must be 1-40 characters of a-z, 0-9 and -")
-            elif goal.goal_id in goals:
-                v.add(f"{path}.goal_id", "is another goal's")
-            goals.add(goal.goal_id)
+            _new_id(v, goal.goal_id, goals, f"{path}.goal_id", "goal")
             checks.text(v, goal.description, f"{path}.description", limit=MAX_DESCRIPTION, required=True)
     if not content.actions:
         v.add(f"{field}.actions", "a plan has at least one action")
@@ -80,11 +85,7 @@ def _content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, fie
     actions: set[str] = set()
     for i, action in enumerate(content.actions):
         path = f"{field}.actions[{i}]"
-        if not _ID.fullmatch(action.action_id):
-            v.add(f"{path}.action_id", "must be 1-40 characters of a-z, 0-9 and -")
-        elif action.action_id in actions:
-            v.add(f"{path}.action_id", "is another action's")
-        actions.add(action.action_id)
+        _new_id(v, action.action_id, actions, f"{path}.action_id", "action")
         if action.goal_id not in goals:
             v.add(f"{path}.goal_id", "must be one of the plan's goals")
         checks.text(v, action.description, f"{path}.description", limit=MAX_DESCRIPTION, required=True)

@@ -608,6 +608,9 @@ class CaseWorkflow:
 
     @workflow.query
     def state(self) -> CaseView:
+        return self._view(timeline=True)
+
+    def _view(self, *, timeline: bool) -> CaseView:
         case = self._require_case()
         return CaseView(
             case_id=case.case_id,
@@ -619,7 +622,7 @@ class CaseWorkflow:
             assessment_workflow_id=assessment_workflow_id(case.case_id)
             if self._snapshot.stage in (Stage.ASSESSMENT, Stage.INVESTIGATION)
             else None,
-            timeline=list(self._snapshot.timeline),
+            timeline=list(self._snapshot.timeline) if timeline else [],
             placement_workflow_id=placement_workflow_id(case.case_id)
             if self._snapshot.stage == Stage.PLACEMENT
             else None,
@@ -631,8 +634,7 @@ class CaseWorkflow:
 
     def _answer(self) -> CaseView:
         """What an update answers (ANSWERS_WITHOUT_TIMELINE_PATCH)."""
-        view = self.state()
-        return dataclasses.replace(view, timeline=[]) if workflow.patched(ANSWERS_WITHOUT_TIMELINE_PATCH) else view
+        return self._view(timeline=not workflow.patched(ANSWERS_WITHOUT_TIMELINE_PATCH))
 
     def _require_case(self) -> CaseInput:
         if self._case is None:

@@ -44,6 +44,7 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
         "plan": found.plan,
         "content": content,
         "goals": goals,
+        "versions": [found.plan.current, *found.plan.history],
         "problem": problem_,
     }
     return page(request, "plan.html", context_, 200 if problem_ is None else 400)
