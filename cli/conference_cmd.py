@@ -1,8 +1,10 @@
-"""`kahu conference`: youth justice family group conferences (ConferenceService), for the
-youth justice coordinator: start one from a file, show it, add participants and the youth
-advocate, find and book slots, reschedule, record responses, that it was held and its outcome,
-list escalations; and the reference data scheduling needs (coordinators, venues, working hours
-and busy time). Times are New Zealand time unless they carry an offset."""
+"""`kahu conference`: family group conferences (ConferenceService), youth justice and care
+and protection, for the coordinator: start one from a file (a Police trigger, a court's
+direction), show it, add participants and the youth advocate, record the whānau's
+consultation (care and protection), find and book slots, reschedule, record responses, that
+it was held (with the family's private time) and its outcome (a structured plan becomes the
+child's plan), list escalations; and the reference data scheduling needs (coordinators,
+venues, working hours and busy time). Times are New Zealand time unless they carry an offset."""
 
 from __future__ import annotations
 
@@ -15,13 +17,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from cli import protofile, render
 from cli.common import By, IncludeResolved, Json, Key, OptSite, PageSize, PageToken, Site, read_text, state_of
-from cli.params import RESPONSE, ROLE, Hours, idempotency_key, nz_time, uuid_value
+from cli.params import RESPONSE, ROLE, ROUTE, Hours, idempotency_key, nz_time, uuid_value
 from cli.rpc import fail
 from kahu.v1 import conference_pb2
 from workflows.policy.working_days import NZ
 
 app = typer.Typer(
-    help="Youth justice family group conferences: start, participants, scheduling, outcome.", no_args_is_help=True
+    help="Family group conferences (youth justice, care and protection): start, participants, the whānau's"
+    " consultation, scheduling, held, outcome.",
+    no_args_is_help=True,
 )
 
 ConferenceId = Annotated[str, typer.Argument(metavar="CONFERENCE_ID", parser=uuid_value, help="The conference's id.")]
@@ -44,7 +48,7 @@ Venue = Annotated[str | None, typer.Option("--venue", parser=uuid_value, help="A
 #: What a start file holds: a StartConferenceRequest but its idempotency key.
 START_FIELDS = ("trigger", "site", "coordinator_id", "participants")
 #: What an outcome file holds.
-OUTCOME_FIELDS = ("agreed", "plan_actions", "reason")
+OUTCOME_FIELDS = ("agreed", "plan_actions", "reason", "route", "plan")
 
 
 def _act(ctx: typer.Context, method: str, request: Message, key: str, conference_id: str, as_json: bool) -> None:
@@ -306,12 +310,83 @@ def respond(
     _act(ctx, "RecordResponse", request, request.idempotency_key, conference_id, as_json)
 
 
+@app.command("consult")
+def consult(
+    ctx: typer.Context,
+    conference_id: ConferenceId,
+    not_before: Annotated[
+        dt.datetime | None,
+        typer.Option(parser=nz_time, metavar="WHEN", help=f"The whānau's earliest date ({WHEN_HELP})."),
+    ] = None,
+    not_after: Annotated[
+        dt.datetime | None, typer.Option(parser=nz_time, metavar="WHEN", help="The whānau's latest date.")
+    ] = None,
+    venue: Annotated[
+        str | None, typer.Option(parser=uuid_value, metavar="VENUE_ID", help="The venue the whānau chose.")
+    ] = None,
+    attendee: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attendee",
+            parser=uuid_value,
+            metavar="PARTICIPANT_ID",
+            help="A participant the whānau asked for (repeatable): the slot must suit them.",
+        ),
+    ] = None,
+    notes: Annotated[str, typer.Option(help="What the whānau said (kept with the conference).")] = "",
+    not_practicable: Annotated[
+        str, typer.Option(help="Consulting the whānau was not practicable: why (then no dates, venue or attendees).")
+    ] = "",
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record the co-ordinator's consultation of the whānau on the date, venue and who attends
+    (care and protection; Oranga Tamariki Act 1989, s 21): the slot is then booked in their
+    dates, at their venue, with the people they asked for."""
+    consultation = conference_pb2.ConferenceConsultation(
+        venue_id=venue or "", attendee_ids=attendee or [], notes=notes, not_practicable_reason=not_practicable
+    )
+    if not_before is not None:
+        consultation.not_before.CopyFrom(_timestamp(not_before))
+    if not_after is not None:
+        consultation.not_after.CopyFrom(_timestamp(not_after))
+    request = conference_pb2.RecordConsultationRequest(
+        idempotency_key=idempotency_key(key),
+        conference_id=conference_id,
+        recorded_by=state_of(ctx).actor(by),
+        consultation=consultation,
+    )
+    _act(ctx, "RecordConsultation", request, request.idempotency_key, conference_id, as_json)
+
+
 @app.command("held")
-def held(ctx: typer.Context, conference_id: ConferenceId, by: By = "", key: Key = None, as_json: Json = False) -> None:
-    """Record that the conference convened (at or after its booked start)."""
+def held(
+    ctx: typer.Context,
+    conference_id: ConferenceId,
+    private_time: Annotated[
+        int | None,
+        typer.Option(
+            "--private-time",
+            metavar="MINUTES",
+            help="The family's private time, in minutes (a care and protection conference needs it, or"
+            " --private-time-declined).",
+        ),
+    ] = None,
+    private_time_declined: Annotated[str, typer.Option(help="The whānau declined their private time: why.")] = "",
+    by: By = "",
+    key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Record that the conference convened (at or after its booked start); a care and
+    protection conference with the family's private time, held or declined."""
     request = conference_pb2.RecordHeldRequest(
         idempotency_key=idempotency_key(key), conference_id=conference_id, recorded_by=state_of(ctx).actor(by)
     )
+    if private_time is not None or private_time_declined:
+        request.private_time.CopyFrom(
+            conference_pb2.PrivateTime(minutes=private_time or 0, declined_reason=private_time_declined)
+        )
     _act(ctx, "RecordHeld", request, request.idempotency_key, conference_id, as_json)
 
 
@@ -323,8 +398,8 @@ def outcome(
         str | None,
         typer.Option(
             "--file",
-            help='The outcome as YAML or JSON: agreed, plan_actions, reason ("-": stdin).'
-            " See cli/examples/outcome.yaml.",
+            help='The outcome as YAML or JSON: agreed, plan_actions or a structured plan, reason, route ("-": stdin).'
+            " See cli/examples/outcome.yaml and cli/examples/care-outcome.yaml.",
         ),
     ] = None,
     agreed: Annotated[
@@ -335,20 +410,35 @@ def outcome(
         list[str] | None, typer.Option("--action", help="An action of the agreed plan (repeatable).")
     ] = None,
     reason: Annotated[str, typer.Option(help="Why no plan was agreed (the matter is referred back).")] = "",
+    route: Annotated[
+        int | None,
+        typer.Option(
+            parser=ROUTE,
+            metavar=ROUTE.metavar,
+            help="Care and protection, no plan agreed: back to the social worker, or to the Family Court.",
+        ),
+    ] = None,
     by: By = "",
     key: Key = None,
     as_json: Json = False,
 ) -> None:
-    """Record the outcome: a plan agreed with its actions, or not agreed (referred back to the
-    court or Police). Closes the conference."""
+    """Record the outcome: a plan agreed with its actions (with --file, a structured plan:
+    goals, actions with owners and due dates, lead professional, review date; it becomes the
+    child's plan), or not agreed (youth justice: referred back to the court or Police; care and
+    protection: --route). Closes the conference."""
     if file is not None:
-        if agreed is not None or action or reason:
+        if agreed is not None or action or reason or route is not None:
             fail("give the outcome either in --file or with --agreed/--not-agreed, --action and --reason", 2)
         request = _load(file, conference_pb2.RecordOutcomeRequest(), OUTCOME_FIELDS, "give it on the command line")
     elif agreed is None:
         fail("give --file, --agreed (with --action) or --not-agreed (with --reason)", 2)
     else:
-        request = conference_pb2.RecordOutcomeRequest(agreed=agreed, plan_actions=action or [], reason=reason)
+        request = conference_pb2.RecordOutcomeRequest(
+            agreed=agreed,
+            plan_actions=action or [],
+            reason=reason,
+            route=route or 0,  # type: ignore[arg-type]
+        )
     request.idempotency_key = idempotency_key(key)
     request.conference_id = conference_id
     request.recorded_by = state_of(ctx).actor(by)
@@ -389,7 +479,8 @@ def register_coordinator(
     hours: HoursOption = None,
     as_json: Json = False,
 ) -> None:
-    """Register (or update) a youth justice coordinator at a site, with their manager."""
+    """Register (or update) a coordinator (youth justice, or care and protection) at a site,
+    with their manager."""
     request = conference_pb2.RegisterCoordinatorRequest(
         staff_id=staff_id, site=site, manager_id=manager, working_hours=_periods(hours)
     )

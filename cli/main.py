@@ -618,6 +618,13 @@ TriageApproval = Annotated[
         "--triage", help="The case's triage decision waiting for approval (default: an assessment's seeking custody)."
     ),
 ]
+ReferralApproval = Annotated[
+    bool,
+    typer.Option(
+        "--referral",
+        help="The assessment's referral to a care and protection family group conference waiting for approval.",
+    ),
+]
 
 
 def _decide_approval(
@@ -629,14 +636,22 @@ def _decide_approval(
     key: str | None,
     as_json: bool,
     triage: bool,
+    referral: bool = False,
 ) -> None:
+    if triage and referral:
+        fail("give at most one of --triage or --referral", 2)
+    kind = supervision_pb2.APPROVAL_KIND_SEEK_CUSTODY
+    if triage:
+        kind = supervision_pb2.APPROVAL_KIND_TRIAGE_DECISION
+    elif referral:
+        kind = supervision_pb2.APPROVAL_KIND_CARE_AND_PROTECTION_REFERRAL
     request = supervision_pb2.DecideApprovalRequest(
         idempotency_key=idempotency_key(key),
         case_id=case_id,
         approved=approved,
         decided_by=state_of(ctx).actor(by),
         reason=reason,
-        kind=supervision_pb2.APPROVAL_KIND_TRIAGE_DECISION if triage else supervision_pb2.APPROVAL_KIND_SEEK_CUSTODY,
+        kind=kind,
     )
     answer = state_of(ctx).call("supervision", "DecideApproval", request, request.idempotency_key)
     if triage:
@@ -683,9 +698,11 @@ def queue_approve(
     key: Key = None,
     as_json: Json = False,
     triage: TriageApproval = False,
+    referral: ReferralApproval = False,
 ) -> None:
-    """Approve a decision that needs approval (seeking custody; with --triage, a triage decision)."""
-    _decide_approval(ctx, case_id, True, by, reason, key, as_json, triage)
+    """Approve a decision that needs approval (seeking custody; with --triage, a triage decision;
+    with --referral, a referral to a care and protection family group conference, which starts it)."""
+    _decide_approval(ctx, case_id, True, by, reason, key, as_json, triage, referral)
 
 
 @queue_app.command("decline")
@@ -697,10 +714,12 @@ def queue_decline(
     key: Key = None,
     as_json: Json = False,
     triage: TriageApproval = False,
+    referral: ReferralApproval = False,
 ) -> None:
     """Decline a decision that needs approval (seeking custody; with --triage, return a triage
-    decision to the social worker with the reason)."""
-    _decide_approval(ctx, case_id, False, by, reason, key, as_json, triage)
+    decision to the social worker with the reason; with --referral, a referral to a care and
+    protection family group conference)."""
+    _decide_approval(ctx, case_id, False, by, reason, key, as_json, triage, referral)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ RESPONSE = Choice(conference_pb2.InvitationResponse, "INVITATION_RESPONSE_")
 CONFERENCE_STAGE = Choice(conference_pb2.ConferenceStage, "CONFERENCE_STAGE_")
 CONFERENCE_DEADLINE = Choice(conference_pb2.ConferenceDeadline, "CONFERENCE_DEADLINE_")
 CONFERENCE_ESCALATION_LEVEL = Choice(conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_")
+ROUTE = Choice(conference_pb2.NoAgreementRoute, "NO_AGREEMENT_ROUTE_")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)([smhdw])")

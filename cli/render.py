@@ -36,6 +36,7 @@ from cli.params import (
     PATHWAY,
     RESPONSE,
     ROLE,
+    ROUTE,
     SEARCH_STAGE,
     STAGE,
     SUPPORT_NEED,
@@ -597,6 +598,10 @@ def _trigger(trigger: conference_pb2.ConferenceTrigger) -> str:
         text += f", offence up to {trigger.offence_max_years} years"
     if trigger.detained:
         text += ", detained"
+    if trigger.HasField("court_convene_by"):
+        text += f", the court's date to convene {nz(trigger.court_convene_by)}"
+    if trigger.HasField("court_report_by"):
+        text += f", to report {nz(trigger.court_report_by)}"
     return text + (f", reference {trigger.reference}" if trigger.reference else "")
 
 
@@ -606,15 +611,42 @@ def _state_rows(state: conference_pb2.ConferenceState) -> list[tuple[str, str]]:
         advocate = "required, " + ("appointed" if state.advocate_appointed else "NOT YET APPOINTED")
     elif state.advocate_appointed:
         advocate = "appointed"
-    return [
+    rows = [
         ("stage", f"{CONFERENCE_STAGE.label(state.stage)} (round {state.round})"),
         ("convening due", nz(state.convening_due, relative=True)),
         ("completion due", nz(state.completion_due, relative=True)),
         ("breached", _words(CONFERENCE_DEADLINE.label(d) for d in state.breached)),
         ("booking", _booking(state.booking)),
-        ("young person added", _yes(state.young_person_added)),
-        ("youth advocate", advocate),
     ]
+    if not state.care_and_protection:
+        return [*rows, ("young person added", _yes(state.young_person_added)), ("youth advocate", advocate)]
+    consulted = "not yet"
+    if state.consulted:
+        dates = " to ".join(nz(d) for d in (state.preferred_not_before, state.preferred_not_after) if d.seconds)
+        consulted = f"yes: dates {dates or 'any'}, venue {state.preferred_venue_id or 'any'}"
+    private = "-"
+    if state.private_time.minutes:
+        private = f"{state.private_time.minutes} minutes"
+    elif state.private_time.declined:
+        private = "declined by the whānau"
+    return [
+        ("kind", "care and protection"),
+        *rows,
+        ("child added", _yes(state.young_person_added)),
+        ("whānau consulted", consulted),
+        ("family's private time", private),
+    ]
+
+
+def _consultation_rows(item: conference_pb2.Conference) -> list[tuple[str, str]]:
+    if not item.HasField("consultation"):
+        return []
+    c = item.consultation
+    if c.not_practicable_reason:
+        said = f"not practicable: {c.not_practicable_reason}"
+    else:
+        said = f"{len(c.attendee_ids)} attendee(s) asked for" + (f"; {c.notes}" if c.notes else "")
+    return [("consultation", f"{said} (by {c.recorded_by} at {nz(c.recorded_at)})")]
 
 
 def conference(console: Console, item: conference_pb2.Conference) -> None:
@@ -628,7 +660,12 @@ def conference(console: Console, item: conference_pb2.Conference) -> None:
         found = item.outcome
         outcome = f"agreed, {len(found.plan_actions)} action(s)" if found.agreed else f"not agreed: {found.reason}"
         outcome += f", by {found.recorded_by} at {nz(found.recorded_at)}"
-        outcome += ", referred back" if found.referred_back else ""
+        if found.route:
+            outcome += f", {ROUTE.label(found.route)}"
+        elif found.referred_back:
+            outcome += ", referred back"
+        if found.HasField("plan"):
+            outcome += f"; the child's plan led by {found.plan.lead_professional}, review {nz(found.plan.review_due)}"
     _details(
         console,
         f"Conference {item.conference_id}",
@@ -638,11 +675,19 @@ def conference(console: Console, item: conference_pb2.Conference) -> None:
             ("trigger", _trigger(item.trigger)),
             ("coordinator", f"{item.coordinator_id or '-'} (manager {item.manager_id or '-'})"),
             *state,
+            *_consultation_rows(item),
             ("outcome", outcome),
             ("workflow", item.workflow_id),
         ],
     )
-    if item.outcome.plan_actions:
+    if item.outcome.HasField("plan"):
+        structured = Table(title="Plan", title_justify="left")
+        for name in ("action", "goal", "owner", "agency", "due"):
+            structured.add_column(name, overflow="fold")
+        for a in item.outcome.plan.actions:
+            structured.add_row(*(Text(v) for v in (a.description, a.goal_id, a.owner_id, a.owner_agency, nz(a.due_at))))
+        console.print(structured)
+    elif item.outcome.plan_actions:
         plan = Table(title="Plan", title_justify="left", show_header=False)
         plan.add_column("", no_wrap=True)
         plan.add_column("action", overflow="fold")

@@ -50,13 +50,13 @@ from services.placement import app as placement_app
 from services.plan import app as plan_app
 from services.supervision import app as supervision_app
 from services.triage import app as triage_app
-from tests.policies import SHIPPED, use_test_policy
+from tests.policies import SHIPPED, testing_policy, use_test_policy
 from tests.sinks import Sinks
 from tests.tokens import ActingAs, make_keys, mint, staff
 from tests.workflows.scenarios import Harness, RecordedActivities, worker
 from workflows import search_attributes
 from workflows.policy.loader import POLICY_ENV, load_policy, shortened, write_policy
-from workflows.policy.model import ConferenceHours, Span
+from workflows.policy.model import ConferenceHours, Policy, Span
 from workflows.worker import CALLED_SERVICES, build_worker, service_channel
 
 #: Every span this test run produces, for the tracing tests.
@@ -314,25 +314,49 @@ async def approving_intake(
         yield intake_pb2_grpc.IntakeServiceStub(channel)
 
 
+def fast_conferences(policy: Policy) -> Policy:
+    """`policy` with its conferences (youth justice, care and protection) booked a second or
+    two ahead (one-second notice, one-minute slots on a one-second grid, any hour of any day)."""
+    second, minute = Span(seconds=1), Span(seconds=60)
+    hours = ConferenceHours(weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True)
+    case = policy.case
+    assert case.youth_justice is not None and case.care_and_protection is not None
+    youth = replace(
+        case.youth_justice,
+        minimum_notice=second,
+        conference_length=minute,
+        slot_granularity=second,
+        conference_hours=hours,
+    )
+    care = replace(
+        case.care_and_protection,
+        minimum_notice=second,
+        conference_length=minute,
+        slot_granularity=second,
+        conference_hours=hours,
+    )
+    return replace(policy, case=replace(case, youth_justice=youth, care_and_protection=care))
+
+
 @pytest.fixture(scope="session")
 def fast_conference_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A policy file whose conferences are booked a second or two ahead (one-second notice,
-    one-minute slots on a one-second grid, any hour of any day)."""
-    policy = load_policy()
-    assert policy.case.youth_justice is not None
-    fast = replace(
-        policy.case.youth_justice,
-        minimum_notice=Span(seconds=1),
-        conference_length=Span(seconds=60),
-        slot_granularity=Span(seconds=1),
-        conference_hours=ConferenceHours(
-            weekdays=list(range(7)), start_minute=0, end_minute=1440, public_holidays=True
-        ),
-    )
-    return write_policy(
-        replace(policy, case=replace(policy.case, youth_justice=fast)),
-        tmp_path_factory.mktemp("policy") / "fast-conference.yaml",
-    )
+    """A policy file whose conferences are booked a second or two ahead (`fast_conferences`)."""
+    return write_policy(fast_conferences(load_policy()), tmp_path_factory.mktemp("policy") / "fast-conference.yaml")
+
+
+@pytest.fixture(scope="session")
+async def care_intake(
+    platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[intake_pb2_grpc.IntakeServiceStub]:
+    """An intake whose cases run under the test policy with their conferences booked a second
+    or two ahead (`fast_conferences`), so a test can watch a case's care and protection
+    conference be held; the platform's worker runs them like any other."""
+    path = write_policy(fast_conferences(testing_policy()), tmp_path_factory.mktemp("policy") / "care.yaml")
+    async with AsyncExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(POLICY_ENV, str(path))
+            channel = await _serve(stack, settings, intake_app.build, free_port())
+        yield intake_pb2_grpc.IntakeServiceStub(channel)
 
 
 @pytest.fixture(scope="session")

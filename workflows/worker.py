@@ -50,7 +50,7 @@ PASSTHROUGH_MODULES: Sequence[str] = (
     "workflows.record_model",
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-CALLED_SERVICES = ("intake", "triage", "supervision", "assessment", "conference", "placement")
+CALLED_SERVICES = ("intake", "triage", "supervision", "assessment", "conference", "placement", "plan")
 WORKFLOWS = [CaseWorkflow, AssessmentWorkflow, YouthJusticeConferenceWorkflow, PlacementSearchWorkflow, PlanWorkflow]
 #: The identity the worker's activities call the domain services as.
 WORKLOAD_NAME = "worker"
@@ -85,7 +85,7 @@ def build_worker(client: Client, task_queue: str, channels: Mapping[str, grpc.ai
         channels["placement"],
         channels["conference"],
     )
-    conference_activities = ConferenceActivities(channels["conference"])
+    conference_activities = ConferenceActivities(channels["conference"], channels["plan"])
     placement_activities = PlacementActivities(channels["placement"])
     plan_activities = PlanActivities(channels["supervision"])
     return Worker(

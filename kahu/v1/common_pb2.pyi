@@ -54,6 +54,7 @@ class CaseStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STAGE_CLOSED: _ClassVar[CaseStage]
     CASE_STAGE_PLACEMENT: _ClassVar[CaseStage]
     CASE_STAGE_YOUTH_JUSTICE_CONFERENCE: _ClassVar[CaseStage]
+    CASE_STAGE_CARE_AND_PROTECTION_CONFERENCE: _ClassVar[CaseStage]
 
 class Timeframe(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -133,6 +134,7 @@ CASE_STAGE_OUTCOME: CaseStage
 CASE_STAGE_CLOSED: CaseStage
 CASE_STAGE_PLACEMENT: CaseStage
 CASE_STAGE_YOUTH_JUSTICE_CONFERENCE: CaseStage
+CASE_STAGE_CARE_AND_PROTECTION_CONFERENCE: CaseStage
 TIMEFRAME_UNSPECIFIED: Timeframe
 TIMEFRAME_CRITICAL: Timeframe
 TIMEFRAME_VERY_URGENT: Timeframe

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kahu.v1 import common_pb2 as _common_pb2
 from kahu.v1 import intake_pb2 as _intake_pb2
+from kahu.v1 import plan_pb2 as _plan_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -21,6 +22,8 @@ class TriggerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGER_KIND_COURT_DIRECTION: _ClassVar[TriggerKind]
     TRIGGER_KIND_CHARGE_PROVED: _ClassVar[TriggerKind]
     TRIGGER_KIND_TRIAGE_REFERRAL: _ClassVar[TriggerKind]
+    TRIGGER_KIND_CARE_AND_PROTECTION_REFERRAL: _ClassVar[TriggerKind]
+    TRIGGER_KIND_CARE_AND_PROTECTION_COURT_DIRECTION: _ClassVar[TriggerKind]
 
 class ParticipantRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +36,8 @@ class ParticipantRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PARTICIPANT_ROLE_VICTIM_REPRESENTATIVE: _ClassVar[ParticipantRole]
     PARTICIPANT_ROLE_YOUTH_ADVOCATE: _ClassVar[ParticipantRole]
     PARTICIPANT_ROLE_SOCIAL_WORKER: _ClassVar[ParticipantRole]
+    PARTICIPANT_ROLE_FAMILY_INVITEE: _ClassVar[ParticipantRole]
+    PARTICIPANT_ROLE_PROFESSIONAL: _ClassVar[ParticipantRole]
 
 class InvitationResponse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +55,13 @@ class ConferenceStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONFERENCE_STAGE_BOOKED: _ClassVar[ConferenceStage]
     CONFERENCE_STAGE_HELD: _ClassVar[ConferenceStage]
     CONFERENCE_STAGE_CLOSED: _ClassVar[ConferenceStage]
+    CONFERENCE_STAGE_CONSULTING: _ClassVar[ConferenceStage]
+
+class NoAgreementRoute(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NO_AGREEMENT_ROUTE_UNSPECIFIED: _ClassVar[NoAgreementRoute]
+    NO_AGREEMENT_ROUTE_BACK_TO_SOCIAL_WORKER: _ClassVar[NoAgreementRoute]
+    NO_AGREEMENT_ROUTE_REFER_TO_COURT: _ClassVar[NoAgreementRoute]
 
 class ConferenceDeadline(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -70,6 +82,8 @@ TRIGGER_KIND_DETAINED_AFTER_DENIAL: TriggerKind
 TRIGGER_KIND_COURT_DIRECTION: TriggerKind
 TRIGGER_KIND_CHARGE_PROVED: TriggerKind
 TRIGGER_KIND_TRIAGE_REFERRAL: TriggerKind
+TRIGGER_KIND_CARE_AND_PROTECTION_REFERRAL: TriggerKind
+TRIGGER_KIND_CARE_AND_PROTECTION_COURT_DIRECTION: TriggerKind
 PARTICIPANT_ROLE_UNSPECIFIED: ParticipantRole
 PARTICIPANT_ROLE_YOUNG_PERSON: ParticipantRole
 PARTICIPANT_ROLE_PARENT_OR_CARER: ParticipantRole
@@ -79,6 +93,8 @@ PARTICIPANT_ROLE_VICTIM: ParticipantRole
 PARTICIPANT_ROLE_VICTIM_REPRESENTATIVE: ParticipantRole
 PARTICIPANT_ROLE_YOUTH_ADVOCATE: ParticipantRole
 PARTICIPANT_ROLE_SOCIAL_WORKER: ParticipantRole
+PARTICIPANT_ROLE_FAMILY_INVITEE: ParticipantRole
+PARTICIPANT_ROLE_PROFESSIONAL: ParticipantRole
 INVITATION_RESPONSE_UNSPECIFIED: InvitationResponse
 INVITATION_RESPONSE_ACCEPTED: InvitationResponse
 INVITATION_RESPONSE_DECLINED: InvitationResponse
@@ -90,6 +106,10 @@ CONFERENCE_STAGE_SCHEDULING: ConferenceStage
 CONFERENCE_STAGE_BOOKED: ConferenceStage
 CONFERENCE_STAGE_HELD: ConferenceStage
 CONFERENCE_STAGE_CLOSED: ConferenceStage
+CONFERENCE_STAGE_CONSULTING: ConferenceStage
+NO_AGREEMENT_ROUTE_UNSPECIFIED: NoAgreementRoute
+NO_AGREEMENT_ROUTE_BACK_TO_SOCIAL_WORKER: NoAgreementRoute
+NO_AGREEMENT_ROUTE_REFER_TO_COURT: NoAgreementRoute
 CONFERENCE_DEADLINE_UNSPECIFIED: ConferenceDeadline
 CONFERENCE_DEADLINE_CONVENING: ConferenceDeadline
 CONFERENCE_DEADLINE_COMPLETION: ConferenceDeadline
@@ -115,18 +135,22 @@ class GetConferenceScopeResponse(_message.Message):
     def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., agencies: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ConferenceTrigger(_message.Message):
-    __slots__ = ("kind", "triggered_at", "detained", "offence_max_years", "reference")
+    __slots__ = ("kind", "triggered_at", "detained", "offence_max_years", "reference", "court_convene_by", "court_report_by")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TRIGGERED_AT_FIELD_NUMBER: _ClassVar[int]
     DETAINED_FIELD_NUMBER: _ClassVar[int]
     OFFENCE_MAX_YEARS_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    COURT_CONVENE_BY_FIELD_NUMBER: _ClassVar[int]
+    COURT_REPORT_BY_FIELD_NUMBER: _ClassVar[int]
     kind: TriggerKind
     triggered_at: _timestamp_pb2.Timestamp
     detained: bool
     offence_max_years: int
     reference: str
-    def __init__(self, kind: _Optional[_Union[TriggerKind, str]] = ..., triggered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detained: _Optional[bool] = ..., offence_max_years: _Optional[int] = ..., reference: _Optional[str] = ...) -> None: ...
+    court_convene_by: _timestamp_pb2.Timestamp
+    court_report_by: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[TriggerKind, str]] = ..., triggered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detained: _Optional[bool] = ..., offence_max_years: _Optional[int] = ..., reference: _Optional[str] = ..., court_convene_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., court_report_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class NewParticipant(_message.Message):
     __slots__ = ("role", "name", "contact", "staff_id", "required")
@@ -257,23 +281,57 @@ class ConferenceEscalation(_message.Message):
     def __init__(self, escalation_id: _Optional[str] = ..., conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., deadline: _Optional[_Union[ConferenceDeadline, str]] = ..., level: _Optional[_Union[ConferenceEscalationLevel, str]] = ..., round: _Optional[int] = ..., manager_id: _Optional[str] = ..., coordinator_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved: _Optional[bool] = ...) -> None: ...
 
 class ConferenceOutcome(_message.Message):
-    __slots__ = ("agreed", "plan_actions", "reason", "recorded_by", "recorded_at", "referred_back")
+    __slots__ = ("agreed", "plan_actions", "reason", "recorded_by", "recorded_at", "referred_back", "route", "plan")
     AGREED_FIELD_NUMBER: _ClassVar[int]
     PLAN_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
     REFERRED_BACK_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     agreed: bool
     plan_actions: _containers.RepeatedScalarFieldContainer[str]
     reason: str
     recorded_by: str
     recorded_at: _timestamp_pb2.Timestamp
     referred_back: bool
-    def __init__(self, agreed: _Optional[bool] = ..., plan_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., referred_back: _Optional[bool] = ...) -> None: ...
+    route: NoAgreementRoute
+    plan: _plan_pb2.PlanContent
+    def __init__(self, agreed: _Optional[bool] = ..., plan_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., referred_back: _Optional[bool] = ..., route: _Optional[_Union[NoAgreementRoute, str]] = ..., plan: _Optional[_Union[_plan_pb2.PlanContent, _Mapping]] = ...) -> None: ...
+
+class ConferenceConsultation(_message.Message):
+    __slots__ = ("not_before", "not_after", "venue_id", "attendee_ids", "notes", "not_practicable_reason", "recorded_by", "recorded_at")
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    VENUE_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTENDEE_IDS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    NOT_PRACTICABLE_REASON_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    not_before: _timestamp_pb2.Timestamp
+    not_after: _timestamp_pb2.Timestamp
+    venue_id: str
+    attendee_ids: _containers.RepeatedScalarFieldContainer[str]
+    notes: str
+    not_practicable_reason: str
+    recorded_by: str
+    recorded_at: _timestamp_pb2.Timestamp
+    def __init__(self, not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., venue_id: _Optional[str] = ..., attendee_ids: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., not_practicable_reason: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PrivateTime(_message.Message):
+    __slots__ = ("minutes", "declined_reason", "declined")
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    DECLINED_REASON_FIELD_NUMBER: _ClassVar[int]
+    DECLINED_FIELD_NUMBER: _ClassVar[int]
+    minutes: int
+    declined_reason: str
+    declined: bool
+    def __init__(self, minutes: _Optional[int] = ..., declined_reason: _Optional[str] = ..., declined: _Optional[bool] = ...) -> None: ...
 
 class ConferenceState(_message.Message):
-    __slots__ = ("conference_id", "stage", "round", "convening_due", "completion_due", "breached", "booking", "advocate_required", "advocate_appointed", "young_person_added", "timeline")
+    __slots__ = ("conference_id", "stage", "round", "convening_due", "completion_due", "breached", "booking", "advocate_required", "advocate_appointed", "young_person_added", "timeline", "consulted", "preferred_not_before", "preferred_not_after", "preferred_venue_id", "private_time", "care_and_protection")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +343,12 @@ class ConferenceState(_message.Message):
     ADVOCATE_APPOINTED_FIELD_NUMBER: _ClassVar[int]
     YOUNG_PERSON_ADDED_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    CONSULTED_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_VENUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CARE_AND_PROTECTION_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     stage: ConferenceStage
     round: int
@@ -296,10 +360,16 @@ class ConferenceState(_message.Message):
     advocate_appointed: bool
     young_person_added: bool
     timeline: _containers.RepeatedCompositeFieldContainer[_common_pb2.TimelineEntry]
-    def __init__(self, conference_id: _Optional[str] = ..., stage: _Optional[_Union[ConferenceStage, str]] = ..., round: _Optional[int] = ..., convening_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[_Iterable[_Union[ConferenceDeadline, str]]] = ..., booking: _Optional[_Union[ConferenceBooking, _Mapping]] = ..., advocate_required: _Optional[bool] = ..., advocate_appointed: _Optional[bool] = ..., young_person_added: _Optional[bool] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
+    consulted: bool
+    preferred_not_before: _timestamp_pb2.Timestamp
+    preferred_not_after: _timestamp_pb2.Timestamp
+    preferred_venue_id: str
+    private_time: PrivateTime
+    care_and_protection: bool
+    def __init__(self, conference_id: _Optional[str] = ..., stage: _Optional[_Union[ConferenceStage, str]] = ..., round: _Optional[int] = ..., convening_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breached: _Optional[_Iterable[_Union[ConferenceDeadline, str]]] = ..., booking: _Optional[_Union[ConferenceBooking, _Mapping]] = ..., advocate_required: _Optional[bool] = ..., advocate_appointed: _Optional[bool] = ..., young_person_added: _Optional[bool] = ..., timeline: _Optional[_Iterable[_Union[_common_pb2.TimelineEntry, _Mapping]]] = ..., consulted: _Optional[bool] = ..., preferred_not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preferred_not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preferred_venue_id: _Optional[str] = ..., private_time: _Optional[_Union[PrivateTime, _Mapping]] = ..., care_and_protection: _Optional[bool] = ...) -> None: ...
 
 class Conference(_message.Message):
-    __slots__ = ("conference_id", "workflow_id", "case_id", "site", "region", "trigger", "coordinator_id", "manager_id", "participants", "escalations", "outcome", "state")
+    __slots__ = ("conference_id", "workflow_id", "case_id", "site", "region", "trigger", "coordinator_id", "manager_id", "participants", "escalations", "outcome", "state", "consultation")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +382,7 @@ class Conference(_message.Message):
     ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    CONSULTATION_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     workflow_id: str
     case_id: str
@@ -324,7 +395,8 @@ class Conference(_message.Message):
     escalations: _containers.RepeatedCompositeFieldContainer[ConferenceEscalation]
     outcome: ConferenceOutcome
     state: ConferenceState
-    def __init__(self, conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., trigger: _Optional[_Union[ConferenceTrigger, _Mapping]] = ..., coordinator_id: _Optional[str] = ..., manager_id: _Optional[str] = ..., participants: _Optional[_Iterable[_Union[ConferenceParticipant, _Mapping]]] = ..., escalations: _Optional[_Iterable[_Union[ConferenceEscalation, _Mapping]]] = ..., outcome: _Optional[_Union[ConferenceOutcome, _Mapping]] = ..., state: _Optional[_Union[ConferenceState, _Mapping]] = ...) -> None: ...
+    consultation: ConferenceConsultation
+    def __init__(self, conference_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., trigger: _Optional[_Union[ConferenceTrigger, _Mapping]] = ..., coordinator_id: _Optional[str] = ..., manager_id: _Optional[str] = ..., participants: _Optional[_Iterable[_Union[ConferenceParticipant, _Mapping]]] = ..., escalations: _Optional[_Iterable[_Union[ConferenceEscalation, _Mapping]]] = ..., outcome: _Optional[_Union[ConferenceOutcome, _Mapping]] = ..., state: _Optional[_Union[ConferenceState, _Mapping]] = ..., consultation: _Optional[_Union[ConferenceConsultation, _Mapping]] = ...) -> None: ...
 
 class ConferenceStanding(_message.Message):
     __slots__ = ("version", "state")
@@ -497,14 +569,36 @@ class RecordResponseResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[ConferenceState, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordHeldRequest(_message.Message):
-    __slots__ = ("idempotency_key", "conference_id", "recorded_by")
+    __slots__ = ("idempotency_key", "conference_id", "recorded_by", "private_time")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     conference_id: str
     recorded_by: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., conference_id: _Optional[str] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+    private_time: PrivateTime
+    def __init__(self, idempotency_key: _Optional[str] = ..., conference_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., private_time: _Optional[_Union[PrivateTime, _Mapping]] = ...) -> None: ...
+
+class RecordConsultationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "conference_id", "recorded_by", "consultation")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    CONSULTATION_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    conference_id: str
+    recorded_by: str
+    consultation: ConferenceConsultation
+    def __init__(self, idempotency_key: _Optional[str] = ..., conference_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., consultation: _Optional[_Union[ConferenceConsultation, _Mapping]] = ...) -> None: ...
+
+class RecordConsultationResponse(_message.Message):
+    __slots__ = ("state", "replayed")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    state: ConferenceState
+    replayed: bool
+    def __init__(self, state: _Optional[_Union[ConferenceState, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordHeldResponse(_message.Message):
     __slots__ = ("state", "replayed")
@@ -515,20 +609,24 @@ class RecordHeldResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[ConferenceState, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordOutcomeRequest(_message.Message):
-    __slots__ = ("idempotency_key", "conference_id", "recorded_by", "agreed", "plan_actions", "reason")
+    __slots__ = ("idempotency_key", "conference_id", "recorded_by", "agreed", "plan_actions", "reason", "route", "plan")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     AGREED_FIELD_NUMBER: _ClassVar[int]
     PLAN_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     conference_id: str
     recorded_by: str
     agreed: bool
     plan_actions: _containers.RepeatedScalarFieldContainer[str]
     reason: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., conference_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., agreed: _Optional[bool] = ..., plan_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    route: NoAgreementRoute
+    plan: _plan_pb2.PlanContent
+    def __init__(self, idempotency_key: _Optional[str] = ..., conference_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., agreed: _Optional[bool] = ..., plan_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., route: _Optional[_Union[NoAgreementRoute, str]] = ..., plan: _Optional[_Union[_plan_pb2.PlanContent, _Mapping]] = ...) -> None: ...
 
 class RecordOutcomeResponse(_message.Message):
     __slots__ = ("state", "replayed")
@@ -703,7 +801,7 @@ class OpenConferenceResponse(_message.Message):
     def __init__(self, coordinator_id: _Optional[str] = ..., manager_id: _Optional[str] = ...) -> None: ...
 
 class HoldSlotRequest(_message.Message):
-    __slots__ = ("conference_id", "round", "not_before", "until", "slot", "booked_by", "late_reason", "participant_ids")
+    __slots__ = ("conference_id", "round", "not_before", "until", "slot", "booked_by", "late_reason", "participant_ids", "venue_id", "required_ids")
     CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
@@ -712,6 +810,8 @@ class HoldSlotRequest(_message.Message):
     BOOKED_BY_FIELD_NUMBER: _ClassVar[int]
     LATE_REASON_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_IDS_FIELD_NUMBER: _ClassVar[int]
+    VENUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_IDS_FIELD_NUMBER: _ClassVar[int]
     conference_id: str
     round: int
     not_before: _timestamp_pb2.Timestamp
@@ -720,7 +820,9 @@ class HoldSlotRequest(_message.Message):
     booked_by: str
     late_reason: str
     participant_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., slot: _Optional[_Union[ConferenceSlot, _Mapping]] = ..., booked_by: _Optional[str] = ..., late_reason: _Optional[str] = ..., participant_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    venue_id: str
+    required_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, conference_id: _Optional[str] = ..., round: _Optional[int] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., slot: _Optional[_Union[ConferenceSlot, _Mapping]] = ..., booked_by: _Optional[str] = ..., late_reason: _Optional[str] = ..., participant_ids: _Optional[_Iterable[str]] = ..., venue_id: _Optional[str] = ..., required_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class HoldSlotResponse(_message.Message):
     __slots__ = ("booking",)
@@ -803,3 +905,19 @@ class ReferBackResponse(_message.Message):
     referral_id: str
     already_sent: bool
     def __init__(self, referral_id: _Optional[str] = ..., already_sent: _Optional[bool] = ...) -> None: ...
+
+class GetAgreedPlanRequest(_message.Message):
+    __slots__ = ("conference_id",)
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    conference_id: str
+    def __init__(self, conference_id: _Optional[str] = ...) -> None: ...
+
+class GetAgreedPlanResponse(_message.Message):
+    __slots__ = ("case_id", "recorded_by", "plan")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    recorded_by: str
+    plan: _plan_pb2.PlanContent
+    def __init__(self, case_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., plan: _Optional[_Union[_plan_pb2.PlanContent, _Mapping]] = ...) -> None: ...

@@ -26,10 +26,12 @@ if _version_not_supported:
 
 
 class ConferenceServiceStub:
-    """Youth justice family group conferences: triggers, participants, availability, the
-    earliest slot in the statutory window, bookings nobody can double, invitations and the
-    outcome. Personal data (names, contacts, a victim's views, the plan) stays in this
-    service; the conference's workflow (`conference-<conference id>`) carries ids only.
+    """Family group conferences, youth justice and care and protection: triggers, participants,
+    the whānau consulted (care and protection), availability, the earliest slot in the
+    statutory window, bookings nobody can double, invitations, the family's private time and
+    the outcome (an agreed plan becomes the child's plan in PlanService). Personal data
+    (names, contacts, a victim's views, the whānau's notes, the plan) stays in this service;
+    the conference's workflow (`conference-<conference id>`) carries ids only.
     """
 
     def __init__(self, channel):
@@ -77,6 +79,11 @@ class ConferenceServiceStub:
                 '/kahu.v1.ConferenceService/RecordResponse',
                 request_serializer=kahu_dot_v1_dot_conference__pb2.RecordResponseRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_conference__pb2.RecordResponseResponse.FromString,
+                _registered_method=True)
+        self.RecordConsultation = channel.unary_unary(
+                '/kahu.v1.ConferenceService/RecordConsultation',
+                request_serializer=kahu_dot_v1_dot_conference__pb2.RecordConsultationRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_conference__pb2.RecordConsultationResponse.FromString,
                 _registered_method=True)
         self.RecordHeld = channel.unary_unary(
                 '/kahu.v1.ConferenceService/RecordHeld',
@@ -153,6 +160,11 @@ class ConferenceServiceStub:
                 request_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
                 _registered_method=True)
+        self.GetAgreedPlan = channel.unary_unary(
+                '/kahu.v1.ConferenceService/GetAgreedPlan',
+                request_serializer=kahu_dot_v1_dot_conference__pb2.GetAgreedPlanRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_conference__pb2.GetAgreedPlanResponse.FromString,
+                _registered_method=True)
         self.RecordConference = channel.unary_unary(
                 '/kahu.v1.ConferenceService/RecordConference',
                 request_serializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceRequest.SerializeToString,
@@ -166,15 +178,18 @@ class ConferenceServiceStub:
 
 
 class ConferenceServiceServicer:
-    """Youth justice family group conferences: triggers, participants, availability, the
-    earliest slot in the statutory window, bookings nobody can double, invitations and the
-    outcome. Personal data (names, contacts, a victim's views, the plan) stays in this
-    service; the conference's workflow (`conference-<conference id>`) carries ids only.
+    """Family group conferences, youth justice and care and protection: triggers, participants,
+    the whānau consulted (care and protection), availability, the earliest slot in the
+    statutory window, bookings nobody can double, invitations, the family's private time and
+    the outcome (an agreed plan becomes the child's plan in PlanService). Personal data
+    (names, contacts, a victim's views, the whānau's notes, the plan) stays in this service;
+    the conference's workflow (`conference-<conference id>`) carries ids only.
     """
 
     def StartConference(self, request, context):
-        """Starts a conference for a trigger (Police, the courts), exactly once per
-        idempotency_key: the same key again returns the same conference.
+        """Starts a conference for a trigger (Police, the courts; a care and protection
+        conference only on a court's direction: a social worker's referral starts from the
+        case), exactly once per idempotency_key: the same key again returns the same conference.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,16 +249,29 @@ class ConferenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordConsultation(self, request, context):
+        """Records the care and protection co-ordinator's consultation of the whānau (Oranga
+        Tamariki Act 1989, s 21) on the date, venue and who attends, before any slot is booked:
+        the slot is then found in the dates they gave, at their venue, with the people they
+        asked for as required participants. Care and protection conferences only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordHeld(self, request, context):
-        """Records that the conference convened (at or after its booked start).
+        """Records that the conference convened (at or after its booked start); a care and
+        protection conference's with the family's private time (held, or declined by them).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RecordOutcome(self, request, context):
-        """Records the outcome: a plan agreed with its actions, or not agreed (referred back to
-        the court or Police).
+        """Records the outcome: a plan agreed (its actions; with `plan`, the child's plan made in
+        PlanService once), or not agreed: a youth justice conference is referred back to the
+        court or Police; a care and protection one goes back to the social worker or is
+        referred to the Family Court (`route`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -344,6 +372,14 @@ class ConferenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAgreedPlan(self, request, context):
+        """Called by the worker: the agreed plan of a conference whose outcome carries one, for
+        PlanService.CreatePlan (NOT_FOUND when it has none).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordConference(self, request, context):
         """Called by the worker: records the conference workflow's events, each exactly once, and
         where the conference stands, as it goes (a conference with a case or without one).
@@ -402,6 +438,11 @@ def add_ConferenceServiceServicer_to_server(servicer, server):
                     servicer.RecordResponse,
                     request_deserializer=kahu_dot_v1_dot_conference__pb2.RecordResponseRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_conference__pb2.RecordResponseResponse.SerializeToString,
+            ),
+            'RecordConsultation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConsultation,
+                    request_deserializer=kahu_dot_v1_dot_conference__pb2.RecordConsultationRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_conference__pb2.RecordConsultationResponse.SerializeToString,
             ),
             'RecordHeld': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordHeld,
@@ -478,6 +519,11 @@ def add_ConferenceServiceServicer_to_server(servicer, server):
                     request_deserializer=kahu_dot_v1_dot_conference__pb2.ReferBackRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_conference__pb2.ReferBackResponse.SerializeToString,
             ),
+            'GetAgreedPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgreedPlan,
+                    request_deserializer=kahu_dot_v1_dot_conference__pb2.GetAgreedPlanRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_conference__pb2.GetAgreedPlanResponse.SerializeToString,
+            ),
             'RecordConference': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordConference,
                     request_deserializer=kahu_dot_v1_dot_conference__pb2.RecordConferenceRequest.FromString,
@@ -497,10 +543,12 @@ def add_ConferenceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ConferenceService:
-    """Youth justice family group conferences: triggers, participants, availability, the
-    earliest slot in the statutory window, bookings nobody can double, invitations and the
-    outcome. Personal data (names, contacts, a victim's views, the plan) stays in this
-    service; the conference's workflow (`conference-<conference id>`) carries ids only.
+    """Family group conferences, youth justice and care and protection: triggers, participants,
+    the whānau consulted (care and protection), availability, the earliest slot in the
+    statutory window, bookings nobody can double, invitations, the family's private time and
+    the outcome (an agreed plan becomes the child's plan in PlanService). Personal data
+    (names, contacts, a victim's views, the whānau's notes, the plan) stays in this service;
+    the conference's workflow (`conference-<conference id>`) carries ids only.
     """
 
     @staticmethod
@@ -709,6 +757,33 @@ class ConferenceService:
             '/kahu.v1.ConferenceService/RecordResponse',
             kahu_dot_v1_dot_conference__pb2.RecordResponseRequest.SerializeToString,
             kahu_dot_v1_dot_conference__pb2.RecordResponseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConsultation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.ConferenceService/RecordConsultation',
+            kahu_dot_v1_dot_conference__pb2.RecordConsultationRequest.SerializeToString,
+            kahu_dot_v1_dot_conference__pb2.RecordConsultationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1114,6 +1189,33 @@ class ConferenceService:
             '/kahu.v1.ConferenceService/ReferBack',
             kahu_dot_v1_dot_conference__pb2.ReferBackRequest.SerializeToString,
             kahu_dot_v1_dot_conference__pb2.ReferBackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgreedPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.ConferenceService/GetAgreedPlan',
+            kahu_dot_v1_dot_conference__pb2.GetAgreedPlanRequest.SerializeToString,
+            kahu_dot_v1_dot_conference__pb2.GetAgreedPlanResponse.FromString,
             options,
             channel_credentials,
             insecure,

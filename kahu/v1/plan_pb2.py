@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12kahu/v1/plan.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x08PlanGoal\x12\x0f\n\x07goal_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\xde\x01\n\nPlanAction\x12\x11\n\taction_id\x18\x01 \x01(\t\x12\x0f\n\x07goal_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x14\n\x0cowner_agency\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\x12\x18\n\x10owner_manager_id\x18\x06 \x01(\t\x12*\n\x06\x64ue_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06status\x18\x08 \x01(\x0e\x32\x19.kahu.v1.PlanActionStatus\"\xb9\x01\n\x0bPlanContent\x12\x19\n\x11lead_professional\x18\x01 \x01(\t\x12\x17\n\x0flead_manager_id\x18\x02 \x01(\t\x12.\n\nreview_due\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x05goals\x18\x04 \x03(\x0b\x32\x11.kahu.v1.PlanGoal\x12$\n\x07\x61\x63tions\x18\x05 \x03(\x0b\x32\x13.kahu.v1.PlanAction\"\x99\x01\n\x0bPlanVersion\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x12\n\nchanged_by\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07\x63ontent\x18\x05 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"\xa9\x01\n\x04Plan\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x0e\n\x06region\x18\x05 \x01(\t\x12%\n\x07\x63urrent\x18\x06 \x01(\x0b\x32\x14.kahu.v1.PlanVersion\x12%\n\x07history\x18\x07 \x03(\x0b\x32\x14.kahu.v1.PlanVersion\"\x88\x01\n\x11\x43reatePlanRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12%\n\x07\x63ontent\x18\x05 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"C\n\x12\x43reatePlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"!\n\x0eGetPlanRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\".\n\x0fGetPlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\"\xa2\x01\n\x11RevisePlanRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\r\x12\x12\n\nrevised_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12%\n\x07\x63ontent\x18\x06 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"C\n\x12RevisePlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xa6\x01\n\x19RecordActionStatusRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x11\n\taction_id\x18\x03 \x01(\t\x12)\n\x06status\x18\x04 \x01(\x0e\x32\x19.kahu.v1.PlanActionStatus\x12\x13\n\x0brecorded_by\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\"K\n\x1aRecordActionStatusResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x93\x01\n\x13RecordReviewRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0f\n\x07held_by\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x33\n\x0fnext_review_due\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x14RecordReviewResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08*\x92\x01\n\x10PlanActionStatus\x12\"\n\x1ePLAN_ACTION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17PLAN_ACTION_STATUS_OPEN\x10\x01\x12\x1b\n\x17PLAN_ACTION_STATUS_DONE\x10\x02\x12 \n\x1cPLAN_ACTION_STATUS_CANCELLED\x10\x03\x32\x85\x03\n\x0bPlanService\x12\x45\n\nCreatePlan\x12\x1a.kahu.v1.CreatePlanRequest\x1a\x1b.kahu.v1.CreatePlanResponse\x12<\n\x07GetPlan\x12\x17.kahu.v1.GetPlanRequest\x1a\x18.kahu.v1.GetPlanResponse\x12\x45\n\nRevisePlan\x12\x1a.kahu.v1.RevisePlanRequest\x1a\x1b.kahu.v1.RevisePlanResponse\x12]\n\x12RecordActionStatus\x12\".kahu.v1.RecordActionStatusRequest\x1a#.kahu.v1.RecordActionStatusResponse\x12K\n\x0cRecordReview\x12\x1c.kahu.v1.RecordReviewRequest\x1a\x1d.kahu.v1.RecordReviewResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12kahu/v1/plan.proto\x12\x07kahu.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x08PlanGoal\x12\x0f\n\x07goal_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\xde\x01\n\nPlanAction\x12\x11\n\taction_id\x18\x01 \x01(\t\x12\x0f\n\x07goal_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x14\n\x0cowner_agency\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\x12\x18\n\x10owner_manager_id\x18\x06 \x01(\t\x12*\n\x06\x64ue_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06status\x18\x08 \x01(\x0e\x32\x19.kahu.v1.PlanActionStatus\"\xb9\x01\n\x0bPlanContent\x12\x19\n\x11lead_professional\x18\x01 \x01(\t\x12\x17\n\x0flead_manager_id\x18\x02 \x01(\t\x12.\n\nreview_due\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x05goals\x18\x04 \x03(\x0b\x32\x11.kahu.v1.PlanGoal\x12$\n\x07\x61\x63tions\x18\x05 \x03(\x0b\x32\x13.kahu.v1.PlanAction\"\x99\x01\n\x0bPlanVersion\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x12\n\nchanged_by\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07\x63ontent\x18\x05 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"\xa9\x01\n\x04Plan\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x0e\n\x06region\x18\x05 \x01(\t\x12%\n\x07\x63urrent\x18\x06 \x01(\x0b\x32\x14.kahu.v1.PlanVersion\x12%\n\x07history\x18\x07 \x03(\x0b\x32\x14.kahu.v1.PlanVersion\"\x88\x01\n\x11\x43reatePlanRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12%\n\x07\x63ontent\x18\x05 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"C\n\x12\x43reatePlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x97\x01\n\x19MakeConferencePlanRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x15\n\rconference_id\x18\x03 \x01(\t\x12\x12\n\ncreated_by\x18\x04 \x01(\t\x12%\n\x07\x63ontent\x18\x05 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"K\n\x1aMakeConferencePlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"!\n\x0eGetPlanRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\".\n\x0fGetPlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\"\xa2\x01\n\x11RevisePlanRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\r\x12\x12\n\nrevised_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12%\n\x07\x63ontent\x18\x06 \x01(\x0b\x32\x14.kahu.v1.PlanContent\"C\n\x12RevisePlanResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xa6\x01\n\x19RecordActionStatusRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x11\n\taction_id\x18\x03 \x01(\t\x12)\n\x06status\x18\x04 \x01(\x0e\x32\x19.kahu.v1.PlanActionStatus\x12\x13\n\x0brecorded_by\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\"K\n\x1aRecordActionStatusResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\x93\x01\n\x13RecordReviewRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0f\n\x07held_by\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x33\n\x0fnext_review_due\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x14RecordReviewResponse\x12\x1b\n\x04plan\x18\x01 \x01(\x0b\x32\r.kahu.v1.Plan\x12\x10\n\x08replayed\x18\x02 \x01(\x08*\x92\x01\n\x10PlanActionStatus\x12\"\n\x1ePLAN_ACTION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17PLAN_ACTION_STATUS_OPEN\x10\x01\x12\x1b\n\x17PLAN_ACTION_STATUS_DONE\x10\x02\x12 \n\x1cPLAN_ACTION_STATUS_CANCELLED\x10\x03\x32\xe4\x03\n\x0bPlanService\x12]\n\x12MakeConferencePlan\x12\".kahu.v1.MakeConferencePlanRequest\x1a#.kahu.v1.MakeConferencePlanResponse\x12\x45\n\nCreatePlan\x12\x1a.kahu.v1.CreatePlanRequest\x1a\x1b.kahu.v1.CreatePlanResponse\x12<\n\x07GetPlan\x12\x17.kahu.v1.GetPlanRequest\x1a\x18.kahu.v1.GetPlanResponse\x12\x45\n\nRevisePlan\x12\x1a.kahu.v1.RevisePlanRequest\x1a\x1b.kahu.v1.RevisePlanResponse\x12]\n\x12RecordActionStatus\x12\".kahu.v1.RecordActionStatusRequest\x1a#.kahu.v1.RecordActionStatusResponse\x12K\n\x0cRecordReview\x12\x1c.kahu.v1.RecordReviewRequest\x1a\x1d.kahu.v1.RecordReviewResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kahu.v1.plan_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLANACTIONSTATUS']._serialized_start=1848
-  _globals['_PLANACTIONSTATUS']._serialized_end=1994
+  _globals['_PLANACTIONSTATUS']._serialized_start=2079
+  _globals['_PLANACTIONSTATUS']._serialized_end=2225
   _globals['_PLANGOAL']._serialized_start=64
   _globals['_PLANGOAL']._serialized_end=112
   _globals['_PLANACTION']._serialized_start=115
@@ -48,22 +48,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEPLANREQUEST']._serialized_end=992
   _globals['_CREATEPLANRESPONSE']._serialized_start=994
   _globals['_CREATEPLANRESPONSE']._serialized_end=1061
-  _globals['_GETPLANREQUEST']._serialized_start=1063
-  _globals['_GETPLANREQUEST']._serialized_end=1096
-  _globals['_GETPLANRESPONSE']._serialized_start=1098
-  _globals['_GETPLANRESPONSE']._serialized_end=1144
-  _globals['_REVISEPLANREQUEST']._serialized_start=1147
-  _globals['_REVISEPLANREQUEST']._serialized_end=1309
-  _globals['_REVISEPLANRESPONSE']._serialized_start=1311
-  _globals['_REVISEPLANRESPONSE']._serialized_end=1378
-  _globals['_RECORDACTIONSTATUSREQUEST']._serialized_start=1381
-  _globals['_RECORDACTIONSTATUSREQUEST']._serialized_end=1547
-  _globals['_RECORDACTIONSTATUSRESPONSE']._serialized_start=1549
-  _globals['_RECORDACTIONSTATUSRESPONSE']._serialized_end=1624
-  _globals['_RECORDREVIEWREQUEST']._serialized_start=1627
-  _globals['_RECORDREVIEWREQUEST']._serialized_end=1774
-  _globals['_RECORDREVIEWRESPONSE']._serialized_start=1776
-  _globals['_RECORDREVIEWRESPONSE']._serialized_end=1845
-  _globals['_PLANSERVICE']._serialized_start=1997
-  _globals['_PLANSERVICE']._serialized_end=2386
+  _globals['_MAKECONFERENCEPLANREQUEST']._serialized_start=1064
+  _globals['_MAKECONFERENCEPLANREQUEST']._serialized_end=1215
+  _globals['_MAKECONFERENCEPLANRESPONSE']._serialized_start=1217
+  _globals['_MAKECONFERENCEPLANRESPONSE']._serialized_end=1292
+  _globals['_GETPLANREQUEST']._serialized_start=1294
+  _globals['_GETPLANREQUEST']._serialized_end=1327
+  _globals['_GETPLANRESPONSE']._serialized_start=1329
+  _globals['_GETPLANRESPONSE']._serialized_end=1375
+  _globals['_REVISEPLANREQUEST']._serialized_start=1378
+  _globals['_REVISEPLANREQUEST']._serialized_end=1540
+  _globals['_REVISEPLANRESPONSE']._serialized_start=1542
+  _globals['_REVISEPLANRESPONSE']._serialized_end=1609
+  _globals['_RECORDACTIONSTATUSREQUEST']._serialized_start=1612
+  _globals['_RECORDACTIONSTATUSREQUEST']._serialized_end=1778
+  _globals['_RECORDACTIONSTATUSRESPONSE']._serialized_start=1780
+  _globals['_RECORDACTIONSTATUSRESPONSE']._serialized_end=1855
+  _globals['_RECORDREVIEWREQUEST']._serialized_start=1858
+  _globals['_RECORDREVIEWREQUEST']._serialized_end=2005
+  _globals['_RECORDREVIEWRESPONSE']._serialized_start=2007
+  _globals['_RECORDREVIEWRESPONSE']._serialized_end=2076
+  _globals['_PLANSERVICE']._serialized_start=2228
+  _globals['_PLANSERVICE']._serialized_end=2712
 # @@protoc_insertion_point(module_scope)

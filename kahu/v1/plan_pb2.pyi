@@ -117,6 +117,28 @@ class CreatePlanResponse(_message.Message):
     replayed: bool
     def __init__(self, plan: _Optional[_Union[Plan, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
+class MakeConferencePlanRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_id", "conference_id", "created_by", "content")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    case_id: str
+    conference_id: str
+    created_by: str
+    content: PlanContent
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., conference_id: _Optional[str] = ..., created_by: _Optional[str] = ..., content: _Optional[_Union[PlanContent, _Mapping]] = ...) -> None: ...
+
+class MakeConferencePlanResponse(_message.Message):
+    __slots__ = ("plan", "replayed")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    plan: Plan
+    replayed: bool
+    def __init__(self, plan: _Optional[_Union[Plan, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
 class GetPlanRequest(_message.Message):
     __slots__ = ("case_id",)
     CASE_ID_FIELD_NUMBER: _ClassVar[int]

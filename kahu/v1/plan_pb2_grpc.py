@@ -43,6 +43,11 @@ class PlanServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.MakeConferencePlan = channel.unary_unary(
+                '/kahu.v1.PlanService/MakeConferencePlan',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.MakeConferencePlanRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.MakeConferencePlanResponse.FromString,
+                _registered_method=True)
         self.CreatePlan = channel.unary_unary(
                 '/kahu.v1.PlanService/CreatePlan',
                 request_serializer=kahu_dot_v1_dot_plan__pb2.CreatePlanRequest.SerializeToString,
@@ -81,6 +86,16 @@ class PlanServiceServicer:
     actions' descriptions) stays in this service; the workflow carries ids, staff ids,
     dates, statuses and the reasons of changes, and its events go on the case's record.
     """
+
+    def MakeConferencePlan(self, request, context):
+        """Called by the worker: makes the child's plan of a family group conference's agreed plan
+        (youth justice or care and protection), as CreatePlan does, for the conference's case,
+        by whoever recorded the outcome; exactly once per idempotency key (the worker derives
+        it from the conference's id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def CreatePlan(self, request, context):
         """Makes the case's plan (version 1) and starts its workflow, exactly once per
@@ -123,6 +138,11 @@ class PlanServiceServicer:
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'MakeConferencePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.MakeConferencePlan,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.MakeConferencePlanRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.MakeConferencePlanResponse.SerializeToString,
+            ),
             'CreatePlan': grpc.unary_unary_rpc_method_handler(
                     servicer.CreatePlan,
                     request_deserializer=kahu_dot_v1_dot_plan__pb2.CreatePlanRequest.FromString,
@@ -167,6 +187,33 @@ class PlanService:
     actions' descriptions) stays in this service; the workflow carries ids, staff ids,
     dates, statuses and the reasons of changes, and its events go on the case's record.
     """
+
+    @staticmethod
+    def MakeConferencePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/MakeConferencePlan',
+            kahu_dot_v1_dot_plan__pb2.MakeConferencePlanRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.MakeConferencePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreatePlan(request,

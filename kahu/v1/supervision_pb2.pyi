@@ -24,6 +24,7 @@ class ApprovalKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPROVAL_KIND_UNSPECIFIED: _ClassVar[ApprovalKind]
     APPROVAL_KIND_SEEK_CUSTODY: _ClassVar[ApprovalKind]
     APPROVAL_KIND_TRIAGE_DECISION: _ClassVar[ApprovalKind]
+    APPROVAL_KIND_CARE_AND_PROTECTION_REFERRAL: _ClassVar[ApprovalKind]
 
 class AttentionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -44,6 +45,7 @@ ESCALATION_LEVEL_APPROVAL: EscalationLevel
 APPROVAL_KIND_UNSPECIFIED: ApprovalKind
 APPROVAL_KIND_SEEK_CUSTODY: ApprovalKind
 APPROVAL_KIND_TRIAGE_DECISION: ApprovalKind
+APPROVAL_KIND_CARE_AND_PROTECTION_REFERRAL: ApprovalKind
 ATTENTION_REASON_UNSPECIFIED: AttentionReason
 ATTENTION_REASON_REFUSED: AttentionReason
 ATTENTION_REASON_STILL_FAILING: AttentionReason

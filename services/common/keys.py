@@ -50,6 +50,7 @@ CONSOLE_ROLES = (
     "site_manager",
     "regional_manager",
     "youth_justice_coordinator",
+    "care_and_protection_coordinator",
     "ops",
 )
 

@@ -91,11 +91,12 @@ class BookingStore:
         end: dt.datetime,
         venue_id: str | None = None,
         accepted: Sequence[str] = (),
+        required: Sequence[str] = (),
     ) -> Availability:
-        """Everyone the conference needs (the coordinator, the required participants) and the
-        site's venues, with their hours and busy time in [start, end); the conference's own
-        bookings do not count against it."""
-        people = await self._required_calendars(conn, conference, accepted)
+        """Everyone the conference needs (the coordinator, the required participants, and
+        `required`: those the whānau asked for) and the site's venues, with their hours and
+        busy time in [start, end); the conference's own bookings do not count against it."""
+        people = await self._required_calendars(conn, conference, accepted, required)
         person_ids = sorted(people)
         venues = await conn.fetch(
             "SELECT venue_id, name FROM conference.venues WHERE site = $1 AND ($2::uuid IS NULL OR venue_id = $2)"
@@ -136,9 +137,14 @@ class BookingStore:
         )
 
     async def _required_calendars(
-        self, conn: asyncpg.Connection, conference: ConferenceRow, accepted: Sequence[str]
+        self, conn: asyncpg.Connection, conference: ConferenceRow, accepted: Sequence[str], required: Sequence[str] = ()
     ) -> set[str]:
-        rows = await conn.fetch(_LIVE + " AND p.required", uuid.UUID(conference.conference_id), _uuids(accepted))
+        rows = await conn.fetch(
+            _LIVE + " AND (p.required OR p.participant_id = ANY($3::uuid[]))",
+            uuid.UUID(conference.conference_id),
+            _uuids(accepted),
+            _uuids(required),
+        )
         return {staff_calendar(conference.coordinator_id), *(r["calendar_id"] for r in rows)}
 
     async def find(
@@ -150,16 +156,18 @@ class BookingStore:
         *,
         venue_id: str | None = None,
         accepted: Sequence[str] = (),
+        required: Sequence[str] = (),
         conn: asyncpg.Connection | None = None,
     ) -> list[slots.Slot]:
-        """The earliest `limit` free slots in [start, end) by the conference's rules."""
+        """The earliest `limit` free slots in [start, end) by the conference's rules (at
+        `venue_id` only, when given; `required` free besides the required participants)."""
         if end <= start:
             return []
         if conn is None:
             async with self._pool.acquire() as acquired:
-                found = await self._availability(acquired, conference, start, end, venue_id, accepted)
+                found = await self._availability(acquired, conference, start, end, venue_id, accepted, required)
         else:
-            found = await self._availability(conn, conference, start, end, venue_id, accepted)
+            found = await self._availability(conn, conference, start, end, venue_id, accepted, required)
         return slots.find_slots(_epoch(start), _epoch(end), found.people, found.venues, conference.rules, limit)
 
     # -- bookings -------------------------------------------------------------------------
@@ -190,7 +198,15 @@ class BookingStore:
             if hold.slot is not None:
                 start, venue = hold.slot
             else:
-                found = await self.find(conference, hold.not_before, hold.until, 1, accepted=hold.participant_ids)
+                found = await self.find(
+                    conference,
+                    hold.not_before,
+                    hold.until,
+                    1,
+                    venue_id=hold.venue_id,
+                    accepted=hold.participant_ids,
+                    required=hold.required_ids,
+                )
                 if not found:
                     return None
                 start, venue = dt.datetime.fromtimestamp(found[0].start, dt.UTC), found[0].venue_id
@@ -202,7 +218,7 @@ class BookingStore:
     async def _try_book(
         self, conference: ConferenceRow, hold: Hold, during: tuple[dt.datetime, dt.datetime], venue_id: str
     ) -> BookingRow | None:
-        round_, accepted = hold.round, hold.participant_ids
+        round_, accepted, required = hold.round, hold.participant_ids, hold.required_ids
         start, end = during
         booking_id = derived_id("booking", conference.conference_id, str(round_))
         try:
@@ -219,9 +235,12 @@ class BookingStore:
                 if existing is not None:  # a concurrent retry of this round booked first
                     row = _booking(existing)
                     return None if row.released else row
-                taken = await self._required_calendars(conn, conference, accepted) | {venue_calendar(venue_id)}
+                taken = await self._required_calendars(conn, conference, accepted, required)
+                taken.add(venue_calendar(venue_id))
                 await _lock_calendars(conn, taken)
-                free = await self.find(conference, start, end, 1, venue_id=venue_id, accepted=accepted, conn=conn)
+                free = await self.find(
+                    conference, start, end, 1, venue_id=venue_id, accepted=accepted, required=required, conn=conn
+                )
                 if not free or free[0].start != _epoch(start):
                     return None
                 await conn.execute(

@@ -7,7 +7,15 @@ import datetime as dt
 
 from kahu.v1 import conference_pb2, intake_pb2
 from services.common.convert import EnumMap, events_to_proto, from_timestamp, timeline_to_proto, timestamp
-from services.conference.records import BookingRow, EscalationRow, ParticipantRow, PlanRow, Scheduling, Trigger
+from services.conference.records import (
+    BookingRow,
+    ConsultationRow,
+    EscalationRow,
+    ParticipantRow,
+    PlanRow,
+    Scheduling,
+    Trigger,
+)
 from services.conference.slots import Slot
 from workflows.conference import model
 from workflows.policy.model import ConferenceHours, TriggerKind, YouthJusticePolicy
@@ -21,7 +29,8 @@ DEADLINE = EnumMap(model.ConferenceDeadline, conference_pb2.ConferenceDeadline, 
 LEVEL = EnumMap(
     model.ConferenceEscalationLevel, conference_pb2.ConferenceEscalationLevel, "CONFERENCE_ESCALATION_LEVEL_"
 )
-ENUMS = (TRIGGER, ROLE, RESPONSE, STAGE, DEADLINE, LEVEL)
+ROUTE = EnumMap(model.NoAgreementRoute, conference_pb2.NoAgreementRoute, "NO_AGREEMENT_ROUTE_")
+ENUMS = (TRIGGER, ROLE, RESPONSE, STAGE, DEADLINE, LEVEL, ROUTE)
 
 
 def scheduling_of(policy: YouthJusticePolicy) -> Scheduling:
@@ -117,6 +126,20 @@ def state_to_proto(view: model.ConferenceView) -> conference_pb2.ConferenceState
         state.completion_due.CopyFrom(timestamp(view.completion_due))
     if view.booking is not None:
         state.booking.CopyFrom(booking_to_proto(view.booking))
+    if view.care_and_protection:
+        state.care_and_protection = True
+        consulted = view.consultation
+        if consulted is not None:
+            state.consulted = True
+            if consulted.not_before is not None:
+                state.preferred_not_before.CopyFrom(timestamp(consulted.not_before))
+            if consulted.not_after is not None:
+                state.preferred_not_after.CopyFrom(timestamp(consulted.not_after))
+            state.preferred_venue_id = consulted.venue_id or ""
+        held = view.held
+        if held is not None:
+            state.private_time.minutes = held.private_time_minutes
+            state.private_time.declined = held.private_time_declined
     return state
 
 
@@ -139,6 +162,9 @@ def standing_to_proto(
         escalations=[],
         outcome=None,
         timeline=[],
+        care_and_protection=standing.care_and_protection,
+        consultation=standing.consultation,
+        held=standing.held,
     )
     return conference_pb2.ConferenceStanding(version=version, state=state_to_proto(view))
 
@@ -171,13 +197,18 @@ def slot_to_proto(s: Slot) -> conference_pb2.ConferenceSlot:
 
 
 def trigger_to_proto(t: Trigger) -> conference_pb2.ConferenceTrigger:
-    return conference_pb2.ConferenceTrigger(
+    message = conference_pb2.ConferenceTrigger(
         kind=TRIGGER.to_proto(t.kind),
         triggered_at=timestamp(t.triggered_at),
         detained=t.detained,
         offence_max_years=t.offence_max_years,
         reference=t.reference,
     )
+    if t.court_convene_by is not None:
+        message.court_convene_by.CopyFrom(timestamp(t.court_convene_by))
+    if t.court_report_by is not None:
+        message.court_report_by.CopyFrom(timestamp(t.court_report_by))
+    return message
 
 
 def participant_to_proto(p: ParticipantRow) -> conference_pb2.ConferenceParticipant:
@@ -203,14 +234,34 @@ def escalation_row_to_proto(row: EscalationRow) -> conference_pb2.ConferenceEsca
 
 
 def outcome_to_proto(plan: PlanRow) -> conference_pb2.ConferenceOutcome:
-    return conference_pb2.ConferenceOutcome(
+    message = conference_pb2.ConferenceOutcome(
         agreed=plan.agreed,
         plan_actions=plan.actions,
         reason=plan.reason,
         recorded_by=plan.recorded_by,
         recorded_at=timestamp(plan.recorded_at),
         referred_back=plan.referred_back,
+        route=ROUTE.to_proto(plan.route),
     )
+    if plan.content is not None:
+        message.plan.ParseFromString(plan.content)
+    return message
+
+
+def consultation_to_proto(row: ConsultationRow) -> conference_pb2.ConferenceConsultation:
+    message = conference_pb2.ConferenceConsultation(
+        venue_id=row.venue_id or "",
+        attendee_ids=row.attendee_ids,
+        notes=row.notes,
+        not_practicable_reason=row.not_practicable_reason,
+        recorded_by=row.recorded_by,
+        recorded_at=timestamp(row.recorded_at),
+    )
+    if row.not_before is not None:
+        message.not_before.CopyFrom(timestamp(row.not_before))
+    if row.not_after is not None:
+        message.not_after.CopyFrom(timestamp(row.not_after))
+    return message
 
 
 def booking_row_to_proto(row: BookingRow) -> conference_pb2.ConferenceBooking:

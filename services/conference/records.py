@@ -16,6 +16,7 @@ from workflows.conference.model import (
     Booking,
     ConferenceEscalation,
     InvitationResponse,
+    NoAgreementRoute,
     ParticipantRole,
 )
 from workflows.policy.model import ConferenceHours, TriggerKind
@@ -28,6 +29,9 @@ class Trigger:
     detained: bool
     offence_max_years: int
     reference: str
+    #: A court's direction: the court's dates (held by, reported to the court by).
+    court_convene_by: dt.datetime | None = None
+    court_report_by: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,24 @@ class PlanRow:
     recorded_by: str
     recorded_at: dt.datetime
     referred_back: bool
+    #: Care and protection, not agreed: where it went.
+    route: NoAgreementRoute | None = None
+    #: The structured plan (a serialized kahu.v1.PlanContent), when the outcome carried one.
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ConsultationRow:
+    """The whānau's consultation (care and protection), as recorded."""
+
+    not_before: dt.datetime | None
+    not_after: dt.datetime | None
+    venue_id: str | None
+    attendee_ids: list[str]
+    notes: str
+    not_practicable_reason: str
+    recorded_by: str
+    recorded_at: dt.datetime
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""ConferenceService: youth justice family group conferences. A trigger starts a conference
-and its workflow once; each of the coordinator's actions is an update of that workflow,
-sent once (services/common/actions.py); the worker's activities record what the workflow
-decides (bookings, invitations, escalations, the referral back) and its own record (where
-the conference stands, its events), from which GetConference answers (PostgreSQL only:
-reads never need Temporal)."""
+"""ConferenceService: family group conferences, youth justice and care and protection. A
+trigger starts a conference and its workflow once (a case starts its own: triage's youth
+justice pathway, an assessment's approved referral to a care and protection conference);
+each of the coordinator's actions is an update of that workflow, sent once
+(services/common/actions.py); the worker's activities record what the workflow decides
+(bookings, invitations, escalations, the referral back) and its own record (where the
+conference stands, its events), from which GetConference answers (PostgreSQL only: reads
+never need Temporal)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import TypeVar
 import grpc
 from temporalio.client import Client
 
-from kahu.v1 import conference_pb2, conference_pb2_grpc
+from kahu.v1 import conference_pb2, conference_pb2_grpc, plan_pb2
 from services.common import authz
 from services.common.actions import StaffActions, request_digest
 from services.common.authz import YOUTH_OFFENDING, Place, Restriction
@@ -36,6 +38,7 @@ from workflows.conference.model import (
     ConferenceOutcome,
     ConferenceStage,
     ConferenceView,
+    Consultation,
     Held,
     InvitationResponse,
     ParticipantAdded,
@@ -45,7 +48,7 @@ from workflows.conference.model import (
     SlotChoice,
 )
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
-from workflows.policy.model import CasePolicy, YouthJusticePolicy
+from workflows.policy.model import CasePolicy, TriggerKind, YouthJusticePolicy
 from workflows.policy.working_days import NZ
 
 #: Police triggers, and the court directions Police relay (Kahu has no courts' agency yet).
@@ -56,6 +59,7 @@ StateAnswer = TypeVar(
     conference_pb2.BookResponse,
     conference_pb2.RescheduleResponse,
     conference_pb2.RecordHeldResponse,
+    conference_pb2.RecordConsultationResponse,
 )
 AddAnswer = TypeVar("AddAnswer", conference_pb2.AddParticipantResponse, conference_pb2.AppointAdvocateResponse)
 
@@ -68,8 +72,8 @@ def _on_grid(start: dt.datetime, granularity: int) -> bool:
 
 class ConferenceLookup:
     """What the caller's scope is checked against for a conference (services/common/authz.py):
-    its site and region, the agency that triggered it; every conference is about youth
-    offending."""
+    its site and region, the agency that triggered it; a youth justice conference is about
+    youth offending (a care and protection one is not)."""
 
     def __init__(self, store: ConferenceStore) -> None:
         self._store = store
@@ -86,6 +90,9 @@ class ConferenceLookup:
         return None
 
     async def concerns(self, conference_id: str) -> frozenset[str]:
+        row = await self._store.get(conference_id)
+        if row is not None and row.trigger.kind.care_and_protection:
+            return frozenset()
         return frozenset({YOUTH_OFFENDING})
 
 
@@ -100,6 +107,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         policy: CasePolicy,
     ) -> None:
         assert policy.youth_justice is not None  # app.build refuses a policy without it
+        self._care = policy.care_and_protection
         self._conferences = conferences
         self._bookings = bookings
         self._calendars = calendars
@@ -154,6 +162,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
     ) -> conference_pb2.StartConferenceResponse:
         start = validation.validate_start(request, dt.datetime.now(dt.UTC))
         authz.admit_report(start.site.code, start.site.region, TRIGGERING_AGENCY)
+        policy = self._policy_for(start.trigger.kind)
         # Unlike a staff action (an update of a workflow that exists), a start creates what it
         # is about: the conference row it stores is its idempotency record, and the workflow
         # start is deduplicated by the workflow id kept in that row.
@@ -164,7 +173,7 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             conference_id=str(uuid.uuid4()),
             conference=start,
             agency=authz.current_principal().agency,
-            scheduling=convert.scheduling_of(self._policy),
+            scheduling=convert.scheduling_of(policy),
         )
         authz.note_case(row.conference_id)
         if replayed and row.request_digest != digest:
@@ -173,6 +182,15 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         return conference_pb2.StartConferenceResponse(
             conference_id=row.conference_id, workflow_id=row.workflow_id, replayed=replayed
         )
+
+    def _policy_for(self, kind: TriggerKind) -> YouthJusticePolicy:
+        """The policy a conference of `kind` runs under: youth justice's, or care and
+        protection's (FAILED_PRECONDITION when the policy in force has none)."""
+        if not kind.care_and_protection:
+            return self._policy
+        if self._care is None:
+            raise FailedPrecondition("the policy in force has no care and protection conferences")
+        return self._care.conference_policy()
 
     async def start_workflow(self, row: ConferenceRow, roles: set[str]) -> None:
         """Start the triggered conference's workflow (a retry, or the outbox, finds the one
@@ -185,11 +203,13 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             triggered_at=row.trigger.triggered_at,
             detained=row.trigger.detained,
             offence_max_years=row.trigger.offence_max_years,
-            policy=self._policy,
+            policy=self._policy_for(row.trigger.kind),
             young_person_added=ParticipantRole.YOUNG_PERSON.value in roles,
             advocate_appointed=ParticipantRole.YOUTH_ADVOCATE.value in roles,
             escalation=self._case_policy.escalation,
             attention_after=self._case_policy.attention_after,
+            court_convene_by=row.trigger.court_convene_by,
+            court_report_by=row.trigger.court_report_by,
         )
         await start_once(
             self._temporal,
@@ -236,6 +256,9 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         )
         if plan is not None:
             message.outcome.CopyFrom(convert.outcome_to_proto(plan))
+        consultation = await self._conferences.consultation(row.conference_id)
+        if consultation is not None:
+            message.consultation.CopyFrom(convert.consultation_to_proto(consultation))
         recorded = await self._conferences.workflow_record(row.conference_id)
         if recorded is not None and recorded.standing is not None:  # from PostgreSQL alone, never Temporal
             state = conference_pb2.ConferenceStanding.FromString(recorded.standing).state
@@ -310,7 +333,13 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         earliest = now + dt.timedelta(seconds=conference.scheduling.minimum_notice)
         start = max(earliest, search.not_before or earliest)
         end = search.until or conference.convening_due
-        found = await self._bookings.find(conference, start, end, search.limit)
+        venue, required = None, []
+        consulted = await self._conferences.consultation(conference.conference_id)
+        if consulted is not None:  # the whānau's dates, venue and the people they asked for
+            start = max(start, consulted.not_before or start)
+            end = min(end, consulted.not_after or end)
+            venue, required = consulted.venue_id, consulted.attendee_ids
+        found = await self._bookings.find(conference, start, end, search.limit, venue_id=venue, required=required)
         return conference_pb2.FindSlotsResponse(
             slots=[convert.slot_to_proto(s) for s in found],
             window_start=timestamp(start),
@@ -414,10 +443,58 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             ),
         )
 
+    async def RecordConsultation(
+        self, request: conference_pb2.RecordConsultationRequest, context: grpc.aio.ServicerContext
+    ) -> conference_pb2.RecordConsultationResponse:
+        consultation = validation.validate_consultation(request, dt.datetime.now(dt.UTC))
+        conference = await self._admit(consultation.conference_id)
+        conference_id = conference.conference_id
+        name, actor = "conference.consultation", request.recorded_by
+        replay = await self._actions.answered(
+            request,
+            name=name,
+            subject_id=conference_id,
+            actor=actor,
+            response=conference_pb2.RecordConsultationResponse,
+        )
+        if replay is not None:
+            return replay
+        if not conference.trigger.kind.care_and_protection:
+            raise FailedPrecondition("the whānau are consulted for a care and protection conference only")
+        if consultation.venue_id and await self._calendars.venue_site(consultation.venue_id) != conference.site:
+            raise validation.invalid(
+                "consultation.venue_id", f"is not a venue at the conference's site ({conference.site})"
+            )
+        people, _ = await self._conferences.record(conference_id)
+        known = {p.participant_id for p in people}
+        for i, attendee in enumerate(consultation.attendee_ids):
+            if attendee not in known:
+                raise validation.invalid(f"consultation.attendee_ids[{i}]", "is not a participant of the conference")
+        return await self._actions.update(
+            request,
+            name=name,
+            subject_id=conference_id,
+            actor=actor,
+            workflow_id=conference.workflow_id,
+            update=YouthJusticeConferenceWorkflow.record_consultation,
+            arg=Consultation(
+                recorded_by=request.recorded_by,
+                not_before=consultation.not_before,
+                not_after=consultation.not_after,
+                venue_id=consultation.venue_id,
+                attendees=consultation.attendee_ids,
+                not_practicable=bool(consultation.not_practicable_reason),
+            ),
+            response=conference_pb2.RecordConsultationResponse,
+            answer=self._answer(conference_id, conference_pb2.RecordConsultationResponse),
+            written_with=self._conferences.add_consultation(request.idempotency_key, consultation, actor),
+        )
+
     async def RecordHeld(
         self, request: conference_pb2.RecordHeldRequest, context: grpc.aio.ServicerContext
     ) -> conference_pb2.RecordHeldResponse:
-        conference = await self._admit(validation.validate_held(request))
+        held = validation.validate_held(request)
+        conference = await self._admit(held.conference_id)
         return await self._actions.update(
             request,
             name="conference.held",
@@ -425,7 +502,11 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
             actor=request.recorded_by,
             workflow_id=conference.workflow_id,
             update=YouthJusticeConferenceWorkflow.record_held,
-            arg=Held(recorded_by=request.recorded_by),
+            arg=Held(
+                recorded_by=request.recorded_by,
+                private_time_minutes=held.private_time_minutes,
+                private_time_declined=held.private_time_declined,
+            ),
             response=conference_pb2.RecordHeldResponse,
             answer=self._answer(conference.conference_id, conference_pb2.RecordHeldResponse),
         )
@@ -433,7 +514,8 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
     async def RecordOutcome(
         self, request: conference_pb2.RecordOutcomeRequest, context: grpc.aio.ServicerContext
     ) -> conference_pb2.RecordOutcomeResponse:
-        conference = await self._admit(validation.validate_outcome(request))
+        outcome = validation.validate_outcome(request, dt.datetime.now(dt.UTC))
+        conference = await self._admit(outcome.conference_id)
         conference_id, key = conference.conference_id, request.idempotency_key
         plan_id = derived_id("plan", conference_id, key)
 
@@ -452,7 +534,9 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 recorded_by=request.recorded_by,
                 agreed=request.agreed,
                 plan_id=plan_id,
-                action_count=len(request.plan_actions),
+                action_count=outcome.action_count,
+                route=outcome.route,
+                structured_plan=outcome.plan is not None,
             ),
             response=conference_pb2.RecordOutcomeResponse,
             answer=answer,
@@ -461,9 +545,11 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
                 conference_id,
                 plan_id,
                 request.agreed,
-                list(request.plan_actions),
+                list(request.plan_actions) or [a.description for a in request.plan.actions],
                 request.reason,
                 request.recorded_by,
+                outcome.route,
+                outcome.plan.SerializeToString(deterministic=True) if outcome.plan is not None else None,
             ),
         )
 
@@ -623,6 +709,19 @@ class ConferenceServicer(conference_pb2_grpc.ConferenceServiceServicer):
         await self._admit(conference_id)
         referral_id, already = await self._conferences.refer_back(conference_id)
         return conference_pb2.ReferBackResponse(referral_id=referral_id, already_sent=already)
+
+    async def GetAgreedPlan(
+        self, request: conference_pb2.GetAgreedPlanRequest, context: grpc.aio.ServicerContext
+    ) -> conference_pb2.GetAgreedPlanResponse:
+        row = await self._admit(validation.require_conference_id(request.conference_id))
+        _, plan = await self._conferences.record(row.conference_id)
+        if plan is None or not plan.agreed or plan.content is None:
+            raise NotFound("the conference has no agreed plan to make the child's plan of")
+        return conference_pb2.GetAgreedPlanResponse(
+            case_id=row.case_id or "",
+            recorded_by=plan.recorded_by,
+            plan=plan_pb2.PlanContent.FromString(plan.content),
+        )
 
     async def RecordConference(
         self, request: conference_pb2.RecordConferenceRequest, context: grpc.aio.ServicerContext

@@ -18,6 +18,7 @@ from services.common.errors import FailedPrecondition, NotFound
 from services.conference.ids import derived_id, participant_calendar, staff_calendar
 from services.conference.records import (
     ConferenceRow,
+    ConsultationRow,
     EscalationRow,
     ParticipantRow,
     PlanRow,
@@ -26,12 +27,19 @@ from services.conference.records import (
     WorkflowRecord,
     WorkflowRecording,
 )
-from services.conference.validation import EscalationPosition, NewConference, NewParticipant, Opening
+from services.conference.validation import (
+    EscalationPosition,
+    NewConference,
+    NewConsultation,
+    NewParticipant,
+    Opening,
+)
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalation,
     ConferenceEscalationLevel,
     InvitationResponse,
+    NoAgreementRoute,
     ParticipantRole,
     conference_workflow_id,
 )
@@ -66,6 +74,8 @@ def _conference(r: asyncpg.Record) -> ConferenceRow:
             detained=r["detained"],
             offence_max_years=r["offence_max_years"],
             reference=r["reference"],
+            court_convene_by=r["court_convene_by"],
+            court_report_by=r["court_report_by"],
         ),
         coordinator_id=r["coordinator_id"],
         manager_id=r["manager_id"],
@@ -158,9 +168,9 @@ class ConferenceStore:
                 "INSERT INTO conference.conferences (conference_id, workflow_id, idempotency_key, request_digest,"
                 " site, region, trigger_kind, triggered_at, detained, offence_max_years, reference, coordinator_id,"
                 " started_by_agency, minimum_notice, slot_length, slot_granularity, hours_weekdays, hours_start,"
-                " hours_end, public_holidays)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING conference_id",
+                " hours_end, public_holidays, court_convene_by, court_report_by)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+                " $21, $22) ON CONFLICT (idempotency_key) DO NOTHING RETURNING conference_id",
                 uuid.UUID(conference_id),
                 conference_workflow_id(conference_id),
                 key,
@@ -175,6 +185,8 @@ class ConferenceStore:
                 await self._coordinator(conn, site.code, conference.coordinator_id),
                 agency,
                 *_scheduling_values(scheduling),
+                trigger.court_convene_by,
+                trigger.court_report_by,
             )
             if inserted is None:
                 row = await conn.fetchrow(_CONFERENCE + " WHERE f.idempotency_key = $1", key)
@@ -297,7 +309,12 @@ class ConferenceStore:
         return None if row is None else _conference(row)
 
     async def by_case(self, case_id: str) -> ConferenceRow | None:
-        row = await self._pool.fetchrow(_CONFERENCE + " WHERE f.case_id = $1", uuid.UUID(case_id))
+        """The case's latest conference (a care and protection conference reconvened after one
+        that agreed no plan is the case's latest)."""
+        row = await self._pool.fetchrow(
+            _CONFERENCE + " WHERE f.case_id = $1 ORDER BY f.created_at DESC, f.conference_id LIMIT 1",
+            uuid.UUID(case_id),
+        )
         return None if row is None else _conference(row)
 
     async def close(self, conference_id: str) -> None:
@@ -393,14 +410,23 @@ class ConferenceStore:
 
     @staticmethod
     def add_plan(
-        key: str, conference_id: str, plan_id: str, agreed: bool, actions: list[str], reason: str, by: str
+        key: str,
+        conference_id: str,
+        plan_id: str,
+        agreed: bool,
+        actions: list[str],
+        reason: str,
+        by: str,
+        route: NoAgreementRoute | None = None,
+        content: bytes | None = None,
     ) -> WrittenWithAction:
-        """Stores the plan's text within the action's own transaction."""
+        """Stores the plan's text (and the structured plan, when the outcome carries one)
+        within the action's own transaction."""
 
         async def add(conn: asyncpg.Connection) -> None:
             await conn.execute(
                 "INSERT INTO conference.plans (plan_id, conference_id, idempotency_key, agreed, actions, reason,"
-                " recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                " recorded_by, route, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 uuid.UUID(plan_id),
                 uuid.UUID(conference_id),
                 key,
@@ -408,9 +434,53 @@ class ConferenceStore:
                 actions,
                 reason,
                 by,
+                route.value if route else None,
+                content,
             )
 
         return add
+
+    @staticmethod
+    def add_consultation(key: str, c: NewConsultation, by: str) -> WrittenWithAction:
+        """Stores the whānau's consultation within the action's own transaction."""
+
+        async def add(conn: asyncpg.Connection) -> None:
+            await conn.execute(
+                "INSERT INTO conference.consultations (idempotency_key, conference_id, not_before, not_after,"
+                " venue_id, attendee_ids, notes, not_practicable_reason, recorded_by)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                key,
+                uuid.UUID(c.conference_id),
+                c.not_before,
+                c.not_after,
+                uuid.UUID(c.venue_id) if c.venue_id else None,
+                [uuid.UUID(a) for a in c.attendee_ids],
+                c.notes,
+                c.not_practicable_reason,
+                by,
+            )
+
+        return add
+
+    async def consultation(self, conference_id: str) -> ConsultationRow | None:
+        """The whānau's consultation as recorded (its action answered), if any."""
+        row = await self._pool.fetchrow(
+            "SELECT c.* FROM conference.consultations c JOIN conference.actions a USING (idempotency_key)"
+            " WHERE c.conference_id = $1 AND a.response IS NOT NULL ORDER BY c.recorded_at LIMIT 1",
+            uuid.UUID(conference_id),
+        )
+        if row is None:
+            return None
+        return ConsultationRow(
+            not_before=row["not_before"],
+            not_after=row["not_after"],
+            venue_id=str(row["venue_id"]) if row["venue_id"] else None,
+            attendee_ids=[str(a) for a in row["attendee_ids"]],
+            notes=row["notes"],
+            not_practicable_reason=row["not_practicable_reason"],
+            recorded_by=row["recorded_by"],
+            recorded_at=row["recorded_at"],
+        )
 
     async def _plan(self, conn: asyncpg.Connection, conference_id: str) -> PlanRow | None:
         row = await conn.fetchrow(
@@ -430,6 +500,8 @@ class ConferenceStore:
             recorded_by=row["recorded_by"],
             recorded_at=row["recorded_at"],
             referred_back=row["referred_back"],
+            route=NoAgreementRoute(row["route"]) if row["route"] else None,
+            content=bytes(row["content"]) if row["content"] is not None else None,
         )
 
     async def refer_back(self, conference_id: str) -> tuple[str, bool]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -11,22 +12,33 @@ from dataclasses import dataclass
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kahu.v1 import conference_pb2
+from kahu.v1 import conference_pb2, plan_pb2
 from services.common import checks, events, paging
 from services.common.authz import Place
 from services.common.errors import FieldViolation, InvalidArgument, Violations
 from services.common.sites import Site
-from services.conference.convert import DEADLINE, LEVEL, RESPONSE, ROLE, STAGE, TRIGGER, scheduling_from_proto
+from services.conference.convert import (
+    DEADLINE,
+    LEVEL,
+    RESPONSE,
+    ROLE,
+    ROUTE,
+    STAGE,
+    TRIGGER,
+    scheduling_from_proto,
+)
 from services.conference.records import Scheduling, Trigger, WorkflowRecording
+from services.plan.validation import validate_content
 from workflows.common import KAHU_ACTOR
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceEscalation,
     ConferenceEscalationLevel,
     InvitationResponse,
+    NoAgreementRoute,
     ParticipantRole,
-    case_conference_id,
     conference_workflow_id,
+    is_case_conference,
 )
 from workflows.policy.model import TriggerKind
 
@@ -44,6 +56,7 @@ MAX_SEARCH = dt.timedelta(days=90)
 MAX_TRIGGER_AGE = dt.timedelta(days=366)
 CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_ROUND = 1000
+MAX_PRIVATE_MINUTES = 24 * 60
 _REFERENCE = re.compile(r"[A-Za-z0-9/._-]{0,64}")
 STAFF_ROLES = (ParticipantRole.POLICE_YOUTH_AID, ParticipantRole.SOCIAL_WORKER, ParticipantRole.YOUTH_ADVOCATE)
 VIEWS_ROLES = (ParticipantRole.VICTIM, ParticipantRole.VICTIM_REPRESENTATIVE)
@@ -122,10 +135,29 @@ def _participant(v: Violations, p: conference_pb2.NewParticipant, f: str) -> New
     return NewParticipant(role, required, p.name, p.contact, p.staff_id or None)
 
 
+def _court_dates(
+    v: Violations, t: conference_pb2.ConferenceTrigger, kind: TriggerKind | None, at: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A court's direction's dates: held by, reported to the court by (each after the
+    direction; the report no earlier than the conference)."""
+    convene = _optional_instant(v, t.court_convene_by, t.HasField("court_convene_by"), "trigger.court_convene_by")
+    report = _optional_instant(v, t.court_report_by, t.HasField("court_report_by"), "trigger.court_report_by")
+    if kind is not None and not kind.court and (convene is not None or report is not None):
+        v.add("trigger.court_convene_by" if convene else "trigger.court_report_by", "is a court direction's date")
+    for date, field in ((convene, "trigger.court_convene_by"), (report, "trigger.court_report_by")):
+        if date is not None and at is not None and date <= at:
+            v.add(field, "must be after the court's direction (triggered_at)")
+    if convene is not None and report is not None and report < convene:
+        v.add("trigger.court_report_by", "must not be before court_convene_by")
+    return convene, report
+
+
 def _trigger(v: Violations, t: conference_pb2.ConferenceTrigger, now: dt.datetime) -> Trigger | None:
     kind = checks.enum(v, t.kind, TRIGGER, "trigger.kind")
     if kind == TriggerKind.TRIAGE_REFERRAL:
         v.add("trigger.kind", "is started by a case's triage decision, not over gRPC")
+    if kind == TriggerKind.CARE_AND_PROTECTION_REFERRAL:
+        v.add("trigger.kind", "is started by a case's assessment (its referral checked by a supervisor), not over gRPC")
     at = checks.instant(v, t.triggered_at if t.HasField("triggered_at") else None, "trigger.triggered_at")
     if at is not None and at > now + CLOCK_SKEW:
         v.add("trigger.triggered_at", "must not be in the future")
@@ -135,9 +167,12 @@ def _trigger(v: Violations, t: conference_pb2.ConferenceTrigger, now: dt.datetim
         v.add("trigger.offence_max_years", f"must be at most {MAX_OFFENCE_YEARS}")
     if not _REFERENCE.fullmatch(t.reference):
         v.add("trigger.reference", "must be up to 64 characters of letters, digits and / . _ -")
+    if kind is not None and kind.care_and_protection and (t.detained or t.offence_max_years):
+        v.add("trigger.kind", "a care and protection conference has no offence (detained, offence_max_years)")
+    convene, report = _court_dates(v, t, kind, at)
     if kind is None or at is None:
         return None
-    return Trigger(kind, at, t.detained, t.offence_max_years, t.reference)
+    return Trigger(kind, at, t.detained, t.offence_max_years, t.reference, convene, report)
 
 
 @dataclass(frozen=True)
@@ -322,37 +357,124 @@ def validate_response(request: conference_pb2.RecordResponseRequest) -> Invitati
     return InvitationAnswer(found, participant, response)
 
 
-def validate_held(request: conference_pb2.RecordHeldRequest) -> str:
-    """The conference id of a conference recorded as held."""
+@dataclass(frozen=True)
+class HeldRecord:
+    """A conference recorded as held, with the family's private time (care and protection)."""
+
+    conference_id: str
+    private_time_minutes: int
+    private_time_declined: bool
+
+
+def validate_held(request: conference_pb2.RecordHeldRequest) -> HeldRecord:
+    """A conference recorded as held; the family's private time, when given, held for some
+    minutes or declined by the whānau with their reason (which conferences need it: the
+    workflow says)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.recorded_by, "recorded_by")
+    private = request.private_time
+    checks.text(v, private.declined_reason, "private_time.declined_reason")
+    if private.minutes and private.declined_reason:
+        v.add("private_time", "is held (minutes) or declined by the whānau (declined_reason), not both")
+    if private.minutes > MAX_PRIVATE_MINUTES:
+        v.add("private_time.minutes", f"must be at most {MAX_PRIVATE_MINUTES}")
     v.raise_if_any()
-    return found
+    return HeldRecord(found, private.minutes, bool(private.declined_reason.strip()))
 
 
-def validate_outcome(request: conference_pb2.RecordOutcomeRequest) -> str:
-    """The conference id of an outcome: an agreed plan with its actions, or a reason why
-    none was agreed."""
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """An outcome: agreed (its actions, or its structured plan), or not (why, and where it goes)."""
+
+    conference_id: str
+    route: NoAgreementRoute | None
+    #: The structured plan, checked as PlanService checks a plan it makes.
+    plan: plan_pb2.PlanContent | None
+    action_count: int
+
+
+def validate_outcome(request: conference_pb2.RecordOutcomeRequest, now: dt.datetime) -> OutcomeRecord:
+    """An outcome: an agreed plan with its actions (as text, or structured as the child's plan
+    is, `plan`), or a reason why none was agreed (and, for care and protection, where it goes:
+    which conferences need what, the workflow says)."""
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     found = _conference_id(v, request.conference_id)
     checks.staff_id(v, request.recorded_by, "recorded_by")
+    route = checks.enum(v, request.route, ROUTE, "route", required=False)
+    structured = request.HasField("plan")
     if request.agreed:
-        if not request.plan_actions:
+        if structured:
+            validate_content(v, request.plan, now, "plan")
+            if request.plan_actions:
+                v.add("plan_actions", "must be empty when the plan is structured (its actions are the plan's)")
+        elif not request.plan_actions:
             v.add("plan_actions", "an agreed plan has at least one action")
         elif len(request.plan_actions) > MAX_PLAN_ACTIONS:
             v.add("plan_actions", f"must have at most {MAX_PLAN_ACTIONS} entries")
         for i, action in enumerate(request.plan_actions):
             checks.text(v, action, f"plan_actions[{i}]", required=True)
         checks.text(v, request.reason, "reason")
+        if route is not None:
+            v.add("route", "is where a conference that agreed no plan goes")
     else:
         if request.plan_actions:
             v.add("plan_actions", "must be empty when no plan was agreed")
+        if structured:
+            v.add("plan", "must be unset when no plan was agreed")
         checks.text(v, request.reason, "reason", required=True)
     v.raise_if_any()
-    return found
+    count = len(request.plan.actions) if structured else len(request.plan_actions)
+    return OutcomeRecord(found, route, request.plan if structured else None, count)
+
+
+@dataclass(frozen=True)
+class NewConsultation:
+    """The whānau's consultation: their dates, venue and asked-for participants, or why
+    consulting them was not practicable."""
+
+    conference_id: str
+    not_before: dt.datetime | None
+    not_after: dt.datetime | None
+    venue_id: str | None
+    attendee_ids: list[str]
+    notes: str
+    not_practicable_reason: str
+
+
+def validate_consultation(request: conference_pb2.RecordConsultationRequest, now: dt.datetime) -> NewConsultation:
+    """The consultation to record (whether its venue and attendees are the conference's is
+    checked against the record)."""
+    v = Violations()
+    checks.idempotency_key(v, request.idempotency_key)
+    found = _conference_id(v, request.conference_id)
+    checks.staff_id(v, request.recorded_by, "recorded_by")
+    c = request.consultation
+    first = _optional_instant(v, c.not_before, c.HasField("not_before"), "consultation.not_before")
+    last = _optional_instant(v, c.not_after, c.HasField("not_after"), "consultation.not_after")
+    if first is not None and last is not None and last <= first:
+        v.add("consultation.not_after", "must be after not_before")
+    if last is not None and last <= now:
+        v.add("consultation.not_after", "must be in the future")
+    for date, field in ((first, "consultation.not_before"), (last, "consultation.not_after")):
+        if date is not None and date > now + MAX_SEARCH:
+            v.add(field, "must be within 90 days")
+    venue = _uuid(v, c.venue_id, "consultation.venue_id", "venue id") if c.venue_id else None
+    if len(c.attendee_ids) > MAX_PARTICIPANTS:
+        v.add("consultation.attendee_ids", f"must have at most {MAX_PARTICIPANTS} entries")
+    attendees = [_uuid(v, a, f"consultation.attendee_ids[{i}]", "participant id") for i, a in enumerate(c.attendee_ids)]
+    if len(set(attendees)) != len(attendees):
+        v.add("consultation.attendee_ids", "must not name a participant twice")
+    checks.text(v, c.notes, "consultation.notes", limit=MAX_VIEWS)
+    checks.text(v, c.not_practicable_reason, "consultation.not_practicable_reason")
+    if c.not_practicable_reason.strip() and (first or last or venue or attendees):
+        v.add("consultation", "not practicable: no dates, venue or attendees then")
+    if c.recorded_by or c.HasField("recorded_at"):
+        v.add("consultation.recorded_by", "are this call's (recorded_by): leave recorded_by and recorded_at unset")
+    v.raise_if_any()
+    return NewConsultation(found, first, last, venue, attendees, c.notes, c.not_practicable_reason.strip())
 
 
 @dataclass(frozen=True)
@@ -563,7 +685,8 @@ def validate_open(request: conference_pb2.OpenConferenceRequest) -> Opening:
 class Hold:
     """A round's booking to make: the earliest free slot in [not_before, until), or `slot`
     (start, venue id) when the coordinator chose one, for `participant_ids` besides those
-    whose action is recorded."""
+    whose action is recorded; at `venue_id` only (the whānau's choice) when given, with
+    `required_ids` free besides the participants recorded as required."""
 
     conference_id: str
     round: int
@@ -573,6 +696,8 @@ class Hold:
     booked_by: str
     late_reason: str
     participant_ids: list[str]
+    venue_id: str | None = None
+    required_ids: list[str] = dataclasses.field(default_factory=list)
 
 
 def validate_hold(request: conference_pb2.HoldSlotRequest) -> Hold:
@@ -592,9 +717,22 @@ def validate_hold(request: conference_pb2.HoldSlotRequest) -> Hold:
         checks.staff_id(v, request.booked_by, "booked_by")
     checks.text(v, request.late_reason, "late_reason")
     participants = _participant_ids(v, request.participant_ids)
+    required = [_uuid(v, p, f"required_ids[{i}]", "participant id") for i, p in enumerate(request.required_ids)]
+    only = _uuid(v, request.venue_id, "venue_id", "venue id") if request.venue_id else None
     v.raise_if_any()
     assert not_before is not None and until is not None
-    return Hold(found, request.round, not_before, until, slot, request.booked_by, request.late_reason, participants)
+    return Hold(
+        found,
+        request.round,
+        not_before,
+        until,
+        slot,
+        request.booked_by,
+        request.late_reason,
+        participants,
+        only,
+        required,
+    )
 
 
 def validate_release(request: conference_pb2.ReleaseBookingRequest) -> str:
@@ -680,7 +818,7 @@ def validate_record(request: conference_pb2.RecordConferenceRequest) -> Workflow
     v = Violations()
     conference_id = _conference_id(v, request.conference_id)
     case_id = _uuid(v, request.case_id, "case_id", "case id") if request.case_id else None
-    if case_id and conference_id and case_conference_id(case_id) != conference_id:
+    if case_id and conference_id and not is_case_conference(case_id, conference_id):
         v.add("case_id", "must be the case whose conference this is")
     site = checks.site(v, request.site)
     if site is not None and request.region != site.region:

@@ -19,7 +19,12 @@ from workflows.case.model import (
     placement_workflow_id,
     workflow_id,
 )
-from workflows.conference.model import case_conference_id, conference_workflow_id
+from workflows.conference.model import (
+    MAX_CARE_CONFERENCES,
+    care_conference_id,
+    case_conference_id,
+    conference_workflow_id,
+)
 from workflows.plan.model import plan_id_of, plan_workflow_id
 
 MAX_SHORT_TEXT = 500
@@ -171,6 +176,7 @@ def case_workflows(case_id: str) -> set[str]:
         placement_workflow_id(case_id),
         conference_workflow_id(case_conference_id(case_id)),
         plan_workflow_id(plan_id_of(case_id)),
+        *(conference_workflow_id(care_conference_id(case_id, n)) for n in range(1, MAX_CARE_CONFERENCES + 1)),
     }
 
 

@@ -13,12 +13,12 @@ import grpc
 from temporalio.client import Client
 
 from kahu.v1 import plan_pb2, plan_pb2_grpc
-from services.common import authz
+from services.common import authz, checks
 from services.common.actions import StaffActions, request_digest
 from services.common.authz import CaseLookup
 from services.common.checks import require_case_id
 from services.common.convert import timestamp
-from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
 from services.common.outbox import attempt, mark_in_background, start_once
 from services.plan.store import PlanRow, PlanStore, VersionRow
 from services.plan.validation import (
@@ -92,6 +92,27 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             raise AlreadyExists("idempotency_key was already used for a different request")
         await self._start(row, request.created_by, request.content)
         return plan_pb2.CreatePlanResponse(plan=await self._plan(row), replayed=replayed)
+
+    async def MakeConferencePlan(
+        self, request: plan_pb2.MakeConferencePlanRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.MakeConferencePlanResponse:
+        """The worker's: a family group conference's agreed plan made the case's plan, as
+        CreatePlan makes one (the same checks, the same idempotency record), by whoever
+        recorded the outcome."""
+        v = Violations()
+        conference_id = checks.conference_id(v, request.conference_id)
+        v.raise_if_any()
+        created = await self.CreatePlan(
+            plan_pb2.CreatePlanRequest(
+                idempotency_key=request.idempotency_key,
+                case_id=request.case_id,
+                created_by=request.created_by,
+                reason=f"agreed at family group conference {conference_id}",
+                content=request.content,
+            ),
+            context,
+        )
+        return plan_pb2.MakeConferencePlanResponse(plan=created.plan, replayed=created.replayed)
 
     async def _start(self, row: PlanRow, created_by: str, content: plan_pb2.PlanContent) -> None:
         """Start the plan's workflow (a retry, or the outbox, finds the one already started),

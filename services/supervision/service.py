@@ -43,6 +43,7 @@ from workflows.case.model import (
     AttentionDecision,
     DeadlineKind,
     DeadlineStatus,
+    Outcome,
     assessment_workflow_id,
     workflow_id,
 )
@@ -51,6 +52,13 @@ from workflows.conference.model import ConferenceView
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
 from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.plan.workflows import PlanWorkflow
+
+#: The assessment outcome a named approval kind answers (the assessment refuses an answer to
+#: another); an unset kind answers whichever outcome is waiting (seeking custody, as before).
+_APPROVED_OUTCOME = {
+    supervision_pb2.APPROVAL_KIND_SEEK_CUSTODY: Outcome.SEEK_CUSTODY,
+    supervision_pb2.APPROVAL_KIND_CARE_AND_PROTECTION_REFERRAL: Outcome.FAMILY_GROUP_CONFERENCE,
+}
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
@@ -219,7 +227,12 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     ) -> supervision_pb2.DecideApprovalResponse:
         case_id, triage = validate_approval(request)
         await authz.admit_case(case_id, self._lookup)
-        answer = ApprovalDecision(decided_by=request.decided_by, approved=request.approved, reason=request.reason)
+        answer = ApprovalDecision(
+            decided_by=request.decided_by,
+            approved=request.approved,
+            reason=request.reason,
+            outcome=_APPROVED_OUTCOME.get(request.kind),
+        )
         if triage:
             return await self._actions.update(
                 request,

@@ -26,6 +26,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "cli" / "examples"
 EXAMPLE = EXAMPLES / "report.json"
 CONFERENCE_EXAMPLE = EXAMPLES / "conference.yaml"
 OUTCOME_EXAMPLE = EXAMPLES / "outcome.yaml"
+CARE_OUTCOME_EXAMPLE = EXAMPLES / "care-outcome.yaml"
+COURT_DIRECTION_EXAMPLE = EXAMPLES / "court-direction.yaml"
 
 
 @dataclass

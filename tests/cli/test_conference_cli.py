@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from tests.cli.conftest import CONFERENCE_EXAMPLE, OUTCOME_EXAMPLE, Kahu
+from tests.cli.conftest import CARE_OUTCOME_EXAMPLE, CONFERENCE_EXAMPLE, COURT_DIRECTION_EXAMPLE, OUTCOME_EXAMPLE, Kahu
 from tests.polling import eventually
 from tests.tokens import mint, staff
 from workflows.policy.working_days import NZ
@@ -306,3 +306,59 @@ async def test_the_conference_a_triage_decision_started_is_found_by_its_case(kah
     assert conference["trigger"]["kind"] == "TRIGGER_KIND_TRIAGE_REFERRAL"
     by_id = (await kahu.json("conference", "show", conference["conference_id"]))["conference"]
     assert by_id["case_id"] == case_id
+
+
+async def test_a_court_directed_care_and_protection_conference_from_the_example_files(
+    kahu: Kahu, tmp_path: Path, fast_conference_address: str
+) -> None:
+    site, people = "west-coast", Staff()
+    venue_id = await _register(kahu, site, people, venue="Arahura Marae", hours=False)  # held a second or two from now
+    data = dict(yaml.safe_load(COURT_DIRECTION_EXAMPLE.read_text(encoding="utf-8")))
+    now = dt.datetime.now(NZ)
+    data["site"], data["coordinator_id"] = site, people.coordinator
+    data["trigger"]["court_convene_by"] = (now + dt.timedelta(days=20)).strftime("%Y-%m-%d %H:%M")
+    data["trigger"]["court_report_by"] = (now + dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
+    data["participants"][-1]["staff_id"] = f"sw.{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "court.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    started = await kahu.json("--conference", fast_conference_address, "conference", "start", str(path))
+    conference_id = started["conference_id"]
+
+    consulting = await _stage(kahu, conference_id, "CONFERENCE_STAGE_CONSULTING")
+    assert consulting["state"]["care_and_protection"]
+    shown = (await kahu.ok("conference", "show", conference_id)).stdout
+    assert "care and protection" in shown and "the court's date to convene" in shown and "not yet" in shown
+    koro = _by_role(consulting, "PARTICIPANT_ROLE_WHANAU")["participant_id"]
+    await kahu.ok(
+        "conference", "consult", conference_id, "--not-before", "now", "--not-after", "+7d",
+        "--venue", str(venue_id), "--attendee", koro, "--notes", "Koro asks for the marae.",
+        "--by", people.coordinator,
+    )  # fmt: skip
+    booked = await _invited(kahu, conference_id, 1)
+    assert booked["state"]["booking"]["slot"]["venue_id"] == venue_id and booked["state"]["consulted"]
+
+    async def held(*extra: str) -> Any:  # booked a second or two ahead: refused until it has started
+        result = await kahu("conference", "held", conference_id, *extra, "--by", people.coordinator, "--json")
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 2 and "private time" in result.stderr:
+            return result.stderr
+        return json.loads(result.stdout) if result.exit_code == 0 else None
+
+    assert "private time is part of a care and protection conference" in await eventually(held)
+    answer = await eventually(lambda: held("--private-time", "45"))
+    assert answer["state"]["private_time"]["minutes"] == 45
+
+    outcome = dict(yaml.safe_load(CARE_OUTCOME_EXAMPLE.read_text(encoding="utf-8")))
+    outcome["plan"]["review_due"] = (now + dt.timedelta(days=60)).strftime("%Y-%m-%d %H:%M")
+    for days, action in enumerate(outcome["plan"]["actions"], 10):
+        action["due_at"] = (now + dt.timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
+    outcome_path = tmp_path / "care-outcome.yaml"
+    outcome_path.write_text(yaml.safe_dump(outcome, allow_unicode=True), encoding="utf-8")
+    await kahu.ok("conference", "outcome", conference_id, "--file", str(outcome_path), "--by", people.coordinator)
+
+    closed = await _stage(kahu, conference_id, "CONFERENCE_STAGE_CLOSED")
+    agencies = [a["owner_agency"] for a in closed["outcome"]["plan"]["actions"]]
+    assert agencies == ["oranga-tamariki", "health-nz", "education"]
+    shown = (await kahu.ok("conference", "show", conference_id)).stdout
+    assert "45 minutes" in shown and "health-nz" in shown and "the child's plan led by sw.mere" in shown
+    assert "plan.kept" in shown, "a conference without a case keeps its plan with its record"

@@ -12,7 +12,14 @@ import typer
 
 from cli import params, protofile, reportfile
 from kahu.v1 import common_pb2, conference_pb2, placement_pb2, supervision_pb2
-from tests.cli.conftest import CONFERENCE_EXAMPLE, EXAMPLE, OUTCOME_EXAMPLE, example
+from tests.cli.conftest import (
+    CARE_OUTCOME_EXAMPLE,
+    CONFERENCE_EXAMPLE,
+    COURT_DIRECTION_EXAMPLE,
+    EXAMPLE,
+    OUTCOME_EXAMPLE,
+    example,
+)
 from workflows.policy.working_days import NZ
 
 CHOICES = [
@@ -193,6 +200,21 @@ def test_the_conference_examples_parse() -> None:
     assert not start.idempotency_key and not start.trigger.HasField("triggered_at")  # the CLI's to give
     outcome = protofile.load(str(OUTCOME_EXAMPLE), conference_pb2.RecordOutcomeRequest())
     assert outcome.agreed and len(outcome.plan_actions) == 3
+    care = protofile.load(str(CARE_OUTCOME_EXAMPLE), conference_pb2.RecordOutcomeRequest())
+    assert (
+        care.agreed
+        and not care.plan_actions
+        and [a.owner_agency for a in care.plan.actions]
+        == [
+            "oranga-tamariki",
+            "health-nz",
+            "education",
+        ]
+    )
+    assert care.plan.review_due.ToDatetime(dt.UTC) == dt.datetime(2027, 2, 25, 21, 0, tzinfo=dt.UTC)  # NZDT
+    court = protofile.load(str(COURT_DIRECTION_EXAMPLE), conference_pb2.StartConferenceRequest())
+    assert court.trigger.kind == conference_pb2.TRIGGER_KIND_CARE_AND_PROTECTION_COURT_DIRECTION
+    assert court.trigger.court_report_by.ToDatetime(dt.UTC) == dt.datetime(2027, 1, 15, 4, 0, tzinfo=dt.UTC)
 
 
 def _yaml(tmp_path: Path, text: str) -> str:

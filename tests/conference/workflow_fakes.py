@@ -29,9 +29,12 @@ from workflows.conference.model import (
     HoldResult,
     InvitationRound,
     Invitations,
+    PlanHandoff,
+    PlanMade,
     conference_workflow_id,
 )
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
+from workflows.plan.model import plan_id_of
 from workflows.policy.loader import load_policy
 from workflows.policy.model import Span, TriggerKind, YouthJusticePolicy
 
@@ -40,6 +43,11 @@ _SHIPPED = load_policy().case.youth_justice
 assert _SHIPPED is not None
 #: The shipped youth justice policy, searching again once a day rather than every few hours.
 YJ_POLICY: YouthJusticePolicy = dataclasses.replace(_SHIPPED, rescan_every=Span(seconds=24 * 3600))
+_CARE = load_policy().case.care_and_protection
+assert _CARE is not None
+#: The shipped care and protection policy, as a conference's workflow runs it (searching
+#: again once a day).
+CARE_POLICY: YouthJusticePolicy = dataclasses.replace(_CARE.conference_policy(), rescan_every=Span(seconds=24 * 3600))
 STAFF = ConferenceStaff(coordinator_id="yjc-1", manager_id="mgr-1")
 VENUE = "venue-1"
 
@@ -67,6 +75,8 @@ class RecordedConferenceActivities:
         self.escalation_calls = 0
         self.resolved: list[tuple[ConferenceDeadline, ConferenceEscalationLevel | None]] = []
         self.referred: list[str] = []
+        #: The agreed plans made the child's plan (PlanService), each once per conference.
+        self.plans: dict[str, PlanHandoff] = {}
         #: Calls the service refuses, by activity (as tests/workflows/scenarios.py).
         self.refusals: dict[str, int] = {}
 
@@ -109,7 +119,7 @@ class RecordedConferenceActivities:
             round=request.round,
             start=start,
             end=start + self.length,
-            venue_id=choice.venue_id if choice else VENUE,
+            venue_id=choice.venue_id if choice else (request.venue_id or VENUE),
             booked_by=choice.chosen_by if choice else "kahu",
             late_reason=choice.late_reason if choice else "",
         )
@@ -145,6 +155,15 @@ class RecordedConferenceActivities:
     async def refer_back(self, conference_id: str) -> None:
         self.referred.append(conference_id)
 
+    @activity.defn(name="create_conference_plan")
+    async def create_conference_plan(self, handoff: PlanHandoff) -> PlanMade:
+        if self.refusals.get("create_conference_plan", 0) > 0:
+            self.refusals["create_conference_plan"] -= 1
+            raise ApplicationError("ALREADY_EXISTS: the case has a plan", "trace-3", type=REFUSED, non_retryable=True)
+        self.plans.setdefault(handoff.conference_id, handoff)
+        assert handoff.case_id is not None
+        return PlanMade(plan_id_of(handoff.case_id))
+
     def raised(self) -> list[EscalationKey]:
         """(deadline, level, round) of each escalation, in the order raised."""
         return [(e.deadline, e.level, e.round) for e in self.escalations.values()]
@@ -159,6 +178,7 @@ class RecordedConferenceActivities:
             self.raise_conference_escalation,
             self.resolve_conference_escalations,
             self.refer_back,
+            self.create_conference_plan,
         ]
 
 

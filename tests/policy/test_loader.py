@@ -21,6 +21,8 @@ from workflows.policy.loader import (
     write_policy,
 )
 from workflows.policy.model import (
+    CARE_AND_PROTECTION_TRIGGERS,
+    YOUTH_JUSTICE_TRIGGERS,
     EscalationTier,
     FurtherReportsPolicy,
     JoinRule,
@@ -28,6 +30,7 @@ from workflows.policy.model import (
     PlacementPolicy,
     PlansPolicy,
     Span,
+    StatedDays,
     Timeframe,
     TriageApprovalPolicy,
     TriggerKind,
@@ -312,7 +315,7 @@ def test_the_shipped_youth_justice_clocks_are_the_statutory_ones() -> None:
     assert (court.convene(detained=True), court.convene(detained=False), court.complete_days) == (7, 14, 7)
     charge = yj.clocks[TriggerKind.INTENTION_TO_CHARGE]
     assert (charge.convene(detained=False), charge.complete_days) == (21, None)
-    assert set(yj.clocks) == set(TriggerKind)
+    assert set(yj.clocks) == set(YOUTH_JUSTICE_TRIGGERS)
     assert yj.advocate_required_min_years == 10
     assert yj.minimum_notice == Span(seconds=48 * 3600) and yj.warning_before == Span(seconds=2 * 86400)
     assert (yj.conference_length, yj.slot_granularity) == (Span(seconds=7200), Span(seconds=900))
@@ -434,6 +437,109 @@ PLANS_BAD: list[tuple[str, Mutation, str]] = [
 
 @pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in PLANS_BAD])
 def test_a_bad_plans_section_names_the_place(tmp_path: Path, mutate: Mutation, expected: str) -> None:
+    data = copy.deepcopy(SHIPPED)
+    mutate(data)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert expected in str(raised.value)
+
+
+# -- care and protection family group conferences ----------------------------------------
+
+
+def test_the_shipped_care_and_protection_clocks_each_state_their_source() -> None:
+    care = load_policy(DEFAULT_POLICY).case.care_and_protection
+    assert care is not None
+    assert (
+        set(care.clocks)
+        == set(CARE_AND_PROTECTION_TRIGGERS)
+        == {
+            TriggerKind.CARE_AND_PROTECTION_REFERRAL,
+            TriggerKind.CARE_AND_PROTECTION_COURT_DIRECTION,
+        }
+    )
+    referral = care.clocks[TriggerKind.CARE_AND_PROTECTION_REFERRAL]
+    court = care.clocks[TriggerKind.CARE_AND_PROTECTION_COURT_DIRECTION]
+    assert (referral.convene.days, referral.complete.days) == (21, 14)
+    assert (court.convene.days, court.complete.days) == (14, 28)
+    # the Act where it sets the clock, the practice guidance where it does not
+    assert "s 19(4)" in court.complete.source and "28 days" in court.complete.source
+    for clock in (referral.convene, referral.complete, care.no_agreement_decision):
+        assert clock.source.startswith("Practice guidance.")
+    assert care.no_agreement_decision.span == Span(working_days=5)
+    # a conference's workflow runs the care and protection clocks in the shape every conference has
+    conference = care.conference_policy()
+    assert set(conference.clocks) == set(CARE_AND_PROTECTION_TRIGGERS)
+    assert conference.clocks[TriggerKind.CARE_AND_PROTECTION_REFERRAL].complete_days == 14
+    assert conference.conference_length == Span(seconds=4 * 3600)
+    assert conference.minimum_notice == Span(seconds=3 * 86400)
+    hours = conference.conference_hours
+    assert (hours.weekdays, hours.start_minute, hours.end_minute) == ([0, 1, 2, 3, 4, 5], 540, 1200)
+
+
+def test_a_policy_without_care_and_protection_loads_without_it(tmp_path: Path) -> None:
+    data = copy.deepcopy(SHIPPED)
+    del data["care_and_protection"]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert load_policy(path).case.care_and_protection is None
+    assert load_policy(write_policy(load_policy(path), tmp_path / "again.yaml")) == load_policy(path)
+
+
+def test_the_care_and_protection_section_round_trips_with_its_sources(tmp_path: Path) -> None:
+    policy = load_policy(DEFAULT_POLICY)
+    again = load_policy(write_policy(policy, tmp_path / "again.yaml"))
+    assert again.case.care_and_protection == policy.case.care_and_protection
+    care = again.case.care_and_protection
+    assert care is not None
+    convene = care.clocks[TriggerKind.CARE_AND_PROTECTION_REFERRAL].convene
+    assert convene == StatedDays(21, convene.source) and "ss 18, 20 and 21" in convene.source
+
+
+CP = ("care_and_protection",)
+CP_CLOCK = (*CP, "clocks", "CARE_AND_PROTECTION_REFERRAL")
+CP_BAD: list[tuple[str, Mutation, str]] = [
+    ("unknown-key", _set(*CP, "colour", value="red"), "care_and_protection.colour: unknown key"),
+    (
+        "missing-trigger",
+        _delete(*CP, "clocks", "CARE_AND_PROTECTION_COURT_DIRECTION"),
+        "care_and_protection.clocks.CARE_AND_PROTECTION_COURT_DIRECTION: missing",
+    ),
+    (
+        "youth-justice-trigger",
+        _set(*CP, "clocks", "COURT_DIRECTION", value={}),
+        "care_and_protection.clocks.COURT_DIRECTION: unknown key",
+    ),
+    ("missing-clock", _delete(*CP_CLOCK, "complete"), "clocks.CARE_AND_PROTECTION_REFERRAL.complete: missing"),
+    ("missing-source", _delete(*CP_CLOCK, "convene", "source"), "CARE_AND_PROTECTION_REFERRAL.convene.source: missing"),
+    ("empty-source", _set(*CP_CLOCK, "convene", "source", value="  "), "convene.source: must be non-empty text"),
+    ("long-source", _set(*CP_CLOCK, "convene", "source", value="x" * 501), "convene.source: must be at most 500"),
+    ("zero-days", _set(*CP_CLOCK, "complete", "days", value=0), "complete.days: must be a positive whole number"),
+    ("too-many-days", _set(*CP_CLOCK, "convene", "days", value=400), "convene.days: must be at most 366"),
+    ("bare-days", _set(*CP_CLOCK, "convene", value=21), "REFERRAL.convene: must be a mapping"),
+    ("clock-key", _set(*CP_CLOCK, "within", value=3), "clocks.CARE_AND_PROTECTION_REFERRAL.within: unknown key"),
+    (
+        "decision-source",
+        _delete(*CP, "no_agreement_decision", "source"),
+        "care_and_protection.no_agreement_decision.source: missing",
+    ),
+    (
+        "decision-span",
+        _set(*CP, "no_agreement_decision", "span", value={"fortnights": 1}),
+        "care_and_protection.no_agreement_decision.span: must be one of",
+    ),
+    ("length", _set(*CP, "conference_length", value={"hours": 12}), "care_and_protection.conference_length: must fit"),
+    ("grid", _set(*CP, "slot_granularity", value={"minutes": 7}), "care_and_protection.slot_granularity: must divide"),
+    ("notice", _set(*CP, "minimum_notice", value={"working_days": 2}), "minimum_notice: must be elapsed"),
+    ("hours", _set(*CP, "conference_hours", "weekdays", value=["SABBATH"]), "conference_hours.weekdays[0]: must be"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in CP_BAD])
+def test_a_bad_care_and_protection_section_names_the_place(tmp_path: Path, mutate: Mutation, expected: str) -> None:
     data = copy.deepcopy(SHIPPED)
     mutate(data)
     path = tmp_path / "policy.yaml"

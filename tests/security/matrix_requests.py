@@ -383,6 +383,13 @@ PLAN: dict[str, Build] = {
     "kahu.v1.PlanService/CreatePlan": lambda c, a: plan_pb2.CreatePlanRequest(
         idempotency_key=_key(), case_id=c.case_id, created_by=a, reason="matrix", content=_plan_content()
     ),
+    "kahu.v1.PlanService/MakeConferencePlan": lambda c, a: plan_pb2.MakeConferencePlanRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        conference_id=c.conference.conference_id,
+        created_by="cpc.matrix",
+        content=_plan_content(),
+    ),
     "kahu.v1.PlanService/RevisePlan": lambda c, a: plan_pb2.RevisePlanRequest(
         idempotency_key=_key(),
         case_id=c.case_id,

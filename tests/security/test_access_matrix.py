@@ -93,6 +93,9 @@ WORKER_ONLY = frozenset(
         "kahu.v1.ConferenceService/ResolveConferenceEscalations",
         "kahu.v1.ConferenceService/ReferBack",
         "kahu.v1.ConferenceService/RecordConference",
+        # a family group conference's agreed plan, made the child's plan
+        "kahu.v1.ConferenceService/GetAgreedPlan",
+        "kahu.v1.PlanService/MakeConferencePlan",
         "kahu.v1.PlacementService/SearchForCase",
         "kahu.v1.PlacementService/HoldPlaces",
         "kahu.v1.PlacementService/ConfirmHold",
@@ -128,6 +131,7 @@ SITE_BOUND = frozenset(
         "site_manager",
         "regional_manager",
         "youth_justice_coordinator",
+        "care_and_protection_coordinator",
     }
 )
 #: A partner agency reaches its one shared case, and only through these.
@@ -227,7 +231,13 @@ def callers(inside: Case) -> dict[str, Principal]:
     hutt, wellington = frozenset({"hutt"}), frozenset({"greater-wellington"})
     staff = {
         role: Principal(subject=f"{role.replace('_', '.')}.matrix", roles=frozenset({role}), sites=hutt)
-        for role in ("intake_social_worker", "supervisor", "site_manager", "youth_justice_coordinator")
+        for role in (
+            "intake_social_worker",
+            "supervisor",
+            "site_manager",
+            "youth_justice_coordinator",
+            "care_and_protection_coordinator",
+        )
     }
     return {
         **staff,

@@ -64,11 +64,14 @@ from workflows.conference.model import (
     ConferenceOutcome,
     ConferenceStage,
     ConferenceView,
+    Consultation,
     Held,
     InvitationResponse,
+    NoAgreementRoute,
     ParticipantAdded,
     ParticipantRole,
     ResponseRecord,
+    care_conference_id,
     case_conference_id,
     conference_workflow_id,
 )
@@ -705,6 +708,103 @@ async def _async(value: bool) -> bool:
     return value
 
 
+def care_conference(client: Client, handle: WorkflowHandle, number: int = 1) -> WorkflowHandle:
+    """The case's `number`th care and protection conference."""
+    return client.get_workflow_handle(
+        conference_workflow_id(care_conference_id(handle.id.removeprefix("case-"), number))
+    )
+
+
+async def referred_for_a_conference(client: Client, task_queue: str) -> WorkflowHandle:
+    """A case assessed: the social worker believes the child needs care or protection (a
+    family group conference); the referral waits for a supervisor, who approves it: the case
+    starts its care and protection conference."""
+    handle = await start_case(client, task_queue)
+    await handle.execute_update(
+        CaseWorkflow.decide_triage,
+        TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
+    )
+    child = await running_assessment(client, handle)
+    await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
+    await child.execute_update(
+        AssessmentWorkflow.complete,
+        Completion("sw-2", Outcome.FAMILY_GROUP_CONFERENCE, "the child needs care and protection"),
+    )
+    await child.execute_update(
+        AssessmentWorkflow.decide_approval,
+        ApprovalDecision("sup-1", True, "referral checked", outcome=Outcome.FAMILY_GROUP_CONFERENCE),
+    )
+    await until_stage(handle, Stage.CARE_AND_PROTECTION_CONFERENCE)
+    return handle
+
+
+async def consult_and_hold(client: Client, conference: WorkflowHandle) -> None:
+    """The child added, the whānau consulted (a week from now, at the marae, koro asked
+    for), the conference booked and held with the family's private time."""
+    await until_conference(conference, ConferenceStage.PREPARING)
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.add_participant,
+        ParticipantAdded("child-1", ParticipantRole.YOUNG_PERSON, True, "cpc-1"),
+    )
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.add_participant,
+        ParticipantAdded("koro-1", ParticipantRole.WHANAU, False, "cpc-1"),
+    )
+    await until_conference(conference, ConferenceStage.CONSULTING)
+    now = await current_time(client)
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.record_consultation,
+        Consultation("cpc-1", now + timedelta(days=7), now + timedelta(days=14), "marae-1", ["koro-1"]),
+    )
+    view = await until_conference(conference, ConferenceStage.BOOKED)
+    assert view.booking is not None
+    await skip(client, view.booking.start + timedelta(seconds=1) - await current_time(client))
+    await conference.execute_update(YouthJusticeConferenceWorkflow.record_held, Held("cpc-1", private_time_minutes=50))
+
+
+async def case_care_and_protection_conference(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """The social worker's referral to a care and protection conference, approved by a
+    supervisor; the whānau consulted, the conference booked in their dates at their venue,
+    held with their private time; a plan agreed and made the child's plan: the case closes."""
+    handle = await referred_for_a_conference(client, task_queue)
+    conference = care_conference(client, handle)
+    await consult_and_hold(client, conference)
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.record_outcome,
+        ConferenceOutcome("cpc-1", True, "plan-1", 3, structured_plan=True),
+    )
+    await handle.result()
+    return handle
+
+
+async def case_care_conference_back_to_the_social_worker(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A care and protection conference agrees no plan: back to the social worker, whose
+    assessment opens again; they decide on a family support plan: the case closes."""
+    handle = await referred_for_a_conference(client, task_queue)
+    conference = care_conference(client, handle)
+    await consult_and_hold(client, conference)
+    await conference.execute_update(
+        YouthJusticeConferenceWorkflow.record_outcome,
+        ConferenceOutcome("cpc-1", False, "plan-1", 0, route=NoAgreementRoute.BACK_TO_SOCIAL_WORKER),
+    )
+    child = await running_assessment(client, handle)
+    await answered(
+        lambda: child.query(AssessmentWorkflow.state),
+        not_yet=QUERY_NOT_READY,
+        until=lambda view: any(entry.action == "assessment.reopened" for entry in view.timeline),
+        interval=0.05,
+    )
+    await child.execute_update(
+        AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "whānau agreed supports")
+    )
+    await handle.result()
+    return handle
+
+
 #: The shipped plan policy with its second tier two elapsed days after the first (shipped:
 #: five working days), so that a test writes its moments as plain times.
 PLAN_POLICY: PlansPolicy = PLANS_POLICY
@@ -815,6 +915,8 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_child_seen": case_child_seen,
     "case_decision_returned_then_approved": case_decision_returned_then_approved,
     "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
+    "case_care_and_protection_conference": case_care_and_protection_conference,
+    "case_care_conference_back_to_the_social_worker": case_care_conference_back_to_the_social_worker,
 }
 
 
@@ -840,6 +942,7 @@ async def record_all(names: list[str]) -> None:
                     "assessment": assessment_workflow_id(case_id),
                     "placement": placement_workflow_id(case_id),
                     "conference": conference_workflow_id(case_conference_id(case_id)),
+                    "care-conference": conference_workflow_id(care_conference_id(case_id, 1)),
                 }
                 for settling in (handle.id, *children.values()):  # nothing left for no worker to take
                     running = env.client.get_workflow_handle(settling)

@@ -5,6 +5,15 @@ and completes with an outcome; seeking custody waits for a supervisor's approval
 deadline clock escalates tier by tier once the SLA passes, until the assessment is done;
 supervisors acknowledge, reassign or extend through updates.
 
+Patch `care-and-protection-referral` (CARE_REFERRAL_PATCH): completing with the outcome of a
+family group conference, where the case's policy has care and protection conferences, is
+the social worker's belief that the child needs care or protection: a referral to the care
+and protection co-ordinator that waits for a supervisor's check (`decide_approval`), as
+seeking custody does; approved, the case starts the conference. An assessment the case
+opens again after such a conference agreed no plan (`reopened`) continues its record's
+numbering and its clocks' cycles, allocated to the same social worker, due by the policy's
+`no_agreement_decision`.
+
 Patch `child-seen` (CHILD_SEEN_PATCH): the response timeframe (the ASSESSMENT clock) ends when
 a social worker records meeting the child for the safety and risk screen (`record_child_seen`:
 who, when, where), in time or late against the due time; its escalations are resolved then,
@@ -41,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         Findings,
         Outcome,
+        RecordState,
         Subject,
         TimelineEntry,
     )
@@ -52,6 +62,8 @@ with workflow.unsafe.imports_passed_through():
 #: The response timeframe ends when the child is seen; the assessment's completion clock
 #: runs from then (module docstring).
 CHILD_SEEN_PATCH = "child-seen"
+#: A family group conference outcome is a referral a supervisor checks (module docstring).
+CARE_REFERRAL_PATCH = "care-and-protection-referral"
 
 
 @workflow.defn
@@ -72,7 +84,11 @@ class AssessmentWorkflow:
     @workflow.run
     async def run(self, request: AssessmentInput) -> AssessmentResult:
         self._input = request
-        s = request.resumed or AssessmentSnapshot(clock=ClockState(due_at=request.due_at))
+        s = request.resumed or AssessmentSnapshot(
+            clock=ClockState(due_at=request.due_at, cycle=request.first_cycle),
+            social_worker=request.social_worker,
+            record=dataclasses.replace(request.record, pending=[]) if request.record else RecordState(),
+        )
         self._snapshot = s
         self._steps = Steps(
             lambda: Subject(request.case_id, None, request.site, request.region),
@@ -90,7 +106,10 @@ class AssessmentWorkflow:
         # A run continued as new keeps the way it began (a run from before the patch, its old one).
         s.child_seen_flow = workflow.patched(CHILD_SEEN_PATCH) and (request.resumed is None or s.child_seen_flow)
         if request.resumed is None:
-            self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
+            if request.reopened is not None:
+                self._note(KAHU_ACTOR, "assessment.reopened", f"{request.reopened.why} (with {request.social_worker})")
+            else:
+                self._note(KAHU_ACTOR, "assessment.started", f"{request.pathway}")
             await self._clock.start()
         if s.child_seen_flow:
             await self._respond_then_complete(request, s)
@@ -102,8 +121,15 @@ class AssessmentWorkflow:
         await self._record.complete()
         result = s.result
         assert result is not None
+        cycles = max(s.clock.cycle, s.completion_clock.cycle if s.completion_clock else 0)
         return AssessmentResult(
-            outcome=result.outcome, completed_by=result.completed_by, approved_by=s.approved_by, timeline=s.timeline
+            outcome=result.outcome,
+            completed_by=result.completed_by,
+            approved_by=s.approved_by,
+            timeline=s.timeline,
+            social_worker=s.social_worker,
+            record=s.record,
+            cycles=cycles,
         )
 
     async def _respond_then_complete(self, request: AssessmentInput, s: AssessmentSnapshot) -> None:
@@ -122,7 +148,8 @@ class AssessmentWorkflow:
             await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
             span = request.policy.assessment_completion
             if seen is not None and s.result is None and span is not None:
-                s.completion_clock = ClockState(due_at=await add_span(seen.seen_at, span, request.site))
+                due = await add_span(seen.seen_at, span, request.site)
+                s.completion_clock = ClockState(due_at=due, cycle=s.clock.cycle if request.reopened else 1)
                 self._completion = self._new_clock(DeadlineKind.ASSESSMENT_COMPLETION, s.completion_clock)
                 await self._completion.start()
         if self._completion is not None:
@@ -274,7 +301,7 @@ class AssessmentWorkflow:
     @workflow.update
     async def complete(self, completion: Completion) -> AssessmentView:
         s = self._state()
-        if completion.outcome.needs_approval:
+        if completion.outcome.needs_approval or self._refers(completion):
             s.pending = completion
             self._note(completion.completed_by, "approval.requested", f"{completion.outcome}: {completion.reason}")
         else:
@@ -286,6 +313,15 @@ class AssessmentWorkflow:
                 f"{completion.outcome}{consulted}: {completion.reason}",
             )
         return self.state()
+
+    def _refers(self, completion: Completion) -> bool:
+        """A family group conference outcome is a referral a supervisor checks first, where
+        the case's policy has care and protection conferences (patch `care-and-protection-referral`)."""
+        return (
+            completion.outcome == Outcome.FAMILY_GROUP_CONFERENCE
+            and self._require_input().policy.care_and_protection is not None
+            and workflow.patched(CARE_REFERRAL_PATCH)
+        )
 
     @complete.validator
     def _check_completion(self, completion: Completion) -> None:
@@ -324,8 +360,12 @@ class AssessmentWorkflow:
         s = self._state()
         if s.pending is None:
             raise Rejected("no decision is awaiting approval")
+        if decision.outcome is not None and decision.outcome != s.pending.outcome:
+            raise Rejected(f"the decision awaiting approval is {s.pending.outcome}, not {decision.outcome}")
         if decision.decided_by == s.pending.completed_by:
-            raise Rejected("a decision to seek custody is never approved by the person who made it")
+            referral = s.pending.outcome == Outcome.FAMILY_GROUP_CONFERENCE
+            what = "a referral to a family group conference" if referral else "a decision to seek custody"
+            raise Rejected(f"{what} is never approved by the person who made it")
         if not decision.reason.strip():
             raise Rejected("an approval decision needs a reason")
 

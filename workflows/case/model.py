@@ -23,6 +23,8 @@ class Stage(StrEnum):
     YOUTH_JUSTICE_CONFERENCE = "YOUTH_JUSTICE_CONFERENCE"
     #: Seeking custody was approved: a placement is being found.
     PLACEMENT = "PLACEMENT"
+    #: A referral to a care and protection family group conference was approved: it runs.
+    CARE_AND_PROTECTION_CONFERENCE = "CARE_AND_PROTECTION_CONFERENCE"
 
 
 class Outcome(StrEnum):
@@ -35,6 +37,9 @@ class Outcome(StrEnum):
 
     @property
     def needs_approval(self) -> bool:
+        """Seeking custody waits for a supervisor's approval (a referral to a family group
+        conference does too, where the case's policy has care and protection conferences:
+        AssessmentWorkflow, patch `care-and-protection-referral`)."""
         return self is Outcome.SEEK_CUSTODY
 
 
@@ -253,6 +258,9 @@ class ApprovalDecision:
     decided_by: str
     approved: bool
     reason: str
+    #: The decision the supervisor means to answer (SupervisionService.DecideApproval's kind,
+    #: when it names one): refused when another is waiting. None: whichever is waiting.
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -353,6 +361,17 @@ class CaseSnapshot:
     #: A decision of further action was made (workflows/case/rules.py `further_action`):
     #: no later decision may be no further action or a referral.
     further_action_decided: bool = False
+    #: A referral to a care and protection conference approved (the supervisor's staff id),
+    #: waiting to start it; how many such conferences the case has started; and the
+    #: assessment to open again when one agreed no plan (back to the social worker).
+    care_referral_approved_by: str | None = None
+    care_conferences: int = 0
+    reopening: Reopening | None = None
+    #: What the case's last assessment carried out: its record's numbering and its clocks'
+    #: highest cycle (an assessment opened again continues both).
+    assessment_record: RecordState | None = None
+    assessment_cycles: int = 0
+    assessment_social_worker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +394,16 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class Reopening:
+    """An assessment opened again after a care and protection conference agreed no plan:
+    the social worker decides the next step by `due_at` (policy
+    `care_and_protection.no_agreement_decision`)."""
+
+    why: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class AssessmentInput:
     case_id: str
     site: str
@@ -384,6 +413,13 @@ class AssessmentInput:
     policy: CasePolicy
     resumed: AssessmentSnapshot | None = None
     history_limit: int = 10_000
+    #: Set when the case opens its assessment again (a care and protection conference agreed
+    #: no plan): why, with the social worker it was allocated to, the record's numbering to
+    #: continue and the first clock cycle to use (above every earlier one).
+    reopened: Reopening | None = None
+    social_worker: str | None = None
+    record: RecordState | None = None
+    first_cycle: int = 1
 
 
 @dataclass
@@ -431,6 +467,11 @@ class AssessmentResult:
     completed_by: str
     approved_by: str | None
     timeline: list[TimelineEntry]
+    #: Its social worker, its record as it finished (numbering) and its clocks' highest cycle:
+    #: what an assessment opened again continues from.
+    social_worker: str | None = None
+    record: RecordState | None = None
+    cycles: int = 0
 
 
 def workflow_id(case_id: str) -> str:

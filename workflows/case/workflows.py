@@ -4,8 +4,12 @@ intake → triage (proposal, then a social worker's decision, against the triage
 → pathway: no further action → closure; refer to services → the family's consent →
 closure, or back to triage; assessment or investigation → AssessmentWorkflow (child) →
 outcome → closure; seeking custody, once approved → PlacementSearchWorkflow (child) → the
-placement on the case's record → closure. Human steps arrive as updates whose validators
-reject invalid or out-of-order input with a reason; `state` is the case as it stands.
+placement on the case's record → closure; a family group conference, once a supervisor has
+checked the referral → a care and protection conference (the conference workflow, child)
+→ a plan agreed (the child's plan) → closure, or no plan agreed: back to the social worker
+(the assessment opens again for their next step) or referred to the Family Court → closure.
+Human steps arrive as updates whose validators reject invalid or out-of-order input with a
+reason; `state` is the case as it stands.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         Outcome,
         PendingApproval,
+        Reopening,
         Stage,
         StageChange,
         Subject,
@@ -56,7 +61,14 @@ with workflow.unsafe.imports_passed_through():
         placement_workflow_id,
     )
     from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, AlreadyApplied, Rejected
-    from workflows.conference.model import ConferenceInput, ConferenceResult, case_conference_id, conference_workflow_id
+    from workflows.conference.model import (
+        ConferenceInput,
+        ConferenceResult,
+        NoAgreementRoute,
+        care_conference_id,
+        case_conference_id,
+        conference_workflow_id,
+    )
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
     from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
     from workflows.placement.model import PlacementInput, PlacementResult
@@ -94,6 +106,10 @@ LOCAL_CALLS_PATCH = "case-local-calls"
 """Recording a stage with intake and asking triage for its proposal run as local
 activities (in the workflow task, no task of their own on the server); histories from
 before ran them as activities."""
+CARE_CONFERENCE_PATCH = "care-and-protection-conference"
+"""An assessment's outcome of a family group conference, approved by a supervisor (the
+referral checked: AssessmentWorkflow, patch `care-and-protection-referral`), starts a care
+and protection conference; before, the case closed with that outcome."""
 ANSWERS_WITHOUT_TIMELINE_PATCH = "answers-without-timeline"
 """An update answers with the case as `state` shows it but without its timeline: Temporal
 keeps every answer in the history, and with the timeline a busy case's history was mostly
@@ -204,6 +220,8 @@ class CaseWorkflow:
             await self._place()
         elif self._snapshot.stage == Stage.YOUTH_JUSTICE_CONFERENCE:
             await self._conference()
+        elif self._snapshot.stage == Stage.CARE_AND_PROTECTION_CONFERENCE:
+            await self._care_conference()
 
     async def _triage(self) -> None:
         if self._snapshot.approval is None:
@@ -314,26 +332,104 @@ class CaseWorkflow:
         case = self._require_case()
         decision = self._snapshot.decision
         assert decision is not None
-        due = await self._response_due(decision)
+        reopening = self._snapshot.reopening
+        due = reopening.due_at if reopening is not None else await self._response_due(decision)
+        request = AssessmentInput(
+            case_id=case.case_id,
+            site=case.site,
+            region=case.region,
+            pathway=decision.pathway,
+            due_at=due,
+            policy=self._policy(),
+            history_limit=case.history_limit,
+        )
+        if reopening is not None:  # after a conference agreed no plan: the social worker's next step
+            request = dataclasses.replace(
+                request,
+                reopened=reopening,
+                social_worker=self._snapshot.assessment_social_worker,
+                record=self._snapshot.assessment_record,
+                first_cycle=self._snapshot.assessment_cycles + 1,
+            )
         result: AssessmentResult = await workflow.execute_child_workflow(
             AssessmentWorkflow.run,
-            AssessmentInput(
-                case_id=case.case_id,
-                site=case.site,
-                region=case.region,
-                pathway=decision.pathway,
-                due_at=due,
-                policy=self._policy(),
-                history_limit=case.history_limit,
-            ),
+            request,
             id=assessment_workflow_id(case.case_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
         )
-        self._snapshot.timeline.extend(result.timeline)
+        self._snapshot.reopening = None
+        self._snapshot.timeline.extend(result.timeline)  # an assessment opened again: its new lines only
         self._snapshot.timeline.sort(key=lambda e: e.at)
         self._snapshot.outcome = result.outcome
         await self._set_deadline(None)
+        if self._refers(result) and workflow.patched(CARE_CONFERENCE_PATCH):
+            self._snapshot.care_referral_approved_by = result.approved_by
+            self._snapshot.assessment_record = result.record
+            self._snapshot.assessment_cycles = max(self._snapshot.assessment_cycles, result.cycles)
+            self._snapshot.assessment_social_worker = result.social_worker
+            await self._enter(Stage.CARE_AND_PROTECTION_CONFERENCE)
+            return
         await self._enter(Stage.OUTCOME)
+
+    def _refers(self, result: AssessmentResult) -> bool:
+        """The assessment ended in a referral to a care and protection conference that a
+        supervisor checked (AssessmentWorkflow, patch `care-and-protection-referral`)."""
+        return (
+            result.outcome == Outcome.FAMILY_GROUP_CONFERENCE
+            and result.approved_by is not None
+            and self._policy().care_and_protection is not None
+        )
+
+    async def _care_conference(self) -> None:
+        """Run a care and protection family group conference (a child) under the case's
+        policy, its clocks counted from the supervisor's approval of the referral; its record
+        joins the case's. A plan agreed closes the case (the plan goes on in PlanService); no
+        plan agreed goes back to the social worker (the assessment opens again, due by the
+        policy's `no_agreement_decision`) or to the Family Court (the case closes)."""
+        case = self._require_case()
+        care = self._policy().care_and_protection
+        assert care is not None  # the referral needed it
+        self._snapshot.care_conferences += 1
+        number = self._snapshot.care_conferences
+        conference_id = care_conference_id(case.case_id, number)
+        approved_by = self._snapshot.care_referral_approved_by
+        self._note(
+            KAHU_ACTOR, "conference.referred", f"care and protection conference {number}, approved by {approved_by}"
+        )
+        result: ConferenceResult = await workflow.execute_child_workflow(
+            YouthJusticeConferenceWorkflow.run,
+            ConferenceInput(
+                conference_id=conference_id,
+                site=case.site,
+                region=case.region,
+                trigger=TriggerKind.CARE_AND_PROTECTION_REFERRAL,
+                triggered_at=workflow.now(),
+                detained=False,
+                offence_max_years=0,
+                policy=care.conference_policy(),
+                case_id=case.case_id,
+                escalation=self._policy().escalation,
+                attention_after=self._policy().attention_after,
+            ),
+            id=conference_workflow_id(conference_id),
+            parent_close_policy=ParentClosePolicy.TERMINATE,
+        )
+        self._snapshot.care_referral_approved_by = None
+        self._snapshot.timeline.extend(result.timeline)
+        self._snapshot.timeline.sort(key=lambda e: e.at)
+        outcome = result.outcome
+        if outcome.agreed:
+            self._note(KAHU_ACTOR, "conference.completed", "plan agreed")
+            await self._enter(Stage.OUTCOME)
+        elif outcome.route == NoAgreementRoute.BACK_TO_SOCIAL_WORKER:
+            due = await add_span(workflow.now(), care.no_agreement_decision.span, case.site)
+            why = "the care and protection conference agreed no plan: the social worker decides the next step"
+            self._snapshot.reopening = Reopening(why=why, due_at=due)
+            self._note(KAHU_ACTOR, "conference.completed", "no plan agreed: back to the social worker")
+            await self._enter(Stage.ASSESSMENT)
+        else:
+            self._note(KAHU_ACTOR, "conference.completed", "no plan agreed: referred to the Family Court")
+            await self._enter(Stage.OUTCOME)
 
     async def _conference(self) -> None:
         """Run the youth justice family group conference (a child) under the case's policy,

@@ -1,5 +1,5 @@
-"""Activities of the youth justice conference workflow: thin, idempotent gRPC calls to the
-conference service, and the statutory day count."""
+"""Activities of the conference workflow: thin, idempotent gRPC calls to the conference
+service (and to the plan service, for an agreed plan), and the statutory day count."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from temporalio import activity
 
-from kahu.v1 import conference_pb2, conference_pb2_grpc
+from kahu.v1 import conference_pb2, conference_pb2_grpc, plan_pb2, plan_pb2_grpc
 from services.common.convert import timestamp
 from services.conference import convert
 from workflows.common import KAHU_ACTOR, RPC_TIMEOUT
@@ -26,6 +26,8 @@ from workflows.conference.model import (
     HoldResult,
     InvitationRound,
     Invitations,
+    PlanHandoff,
+    PlanMade,
 )
 
 
@@ -33,10 +35,12 @@ class ConferenceActivities:
     """Holds the channel to the conference service. Every call is safe to repeat: the
     service keys what it records (the conference by id, a booking by conference and round,
     an invitation by booking and participant, an escalation by conference, deadline, level
-    and round, the referral by conference)."""
+    and round, the referral by conference; the child's plan made of an agreed plan by a key
+    derived from the conference's id)."""
 
-    def __init__(self, conference: grpc.aio.Channel) -> None:
+    def __init__(self, conference: grpc.aio.Channel, plan: grpc.aio.Channel | None = None) -> None:
         self._conference = conference_pb2_grpc.ConferenceServiceStub(conference)
+        self._plan = plan_pb2_grpc.PlanServiceStub(plan) if plan is not None else None
 
     @activity.defn
     async def statutory_due(self, request: DayCount) -> Due:
@@ -130,6 +134,29 @@ class ConferenceActivities:
             conference_pb2.ReferBackRequest(conference_id=conference_id), timeout=RPC_TIMEOUT.total_seconds()
         )
 
+    @activity.defn
+    async def create_conference_plan(self, handoff: PlanHandoff) -> PlanMade:
+        """Make the child's plan of the conference's agreed plan (PlanService.MakeConferencePlan),
+        exactly once: the idempotency key is derived from the conference's id, so a retry, or
+        a second call, answers with the plan the first made. The plan's text passes through
+        here, never through the workflow."""
+        assert self._plan is not None, "the worker reaches the plan service"
+        agreed = await self._conference.GetAgreedPlan(
+            conference_pb2.GetAgreedPlanRequest(conference_id=handoff.conference_id),
+            timeout=RPC_TIMEOUT.total_seconds(),
+        )
+        made = await self._plan.MakeConferencePlan(
+            plan_pb2.MakeConferencePlanRequest(
+                idempotency_key=conference_plan_key(handoff.conference_id),
+                case_id=agreed.case_id,
+                conference_id=handoff.conference_id,
+                created_by=agreed.recorded_by,
+                content=agreed.plan,
+            ),
+            timeout=RPC_TIMEOUT.total_seconds(),
+        )
+        return PlanMade(made.plan.plan_id)
+
     def all(self) -> list[Callable[..., Awaitable[Any]]]:
         return [
             self.statutory_due,
@@ -140,4 +167,10 @@ class ConferenceActivities:
             self.raise_conference_escalation,
             self.resolve_conference_escalations,
             self.refer_back,
+            self.create_conference_plan,
         ]
+
+
+def conference_plan_key(conference_id: str) -> str:
+    """The idempotency key of the child's plan made of a conference's agreed plan."""
+    return f"conference-plan:{conference_id}"

@@ -1,5 +1,6 @@
-"""YouthJusticeConferenceWorkflow: one youth justice family group conference, from its
-trigger to its outcome, against the statutory clocks.
+"""YouthJusticeConferenceWorkflow: one family group conference, from its trigger to its
+outcome, against the statutory clocks: a youth justice conference, or (a care and protection
+trigger) a care and protection one.
 
 trigger → (the young person added; the youth advocate appointed first when the offence
 carries the policy's years) → the earliest free slot found and booked (scheduling round 1;
@@ -16,11 +17,24 @@ interval. Rescheduling never moves a deadline; a supervisor's extension does (co
 started before the supervisors' queue took them keep the conference service's own list).
 Staff steps arrive as updates whose validators refuse invalid or out-of-order input with a
 reason; `state` is the conference as it stands.
+
+A care and protection conference (a social worker's referral checked by a supervisor, or a
+Family Court's direction) runs the same way under its own policy (`care_and_protection`,
+each clock with its source), with three differences: the co-ordinator consults the whānau
+on the date, venue and who attends before any slot is booked (stage CONSULTING; the slot is
+then sought in their dates, at their venue, with the people they asked for required); the
+family's private time is part of the conference (recorded as it is held); and the outcome
+is a plan (made the child's plan in PlanService, once) or no agreement: back to the social
+worker (the case's assessment opens again) or referred to the Family Court. A court's
+direction carries the court's dates: held by, and reported to the court by. A youth
+justice conference's outcome may carry a structured plan too, made the child's plan the
+same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +73,7 @@ with workflow.unsafe.imports_passed_through():
         ConferenceStage,
         ConferenceStanding,
         ConferenceView,
+        Consultation,
         DayCount,
         Due,
         Held,
@@ -67,8 +82,11 @@ with workflow.unsafe.imports_passed_through():
         InvitationResponse,
         InvitationRound,
         Invitations,
+        NoAgreementRoute,
         ParticipantAdded,
         ParticipantRole,
+        PlanHandoff,
+        PlanMade,
         RaisedEscalation,
         Rescheduling,
         ResponseRecord,
@@ -117,6 +135,9 @@ class YouthJusticeConferenceWorkflow:
         self._choice: SlotChoice | None = None
         self._answer: _Answer | None = None
         self._held = False
+        self._held_record: Held | None = None
+        self._consultation: Consultation | None = None
+        self._made_plan: str | None = None
         self._outcome: ConferenceOutcome | None = None
         self._escalations: list[RaisedEscalation] = []
         self._no_slot: set[int] = set()
@@ -162,6 +183,9 @@ class YouthJusticeConferenceWorkflow:
         )
         clock = conference.policy.clocks[conference.trigger]
         convening_due = await self._due(conference.triggered_at, clock.convene(conference.detained))
+        court = conference.court_convene_by
+        if court is not None:  # the court's date: a care and protection conference's own, else only sooner
+            convening_due = court if conference.care_and_protection else min(convening_due, court)
         self._convening_due = convening_due
         self._staff = await self._steps.run(
             "open_conference",
@@ -191,14 +215,16 @@ class YouthJusticeConferenceWorkflow:
         convening = asyncio.create_task(self._watch(ConferenceDeadline.CONVENING, convening_due, lambda: self._held))
 
         await self._prepare()
+        if conference.care_and_protection:
+            await self._consult()
         booking = await self._convene()
         await convening
         self._met(ConferenceDeadline.CONVENING, self._convening_due)
         await self._resolve(ConferenceDeadline.CONVENING)
 
         completion = None
-        if clock.complete_days:
-            completion_due = await self._due(booking.start, clock.complete_days)
+        completion_due = await self._completion(booking)
+        if completion_due is not None:
             self._completion_due = completion_due
             self._note(KAHU_ACTOR, "timer.started", f"COMPLETION due {completion_due.isoformat()}")
             self._show_deadline(completion_due, breached=False)
@@ -212,12 +238,22 @@ class YouthJusticeConferenceWorkflow:
             await self._resolve(ConferenceDeadline.COMPLETION)
         outcome = self._outcome
         assert outcome is not None
-        if not outcome.agreed:
+        if outcome.agreed and outcome.structured_plan:
+            await self._make_plan(conference)
+        closed = "plan agreed" if outcome.agreed else "referred back"
+        if not outcome.agreed and outcome.route == NoAgreementRoute.BACK_TO_SOCIAL_WORKER:
+            closed = "no plan agreed: back to the social worker"
+            self._note(KAHU_ACTOR, "conference.returned", f"plan {outcome.plan_id} not agreed: to the social worker")
+        elif not outcome.agreed:
             await self._steps.run("refer_back", [conference.conference_id])
-            self._note(KAHU_ACTOR, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
+            if outcome.route == NoAgreementRoute.REFER_TO_COURT:
+                closed = "no plan agreed: referred to the Family Court"
+                self._note(KAHU_ACTOR, "conference.referred_to_court", f"plan {outcome.plan_id} not agreed")
+            else:
+                self._note(KAHU_ACTOR, "conference.referred_back", f"plan {outcome.plan_id} not agreed")
         self._enter(ConferenceStage.CLOSED)
         self._show_deadline(None)
-        self._note(KAHU_ACTOR, "conference.closed", "plan agreed" if outcome.agreed else "referred back")
+        self._note(KAHU_ACTOR, "conference.closed", closed)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record.complete()
         return ConferenceResult(conference.conference_id, outcome, list(self._timeline))
@@ -230,6 +266,50 @@ class YouthJusticeConferenceWorkflow:
             return
         self._enter(ConferenceStage.PREPARING)
         await workflow.wait_condition(self._ready)
+
+    async def _consult(self) -> None:
+        """Care and protection: wait for the co-ordinator's consultation of the whānau on the
+        date, venue and who attends (s 21) before any slot is booked; the convening clock
+        runs meanwhile."""
+        if self._consultation is not None:
+            return
+        self._enter(ConferenceStage.CONSULTING)
+        await workflow.wait_condition(lambda: self._consultation is not None)
+
+    async def _completion(self, booking: Booking) -> datetime | None:
+        """The completion deadline, once the conference has convened (None: its trigger has
+        no completion clock and no court date). A court's report date is a care and
+        protection conference's deadline (the policy's, counted from the direction, where
+        the court gave none: s 19(4)), and brings a youth justice one's forward."""
+        conference = self._input()
+        clock = conference.policy.clocks[conference.trigger]
+        court = conference.court_report_by
+        if conference.care_and_protection and conference.trigger.court:
+            if court is not None:
+                return court
+            return await self._due(conference.triggered_at, clock.complete_days or 1)
+        if not clock.complete_days:
+            return court
+        due = await self._due(booking.start, clock.complete_days)
+        return min(due, court) if court is not None else due
+
+    async def _make_plan(self, conference: ConferenceInput) -> None:
+        """The agreed plan made the child's plan in PlanService, once (the key is derived from
+        the conference's id); a refusal waits for a supervisor's decision. A conference
+        without a case keeps its plan with its own record (GetConference): PlanService's
+        plans are each a case's."""
+        if conference.case_id is None:
+            self._note(KAHU_ACTOR, "plan.kept", "no case: the agreed plan stays with the conference's record")
+            return
+        made: PlanMade | None = await self._steps.run(
+            "create_conference_plan",
+            [PlanHandoff(conference.conference_id, conference.case_id)],
+            result_type=PlanMade,
+            waits=True,
+        )
+        if made is not None:
+            self._made_plan = made.plan_id
+            self._note(KAHU_ACTOR, "plan.created", f"the child's plan {made.plan_id}, from the agreed plan")
 
     async def _convene(self) -> Booking:
         """Book, invite and wait until the conference is held; a required participant's
@@ -286,22 +366,30 @@ class YouthJusticeConferenceWorkflow:
             assert due is not None
             choice = self._choice
             if choice is not None:
-                held = await self._hold(
-                    HoldRequest(
-                        conference_id, self._round, choice.start, choice.start + length, choice, list(self._added)
-                    )
+                request = HoldRequest(
+                    conference_id, self._round, choice.start, choice.start + length, choice, list(self._added)
                 )
+                if self._consultation is not None:
+                    request = dataclasses.replace(request, required=list(self._consultation.attendees))
+                held = await self._hold(request)
                 self._choice = None
                 self._answer = _Answer(held.booking, "" if held.booking else "the slot is no longer free for everyone")
                 if held.booking is not None:
                     return held.booking
                 continue
             not_before = workflow.now() + timedelta(seconds=policy.minimum_notice.seconds)
-            searching = not_before + length <= due
+            until, venue = due, None
+            consulted = self._consultation
+            if consulted is not None:  # the whānau's dates and venue
+                not_before = max(not_before, consulted.not_before or not_before)
+                until = min(due, consulted.not_after or due)
+                venue = consulted.venue_id
+            searching = not_before + length <= until
             if searching:
-                held = await self._hold(
-                    HoldRequest(conference_id, self._round, not_before, due, participants=list(self._added))
-                )
+                hold = HoldRequest(conference_id, self._round, not_before, until, participants=list(self._added))
+                if consulted is not None:
+                    hold = dataclasses.replace(hold, venue_id=venue, required=list(consulted.attendees))
+                held = await self._hold(hold)
                 if held.booking is not None:
                     if self._choice is not None:
                         self._choice = None
@@ -446,10 +534,50 @@ class YouthJusticeConferenceWorkflow:
             raise Rejected("a required participant attends or declines")
 
     @workflow.update
+    async def record_consultation(self, consultation: Consultation) -> ConferenceView:
+        """The co-ordinator consulted the whānau (care and protection): the slot is sought in
+        the dates they gave, at their venue, the people they asked for required."""
+        self._consultation = consultation
+        if consultation.not_practicable:
+            self._note(consultation.recorded_by, "whanau.not_consulted", "consulting the whānau was not practicable")
+        else:
+            dates = " to ".join(d.isoformat() for d in (consultation.not_before, consultation.not_after) if d)
+            self._note(
+                consultation.recorded_by,
+                "whanau.consulted",
+                f"dates {dates or 'any'}; venue {consultation.venue_id or 'any'};"
+                f" {len(consultation.attendees)} attendee(s) asked for",
+            )
+        return self.state()
+
+    @record_consultation.validator
+    def _check_consultation(self, consultation: Consultation) -> None:
+        if not self._input().care_and_protection:
+            raise Rejected("the whānau are consulted for a care and protection conference only")
+        if self._consultation is not None:
+            raise Rejected("the whānau's consultation is already recorded")
+        if self._stage not in (ConferenceStage.OPENING, ConferenceStage.PREPARING, ConferenceStage.CONSULTING):
+            raise Rejected(f"the whānau are consulted before a slot is booked (stage {self._stage})")
+        first, last = consultation.not_before, consultation.not_after
+        if first is not None and last is not None and last <= first:
+            raise Rejected("the whānau's latest date must be after their earliest")
+        if last is not None and last <= workflow.now():
+            raise Rejected("the whānau's latest date has passed")
+
+    @workflow.update
     async def record_held(self, held: Held) -> ConferenceView:
         self._held = True
+        self._held_record = held
         self._enter(ConferenceStage.HELD)
         self._note(held.recorded_by, "conference.held", f"round {self._round}")
+        if self._input().care_and_protection:
+            self._note(
+                held.recorded_by,
+                "private_time.declined" if held.private_time_declined else "private_time.held",
+                "the whānau declined their private time"
+                if held.private_time_declined
+                else f"the whānau's private time: {held.private_time_minutes} minutes",
+            )
         return self.state()
 
     @record_held.validator
@@ -459,16 +587,25 @@ class YouthJusticeConferenceWorkflow:
             raise Rejected(f"the conference is not booked (stage {self._stage})")
         if workflow.now() < booking.start:
             raise Rejected(f"the conference is booked for {booking.start.isoformat()}: it cannot have been held yet")
+        if self._input().care_and_protection:
+            if held.private_time_declined == (held.private_time_minutes > 0):
+                raise Rejected(
+                    "the family's private time is part of a care and protection conference:"
+                    " record how long it was, or that the whānau declined it"
+                )
+        elif held.private_time_minutes or held.private_time_declined:
+            raise Rejected("private family time is recorded for a care and protection conference")
 
     @workflow.update
     async def record_outcome(self, outcome: ConferenceOutcome) -> ConferenceView:
         self._outcome = outcome
+        route = f" ({outcome.route})" if outcome.route else ""
         self._note(
             outcome.recorded_by,
             "outcome.recorded",
             f"plan {outcome.plan_id} agreed, {outcome.action_count} actions"
             if outcome.agreed
-            else f"plan {outcome.plan_id} not agreed",
+            else f"plan {outcome.plan_id} not agreed{route}",
         )
         return self.state()
 
@@ -480,6 +617,19 @@ class YouthJusticeConferenceWorkflow:
             raise Rejected("the outcome is already recorded")
         if outcome.agreed and outcome.action_count < 1:
             raise Rejected("an agreed plan has at least one action")
+        conference = self._input()
+        if not conference.care_and_protection:
+            if outcome.route is not None:
+                raise Rejected("a youth justice conference that agrees no plan is referred back to the court or Police")
+            return
+        if outcome.agreed and not outcome.structured_plan:
+            raise Rejected(
+                "a care and protection conference's agreed plan is recorded as the child's plan (goals and actions)"
+            )
+        if not outcome.agreed and outcome.route is None:
+            raise Rejected("no plan agreed: say where it goes (back to the social worker, or to the Family Court)")
+        if outcome.route == NoAgreementRoute.BACK_TO_SOCIAL_WORKER and conference.case_id is None:
+            raise Rejected("a conference without a case reports to the court: refer it to the Family Court")
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> ConferenceView:
@@ -550,6 +700,10 @@ class YouthJusticeConferenceWorkflow:
             outcome=self._outcome,
             timeline=list(self._timeline),
             clocks=[clock.status for clock in self._clocks.values()],
+            care_and_protection=conference.care_and_protection,
+            consultation=self._consultation,
+            held=self._held_record,
+            made_plan_id=self._made_plan,
         )
 
     def _standing(self) -> ConferenceStanding:
@@ -565,6 +719,10 @@ class YouthJusticeConferenceWorkflow:
             advocate_required=self._advocate_required(),
             advocate_appointed=self._advocate,
             young_person_added=self._young_person,
+            # a care and protection conference's (a youth justice one's standing stays as it was)
+            care_and_protection=self._input().care_and_protection,
+            consultation=self._consultation,
+            held=self._held_record if self._input().care_and_protection else None,
         )
 
     # -- helpers ----------------------------------------------------------------------

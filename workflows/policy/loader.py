@@ -23,7 +23,11 @@ import yaml
 
 from kahu.v1 import common_pb2
 from workflows.policy.model import (
+    CARE_AND_PROTECTION_TRIGGERS,
     PLAN_ROLES,
+    YOUTH_JUSTICE_TRIGGERS,
+    CareAndProtectionPolicy,
+    CareConferenceClocks,
     CasePolicy,
     ConferenceClock,
     ConferenceHours,
@@ -36,10 +40,11 @@ from workflows.policy.model import (
     Policy,
     RuleCondition,
     Span,
+    StatedDays,
+    StatedSpan,
     Timeframe,
     TriageApprovalPolicy,
     TriageRule,
-    TriggerKind,
     YouthJusticePolicy,
 )
 
@@ -64,6 +69,10 @@ _PLACEMENT_SPANS = ("selection_deadline", "hold_expiry", "release_abandoned_hold
 MAX_KINSHIP_DEGREE = 4
 MAX_CANDIDATES = 100
 _YJ_SPANS = ("minimum_notice", "warning_before", "conference_length", "slot_granularity", "rescan_every")
+#: The longest a care and protection conference's clock may run (a year), and a source's
+#: longest text.
+MAX_CARE_DAYS = 366
+MAX_SOURCE = 500
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 _DAY_SECONDS = 86400
@@ -270,6 +279,7 @@ def _policy(data: object) -> Policy:
             "further_reports",
             "triage_approval",
             "plans",
+            "care_and_protection",
         ],
     )
     if top["version"] != VERSION or isinstance(top["version"], bool):
@@ -356,6 +366,8 @@ def _optional_case_fields(top: dict[str, Any]) -> dict[str, Any]:
         found["seen_within_timeframe_target"] = target
     if "triage_approval" in top:
         found["triage_approval"] = _triage_approval(top["triage_approval"])
+    if "care_and_protection" in top:
+        found["care_and_protection"] = _care_and_protection(top["care_and_protection"], "care_and_protection")
     return found
 
 
@@ -472,7 +484,7 @@ def _hours(value: object, where: str) -> ConferenceHours:
 
 def _youth_justice(value: object, where: str) -> YouthJusticePolicy:
     entry = _mapping(value, where, ["clocks", "advocate_required_min_years", *_YJ_SPANS, "conference_hours"])
-    clocks = _mapping(entry["clocks"], f"{where}.clocks", list(TriggerKind.__members__))
+    clocks = _mapping(entry["clocks"], f"{where}.clocks", [kind.name for kind in YOUTH_JUSTICE_TRIGGERS])
     spans = {name: _elapsed(entry[name], f"{where}.{name}") for name in _YJ_SPANS}
     if _DAY_SECONDS % spans["slot_granularity"].seconds:
         raise _Invalid(f"{where}.slot_granularity", "must divide a day (5, 15, 30 or 60 minutes, ...)")
@@ -480,13 +492,89 @@ def _youth_justice(value: object, where: str) -> YouthJusticePolicy:
     if spans["conference_length"].seconds > (hours.end_minute - hours.start_minute) * 60:
         raise _Invalid(f"{where}.conference_length", "must fit within conference_hours")
     return YouthJusticePolicy(
-        clocks={kind: _clock(clocks[kind.name], f"{where}.clocks.{kind.name}") for kind in TriggerKind},
+        clocks={kind: _clock(clocks[kind.name], f"{where}.clocks.{kind.name}") for kind in YOUTH_JUSTICE_TRIGGERS},
         advocate_required_min_years=_int(
             entry["advocate_required_min_years"], f"{where}.advocate_required_min_years", minimum=1
         ),
         conference_hours=hours,
         **spans,
     )
+
+
+def _source(value: object, where: str) -> str:
+    text = _text(value, where)
+    if len(text) > MAX_SOURCE:
+        raise _Invalid(where, f"must be at most {MAX_SOURCE} characters")
+    return text.strip()
+
+
+def _stated_days(value: object, where: str) -> StatedDays:
+    """`{days: N, source: "..."}`: a clock of N days and where it comes from (the Act's
+    section, or the practice guidance where the Act sets none)."""
+    entry = _mapping(value, where, ["days", "source"])
+    days = _int(entry["days"], f"{where}.days", minimum=1)
+    if days > MAX_CARE_DAYS:
+        raise _Invalid(f"{where}.days", f"must be at most {MAX_CARE_DAYS}")
+    return StatedDays(days=days, source=_source(entry["source"], f"{where}.source"))
+
+
+def _care_and_protection(value: object, where: str) -> CareAndProtectionPolicy:
+    """`care_and_protection: {clocks: {TRIGGER: {convene, complete}}, no_agreement_decision:
+    {span, source}, scheduling as youth_justice's}`: every clock states its source."""
+    entry = _mapping(value, where, ["clocks", "no_agreement_decision", *_YJ_SPANS, "conference_hours"])
+    clocks = _mapping(entry["clocks"], f"{where}.clocks", [kind.name for kind in CARE_AND_PROTECTION_TRIGGERS])
+    found = {}
+    for kind in CARE_AND_PROTECTION_TRIGGERS:
+        at = f"{where}.clocks.{kind.name}"
+        clock = _mapping(clocks[kind.name], at, ["convene", "complete"])
+        found[kind] = CareConferenceClocks(
+            convene=_stated_days(clock["convene"], f"{at}.convene"),
+            complete=_stated_days(clock["complete"], f"{at}.complete"),
+        )
+    decision_at = f"{where}.no_agreement_decision"
+    decision = _mapping(entry["no_agreement_decision"], decision_at, ["span", "source"])
+    spans = {name: _elapsed(entry[name], f"{where}.{name}") for name in _YJ_SPANS}
+    if _DAY_SECONDS % spans["slot_granularity"].seconds:
+        raise _Invalid(f"{where}.slot_granularity", "must divide a day (5, 15, 30 or 60 minutes, ...)")
+    hours = _hours(entry["conference_hours"], f"{where}.conference_hours")
+    if spans["conference_length"].seconds > (hours.end_minute - hours.start_minute) * 60:
+        raise _Invalid(f"{where}.conference_length", "must fit within conference_hours")
+    return CareAndProtectionPolicy(
+        clocks=found,
+        no_agreement_decision=StatedSpan(
+            span=_span(decision["span"], f"{decision_at}.span"),
+            source=_source(decision["source"], f"{decision_at}.source"),
+        ),
+        conference_hours=hours,
+        **spans,
+    )
+
+
+def _hours_data(hours: ConferenceHours) -> dict[str, Any]:
+    return {
+        "weekdays": [WEEKDAYS[d] for d in hours.weekdays],
+        "from": f"{hours.start_minute // 60:02d}:{hours.start_minute % 60:02d}",
+        "to": f"{hours.end_minute // 60:02d}:{hours.end_minute % 60:02d}",
+        **({"public_holidays": True} if hours.public_holidays else {}),
+    }
+
+
+def _care_and_protection_data(care: CareAndProtectionPolicy) -> dict[str, Any]:
+    def stated(clock: StatedDays) -> dict[str, Any]:
+        return {"days": clock.days, "source": clock.source}
+
+    return {
+        "clocks": {
+            kind.name: {"convene": stated(care.clocks[kind].convene), "complete": stated(care.clocks[kind].complete)}
+            for kind in CARE_AND_PROTECTION_TRIGGERS
+        },
+        "no_agreement_decision": {
+            "span": _span_data(care.no_agreement_decision.span),
+            "source": care.no_agreement_decision.source,
+        },
+        **{name: _span_data(getattr(care, name)) for name in _YJ_SPANS},
+        "conference_hours": _hours_data(care.conference_hours),
+    }
 
 
 def _rule(value: object, where: str) -> TriageRule:
@@ -547,6 +635,11 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         ),
         "seen_within_timeframe_target": case.seen_within_timeframe_target,
         **({"triage_approval": _triage_approval_data(case.triage_approval)} if case.triage_approval else {}),
+        **(
+            {"care_and_protection": _care_and_protection_data(case.care_and_protection)}
+            if case.care_and_protection
+            else {}
+        ),
         "escalation": {
             "tiers": [{"tier": t.tier, "role": t.role, "after": _span_data(t.after)} for t in case.escalation]
         },
@@ -579,7 +672,7 @@ def _clock_data(clock: ConferenceClock) -> dict[str, int]:
 def _youth_justice_data(yj: YouthJusticePolicy) -> dict[str, Any]:
     hours = yj.conference_hours
     return {
-        "clocks": {kind.name: _clock_data(yj.clocks[kind]) for kind in TriggerKind},
+        "clocks": {kind.name: _clock_data(yj.clocks[kind]) for kind in YOUTH_JUSTICE_TRIGGERS},
         "advocate_required_min_years": yj.advocate_required_min_years,
         **{name: _span_data(getattr(yj, name)) for name in _YJ_SPANS},
         "conference_hours": {

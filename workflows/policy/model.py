@@ -57,7 +57,8 @@ class EscalationTier:
 
 
 class TriggerKind(StrEnum):
-    """What starts a youth justice family group conference."""
+    """What starts a family group conference: a youth justice one, or (the last two) a care
+    and protection one."""
 
     INTENTION_TO_CHARGE = "INTENTION_TO_CHARGE"
     CHILD_OFFENDER = "CHILD_OFFENDER"
@@ -66,6 +67,31 @@ class TriggerKind(StrEnum):
     CHARGE_PROVED = "CHARGE_PROVED"
     #: Triage decided the youth justice pathway for a report of concern.
     TRIAGE_REFERRAL = "TRIAGE_REFERRAL"
+    #: A social worker believes a child needs care or protection (an assessment's outcome,
+    #: checked by a supervisor): the case starts a care and protection conference.
+    CARE_AND_PROTECTION_REFERRAL = "CARE_AND_PROTECTION_REFERRAL"
+    #: The Family Court directs a care and protection conference, on the court's dates.
+    CARE_AND_PROTECTION_COURT_DIRECTION = "CARE_AND_PROTECTION_COURT_DIRECTION"
+
+    @property
+    def care_and_protection(self) -> bool:
+        """A care and protection conference's trigger (not youth justice)."""
+        return self in (TriggerKind.CARE_AND_PROTECTION_REFERRAL, TriggerKind.CARE_AND_PROTECTION_COURT_DIRECTION)
+
+    @property
+    def court(self) -> bool:
+        """A court's direction: the conference carries the court's dates."""
+        return self in (
+            TriggerKind.COURT_DIRECTION,
+            TriggerKind.CHARGE_PROVED,
+            TriggerKind.CARE_AND_PROTECTION_COURT_DIRECTION,
+        )
+
+
+#: The triggers of youth justice conferences (the policy's `youth_justice.clocks`).
+YOUTH_JUSTICE_TRIGGERS = tuple(kind for kind in TriggerKind if not kind.care_and_protection)
+#: The triggers of care and protection conferences (the policy's `care_and_protection.clocks`).
+CARE_AND_PROTECTION_TRIGGERS = tuple(kind for kind in TriggerKind if kind.care_and_protection)
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,70 @@ class YouthJusticePolicy:
     slot_granularity: Span
     rescan_every: Span
     conference_hours: ConferenceHours
+
+
+@dataclass(frozen=True)
+class StatedDays:
+    """A clock of `days` days (counted as a conference's statutory clocks are: from the day
+    after, the last day ending at midnight, Pacific/Auckland), with where it comes from: the
+    Act's section where the Act sets it, the practice guidance where it does not."""
+
+    days: int
+    source: str
+
+
+@dataclass(frozen=True)
+class StatedSpan:
+    """A policy duration with where it comes from (as `StatedDays`)."""
+
+    span: Span
+    source: str
+
+
+@dataclass(frozen=True)
+class CareConferenceClocks:
+    """A care and protection conference's clocks for one trigger: held (convened) within
+    `convene` days of the trigger, its outcome (a plan, or no agreement) recorded within
+    `complete` days of being held."""
+
+    convene: StatedDays
+    complete: StatedDays
+
+
+@dataclass(frozen=True)
+class CareAndProtectionPolicy:
+    """Care and protection family group conferences (YouthJusticeConferenceWorkflow, with a
+    care and protection trigger): their clocks per trigger, each with its source; a court's
+    direction carries the court's own dates, these clocks only where it gives none. The
+    social worker has `no_agreement_decision` to decide the next step when a conference
+    agrees no plan and the case comes back to them. Scheduling as youth justice's, with the
+    conference's own length and hours (family time is part of the conference)."""
+
+    clocks: dict[TriggerKind, CareConferenceClocks]
+    no_agreement_decision: StatedSpan
+    minimum_notice: Span
+    warning_before: Span
+    conference_length: Span
+    slot_granularity: Span
+    rescan_every: Span
+    conference_hours: ConferenceHours
+
+    def conference_policy(self) -> YouthJusticePolicy:
+        """The policy a care and protection conference's workflow runs under, in the shape
+        every conference's has (its clocks and scheduling; no youth advocate)."""
+        return YouthJusticePolicy(
+            clocks={
+                kind: ConferenceClock(convene_days=c.convene.days, complete_days=c.complete.days)
+                for kind, c in self.clocks.items()
+            },
+            advocate_required_min_years=1,  # never: a care and protection trigger has no offence
+            minimum_notice=self.minimum_notice,
+            warning_before=self.warning_before,
+            conference_length=self.conference_length,
+            slot_granularity=self.slot_granularity,
+            rescan_every=self.rescan_every,
+            conference_hours=self.conference_hours,
+        )
 
 
 @dataclass(frozen=True)
@@ -184,6 +274,9 @@ class CasePolicy:
     #: Which triage decisions a supervisor approves before they take effect. None: none
     #: (cases started before approval existed, and policies without it).
     triage_approval: TriageApprovalPolicy | None = None
+    #: Care and protection family group conferences. None: an assessment's outcome of a
+    #: family group conference starts none (cases started before they existed).
+    care_and_protection: CareAndProtectionPolicy | None = None
 
 
 @dataclass(frozen=True)

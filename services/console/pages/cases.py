@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, supervision_pb2
+from kahu.v1 import assessment_pb2, common_pb2, conference_pb2, intake_pb2, supervision_pb2
 from services.console.backend import Refusal, act, acting_as, call, settled
 from services.console.forms import Problem, problem, submitted, text
 from services.console.pages.common import context, done
@@ -29,7 +29,11 @@ ASSESSED = frozenset(
     }
 )
 #: The decisions a supervisor approves here, by the form's `kind`.
-APPROVAL_KINDS = ("APPROVAL_KIND_TRIAGE_DECISION", "APPROVAL_KIND_SEEK_CUSTODY")
+APPROVAL_KINDS = (
+    "APPROVAL_KIND_TRIAGE_DECISION",
+    "APPROVAL_KIND_SEEK_CUSTODY",
+    "APPROVAL_KIND_CARE_AND_PROTECTION_REFERRAL",
+)
 
 
 async def show(request: Request, problem_: Problem | None = None) -> Response:
@@ -47,6 +51,16 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
             if record.case.stage in ASSESSED
             else None
         )
+        care = None
+        youth_justice = record.case.pathway == common_pb2.PATHWAY_YOUTH_JUSTICE_FGC
+        if not youth_justice and (
+            record.case.stage == common_pb2.CASE_STAGE_CARE_AND_PROTECTION_CONFERENCE
+            or record.outcome == common_pb2.OUTCOME_FAMILY_GROUP_CONFERENCE
+        ):  # the case's latest care and protection conference (a reconvened one is the latest)
+            conference = await settled(
+                call(ctx.backend.conference.GetConference, conference_pb2.GetConferenceRequest(case_id=case_id))
+            )
+            care = None if isinstance(conference, Refusal) else conference.conference.conference_id
     return page(
         request,
         "case.html",
@@ -55,6 +69,7 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
             "record": record,
             "case": record.case,
             "conference_id": case_conference_id(case_id),
+            "care_conference_id": care,
             "assessment": None if assessment is None or isinstance(assessment, Refusal) else assessment.assessment,
             "problem": problem_,
         },
