@@ -345,6 +345,15 @@ def fast_conference_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+async def fast_conference(
+    fast_conference_address: str, settings: Settings
+) -> AsyncIterator[conference_pb2_grpc.ConferenceServiceStub]:
+    """The fast conference service (`fast_conference_address`), called as staff or the worker."""
+    async with aio_channel(fast_conference_address, settings, ActingAs(settings, staff()), traced=False) as channel:
+        yield conference_pb2_grpc.ConferenceServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
 async def care_intake(
     platform: Platform, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[intake_pb2_grpc.IntakeServiceStub]:

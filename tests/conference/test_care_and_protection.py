@@ -27,7 +27,7 @@ from tests.conference.test_workflow import (
 from tests.conference.workflow_fakes import CARE_POLICY, STAFF
 from tests.polling import eventually
 from tests.workflows.scenarios import POLICY, Harness
-from workflows.case.model import DeadlineKind, Escalation, EscalationLevel
+from workflows.case.model import AttentionAnswer, AttentionDecision, DeadlineKind, Escalation, EscalationLevel
 from workflows.conference.model import (
     ConferenceDeadline,
     ConferenceOutcome,
@@ -36,6 +36,7 @@ from workflows.conference.model import (
     Consultation,
     Held,
     NoAgreementRoute,
+    PlanHandoff,
 )
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow as Conference
 from workflows.plan.model import plan_id_of
@@ -336,3 +337,41 @@ async def test_a_youth_justice_conference_has_no_consultation_private_time_or_ro
     await handle.execute_update(Conference.record_outcome, agreed_plan())
     result = await handle.result()
     assert "plan.kept" in [e.action for e in result.timeline], "a conference without a case keeps its plan"
+
+
+async def test_a_youth_justice_conference_of_a_case_makes_its_structured_plan_the_childs_plan(
+    harness: Harness,
+) -> None:
+    case_id = str(uuid.uuid4())
+    handle = await start(harness, case_id=case_id)
+    booked = await in_stage(handle, ConferenceStage.BOOKED)
+    assert booked.booking is not None
+    await harness.skip_to(booked.booking.start + SECOND)
+    await handle.execute_update(Conference.record_held, Held("yjc-1"))
+    await handle.execute_update(Conference.record_outcome, agreed_plan(2))
+    result = await handle.result()
+    conference_id = handle.id.removeprefix("conference-")
+    assert fakes(harness).plans == {conference_id: PlanHandoff(conference_id, case_id)}
+    assert result.outcome.agreed and not fakes(harness).referred
+    made = [e.detail for e in result.timeline if e.action == "plan.created"]
+    assert made == [f"the child's plan {plan_id_of(case_id)}, from the agreed plan"]
+
+
+async def test_a_plan_the_plan_service_refuses_waits_for_a_supervisor(harness: Harness) -> None:
+    fakes(harness).refusals["create_conference_plan"] = 1  # the case has a plan made another way
+    handle = await care(harness)
+    await booked_after_consultation(harness, handle)
+    await hold_at_booking_with(harness, handle, Held("cpc-1", private_time_minutes=30))
+    await handle.execute_update(Conference.record_outcome, agreed_plan())
+
+    async def waiting() -> bool:
+        return bool(harness.activities.attention)
+
+    await eventually(waiting)
+    (item,) = harness.activities.attention.values()
+    assert item.step == "create_conference_plan" and item.waiting
+    await handle.execute_update(
+        Conference.decide_attention, AttentionAnswer(item.item_key, AttentionDecision.RETRY, "sup-1", "revised")
+    )
+    result = await handle.result()
+    assert "plan.created" in [e.action for e in result.timeline]
