@@ -33,7 +33,8 @@ TZ_TESTS := tests/policy tests/crash tests/cli/test_params.py tests/conference/t
   tests/assessment/test_workflow.py::test_working_day_deadlines_skip_weekends_and_public_holidays \
   tests/case/test_workflow.py::test_triage_deadline_escalates_once_per_tier_then_stops_on_decision \
   tests/case/test_workflow.py::test_supervisor_extends_the_triage_deadline \
-  tests/supervision/test_supervisor_actions.py
+  tests/supervision/test_supervisor_actions.py tests/conference/test_care_and_protection.py \
+  tests/case/test_care_and_protection.py::test_no_agreement_reopens_the_assessment_for_the_social_worker_and_a_conference_may_reconvene
 
 # The console's browser tests (tests/console) drive Debian's chromium: Playwright's own
 # browser download cannot work here. Installed when missing (as root, or with sudo).
