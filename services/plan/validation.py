@@ -99,6 +99,16 @@ def _content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, fie
         checks.enum(v, action.status, STATUS, f"{path}.status", required=False)
 
 
+def validate_content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, field: str) -> PlanTerms:
+    """A plan's content made elsewhere (a family group conference's agreed plan), checked as
+    CreatePlan checks it, its violations named under `field`; its terms."""
+    _content(v, content, now, field)
+    for i, action in enumerate(content.actions):
+        if action.status not in (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN):
+            v.add(f"{field}.actions[{i}].status", "a new plan's actions are open")
+    return terms_of(content)
+
+
 def _change(
     v: Violations, case_id: str, by: str, by_field: str, reason: str, content: plan_pb2.PlanContent, now: dt.datetime
 ) -> Change:
@@ -164,13 +174,3 @@ def validate_review(request: plan_pb2.RecordReviewRequest, now: dt.datetime) -> 
             v.add("next_review_due", "must be in the future, within 5 years")
     v.raise_if_any()
     return case_id, next_due
-
-
-def validate_content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, field: str) -> PlanTerms:
-    """A plan's content made elsewhere (a family group conference's agreed plan), checked as
-    CreatePlan checks it, its violations named under `field`; its terms."""
-    _content(v, content, now, field)
-    for i, action in enumerate(content.actions):
-        if action.status not in (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN):
-            v.add(f"{field}.actions[{i}].status", "a new plan's actions are open")
-    return terms_of(content)
