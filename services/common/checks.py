@@ -65,6 +65,14 @@ def conference_id(v: Violations, value: str, field: str = "conference_id") -> st
         return ""
 
 
+def require_conference_id(value: str, field: str = "conference_id") -> str:
+    """The conference id in canonical form; raises InvalidArgument when it is not one."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidArgument([FieldViolation(field, "must be a conference id (UUID)")]) from None
+
+
 def require_case_id(value: str, field: str = "case_id") -> str:
     """The case id in canonical form; raises InvalidArgument when it is not one."""
     try:

@@ -18,7 +18,7 @@ from services.common.actions import StaffActions, request_digest
 from services.common.authz import CaseLookup
 from services.common.checks import require_case_id
 from services.common.convert import timestamp
-from services.common.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
 from services.common.outbox import attempt, mark_in_background, start_once
 from services.plan.store import PlanRow, PlanStore, VersionRow
 from services.plan.validation import (
@@ -99,9 +99,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         """The worker's: a family group conference's agreed plan made the case's plan, as
         CreatePlan makes one (the same checks, the same idempotency record), by whoever
         recorded the outcome."""
-        v = Violations()
-        conference_id = checks.conference_id(v, request.conference_id)
-        v.raise_if_any()
+        conference_id = checks.require_conference_id(request.conference_id)
         created = await self.CreatePlan(
             plan_pb2.CreatePlanRequest(
                 idempotency_key=request.idempotency_key,
