@@ -913,10 +913,10 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "conference_escalated_acknowledged_and_extended": conference_escalated_acknowledged_and_extended,
     "case_further_report_counted": case_further_report_counted,
     "case_child_seen": case_child_seen,
-    "case_decision_returned_then_approved": case_decision_returned_then_approved,
-    "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
     "case_care_and_protection_conference": case_care_and_protection_conference,
     "case_care_conference_back_to_the_social_worker": case_care_conference_back_to_the_social_worker,
+    "case_decision_returned_then_approved": case_decision_returned_then_approved,
+    "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
 }
 
 
