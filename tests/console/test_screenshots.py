@@ -77,6 +77,7 @@ async def test_every_page_is_screenshotted_and_passes_axe(platform: Platform, pa
         "queue": f"/queue?site={BROWSER_SITE}",
         "case": f"/cases/{escalated}",
         "plan": f"/cases/{escalated}/plan",
+        "plan-edit": f"/cases/{escalated}/plan/edit",
         "notifications": f"/cases/{escalated}/notifications",
         "sla": f"/sla?site={BROWSER_SITE}",
     }

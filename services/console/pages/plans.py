@@ -1,7 +1,7 @@
 """A child's plan (PlanService.GetPlan): the lead professional and the review date, the
 goals and their actions (owner, due date, status), every version with who made it and
 why; an action marked done, cancelled or open again (RecordActionStatus) and a review
-recorded (RecordReview). A plan is made and revised through the API or the CLI."""
+recorded (RecordReview). A plan is made and revised on its own form (pages/plan_edit.py)."""
 
 from __future__ import annotations
 
