@@ -122,6 +122,8 @@ class RecordedActivities:
         self.placement = RecordedPlacementActivities()
         self.proposal = proposal or TriageProposal(Timeframe.URGENT, Pathway.CHILD_AND_FAMILY_ASSESSMENT, ["neglect"])
         self.stages: list[StageChange] = []
+        #: The case's recorded events' actions as each stage was recorded (by case, stage).
+        self.recorded_at_stage: dict[tuple[str, str], list[str]] = {}
         self.escalations: dict[tuple[str, DeadlineKind, int, int, EscalationLevel], Escalation] = {}
         self.escalation_calls = 0
         self.police: list[str] = []
@@ -156,6 +158,8 @@ class RecordedActivities:
     async def record_case_stage(self, change: StageChange) -> None:
         self._refuse("record_case_stage")
         self.stages.append(change)
+        so_far = [entry.action for _, entry in self.recorded(change.case_id)]
+        self.recorded_at_stage[(change.case_id, str(change.stage))] = so_far
 
     @activity.defn(name="record_case_events")
     async def record_case_events(self, batch: RecordBatch) -> None:
@@ -805,6 +809,8 @@ async def plan_reminded_escalated_done_revised_and_reviewed(
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
+    # recorded with CLOSED_AFTER_EVENTS_PATCH (the one above is from before it)
+    "case_closed_after_its_events": case_assessed_and_closed,
     "case_placed": case_placed,
     "conference_rescheduled_held_and_agreed": conference_rescheduled_held_and_agreed,
     "case_youth_justice_conference": case_youth_justice_conference,
