@@ -1,5 +1,5 @@
 """`kahu plan`: a case's child's plan (PlanService), for the social worker and the
-supervisor: show it with its versions, make it from a file, revise it from the version it
+supervisor: list plans as they stand, show one with its versions, make it from a file, revise it from the version it
 was read at, record an action's status and a review held."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import typer
 from google.protobuf import json_format
 
 from cli import render
-from cli.common import By, Json, Key, read_text, state_of
+from cli.common import By, Json, Key, OptSite, PageSize, PageToken, Region, read_text, state_of
 from cli.params import idempotency_key, nz_time, uuid_value
 from cli.rpc import fail
 from kahu.v1 import plan_pb2
@@ -44,6 +44,33 @@ def show(ctx: typer.Context, case_id: UuidCaseId, as_json: Json = False) -> None
     statuses, review date, lead professional) and who changed it before, when and why."""
     answer = state_of(ctx).call("plan", "GetPlan", plan_pb2.GetPlanRequest(case_id=case_id))
     state_of(ctx).show(answer, as_json, lambda c: render.plan(c, answer.plan))
+
+
+@app.command("list")
+def list_plans(
+    ctx: typer.Context,
+    site: OptSite = "",
+    region: Region = "",
+    lead: Annotated[str, typer.Option(help="Only plans this staff member leads.")] = "",
+    owner: Annotated[str, typer.Option(help="Only plans in which this staff member owns an open action.")] = "",
+    agency: Annotated[str, typer.Option(help="Only plans in which this agency owns an open action.")] = "",
+    page_size: PageSize = 0,
+    page_token: PageToken = "",
+    as_json: Json = False,
+) -> None:
+    """List plans as they stand, most pressing first (the earliest of the review and the open
+    actions' due dates): no goal's or action's words."""
+    request = plan_pb2.ListPlansRequest(
+        site=site,
+        region=region,
+        lead_professional=lead,
+        owner_id=owner,
+        owner_agency=agency,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    answer = state_of(ctx).call("plan", "ListPlans", request)
+    state_of(ctx).show(answer, as_json, lambda c: render.plans(c, answer))
 
 
 @app.command("create")

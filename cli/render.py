@@ -806,6 +806,27 @@ PLAN_ACTION_STATUS = {
 }
 
 
+def plans(console: Console, response: plan_pb2.ListPlansResponse) -> None:
+    """Plans as they stand, most pressing first."""
+    table = Table(title=f"Plans ({len(response.plans)})", title_justify="left")
+    table.add_column("case", overflow="fold", min_width=36)
+    for name in ("site", "version", "lead professional", "open actions", "next action due", "review due"):
+        table.add_column(name, overflow="fold")
+    for item in response.plans:
+        values = (
+            item.case_id,
+            item.site,
+            str(item.version),
+            item.lead_professional,
+            str(item.open_actions),
+            when(item.next_action_due, relative=True),
+            when(item.review_due, relative=True),
+        )
+        table.add_row(*(Text(value) for value in values))
+    console.print(table)
+    _next_page(console, response.next_page_token)
+
+
 def plan(console: Console, found: plan_pb2.Plan, replayed: bool = False) -> None:
     """A child's plan: its current version, its actions, and every version before it."""
     current = found.current

@@ -198,3 +198,55 @@ class RecordReviewResponse(_message.Message):
     plan: Plan
     replayed: bool
     def __init__(self, plan: _Optional[_Union[Plan, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ListPlansRequest(_message.Message):
+    __slots__ = ("site", "region", "lead_professional", "owner_id", "owner_agency", "page_size", "page_token")
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    LEAD_PROFESSIONAL_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    site: str
+    region: str
+    lead_professional: str
+    owner_id: str
+    owner_agency: str
+    page_size: int
+    page_token: str
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., lead_professional: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_agency: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class PlanSummary(_message.Message):
+    __slots__ = ("plan_id", "case_id", "site", "region", "version", "lead_professional", "review_due", "open_actions", "next_action_due", "next_due", "changed_at")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LEAD_PROFESSIONAL_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_DUE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ACTION_DUE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_DUE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    case_id: str
+    site: str
+    region: str
+    version: int
+    lead_professional: str
+    review_due: _timestamp_pb2.Timestamp
+    open_actions: int
+    next_action_due: _timestamp_pb2.Timestamp
+    next_due: _timestamp_pb2.Timestamp
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, plan_id: _Optional[str] = ..., case_id: _Optional[str] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., version: _Optional[int] = ..., lead_professional: _Optional[str] = ..., review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open_actions: _Optional[int] = ..., next_action_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPlansResponse(_message.Message):
+    __slots__ = ("plans", "next_page_token")
+    PLANS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    plans: _containers.RepeatedCompositeFieldContainer[PlanSummary]
+    next_page_token: str
+    def __init__(self, plans: _Optional[_Iterable[_Union[PlanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

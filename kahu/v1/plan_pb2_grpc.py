@@ -68,6 +68,11 @@ class PlanServiceStub:
                 request_serializer=kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.FromString,
                 _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/kahu.v1.PlanService/ListPlans',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
 
 
 class PlanServiceServicer:
@@ -120,6 +125,16 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPlans(self, request, context):
+        """Plans as they stand, most pressing first (the earliest of the review and the open
+        actions' due dates), 50 a page: those a staff member leads, or in which a staff member
+        or an agency owns an open action, at a site or in a region; within the caller's sites
+        or regions. Summaries only: no goal's or action's words.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -147,6 +162,11 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.RecordReview,
                     request_deserializer=kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -293,6 +313,33 @@ class PlanService:
             '/kahu.v1.PlanService/RecordReview',
             kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.SerializeToString,
             kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/ListPlans',
+            kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
             options,
             channel_credentials,
             insecure,

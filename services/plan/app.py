@@ -28,10 +28,12 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     if policy.plans is None:
         raise PolicyError(f"{policy_path()}: plans: missing")
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
+    store = PlanStore(pool)
+    await store.list_unlisted()  # versions stored before ListPlans kept what it reads
     temporal = await connect_temporal(settings, "plan", lazy=True)
     intake = await open_channel(settings, stack, "plan", settings.address("intake"))
     servicer = PlanServicer(
-        PlanStore(pool),
+        store,
         temporal,
         settings.task_queue,
         intake_lookup(intake_pb2_grpc.IntakeServiceStub(intake)),

@@ -20,12 +20,14 @@ from services.common.checks import require_case_id
 from services.common.convert import timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
 from services.common.outbox import attempt, mark_in_background, start_once
-from services.plan.store import PlanRow, PlanStore, VersionRow
+from services.plan.store import NEVER, PlanRow, PlanStore, SummaryRow, VersionRow
 from services.plan.validation import (
     STATUS,
+    next_token,
     terms_of,
     validate_action_status,
     validate_create,
+    validate_listing,
     validate_review,
     validate_revise,
 )
@@ -219,6 +221,28 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             ),
         )
 
+    async def ListPlans(
+        self, request: plan_pb2.ListPlansRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.ListPlansResponse:
+        listing = validate_listing(request, authz.listing)
+        rows = await self._store.page(
+            sites=listing.within.sites,
+            regions=listing.within.regions,
+            site=listing.site,
+            region=listing.region,
+            lead_professional=listing.lead_professional,
+            owner_id=listing.owner_id,
+            owner_agency=listing.owner_agency,
+            after=listing.after,
+            size=listing.size,
+        )
+        shown = rows[: listing.size]
+        token = ""
+        if len(rows) > listing.size:
+            last = shown[-1]
+            token = next_token(listing, last.next_due or NEVER, last.plan_id)
+        return plan_pb2.ListPlansResponse(plans=[_summary(r) for r in shown], next_page_token=token)
+
     # -- helpers ----------------------------------------------------------------------
 
     async def _admitted(self, case_id_field: str) -> PlanRow:
@@ -259,3 +283,20 @@ def _version(v: VersionRow) -> plan_pb2.PlanVersion:
         changed_at=timestamp(v.changed_at),
         content=v.content,
     )
+
+
+def _summary(r: SummaryRow) -> plan_pb2.PlanSummary:
+    summary = plan_pb2.PlanSummary(
+        plan_id=r.plan_id,
+        case_id=r.case_id,
+        site=r.site,
+        region=r.region,
+        version=r.version,
+        lead_professional=r.lead_professional,
+        open_actions=r.open_actions,
+        changed_at=timestamp(r.changed_at),
+    )
+    for name, when in (("review_due", r.review_due), ("next_action_due", r.next_action_due), ("next_due", r.next_due)):
+        if when is not None:
+            getattr(summary, name).CopyFrom(timestamp(when))
+    return summary

@@ -17,6 +17,7 @@ from services.common.errors import AlreadyExists, FailedPrecondition
 from workflows.plan.model import plan_workflow_id
 
 SCHEMA = "plan"
+OPEN = (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -60,6 +61,74 @@ def _version(r: asyncpg.Record) -> VersionRow:
         changed_at=r["changed_at"],
         content=plan_pb2.PlanContent.FromString(bytes(r["content"])),
     )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What ListPlans filters and orders by, of a version's content."""
+
+    lead_professional: str
+    review_due: dt.datetime | None
+    open_actions: int
+    next_action_due: dt.datetime | None
+    owners: frozenset[tuple[str, str]]
+
+    @property
+    def next_due(self) -> dt.datetime | None:
+        dates = [d for d in (self.review_due, self.next_action_due) if d is not None]
+        return min(dates) if dates else None
+
+
+def listed(content: plan_pb2.PlanContent) -> Listed:
+    open_ = [a for a in content.actions if a.status in OPEN]
+    dues = [a.due_at.ToDatetime(dt.UTC) for a in open_ if a.HasField("due_at")]
+    return Listed(
+        lead_professional=content.lead_professional,
+        review_due=content.review_due.ToDatetime(dt.UTC) if content.HasField("review_due") else None,
+        open_actions=len(open_),
+        next_action_due=min(dues) if dues else None,
+        owners=frozenset((a.owner_id, a.owner_agency) for a in open_),
+    )
+
+
+async def _list(conn: asyncpg.Connection, plan_id: str, version: int, content: plan_pb2.PlanContent) -> None:
+    """Keep what ListPlans reads of a version (in the transaction that stores it)."""
+    found = listed(content)
+    await conn.execute(
+        "UPDATE plan.plan_versions SET listed = true, lead_professional = $3, review_due = $4, open_actions = $5,"
+        " next_action_due = $6, next_due = $7 WHERE plan_id = $1 AND version = $2",
+        uuid.UUID(plan_id),
+        version,
+        found.lead_professional,
+        found.review_due,
+        found.open_actions,
+        found.next_action_due,
+        found.next_due,
+    )
+    await conn.executemany(
+        "INSERT INTO plan.plan_version_owners (plan_id, version, owner_id, owner_agency)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        [(uuid.UUID(plan_id), version, owner, agency) for owner, agency in sorted(found.owners)],
+    )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    plan_id: str
+    case_id: str
+    site: str
+    region: str
+    version: int
+    lead_professional: str
+    review_due: dt.datetime | None
+    open_actions: int
+    next_action_due: dt.datetime | None
+    next_due: dt.datetime | None
+    changed_at: dt.datetime
+
+
+#: Where a plan with nothing due sorts: last.
+NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class PlanStore:
@@ -111,6 +180,7 @@ class PlanStore:
                 reason,
                 content.SerializeToString(),
             )
+            await _list(conn, plan_id, 1, content)
             row = await conn.fetchrow("SELECT * FROM plan.plans WHERE plan_id = $1", uuid.UUID(plan_id))
         return _plan(row), False
 
@@ -178,9 +248,92 @@ class PlanStore:
                         content.SerializeToString(),
                         key,
                     )
+                    await _list(conn, plan_id, version, content)
             except asyncpg.UniqueViolationError:
                 raise FailedPrecondition(
                     f"the plan changed meanwhile: version {version} exists; read it and change it again"
                 ) from None
 
         return add
+
+    async def list_unlisted(self) -> int:
+        """Fill in what ListPlans reads for versions stored before it was kept (once, as the
+        service starts); how many."""
+        done = 0
+        while True:
+            async with self._pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    "SELECT plan_id, version, content FROM plan.plan_versions WHERE NOT listed LIMIT 500 FOR UPDATE"
+                )
+                for r in rows:
+                    await _list(conn, str(r["plan_id"]), r["version"], plan_pb2.PlanContent.FromString(r["content"]))
+            done += len(rows)
+            if len(rows) < 500:
+                return done
+
+    async def page(
+        self,
+        *,
+        sites: frozenset[str] | None,
+        regions: frozenset[str],
+        site: str,
+        region: str,
+        lead_professional: str,
+        owner_id: str,
+        owner_agency: str,
+        after: tuple[dt.datetime, str] | None,
+        size: int,
+    ) -> list[SummaryRow]:
+        """Up to `size` + 1 plans as they stand (each one's newest version its workflow took),
+        most pressing first, after `after` ((next due, plan id) of the page before); within
+        `sites` or `regions` unless `sites` is None."""
+        where = ["true"]
+        args: list[object] = []
+
+        def arg(value: object) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if sites is not None:
+            where.append(f"(p.site = ANY({arg(list(sites))}::text[]) OR p.region = ANY({arg(list(regions))}::text[]))")
+        if site:
+            where.append(f"p.site = {arg(site)}")
+        if region:
+            where.append(f"p.region = {arg(region)}")
+        if lead_professional:
+            where.append(f"c.lead_professional = {arg(lead_professional)}")
+        for column, value in (("owner_id", owner_id), ("owner_agency", owner_agency)):
+            if value:
+                where.append(
+                    "EXISTS (SELECT 1 FROM plan.plan_version_owners o WHERE o.plan_id = c.plan_id"
+                    f" AND o.version = c.version AND o.{column} = {arg(value)})"
+                )
+        if after is not None:
+            due, plan_id = arg(after[0]), arg(uuid.UUID(after[1]))
+            where.append(f"(coalesce(c.next_due, {arg(NEVER)}), c.plan_id) > ({due}, {plan_id})")
+        query = (
+            "WITH c AS (SELECT DISTINCT ON (v.plan_id) v.* FROM plan.plan_versions v"
+            " LEFT JOIN plan.actions a USING (idempotency_key)"
+            " WHERE v.idempotency_key IS NULL OR a.response IS NOT NULL ORDER BY v.plan_id, v.version DESC)"
+            " SELECT c.*, p.case_id, p.site, p.region FROM c JOIN plan.plans p USING (plan_id)"
+            f" WHERE {' AND '.join(where)}"
+            f" ORDER BY coalesce(c.next_due, {arg(NEVER)}), c.plan_id LIMIT {arg(size + 1)}"
+        )
+        async with audit.transaction(self._pool) as conn:
+            rows = await conn.fetch(query, *args)
+        return [
+            SummaryRow(
+                plan_id=str(r["plan_id"]),
+                case_id=str(r["case_id"]),
+                site=r["site"],
+                region=r["region"],
+                version=r["version"],
+                lead_professional=r["lead_professional"],
+                review_due=r["review_due"],
+                open_actions=r["open_actions"],
+                next_action_due=r["next_action_due"],
+                next_due=r["next_due"],
+                changed_at=r["changed_at"],
+            )
+            for r in rows
+        ]

@@ -4,12 +4,16 @@ keeps) from a version's content."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kahu.v1 import plan_pb2
-from services.common import checks
+from services.common import checks, paging
+from services.common.authz import UNRESTRICTED, Restriction
 from services.common.convert import EnumMap, from_timestamp
 from services.common.errors import Violations
 from workflows.plan.model import ActionStatus, ActionTerms, PlanTerms
@@ -164,3 +168,70 @@ def validate_review(request: plan_pb2.RecordReviewRequest, now: dt.datetime) -> 
             v.add("next_review_due", "must be in the future, within 5 years")
     v.raise_if_any()
     return case_id, next_due
+
+
+#: ListPlans' page size: at most this many plans a page.
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class PlanListing:
+    """A page of plans asked for: its filters, the caller's scope, its size, and the keyset
+    position (next due, plan id) it starts after."""
+
+    site: str
+    region: str
+    lead_professional: str
+    owner_id: str
+    owner_agency: str
+    within: Restriction
+    size: int
+    after: tuple[dt.datetime, str] | None
+
+    def scope(self) -> str:
+        sites = "*" if self.within.sites is None else ",".join(sorted(self.within.sites))
+        regions = ",".join(sorted(self.within.regions))
+        filters = (self.site, self.region, self.lead_professional, self.owner_id, self.owner_agency)
+        return "|".join((*filters, sites, regions))
+
+
+def validate_listing(
+    request: plan_pb2.ListPlansRequest, scope: Callable[[str, str, str], Restriction] = lambda *_: UNRESTRICTED
+) -> PlanListing:
+    """The listing a request asks for: bad filters are INVALID_ARGUMENT before `scope` (the
+    caller's: services/common/authz.py `listing`) is asked for; the page token is bound to both."""
+    v = Violations()
+    site = checks.site(v, request.site, required=False)
+    checks.region(v, request.region)
+    for name in ("lead_professional", "owner_id"):
+        if getattr(request, name):
+            checks.staff_id(v, getattr(request, name), name)
+    if request.owner_agency and not _AGENCY.fullmatch(request.owner_agency):
+        v.add("owner_agency", "must be an agency's code: 2-40 characters of a-z, 0-9 and -")
+    size = checks.page_size(v, request.page_size, maximum=MAX_PAGE)
+    v.raise_if_any()
+    within = scope(request.site, request.region, site.region if site else "")
+    found = PlanListing(
+        request.site,
+        request.region,
+        request.lead_professional,
+        request.owner_id,
+        request.owner_agency,
+        within,
+        size,
+        None,
+    )
+    position = paging.decode(v, request.page_token, found.scope())
+    after = None
+    if position is not None:
+        try:
+            after = (dt.datetime.fromisoformat(position["due"]), str(uuid.UUID(position["id"])))
+        except (KeyError, TypeError, ValueError):
+            v.add("page_token", "is not a page token from this listing")
+    v.raise_if_any()
+    return dataclasses.replace(found, after=after)
+
+
+def next_token(listing: PlanListing, due: dt.datetime, plan_id: str) -> str:
+    """The token of the page after the plan (`due` its next due date, or NEVER)."""
+    return paging.encode(listing.scope(), {"due": due.isoformat(), "id": plan_id})

@@ -1,6 +1,7 @@
 """`kahu plan` against the real in-process platform: a case's plan made from the example
 file, an action done, a review held with the next date, a revision from a stale version
-refused and from the current one taken, each a version shown with who and why."""
+refused and from the current one taken, each a version shown with who and why; the plan
+listed by its lead professional as it now stands."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ async def test_a_plan_is_made_changed_and_shown_through_the_cli(platform: Platfo
     assert "version 4" in shown
     for why in ("agreed with whānau", "action transport DONE", "review held", "new dates"):
         assert why in shown, why
+
+    site = made["plan"]["site"]
+    listed = await kahu.json("plan", "list", "--site", site, "--lead", "lp.hutt.1", "--page-size", "200")
+    (mine,) = [p for p in listed["plans"] if p["case_id"] == case_id]
+    assert (mine["version"], mine["open_actions"]) == (4, 2)  # the revision opened transport again
+    table = (await kahu.ok("plan", "list", "--site", site, "--lead", "lp.hutt.1", "--page-size", "200")).stdout
+    assert case_id in table and "lp.hutt.1" in table
+    assert "Arrange transport" not in table  # summaries: no plan's words
 
 
 async def test_a_plan_file_that_is_not_a_plan_is_a_usage_error(platform: Platform, kahu: Kahu, tmp_path: Path) -> None:

@@ -398,6 +398,7 @@ PLAN: dict[str, Build] = {
         status=plan_pb2.PLAN_ACTION_STATUS_DONE,
         recorded_by=a,
     ),
+    "kahu.v1.PlanService/ListPlans": lambda c, a: plan_pb2.ListPlansRequest(site=c.site, page_size=5),
 }
 
 REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC, **PLAN}
