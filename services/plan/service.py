@@ -143,10 +143,16 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RevisePlanResponse)
         if answered is not None:
             return answered
-        latest = await self._store.latest_version(row.plan_id)
-        if expected != latest:
-            raise FailedPrecondition(f"the plan is at version {latest}, not {expected}: read it and change it again")
-        version = latest + 1
+        stored = await self._store.of_key(request.idempotency_key)
+        if stored is not None:  # a retry of a call left pending (an outage): its version as stored
+            version = stored.version
+        else:
+            latest = await self._store.latest_version(row.plan_id)
+            if expected != latest:
+                raise FailedPrecondition(
+                    f"the plan is at version {latest}, not {expected}: read it and change it again"
+                )
+            version = latest + 1
         return await self._actions.update(
             request,
             **names,
@@ -169,14 +175,15 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RecordActionStatusResponse)
         if answered is not None:
             return answered
-        current = await self._current(row)
+        stored = await self._store.of_key(request.idempotency_key)  # a retry of a call left pending
+        current = stored or await self._current(row)
         content = plan_pb2.PlanContent()
         content.CopyFrom(current.content)
         action = next((a for a in content.actions if a.action_id == change.action_id), None)
         if action is None:
             raise FailedPrecondition(f"the plan has no action {change.action_id}")
         action.status = STATUS.to_proto(change.status)
-        version = current.version + 1
+        version = current.version if stored is not None else current.version + 1
         reason = f"action {change.action_id} {change.status}" + (f": {request.note}" if request.note else "")
         return await self._actions.update(
             request,
@@ -200,9 +207,12 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RecordReviewResponse)
         if answered is not None:
             return answered
-        current = await self._current(row)
-        version = current.version + 1
-        if next_due is None:  # the policy's interval on from now
+        stored = await self._store.of_key(request.idempotency_key)  # a retry of a call left pending
+        current = stored or await self._current(row)
+        version = current.version if stored is not None else current.version + 1
+        if stored is not None:  # the date it stored
+            next_due = stored.content.review_due.ToDatetime(dt.UTC)
+        elif next_due is None:  # the policy's interval on from now
             next_due = add_span(dt.datetime.now(dt.UTC), self._policy.review_interval, row.site)
         content = plan_pb2.PlanContent()
         content.CopyFrom(current.content)

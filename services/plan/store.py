@@ -207,6 +207,11 @@ class PlanStore:
         row = await self._pool.fetchrow("SELECT * FROM plan.plans WHERE case_id = $1", uuid.UUID(case_id))
         return None if row is None else _plan(row)
 
+    async def of_key(self, key: str) -> VersionRow | None:
+        """The version a call with this idempotency key stored (answered or still pending)."""
+        row = await self._pool.fetchrow("SELECT * FROM plan.plan_versions WHERE idempotency_key = $1", key)
+        return None if row is None else _version(row)
+
     async def latest_version(self, plan_id: str) -> int:
         """The newest version stored (one whose action is still pending included)."""
         found = await self._pool.fetchval(
