@@ -29,6 +29,8 @@ class PlanRow:
     workflow_id: str
     request_digest: bytes
     created_at: dt.datetime
+    #: "CASE" or "CHILDRENS_TEAM" (kahu.v1.PlanKind without its prefix)
+    kind: str = "CASE"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def _plan(r: asyncpg.Record) -> PlanRow:
         workflow_id=r["workflow_id"],
         request_digest=bytes(r["request_digest"]),
         created_at=r["created_at"],
+        kind=r["kind"],
     )
 
 
@@ -79,6 +82,7 @@ class PlanStore:
         created_by: str,
         reason: str,
         content: plan_pb2.PlanContent,
+        kind: str = "CASE",
     ) -> tuple[PlanRow, bool]:
         """Store the case's plan at version 1, or find the one `key` stored before: (the
         plan, whether it was stored before). A case with a plan made by another key:
@@ -88,8 +92,8 @@ class PlanStore:
             if before is not None:
                 return _plan(before), True
             inserted = await conn.fetchval(
-                "INSERT INTO plan.plans (plan_id, case_id, site, region, workflow_id, idempotency_key, request_digest)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING plan_id",
+                "INSERT INTO plan.plans (plan_id, case_id, site, region, workflow_id, idempotency_key, request_digest,"
+                " kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING plan_id",
                 uuid.UUID(plan_id),
                 uuid.UUID(case_id),
                 site,
@@ -97,6 +101,7 @@ class PlanStore:
                 plan_workflow_id(plan_id),
                 key,
                 digest,
+                kind,
             )
             if inserted is None:
                 again = await conn.fetchrow("SELECT * FROM plan.plans WHERE idempotency_key = $1", key)
@@ -157,6 +162,23 @@ class PlanStore:
                 up_to,
             )
         return [_version(r) for r in rows]
+
+    async def taken_and_newest(self, plan_id: str) -> tuple[VersionRow, VersionRow]:
+        """The plan's current version (the newest its workflow took) and the newest stored
+        (a pending action's included), read without the call's audit record (the caller's
+        refusal is audited as such): sharing follows the stricter of the two."""
+        rows = await self._pool.fetch(
+            "SELECT v.*, v.idempotency_key IS NULL OR a.response IS NOT NULL AS taken FROM plan.plan_versions v"
+            " LEFT JOIN plan.actions a USING (idempotency_key) WHERE v.plan_id = $1 ORDER BY v.version DESC",
+            uuid.UUID(plan_id),
+        )
+        taken = next(r for r in rows if r["taken"])
+        return _version(taken), _version(rows[0])
+
+    async def newest(self, plan_id: str) -> VersionRow:
+        """The newest version stored (a pending action's included), without the call's audit
+        record (a change's checks of it may refuse the change, audited as refused)."""
+        return (await self.taken_and_newest(plan_id))[1]
 
     @staticmethod
     def add_version(

@@ -12,6 +12,7 @@ from kahu.v1 import plan_pb2
 from services.common import checks
 from services.common.convert import EnumMap, from_timestamp
 from services.common.errors import Violations
+from services.plan import team
 from workflows.plan.model import ActionStatus, ActionTerms, PlanTerms
 
 STATUS = EnumMap(ActionStatus, plan_pb2.PlanActionStatus, "PLAN_ACTION_STATUS_")
@@ -100,13 +101,35 @@ def _content(v: Violations, content: plan_pb2.PlanContent, now: dt.datetime, fie
 
 
 def _change(
-    v: Violations, case_id: str, by: str, by_field: str, reason: str, content: plan_pb2.PlanContent, now: dt.datetime
+    v: Violations,
+    case_id: str,
+    by: str,
+    by_field: str,
+    reason: str,
+    content: plan_pb2.PlanContent,
+    now: dt.datetime,
+    kind: str | None = None,
 ) -> Change:
+    """A version asked for; its team is checked here when the plan's `kind` is known (a
+    revision's is checked once the plan is read: `validate_team`). A consent in the content
+    is dropped: consent is recorded by its own calls."""
     checks.staff_id(v, by, by_field)
     checks.text(v, reason, "reason", required=True)
     _content(v, content, now)
+    if kind is not None:
+        team.check_team(v, content, kind)
     v.raise_if_any()
-    return Change(case_id, by, reason, content, terms_of(content))
+    kept = plan_pb2.PlanContent()
+    kept.CopyFrom(content)
+    kept.ClearField("consent")
+    return Change(case_id, by, reason, kept, terms_of(kept))
+
+
+def validate_team(content: plan_pb2.PlanContent, kind: str) -> None:
+    """A revision's team, views and owners, for a plan of `kind`."""
+    v = Violations()
+    team.check_team(v, content, kind)
+    v.raise_if_any()
 
 
 def validate_create(request: plan_pb2.CreatePlanRequest, now: dt.datetime) -> Change:
@@ -116,7 +139,9 @@ def validate_create(request: plan_pb2.CreatePlanRequest, now: dt.datetime) -> Ch
     for i, action in enumerate(request.content.actions):
         if action.status not in (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN):
             v.add(f"content.actions[{i}].status", "a new plan's actions are open")
-    return _change(v, case_id, request.created_by, "created_by", request.reason, request.content, now)
+    team.check_kind(v, request.kind)
+    kind = team.kind_name(request.kind)
+    return _change(v, case_id, request.created_by, "created_by", request.reason, request.content, now, kind)
 
 
 def validate_revise(request: plan_pb2.RevisePlanRequest, now: dt.datetime) -> tuple[Change, int]:
