@@ -170,7 +170,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RevisePlanResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id)
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
         latest = newest.version
         if expected != latest:
             raise FailedPrecondition(f"the plan is at version {latest}, not {expected}: read it and change it again")
@@ -260,7 +260,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RecordSharingConsentResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id)
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
         content = team.consent_given(newest.content, request, dt.datetime.now(dt.UTC))
         agencies = [share.agency for share in content.consent.shares]
         version = newest.version + 1
@@ -287,7 +287,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.WithdrawSharingConsentResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id)
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
         content = team.consent_withdrawn(newest.content, asked.by, dt.datetime.now(dt.UTC))
         version = newest.version + 1
         reason = "consent to sharing withdrawn" + (f": {asked.note}" if asked.note else "")

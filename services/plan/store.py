@@ -163,22 +163,24 @@ class PlanStore:
             )
         return [_version(r) for r in rows]
 
-    async def taken_and_newest(self, plan_id: str) -> tuple[VersionRow, VersionRow]:
+    async def taken_and_newest(self, plan_id: str, *, but: str = "") -> tuple[VersionRow, VersionRow]:
         """The plan's current version (the newest its workflow took) and the newest stored
-        (a pending action's included), read without the call's audit record (the caller's
-        refusal is audited as such): sharing follows the stricter of the two."""
+        (a pending action's included, but the one stored under the key `but`: a retried
+        action starts from where its first attempt did), read without the call's audit
+        record (a refusal that follows is audited as such)."""
         rows = await self._pool.fetch(
             "SELECT v.*, v.idempotency_key IS NULL OR a.response IS NOT NULL AS taken FROM plan.plan_versions v"
-            " LEFT JOIN plan.actions a USING (idempotency_key) WHERE v.plan_id = $1 ORDER BY v.version DESC",
+            " LEFT JOIN plan.actions a USING (idempotency_key)"
+            " WHERE v.plan_id = $1 AND v.idempotency_key IS DISTINCT FROM $2::text ORDER BY v.version DESC",
             uuid.UUID(plan_id),
+            but,
         )
         taken = next(r for r in rows if r["taken"])
         return _version(taken), _version(rows[0])
 
-    async def newest(self, plan_id: str) -> VersionRow:
-        """The newest version stored (a pending action's included), without the call's audit
-        record (a change's checks of it may refuse the change, audited as refused)."""
-        return (await self.taken_and_newest(plan_id))[1]
+    async def newest(self, plan_id: str, *, but: str = "") -> VersionRow:
+        """The newest version stored, as `taken_and_newest` finds it, for a change's checks."""
+        return (await self.taken_and_newest(plan_id, but=but))[1]
 
     @staticmethod
     def add_version(
