@@ -1,14 +1,16 @@
 """Plans as the tests make them: a plan's content (a goal and two actions owned by two
-agencies), and a case's plan made through PlanService."""
+agencies), a case's plan made through PlanService, and a case referred to a Children's Team."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from kahu.v1 import plan_pb2
+from kahu.v1 import common_pb2, intake_pb2, plan_pb2
 from services.common.convert import timestamp
 from tests.conftest import Platform
+from tests.intake.reports import decide, get_case, open_case
+from tests.polling import eventually
 
 DAY = dt.timedelta(days=1)
 
@@ -56,3 +58,22 @@ async def planned(platform: Platform, case_id: str, by: str, a1_due: dt.timedelt
         )
     )
     return made.plan
+
+
+async def referred_case(platform: Platform) -> str:
+    """A case decided at triage as a referral to a Children's Team, its pathway recorded."""
+    case_id = (await open_case(platform)).case.case_id
+    await decide(
+        platform,
+        case_id,
+        pathway=common_pb2.PATHWAY_REFER_CHILDRENS_TEAM,
+        timeframe=common_pb2.TIMEFRAME_UNSPECIFIED,
+        reason="below the threshold for care and protection; several agencies involved",
+    )
+
+    async def recorded() -> intake_pb2.GetCaseResponse | None:
+        case = await get_case(platform, case_id)
+        return case if case.case.pathway == common_pb2.PATHWAY_REFER_CHILDRENS_TEAM else None
+
+    await eventually(recorded)
+    return case_id

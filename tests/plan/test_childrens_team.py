@@ -14,14 +14,14 @@ import asyncpg
 import grpc
 import pytest
 
-from kahu.v1 import common_pb2, intake_pb2, plan_pb2
+from kahu.v1 import plan_pb2
 from services.common.actions import request_digest
 from services.common.convert import timestamp
 from services.common.errors import field_violations
 from services.common.identity import Principal
 from tests.conftest import Platform
-from tests.intake.reports import decide, get_case, open_case
-from tests.plan.plans import content
+from tests.intake.reports import open_case
+from tests.plan.plans import content, referred_case
 from tests.polling import eventually
 
 DAY = dt.timedelta(days=1)
@@ -66,25 +66,6 @@ def team_content(now: dt.datetime) -> plan_pb2.PlanContent:
     made.child_views = "Mere wants to stay at her school and see her koro"
     made.whanau_views = "Her mother wants help with transport, not another agency"
     return made
-
-
-async def referred_case(platform: Platform) -> str:
-    """A case decided at triage as a referral to a Children's Team, its pathway recorded."""
-    case_id = (await open_case(platform)).case.case_id
-    await decide(
-        platform,
-        case_id,
-        pathway=common_pb2.PATHWAY_REFER_CHILDRENS_TEAM,
-        timeframe=common_pb2.TIMEFRAME_UNSPECIFIED,
-        reason="below the threshold for care and protection; several agencies involved",
-    )
-
-    async def recorded() -> intake_pb2.GetCaseResponse | None:
-        case = await get_case(platform, case_id)
-        return case if case.case.pathway == common_pb2.PATHWAY_REFER_CHILDRENS_TEAM else None
-
-    await eventually(recorded)
-    return case_id
 
 
 def partner(case_id: str, agency: str) -> Principal:
