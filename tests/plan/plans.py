@@ -60,9 +60,10 @@ async def planned(platform: Platform, case_id: str, by: str, a1_due: dt.timedelt
     return made.plan
 
 
-async def referred_case(platform: Platform) -> str:
-    """A case decided at triage as a referral to a Children's Team, its pathway recorded."""
-    case_id = (await open_case(platform)).case.case_id
+async def referred_case(platform: Platform, request: intake_pb2.SubmitReportRequest | None = None) -> str:
+    """A case (reported by `request`) decided at triage as a referral to a Children's Team,
+    its pathway recorded."""
+    case_id = (await open_case(platform, request)).case.case_id
     await decide(
         platform,
         case_id,
