@@ -356,3 +356,57 @@ class GetSharedPlanResponse(_message.Message):
     PLAN_FIELD_NUMBER: _ClassVar[int]
     plan: SharedPlan
     def __init__(self, plan: _Optional[_Union[SharedPlan, _Mapping]] = ...) -> None: ...
+
+class ListPlansRequest(_message.Message):
+    __slots__ = ("lead_professional", "owner_agency", "kind", "site", "region", "page_size", "page_token")
+    LEAD_PROFESSIONAL_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    lead_professional: str
+    owner_agency: str
+    kind: PlanKind
+    site: str
+    region: str
+    page_size: int
+    page_token: str
+    def __init__(self, lead_professional: _Optional[str] = ..., owner_agency: _Optional[str] = ..., kind: _Optional[_Union[PlanKind, str]] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class PlanSummary(_message.Message):
+    __slots__ = ("plan_id", "case_id", "kind", "site", "region", "version", "changed_at", "lead_professional", "review_due", "owner_agencies", "open_actions", "created_at")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    LEAD_PROFESSIONAL_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_DUE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENCIES_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    case_id: str
+    kind: PlanKind
+    site: str
+    region: str
+    version: int
+    changed_at: _timestamp_pb2.Timestamp
+    lead_professional: str
+    review_due: _timestamp_pb2.Timestamp
+    owner_agencies: _containers.RepeatedScalarFieldContainer[str]
+    open_actions: int
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, plan_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[PlanKind, str]] = ..., site: _Optional[str] = ..., region: _Optional[str] = ..., version: _Optional[int] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lead_professional: _Optional[str] = ..., review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_agencies: _Optional[_Iterable[str]] = ..., open_actions: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPlansResponse(_message.Message):
+    __slots__ = ("plans", "next_page_token")
+    PLANS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    plans: _containers.RepeatedCompositeFieldContainer[PlanSummary]
+    next_page_token: str
+    def __init__(self, plans: _Optional[_Iterable[_Union[PlanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -83,6 +83,11 @@ class PlanServiceStub:
                 request_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
                 _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/kahu.v1.PlanService/ListPlans',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
 
 
 class PlanServiceServicer:
@@ -164,6 +169,16 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPlans(self, request, context):
+        """The plans within the caller's sites or region, oldest first, in pages (a page token is
+        bound to the filters it was issued for): those a lead professional leads, or an agency
+        owns actions in, of a kind, at a site or in a region (each filter optional, all of them
+        applied), as each plan's current version stands; from PostgreSQL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -206,6 +221,11 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.GetSharedPlan,
                     request_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -433,6 +453,33 @@ class PlanService:
             '/kahu.v1.PlanService/GetSharedPlan',
             kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
             kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/ListPlans',
+            kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,9 +3,11 @@ its servicer and its outbox."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
+import asyncpg
 import grpc
 
 from kahu.v1 import intake_pb2_grpc, plan_pb2, plan_pb2_grpc
@@ -17,9 +19,10 @@ from services.common.server import Service
 from services.common.tasks import in_background
 from services.common.temporal import connect_temporal
 from services.plan.service import PlanServicer
-from services.plan.store import MIGRATIONS, SCHEMA, PlanStore
+from services.plan.store import MIGRATIONS, SCHEMA, PlanStore, fill_listing
 from workflows.policy.loader import PolicyError, load_policy, policy_path
 
+log = logging.getLogger(__name__)
 FULL_NAME = plan_pb2.DESCRIPTOR.services_by_name["PlanService"].full_name
 
 
@@ -39,8 +42,20 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         policy.case.attention_after,
     )
     in_background(stack, run_outbox("plan", servicer.drain_outbox))
+    in_background(stack, _fill_listing(pool))
 
     def add(server: grpc.aio.Server) -> None:
         plan_pb2_grpc.add_PlanServiceServicer_to_server(servicer, server)
 
     return [Service(FULL_NAME, add)]
+
+
+async def _fill_listing(pool: asyncpg.Pool) -> None:
+    """ListPlans' columns of versions stored before they existed (services/plan/store.py)."""
+    try:
+        filled = await fill_listing(pool)
+    except Exception:  # the listing misses those plans until the next start
+        log.exception("could not fill the plan listing's columns")
+        return
+    if filled:
+        log.info("filled the listing columns of %d plan versions", filled)

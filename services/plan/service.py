@@ -29,13 +29,17 @@ from services.common.errors import (
     PermissionDenied,
 )
 from services.common.outbox import attempt, mark_in_background, start_once
+from services.common.sites import load_sites
 from services.plan import team
-from services.plan.store import PlanRow, PlanStore, VersionRow
+from services.plan.store import Listed, PlanFilter, PlanRow, PlanStore, VersionRow
 from services.plan.validation import (
     STATUS,
+    list_position,
+    next_token,
     terms_of,
     validate_action_status,
     validate_create,
+    validate_list,
     validate_review,
     validate_revise,
     validate_team,
@@ -336,6 +340,21 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         shared = team.shared_plan(row.plan_id, row.case_id, taken.version, taken.content, agency, parts[0] & parts[1])
         return plan_pb2.GetSharedPlanResponse(plan=shared)
 
+    async def ListPlans(
+        self, request: plan_pb2.ListPlansRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.ListPlansResponse:
+        asked = validate_list(request)
+        site = load_sites().get(request.site)
+        within = authz.listing(request.site, request.region, site.region if site else "")
+        page = list_position(request, asked, within)
+        f = PlanFilter(page.lead_professional, page.owner_agency, page.kind, request.site, request.region, within)
+        rows = await self._store.listed(f, page.after, page.size + 1)
+        response = plan_pb2.ListPlansResponse(plans=[_summary(row, found) for row, found in rows[: page.size]])
+        if len(rows) > page.size:
+            last = rows[page.size - 1][0]
+            response.next_page_token = next_token(page, (last.created_at, last.plan_id))
+        return response
+
     # -- helpers ----------------------------------------------------------------------
 
     async def _team_plan(self, case_id: str) -> PlanRow:
@@ -383,3 +402,22 @@ def _version(v: VersionRow) -> plan_pb2.PlanVersion:
         changed_at=timestamp(v.changed_at),
         content=v.content,
     )
+
+
+def _summary(row: PlanRow, found: Listed) -> plan_pb2.PlanSummary:
+    summary = plan_pb2.PlanSummary(
+        plan_id=row.plan_id,
+        case_id=row.case_id,
+        kind=team.kind_proto(row.kind),
+        site=row.site,
+        region=row.region,
+        version=found.version,
+        changed_at=timestamp(found.changed_at),
+        lead_professional=found.lead_professional,
+        owner_agencies=found.owner_agencies,
+        open_actions=found.open_actions,
+        created_at=timestamp(row.created_at),
+    )
+    if found.review_due is not None:
+        summary.review_due.CopyFrom(timestamp(found.review_due))
+    return summary

@@ -13,6 +13,8 @@ import asyncpg
 from kahu.v1 import plan_pb2
 from services.common import audit
 from services.common.actions import ActionLog, WrittenWithAction
+from services.common.authz import Restriction
+from services.common.convert import from_timestamp
 from services.common.errors import AlreadyExists, FailedPrecondition
 from workflows.plan.model import plan_workflow_id
 
@@ -40,6 +42,44 @@ class VersionRow:
     reason: str
     changed_at: dt.datetime
     content: plan_pb2.PlanContent
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What a listing shows of a plan's current version (ListPlans)."""
+
+    version: int
+    changed_at: dt.datetime
+    lead_professional: str
+    owner_agencies: list[str]
+    review_due: dt.datetime | None
+    open_actions: int
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    """A listing's filters ("" for none) and the caller's reach."""
+
+    lead_professional: str
+    owner_agency: str
+    kind: str
+    site: str
+    region: str
+    within: Restriction
+
+
+_OPEN = (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN)
+
+
+def listing_columns(content: plan_pb2.PlanContent) -> tuple[str, list[str], dt.datetime | None, int]:
+    """What a version's listing columns hold: its lead professional, its actions' owning
+    agencies, its review date and how many actions are open."""
+    return (
+        content.lead_professional,
+        sorted({a.owner_agency for a in content.actions}),
+        from_timestamp(content.review_due) if content.HasField("review_due") else None,
+        sum(1 for a in content.actions if a.status in _OPEN),
+    )
 
 
 def _plan(r: asyncpg.Record) -> PlanRow:
@@ -109,12 +149,13 @@ class PlanStore:
                     return _plan(again), True
                 raise AlreadyExists("the case has a plan already: revise it (RevisePlan)")
             await conn.execute(
-                "INSERT INTO plan.plan_versions (plan_id, version, changed_by, reason, content)"
-                " VALUES ($1, 1, $2, $3, $4)",
+                "INSERT INTO plan.plan_versions (plan_id, version, changed_by, reason, content, lead_professional,"
+                " owner_agencies, review_due, open_actions) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8)",
                 uuid.UUID(plan_id),
                 created_by,
                 reason,
                 content.SerializeToString(),
+                *listing_columns(content),
             )
             row = await conn.fetchrow("SELECT * FROM plan.plans WHERE plan_id = $1", uuid.UUID(plan_id))
         return _plan(row), False
@@ -178,6 +219,12 @@ class PlanStore:
         taken = next(r for r in rows if r["taken"])
         return _version(taken), _version(rows[0])
 
+    async def listed(
+        self, f: PlanFilter, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[tuple[PlanRow, Listed]]:
+        """ListPlans' page (`_listed`)."""
+        return await _listed(self._pool, f, after, limit)
+
     async def newest(self, plan_id: str, *, but: str = "") -> VersionRow:
         """The newest version stored, as `taken_and_newest` finds it, for a change's checks."""
         return (await self.taken_and_newest(plan_id, but=but))[1]
@@ -194,13 +241,15 @@ class PlanStore:
                 async with conn.transaction():
                     await conn.execute(
                         "INSERT INTO plan.plan_versions (plan_id, version, changed_by, reason, content,"
-                        " idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)",
+                        " idempotency_key, lead_professional, owner_agencies, review_due, open_actions)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                         uuid.UUID(plan_id),
                         version,
                         changed_by,
                         reason,
                         content.SerializeToString(),
                         key,
+                        *listing_columns(content),
                     )
             except asyncpg.UniqueViolationError:
                 raise FailedPrecondition(
@@ -208,3 +257,79 @@ class PlanStore:
                 ) from None
 
         return add
+
+
+_LISTED = """
+SELECT p.*, v.version, v.changed_at, v.lead_professional, v.owner_agencies, v.review_due, v.open_actions
+FROM plan.plans p
+CROSS JOIN LATERAL (
+    SELECT v.* FROM plan.plan_versions v LEFT JOIN plan.actions a USING (idempotency_key)
+    WHERE v.plan_id = p.plan_id AND (v.idempotency_key IS NULL OR a.response IS NOT NULL)
+    ORDER BY v.version DESC LIMIT 1
+) v
+WHERE ($1 = '' OR p.site = $1) AND ($2 = '' OR p.region = $2) AND ($3 = '' OR p.kind = $3)
+  AND ($4::text[] IS NULL OR p.site = ANY($4) OR p.region = ANY($5::text[]))
+  AND ($6 = '' OR v.lead_professional = $6) AND ($7 = '' OR $7 = ANY(v.owner_agencies))
+  AND ($8::timestamptz IS NULL OR (p.created_at, p.plan_id) > ($8, $9::uuid))
+ORDER BY p.created_at, p.plan_id
+LIMIT $10
+"""
+
+
+async def _listed(
+    pool: asyncpg.Pool, f: PlanFilter, after: tuple[dt.datetime, str] | None, limit: int
+) -> list[tuple[PlanRow, Listed]]:
+    """The plans `f` lists, oldest first, after the keyset position `after`, as their current
+    versions (those their workflows took) stand; within the call's audited transaction."""
+    sites = None if f.within.sites is None else sorted(f.within.sites)
+    async with audit.transaction(pool) as conn:
+        rows = await conn.fetch(
+            _LISTED,
+            f.site,
+            f.region,
+            f.kind,
+            sites,
+            sorted(f.within.regions),
+            f.lead_professional,
+            f.owner_agency,
+            None if after is None else after[0],
+            None if after is None else uuid.UUID(after[1]),
+            limit,
+        )
+    return [
+        (
+            _plan(r),
+            Listed(
+                version=r["version"],
+                changed_at=r["changed_at"],
+                lead_professional=r["lead_professional"] or "",
+                owner_agencies=list(r["owner_agencies"] or ()),
+                review_due=r["review_due"],
+                open_actions=r["open_actions"] or 0,
+            ),
+        )
+        for r in rows
+    ]
+
+
+async def fill_listing(pool: asyncpg.Pool, batch: int = 500) -> int:
+    """Fill the listing columns of versions stored before they existed (once, at start-up);
+    how many it filled."""
+    filled = 0
+    while True:
+        rows = await pool.fetch(
+            "SELECT plan_id, version, content FROM plan.plan_versions WHERE lead_professional IS NULL LIMIT $1",
+            batch,
+        )
+        for r in rows:
+            content = plan_pb2.PlanContent.FromString(bytes(r["content"]))
+            await pool.execute(
+                "UPDATE plan.plan_versions SET lead_professional = $3, owner_agencies = $4, review_due = $5,"
+                " open_actions = $6 WHERE plan_id = $1 AND version = $2",
+                r["plan_id"],
+                r["version"],
+                *listing_columns(content),
+            )
+        filled += len(rows)
+        if len(rows) < batch:
+            return filled

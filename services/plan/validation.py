@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 
 from kahu.v1 import plan_pb2
-from services.common import checks
+from services.common import checks, paging
+from services.common.authz import Restriction
 from services.common.convert import EnumMap, from_timestamp
 from services.common.errors import Violations
 from services.plan import team
@@ -189,3 +190,54 @@ def validate_review(request: plan_pb2.RecordReviewRequest, now: dt.datetime) -> 
             v.add("next_review_due", "must be in the future, within 5 years")
     v.raise_if_any()
     return case_id, next_due
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A page of plans asked for: its filters, size, the keyset position it starts after,
+    and the listing its page tokens are bound to."""
+
+    size: int
+    lead_professional: str
+    owner_agency: str
+    kind: str
+    after: tuple[dt.datetime, str] | None
+    scope: str
+
+
+def validate_list(request: plan_pb2.ListPlansRequest) -> ListPage:
+    """The filters and size (the page token is read once the caller's reach is known:
+    `list_position`)."""
+    v = Violations()
+    if request.lead_professional:
+        checks.staff_id(v, request.lead_professional, "lead_professional")
+    if request.owner_agency and not _AGENCY.fullmatch(request.owner_agency):
+        v.add("owner_agency", "must be an agency's code: 2-40 characters of a-z, 0-9 and -")
+    team.check_kind(v, request.kind)
+    checks.site(v, request.site, required=False)
+    checks.region(v, request.region)
+    size = checks.page_size(v, request.page_size)
+    v.raise_if_any()
+    kind = team.kind_name(request.kind) if request.kind else ""
+    return ListPage(size, request.lead_professional, request.owner_agency, kind, None, "")
+
+
+def list_position(request: plan_pb2.ListPlansRequest, page: ListPage, within: Restriction) -> ListPage:
+    """`page` bound to the caller's reach `within`, from the position its page token names."""
+    limits = "*" if within.sites is None else f"{','.join(sorted(within.sites))}/{','.join(sorted(within.regions))}"
+    parts = (page.lead_professional, page.owner_agency, page.kind, request.site, request.region, limits)
+    scope = "|".join(["plans", *parts])
+    v = Violations()
+    position = paging.decode(v, request.page_token, scope)
+    after = None
+    if position is not None:
+        try:
+            after = (dt.datetime.fromisoformat(position["at"]), str(position["id"]))
+        except (KeyError, TypeError, ValueError):
+            v.add("page_token", "is not a page token from this listing")
+    v.raise_if_any()
+    return ListPage(page.size, page.lead_professional, page.owner_agency, page.kind, after, scope)
+
+
+def next_token(page: ListPage, last: tuple[dt.datetime, str]) -> str:
+    return paging.encode(page.scope, {"at": last[0].isoformat(), "id": last[1]})
