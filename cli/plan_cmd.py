@@ -1,8 +1,8 @@
 """`kahu plan`: a case's child's plan (PlanService), for the social worker and the
 supervisor: show it with its versions, make it from a file (a Children's Team's with
 --childrens-team), revise it from the version it was read at, record an action's status and
-a review held, record or withdraw the family's consent to sharing, and show what one team
-agency sees."""
+a review held, record or withdraw the family's consent to sharing, show what one team
+agency sees, and list plans by lead professional or agency."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from google.protobuf import json_format
 
 from cli import render
-from cli.common import By, Json, Key, read_text, state_of
+from cli.common import By, Json, Key, OptSite, PageSize, PageToken, Region, read_text, state_of
 from cli.params import idempotency_key, nz_time, uuid_value
 from cli.rpc import fail
 from kahu.v1 import plan_pb2
@@ -230,3 +230,29 @@ def shared(
     request = plan_pb2.GetSharedPlanRequest(case_id=case_id, agency=agency)
     answer = state_of(ctx).call("plan", "GetSharedPlan", request)
     state_of(ctx).show(answer, as_json, lambda c: render.shared_plan(c, answer.plan))
+
+
+@app.command("list")
+def list_plans(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Option(help="Only those this staff member leads.")] = "",
+    agency: Annotated[str, typer.Option(help="Only those with an action this agency owns (its code).")] = "",
+    childrens_team: Annotated[bool, typer.Option("--childrens-team", help="Only Children's Team plans.")] = False,
+    site: OptSite = "",
+    region: Region = "",
+    page_size: PageSize = 0,
+    page_token: PageToken = "",
+    as_json: Json = False,
+) -> None:
+    """List plans, oldest first, as their current versions stand."""
+    request = plan_pb2.ListPlansRequest(
+        lead_professional=lead,
+        owner_agency=agency,
+        kind=plan_pb2.PLAN_KIND_CHILDRENS_TEAM if childrens_team else plan_pb2.PLAN_KIND_UNSPECIFIED,
+        site=site,
+        region=region,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    answer = state_of(ctx).call("plan", "ListPlans", request)
+    state_of(ctx).show(answer, as_json, lambda c: render.plan_page(c, answer))

@@ -906,3 +906,24 @@ def shared_plan(console: Console, found: plan_pb2.SharedPlan) -> None:
     _actions(console, found.actions, f"Actions of {found.agency}")
     if plan_pb2.SHARED_PART_OTHER_ACTIONS in found.shared:
         _actions(console, found.other_actions, "Other agencies' actions")
+
+
+def plan_page(console: Console, response: plan_pb2.ListPlansResponse) -> None:
+    """A page of plans: where each one's current version stands."""
+    table = Table(title="Plans", title_justify="left")
+    for name in ("case", "kind", "site", "version", "lead professional", "review due", "open actions"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("agencies", overflow="fold")
+    for p in response.plans:
+        table.add_row(
+            Text(p.case_id),
+            Text("Children's Team" if p.kind == plan_pb2.PLAN_KIND_CHILDRENS_TEAM else "case"),
+            Text(p.site),
+            Text(str(p.version)),
+            Text(p.lead_professional),
+            Text(when(p.review_due, relative=True)),
+            Text(str(p.open_actions)),
+            Text(", ".join(p.owner_agencies)),
+        )
+    console.print(table)
+    _next_page(console, response.next_page_token)

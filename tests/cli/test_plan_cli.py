@@ -91,6 +91,9 @@ async def test_a_childrens_team_plan_its_consent_and_an_agencys_view_through_the
     assert "koro" not in police and "counselling" not in police
     health = (await kahu.ok("plan", "shared", case_id, "--agency", "health")).stdout
     assert "koro" in health and "counselling" in health and "health-check" in health
+    listed = await kahu.json("plan", "list", "--lead", "nurse.hutt.1", "--childrens-team", "--page-size", "500")
+    assert case_id in [p["case_id"] for p in listed["plans"]]
+    assert "Children's Team" in (await kahu.ok("plan", "list", "--lead", "nurse.hutt.1", "--page-size", "1")).stdout
     withdrawn = (await kahu.ok("plan", "withdraw-consent", case_id, "--note", "family asked", "--by", "sup.cli")).stdout
     assert "WITHDRAWN" in withdrawn
     refused = await kahu("plan", "shared", case_id, "--agency", "health")
