@@ -20,8 +20,7 @@ from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import QUEUE_SITE, Browserless
 from tests.console.html import form, parse
 from tests.intake.reports import open_case, submit_request
-from tests.plan.plans import planned, referred_case
-from tests.plan.test_childrens_team import team_content
+from tests.plan.plans import planned, referred_case, team_content
 
 SUPERVISOR = "sup.plans"
 

@@ -1,5 +1,6 @@
 """Plans as the tests make them: a plan's content (a goal and two actions owned by two
-agencies), a case's plan made through PlanService, and a case referred to a Children's Team."""
+agencies), a case's plan made through PlanService, a case referred to a Children's Team and
+a Children's Team plan's content."""
 
 from __future__ import annotations
 
@@ -78,3 +79,33 @@ async def referred_case(platform: Platform, request: intake_pb2.SubmitReportRequ
 
     await eventually(recorded)
     return case_id
+
+
+def team_content(now: dt.datetime) -> plan_pb2.PlanContent:
+    """A Children's Team plan: led by a health nurse, with police and education on the team;
+    an action each."""
+    made = content(now, now + 10 * DAY)
+    made.lead_professional = "nurse.hine"
+    made.team.extend(
+        [
+            plan_pb2.TeamMember(agency="health", member_id="nurse.hine", role="Well Child nurse"),
+            plan_pb2.TeamMember(agency="police", member_id="pol.tama", role="youth aid officer"),
+            plan_pb2.TeamMember(agency="education", member_id="edu.rua", role="school counsellor"),
+        ]
+    )
+    made.actions[0].owner_agency, made.actions[0].owner_id = "health", "nurse.hine"
+    made.actions[1].owner_agency, made.actions[1].owner_id = "education", "edu.rua"
+    made.actions.append(
+        plan_pb2.PlanAction(
+            action_id="a3",
+            goal_id="school",
+            description="Check in with the whānau after the family violence callout",
+            owner_agency="police",
+            owner_id="pol.tama",
+            owner_manager_id="pol.sgt",
+            due_at=timestamp(now + 15 * DAY),
+        )
+    )
+    made.child_views = "Mere wants to stay at her school and see her koro"
+    made.whanau_views = "Her mother wants help with transport, not another agency"
+    return made

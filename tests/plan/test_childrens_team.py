@@ -21,7 +21,7 @@ from services.common.errors import field_violations
 from services.common.identity import Principal
 from tests.conftest import Platform
 from tests.intake.reports import open_case
-from tests.plan.plans import content, referred_case
+from tests.plan.plans import referred_case, team_content
 from tests.polling import eventually
 
 DAY = dt.timedelta(days=1)
@@ -36,36 +36,6 @@ GOALS, VIEWS, TEAM, OTHERS = (
 
 def _key() -> str:
     return f"team-test-{uuid.uuid4()}"
-
-
-def team_content(now: dt.datetime) -> plan_pb2.PlanContent:
-    """A Children's Team plan: led by a health nurse, with police and education on the team;
-    an action each."""
-    made = content(now, now + 10 * DAY)
-    made.lead_professional = "nurse.hine"
-    made.team.extend(
-        [
-            plan_pb2.TeamMember(agency="health", member_id="nurse.hine", role="Well Child nurse"),
-            plan_pb2.TeamMember(agency="police", member_id="pol.tama", role="youth aid officer"),
-            plan_pb2.TeamMember(agency="education", member_id="edu.rua", role="school counsellor"),
-        ]
-    )
-    made.actions[0].owner_agency, made.actions[0].owner_id = "health", "nurse.hine"
-    made.actions[1].owner_agency, made.actions[1].owner_id = "education", "edu.rua"
-    made.actions.append(
-        plan_pb2.PlanAction(
-            action_id="a3",
-            goal_id="school",
-            description="Check in with the whānau after the family violence callout",
-            owner_agency="police",
-            owner_id="pol.tama",
-            owner_manager_id="pol.sgt",
-            due_at=timestamp(now + 15 * DAY),
-        )
-    )
-    made.child_views = "Mere wants to stay at her school and see her koro"
-    made.whanau_views = "Her mother wants help with transport, not another agency"
-    return made
 
 
 def partner(case_id: str, agency: str) -> Principal:

@@ -17,8 +17,7 @@ from services.common.errors import field_violations
 from services.plan.store import fill_listing
 from tests.conftest import Platform
 from tests.intake.reports import open_case, submit_request
-from tests.plan.plans import content, referred_case
-from tests.plan.test_childrens_team import team_content
+from tests.plan.plans import content, referred_case, team_content
 from tests.tokens import staff
 
 

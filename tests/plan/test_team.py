@@ -9,7 +9,7 @@ import datetime as dt
 from kahu.v1 import plan_pb2
 from services.common.convert import timestamp
 from services.plan import team
-from tests.plan.test_childrens_team import team_content
+from tests.plan.plans import team_content
 
 NOW = dt.datetime(2030, 5, 1, tzinfo=dt.UTC)
 
