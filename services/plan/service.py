@@ -2,7 +2,9 @@
 PlanWorkflow (`plan-<plan id>`). Every call is admitted by the plan's case (its site, region,
 social worker: IntakeService.GetCaseScope); every change is a staff action applied exactly
 once per idempotency key (services/common/actions.py), stored as a new version in the same
-transaction as the action."""
+transaction as the action. A Children's Team plan (services/plan/team.py) adds a team, the
+child's and whānau's views and the family's consent to sharing; a partner agency reads it
+through GetSharedPlan only, cut down to what the consent shares with it."""
 
 from __future__ import annotations
 
@@ -15,11 +17,19 @@ from temporalio.client import Client
 from kahu.v1 import plan_pb2, plan_pb2_grpc
 from services.common import authz
 from services.common.actions import StaffActions, request_digest
-from services.common.authz import CaseLookup
+from services.common.caselookup import CaseLookup
 from services.common.checks import require_case_id
 from services.common.convert import timestamp
-from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
+from services.common.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from services.common.outbox import attempt, mark_in_background, start_once
+from services.plan import team
 from services.plan.store import NEVER, PlanRow, PlanStore, SummaryRow, VersionRow
 from services.plan.validation import (
     STATUS,
@@ -30,9 +40,11 @@ from services.plan.validation import (
     validate_listing,
     validate_review,
     validate_revise,
+    validate_team,
 )
 from workflows.plan.model import (
     ActionStatusChange,
+    ConsentChange,
     PlanChange,
     PlanInput,
     PlanView,
@@ -43,7 +55,14 @@ from workflows.plan.workflows import PlanWorkflow
 from workflows.policy.model import PlansPolicy, Span
 from workflows.policy.working_days import add_span
 
-R = TypeVar("R", plan_pb2.RevisePlanResponse, plan_pb2.RecordActionStatusResponse, plan_pb2.RecordReviewResponse)
+R = TypeVar(
+    "R",
+    plan_pb2.RevisePlanResponse,
+    plan_pb2.RecordActionStatusResponse,
+    plan_pb2.RecordReviewResponse,
+    plan_pb2.RecordSharingConsentResponse,
+    plan_pb2.WithdrawSharingConsentResponse,
+)
 
 #: Plans the outbox starts in one round.
 BATCH = 50
@@ -74,8 +93,16 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
     ) -> plan_pb2.CreatePlanResponse:
         change = validate_create(request, dt.datetime.now(dt.UTC))
         await authz.admit_case(change.case_id, self._lookup)
-        place = await self._lookup.place(change.case_id)
-        assert place is not None  # admitted: the case exists
+        scope = await self._lookup.case_scope(change.case_id)
+        assert scope is not None  # admitted: the case exists
+        place = scope.place
+        kind = team.kind_name(request.kind)
+        if kind == team.CHILDRENS_TEAM and scope.pathway != team.PATHWAY:
+            decided = scope.pathway.removeprefix("PATHWAY_") or "not decided yet"
+            raise FailedPrecondition(
+                "a Children's Team plan is made only for a case referred to a Children's Team at triage"
+                f" (PATHWAY_REFER_CHILDRENS_TEAM); this case's triage pathway: {decided}"
+            )
         # Like a conference's start, a create makes what it is about: the plan's row is its
         # idempotency record, and its workflow's start is deduplicated by the workflow id.
         digest = request_digest(request)
@@ -89,6 +116,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             created_by=change.by,
             reason=change.reason,
             content=change.content,
+            kind=kind,
         )
         if replayed and row.request_digest != digest:
             raise AlreadyExists("idempotency_key was already used for a different request")
@@ -139,20 +167,18 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
     ) -> plan_pb2.RevisePlanResponse:
         change, expected = validate_revise(request, dt.datetime.now(dt.UTC))
         row = await self._admitted(change.case_id)
+        validate_team(request.content, row.kind)
         names = {"name": "plan.revise", "subject_id": row.case_id, "actor": change.by}
         answered = await self._actions.answered(request, **names, response=plan_pb2.RevisePlanResponse)
         if answered is not None:
             return answered
-        stored = await self._store.of_key(request.idempotency_key)
-        if stored is not None:  # a retry of a call left pending (an outage): its version as stored
-            version = stored.version
-        else:
-            latest = await self._store.latest_version(row.plan_id)
-            if expected != latest:
-                raise FailedPrecondition(
-                    f"the plan is at version {latest}, not {expected}: read it and change it again"
-                )
-            version = latest + 1
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        latest = newest.version
+        if expected != latest:
+            raise FailedPrecondition(f"the plan is at version {latest}, not {expected}: read it and change it again")
+        if newest.content.HasField("consent"):  # a revision keeps the consent as it stands
+            change.content.consent.CopyFrom(newest.content.consent)
+        version = latest + 1
         return await self._actions.update(
             request,
             **names,
@@ -231,6 +257,91 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             ),
         )
 
+    async def RecordSharingConsent(
+        self, request: plan_pb2.RecordSharingConsentRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.RecordSharingConsentResponse:
+        asked = team.validate_consent(request)
+        row = await self._team_plan(asked.case_id)
+        names = {"name": "plan.consent", "subject_id": row.case_id, "actor": asked.by}
+        answered = await self._actions.answered(request, **names, response=plan_pb2.RecordSharingConsentResponse)
+        if answered is not None:
+            return answered
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        content = team.consent_given(newest.content, request, dt.datetime.now(dt.UTC))
+        agencies = [share.agency for share in content.consent.shares]
+        version = newest.version + 1
+        reason = f"consent to sharing recorded: {', '.join(agencies)}" + (f": {asked.note}" if asked.note else "")
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=PlanWorkflow.record_consent,
+            arg=ConsentChange(version, asked.by, agencies),
+            response=plan_pb2.RecordSharingConsentResponse,
+            answer=lambda view: self._answer(plan_pb2.RecordSharingConsentResponse, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, version, asked.by, reason, content
+            ),
+        )
+
+    async def WithdrawSharingConsent(
+        self, request: plan_pb2.WithdrawSharingConsentRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.WithdrawSharingConsentResponse:
+        asked = team.validate_withdrawal(request)
+        row = await self._team_plan(asked.case_id)
+        names = {"name": "plan.consent_withdrawn", "subject_id": row.case_id, "actor": asked.by}
+        answered = await self._actions.answered(request, **names, response=plan_pb2.WithdrawSharingConsentResponse)
+        if answered is not None:
+            return answered
+        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        content = team.consent_withdrawn(newest.content, asked.by, dt.datetime.now(dt.UTC))
+        version = newest.version + 1
+        reason = "consent to sharing withdrawn" + (f": {asked.note}" if asked.note else "")
+        # stored with the action, the withdrawal is in force from here (GetSharedPlan reads
+        # the newest version stored too), whenever the workflow takes it
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=PlanWorkflow.record_consent,
+            arg=ConsentChange(version, asked.by, [], withdrawn=True),
+            response=plan_pb2.WithdrawSharingConsentResponse,
+            answer=lambda view: self._answer(plan_pb2.WithdrawSharingConsentResponse, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, version, asked.by, reason, content
+            ),
+        )
+
+    async def GetSharedPlan(
+        self, request: plan_pb2.GetSharedPlanRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.GetSharedPlanResponse:
+        case_id = require_case_id(request.case_id)
+        await authz.admit_case(case_id, self._lookup)
+        partner = authz.shared_with_an_agency()
+        if partner:
+            agency = team.team_agency_of(authz.current_principal().agency)
+            if not agency or request.agency not in ("", agency):
+                raise PermissionDenied("a partner agency sees what is shared with its own agency only")
+        elif request.agency not in team.TEAM_AGENCIES:
+            raise InvalidArgument([FieldViolation("agency", f"must be one of {', '.join(team.TEAM_AGENCIES)}")])
+        else:
+            agency = request.agency
+        row = await self._store.of_case(case_id)
+        if row is None:
+            raise NotFound("the case has no plan")
+        if row.kind != team.CHILDRENS_TEAM:
+            raise FailedPrecondition("only a Children's Team plan is shared with its team")
+        taken, newest = await self._store.taken_and_newest(row.plan_id)
+        # the stricter of the plan as its workflow took it and as last asked: a withdrawal
+        # counts from the moment it is asked
+        parts = [team.shared_parts(v.content, agency) for v in (taken, newest)]
+        if parts[0] is None or parts[1] is None:
+            raise FailedPrecondition(
+                f"nothing of this plan is shared with {agency}: the family has not agreed to it, or withdrew it"
+            )
+        shared = team.shared_plan(row.plan_id, row.case_id, taken.version, taken.content, agency, parts[0] & parts[1])
+        return plan_pb2.GetSharedPlanResponse(plan=shared)
+
     async def ListPlans(
         self, request: plan_pb2.ListPlansRequest, context: grpc.aio.ServicerContext
     ) -> plan_pb2.ListPlansResponse:
@@ -243,6 +354,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             lead_professional=listing.lead_professional,
             owner_id=listing.owner_id,
             owner_agency=listing.owner_agency,
+            kind=listing.kind,
             after=listing.after,
             size=listing.size,
         )
@@ -254,6 +366,12 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         return plan_pb2.ListPlansResponse(plans=[_summary(r) for r in shown], next_page_token=token)
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _team_plan(self, case_id: str) -> PlanRow:
+        row = await self._admitted(case_id)
+        if row.kind != team.CHILDRENS_TEAM:
+            raise FailedPrecondition("only a Children's Team plan has the family's consent to sharing")
+        return row
 
     async def _admitted(self, case_id_field: str) -> PlanRow:
         case_id = require_case_id(case_id_field)
@@ -280,6 +398,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             workflow_id=row.workflow_id,
             site=row.site,
             region=row.region,
+            kind=team.kind_proto(row.kind),
             current=_version(versions[0]),
             history=[_version(v) for v in versions[1:]],
         )
@@ -299,6 +418,7 @@ def _summary(r: SummaryRow) -> plan_pb2.PlanSummary:
     summary = plan_pb2.PlanSummary(
         plan_id=r.plan_id,
         case_id=r.case_id,
+        kind=team.kind_proto(r.kind),
         site=r.site,
         region=r.region,
         version=r.version,

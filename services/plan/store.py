@@ -30,6 +30,8 @@ class PlanRow:
     workflow_id: str
     request_digest: bytes
     created_at: dt.datetime
+    #: "CASE" or "CHILDRENS_TEAM" (kahu.v1.PlanKind without its prefix)
+    kind: str = "CASE"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def _plan(r: asyncpg.Record) -> PlanRow:
         workflow_id=r["workflow_id"],
         request_digest=bytes(r["request_digest"]),
         created_at=r["created_at"],
+        kind=r["kind"],
     )
 
 
@@ -125,6 +128,7 @@ class SummaryRow:
     next_action_due: dt.datetime | None
     next_due: dt.datetime | None
     changed_at: dt.datetime
+    kind: str
 
 
 #: Where a plan with nothing due sorts: last.
@@ -148,6 +152,7 @@ class PlanStore:
         created_by: str,
         reason: str,
         content: plan_pb2.PlanContent,
+        kind: str = "CASE",
     ) -> tuple[PlanRow, bool]:
         """Store the case's plan at version 1, or find the one `key` stored before: (the
         plan, whether it was stored before). A case with a plan made by another key:
@@ -157,8 +162,8 @@ class PlanStore:
             if before is not None:
                 return _plan(before), True
             inserted = await conn.fetchval(
-                "INSERT INTO plan.plans (plan_id, case_id, site, region, workflow_id, idempotency_key, request_digest)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING plan_id",
+                "INSERT INTO plan.plans (plan_id, case_id, site, region, workflow_id, idempotency_key, request_digest,"
+                " kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING plan_id",
                 uuid.UUID(plan_id),
                 uuid.UUID(case_id),
                 site,
@@ -166,6 +171,7 @@ class PlanStore:
                 plan_workflow_id(plan_id),
                 key,
                 digest,
+                kind,
             )
             if inserted is None:
                 again = await conn.fetchrow("SELECT * FROM plan.plans WHERE idempotency_key = $1", key)
@@ -233,6 +239,25 @@ class PlanStore:
             )
         return [_version(r) for r in rows]
 
+    async def taken_and_newest(self, plan_id: str, *, but: str = "") -> tuple[VersionRow, VersionRow]:
+        """The plan's current version (the newest its workflow took) and the newest stored
+        (a pending action's included, but the one stored under the key `but`: a retried
+        action starts from where its first attempt did), read without the call's audit
+        record (a refusal that follows is audited as such)."""
+        rows = await self._pool.fetch(
+            "SELECT v.*, v.idempotency_key IS NULL OR a.response IS NOT NULL AS taken FROM plan.plan_versions v"
+            " LEFT JOIN plan.actions a USING (idempotency_key)"
+            " WHERE v.plan_id = $1 AND v.idempotency_key IS DISTINCT FROM $2::text ORDER BY v.version DESC",
+            uuid.UUID(plan_id),
+            but,
+        )
+        taken = next(r for r in rows if r["taken"])
+        return _version(taken), _version(rows[0])
+
+    async def newest(self, plan_id: str, *, but: str = "") -> VersionRow:
+        """The newest version stored, as `taken_and_newest` finds it, for a change's checks."""
+        return (await self.taken_and_newest(plan_id, but=but))[1]
+
     @staticmethod
     def add_version(
         key: str, plan_id: str, version: int, changed_by: str, reason: str, content: plan_pb2.PlanContent
@@ -286,6 +311,7 @@ class PlanStore:
         lead_professional: str,
         owner_id: str,
         owner_agency: str,
+        kind: str,
         after: tuple[dt.datetime, str] | None,
         size: int,
     ) -> list[SummaryRow]:
@@ -305,6 +331,8 @@ class PlanStore:
             where.append(f"p.site = {arg(site)}")
         if region:
             where.append(f"p.region = {arg(region)}")
+        if kind:
+            where.append(f"p.kind = {arg(kind)}")
         if lead_professional:
             where.append(f"c.lead_professional = {arg(lead_professional)}")
         for column, value in (("owner_id", owner_id), ("owner_agency", owner_agency)):
@@ -316,11 +344,11 @@ class PlanStore:
         if after is not None:
             due, plan_id = arg(after[0]), arg(uuid.UUID(after[1]))
             where.append(f"(coalesce(c.next_due, {arg(NEVER)}), c.plan_id) > ({due}, {plan_id})")
-        query = (
-            "WITH c AS (SELECT DISTINCT ON (v.plan_id) v.* FROM plan.plan_versions v"
-            " LEFT JOIN plan.actions a USING (idempotency_key)"
-            " WHERE v.idempotency_key IS NULL OR a.response IS NOT NULL ORDER BY v.plan_id, v.version DESC)"
-            " SELECT c.*, p.case_id, p.site, p.region FROM c JOIN plan.plans p USING (plan_id)"
+        query = (  # each plan's newest version its workflow took, by the plan's key
+            "SELECT c.*, p.case_id, p.site, p.region, p.kind FROM plan.plans p CROSS JOIN LATERAL ("
+            " SELECT v.* FROM plan.plan_versions v LEFT JOIN plan.actions a USING (idempotency_key)"
+            " WHERE v.plan_id = p.plan_id AND (v.idempotency_key IS NULL OR a.response IS NOT NULL)"
+            " ORDER BY v.version DESC LIMIT 1) c"
             f" WHERE {' AND '.join(where)}"
             f" ORDER BY coalesce(c.next_due, {arg(NEVER)}), c.plan_id LIMIT {arg(size + 1)}"
         )
@@ -339,6 +367,7 @@ class PlanStore:
                 next_action_due=r["next_action_due"],
                 next_due=r["next_due"],
                 changed_at=r["changed_at"],
+                kind=r["kind"],
             )
             for r in rows
         ]

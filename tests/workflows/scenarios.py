@@ -79,6 +79,7 @@ from workflows.plan.model import (
     ActionStatus,
     ActionStatusChange,
     ActionTerms,
+    ConsentChange,
     PlanChange,
     PlanInput,
     PlanTerms,
@@ -806,6 +807,27 @@ async def plan_reminded_escalated_done_revised_and_reviewed(
     return handle
 
 
+async def plan_consent_given_and_withdrawn(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A Children's Team plan: the family's consent to sharing recorded (version 2, with
+    health and police), an action done (3), the consent withdrawn (4); the clocks run on."""
+    now = await current_time(client)
+    plan = plan_input(now)
+    handle = await start_plan(client, task_queue, plan)
+    await handle.execute_update(
+        PlanWorkflow.record_consent, ConsentChange(2, "lp-1", ["health", "police"]), id="consent-1"
+    )
+    await handle.execute_update(
+        PlanWorkflow.record_action_status, ActionStatusChange(3, "a1", ActionStatus.DONE, "own-1"), id="status-1"
+    )
+    await eventually(lambda: _async((plan.case_id, DeadlineKind.PLAN_ACTION, 1) in activities.plan_resolved))
+    await handle.execute_update(
+        PlanWorkflow.record_consent, ConsentChange(4, "lp-1", [], withdrawn=True), id="consent-2"
+    )
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
@@ -821,6 +843,7 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_child_seen": case_child_seen,
     "case_decision_returned_then_approved": case_decision_returned_then_approved,
     "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
+    "plan_consent_given_and_withdrawn": plan_consent_given_and_withdrawn,
 }
 
 
