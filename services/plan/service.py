@@ -9,7 +9,8 @@ through GetSharedPlan only, cut down to what the consent shares with it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import grpc
 from temporalio.client import Client
@@ -63,6 +64,27 @@ R = TypeVar(
     plan_pb2.RecordSharingConsentResponse,
     plan_pb2.WithdrawSharingConsentResponse,
 )
+
+
+#: The requests that change a plan (each with its idempotency key).
+Change = (
+    plan_pb2.RevisePlanRequest
+    | plan_pb2.RecordActionStatusRequest
+    | plan_pb2.RecordReviewRequest
+    | plan_pb2.RecordSharingConsentRequest
+    | plan_pb2.WithdrawSharingConsentRequest
+)
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version a change stores: its number, who made it and why, and what it says."""
+
+    version: int
+    by: str
+    reason: str
+    content: plan_pb2.PlanContent
+
 
 #: Plans the outbox starts in one round.
 BATCH = 50
@@ -179,17 +201,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         if newest.content.HasField("consent"):  # a revision keeps the consent as it stands
             change.content.consent.CopyFrom(newest.content.consent)
         version = latest + 1
-        return await self._actions.update(
+        return await self._version(
             request,
-            **names,
-            workflow_id=row.workflow_id,
-            update=PlanWorkflow.revise,
-            arg=PlanChange(version, change.by, change.reason, change.terms),
-            response=plan_pb2.RevisePlanResponse,
-            answer=lambda view: self._answer(plan_pb2.RevisePlanResponse, row, view),
-            written_with=self._store.add_version(
-                request.idempotency_key, row.plan_id, version, change.by, change.reason, change.content
-            ),
+            names,
+            row,
+            PlanWorkflow.revise,
+            PlanChange(version, change.by, change.reason, change.terms),
+            plan_pb2.RevisePlanResponse,
+            NewVersion(version, change.by, change.reason, change.content),
         )
 
     async def RecordActionStatus(
@@ -211,17 +230,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         action.status = STATUS.to_proto(change.status)
         version = current.version if stored is not None else current.version + 1
         reason = f"action {change.action_id} {change.status}" + (f": {request.note}" if request.note else "")
-        return await self._actions.update(
+        return await self._version(
             request,
-            **names,
-            workflow_id=row.workflow_id,
-            update=PlanWorkflow.record_action_status,
-            arg=ActionStatusChange(version, change.action_id, change.status, request.recorded_by, request.note),
-            response=plan_pb2.RecordActionStatusResponse,
-            answer=lambda view: self._answer(plan_pb2.RecordActionStatusResponse, row, view),
-            written_with=self._store.add_version(
-                request.idempotency_key, row.plan_id, version, request.recorded_by, reason, content
-            ),
+            names,
+            row,
+            PlanWorkflow.record_action_status,
+            ActionStatusChange(version, change.action_id, change.status, request.recorded_by, request.note),
+            plan_pb2.RecordActionStatusResponse,
+            NewVersion(version, request.recorded_by, reason, content),
         )
 
     async def RecordReview(
@@ -244,17 +260,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         content.CopyFrom(current.content)
         content.review_due.CopyFrom(timestamp(next_due))
         reason = "review held" + (f": {request.note}" if request.note else "")
-        return await self._actions.update(
+        return await self._version(
             request,
-            **names,
-            workflow_id=row.workflow_id,
-            update=PlanWorkflow.record_review,
-            arg=ReviewHeld(version, request.held_by, request.note, next_due),
-            response=plan_pb2.RecordReviewResponse,
-            answer=lambda view: self._answer(plan_pb2.RecordReviewResponse, row, view),
-            written_with=self._store.add_version(
-                request.idempotency_key, row.plan_id, version, request.held_by, reason, content
-            ),
+            names,
+            row,
+            PlanWorkflow.record_review,
+            ReviewHeld(version, request.held_by, request.note, next_due),
+            plan_pb2.RecordReviewResponse,
+            NewVersion(version, request.held_by, reason, content),
         )
 
     async def RecordSharingConsent(
@@ -271,17 +284,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         agencies = [share.agency for share in content.consent.shares]
         version = newest.version + 1
         reason = f"consent to sharing recorded: {', '.join(agencies)}" + (f": {asked.note}" if asked.note else "")
-        return await self._actions.update(
+        return await self._version(
             request,
-            **names,
-            workflow_id=row.workflow_id,
-            update=PlanWorkflow.record_consent,
-            arg=ConsentChange(version, asked.by, agencies),
-            response=plan_pb2.RecordSharingConsentResponse,
-            answer=lambda view: self._answer(plan_pb2.RecordSharingConsentResponse, row, view),
-            written_with=self._store.add_version(
-                request.idempotency_key, row.plan_id, version, asked.by, reason, content
-            ),
+            names,
+            row,
+            PlanWorkflow.record_consent,
+            ConsentChange(version, asked.by, agencies),
+            plan_pb2.RecordSharingConsentResponse,
+            NewVersion(version, asked.by, reason, content),
         )
 
     async def WithdrawSharingConsent(
@@ -299,17 +309,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         reason = "consent to sharing withdrawn" + (f": {asked.note}" if asked.note else "")
         # stored with the action, the withdrawal is in force from here (GetSharedPlan reads
         # the newest version stored too), whenever the workflow takes it
-        return await self._actions.update(
+        return await self._version(
             request,
-            **names,
-            workflow_id=row.workflow_id,
-            update=PlanWorkflow.record_consent,
-            arg=ConsentChange(version, asked.by, [], withdrawn=True),
-            response=plan_pb2.WithdrawSharingConsentResponse,
-            answer=lambda view: self._answer(plan_pb2.WithdrawSharingConsentResponse, row, view),
-            written_with=self._store.add_version(
-                request.idempotency_key, row.plan_id, version, asked.by, reason, content
-            ),
+            names,
+            row,
+            PlanWorkflow.record_consent,
+            ConsentChange(version, asked.by, [], withdrawn=True),
+            plan_pb2.WithdrawSharingConsentResponse,
+            NewVersion(version, asked.by, reason, content),
         )
 
     async def GetSharedPlan(
@@ -366,6 +373,31 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         return plan_pb2.ListPlansResponse(plans=[_summary(r) for r in shown], next_page_token=token)
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _version(
+        self,
+        request: Change,
+        names: dict[str, str],
+        row: PlanRow,
+        update: Any,
+        arg: object,
+        response: type[R],
+        new: NewVersion,
+    ) -> R:
+        """A change of the plan: `new` stored with its staff action, then `update` sent to the
+        plan's workflow (services/common/actions.py), answered with the plan at its version."""
+        return await self._actions.update(
+            request,
+            **names,
+            workflow_id=row.workflow_id,
+            update=update,
+            arg=arg,
+            response=response,
+            answer=lambda view: self._answer(response, row, view),
+            written_with=self._store.add_version(
+                request.idempotency_key, row.plan_id, new.version, new.by, new.reason, new.content
+            ),
+        )
 
     async def _team_plan(self, case_id: str) -> PlanRow:
         row = await self._admitted(case_id)
