@@ -357,6 +357,30 @@ class GetSharedPlanResponse(_message.Message):
     plan: SharedPlan
     def __init__(self, plan: _Optional[_Union[SharedPlan, _Mapping]] = ...) -> None: ...
 
+class RecordSharedActionStatusRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_id", "action_id", "status", "recorded_by", "note")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    case_id: str
+    action_id: str
+    status: PlanActionStatus
+    recorded_by: str
+    note: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_id: _Optional[str] = ..., action_id: _Optional[str] = ..., status: _Optional[_Union[PlanActionStatus, str]] = ..., recorded_by: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RecordSharedActionStatusResponse(_message.Message):
+    __slots__ = ("plan", "replayed")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    plan: SharedPlan
+    replayed: bool
+    def __init__(self, plan: _Optional[_Union[SharedPlan, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
 class ListPlansRequest(_message.Message):
     __slots__ = ("site", "region", "lead_professional", "owner_id", "owner_agency", "page_size", "page_token", "kind")
     SITE_FIELD_NUMBER: _ClassVar[int]

@@ -83,6 +83,11 @@ class PlanServiceStub:
                 request_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
                 _registered_method=True)
+        self.RecordSharedActionStatus = channel.unary_unary(
+                '/kahu.v1.PlanService/RecordSharedActionStatus',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.FromString,
+                _registered_method=True)
         self.ListPlans = channel.unary_unary(
                 '/kahu.v1.PlanService/ListPlans',
                 request_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
@@ -169,6 +174,17 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordSharedActionStatus(self, request, context):
+        """A team agency's own action done, cancelled or open again, recorded by the partner
+        agency itself (a partner agency's token, purpose childrens_team), as a new version:
+        only an action its agency owns, only while the family's consent shares the plan with
+        it (FAILED_PRECONDITION otherwise; another agency's action: PERMISSION_DENIED). It is
+        answered with the plan as that agency sees it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListPlans(self, request, context):
         """Plans as they stand, most pressing first (the earliest of the review and the open
         actions' due dates), 50 a page: those a staff member leads, or in which a staff member
@@ -222,6 +238,11 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.GetSharedPlan,
                     request_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.SerializeToString,
+            ),
+            'RecordSharedActionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSharedActionStatus,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.SerializeToString,
             ),
             'ListPlans': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPlans,
@@ -454,6 +475,33 @@ class PlanService:
             '/kahu.v1.PlanService/GetSharedPlan',
             kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
             kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSharedActionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/RecordSharedActionStatus',
+            kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

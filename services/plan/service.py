@@ -9,10 +9,12 @@ through GetSharedPlan only, cut down to what the consent shares with it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 from temporalio.client import Client
 
 from kahu.v1 import plan_pb2, plan_pb2_grpc
@@ -34,6 +36,7 @@ from services.plan import team
 from services.plan.store import NEVER, PlanRow, PlanStore, SummaryRow, VersionRow
 from services.plan.validation import (
     STATUS,
+    StatusChange,
     next_token,
     terms_of,
     validate_action_status,
@@ -56,6 +59,7 @@ from workflows.plan.workflows import PlanWorkflow
 from workflows.policy.model import PlansPolicy, Span
 from workflows.policy.working_days import add_span
 
+S = TypeVar("S", bound=Message)
 R = TypeVar(
     "R",
     plan_pb2.RevisePlanResponse,
@@ -70,6 +74,7 @@ R = TypeVar(
 Change = (
     plan_pb2.RevisePlanRequest
     | plan_pb2.RecordActionStatusRequest
+    | plan_pb2.RecordSharedActionStatusRequest
     | plan_pb2.RecordReviewRequest
     | plan_pb2.RecordSharingConsentRequest
     | plan_pb2.WithdrawSharingConsentRequest
@@ -209,6 +214,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             PlanChange(version, change.by, change.reason, change.terms),
             plan_pb2.RevisePlanResponse,
             NewVersion(version, change.by, change.reason, change.content),
+            self._answers(row, plan_pb2.RevisePlanResponse),
         )
 
     async def RecordActionStatus(
@@ -216,8 +222,45 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
     ) -> plan_pb2.RecordActionStatusResponse:
         change = validate_action_status(request)
         row = await self._admitted(change.case_id)
+        response = plan_pb2.RecordActionStatusResponse
+        return await self._action_status(request, change, row, response, self._answers(row, response))
+
+    async def RecordSharedActionStatus(
+        self, request: plan_pb2.RecordSharedActionStatusRequest, context: grpc.aio.ServicerContext
+    ) -> plan_pb2.RecordSharedActionStatusResponse:
+        change = validate_action_status(request)
+        row = await self._team_plan(change.case_id)
+        agency = team.team_agency_of(authz.current_principal().agency)
+        if not authz.shared_with_an_agency() or not agency:
+            raise PermissionDenied("a partner agency of the plan's team records its own actions here")
+        taken, newest = await self._store.taken_and_newest(row.plan_id, but=request.idempotency_key)
+        if any(team.shared_parts(v.content, agency) is None for v in (taken, newest)):
+            raise FailedPrecondition(
+                f"nothing of this plan is shared with {agency}: the family has not agreed to it, or withdrew it"
+            )
+        owned = next((a for a in newest.content.actions if a.action_id == change.action_id), None)
+        if owned is not None and owned.owner_agency != agency:
+            raise PermissionDenied(f"action {change.action_id} is not {agency}'s")
+
+        async def answer(view: PlanView) -> plan_pb2.RecordSharedActionStatusResponse:
+            version = (await self._store.versions(row.plan_id, up_to=view.version))[0]
+            parts = team.shared_parts(version.content, agency) or frozenset()
+            shared = team.shared_plan(row.plan_id, row.case_id, version.version, version.content, agency, parts)
+            return plan_pb2.RecordSharedActionStatusResponse(plan=shared)
+
+        return await self._action_status(request, change, row, plan_pb2.RecordSharedActionStatusResponse, answer)
+
+    async def _action_status(
+        self,
+        request: plan_pb2.RecordActionStatusRequest | plan_pb2.RecordSharedActionStatusRequest,
+        change: StatusChange,
+        row: PlanRow,
+        response: type[S],
+        answer: Callable[[PlanView], Awaitable[S]],
+    ) -> S:
+        """An action's status as a new version (a staff member's, or a team agency's own)."""
         names = {"name": "plan.action_status", "subject_id": row.case_id, "actor": request.recorded_by}
-        answered = await self._actions.answered(request, **names, response=plan_pb2.RecordActionStatusResponse)
+        answered = await self._actions.answered(request, **names, response=response)
         if answered is not None:
             return answered
         stored = await self._store.of_key(request.idempotency_key)  # a retry of a call left pending
@@ -236,8 +279,9 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             row,
             PlanWorkflow.record_action_status,
             ActionStatusChange(version, change.action_id, change.status, request.recorded_by, request.note),
-            plan_pb2.RecordActionStatusResponse,
+            response,
             NewVersion(version, request.recorded_by, reason, content),
+            answer,
         )
 
     async def RecordReview(
@@ -268,6 +312,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             ReviewHeld(version, request.held_by, request.note, next_due),
             plan_pb2.RecordReviewResponse,
             NewVersion(version, request.held_by, reason, content),
+            self._answers(row, plan_pb2.RecordReviewResponse),
         )
 
     async def RecordSharingConsent(
@@ -292,6 +337,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             ConsentChange(version, asked.by, agencies),
             plan_pb2.RecordSharingConsentResponse,
             NewVersion(version, asked.by, reason, content),
+            self._answers(row, plan_pb2.RecordSharingConsentResponse),
         )
 
     async def WithdrawSharingConsent(
@@ -317,6 +363,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             ConsentChange(version, asked.by, [], withdrawn=True),
             plan_pb2.WithdrawSharingConsentResponse,
             NewVersion(version, asked.by, reason, content),
+            self._answers(row, plan_pb2.WithdrawSharingConsentResponse),
         )
 
     async def GetSharedPlan(
@@ -381,11 +428,12 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         row: PlanRow,
         update: Any,
         arg: object,
-        response: type[R],
+        response: type[S],
         new: NewVersion,
-    ) -> R:
+        answer: Callable[[PlanView], Awaitable[S]],
+    ) -> S:
         """A change of the plan: `new` stored with its staff action, then `update` sent to the
-        plan's workflow (services/common/actions.py), answered with the plan at its version."""
+        plan's workflow (services/common/actions.py), answered as `answer` says."""
         return await self._actions.update(
             request,
             **names,
@@ -393,7 +441,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
             update=update,
             arg=arg,
             response=response,
-            answer=lambda view: self._answer(response, row, view),
+            answer=answer,
             written_with=self._store.add_version(
                 request.idempotency_key, row.plan_id, new.version, new.by, new.reason, new.content
             ),
@@ -417,8 +465,13 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         versions = await self._store.versions(row.plan_id, up_to=await self._store.latest_version(row.plan_id))
         return versions[0]
 
-    async def _answer(self, response: type[R], row: PlanRow, view: PlanView) -> R:
-        return response(plan=await self._plan(row, up_to=view.version))
+    def _answers(self, row: PlanRow, response: type[R]) -> Callable[[PlanView], Awaitable[R]]:
+        """How a change is answered: the whole plan at the version the workflow took."""
+
+        async def answer(view: PlanView) -> R:
+            return response(plan=await self._plan(row, up_to=view.version))
+
+        return answer
 
     async def _plan(self, row: PlanRow, up_to: int | None = None) -> plan_pb2.Plan:
         versions = await self._store.versions(row.plan_id, up_to=up_to)

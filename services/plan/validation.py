@@ -166,7 +166,9 @@ class StatusChange:
     status: ActionStatus
 
 
-def validate_action_status(request: plan_pb2.RecordActionStatusRequest) -> StatusChange:
+def validate_action_status(
+    request: plan_pb2.RecordActionStatusRequest | plan_pb2.RecordSharedActionStatusRequest,
+) -> StatusChange:
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)

@@ -3,7 +3,8 @@ to a Children's Team at triage; nothing shared with a team agency before the fam
 consent; each agency sees its own actions and what consent shares with it, and a partner
 agency nothing of another's; a withdrawal stops sharing at once (before the plan's workflow
 has taken it, too); consent and its withdrawal are versions on the case's record; every
-read and change, refused ones included, is on the plan service's audit trail."""
+read and change, refused ones included, is on the plan service's audit trail; a team agency
+records its own actions, and only while the family shares the plan with it."""
 
 from __future__ import annotations
 
@@ -376,3 +377,72 @@ async def test_bad_team_plans_and_consents_are_refused_field_by_field(platform: 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await plans.GetSharedPlan(plan_pb2.GetSharedPlanRequest(case_id=case_id))
     assert [v.field for v in field_violations(refused.value)] == ["agency"]
+
+
+async def test_a_team_agency_records_its_own_actions_while_the_family_shares_the_plan(platform: Platform) -> None:
+    assert platform.plan is not None
+    case_id = await referred_case(platform)
+    await platform.plan.CreatePlan(
+        plan_pb2.CreatePlanRequest(
+            idempotency_key=_key(),
+            case_id=case_id,
+            created_by="sup.team",
+            reason="agreed at the team hui",
+            content=team_content(dt.datetime.now(dt.UTC)),
+            kind=plan_pb2.PLAN_KIND_CHILDRENS_TEAM,
+        )
+    )
+    officer = partner(case_id, "AGENCY_POLICE")
+    police = (await platform.as_(officer)).plan
+    assert police is not None
+
+    def done(action_id: str, key: str = "") -> plan_pb2.RecordSharedActionStatusRequest:
+        return plan_pb2.RecordSharedActionStatusRequest(
+            idempotency_key=key or _key(),
+            case_id=case_id,
+            action_id=action_id,
+            status=plan_pb2.PLAN_ACTION_STATUS_DONE,
+            recorded_by=officer.subject,
+            note="visited the whānau",
+        )
+
+    # nothing before the family agrees to share the plan with the agency
+    why = await _refused(police.RecordSharedActionStatus(done("a3")), grpc.StatusCode.FAILED_PRECONDITION)
+    assert "not agreed" in why
+    await platform.plan.RecordSharingConsent(
+        plan_pb2.RecordSharingConsentRequest(
+            idempotency_key=_key(),
+            case_id=case_id,
+            recorded_by="sup.team",
+            given_by="the whānau",
+            shares=[plan_pb2.ConsentShare(agency="police", parts=[GOALS])],
+        )
+    )
+
+    key = _key()
+    answer = await police.RecordSharedActionStatus(done("a3", key))
+    assert answer.plan.agency == "police" and answer.plan.version == 3
+    assert [(a.action_id, a.status) for a in answer.plan.actions] == [("a3", plan_pb2.PLAN_ACTION_STATUS_DONE)]
+    assert not answer.plan.other_actions and not answer.plan.child_views  # only what is shared with it
+    again = await police.RecordSharedActionStatus(done("a3", key))
+    assert again.replayed and again.plan.version == 3
+    whole = (await platform.plan.GetPlan(plan_pb2.GetPlanRequest(case_id=case_id))).plan
+    assert (whole.current.version, whole.current.changed_by) == (3, officer.subject)
+    (a3,) = [a for a in whole.current.content.actions if a.action_id == "a3"]
+    assert a3.status == plan_pb2.PLAN_ACTION_STATUS_DONE
+
+    # another agency's action, or as staff through this door: refused, nothing changed
+    await _refused(police.RecordSharedActionStatus(done("a1")), grpc.StatusCode.PERMISSION_DENIED)
+    staff_done = done("a3")
+    staff_done.recorded_by = "sup.team"
+    await _refused(platform.plan.RecordSharedActionStatus(staff_done), grpc.StatusCode.PERMISSION_DENIED)
+
+    await platform.plan.WithdrawSharingConsent(
+        plan_pb2.WithdrawSharingConsentRequest(idempotency_key=_key(), case_id=case_id, recorded_by="sup.team")
+    )
+    open_again = done("a3")
+    open_again.status = plan_pb2.PLAN_ACTION_STATUS_OPEN
+    why = await _refused(police.RecordSharedActionStatus(open_again), grpc.StatusCode.FAILED_PRECONDITION)
+    assert "withdrew" in why
+    after = (await platform.plan.GetPlan(plan_pb2.GetPlanRequest(case_id=case_id))).plan
+    assert after.current.version == 4  # the withdrawal only

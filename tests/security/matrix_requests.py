@@ -407,6 +407,13 @@ PLAN: dict[str, Build] = {
         shares=[plan_pb2.ConsentShare(agency="health", parts=[plan_pb2.SHARED_PART_GOALS])],
     ),
     "kahu.v1.PlanService/GetSharedPlan": lambda c, a: plan_pb2.GetSharedPlanRequest(case_id=c.case_id, agency="health"),
+    "kahu.v1.PlanService/RecordSharedActionStatus": lambda c, a: plan_pb2.RecordSharedActionStatusRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        action_id="a1",
+        status=plan_pb2.PLAN_ACTION_STATUS_DONE,
+        recorded_by=a,
+    ),
     "kahu.v1.PlanService/ListPlans": lambda c, a: plan_pb2.ListPlansRequest(site=c.site, page_size=5),
 }
 
