@@ -187,7 +187,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         self, request: plan_pb2.GetPlanRequest, context: grpc.aio.ServicerContext
     ) -> plan_pb2.GetPlanResponse:
         row = await self._admitted(request.case_id)
-        return plan_pb2.GetPlanResponse(plan=await self._plan(row))
+        return plan_pb2.GetPlanResponse(plan=await self._plan(row, audited=True))
 
     async def RevisePlan(
         self, request: plan_pb2.RevisePlanRequest, context: grpc.aio.ServicerContext
@@ -473,8 +473,8 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
 
         return answer
 
-    async def _plan(self, row: PlanRow, up_to: int | None = None) -> plan_pb2.Plan:
-        versions = await self._store.versions(row.plan_id, up_to=up_to)
+    async def _plan(self, row: PlanRow, up_to: int | None = None, *, audited: bool = False) -> plan_pb2.Plan:
+        versions = await self._store.versions(row.plan_id, up_to=up_to, audited=audited)
         if not versions:
             raise NotFound("the case has no plan")
         return plan_pb2.Plan(

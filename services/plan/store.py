@@ -225,18 +225,21 @@ class PlanStore:
         )
         return int(found or 0)
 
-    async def versions(self, plan_id: str, *, up_to: int | None = None) -> list[VersionRow]:
+    async def versions(self, plan_id: str, *, up_to: int | None = None, audited: bool = False) -> list[VersionRow]:
         """The plan's versions, newest first: those its workflow took (a pending action's
-        not), or every one up to `up_to` (the version the workflow answered with)."""
-        async with audit.transaction(self._pool) as conn:
-            rows = await conn.fetch(
-                "SELECT v.* FROM plan.plan_versions v LEFT JOIN plan.actions a USING (idempotency_key)"
-                " WHERE v.plan_id = $1 AND (CASE WHEN $2::integer IS NULL"
-                " THEN v.idempotency_key IS NULL OR a.response IS NOT NULL ELSE v.version <= $2 END)"
-                " ORDER BY v.version DESC",
-                uuid.UUID(plan_id),
-                up_to,
-            )
+        not), or every one up to `up_to` (the version the workflow answered with); with the
+        call's audit record when `audited` (a read, not a change, whose action audits it)."""
+        query = (
+            "SELECT v.* FROM plan.plan_versions v LEFT JOIN plan.actions a USING (idempotency_key)"
+            " WHERE v.plan_id = $1 AND (CASE WHEN $2::integer IS NULL"
+            " THEN v.idempotency_key IS NULL OR a.response IS NOT NULL ELSE v.version <= $2 END)"
+            " ORDER BY v.version DESC"
+        )
+        if audited:
+            async with audit.transaction(self._pool) as conn:
+                rows = await conn.fetch(query, uuid.UUID(plan_id), up_to)
+        else:
+            rows = await self._pool.fetch(query, uuid.UUID(plan_id), up_to)
         return [_version(r) for r in rows]
 
     async def taken_and_newest(self, plan_id: str, *, but: str = "") -> tuple[VersionRow, VersionRow]:
