@@ -355,7 +355,23 @@ class Bench:
             "SELECT count(*) FROM supervision.audit WHERE action LIKE '%RaiseEscalation' AND case_id = ANY($1::text[])",
             [str(c) for c in case_ids],
         )
-        return {"ours": ours, "bare": bare, "rows": rows, "calls": calls}
+        # the escalation's lateness in two: due -> the workflow's task that found it passed
+        # (its `timer.expired` event, stamped with the task's time), and that -> on the queue
+        expired = {
+            r["case_id"]: r["at"]
+            for r in await self.conn.fetch(
+                "SELECT case_id, min(at) AS at FROM intake.case_events WHERE case_id = ANY($1::uuid[])"
+                " AND action = 'timer.expired' GROUP BY case_id",
+                case_ids,
+            )
+        }
+        due = {s.case_id: s.dues[0] for s in sampled}
+        tier1 = {r["case_id"]: r["raised_at"] for r in rows if r["tier"] == 1 and r["cycle"] == 1}
+        split = {
+            "due_to_task": [(at - due[c]).total_seconds() for c, at in expired.items()],
+            "task_to_queue": [(tier1[c] - at).total_seconds() for c, at in expired.items() if c in tier1],
+        }
+        return {"ours": ours, "bare": bare, "rows": rows, "calls": calls, "split": split}
 
 
 def policy_file(folder: Path) -> Path:
@@ -453,6 +469,8 @@ def report(size: Size, bench: Bench, found: Mapping[str, Any], stray: int, fired
             "bare_reminder_lateness": bare_reminder,
             "bare_due_lateness": bare_due,
             #: still waiting DRAIN seconds after the last due date
+            "escalation_lateness_due_to_workflow_task": lateness(found["split"]["due_to_task"]),
+            "escalation_lateness_workflow_task_to_queue": lateness(found["split"]["task_to_queue"]),
             "reminders_not_raised_in_time": n - len(found["ours"][0]),
             "escalations_not_raised_in_time": n - len(found["ours"][1]),
             "bare_not_fired_in_time": 2 * n - len(found["bare"][0]) - len(found["bare"][1]),
