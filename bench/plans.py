@@ -505,6 +505,8 @@ def size_from_env() -> Size:
     plans = int(os.environ.get("BENCH_PLANS_PLANS", "500"))
     sample = min(plans // 2, int(os.environ.get("BENCH_PLANS_SAMPLE", "100")))
     calls = min(plans - sample - 2, int(os.environ.get("BENCH_PLANS_CALLS", "100")))
+    if sample < 1 or calls < 1:
+        raise SystemExit("BENCH_PLANS_PLANS must be at least 6 (a sample to storm, plans to call)")
     return Size(plans, sample, calls, float(os.environ.get("BENCH_PLANS_WINDOW", "60")))
 
 
