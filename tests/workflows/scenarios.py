@@ -843,6 +843,9 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_child_seen": case_child_seen,
     "case_decision_returned_then_approved": case_decision_returned_then_approved,
     "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
+    # recorded with the deadline clock's RAISE_BEFORE_NOTING_PATCH (those above are from before it)
+    "plan_breach_raised_before_noted": plan_reminded_escalated_done_revised_and_reviewed,
+    "conference_breach_raised_before_noted": conference_escalated_acknowledged_and_extended,
     "plan_consent_given_and_withdrawn": plan_consent_given_and_withdrawn,
 }
 
