@@ -22,7 +22,10 @@ due date; tier 2 five working days on):
    reminder falls within WINDOW seconds after every plan had opened and its due date
    REMINDER seconds after that. Lateness is `raised_at - raise_at` of its escalation row
    (tier 0 the reminder, tier 1 the escalation): when it reached the supervisors' queue,
-   less when it was due; the twin's is when its activity ran less the same moment.
+   less when it was due; the twin's is when its activity ran less the same moment. The
+   escalation's is also split by its `timer.expired` event on the case's record (stamped
+   with the time of the workflow task that found the due date passed): due -> that task,
+   and that task -> on the queue.
 
 Targets: the reminders' and escalations' lateness p95 within 2x the bare timers' (as
 `storm`); each operation's p95 within 5x its baseline's (as `reads`). Also: no escalation
