@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import caseload, cases, conference, console, history, listing, matching, placement, reads, storm
+from bench import caseload, cases, conference, console, history, listing, matching, placement, plans, reads, storm
 from bench.results import Report
 
 BENCHMARKS = {
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "reads": reads.main,
     "storm": storm.main,
     "caseload": caseload.main,
+    "plans": plans.main,
     "console": console.main,
 }
 

@@ -3,6 +3,8 @@ that is triaged, assessed and closed, with nothing done in any of them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from temporalio import activity, workflow
@@ -100,3 +102,34 @@ class BareDeadline:
         if remaining > 0:
             await workflow.sleep(remaining)
         await workflow.execute_activity(fired, key, start_to_close_timeout=NOOP_TIMEOUT)
+
+
+@workflow.defn
+class BarePlan:
+    """A plan's clocks and nothing else, for the plans benchmark's baseline: per clock a
+    timer to its reminder and one activity, then a timer to its due moment and one activity
+    (as a plan's action reminds its owner, then escalates to its tier 1); the `done` update
+    ends a clock (as an action recorded done). The clocks are `[reminder, due]` pairs in
+    seconds since the epoch; the activity's key is `<key>:<clock>:<0 reminder, 1 due>`."""
+
+    @workflow.init
+    def __init__(self, key: str, clocks: list[list[float]]) -> None:
+        self._done: set[int] = set()
+
+    @workflow.run
+    async def run(self, key: str, clocks: list[list[float]]) -> None:
+        await asyncio.gather(*(self._clock(key, i, moments) for i, moments in enumerate(clocks)))
+
+    async def _clock(self, key: str, clock: int, moments: list[float]) -> None:
+        for step, at in enumerate(moments):
+            remaining = at - workflow.now().timestamp()
+            if remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(lambda: clock in self._done, timeout=remaining)
+            if clock in self._done:
+                return
+            await workflow.execute_activity(fired, f"{key}:{clock}:{step}", start_to_close_timeout=NOOP_TIMEOUT)
+
+    @workflow.update
+    async def done(self, clock: int) -> None:
+        self._done.add(clock)

@@ -851,6 +851,28 @@ PLAN_ACTION_STATUS = {
 }
 
 
+def plans(console: Console, response: plan_pb2.ListPlansResponse) -> None:
+    """Plans as they stand, most pressing first."""
+    table = Table(title=f"Plans ({len(response.plans)})", title_justify="left")
+    table.add_column("case", overflow="fold", min_width=36)
+    for name in ("kind", "site", "version", "lead professional", "open actions", "next action due", "review due"):
+        table.add_column(name, overflow="fold")
+    for item in response.plans:
+        values = (
+            item.case_id,
+            "Children's Team" if item.kind == plan_pb2.PLAN_KIND_CHILDRENS_TEAM else "case",
+            item.site,
+            str(item.version),
+            item.lead_professional,
+            str(item.open_actions),
+            when(item.next_action_due, relative=True),
+            when(item.review_due, relative=True),
+        )
+        table.add_row(*(Text(value) for value in values))
+    console.print(table)
+    _next_page(console, response.next_page_token)
+
+
 def plan(console: Console, found: plan_pb2.Plan, replayed: bool = False) -> None:
     """A child's plan: its current version, its actions, and every version before it."""
     current = found.current
@@ -863,13 +885,64 @@ def plan(console: Console, found: plan_pb2.Plan, replayed: bool = False) -> None
             ("lead professional", f"{content.lead_professional} (manager {content.lead_manager_id})"),
             ("review due", when(content.review_due, relative=True)),
             ("goals", "; ".join(f"{g.goal_id}: {g.description}" for g in content.goals) or "-"),
+            *_team_rows(found),
         ],
     )
-    table = Table(title="Actions", title_justify="left")
+    _actions(console, content.actions)
+    versions = Table(title="Versions", title_justify="left")
+    for name in ("version", "when", "who"):
+        versions.add_column(name, no_wrap=True)
+    versions.add_column("why", overflow="fold")
+    for v in (current, *found.history):
+        versions.add_row(Text(str(v.version)), Text(when(v.changed_at)), Text(v.changed_by), Text(v.reason))
+    console.print(versions)
+    _replayed(console, replayed)
+
+
+SHARED_PART: dict[int, str] = {
+    plan_pb2.SHARED_PART_GOALS: "goals",
+    plan_pb2.SHARED_PART_VIEWS: "views",
+    plan_pb2.SHARED_PART_TEAM: "team",
+    plan_pb2.SHARED_PART_OTHER_ACTIONS: "others' actions",
+}
+
+
+def _parts(parts: Iterable[int]) -> str:
+    return ", ".join(SHARED_PART.get(p, "?") for p in parts) or "its own actions only"
+
+
+def consent_text(consent: plan_pb2.FamilyConsent) -> str:
+    """The family's consent to sharing, in a line."""
+    if not consent.HasField("given_at"):
+        return "not recorded: nothing is shared"
+    text = f"given by {consent.given_by} {when(consent.given_at)} (recorded by {consent.recorded_by})"
+    if consent.HasField("withdrawn_at"):
+        withdrawn = f"WITHDRAWN {when(consent.withdrawn_at)} (recorded by {consent.withdrawal_recorded_by})"
+        return f"{withdrawn}: nothing is shared; {text}"
+    shares = "; ".join(f"{s.agency}: {_parts(s.parts)}" for s in consent.shares)
+    return f"{text}; shared with {shares}"
+
+
+def _team_rows(found: plan_pb2.Plan) -> list[tuple[str, str]]:
+    """A Children's Team plan's team, views and consent (nothing for another plan)."""
+    if found.kind != plan_pb2.PLAN_KIND_CHILDRENS_TEAM:
+        return []
+    content = found.current.content
+    return [
+        ("kind", "Children's Team"),
+        ("team", "; ".join(f"{m.member_id} ({m.agency}, {m.role})" for m in content.team) or "-"),
+        ("child's views", content.child_views or "-"),
+        ("whānau's views", content.whanau_views or "-"),
+        ("consent to sharing", consent_text(content.consent)),
+    ]
+
+
+def _actions(console: Console, actions: Iterable[plan_pb2.PlanAction], title: str = "Actions") -> None:
+    table = Table(title=title, title_justify="left")
     for name in ("action", "goal", "owner", "due", "status"):
         table.add_column(name, no_wrap=True)
     table.add_column("what", overflow="fold")
-    for a in content.actions:
+    for a in actions:
         table.add_row(
             Text(a.action_id),
             Text(a.goal_id),
@@ -879,11 +952,24 @@ def plan(console: Console, found: plan_pb2.Plan, replayed: bool = False) -> None
             Text(a.description),
         )
     console.print(table)
-    versions = Table(title="Versions", title_justify="left")
-    for name in ("version", "when", "who"):
-        versions.add_column(name, no_wrap=True)
-    versions.add_column("why", overflow="fold")
-    for v in (current, *found.history):
-        versions.add_row(Text(str(v.version)), Text(when(v.changed_at)), Text(v.changed_by), Text(v.reason))
-    console.print(versions)
-    _replayed(console, replayed)
+
+
+def shared_plan(console: Console, found: plan_pb2.SharedPlan) -> None:
+    """A Children's Team plan as one agency sees it: what is not shared is not there."""
+    rows = [
+        ("plan", found.plan_id),
+        ("lead professional", found.lead_professional),
+        ("review due", when(found.review_due, relative=True)),
+        ("consent given", when(found.consent_given_at)),
+        ("shared beyond its actions", _parts(found.shared)),
+    ]
+    if plan_pb2.SHARED_PART_GOALS in found.shared:
+        rows.append(("goals", "; ".join(f"{g.goal_id}: {g.description}" for g in found.goals) or "-"))
+    if plan_pb2.SHARED_PART_TEAM in found.shared:
+        rows.append(("team", "; ".join(f"{m.member_id} ({m.agency}, {m.role})" for m in found.team) or "-"))
+    if plan_pb2.SHARED_PART_VIEWS in found.shared:
+        rows += [("child's views", found.child_views or "-"), ("whānau's views", found.whanau_views or "-")]
+    _details(console, f"Plan of case {found.case_id}, version {found.version}, as {found.agency} sees it", rows)
+    _actions(console, found.actions, f"Actions of {found.agency}")
+    if plan_pb2.SHARED_PART_OTHER_ACTIONS in found.shared:
+        _actions(console, found.other_actions, "Other agencies' actions")

@@ -35,6 +35,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policy.model import EscalationTier, Span
 
 
+RAISE_BEFORE_NOTING_PATCH = "breach-raised-before-noted"
+"""A deadline whose first tier falls due with it raises that tier before the timeline notes
+the breach: a note starts the record's batch, a local activity, and a workflow task with one
+in flight holds back the escalation's activity until the record has answered. Before, the
+breach was noted (and its status reported) first, then tier 1 raised."""
+
+
 @dataclass(frozen=True)
 class ClockContext:
     case_id: str
@@ -243,8 +250,20 @@ class DeadlineClock:
 
     async def _breach(self) -> None:
         self.state.breached = True
-        self._note(TimelineEntry(workflow.now(), "kahu", "timer.expired", f"{self.context.kind} deadline passed"))
+        expired = TimelineEntry(workflow.now(), "kahu", "timer.expired", f"{self.context.kind} deadline passed")
+        at = self._first_tier_due_at()
+        if at is not None and workflow.patched(RAISE_BEFORE_NOTING_PATCH):
+            await self._escalate(at, expired=expired)
+            return
+        self._note(expired)
         await self._on_status(self.status)
+
+    def _first_tier_due_at(self) -> datetime | None:
+        """When tier 1 fell due, if it is due already at the breach (an elapsed interval)."""
+        if self.state.tier or not self.context.tiers or self.context.tiers[0].after.working_days:
+            return None
+        at = self.state.due_at + timedelta(seconds=self.context.tiers[0].after.seconds)
+        return at if at <= workflow.now() else None
 
     @property
     def open_tier(self) -> int:
@@ -277,13 +296,17 @@ class DeadlineClock:
             )
         )
 
-    async def _escalate(self, at: datetime) -> None:
+    async def _escalate(self, at: datetime, *, expired: TimelineEntry | None = None) -> None:
+        """Raise the next tier, due `at`; then note it (after the breach itself, `expired`,
+        when the breach raised it) and report the clock's status."""
         tier = self.context.tiers[self.state.tier]
         self._raising = tier.tier
         await self._raise(at, tier.tier, EscalationLevel.BREACH)
         self.state.tier = tier.tier
         self._raising = 0
         self.state.last_escalated_at = at
+        if expired is not None:
+            self._note(expired)
         self._note(
             TimelineEntry(
                 workflow.now(),

@@ -214,18 +214,20 @@ class GetCaseScopeRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseScopeResponse(_message.Message):
-    __slots__ = ("site", "region", "agencies", "concerns", "social_worker")
+    __slots__ = ("site", "region", "agencies", "concerns", "social_worker", "pathway")
     SITE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     AGENCIES_FIELD_NUMBER: _ClassVar[int]
     CONCERNS_FIELD_NUMBER: _ClassVar[int]
     SOCIAL_WORKER_FIELD_NUMBER: _ClassVar[int]
+    PATHWAY_FIELD_NUMBER: _ClassVar[int]
     site: str
     region: str
     agencies: _containers.RepeatedScalarFieldContainer[str]
     concerns: _containers.RepeatedScalarFieldContainer[str]
     social_worker: str
-    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., agencies: _Optional[_Iterable[str]] = ..., concerns: _Optional[_Iterable[str]] = ..., social_worker: _Optional[str] = ...) -> None: ...
+    pathway: str
+    def __init__(self, site: _Optional[str] = ..., region: _Optional[str] = ..., agencies: _Optional[_Iterable[str]] = ..., concerns: _Optional[_Iterable[str]] = ..., social_worker: _Optional[str] = ..., pathway: _Optional[str] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
     __slots__ = ("event_id", "entry")

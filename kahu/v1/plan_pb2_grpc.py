@@ -73,6 +73,31 @@ class PlanServiceStub:
                 request_serializer=kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.SerializeToString,
                 response_deserializer=kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.FromString,
                 _registered_method=True)
+        self.RecordSharingConsent = channel.unary_unary(
+                '/kahu.v1.PlanService/RecordSharingConsent',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharingConsentRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharingConsentResponse.FromString,
+                _registered_method=True)
+        self.WithdrawSharingConsent = channel.unary_unary(
+                '/kahu.v1.PlanService/WithdrawSharingConsent',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentResponse.FromString,
+                _registered_method=True)
+        self.GetSharedPlan = channel.unary_unary(
+                '/kahu.v1.PlanService/GetSharedPlan',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
+                _registered_method=True)
+        self.RecordSharedActionStatus = channel.unary_unary(
+                '/kahu.v1.PlanService/RecordSharedActionStatus',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.FromString,
+                _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/kahu.v1.PlanService/ListPlans',
+                request_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
 
 
 class PlanServiceServicer:
@@ -135,6 +160,57 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordSharingConsent(self, request, context):
+        """The family's consent to a Children's Team plan being shared, as a new version: per
+        team agency, what of the plan it may see (an agency named sees its own actions, the
+        lead professional and the review date; each part listed more). Nothing of the plan is
+        shared with another agency before it; a new consent replaces the one before.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawSharingConsent(self, request, context):
+        """The family withdrew its consent, as a new version: from the moment it is asked (even
+        before the plan's workflow has taken it) nothing of the plan is shared.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSharedPlan(self, request, context):
+        """A Children's Team plan as one team agency may see it: its own actions and what the
+        family agreed to share with it. A partner agency (token claims `agency`, `case_id`,
+        purpose `childrens_team`) sees its own agency's; staff name the agency, to see what
+        it sees. PERMISSION_DENIED when the family has not agreed (or withdrew), or the
+        agency is not on the team. Every read, refused ones included, is on the audit trail.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordSharedActionStatus(self, request, context):
+        """A team agency's own action done, cancelled or open again, recorded by the partner
+        agency itself (a partner agency's token, purpose childrens_team), as a new version:
+        only an action its agency owns, only while the family's consent shares the plan with
+        it (FAILED_PRECONDITION otherwise; another agency's action: PERMISSION_DENIED). It is
+        answered with the plan as that agency sees it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """Plans as they stand, most pressing first (the earliest of the review and the open
+        actions' due dates), 50 a page: those a staff member leads, or in which a staff member
+        or an agency owns an open action, of a kind, at a site or in a region (each filter
+        optional, all of them applied); within the caller's sites or region; from PostgreSQL.
+        Summaries only: no goal's or action's words.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -167,6 +243,31 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.RecordReview,
                     request_deserializer=kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.FromString,
                     response_serializer=kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.SerializeToString,
+            ),
+            'RecordSharingConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSharingConsent,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharingConsentRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharingConsentResponse.SerializeToString,
+            ),
+            'WithdrawSharingConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawSharingConsent,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentResponse.SerializeToString,
+            ),
+            'GetSharedPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSharedPlan,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.SerializeToString,
+            ),
+            'RecordSharedActionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSharedActionStatus,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=kahu_dot_v1_dot_plan__pb2.ListPlansRequest.FromString,
+                    response_serializer=kahu_dot_v1_dot_plan__pb2.ListPlansResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -340,6 +441,141 @@ class PlanService:
             '/kahu.v1.PlanService/RecordReview',
             kahu_dot_v1_dot_plan__pb2.RecordReviewRequest.SerializeToString,
             kahu_dot_v1_dot_plan__pb2.RecordReviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSharingConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/RecordSharingConsent',
+            kahu_dot_v1_dot_plan__pb2.RecordSharingConsentRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.RecordSharingConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawSharingConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/WithdrawSharingConsent',
+            kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.WithdrawSharingConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSharedPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/GetSharedPlan',
+            kahu_dot_v1_dot_plan__pb2.GetSharedPlanRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.GetSharedPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSharedActionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/RecordSharedActionStatus',
+            kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.RecordSharedActionStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kahu.v1.PlanService/ListPlans',
+            kahu_dot_v1_dot_plan__pb2.ListPlansRequest.SerializeToString,
+            kahu_dot_v1_dot_plan__pb2.ListPlansResponse.FromString,
             options,
             channel_credentials,
             insecure,

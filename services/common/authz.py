@@ -273,6 +273,13 @@ def reporting_for_an_agency() -> bool:
     return bool(admitted) and all(rule.scope is Scope.AGENCY for rule in admitted)
 
 
+def shared_with_an_agency() -> bool:
+    """Whether the call was admitted as a partner agency's (scope `shared_case` only), not
+    as staff's: it sees what is shared with its agency only."""
+    admitted = current().admitted or []
+    return bool(admitted) and all(rule.scope is Scope.SHARED_CASE for rule in admitted)
+
+
 @dataclass(frozen=True)
 class Restriction:
     """What a listing may show: None for no restriction, else the sites and regions."""

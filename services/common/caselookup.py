@@ -44,6 +44,8 @@ class CaseScope:
     agencies: frozenset[str]
     concerns: frozenset[str]
     social_worker: str | None
+    #: The triage decision's pathway (a kahu.v1.Pathway name); "" before one.
+    pathway: str = ""
 
 
 Locate = Callable[[str], Awaitable[CaseScope | None]]
@@ -92,6 +94,7 @@ def scope_to_proto(found: CaseScope) -> intake_pb2.GetCaseScopeResponse:
         agencies=sorted(found.agencies),
         concerns=sorted(found.concerns),
         social_worker=found.social_worker or "",
+        pathway=found.pathway,
     )
 
 
@@ -101,6 +104,7 @@ def scope_from_proto(message: intake_pb2.GetCaseScopeResponse) -> CaseScope:
         agencies=frozenset(message.agencies),
         concerns=frozenset(message.concerns),
         social_worker=message.social_worker or None,
+        pathway=message.pathway,
     )
 
 

@@ -27,6 +27,8 @@ R = TypeVar("R")
 
 UPDATE_TIMEOUT = timedelta(seconds=15)
 QUERY_TIMEOUT = timedelta(seconds=5)
+#: Tries of an update that met a run as it continued as new (each next try reaches the next run).
+CONTINUED_ATTEMPTS = 3
 
 
 class AlreadyDone(FailedPrecondition):
@@ -51,28 +53,42 @@ async def send_update(
     retry). A rejection is FAILED_PRECONDITION with the workflow's reason; a workflow that
     does not exist is NOT_FOUND, one that has finished FAILED_PRECONDITION."""
     handle = client.get_workflow_handle(workflow_id)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+        except WorkflowUpdateFailedError as err:
+            if getattr(err.cause, "type", None) == AlreadyApplied.type_name:
+                raise AlreadyDone(_reason(err)) from None
+            raise FailedPrecondition(_reason(err)) from None
+        except RPCTimeoutOrCancelledError:
+            raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise _rpc_error(err) from None
+            status = await _status(handle)
+            if status is None:
+                raise NotFound("no such workflow") from None
+            if status != WorkflowExecutionStatus.RUNNING:
+                raise FailedPrecondition("the workflow has finished") from None
+            # the run it reached had just continued as new: the next run takes it (the same id)
+            if attempt == CONTINUED_ATTEMPTS:
+                raise Unavailable("the workflow was continuing as new; retry with the same idempotency_key") from None
+
+
+async def _status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus | None:
+    """The status of the workflow's latest run (None: no such workflow), as an update's
+    NOT_FOUND does not say which, whatever its wording."""
     try:
-        return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
-    except WorkflowUpdateFailedError as err:
-        if getattr(err.cause, "type", None) == AlreadyApplied.type_name:
-            raise AlreadyDone(_reason(err)) from None
-        raise FailedPrecondition(_reason(err)) from None
+        described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
     except RPCTimeoutOrCancelledError:
         raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND and await _finished(handle):
-            raise FailedPrecondition("the workflow has finished") from None
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
         raise _rpc_error(err) from None
-
-
-async def _finished(handle: WorkflowHandle[Any, Any]) -> bool:
-    """Whether the workflow exists and is no longer running (an update's NOT_FOUND does not
-    always say which, whatever its wording)."""
-    try:
-        described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
-    except RPCError:
-        return False
-    return described.status is not None and described.status != WorkflowExecutionStatus.RUNNING
+    return described.status
 
 
 def _rpc_error(err: RPCError) -> DomainError:

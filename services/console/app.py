@@ -37,7 +37,18 @@ from services.common.tls import check_plaintext, http_server_context, reload_htt
 from services.console.backend import Backend, Refusal, SignInAgain, Unavailable
 from services.console.forms import BadForm
 from services.console.headers import SecurityHeaders
-from services.console.pages import cases, conference, placement, plans, queue, signin, sla, triage
+from services.console.pages import (
+    cases,
+    conference,
+    placement,
+    plan_edit,
+    plan_list,
+    plans,
+    queue,
+    signin,
+    sla,
+    triage,
+)
 from services.console.pages.common import Context
 from services.console.render import HERE, page
 from services.console.session import NotSignedIn, sign_out, signed_in
@@ -136,7 +147,10 @@ def application(settings: ConsoleSettings) -> Starlette:
         Route("/cases/{case_id:uuid}/approval", cases.decide_approval, methods=["POST"]),
         Route("/cases/{case_id:uuid}/duplicates", cases.resolve_duplicate, methods=["POST"]),
         Route("/cases/{case_id:uuid}/notifications", cases.notifications),
+        Route("/plans", plan_list.show),
         Route("/cases/{case_id:uuid}/plan", plans.show),
+        Route("/cases/{case_id:uuid}/plan/edit", plan_edit.show),
+        Route("/cases/{case_id:uuid}/plan/edit", plan_edit.save, methods=["POST"]),
         Route("/cases/{case_id:uuid}/plan/action", plans.action_status, methods=["POST"]),
         Route("/cases/{case_id:uuid}/plan/review", plans.review, methods=["POST"]),
         Route("/cases/{case_id:uuid}/placement", placement.show),

@@ -334,10 +334,10 @@ class IntakeStore:
 
     async def case_scope(self, case_id: str) -> CaseScope | None:
         """The case's place, its reporting agency (the one whose report opened it: a further
-        report shows its agency nothing of the case it joined), concerns and social worker,
-        in one read."""
+        report shows its agency nothing of the case it joined), concerns, social worker and
+        triage pathway, in one read."""
         row = await self._pool.fetchrow(
-            "SELECT c.site, c.region, c.concerns, c.assignee, ARRAY(SELECT DISTINCT r.reporter_agency"
+            "SELECT c.site, c.region, c.concerns, c.assignee, c.pathway, ARRAY(SELECT DISTINCT r.reporter_agency"
             " FROM intake.reports r WHERE r.case_id = c.case_id AND NOT r.additional AND r.reporter_agency <> '')"
             " AS agencies"
             " FROM intake.cases c WHERE c.case_id = $1",
@@ -350,4 +350,5 @@ class IntakeStore:
             agencies=frozenset(row["agencies"]),
             concerns=frozenset(row["concerns"] or ()),
             social_worker=row["assignee"],
+            pathway=f"PATHWAY_{row['pathway']}" if row["pathway"] else "",
         )

@@ -3,6 +3,7 @@ its servicer and its outbox."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
@@ -20,6 +21,7 @@ from services.plan.service import PlanServicer
 from services.plan.store import MIGRATIONS, SCHEMA, PlanStore
 from workflows.policy.loader import PolicyError, load_policy, policy_path
 
+log = logging.getLogger(__name__)
 FULL_NAME = plan_pb2.DESCRIPTOR.services_by_name["PlanService"].full_name
 
 
@@ -28,10 +30,11 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
     if policy.plans is None:
         raise PolicyError(f"{policy_path()}: plans: missing")
     pool = await open_database(settings, stack, SCHEMA, MIGRATIONS)
+    store = PlanStore(pool)
     temporal = await connect_temporal(settings, "plan", lazy=True)
     intake = await open_channel(settings, stack, "plan", settings.address("intake"))
     servicer = PlanServicer(
-        PlanStore(pool),
+        store,
         temporal,
         settings.task_queue,
         intake_lookup(intake_pb2_grpc.IntakeServiceStub(intake)),
@@ -39,8 +42,20 @@ async def build(settings: Settings, stack: AsyncExitStack) -> Sequence[Service]:
         policy.case.attention_after,
     )
     in_background(stack, run_outbox("plan", servicer.drain_outbox))
+    in_background(stack, _fill_listing(store))
 
     def add(server: grpc.aio.Server) -> None:
         plan_pb2_grpc.add_PlanServiceServicer_to_server(servicer, server)
 
     return [Service(FULL_NAME, add)]
+
+
+async def _fill_listing(store: PlanStore) -> None:
+    """What ListPlans reads of versions stored before it was kept (services/plan/store.py)."""
+    try:
+        filled = await store.list_unlisted()
+    except Exception:  # the listing misses those plans until the next start
+        log.exception("could not fill the plan listing's columns")
+        return
+    if filled:
+        log.info("filled the listing columns of %d plan versions", filled)

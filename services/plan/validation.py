@@ -4,14 +4,19 @@ keeps) from a version's content."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kahu.v1 import plan_pb2
-from services.common import checks
+from services.common import checks, paging
+from services.common.authz import UNRESTRICTED, Restriction
 from services.common.convert import EnumMap, from_timestamp
 from services.common.errors import Violations
+from services.plan import team
 from workflows.plan.model import ActionStatus, ActionTerms, PlanTerms
 
 STATUS = EnumMap(ActionStatus, plan_pb2.PlanActionStatus, "PLAN_ACTION_STATUS_")
@@ -110,13 +115,35 @@ def validate_content(v: Violations, content: plan_pb2.PlanContent, now: dt.datet
 
 
 def _change(
-    v: Violations, case_id: str, by: str, by_field: str, reason: str, content: plan_pb2.PlanContent, now: dt.datetime
+    v: Violations,
+    case_id: str,
+    by: str,
+    by_field: str,
+    reason: str,
+    content: plan_pb2.PlanContent,
+    now: dt.datetime,
+    kind: str | None = None,
 ) -> Change:
+    """A version asked for; its team is checked here when the plan's `kind` is known (a
+    revision's is checked once the plan is read: `validate_team`). A consent in the content
+    is dropped: consent is recorded by its own calls."""
     checks.staff_id(v, by, by_field)
     checks.text(v, reason, "reason", required=True)
     _content(v, content, now)
+    if kind is not None:
+        team.check_team(v, content, kind)
     v.raise_if_any()
-    return Change(case_id, by, reason, content, terms_of(content))
+    kept = plan_pb2.PlanContent()
+    kept.CopyFrom(content)
+    kept.ClearField("consent")
+    return Change(case_id, by, reason, kept, terms_of(kept))
+
+
+def validate_team(content: plan_pb2.PlanContent, kind: str) -> None:
+    """A revision's team, views and owners, for a plan of `kind`."""
+    v = Violations()
+    team.check_team(v, content, kind)
+    v.raise_if_any()
 
 
 def validate_create(request: plan_pb2.CreatePlanRequest, now: dt.datetime) -> Change:
@@ -126,7 +153,9 @@ def validate_create(request: plan_pb2.CreatePlanRequest, now: dt.datetime) -> Ch
     for i, action in enumerate(request.content.actions):
         if action.status not in (plan_pb2.PLAN_ACTION_STATUS_UNSPECIFIED, plan_pb2.PLAN_ACTION_STATUS_OPEN):
             v.add(f"content.actions[{i}].status", "a new plan's actions are open")
-    return _change(v, case_id, request.created_by, "created_by", request.reason, request.content, now)
+    team.check_kind(v, request.kind)
+    kind = team.kind_name(request.kind)
+    return _change(v, case_id, request.created_by, "created_by", request.reason, request.content, now, kind)
 
 
 def validate_revise(request: plan_pb2.RevisePlanRequest, now: dt.datetime) -> tuple[Change, int]:
@@ -147,7 +176,9 @@ class StatusChange:
     status: ActionStatus
 
 
-def validate_action_status(request: plan_pb2.RecordActionStatusRequest) -> StatusChange:
+def validate_action_status(
+    request: plan_pb2.RecordActionStatusRequest | plan_pb2.RecordSharedActionStatusRequest,
+) -> StatusChange:
     v = Violations()
     checks.idempotency_key(v, request.idempotency_key)
     case_id = checks.case_id(v, request.case_id)
@@ -174,3 +205,73 @@ def validate_review(request: plan_pb2.RecordReviewRequest, now: dt.datetime) -> 
             v.add("next_review_due", "must be in the future, within 5 years")
     v.raise_if_any()
     return case_id, next_due
+
+
+#: ListPlans' page size: at most this many plans a page.
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class PlanListing:
+    """A page of plans asked for: its filters, the caller's scope, its size, and the keyset
+    position (next due, plan id) it starts after."""
+
+    site: str
+    region: str
+    lead_professional: str
+    owner_id: str
+    owner_agency: str
+    kind: str
+    within: Restriction
+    size: int
+    after: tuple[dt.datetime, str] | None
+
+    def scope(self) -> str:
+        sites = "*" if self.within.sites is None else ",".join(sorted(self.within.sites))
+        regions = ",".join(sorted(self.within.regions))
+        filters = (self.site, self.region, self.lead_professional, self.owner_id, self.owner_agency, self.kind)
+        return "|".join((*filters, sites, regions))
+
+
+def validate_listing(
+    request: plan_pb2.ListPlansRequest, scope: Callable[[str, str, str], Restriction] = lambda *_: UNRESTRICTED
+) -> PlanListing:
+    """The listing a request asks for: bad filters are INVALID_ARGUMENT before `scope` (the
+    caller's: services/common/authz.py `listing`) is asked for; the page token is bound to both."""
+    v = Violations()
+    site = checks.site(v, request.site, required=False)
+    checks.region(v, request.region)
+    for name in ("lead_professional", "owner_id"):
+        if getattr(request, name):
+            checks.staff_id(v, getattr(request, name), name)
+    if request.owner_agency and not _AGENCY.fullmatch(request.owner_agency):
+        v.add("owner_agency", "must be an agency's code: 2-40 characters of a-z, 0-9 and -")
+    team.check_kind(v, request.kind)
+    size = checks.page_size(v, request.page_size, maximum=MAX_PAGE)
+    v.raise_if_any()
+    within = scope(request.site, request.region, site.region if site else "")
+    found = PlanListing(
+        request.site,
+        request.region,
+        request.lead_professional,
+        request.owner_id,
+        request.owner_agency,
+        team.kind_name(request.kind) if request.kind else "",
+        within,
+        size,
+        None,
+    )
+    position = paging.decode(v, request.page_token, found.scope())
+    after = None
+    if position is not None:
+        try:
+            after = (dt.datetime.fromisoformat(position["due"]), str(uuid.UUID(position["id"])))
+        except (KeyError, TypeError, ValueError):
+            v.add("page_token", "is not a page token from this listing")
+    v.raise_if_any()
+    return dataclasses.replace(found, after=after)
+
+
+def next_token(listing: PlanListing, due: dt.datetime, plan_id: str) -> str:
+    """The token of the page after the plan (`due` its next due date, or NEVER)."""
+    return paging.encode(listing.scope(), {"due": due.isoformat(), "id": plan_id})

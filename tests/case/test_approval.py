@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from temporalio.client import WorkflowHandle
 
+from services.common.errors import FailedPrecondition
+from services.common.updates import send_update
 from tests.case.test_workflow import decision, rejected
 from tests.policies import SHIPPED
-from tests.polling import eventually
+from tests.polling import QUERY_NOT_ANSWERED, answered, eventually
 from tests.workflows.scenarios import POLICY, Harness, until_stage
 from workflows.case.model import (
     AdditionalInformation,
@@ -221,12 +224,14 @@ async def test_a_waiting_decision_survives_continue_as_new(harness: Harness) -> 
         return (await handle.describe()).run_id != first_run
 
     await eventually(continued)
-    view = await handle.query(CaseWorkflow.state)
+    view = await answered(lambda: handle.query(CaseWorkflow.state), not_yet=QUERY_NOT_ANSWERED)
     assert view.awaiting_approval is not None and view.stage == Stage.TRIAGE
-    assert "awaiting a supervisor's approval" in await rejected(
-        handle, CaseWorkflow.decide_triage, decision(*PROPOSED, "again")
-    )
-    await handle.execute_update(CaseWorkflow.decide_triage_approval, approve())
+    # as the services send them: a run may continue as new again as an update reaches it
+    client = harness.env.client
+    with pytest.raises(FailedPrecondition) as again:
+        await send_update(client, handle.id, CaseWorkflow.decide_triage, decision(*PROPOSED, "again"), key="again-1")
+    assert "awaiting a supervisor's approval" in str(again.value)
+    await send_update(client, handle.id, CaseWorkflow.decide_triage_approval, approve(), key="approve-1")
     result = await handle.result()
     assert result.stage == Stage.CLOSED
     assert [tier for _, tier in harness.activities.tiers(DeadlineKind.TRIAGE_APPROVAL)] == [0, 1, 2, 3]

@@ -1,7 +1,8 @@
 """The case's record in PostgreSQL as the workflows write it (workflows/record.py), on the
 time-skipping test server with intake's side recorded in memory as intake keeps it (each
 event once by id, the newest standing by version): every event of the case and its children
-recorded once, across continue-as-new too; a placement search and a conference (with a case
+recorded once, across continue-as-new too, and a closed case only once its last events
+are; a placement search and a conference (with a case
 or without one) also send where they stand to their own services, and a search from before
 that sends its timeline so far again; intake down delays the record, never a deadline; a
 refused record waits for a supervisor."""
@@ -102,6 +103,17 @@ async def test_every_event_of_a_case_and_its_children_is_recorded_once(harness: 
     assert isinstance(assessment, AssessmentStanding)
     assert (assessment.social_worker, assessment.approved_by) == ("sw-2", "sup-1")
     assert assessment.result is not None and assessment.result.outcome == Outcome.SEEK_CUSTODY
+
+
+async def test_a_case_is_recorded_closed_only_once_its_last_events_are(harness: Harness) -> None:
+    handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
+    harness.started.append(handle)
+    case_id = handle.id.removeprefix("case-")
+    result: CaseView = await handle.result()
+
+    when_closed = harness.activities.recorded_at_stage[(case_id, str(Stage.CLOSED))]
+    assert when_closed[-2:] == ["case.closed", "stage.entered"]  # how it closed, then the stage
+    assert len(when_closed) == len(result.timeline)  # nothing of the case was still to come
 
 
 async def test_a_placement_search_and_a_conference_send_where_they_stand_to_their_own_services(

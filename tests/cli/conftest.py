@@ -55,15 +55,17 @@ class Kahu:
         return json.loads((await self.ok(*args, "--json")).stdout)
 
     async def case_at(self, case_id: str, stage: str) -> Any:
-        """`case show` once the case is at `stage` (a closed case once its record is
-        complete: its events are recorded in batches just after the stage)."""
+        """`case show` once the case is at `stage` (a closed case's record is complete by
+        then: patch `closed-after-events`)."""
 
         async def probe() -> Any:
             shown = await self.json("case", "show", case_id)
-            complete = stage != "CASE_STAGE_CLOSED" or "case.closed" in [e["action"] for e in shown["timeline"]]
-            return shown if shown["case"]["stage"] == stage and complete else None
+            return shown if shown["case"]["stage"] == stage else None
 
-        return await eventually(probe)
+        shown = await eventually(probe)
+        if stage == "CASE_STAGE_CLOSED":
+            assert "case.closed" in [e["action"] for e in shown["timeline"]], "recorded closed before how it closed"
+        return shown
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ real platform: every page passes axe-core; a supervisor sees an escalation appea
 shortened timer expires and acknowledges it by keyboard alone, and the case's timeline
 changes; a refused triage decision shows the service's message; a double-submitted
 decision acts once; a possible duplicate is refused without a reason and linked with one;
-the queue's filters, an extension, a plan's action and review, signing out and a triage
+the queue's filters, an extension, a plan's action, review and revision, signing out and a triage
 decision are done by keyboard alone too."""
 
 from __future__ import annotations
@@ -273,6 +273,22 @@ async def test_the_other_actions_are_done_by_keyboard_alone(platform: Platform, 
     assert platform.plan is not None
     plan = (await platform.plan.GetPlan(plan_pb2.GetPlanRequest(case_id=escalated))).plan
     assert plan.current.version == 3 and plan.current.changed_by == "sup.keys"
+
+    # revise the plan: an action's words and the reason
+    await tab_to(page, f'a[href="/cases/{escalated}/plan/edit"]')
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/plan/edit$"))
+    await tab_to(page, "#plan-action-1-description")
+    await page.keyboard.press("End")
+    await page.keyboard.type(" before term starts")
+    await tab_to(page, "#plan-reason")
+    await page.keyboard.type("The principal is away until term starts.")
+    await tab_to(page, "#plan button:not([name=more])")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".banner-success")).to_contain_text("Plan revised.")
+    plan = (await platform.plan.GetPlan(plan_pb2.GetPlanRequest(case_id=escalated))).plan
+    assert (plan.current.version, plan.current.reason) == (4, "The principal is away until term starts.")
+    assert plan.current.content.actions[1].description == "Meet the principal before term starts"
 
     # sign out, and in as an intake social worker who records a triage decision
     await tab_to(page, ".signout button")

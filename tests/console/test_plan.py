@@ -1,19 +1,26 @@
 """A child's plan in the console against the real platform, without JavaScript: the plan as
 PlanService keeps it (goals, actions with owners and due dates, the review, every version);
 an action marked done as the person signed in, once however often the form is sent; a
-refusal shown on its form in the service's words; a case without a plan says so."""
+refusal shown on its form in the service's words; a case without a plan says so; a
+Children's Team plan's team, views and consent as summary lists, and the page passing
+axe-core in Chromium."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 import uuid
+
+from playwright.async_api import Page
 
 from kahu.v1 import plan_pb2
 from tests.conftest import Platform
+from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import QUEUE_SITE, Browserless
 from tests.console.html import form, parse
 from tests.intake.reports import open_case, submit_request
-from tests.plan.plans import planned
+from tests.plan.plans import planned, referred_case, team_content
 
 SUPERVISOR = "sup.plans"
 
@@ -91,3 +98,69 @@ async def test_a_case_without_a_plan_says_so(platform: Platform, person: Browser
     assert shown.status_code == 200 and "no plan yet" in shown.text
     elsewhere = await person.http.get(f"/cases/{uuid.uuid4()}/plan")
     assert elsewhere.status_code == 403 and "no plan yet" not in elsewhere.text  # outside what the person may see
+
+
+async def _team_plan(platform: Platform) -> str:
+    """A Children's Team plan at the queue's site, the family's consent given to police
+    (its own actions) and health (the goals and views)."""
+    assert platform.plan is not None
+    request = submit_request()
+    request.report.site = QUEUE_SITE
+    case_id = await referred_case(platform, request)
+    await platform.plan.CreatePlan(
+        plan_pb2.CreatePlanRequest(
+            idempotency_key=f"console-{uuid.uuid4()}",
+            case_id=case_id,
+            created_by=SUPERVISOR,
+            reason="agreed at the team hui",
+            content=team_content(dt.datetime.now(dt.UTC)),
+            kind=plan_pb2.PLAN_KIND_CHILDRENS_TEAM,
+        )
+    )
+    await platform.plan.RecordSharingConsent(
+        plan_pb2.RecordSharingConsentRequest(
+            idempotency_key=f"console-{uuid.uuid4()}",
+            case_id=case_id,
+            recorded_by=SUPERVISOR,
+            given_by="Aroha (Mere's mother)",
+            shares=[
+                plan_pb2.ConsentShare(agency="police"),
+                plan_pb2.ConsentShare(agency="health", parts=[plan_pb2.SHARED_PART_GOALS, plan_pb2.SHARED_PART_VIEWS]),
+            ],
+        )
+    )
+    return case_id
+
+
+async def test_a_childrens_team_plan_shows_its_team_views_and_consent(platform: Platform, person: Browserless) -> None:
+    case_id = await _team_plan(platform)
+    await person.sign_in("supervisor", QUEUE_SITE, SUPERVISOR)
+    shown = await person.http.get(f"/cases/{case_id}/plan")
+    assert shown.status_code == 200, shown.text
+    team = _section(shown.text, "team")
+    assert "Health nurse.hine, Well Child nurse (lead professional)" in team
+    assert "Police pol.tama, youth aid officer" in team
+    views = _section(shown.text, "views")
+    assert "Mere wants to stay at her school" in views and "Her mother wants help with transport" in views
+    consent = _section(shown.text, "consent")
+    assert "Aroha (Mere's mother)" in consent
+    assert "Shared with Police its own actions" in consent
+    assert "Shared with Health its own actions, the goals, the child's and whānau's views" in consent
+    # a case's plan has none of these
+    other, _ = await _case_with_plan(platform)
+    plain = (await person.http.get(f"/cases/{other}/plan")).text
+    assert 'id="team"' not in plain and 'id="consent"' not in plain
+
+
+async def test_a_childrens_team_plan_page_passes_axe(platform: Platform, page: Page) -> None:
+    case_id = await _team_plan(platform)
+    await sign_in(page, "supervisor", QUEUE_SITE, SUPERVISOR)
+    await page.goto(f"/cases/{case_id}/plan")
+    await assert_accessible(page)
+
+
+def _section(text: str, list_id: str) -> str:
+    """The words of the summary list `list_id`, tags dropped, spaces collapsed."""
+    start = text.index(f'id="{list_id}"')
+    words = re.sub(r"<[^>]+>", " ", text[start : text.index("</dl>", start)].partition(">")[2])
+    return " ".join(html.unescape(words).split())

@@ -77,6 +77,8 @@ async def test_every_page_is_screenshotted_and_passes_axe(platform: Platform, pa
         "queue": f"/queue?site={BROWSER_SITE}",
         "case": f"/cases/{escalated}",
         "plan": f"/cases/{escalated}/plan",
+        "plan-edit": f"/cases/{escalated}/plan/edit",
+        "plans": f"/plans?all=1&site={BROWSER_SITE}",
         "notifications": f"/cases/{escalated}/notifications",
         "sla": f"/sla?site={BROWSER_SITE}",
     }

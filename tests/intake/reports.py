@@ -80,15 +80,16 @@ def actions(timeline: Any) -> list[str]:
 
 
 async def closed_case(platform: Platform, case_id: str, timeout: float = 30.0) -> intake_pb2.GetCaseResponse:
-    """The case's record once it is closed and complete: the stage is recorded as the case
-    enters it, the timeline's events in batches just after (`case.closed` the last)."""
+    """The case's record once it is closed, which is complete then: a closing case's stage is
+    recorded only once its last events are (patch `closed-after-events`)."""
 
     async def closed() -> intake_pb2.GetCaseResponse | None:
         case = await get_case(platform, case_id)
-        done = case.case.stage == common_pb2.CASE_STAGE_CLOSED and "case.closed" in actions(case.timeline)
-        return case if done else None
+        return case if case.case.stage == common_pb2.CASE_STAGE_CLOSED else None
 
-    return await eventually(closed, timeout=timeout)
+    case = await eventually(closed, timeout=timeout)
+    assert "case.closed" in actions(case.timeline), "recorded closed before how it closed"
+    return case
 
 
 async def possible_duplicate(platform: Platform, site: str) -> tuple[str, str]:

@@ -15,13 +15,14 @@ from tests.workflows.scenarios import (
     PLAN_REVIEW_INTERVAL,
     PLAN_TIER2,
     Harness,
+    plan_consent_given_and_withdrawn,
     plan_escalations,
     plan_input,
     plan_reminded_escalated_done_revised_and_reviewed,
     start_plan,
 )
 from workflows.case.model import DeadlineKind, EscalationLevel
-from workflows.plan.model import ActionStatus, ActionStatusChange, PlanChange, PlanView, ReviewHeld
+from workflows.plan.model import ActionStatus, ActionStatusChange, ConsentChange, PlanChange, PlanView, ReviewHeld
 from workflows.plan.workflows import PlanWorkflow
 
 SECOND = timedelta(seconds=1)
@@ -155,3 +156,24 @@ async def test_a_new_lead_professional_takes_every_open_clock_from_its_next_cycl
     await eventually(lambda: _true(plan_escalations(harness.activities, plan.case_id) == expected))
     resolved = {(kind, cycle) for case, kind, cycle in harness.activities.plan_resolved if case == plan.case_id}
     assert resolved == {(ACTION, 1), (ACTION, 2), (REVIEW, 3)}
+
+
+async def test_consent_given_and_withdrawn_are_versions_on_the_record_and_leave_the_clocks(harness: Harness) -> None:
+    handle = await plan_consent_given_and_withdrawn(harness.env.client, harness.task_queue, harness.activities)
+    harness.started.append(handle)
+    view: PlanView = await handle.query(PlanWorkflow.state)
+    assert view.version == 4
+    # a1 done ended its clock; a2's and the review's run on, consent or not
+    assert [(c.action_id, c.cycle) for c in view.clocks] == [("a2", 2), ("", 3)]
+
+    async def on_the_record() -> dict[str, str] | None:
+        details = {e.action: e.detail for _, e in harness.activities.recorded(view.case_id)}
+        return details if "plan.consent_withdrawn" in details else None
+
+    details = await eventually(on_the_record)
+    assert details["plan.consent_given"] == "version 2: shared with health, police"
+    assert details["plan.consent_withdrawn"] == "version 4: nothing is shared"
+    # a change made from an older version is refused, and changes nothing
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(PlanWorkflow.record_consent, ConsentChange(4, "lp-1", ["iwi"]), id="stale")
+    assert (await handle.query(PlanWorkflow.state)).version == 4

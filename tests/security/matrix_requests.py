@@ -405,6 +405,23 @@ PLAN: dict[str, Build] = {
         status=plan_pb2.PLAN_ACTION_STATUS_DONE,
         recorded_by=a,
     ),
+    # the matrix's plan is a case's, not a Children's Team's: consent is refused for it
+    "kahu.v1.PlanService/RecordSharingConsent": lambda c, a: plan_pb2.RecordSharingConsentRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        recorded_by=a,
+        given_by="Matrix whānau",
+        shares=[plan_pb2.ConsentShare(agency="health", parts=[plan_pb2.SHARED_PART_GOALS])],
+    ),
+    "kahu.v1.PlanService/GetSharedPlan": lambda c, a: plan_pb2.GetSharedPlanRequest(case_id=c.case_id, agency="health"),
+    "kahu.v1.PlanService/RecordSharedActionStatus": lambda c, a: plan_pb2.RecordSharedActionStatusRequest(
+        idempotency_key=_key(),
+        case_id=c.case_id,
+        action_id="a1",
+        status=plan_pb2.PLAN_ACTION_STATUS_DONE,
+        recorded_by=a,
+    ),
+    "kahu.v1.PlanService/ListPlans": lambda c, a: plan_pb2.ListPlansRequest(site=c.site, page_size=5),
 }
 
 REQUESTS: dict[str, Build] = {**INTAKE, **CONFERENCE, **PLACEMENT, **CODEC, **PLAN}

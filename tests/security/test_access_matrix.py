@@ -135,7 +135,15 @@ SITE_BOUND = frozenset(
     }
 )
 #: A partner agency reaches its one shared case, and only through these.
-PARTNER_REACHES = frozenset({"kahu.v1.IntakeService/GetCase", "kahu.v1.AssessmentService/GetAssessment"})
+#: (A Children's Team's plan, as its agency may see it, for purpose childrens_team only.)
+PARTNER_REACHES = frozenset(
+    {
+        "kahu.v1.IntakeService/GetCase",
+        "kahu.v1.AssessmentService/GetAssessment",
+        "kahu.v1.PlanService/GetSharedPlan",
+        "kahu.v1.PlanService/RecordSharedActionStatus",
+    }
+)
 #: Where the answers carry personal data (names, contacts, free text: who did what and why).
 PERSONAL_DATA = {
     # possible duplicates name another case, and why staff linked or separated them

@@ -82,6 +82,7 @@ from workflows.plan.model import (
     ActionStatus,
     ActionStatusChange,
     ActionTerms,
+    ConsentChange,
     PlanChange,
     PlanInput,
     PlanTerms,
@@ -125,6 +126,8 @@ class RecordedActivities:
         self.placement = RecordedPlacementActivities()
         self.proposal = proposal or TriageProposal(Timeframe.URGENT, Pathway.CHILD_AND_FAMILY_ASSESSMENT, ["neglect"])
         self.stages: list[StageChange] = []
+        #: The case's recorded events' actions as each stage was recorded (by case, stage).
+        self.recorded_at_stage: dict[tuple[str, str], list[str]] = {}
         self.escalations: dict[tuple[str, DeadlineKind, int, int, EscalationLevel], Escalation] = {}
         self.escalation_calls = 0
         self.police: list[str] = []
@@ -159,6 +162,8 @@ class RecordedActivities:
     async def record_case_stage(self, change: StageChange) -> None:
         self._refuse("record_case_stage")
         self.stages.append(change)
+        so_far = [entry.action for _, entry in self.recorded(change.case_id)]
+        self.recorded_at_stage[(change.case_id, str(change.stage))] = so_far
 
     @activity.defn(name="record_case_events")
     async def record_case_events(self, batch: RecordBatch) -> None:
@@ -902,9 +907,32 @@ async def plan_reminded_escalated_done_revised_and_reviewed(
     return handle
 
 
+async def plan_consent_given_and_withdrawn(
+    client: Client, task_queue: str, activities: RecordedActivities
+) -> WorkflowHandle:
+    """A Children's Team plan: the family's consent to sharing recorded (version 2, with
+    health and police), an action done (3), the consent withdrawn (4); the clocks run on."""
+    now = await current_time(client)
+    plan = plan_input(now)
+    handle = await start_plan(client, task_queue, plan)
+    await handle.execute_update(
+        PlanWorkflow.record_consent, ConsentChange(2, "lp-1", ["health", "police"]), id="consent-1"
+    )
+    await handle.execute_update(
+        PlanWorkflow.record_action_status, ActionStatusChange(3, "a1", ActionStatus.DONE, "own-1"), id="status-1"
+    )
+    await eventually(lambda: _async((plan.case_id, DeadlineKind.PLAN_ACTION, 1) in activities.plan_resolved))
+    await handle.execute_update(
+        PlanWorkflow.record_consent, ConsentChange(4, "lp-1", [], withdrawn=True), id="consent-2"
+    )
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[WorkflowHandle]]] = {
     "case_triage_proposed": case_reaches_triage,
     "case_assessed_and_closed": case_assessed_and_closed,
+    # recorded with CLOSED_AFTER_EVENTS_PATCH (the one above is from before it)
+    "case_closed_after_its_events": case_assessed_and_closed,
     "case_placed": case_placed,
     "conference_rescheduled_held_and_agreed": conference_rescheduled_held_and_agreed,
     "case_youth_justice_conference": case_youth_justice_conference,
@@ -917,6 +945,10 @@ SCENARIOS: dict[str, Callable[[Client, str, RecordedActivities], Awaitable[Workf
     "case_care_conference_back_to_the_social_worker": case_care_conference_back_to_the_social_worker,
     "case_decision_returned_then_approved": case_decision_returned_then_approved,
     "plan_reminded_escalated_done_revised_and_reviewed": plan_reminded_escalated_done_revised_and_reviewed,
+    # recorded with the deadline clock's RAISE_BEFORE_NOTING_PATCH (those above are from before it)
+    "plan_breach_raised_before_noted": plan_reminded_escalated_done_revised_and_reviewed,
+    "conference_breach_raised_before_noted": conference_escalated_acknowledged_and_extended,
+    "plan_consent_given_and_withdrawn": plan_consent_given_and_withdrawn,
 }
 
 

@@ -114,6 +114,9 @@ ANSWERS_WITHOUT_TIMELINE_PATCH = "answers-without-timeline"
 """An update answers with the case as `state` shows it but without its timeline: Temporal
 keeps every answer in the history, and with the timeline a busy case's history was mostly
 copies of it (the services answer with a summary; `state` still has the whole timeline)."""
+CLOSED_AFTER_EVENTS_PATCH = "closed-after-events"
+"""A closing case's stage is recorded once its last events are, so whoever reads it closed
+reads how it closed; before, the stage could be on the record a moment before them."""
 
 
 @workflow.defn
@@ -817,6 +820,8 @@ class CaseWorkflow:
 
     async def _enter(self, stage: Stage) -> None:
         self._set_stage(stage)
+        if stage is Stage.CLOSED and workflow.patched(CLOSED_AFTER_EVENTS_PATCH):
+            await workflow.wait_condition(self._record.settled)
         await self._call("record_case_stage", [StageChange(case_id=self._require_case().case_id, stage=stage)])
 
     def _set_stage(self, stage: Stage) -> None:

@@ -99,6 +99,19 @@ class ReviewHeld:
     next_review_due: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ConsentChange:
+    """The family's consent to sharing a Children's Team plan, recorded or withdrawn
+    (RecordSharingConsent, WithdrawSharingConsent), as a new version: the team agencies'
+    codes it shares with (none once withdrawn). Who in the family gave it stays in the
+    plan service."""
+
+    version: int
+    recorded_by: str
+    agencies: list[str] = field(default_factory=list)
+    withdrawn: bool = False
+
+
 @dataclass
 class PlanResumed:
     """What a plan's run carries into the next (continue-as-new)."""

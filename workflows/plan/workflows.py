@@ -12,7 +12,9 @@ action done or cancelled, or whose due date or owner a revision changed, ends it
 resolves that clock's escalations (a changed one starts again, as the next cycle).
 
 Every change is a new version, with who and why: a revision (RevisePlan, its version the
-next; the service checks `expected_version`), an action's status, a review held. Each is an
+next; the service checks `expected_version`), an action's status, a review held, the
+family's consent to sharing a Children's Team plan recorded or withdrawn (no clock follows
+from consent; the plan service applies it to every read). Each is an
 update, applied once per update id (the idempotency key) across continue-as-new too
 (workflows/applied_updates.py). The plan's events go on its case's record in PostgreSQL
 (workflows/record.py); the text of the plan stays in the plan service.
@@ -45,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         ActionStatus,
         ActionStatusChange,
         ActionTerms,
+        ConsentChange,
         PlanChange,
         PlanClock,
         PlanInput,
@@ -301,6 +304,22 @@ class PlanWorkflow:
         self._check_version(held.version)
         if held.next_review_due is not None and held.next_review_due <= workflow.now():
             raise Rejected("the next review must be due in the future")
+
+    @workflow.update
+    async def record_consent(self, change: ConsentChange) -> PlanView:
+        """The family's consent to sharing recorded (with the agencies it shares with) or
+        withdrawn, as a new version, on the case's record; the clocks run on."""
+        self._version = change.version
+        if change.withdrawn:
+            self._note(change.recorded_by, "plan.consent_withdrawn", f"version {change.version}: nothing is shared")
+        else:
+            shared = ", ".join(change.agencies)
+            self._note(change.recorded_by, "plan.consent_given", f"version {change.version}: shared with {shared}")
+        return self._answer()
+
+    @record_consent.validator
+    def _check_consent(self, change: ConsentChange) -> None:
+        self._check_version(change.version)
 
     @workflow.update
     async def acknowledge_escalation(self, ack: Acknowledgement) -> PlanView:

@@ -1,7 +1,9 @@
 """A child's plan (PlanService.GetPlan): the lead professional and the review date, the
 goals and their actions (owner, due date, status), every version with who made it and
-why; an action marked done, cancelled or open again (RecordActionStatus) and a review
-recorded (RecordReview). A plan is made and revised through the API or the CLI."""
+why; a Children's Team plan's team, the child's and whānau's views and the family's consent
+to sharing (what each agency sees); an action marked done, cancelled or open again
+(RecordActionStatus) and a review recorded (RecordReview). A plan is made and revised on its
+own form (pages/plan_edit.py); consent is recorded through the API or the CLI."""
 
 from __future__ import annotations
 
@@ -17,6 +19,22 @@ from services.console.pages.common import context, done
 from services.console.render import page
 
 STATUS_FIELDS = ("status", "note")
+#: A team agency's code as the page names it.
+AGENCY_NAMES = {
+    "iwi": "Iwi",
+    "health": "Health",
+    "education": "Education",
+    "police": "Police",
+    "justice": "Justice",
+    "social-services": "Social services",
+}
+#: What consent may share beyond an agency's own actions, as the page says it.
+PARTS = {
+    plan_pb2.SHARED_PART_GOALS: "the goals",
+    plan_pb2.SHARED_PART_VIEWS: "the child's and whānau's views",
+    plan_pb2.SHARED_PART_TEAM: "who is on the team",
+    plan_pb2.SHARED_PART_OTHER_ACTIONS: "the other agencies' actions",
+}
 REVIEW_FIELDS = ("note", "next_review_due")
 #: What an action's buttons record, and what is said once recorded.
 RECORDED = {
@@ -46,6 +64,8 @@ async def show(request: Request, problem_: Problem | None = None) -> Response:
         "goals": goals,
         "versions": [found.plan.current, *found.plan.history],
         "problem": problem_,
+        "agency_names": AGENCY_NAMES,
+        "shares": [(share.agency, _shared(share)) for share in content.consent.shares],
     }
     return page(request, "plan.html", context_, 200 if problem_ is None else 400)
 
@@ -93,3 +113,8 @@ async def review(request: Request) -> Response:
     if refusal is not None:
         return await show(request, problem("review", refusal, form, REVIEW_FIELDS))
     return done(request, "Review recorded.", f"/cases/{case_id}/plan")
+
+
+def _shared(share: plan_pb2.ConsentShare) -> str:
+    """What one agency sees, in words."""
+    return ", ".join(["its own actions", *(PARTS.get(part, "?") for part in share.parts)])
