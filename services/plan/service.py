@@ -218,7 +218,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RevisePlanResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        newest, _ = await self._store.change_base(row.plan_id, request.idempotency_key)
         latest = newest.version
         if expected != latest:
             raise FailedPrecondition(f"the plan is at version {latest}, not {expected}: read it and change it again")
@@ -282,15 +282,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=response)
         if answered is not None:
             return answered
-        stored = await self._store.of_key(request.idempotency_key)  # a retry of a call left pending
-        current = stored or await self._current(row)
+        newest, _ = await self._store.change_base(row.plan_id, request.idempotency_key)
         content = plan_pb2.PlanContent()
-        content.CopyFrom(current.content)
+        content.CopyFrom(newest.content)
         action = next((a for a in content.actions if a.action_id == change.action_id), None)
         if action is None:
             raise FailedPrecondition(f"the plan has no action {change.action_id}")
         action.status = STATUS.to_proto(change.status)
-        version = current.version if stored is not None else current.version + 1
+        version = newest.version + 1
         reason = f"action {change.action_id} {change.status}" + (f": {request.note}" if request.note else "")
         return await self._version(
             request,
@@ -312,15 +311,14 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RecordReviewResponse)
         if answered is not None:
             return answered
-        stored = await self._store.of_key(request.idempotency_key)  # a retry of a call left pending
-        current = stored or await self._current(row)
-        version = current.version if stored is not None else current.version + 1
-        if stored is not None:  # the date it stored
+        newest, stored = await self._store.change_base(row.plan_id, request.idempotency_key)
+        version = newest.version + 1
+        if stored is not None:  # a retry: the date its first attempt stored
             next_due = stored.content.review_due.ToDatetime(dt.UTC)
         elif next_due is None:  # the policy's interval on from now
             next_due = add_span(dt.datetime.now(dt.UTC), self._policy.review_interval, row.site)
         content = plan_pb2.PlanContent()
-        content.CopyFrom(current.content)
+        content.CopyFrom(newest.content)
         content.review_due.CopyFrom(timestamp(next_due))
         reason = "review held" + (f": {request.note}" if request.note else "")
         return await self._version(
@@ -343,7 +341,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.RecordSharingConsentResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        newest, _ = await self._store.change_base(row.plan_id, request.idempotency_key)
         content = team.consent_given(newest.content, request, dt.datetime.now(dt.UTC))
         agencies = [share.agency for share in content.consent.shares]
         version = newest.version + 1
@@ -368,7 +366,7 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         answered = await self._actions.answered(request, **names, response=plan_pb2.WithdrawSharingConsentResponse)
         if answered is not None:
             return answered
-        newest = await self._store.newest(row.plan_id, but=request.idempotency_key)
+        newest, _ = await self._store.change_base(row.plan_id, request.idempotency_key)
         content = team.consent_withdrawn(newest.content, asked.by, dt.datetime.now(dt.UTC))
         version = newest.version + 1
         reason = "consent to sharing withdrawn" + (f": {asked.note}" if asked.note else "")
@@ -479,10 +477,6 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         if row is None:
             raise NotFound("the case has no plan")
         return row
-
-    async def _current(self, row: PlanRow) -> VersionRow:
-        versions = await self._store.versions(row.plan_id, up_to=await self._store.latest_version(row.plan_id))
-        return versions[0]
 
     def _answers(self, row: PlanRow, response: type[R]) -> Callable[[PlanView], Awaitable[R]]:
         """How a change is answered: the whole plan at the version the workflow took."""

@@ -213,18 +213,6 @@ class PlanStore:
         row = await self._pool.fetchrow("SELECT * FROM plan.plans WHERE case_id = $1", uuid.UUID(case_id))
         return None if row is None else _plan(row)
 
-    async def of_key(self, key: str) -> VersionRow | None:
-        """The version a call with this idempotency key stored (answered or still pending)."""
-        row = await self._pool.fetchrow("SELECT * FROM plan.plan_versions WHERE idempotency_key = $1", key)
-        return None if row is None else _version(row)
-
-    async def latest_version(self, plan_id: str) -> int:
-        """The newest version stored (one whose action is still pending included)."""
-        found = await self._pool.fetchval(
-            "SELECT max(version) FROM plan.plan_versions WHERE plan_id = $1", uuid.UUID(plan_id)
-        )
-        return int(found or 0)
-
     async def versions(self, plan_id: str, *, up_to: int | None = None, audited: bool = False) -> list[VersionRow]:
         """The plan's versions, newest first: those its workflow took (a pending action's
         not), or every one up to `up_to` (the version the workflow answered with); with the
@@ -257,9 +245,16 @@ class PlanStore:
         taken = next(r for r in rows if r["taken"])
         return _version(taken), _version(rows[0])
 
-    async def newest(self, plan_id: str, *, but: str = "") -> VersionRow:
-        """The newest version stored, as `taken_and_newest` finds it, for a change's checks."""
-        return (await self.taken_and_newest(plan_id, but=but))[1]
+    async def change_base(self, plan_id: str, key: str) -> tuple[VersionRow, VersionRow | None]:
+        """What a change with idempotency key `key` is made from: the newest version stored
+        but its own (a pending action's included), and the version it stored itself when
+        this is its retry (an earlier attempt left it pending), else None."""
+        rows = await self._pool.fetch(
+            "SELECT * FROM plan.plan_versions WHERE plan_id = $1 ORDER BY version DESC", uuid.UUID(plan_id)
+        )
+        own = next((r for r in rows if r["idempotency_key"] == key), None)
+        newest = next(r for r in rows if r["idempotency_key"] != key)
+        return _version(newest), None if own is None else _version(own)
 
     @staticmethod
     def add_version(

@@ -14,7 +14,6 @@ import grpc
 import pytest
 
 from kahu.v1 import (
-    assessment_pb2,
     common_pb2,
     conference_pb2,
     conference_pb2_grpc,
@@ -27,7 +26,7 @@ from services.common.errors import field_violations
 from tests.conference.conferences import get, key, participant, reaches, register, start_request
 from tests.conftest import Platform
 from tests.factories import submit_request
-from tests.intake.reports import closed_case, decide
+from tests.intake.reports import assessed, closed_case, decide
 from tests.polling import answered, eventually
 
 SITE = "west-coast"
@@ -106,18 +105,14 @@ async def test_a_case_referral_checked_by_a_supervisor_ends_in_the_childs_plan(
     opened = await care_intake.SubmitReport(request)
     case_id = opened.case_id
     await answered(lambda: decide(platform, case_id))  # until its triage proposal is in
-    allocate = assessment_pb2.AllocateRequest(
-        idempotency_key=key("allocate"), case_id=case_id, social_worker="sw.mere", site=SITE, allocated_by="sup.tui"
-    )
-    await answered(lambda: platform.assessment.Allocate(allocate))
-    await platform.assessment.CompleteAssessment(
-        assessment_pb2.CompleteAssessmentRequest(
-            idempotency_key=key("complete"),
-            case_id=case_id,
-            completed_by="sw.mere",
-            outcome=common_pb2.OUTCOME_FAMILY_GROUP_CONFERENCE,
-            reason="Tama needs care and protection: his whānau should plan for him.",
-        )
+    await assessed(
+        platform,
+        case_id,
+        common_pb2.OUTCOME_FAMILY_GROUP_CONFERENCE,
+        social_worker="sw.mere",
+        site=SITE,
+        allocated_by="sup.tui",
+        reason="Tama needs care and protection: his whānau should plan for him.",
     )
     wrong_kind = supervision_pb2.DecideApprovalRequest(
         idempotency_key=key("approve"),

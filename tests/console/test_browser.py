@@ -11,17 +11,25 @@ from __future__ import annotations
 import re
 import uuid
 
-import grpc
 from playwright.async_api import Browser, Page, expect
 
-from kahu.v1 import assessment_pb2, common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
+from kahu.v1 import common_pb2, conference_pb2, intake_pb2, placement_pb2, plan_pb2, supervision_pb2
 from tests.conference.conferences import get as get_conference
 from tests.conference.conferences import invited, register, start_request
 from tests.conference.conferences import stub as conferences
 from tests.conftest import Platform
 from tests.console.browser import assert_accessible, sign_in
 from tests.console.conftest import BROWSER_SITE
-from tests.intake.reports import actions, closed_case, decide, get_case, open_case, possible_duplicate, submit_request
+from tests.intake.reports import (
+    actions,
+    assessed,
+    closed_case,
+    decide,
+    get_case,
+    open_case,
+    possible_duplicate,
+    submit_request,
+)
 from tests.placement.network import caregiver, placement, relate
 from tests.placement.network import person as new_person
 from tests.placement.test_case_placement import custody_approved
@@ -379,30 +387,14 @@ async def test_a_supervisor_approves_seeking_custody_by_keyboard_alone(platform:
     case_id = await _open_case(platform, fast=False)
     await decide(platform, case_id)
 
-    async def allocated() -> bool:
-        try:
-            await platform.assessment.Allocate(
-                assessment_pb2.AllocateRequest(
-                    idempotency_key=f"allocate-{uuid.uuid4()}",
-                    case_id=case_id,
-                    social_worker="sw.keys",
-                    site=BROWSER_SITE,
-                    allocated_by="sup.keys",
-                )
-            )
-        except grpc.aio.AioRpcError:
-            return False
-        return True
-
-    await eventually(allocated)
-    await platform.assessment.CompleteAssessment(
-        assessment_pb2.CompleteAssessmentRequest(
-            idempotency_key=f"complete-{uuid.uuid4()}",
-            case_id=case_id,
-            completed_by="sw.keys",
-            outcome=common_pb2.OUTCOME_SEEK_CUSTODY,
-            reason="No safe caregiver at home.",
-        )
+    await assessed(
+        platform,
+        case_id,
+        common_pb2.OUTCOME_SEEK_CUSTODY,
+        social_worker="sw.keys",
+        site=BROWSER_SITE,
+        allocated_by="sup.keys",
+        reason="No safe caregiver at home.",
     )
     await sign_in(page, "supervisor", BROWSER_SITE, "sup.keys")
 

@@ -7,16 +7,14 @@ personal data in its title."""
 from __future__ import annotations
 
 import html
-import uuid
 
-import grpc
 from starlette.applications import Starlette
 
-from kahu.v1 import assessment_pb2, common_pb2, intake_pb2_grpc
+from kahu.v1 import common_pb2, intake_pb2_grpc
 from tests.conftest import Platform
 from tests.console.conftest import TRIAGE_SITE, Browserless, client
 from tests.console.html import form, parse
-from tests.intake.reports import actions, decide, get_case, open_case, submit_request
+from tests.intake.reports import actions, assessed, decide, get_case, open_case, submit_request
 from tests.polling import eventually
 
 INTAKE_WORKER = "sw.console"
@@ -156,30 +154,14 @@ async def test_a_supervisor_approves_seeking_custody_on_the_case_page(platform: 
     case_id, _ = await _case_in_triage(platform)
     await decide(platform, case_id)
 
-    async def allocated() -> bool:
-        try:
-            await platform.assessment.Allocate(
-                assessment_pb2.AllocateRequest(
-                    idempotency_key=f"allocate-{uuid.uuid4()}",
-                    case_id=case_id,
-                    social_worker="sw.mere",
-                    site=TRIAGE_SITE,
-                    allocated_by="sup.tui",
-                )
-            )
-        except grpc.aio.AioRpcError:
-            return False
-        return True
-
-    await eventually(allocated)
-    await platform.assessment.CompleteAssessment(
-        assessment_pb2.CompleteAssessmentRequest(
-            idempotency_key=f"complete-{uuid.uuid4()}",
-            case_id=case_id,
-            completed_by="sw.mere",
-            outcome=common_pb2.OUTCOME_SEEK_CUSTODY,
-            reason="No safe caregiver at home.",
-        )
+    await assessed(
+        platform,
+        case_id,
+        common_pb2.OUTCOME_SEEK_CUSTODY,
+        social_worker="sw.mere",
+        site=TRIAGE_SITE,
+        allocated_by="sup.tui",
+        reason="No safe caregiver at home.",
     )
     await person.sign_in("supervisor", TRIAGE_SITE, "sup.custody")
 

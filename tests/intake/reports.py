@@ -8,10 +8,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from kahu.v1 import common_pb2, intake_pb2, triage_pb2
+from kahu.v1 import assessment_pb2, common_pb2, intake_pb2, triage_pb2
 from tests import factories
 from tests.conftest import Platform
-from tests.polling import eventually
+from tests.polling import answered, eventually
 from workflows.case.model import workflow_id
 
 submit_request = factories.submit_request
@@ -73,6 +73,37 @@ async def decide(platform: Platform, case_id: str, **fields: Any) -> triage_pb2.
     for name, value in fields.items():
         setattr(request, name, value)
     return await platform.triage.RecordDecision(request)
+
+
+async def assessed(
+    platform: Platform,
+    case_id: str,
+    outcome: common_pb2.Outcome,
+    *,
+    social_worker: str,
+    site: str,
+    allocated_by: str,
+    reason: str,
+) -> None:
+    """Allocate the case's assessment (once its workflow takes it) and complete it with
+    `outcome`, as the social worker allocated."""
+    allocate = assessment_pb2.AllocateRequest(
+        idempotency_key=f"allocate-{uuid.uuid4()}",
+        case_id=case_id,
+        social_worker=social_worker,
+        site=site,
+        allocated_by=allocated_by,
+    )
+    await answered(lambda: platform.assessment.Allocate(allocate))
+    await platform.assessment.CompleteAssessment(
+        assessment_pb2.CompleteAssessmentRequest(
+            idempotency_key=f"complete-{uuid.uuid4()}",
+            case_id=case_id,
+            completed_by=social_worker,
+            outcome=outcome,
+            reason=reason,
+        )
+    )
 
 
 def actions(timeline: Any) -> list[str]:
