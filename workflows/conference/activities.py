@@ -80,6 +80,8 @@ class ConferenceActivities:
             booked_by=choice.chosen_by if choice else KAHU_ACTOR,
             late_reason=choice.late_reason if choice else "",
             participant_ids=request.participants,
+            venue_id=request.venue_id or "",
+            required_ids=request.required,
         )
         if choice is not None:
             message.slot.CopyFrom(
