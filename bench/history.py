@@ -8,13 +8,17 @@ placement's selection) passes, escalates through every tier, each tier acknowled
 extended, again and again; the assessment seeks custody, the placement search declines a
 caregiver before one agrees. A youth justice case's conference does the same on its own
 clocks (rescheduled, escalated, extended). Each workflow's history is its own (each
-continues as new on its own `history_limit`, workflows/deadline.py `history_full`):
+continues as new on its own `history_limit`, workflows/common.py `HISTORY_LIMIT`, as intake
+starts every case; a worker replays only a workflow's current run):
 
-- events and bytes of each workflow's largest run, beside `history_limit` (target: under it,
-  no continue-as-new needed in a year);
-- replaying each with temporalio's Replayer (the sandbox and interceptors the worker runs),
-  median of REPLAYS, beside a bare workflow's history of the same length (one-second timers,
-  `bench.baseline.BareTimers`) replayed the same way: target under a second, and the ratio.
+- events and bytes of each workflow's runs in the year, and its largest run beside the limit
+  (target: the limit, which a run passes only by what comes in before it can continue: a
+  case does not while its child runs, and continues first when a child is about to start with
+  less than half the limit left);
+- replaying each run with temporalio's Replayer (the sandbox and interceptors the worker
+  runs), median of REPLAYS, the slowest beside a bare workflow's history of the same length
+  as the largest run (one-second timers, `bench.baseline.BareTimers`) replayed the same way:
+  target under a second, and the ratio.
 
 `BENCH_HISTORY_CYCLES` (default 12) is how many times each clock passes, escalates and is
 extended; `BENCH_HISTORY_REPORTS` (default 12) how many further reports come in per stage: a
@@ -46,6 +50,7 @@ from tests.polling import answered
 from tests.workflows.scenarios import (
     POLICY,
     RecordedActivities,
+    case_input,
     current_time,
     hold_and_agree,
     running_assessment,
@@ -75,6 +80,7 @@ from workflows.case.model import (
     placement_workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
+from workflows.common import HISTORY_LIMIT
 from workflows.conference.model import (
     ConferenceStage,
     InvitationResponse,
@@ -90,8 +96,9 @@ from workflows.placement.workflows import PlacementSearchWorkflow
 from workflows.policy.model import Pathway, Timeframe
 from workflows.worker import WORKFLOWS, interceptors, sandbox_runner
 
-HISTORY_LIMIT = 10_000  # CaseInput.history_limit's default, as intake starts every case
 REPLAY_TARGET_S = 1.0
+#: A run passes the limit only by what comes in before the workflow can continue as new.
+RUN_TARGET = 1.5
 REPLAYS = 5
 MAX_SKIPS = 60
 EVENTS_PER_TIMER = 5  # TimerStarted, TimerFired, WorkflowTask Scheduled, Started, Completed
@@ -146,7 +153,7 @@ async def further_reports(handle: WorkflowHandle[Any, Any], year: Year, stage: s
 
 
 async def case_placed_after_a_busy_year(client: Client, task_queue: str, year: Year) -> WorkflowHandle[Any, Any]:
-    handle = await start_case(client, task_queue)
+    handle = await start_case(client, task_queue, case_input(history_limit=HISTORY_LIMIT))
 
     async def case_tier() -> int:
         view = await handle.query(CaseWorkflow.state)
@@ -221,7 +228,7 @@ async def case_placed_after_a_busy_year(client: Client, task_queue: str, year: Y
 async def case_conference_after_a_busy_year(client: Client, task_queue: str, year: Year) -> WorkflowHandle[Any, Any]:
     """Youth justice: further reports in triage; the conference is rescheduled `cycles` times
     (a participant declines each booking), then held and a plan agreed."""
-    handle = await start_case(client, task_queue)
+    handle = await start_case(client, task_queue, case_input(history_limit=HISTORY_LIMIT))
     await further_reports(handle, year, "triage")
     await handle.execute_update(
         CaseWorkflow.decide_triage,
@@ -250,10 +257,14 @@ async def case_conference_after_a_busy_year(client: Client, task_queue: str, yea
 
 @dataclass(frozen=True)
 class Measured:
+    """A workflow's year: its largest run (events, bytes, where they are) and its slowest
+    run's replay, with all its runs' events."""
+
     workflow: str
     events: int
     bytes: int
-    continued_as_new: bool
+    runs: int
+    total_events: int
     replay_s: float
     cold_replay_s: float
     composition: dict[str, object]
@@ -283,10 +294,8 @@ def composition(history: WorkflowHistory) -> dict[str, object]:
     }
 
 
-def size(history: WorkflowHistory) -> tuple[int, int, bool]:
-    events = history.events
-    continued = bool(events) and events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-    return len(events), sum(e.ByteSize() for e in events), continued
+def size(history: WorkflowHistory) -> tuple[int, int]:
+    return len(history.events), sum(e.ByteSize() for e in history.events)
 
 
 async def replay_seconds(replayer: Replayer, history: WorkflowHistory) -> tuple[float, float]:
@@ -299,10 +308,25 @@ async def replay_seconds(replayer: Replayer, history: WorkflowHistory) -> tuple[
     return statistics.median(times[1:]), times[0]
 
 
-async def histories(client: Client, handle: WorkflowHandle[Any, Any]) -> dict[str, WorkflowHistory]:
-    """The case's and each child's history (the first run of each: a continued run shows)."""
+async def runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+    """Every run of a workflow, first to last (the first named by the latest's start event,
+    each next by its predecessor's continue-as-new)."""
+    latest = await client.get_workflow_handle(workflow_id).fetch_history()
+    run_id = latest.events[0].workflow_execution_started_event_attributes.first_execution_run_id
+    found = []
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        found.append(history)
+        last = history.events[-1]
+        continued = last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id if continued else ""
+    return found
+
+
+async def histories(client: Client, handle: WorkflowHandle[Any, Any]) -> dict[str, list[WorkflowHistory]]:
+    """The runs of the case and of each child it ran."""
     case_id = handle.id.removeprefix("case-")
-    found = {"case": await client.get_workflow_handle(handle.id, run_id=handle.run_id).fetch_history()}
+    found = {"case": await runs(client, handle.id)}
     children = {
         "assessment": assessment_workflow_id(case_id),
         "placement": placement_workflow_id(case_id),
@@ -310,7 +334,7 @@ async def histories(client: Client, handle: WorkflowHandle[Any, Any]) -> dict[st
     }
     for name, child_id in children.items():
         try:
-            found[name] = await client.get_workflow_handle(child_id).fetch_history()
+            found[name] = await runs(client, child_id)
         except RPCError:  # that child never ran in this case
             continue
     return found
@@ -323,7 +347,7 @@ async def run(year: Year) -> Report:
     async with env:
         await search_attributes.register(env.client)
         started = time.perf_counter()
-        found: dict[str, WorkflowHistory] = {}
+        found: dict[str, list[WorkflowHistory]] = {}
         for name, scenario in (
             ("placed", case_placed_after_a_busy_year),
             ("conference", case_conference_after_a_busy_year),
@@ -336,10 +360,15 @@ async def run(year: Year) -> Report:
                         part = "case (youth justice)"
                     found.setdefault(part, history)
         driven = time.perf_counter() - started
-        for part, history in found.items():
-            events, nbytes, continued = size(history)
-            warm, cold = await replay_seconds(replayer, history)
-            measured.append(Measured(part, events, nbytes, continued, warm, cold, composition(history)))
+        for part, histories_ in found.items():
+            largest_run = max(histories_, key=lambda h: len(h.events))
+            events, nbytes = size(largest_run)
+            replays = [await replay_seconds(replayer, h) for h in histories_]
+            warm, cold = max(replays)
+            total = sum(len(h.events) for h in histories_)
+            measured.append(
+                Measured(part, events, nbytes, len(histories_), total, warm, cold, composition(largest_run))
+            )
         largest = max(measured, key=lambda m: m.events)
         timers = -(-largest.events // EVENTS_PER_TIMER)
         bare_queue = f"bench-bare-{uuid.uuid4()}"
@@ -349,7 +378,7 @@ async def run(year: Year) -> Report:
             )
             await bare.result()
         bare_history = await bare.fetch_history()
-    bare_events, bare_bytes, _ = size(bare_history)
+    bare_events, bare_bytes = size(bare_history)
     bare_replayer = Replayer(workflows=[BareTimers], workflow_runner=sandbox_runner(), interceptors=interceptors())
     bare_warm, bare_cold = await replay_seconds(bare_replayer, bare_history)
     slowest = max(measured, key=lambda m: m.replay_s)
@@ -358,17 +387,22 @@ async def run(year: Year) -> Report:
         parameters={"cycles": year.cycles, "reports_per_stage": year.reports, "history_limit": HISTORY_LIMIT},
         comparisons=[
             Comparison(
-                f"largest history ({largest.workflow}) / limit", largest.events, HISTORY_LIMIT, "events", 1.0, False
+                f"largest run ({largest.workflow}) / limit", largest.events, HISTORY_LIMIT, "events", RUN_TARGET, False
             ),
-            Comparison("replay largest / 1 s target", largest.replay_s, REPLAY_TARGET_S, "s", 1.0, False),
-            Comparison("replay largest / bare same length", largest.replay_s, bare_warm, "s", 10.0, False),
+            Comparison(
+                f"slowest replay ({slowest.workflow}) / 1 s target", slowest.replay_s, REPLAY_TARGET_S, "s", 1.0, False
+            ),
+            Comparison(
+                "slowest replay / bare as long as the largest run", slowest.replay_s, bare_warm, "s", 10.0, False
+            ),
         ],
         figures={
             "workflows": {
                 m.workflow: {
-                    "events": m.events,
-                    "bytes": m.bytes,
-                    "continued_as_new": m.continued_as_new,
+                    "largest_run_events": m.events,
+                    "largest_run_bytes": m.bytes,
+                    "runs": m.runs,
+                    "events_in_the_year": m.total_events,
                     "replay_ms": round(m.replay_s * 1000, 1),
                     "cold_replay_ms": round(m.cold_replay_s * 1000, 1),
                     **m.composition,

@@ -12,6 +12,12 @@ from temporalio.exceptions import ApplicationError
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 #: How long an activity waits for the domain service it calls (inside ACTIVITY_TIMEOUT).
 RPC_TIMEOUT = timedelta(seconds=20)
+#: A workflow continues as new once its run's history reaches this many events (and nothing
+#: is in flight). A worker replays a run's whole history whenever the workflow is not in its
+#: cache; at about a millisecond an event (`python -m bench history`) this keeps that well
+#: under a second. A case cannot continue as new while its assessment or placement search
+#: runs; those add about 160 events to a busy year's case (patch `child-clock-recorded`).
+HISTORY_LIMIT = 500
 #: Who acts when Kahu itself does something (books the earliest slot, starts a timer).
 KAHU_ACTOR = "kahu"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))

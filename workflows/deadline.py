@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import search_attributes as sa
     from workflows.attention import Steps
     from workflows.case.model import (
         Acknowledgement,
@@ -357,8 +360,23 @@ def history_full(limit: int) -> bool:
     return workflow.info().get_current_history_length() >= limit and workflow.all_handlers_finished()
 
 
-async def report_to_parent(status: DeadlineStatus) -> None:
-    """Tell the parent case a child's clock, so the case's search attributes show it."""
+def deadline_attributes(status: DeadlineStatus | None) -> list[SearchAttributeUpdate[Any]]:
+    """The search attributes that show a clock (None: no clock running)."""
+    return [
+        sa.DUE_AT.value_set(status.due_at) if status and status.due_at else sa.DUE_AT.value_unset(),
+        sa.BREACHED.value_set(bool(status and status.breached)),
+        sa.ESCALATION_TIER.value_set(status.tier if status else 0),
+    ]
+
+
+async def report_to_parent(status: DeadlineStatus, *, recorded: bool = False) -> None:
+    """Show a child's clock. `recorded` (the case started the child under patch
+    `child-clock-recorded`): on the child's own search attributes, the child's record batches
+    taking it to the case's record; before, by a signal to the parent case, a workflow task in
+    the case's history for every change of the clock."""
+    if recorded:
+        workflow.upsert_search_attributes(deadline_attributes(status))
+        return
     parent = workflow.info().parent
     if parent is not None:
         await workflow.get_external_workflow_handle(parent.workflow_id).signal("assessment_status", status)

@@ -164,18 +164,20 @@ class RecordCaseStageResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class RecordCaseEventsRequest(_message.Message):
-    __slots__ = ("case_id", "workflow_id", "events", "standing", "assessment")
+    __slots__ = ("case_id", "workflow_id", "events", "standing", "assessment", "child_clock")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     STANDING_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    CHILD_CLOCK_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     workflow_id: str
     events: _containers.RepeatedCompositeFieldContainer[CaseEvent]
     standing: CaseStanding
     assessment: AssessmentStanding
-    def __init__(self, case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[CaseEvent, _Mapping]]] = ..., standing: _Optional[_Union[CaseStanding, _Mapping]] = ..., assessment: _Optional[_Union[AssessmentStanding, _Mapping]] = ...) -> None: ...
+    child_clock: _common_pb2.DeadlineStatus
+    def __init__(self, case_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[CaseEvent, _Mapping]]] = ..., standing: _Optional[_Union[CaseStanding, _Mapping]] = ..., assessment: _Optional[_Union[AssessmentStanding, _Mapping]] = ..., child_clock: _Optional[_Union[_common_pb2.DeadlineStatus, _Mapping]] = ...) -> None: ...
 
 class RecordCaseEventsResponse(_message.Message):
     __slots__ = ("recorded",)

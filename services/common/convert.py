@@ -290,7 +290,21 @@ def record_batch_to_proto(batch: RecordBatch) -> intake_pb2.RecordCaseEventsRequ
         request.standing.CopyFrom(case_standing_to_proto(batch.case, batch.version))
     if batch.assessment is not None:
         request.assessment.CopyFrom(assessment_standing_to_proto(batch.assessment, batch.case_id, batch.version))
+    clock = child_clock(batch)
+    if clock is not None:
+        request.child_clock.CopyFrom(deadline_to_proto(clock))
     return request
+
+
+def child_clock(batch: RecordBatch) -> model.DeadlineStatus | None:
+    """The clock of a case's assessment or placement search, as its batch's standing has it
+    (None when the batch has no such standing, or the search's clock has not started)."""
+    a = batch.assessment
+    if a is not None:
+        return model.DeadlineStatus(a.deadline_kind, a.due_at, a.breached, a.tier, a.original_due_at)
+    if batch.placement is not None:
+        return batch.placement.deadline or model.DeadlineStatus(model.DeadlineKind.PLACEMENT, None, False, 0)
+    return None
 
 
 def attention_request(item: model.AttentionItem) -> supervision_pb2.RaiseAttentionRequest:

@@ -70,8 +70,15 @@ def record_to_proto(record: CaseRecord, rule_descriptions: Mapping[str, str]) ->
         response.outcome = standing.outcome
         if standing.HasField("placement"):
             response.placement.CopyFrom(standing.placement)
-        if standing.HasField("deadline") and standing.deadline.HasField("original_due_at"):
-            # the deadline an extension moved, as the workflow last recorded it (the columns
-            # hold the current one, which listings filter on)
-            response.case.deadline.original_due_at.CopyFrom(standing.deadline.original_due_at)
+    # the deadline an extension moved, as the workflow whose clock the case shows last recorded
+    # it (the columns hold the current one, which listings filter on)
+    shown = (
+        common_pb2.DeadlineStatus.FromString(record.child_clock)
+        if record.child_clock is not None
+        else intake_pb2.CaseStanding.FromString(record.standing).deadline
+        if record.standing is not None
+        else None
+    )
+    if shown is not None and shown.HasField("original_due_at") and response.case.HasField("deadline"):
+        response.case.deadline.original_due_at.CopyFrom(shown.original_due_at)
     return response

@@ -17,7 +17,7 @@ from services.common import audit
 from services.common.events import Event
 from services.intake import listing
 from services.intake.store import CaseRow, case_row
-from workflows.case.model import TimelineEntry
+from workflows.case.model import Stage, TimelineEntry, assessment_workflow_id, placement_workflow_id
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,18 @@ class AssessmentPart:
 
 
 @dataclass(frozen=True)
+class ChildClock:
+    """The clock of the case's assessment or placement search, from that workflow's batch."""
+
+    kind: str
+    due_at: dt.datetime | None
+    breached: bool
+    tier: int
+    #: The serialized kahu.v1.DeadlineStatus.
+    message: bytes
+
+
+@dataclass(frozen=True)
 class Recording:
     """What one RecordCaseEvents call records."""
 
@@ -58,6 +70,21 @@ class Recording:
     events: list[Event]
     standing: Standing | None = None
     assessment: AssessmentPart | None = None
+    child_clock: ChildClock | None = None
+
+
+def _child_of_stage(case_id: str, stage: str) -> str | None:
+    """The child workflow whose clock the case shows in `stage`, if any."""
+    if stage in (Stage.ASSESSMENT, Stage.INVESTIGATION):
+        return assessment_workflow_id(case_id)
+    if stage == Stage.PLACEMENT:
+        return placement_workflow_id(case_id)
+    return None
+
+
+def _stages_of_child(case_id: str, workflow_id: str) -> list[str]:
+    """The stages in which the case shows the clock of its child `workflow_id`."""
+    return [s.value for s in Stage if _child_of_stage(case_id, s.value) == workflow_id]
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,8 @@ class CaseRecord:
     case: CaseRow
     standing: bytes | None
     assessment: bytes | None
+    #: The child's clock (a serialized kahu.v1.DeadlineStatus) when the case shows it.
+    child_clock: bytes | None
     events: list[RecordedEvent]
     reports: list[ReportRow]
 
@@ -115,10 +144,14 @@ class RecordStore:
             )
             if r.standing is not None:
                 s = r.standing
+                # In a child's stage the deadline is the child's, as its own batches last sent it.
                 await conn.execute(
                     "UPDATE intake.cases SET standing_version = $2, stage = $3, stage_recorded_at = now(),"
                     " pathway = $4, timeframe = COALESCE($5, $12, urgency_at_receipt), outcome = $6,"
-                    " deadline_kind = $7, due_at = $8, breached = $9, tier = $10, standing = $11"
+                    " deadline_kind = CASE WHEN child_clock_workflow = $13 THEN child_deadline_kind ELSE $7 END,"
+                    " due_at = CASE WHEN child_clock_workflow = $13 THEN child_due_at ELSE $8 END,"
+                    " breached = CASE WHEN child_clock_workflow = $13 THEN child_breached ELSE $9 END,"
+                    " tier = CASE WHEN child_clock_workflow = $13 THEN child_tier ELSE $10 END, standing = $11"
                     " WHERE case_id = $1 AND standing_version < $2",
                     case_id,
                     s.version,
@@ -132,6 +165,7 @@ class RecordStore:
                     s.tier,
                     s.message,
                     s.urgency,
+                    _child_of_stage(r.case_id, s.stage),
                 )
             if r.assessment is not None:
                 a = r.assessment
@@ -142,6 +176,25 @@ class RecordStore:
                     a.version,
                     a.assignee,
                     a.message,
+                )
+            if r.child_clock is not None:
+                c = r.child_clock
+                await conn.execute(
+                    "UPDATE intake.cases SET child_clock_workflow = $2, child_deadline_kind = $3, child_due_at = $4,"
+                    " child_breached = $5, child_tier = $6, child_clock = $7,"
+                    " deadline_kind = CASE WHEN stage = ANY($8::text[]) THEN $3 ELSE deadline_kind END,"
+                    " due_at = CASE WHEN stage = ANY($8::text[]) THEN $4 ELSE due_at END,"
+                    " breached = CASE WHEN stage = ANY($8::text[]) THEN $5 ELSE breached END,"
+                    " tier = CASE WHEN stage = ANY($8::text[]) THEN $6 ELSE tier END"
+                    " WHERE case_id = $1",
+                    case_id,
+                    r.workflow_id,
+                    c.kind,
+                    c.due_at,
+                    c.breached,
+                    c.tier,
+                    c.message,
+                    _stages_of_child(r.case_id, r.workflow_id),
                 )
         return int(str(status).rsplit(" ", 1)[-1])
 
@@ -166,6 +219,10 @@ class RecordStore:
             case=case_row(row),
             standing=row["standing"],
             assessment=row["assessment"],
+            child_clock=row["child_clock"]
+            if row["child_clock_workflow"] is not None
+            and row["child_clock_workflow"] == _child_of_stage(case_id, row["stage"])
+            else None,
             events=[
                 RecordedEvent(e["workflow_id"], e["seq"], TimelineEntry(e["at"], e["actor"], e["action"], e["detail"]))
                 for e in events

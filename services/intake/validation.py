@@ -11,7 +11,7 @@ from services.common import checks, convert, events
 from services.common.errors import Violations
 from services.common.sites import Site
 from services.intake.duplicates import DECISION, Resolution
-from services.intake.record import AssessmentPart, Recording, Standing
+from services.intake.record import AssessmentPart, ChildClock, Recording, Standing
 from workflows.case.model import (
     Stage,
     StageChange,
@@ -199,14 +199,7 @@ def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | Non
         checks.staff_id(v, waiting.decided_by, "standing.awaiting_approval.decided_by")
     outcome = checks.enum(v, message.outcome, convert.OUTCOME, "standing.outcome", required=False)
     urgency = checks.enum(v, message.urgency, convert.TIMEFRAME, "standing.urgency", required=False)
-    kind = due_at = None
-    if message.HasField("deadline"):
-        deadline = message.deadline
-        kind = checks.enum(v, deadline.kind, convert.DEADLINE_KIND, "standing.deadline.kind")
-        if deadline.HasField("due_at"):
-            due_at = checks.instant(v, deadline.due_at, "standing.deadline.due_at")
-        if deadline.tier > checks.MAX_TIER:
-            v.add("standing.deadline.tier", f"must be at most {checks.MAX_TIER}")
+    clock = _clock(v, message.deadline, "standing.deadline") if message.HasField("deadline") else None
     if message.HasField("placement"):
         checks.staff_id(v, message.placement.confirmed_by, "standing.placement.confirmed_by")
         if not message.placement.caregiver_id:
@@ -222,12 +215,23 @@ def _standing(v: Violations, message: intake_pb2.CaseStanding) -> Standing | Non
         timeframe=timeframe.value if timeframe else None,
         urgency=urgency.value if urgency else None,
         outcome=outcome.value if outcome else None,
-        deadline_kind=kind.value if kind else None,
-        due_at=due_at,
+        deadline_kind=clock.kind if clock else None,
+        due_at=clock.due_at if clock else None,
         breached=message.deadline.breached,
         tier=message.deadline.tier,
         message=message.SerializeToString(deterministic=True),
     )
+
+
+def _clock(v: Violations, message: common_pb2.DeadlineStatus, field: str) -> ChildClock | None:
+    """A clock's kind, due time and tier, checked; the message kept to be shown as sent."""
+    kind = checks.enum(v, message.kind, convert.DEADLINE_KIND, f"{field}.kind")
+    due_at = checks.instant(v, message.due_at, f"{field}.due_at") if message.HasField("due_at") else None
+    if message.tier > checks.MAX_TIER:
+        v.add(f"{field}.tier", f"must be at most {checks.MAX_TIER}")
+    if kind is None:
+        return None
+    return ChildClock(kind.value, due_at, message.breached, message.tier, message.SerializeToString(deterministic=True))
 
 
 def _assessment(v: Violations, message: intake_pb2.AssessmentStanding) -> AssessmentPart:
@@ -258,5 +262,10 @@ def validate_record(request: intake_pb2.RecordCaseEventsRequest) -> Recording:
         if case_id and request.workflow_id != assessment_workflow_id(case_id):
             v.add("assessment", "is recorded by the case's assessment workflow only")
         assessment = _assessment(v, request.assessment)
+    clock = None
+    if request.HasField("child_clock"):
+        if case_id and request.workflow_id not in (assessment_workflow_id(case_id), placement_workflow_id(case_id)):
+            v.add("child_clock", "is recorded by the case's assessment or placement search workflow only")
+        clock = _clock(v, request.child_clock, "child_clock")
     v.raise_if_any()
-    return Recording(case_id, request.workflow_id, found, standing, assessment)
+    return Recording(case_id, request.workflow_id, found, standing, assessment, clock)

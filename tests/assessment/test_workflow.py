@@ -95,14 +95,18 @@ async def test_breach_escalates_tier_by_tier_and_shows_on_the_case(harness: Harn
     await harness.skip_to(due + HOUR + SECOND)
     assert harness.activities.tiers(DeadlineKind.ASSESSMENT) == [(1, 1), (1, 2)]
 
-    async def case_at_tier_2() -> bool:
-        attributes = (await handle.describe()).typed_search_attributes
+    async def at_tier_2() -> bool:  # on the assessment's search attributes and the case's record
+        attributes = (await child.describe()).typed_search_attributes
+        shown = await harness.shown_clock(handle, DeadlineKind.ASSESSMENT)
         return (
             attributes.get(search_attributes.ESCALATION_TIER) == 2
             and attributes.get(search_attributes.BREACHED) is True
+            and attributes.get(search_attributes.DUE_AT) == due
+            and shown is not None
+            and (shown.tier, shown.breached, shown.due_at) == (2, True, due)
         )
 
-    await eventually(case_at_tier_2)
+    await eventually(at_tier_2)
     await harness.skip_to(due + 3 * HOUR + SECOND)
     assert harness.activities.tiers(DeadlineKind.ASSESSMENT) == [(1, 1), (1, 2), (1, 3)]
     await harness.skip_to(due + 30 * HOUR)

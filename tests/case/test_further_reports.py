@@ -13,7 +13,14 @@ from tests.case.test_workflow import decision, rejected
 from tests.polling import eventually
 from tests.workflows.scenarios import POLICY, Harness, until_stage
 from workflows.assessment.workflows import AssessmentWorkflow
-from workflows.case.model import AdditionalInformation, CaseFacts, CaseView, DeadlineKind, Stage, TriageProposal
+from workflows.case.model import (
+    AdditionalInformation,
+    CaseFacts,
+    CaseView,
+    DeadlineKind,
+    Stage,
+    TriageProposal,
+)
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Pathway, Timeframe
 
@@ -106,16 +113,12 @@ async def test_a_hub_case_decided_critical_is_due_in_the_critical_timeframe(harn
         CaseWorkflow.decide_triage, decision(Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.CRITICAL, "baby alone")
     )
     await until_stage(handle, Stage.ASSESSMENT)
-
-    async def assessment_deadline() -> CaseView | None:
-        view = await handle.query(CaseWorkflow.state)
-        return view if view.deadline is not None and view.deadline.kind == DeadlineKind.ASSESSMENT else None
-
-    view = await eventually(assessment_deadline)
+    shown = await eventually(lambda: harness.shown_clock(handle, DeadlineKind.ASSESSMENT))
+    view = await handle.query(CaseWorkflow.state)
     decided_at = next(e.at for e in view.timeline if e.action == "triage.decided")
     critical = POLICY.timeframes[Timeframe.CRITICAL].seconds
     assert critical < POLICY.child_safety_hub_assessment.seconds
-    assert view.deadline is not None and view.deadline.due_at == decided_at + timedelta(seconds=critical)
+    assert shown.due_at == decided_at + timedelta(seconds=critical)
 
 
 async def test_a_further_hub_report_needs_an_assessment(harness: Harness) -> None:
@@ -137,21 +140,14 @@ async def test_a_further_report_of_immediate_danger_brings_the_assessment_forwar
     )
     await until_stage(handle, Stage.ASSESSMENT)
 
-    async def assessment_due(before: object = None) -> CaseView | None:
-        view = await handle.query(CaseWorkflow.state)
-        ok = view.deadline is not None and view.deadline.kind == DeadlineKind.ASSESSMENT
-        return view if ok and (before is None or view.deadline.due_at != before) else None  # type: ignore[union-attr]
-
-    urgent = await eventually(assessment_due)
-    assert urgent.deadline is not None
+    urgent = await eventually(lambda: harness.shown_clock(handle, DeadlineKind.ASSESSMENT))
     await handle.execute_update(
         CaseWorkflow.add_information, AdditionalInformation("report-2", FURTHER.concerns, True, facts=FURTHER)
     )
     view = await handle.query(CaseWorkflow.state)
     reported = next(e.at for e in view.timeline if e.action == "report.added")
-    critical = await eventually(lambda: assessment_due(urgent.deadline.due_at))  # type: ignore[union-attr]
-    assert critical.deadline is not None
-    assert critical.deadline.due_at == reported + timedelta(seconds=POLICY.timeframes[Timeframe.CRITICAL].seconds)
+    critical = await eventually(lambda: harness.shown_clock(handle, DeadlineKind.ASSESSMENT, urgent.due_at))
+    assert critical.due_at == reported + timedelta(seconds=POLICY.timeframes[Timeframe.CRITICAL].seconds)
     assessment = await harness.assessment(handle).query(AssessmentWorkflow.state)
     assert any(e.action == "deadline.shortened" for e in assessment.timeline)
     assert len(harness.activities.police) == 1

@@ -140,6 +140,66 @@ async def test_where_a_case_stands_is_replaced_only_by_a_newer_version(platform:
     assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+async def test_a_child_stage_shows_the_childs_clock_as_its_own_batches_send_it(platform: Platform) -> None:
+    case_id = await _bare_case(platform)
+    due = AT + dt.timedelta(days=14)
+
+    def clock(kind: Any, at: dt.datetime | None, tier: int = 0, **fields: Any) -> common_pb2.DeadlineStatus:
+        status = common_pb2.DeadlineStatus(kind=kind, tier=tier, breached=tier > 0, **fields)
+        if at is not None:
+            status.due_at.CopyFrom(timestamp(at))
+        return status
+
+    async def record(workflow: str, **fields: Any) -> None:
+        await platform.intake.RecordCaseEvents(
+            intake_pb2.RecordCaseEventsRequest(case_id=case_id, workflow_id=workflow, **fields)
+        )
+
+    async def shown(**filters: Any) -> tuple[common_pb2.DeadlineStatus, list[str]]:
+        case = (await get_case(platform, case_id)).case
+        listed = await platform.intake.ListCases(intake_pb2.ListCasesRequest(site="hutt", page_size=500, **filters))
+        return case.deadline, [c.case_id for c in listed.cases]
+
+    triage = clock(common_pb2.DEADLINE_KIND_TRIAGE, AT + dt.timedelta(days=1))
+    await record(workflow_id(case_id), standing=_standing(1, common_pb2.CASE_STAGE_TRIAGE, deadline=triage))
+    assessment = assessment_workflow_id(case_id)
+    # the child's first batch may come before the case records that it entered the child's stage
+    await record(assessment, child_clock=clock(common_pb2.DEADLINE_KIND_ASSESSMENT, due))
+    assert (await shown())[0] == triage
+    await record(workflow_id(case_id), standing=_standing(2, common_pb2.CASE_STAGE_ASSESSMENT))
+    deadline, _ = await shown()
+    assert (deadline.kind, deadline.due_at.ToDatetime(dt.UTC)) == (common_pb2.DEADLINE_KIND_ASSESSMENT, due)
+
+    # breached, escalated, then extended: each batch of the child's moves what the case shows
+    await record(assessment, child_clock=clock(common_pb2.DEADLINE_KIND_ASSESSMENT, due, tier=2))
+    deadline, breached = await shown(stage=common_pb2.CASE_STAGE_ASSESSMENT, min_tier=2)
+    assert (deadline.tier, deadline.breached) == (2, True) and case_id in breached
+    later = due + dt.timedelta(days=5)
+    extended = clock(common_pb2.DEADLINE_KIND_ASSESSMENT, later, original_due_at=timestamp(due))
+    await record(assessment, child_clock=extended)
+    deadline, breached = await shown(stage=common_pb2.CASE_STAGE_ASSESSMENT, min_tier=2)
+    assert deadline == extended and case_id not in breached
+
+    # once the case leaves the stage, its own shows (none), whatever a child sends meanwhile
+    await record(workflow_id(case_id), standing=_standing(3, common_pb2.CASE_STAGE_OUTCOME))
+    assert not (await get_case(platform, case_id)).case.HasField("deadline")
+    search = placement_workflow_id(case_id)
+    await record(search, child_clock=clock(common_pb2.DEADLINE_KIND_PLACEMENT, AT + dt.timedelta(days=40)))
+    assert not (await get_case(platform, case_id)).case.HasField("deadline")
+    await record(workflow_id(case_id), standing=_standing(4, common_pb2.CASE_STAGE_PLACEMENT))
+    deadline, _ = await shown()
+    assert (deadline.kind, deadline.due_at.ToDatetime(dt.UTC)) == (
+        common_pb2.DEADLINE_KIND_PLACEMENT,
+        AT + dt.timedelta(days=40),
+    )
+
+
+def _a_bad_clock_from_the_assessment(request: intake_pb2.RecordCaseEventsRequest, case_id: str) -> None:
+    request.workflow_id = assessment_workflow_id(case_id)
+    request.events[0].CopyFrom(_events(request.workflow_id, 0, 1)[0])
+    request.child_clock.CopyFrom(common_pb2.DeadlineStatus(tier=99))  # no kind, and past the last tier
+
+
 @pytest.mark.parametrize(
     ("change", "fields"),
     [
@@ -155,6 +215,11 @@ async def test_where_a_case_stands_is_replaced_only_by_a_newer_version(platform:
             {"assessment"},  # from the case's workflow: only its assessment's says where that stands
         ),
         (lambda r, c: r.events.extend(_events(workflow_id(c), 1, 500)), {"events"}),
+        (
+            lambda r, c: r.child_clock.CopyFrom(common_pb2.DeadlineStatus(kind=common_pb2.DEADLINE_KIND_ASSESSMENT)),
+            {"child_clock"},  # from the case's own workflow: only its assessment's or search's clock
+        ),
+        (_a_bad_clock_from_the_assessment, {"child_clock.kind", "child_clock.tier"}),
     ],
 )
 async def test_a_bad_record_is_refused_naming_the_field(platform: Platform, change: Any, fields: set[str]) -> None:

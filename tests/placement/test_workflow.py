@@ -354,12 +354,8 @@ async def test_seeking_custody_is_followed_by_a_placement_recorded_on_the_case(h
 
     async def placement_deadline_on_the_case() -> bool:
         case = await handle.query(CaseWorkflow.state)
-        return (
-            case.placement_workflow_id == placement.id
-            and case.deadline is not None
-            and case.deadline.kind == DeadlineKind.PLACEMENT
-            and case.deadline.due_at is not None
-        )
+        shown = await harness.shown_clock(handle, DeadlineKind.PLACEMENT)
+        return case.placement_workflow_id == placement.id and shown is not None and shown.due_at is not None
 
     await eventually(placement_deadline_on_the_case)
     await placement.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))

@@ -27,6 +27,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from services.common.convert import child_clock
 from tests.conference.workflow_fakes import RecordedConferenceActivities, conference_input, start_conference
 from tests.placement.workflow_fakes import AUNTIE, KORO, RecordedPlacementActivities
 from tests.policies import SHIPPED, testing_policy
@@ -40,10 +41,12 @@ from workflows.case.model import (
     AttentionItem,
     CaseFacts,
     CaseInput,
+    CaseStanding,
     ChildSeen,
     Completion,
     ConsentResponse,
     DeadlineKind,
+    DeadlineStatus,
     DueRequest,
     Escalation,
     EscalationLevel,
@@ -128,6 +131,8 @@ class RecordedActivities:
         self.stages: list[StageChange] = []
         #: The case's recorded events' actions as each stage was recorded (by case, stage).
         self.recorded_at_stage: dict[tuple[str, str], list[str]] = {}
+        #: The clock each case's assessment or placement search last sent with its batches.
+        self.child_clocks: dict[str, tuple[str, DeadlineStatus]] = {}
         self.escalations: dict[tuple[str, DeadlineKind, int, int, EscalationLevel], Escalation] = {}
         self.escalation_calls = 0
         self.police: list[str] = []
@@ -181,6 +186,9 @@ class RecordedActivities:
             ("placement", batch.placement),
             ("conference", batch.conference),
         )
+        clock = child_clock(batch)
+        if clock is not None:
+            self.child_clocks[batch.case_id] = (batch.workflow_id, clock)
         for kind, standing in kinds:
             subject = batch.workflow_id if kind == "conference" else batch.case_id
             known = self.standings.get((subject, kind))
@@ -191,6 +199,23 @@ class RecordedActivities:
         """The case's recorded events (event id, entry), oldest first, as GetCase merges them."""
         found = [(event_id, entry) for event_id, (case, entry) in self.events.items() if case == case_id]
         return sorted(found, key=lambda e: (e[1].at, e[0].rpartition(":")[0], int(e[0].rpartition(":")[2])))
+
+    def shown_clock(self, case_id: str) -> DeadlineStatus | None:
+        """The clock intake shows for the case (services/intake/record.py): in its assessment's
+        or placement search's stage, that child's as its own batches last sent it; else the
+        case's own standing's."""
+        case = self.standing(case_id)
+        if not isinstance(case, CaseStanding):
+            return None
+        child = {
+            Stage.ASSESSMENT: assessment_workflow_id(case_id),
+            Stage.INVESTIGATION: assessment_workflow_id(case_id),
+            Stage.PLACEMENT: placement_workflow_id(case_id),
+        }.get(case.stage)
+        sent = self.child_clocks.get(case_id)
+        if child is not None and sent is not None and sent[0] == child:
+            return sent[1]
+        return case.deadline
 
     def standing(self, case_id: str, kind: str = "case") -> object:
         """The newest standing of `kind` recorded for the case (for a conference: by its
@@ -349,6 +374,16 @@ class Harness:
         handle = await start_case(self.env.client, self.task_queue, case_input(policy, history_limit, **facts))
         self.started.append(handle)
         return handle
+
+    async def shown_clock(
+        self, handle: WorkflowHandle, kind: DeadlineKind, unlike: datetime | None = None
+    ) -> DeadlineStatus | None:
+        """The case's clock of `kind` as its record shows it (RecordedActivities.shown_clock),
+        with a due time other than `unlike`; None until so."""
+        shown = self.activities.shown_clock(handle.id.removeprefix("case-"))
+        if shown is None or shown.kind != kind or shown.due_at == unlike:
+            return None
+        return shown
 
     def assessment(self, handle: WorkflowHandle) -> WorkflowHandle:
         return self.env.client.get_workflow_handle(assessment_workflow_id(handle.id.removeprefix("case-")))

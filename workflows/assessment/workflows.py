@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         ClockState,
         Completion,
         DeadlineKind,
+        DeadlineStatus,
         Extension,
         Findings,
         Outcome,
@@ -192,7 +193,7 @@ class AssessmentWorkflow:
             ),
             state,
             self._add,
-            report_to_parent,
+            self._show_clock,
             self._steps,
         )
 
@@ -229,7 +230,7 @@ class AssessmentWorkflow:
         if self._snapshot is not None and self._seen_ended_response():
             return  # the response timeframe was met when the child was seen
         if self._clock is not None and self._clock.bring_forward(due.due_at, due.why):
-            await report_to_parent(self._clock.status)
+            await self._show_clock(self._clock.status)
 
     @workflow.update
     async def allocate(self, allocation: Allocation) -> AssessmentView:
@@ -376,7 +377,7 @@ class AssessmentWorkflow:
         clock.extend(extension)
         assert self._steps is not None
         await self._steps.run("resolve_escalations", [request.case_id, clock.context.kind])
-        await report_to_parent(clock.status)
+        await self._show_clock(clock.status)
         return self.state()
 
     @extend_deadline.validator
@@ -437,6 +438,9 @@ class AssessmentWorkflow:
 
     # -- helpers -------------------------------------------------------------------------
 
+    async def _show_clock(self, status: DeadlineStatus) -> None:
+        await report_to_parent(status, recorded=self._require_input().clock_recorded)
+
     def _require_input(self) -> AssessmentInput:
         if self._input is None:
             raise Rejected("the assessment has not started yet")
@@ -482,6 +486,7 @@ class AssessmentWorkflow:
             approved_by=s.approved_by,
             deadline_kind=kind,
             child_seen=s.child_seen,
+            original_due_at=clock.original_due_at,
         )
 
     def _checkpoint_due(self) -> bool:

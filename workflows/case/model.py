@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from workflows.common import HISTORY_LIMIT
 from workflows.policy.model import CasePolicy, Pathway, Timeframe
 
 
@@ -105,7 +106,7 @@ class CaseInput:
     facts: CaseFacts | None = None
     policy: CasePolicy | None = None
     resumed: CaseSnapshot | None = None
-    history_limit: int = 10_000
+    history_limit: int = HISTORY_LIMIT
     #: When intake received the report, and the triage deadline counted from then: the
     #: workflow arms it before anything else (None in cases started before intake sent them).
     received_at: datetime | None = None
@@ -412,7 +413,7 @@ class AssessmentInput:
     due_at: datetime
     policy: CasePolicy
     resumed: AssessmentSnapshot | None = None
-    history_limit: int = 10_000
+    history_limit: int = HISTORY_LIMIT
     #: Set when the case opens its assessment again (a care and protection conference agreed
     #: no plan): why, with the social worker it was allocated to, the record's numbering to
     #: continue and the first clock cycle to use (above every earlier one).
@@ -420,6 +421,9 @@ class AssessmentInput:
     social_worker: str | None = None
     record: RecordState | None = None
     first_cycle: int = 1
+    #: The case started it under patch `child-clock-recorded`: its clock reaches the case's
+    #: record with its own batches, and is not signalled to the case.
+    clock_recorded: bool = False
 
 
 @dataclass
@@ -611,3 +615,5 @@ class AssessmentStanding:
     approved_by: str | None
     deadline_kind: DeadlineKind = DeadlineKind.ASSESSMENT
     child_seen: ChildSeen | None = None
+    #: The deadline before any extension moved it (None: never extended).
+    original_due_at: datetime | None = None

@@ -70,7 +70,7 @@ with workflow.unsafe.imports_passed_through():
         conference_workflow_id,
     )
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
-    from workflows.deadline import ClockContext, DeadlineClock, add_span, history_full
+    from workflows.deadline import ClockContext, DeadlineClock, add_span, deadline_attributes, history_full
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Timeframe, TriggerKind
@@ -117,6 +117,12 @@ copies of it (the services answer with a summary; `state` still has the whole ti
 CLOSED_AFTER_EVENTS_PATCH = "closed-after-events"
 """A closing case's stage is recorded once its last events are, so whoever reads it closed
 reads how it closed; before, the stage could be on the record a moment before them."""
+CHILD_CLOCK_PATCH = "child-clock-recorded"
+"""The assessment and the placement search take their clock to the case's record with
+their own batches (intake shows it while the case is in their stage) and show it on their
+own search attributes; before, each change of it was a signal to the case, a workflow task
+in the case's history (half the tasks of a busy year's case), which kept the case from
+continuing as new while its child ran."""
 
 
 @workflow.defn
@@ -156,6 +162,9 @@ class CaseWorkflow:
             else:
                 await self._open()
         while self._snapshot.stage != Stage.CLOSED:
+            if self._short_of_room_for_child():
+                await workflow.wait_condition(lambda: self._record.settled() and workflow.all_handlers_finished())
+                await self._checkpoint()
             await self._step()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record.complete()
@@ -345,6 +354,7 @@ class CaseWorkflow:
             due_at=due,
             policy=self._policy(),
             history_limit=case.history_limit,
+            clock_recorded=workflow.patched(CHILD_CLOCK_PATCH),
         )
         if reopening is not None:  # after a conference agreed no plan: the social worker's next step
             request = dataclasses.replace(
@@ -486,6 +496,7 @@ class CaseWorkflow:
                 escalation=policy.escalation,
                 history_limit=case.history_limit,
                 attention_after=policy.attention_after,
+                clock_recorded=workflow.patched(CHILD_CLOCK_PATCH),
             ),
             id=placement_workflow_id(case.case_id),
             parent_close_policy=ParentClosePolicy.TERMINATE,
@@ -869,13 +880,17 @@ class CaseWorkflow:
 
     async def _set_deadline(self, status: DeadlineStatus | None) -> None:
         self._snapshot.deadline = status
-        workflow.upsert_search_attributes(
-            [
-                sa.DUE_AT.value_set(status.due_at) if status and status.due_at else sa.DUE_AT.value_unset(),
-                sa.BREACHED.value_set(bool(status and status.breached)),
-                sa.ESCALATION_TIER.value_set(status.tier if status else 0),
-            ]
-        )
+        workflow.upsert_search_attributes(deadline_attributes(status))
+
+    def _short_of_room_for_child(self) -> bool:
+        """True when the assessment or placement search is about to start with less than half
+        the history limit left (patch `child-clock-recorded`): the case cannot continue as new
+        while its child runs, so it does so first."""
+        if self._snapshot.stage not in (Stage.ASSESSMENT, Stage.INVESTIGATION, Stage.PLACEMENT):
+            return False
+        if not history_full(self._require_case().history_limit // 2):
+            return False
+        return workflow.patched(CHILD_CLOCK_PATCH)
 
     def _checkpoint_due(self) -> bool:
         opening = self._opening is not None and not self._opening.done()

@@ -18,6 +18,7 @@ from workflows.case.model import (
     RecordState,
     TimelineEntry,
 )
+from workflows.common import HISTORY_LIMIT
 from workflows.policy.model import EscalationTier, PlacementPolicy, Span
 
 
@@ -155,9 +156,12 @@ class PlacementInput:
     policy: PlacementPolicy | None
     escalation: list[EscalationTier]
     resumed: PlacementSnapshot | None = None
-    history_limit: int = 10_000
+    history_limit: int = HISTORY_LIMIT
     #: The case policy's `attention_after` (None in searches started before it existed).
     attention_after: Span | None = None
+    #: The case started it under patch `child-clock-recorded`: its clock reaches the case's
+    #: record with its own batches, and is not signalled to the case.
+    clock_recorded: bool = False
 
 
 @dataclass

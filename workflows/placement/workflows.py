@@ -172,7 +172,7 @@ class PlacementSearchWorkflow:
         self._clock = None
         s.clock = None
         await self._resolve()
-        await report_to_parent(DeadlineStatus(kind=DeadlineKind.PLACEMENT, due_at=None, breached=False, tier=0))
+        await self._show_clock(DeadlineStatus(kind=DeadlineKind.PLACEMENT, due_at=None, breached=False, tier=0))
 
     async def _await_answer(self, hold: HoldState) -> None:
         """Wait for the caregiver's answer until the hold expires; release it exactly once
@@ -341,7 +341,7 @@ class PlacementSearchWorkflow:
         assert self._clock is not None
         self._clock.extend(extension)
         await self._resolve()
-        await report_to_parent(self._clock.status)
+        await self._show_clock(self._clock.status)
         return self.state()
 
     @extend_deadline.validator
@@ -416,6 +416,9 @@ class PlacementSearchWorkflow:
 
     # -- helpers -----------------------------------------------------------------------
 
+    async def _show_clock(self, status: DeadlineStatus) -> None:
+        await report_to_parent(status, recorded=self._require_input().clock_recorded)
+
     def _require_input(self) -> PlacementInput:
         if self._input is None:
             raise Rejected("the placement search has not started yet")
@@ -475,7 +478,7 @@ class PlacementSearchWorkflow:
             ),
             state,
             self._add,
-            report_to_parent,
+            self._show_clock,
             self._steps,
         )
 

@@ -10,11 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from workflows.case.model import AttentionState, ClockState, DeadlineStatus, RecordState, TimelineEntry
+from workflows.common import HISTORY_LIMIT
 from workflows.policy.model import PlansPolicy, Span
 
 _PLAN = uuid.UUID("5d1c2a7e-8b4f-4c39-9e61-2f7a0b3c8d15")
-#: A plan's history continues as new past this many events (its clocks run for months).
-HISTORY_LIMIT = 2000
 
 
 def plan_id_of(case_id: str) -> str:
