@@ -4,16 +4,18 @@ supervision and approval, and working-day deadlines across holidays."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import date, datetime, time, timedelta
 
 import holidays
 import pytest
 from dateutil.easter import easter
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 
 from tests.placement.workflow_fakes import AUNTIE
 from tests.polling import QUERY_NOT_READY, answered, eventually
-from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
+from tests.workflows.scenarios import POLICY, Harness, current_time, running_placement, until_stage
 from workflows import search_attributes
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -21,7 +23,10 @@ from workflows.case.model import (
     AdditionalInformation,
     Allocation,
     ApprovalDecision,
+    AssessmentInput,
+    AssessmentSnapshot,
     AssessmentView,
+    ClockState,
     Completion,
     DeadlineKind,
     Extension,
@@ -29,6 +34,7 @@ from workflows.case.model import (
     Outcome,
     Stage,
     TriageDecision,
+    assessment_workflow_id,
 )
 from workflows.case.workflows import CaseWorkflow
 from workflows.placement.model import CaregiverAnswer, Selection
@@ -281,3 +287,33 @@ async def test_working_day_deadlines_skip_weekends_and_public_holidays(harness: 
         assert not (await view(child)).breached
         await harness.skip_to(due + SECOND)
         assert (await view(child)).breached
+
+
+async def test_an_update_in_a_continued_runs_first_activation_finds_the_assessment(harness: Harness) -> None:
+    """An update sent as the run before continued as new can reach the new run's first
+    activation, before its `run` has begun: it finds the assessment as it stood
+    (update-with-start delivers one there, as the server may)."""
+    now = await current_time(harness.env.client)
+    due = now + timedelta(days=3)
+    resumed = AssessmentSnapshot(clock=ClockState(due_at=due, cycle=1), social_worker="sw-2", findings=["first"])
+    request = AssessmentInput(
+        case_id=str(uuid.uuid4()),
+        site="hutt",
+        region="greater-wellington",
+        pathway=Pathway.CHILD_AND_FAMILY_ASSESSMENT,
+        due_at=due,
+        policy=POLICY,
+        resumed=resumed,
+    )
+    start = WithStartWorkflowOperation(
+        AssessmentWorkflow.run,
+        request,
+        id=assessment_workflow_id(request.case_id),
+        task_queue=harness.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    found = await harness.env.client.execute_update_with_start_workflow(
+        AssessmentWorkflow.record_findings, Findings("sw-2", "seen at school"), start_workflow_operation=start
+    )
+    harness.started.append(await start.workflow_handle())
+    assert found.social_worker == "sw-2" and [e.action for e in found.timeline] == ["assessment.findings"]

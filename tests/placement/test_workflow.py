@@ -9,16 +9,18 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 
 from tests.placement.workflow_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
 from tests.polling import QUERY_NOT_READY, answered, eventually
-from tests.workflows.scenarios import POLICY, Harness, running_placement, until_stage
+from tests.workflows.scenarios import POLICY, Harness, current_time, running_placement, until_stage
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     Acknowledgement,
     Allocation,
     ApprovalDecision,
+    ClockState,
     Completion,
     DeadlineKind,
     Extension,
@@ -33,8 +35,10 @@ from workflows.placement.model import (
     HoldStatus,
     PlacementInput,
     PlacementResult,
+    PlacementSnapshot,
     PlacementView,
     ReleaseReason,
+    SearchOutcome,
     SearchRerun,
     SearchStage,
     Selection,
@@ -373,3 +377,34 @@ async def test_seeking_custody_is_followed_by_a_placement_recorded_on_the_case(h
     stages = [change.stage for change in harness.activities.stages if change.case_id == result.case_id]
     assert stages[-3:] == [Stage.OUTCOME, Stage.PLACEMENT, Stage.CLOSED]
     assert result.deadline is None and dataclasses.asdict(result.placement)["tier"] == "WHANAU"
+
+
+async def test_an_update_in_a_continued_runs_first_activation_finds_the_search(harness: Harness) -> None:
+    """An update sent as the run before continued as new can reach the new run's first
+    activation, before its `run` has begun: it finds the search as it stood (update-with-start
+    delivers one there, as the server may)."""
+    now = await current_time(harness.env.client)
+    clock = ClockState(due_at=now + SELECT, cycle=1)
+    resumed = PlacementSnapshot(
+        policy=PLACEMENT_POLICY, search=SearchOutcome("search-1", candidates(), {}, 1), searches=1, clock=clock
+    )
+    request = PlacementInput(
+        case_id=str(uuid.uuid4()),
+        site="hutt",
+        region="greater-wellington",
+        policy=PLACEMENT_POLICY,
+        escalation=POLICY.escalation,
+        resumed=resumed,
+    )
+    start = WithStartWorkflowOperation(
+        PlacementSearchWorkflow.run,
+        request,
+        id=placement_workflow_id(request.case_id),
+        task_queue=harness.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    selected = await harness.env.client.execute_update_with_start_workflow(
+        PlacementSearchWorkflow.select, select(AUNTIE), start_workflow_operation=start
+    )
+    harness.started.append(await start.workflow_handle())
+    assert selected.hold is not None and selected.hold.caregiver_id == AUNTIE

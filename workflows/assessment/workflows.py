@@ -75,31 +75,31 @@ class AssessmentWorkflow:
         self._input: AssessmentInput | None = request
         #: workflows/applied_updates.py; carried across continue-as-new in the snapshot
         self.applied_updates: list[str] = request.resumed.applied_updates if request.resumed else []
-        self._snapshot: AssessmentSnapshot | None = None
-        self._clock: DeadlineClock | None = None
-        #: The completion clock (patch `child-seen`), once the child is seen.
-        self._completion: DeadlineClock | None = None
-        self._steps: Steps | None = None
-        self._record: Record | None = None
-
-    @workflow.run
-    async def run(self, request: AssessmentInput) -> AssessmentResult:
-        self._input = request
+        # The state too: an update in a continued run's first activation (one sent as the run
+        # before continued) finds the assessment as it stood, not "not started".
         s = request.resumed or AssessmentSnapshot(
             clock=ClockState(due_at=request.due_at, cycle=request.first_cycle),
             social_worker=request.social_worker,
             record=dataclasses.replace(request.record, pending=[]) if request.record else RecordState(),
         )
-        self._snapshot = s
-        self._steps = Steps(
+        self._snapshot: AssessmentSnapshot | None = s
+        self._clock: DeadlineClock | None = None
+        #: The completion clock (patch `child-seen`), once the child is seen.
+        self._completion: DeadlineClock | None = None
+        self._steps: Steps | None = Steps(
             lambda: Subject(request.case_id, None, request.site, request.region),
             timedelta(seconds=request.policy.attention_after.seconds),
             s.attention,
             self._note,
         )
-        self._record = Record(
+        self._record: Record | None = Record(
             request.case_id, s.record, self._steps, self._standing, place=(request.site, request.region)
         )
+
+    @workflow.run
+    async def run(self, request: AssessmentInput) -> AssessmentResult:
+        s = self._state()
+        assert self._steps is not None and self._record is not None
         self._record.start(s.timeline)
         self._clock = self._new_clock(DeadlineKind.ASSESSMENT, s.clock)
         if s.completion_clock is not None:

@@ -83,16 +83,18 @@ class PlacementSearchWorkflow:
             request.resumed.attention if request.resumed else AttentionState(),
             self._note,
         )
-        #: Set with the snapshot, as the run starts.
+        #: Set with the snapshot: here for a continued run (an update in its first activation,
+        #: sent as the run before continued, finds the search as it stood), else as it starts.
         self._record: Record | None = None
+        if request.resumed is not None:
+            self._snapshot = request.resumed
+            self._record = self._new_record()
 
     # -- the run ---------------------------------------------------------------------
 
     @workflow.run
     async def run(self, request: PlacementInput) -> PlacementResult:
-        self._input = request
         if request.resumed is not None:
-            self._snapshot = request.resumed
             self._start_record()
         else:
             policy = request.policy or await self._steps.run(
@@ -102,7 +104,7 @@ class PlacementSearchWorkflow:
             self._start_record()
             self._note(KAHU_ACTOR, "placement.started", "seeking custody approved: searching for a placement")
             await self._search()
-        s = self._snapshot
+        s = self._state()
         while s.placement is None:
             if s.hold is None:
                 await self._await_selection()
@@ -457,13 +459,21 @@ class PlacementSearchWorkflow:
         if self._record is not None:
             self._record.note(entry)
 
-    def _start_record(self) -> None:
-        s = self._state()
+    def _new_record(self) -> Record:
         request = self._require_input()
-        self._record = Record(
-            request.case_id, s.record, self._steps, self._standing, place=(request.site, request.region), own=True
+        return Record(
+            request.case_id,
+            self._state().record,
+            self._steps,
+            self._standing,
+            place=(request.site, request.region),
+            own=True,
         )
-        self._record.start(s.timeline)
+
+    def _start_record(self) -> None:
+        if self._record is None:
+            self._record = self._new_record()
+        self._record.start(self._state().timeline)
 
     def _new_clock(self, state: ClockState) -> DeadlineClock:
         request = self._require_input()
