@@ -341,9 +341,16 @@ def worker(client: Client, task_queue: str, activities: RecordedActivities) -> W
 
 
 async def until_stage(handle: WorkflowHandle[CaseWorkflow, object], stage: Stage) -> None:
-    """Wait until the case is in `stage` (failing with the stage it is in)."""
+    """Wait until the case is in `stage` (failing with the stage it is in), asking its latest
+    run: the case may have continued as new since `handle` was got (the time-skipping server
+    can leave a query across that unanswered until it times out: asked again)."""
+    latest = handle._client.get_workflow_handle(handle.id)
     await answered(
-        lambda: handle.query(CaseWorkflow.stage), not_yet=(), until=lambda found: found == stage, interval=0.05
+        lambda: latest.query(CaseWorkflow.stage, rpc_timeout=timedelta(seconds=5)),
+        not_yet=QUERY_NOT_ANSWERED,
+        until=lambda found: found == stage,
+        interval=0.05,
+        timeout=60,
     )
 
 
