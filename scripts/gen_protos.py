@@ -54,6 +54,8 @@ def main(argv: list[str]) -> int:
                 stale.append(str(rel))
         generated = {str(p.relative_to(tmp)) for p in fresh}
         for path in target.rglob("*_pb2*.py*"):
+            if "__pycache__" in path.parts:
+                continue  # bytecode of the stubs (`make bytecode`), not a stub
             if str(path.relative_to(ROOT)) not in generated:
                 stale.append(str(path.relative_to(ROOT)))
     if stale:
