@@ -10,8 +10,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 import pytest
 from dateutil.easter import easter
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from tests.placement.workflow_fakes import AUNTIE
 from tests.polling import QUERY_NOT_READY, answered, eventually
@@ -305,15 +304,11 @@ async def test_an_update_in_a_continued_runs_first_activation_finds_the_assessme
         policy=POLICY,
         resumed=resumed,
     )
-    start = WithStartWorkflowOperation(
+    found = await harness.update_with_start(
         AssessmentWorkflow.run,
         request,
-        id=assessment_workflow_id(request.case_id),
-        task_queue=harness.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        assessment_workflow_id(request.case_id),
+        AssessmentWorkflow.record_findings,
+        Findings("sw-2", "seen at school"),
     )
-    found = await harness.env.client.execute_update_with_start_workflow(
-        AssessmentWorkflow.record_findings, Findings("sw-2", "seen at school"), start_workflow_operation=start
-    )
-    harness.started.append(await start.workflow_handle())
     assert found.social_worker == "sw-2" and [e.action for e in found.timeline] == ["assessment.findings"]

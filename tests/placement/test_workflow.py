@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from tests.placement.workflow_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
 from tests.polling import QUERY_NOT_READY, answered, eventually
@@ -51,18 +51,23 @@ SECOND = timedelta(seconds=1)
 SELECT = timedelta(seconds=PLACEMENT_POLICY.selection_deadline.seconds)
 
 
-async def start_search(
-    harness: Harness, policy: PlacementPolicy | None = PLACEMENT_POLICY, history_limit: int = 10_000
-) -> WorkflowHandle:
-    """A placement search on its own (as a case starts it), once it has searched."""
-    request = PlacementInput(
+def search_input(policy: PlacementPolicy | None = PLACEMENT_POLICY, **fields: Any) -> PlacementInput:
+    """A placement search's input as a case gives it, for a new case."""
+    return PlacementInput(
         case_id=str(uuid.uuid4()),
         site="hutt",
         region="greater-wellington",
         policy=policy,
         escalation=POLICY.escalation,
-        history_limit=history_limit,
+        **fields,
     )
+
+
+async def start_search(
+    harness: Harness, policy: PlacementPolicy | None = PLACEMENT_POLICY, history_limit: int = 10_000
+) -> WorkflowHandle:
+    """A placement search on its own (as a case starts it), once it has searched."""
+    request = search_input(policy, history_limit=history_limit)
     handle = await harness.env.client.start_workflow(
         PlacementSearchWorkflow.run,
         request,
@@ -388,23 +393,12 @@ async def test_an_update_in_a_continued_runs_first_activation_finds_the_search(h
     resumed = PlacementSnapshot(
         policy=PLACEMENT_POLICY, search=SearchOutcome("search-1", candidates(), {}, 1), searches=1, clock=clock
     )
-    request = PlacementInput(
-        case_id=str(uuid.uuid4()),
-        site="hutt",
-        region="greater-wellington",
-        policy=PLACEMENT_POLICY,
-        escalation=POLICY.escalation,
-        resumed=resumed,
-    )
-    start = WithStartWorkflowOperation(
+    request = search_input(resumed=resumed)
+    selected = await harness.update_with_start(
         PlacementSearchWorkflow.run,
         request,
-        id=placement_workflow_id(request.case_id),
-        task_queue=harness.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        placement_workflow_id(request.case_id),
+        PlacementSearchWorkflow.select,
+        select(AUNTIE),
     )
-    selected = await harness.env.client.execute_update_with_start_workflow(
-        PlacementSearchWorkflow.select, select(AUNTIE), start_workflow_operation=start
-    )
-    harness.started.append(await start.workflow_handle())
     assert selected.hold is not None and selected.hold.caregiver_id == AUNTIE

@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from google.protobuf.empty_pb2 import Empty
 from temporalio import activity
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -381,6 +383,21 @@ class Harness:
         handle = await start_case(self.env.client, self.task_queue, case_input(policy, history_limit, **facts))
         self.started.append(handle)
         return handle
+
+    async def update_with_start(self, run: Any, start_arg: Any, workflow_id: str, update: Any, arg: Any) -> Any:
+        """Start a workflow with an update in its first activation, before its `run` has begun
+        (as the server may deliver one sent while the run before continued as new); the
+        update's answer."""
+        start = WithStartWorkflowOperation(
+            run,
+            start_arg,
+            id=workflow_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        answer = await self.env.client.execute_update_with_start_workflow(update, arg, start_workflow_operation=start)
+        self.started.append(await start.workflow_handle())
+        return answer
 
     async def shown_clock(
         self, handle: WorkflowHandle, kind: DeadlineKind, unlike: datetime | None = None
