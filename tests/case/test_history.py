@@ -29,6 +29,13 @@ from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Pathway, Timeframe
 
 LIMIT = 200
+CLOSED = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+}
 SAME = CaseFacts(["CONCERN_CATEGORY_NEGLECT"], False, "AGENCY_HEALTH_NZ", False, 7, False)
 
 
@@ -52,9 +59,14 @@ async def test_a_case_continues_as_new_before_a_child_it_has_no_room_for(harness
         TriageDecision("sw-1", Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT, "as proposed"),
     )
     child = await running_assessment(harness.env.client, handle)
-    first = await harness.env.client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
-    assert first.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-    assert not _has(first.events, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
+
+    async def first_run_closed() -> Sequence[HistoryEvent] | None:  # its last events may land a moment later
+        events = (await harness.env.client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()).events
+        return events if events[-1].event_type in CLOSED else None
+
+    first_events = await eventually(first_run_closed)
+    assert first_events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    assert not _has(first_events, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
 
     await child.execute_update(AssessmentWorkflow.allocate, Allocation("sw-2", "hutt", "sup-1"))
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
