@@ -128,6 +128,22 @@ async def harness(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Harne
         await harness.terminate_running()
 
 
+@pytest.fixture
+async def live_harness(temporal_port: int) -> AsyncIterator[Harness]:
+    """The same worker on its own task queue of the session's dev server, whose timers run
+    on the wall clock: for updates racing a continue-as-new, which the time-skipping server
+    answers unreliably under load (a history long poll it never answers after the workflow
+    has closed; "invalid history builder state" for a task)."""
+    env = WorkflowEnvironment.from_client(await Client.connect(f"127.0.0.1:{temporal_port}"))
+    await search_attributes.register(env.client)
+    activities = RecordedActivities()
+    task_queue = f"case-{uuid.uuid4()}"
+    async with worker(env.client, task_queue, activities):
+        harness = Harness(env, activities, task_queue)
+        yield harness
+        await harness.terminate_running()
+
+
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This session's signing and payload keys (never the repository's: it has none)."""

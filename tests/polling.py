@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import TypeAlias, TypeVar
+from datetime import timedelta
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 T = TypeVar("T")
@@ -32,11 +34,18 @@ WORKFLOW_NOT_STARTED: frozenset[NotYet] = frozenset({RPCStatusCode.NOT_FOUND})
 #: A query of a workflow not started yet, or not ready to answer (its first workflow task
 #: has not completed: FAILED_PRECONDITION).
 QUERY_NOT_READY: frozenset[NotYet] = frozenset({RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION})
-#: The same, or a query the time-skipping server left unanswered past its `rpc_timeout`
-#: (seen once on a loaded machine: a query that met a run continuing as new).
-QUERY_NOT_ANSWERED: frozenset[NotYet] = QUERY_NOT_READY | frozenset(
-    {(RPCStatusCode.CANCELLED, "Timeout expired"), (RPCStatusCode.DEADLINE_EXCEEDED, "")}
+#: What a time-skipping server's answer says when it dropped a call under load: left
+#: unanswered past the call's timeout, or its stream reset.
+DROPPED: frozenset[NotYet] = frozenset(
+    {
+        (RPCStatusCode.CANCELLED, "Timeout expired"),
+        (RPCStatusCode.DEADLINE_EXCEEDED, ""),
+        (RPCStatusCode.CANCELLED, "h2 protocol error"),
+    }
 )
+#: A query not ready to answer, or one the time-skipping server dropped (seen on a loaded
+#: machine: a query that met a run continuing as new).
+QUERY_NOT_ANSWERED: frozenset[NotYet] = QUERY_NOT_READY | DROPPED
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1) -> T:
@@ -110,3 +119,26 @@ async def answered(
         if time.monotonic() >= deadline:
             raise AssertionError(f"not answered as expected within {timeout}s; last: {last}")
         await asyncio.sleep(interval)
+
+
+def is_dropped(error: BaseException) -> bool:
+    """Whether a time-skipping server dropped the call that failed with `error` (DROPPED)."""
+    return _is_not_yet(error, DROPPED)
+
+
+async def finished(handle: WorkflowHandle[Any, T], *, timeout: float = 60.0) -> T:
+    """The workflow's result, as `handle.result()` gives it; asked again, of the workflow's
+    latest run, when the time-skipping server leaves the wait for it unanswered (under load
+    it can leave a history long poll unanswered after the run has closed)."""
+    deadline = time.monotonic() + timeout
+    asking = handle
+    while True:
+        try:
+            return await asking.result(rpc_timeout=timedelta(seconds=10))
+        except RPCError as error:
+            if not is_dropped(error) or time.monotonic() >= deadline:
+                raise
+        asking = handle._client.get_workflow_handle(handle.id, result_type=handle._result_type)
+        if hasattr(handle, "env"):  # a time-skipping handle: its clock skips on while it waits
+            asking.__class__ = type(handle)
+            asking.env = handle.env  # type: ignore[attr-defined]

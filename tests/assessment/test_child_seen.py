@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.assessment.test_workflow import allocate, assess, rejected, view
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, Harness
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -88,7 +88,7 @@ async def test_seen_before_the_deadline_meets_it_and_the_completion_clock_escala
     )
     assert acked.timeline[-1].action == "escalation.acknowledged"
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "plan"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED
     met = [e.detail for e in result.timeline if e.action == "timer.met"]
     assert met[-1] == f"ASSESSMENT_COMPLETION due {completion_due.isoformat()} (late: passed, escalated to tier 2)"
@@ -148,7 +148,7 @@ async def test_not_seen_breaches_and_escalates_as_before(harness: Harness) -> No
         None,
     )
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
-    result = await handle.result()
+    result = await finished(handle)
     met = [e.detail for e in result.timeline if e.action == "timer.met" and e.detail.startswith("ASSESSMENT")]
     assert met == [f"ASSESSMENT due {due.isoformat()} (late: passed, escalated to tier 3)"]
     assert not any(e.action == "child.seen" for e in result.timeline)
@@ -174,7 +174,7 @@ async def test_out_of_order_and_impossible_sightings_are_refused(harness: Harnes
         child, AssessmentWorkflow.record_child_seen, ChildSeen("sw-3", now, "at home")
     )
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
-    await handle.result()
+    await finished(handle)
     assert sum(e.action == "child.seen" for e in (await view(child)).timeline) == 1
 
 
@@ -191,7 +191,7 @@ async def test_without_a_completion_timeframe_the_assessment_waits_unclocked(har
     await harness.skip_to(now + 100 * HOUR)
     assert harness.activities.escalation_calls == 0
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
-    assert (await handle.result()).outcome == Outcome.NO_FURTHER_ACTION
+    assert (await finished(handle)).outcome == Outcome.NO_FURTHER_ACTION
 
 
 # -- the policy's completion timeframe and target (workflows/policy/loader.py) -----------------

@@ -13,7 +13,7 @@ from dateutil.easter import easter
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from tests.placement.workflow_fakes import AUNTIE
-from tests.polling import QUERY_NOT_READY, answered, eventually
+from tests.polling import QUERY_NOT_READY, answered, eventually, finished
 from tests.workflows.scenarios import POLICY, Harness, current_time, running_placement, until_stage
 from workflows import search_attributes
 from workflows.assessment.workflows import AssessmentWorkflow
@@ -84,7 +84,7 @@ async def test_completion_racing_the_deadline(harness: Harness, offset: timedelt
     await allocate(child)
     await harness.skip_to((await view(child)).due_at + offset)
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "done"))
-    result = await handle.result()
+    result = await finished(handle)
     await harness.env.sleep(5 * HOUR)
 
     assert result.outcome == Outcome.FAMILY_SUPPORT_PLAN and result.stage == Stage.CLOSED
@@ -177,7 +177,7 @@ async def test_seeking_custody_waits_for_a_supervisors_approval(harness: Harness
     placement = await running_placement(harness.env.client, handle)
     await placement.execute_update(PlacementSearchWorkflow.select, Selection("sw-2", AUNTIE, "whānau first"))
     await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.outcome == Outcome.SEEK_CUSTODY and result.stage == Stage.CLOSED
     actions = [e.action for e in result.timeline]
     assert actions.index("approval.declined") < actions.index("approval.granted") < actions.index("case.closed")
@@ -196,7 +196,7 @@ async def test_a_protocol_investigation_closes_as_no_further_action_only_with_po
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "support agreed")
     )  # any other outcome needs none
-    result = await handle.result()
+    result = await finished(handle)
     assert result.outcome == Outcome.FAMILY_SUPPORT_PLAN
 
     handle, child = await assess(harness, pathway=Pathway.JOINT_INVESTIGATION)
@@ -205,7 +205,7 @@ async def test_a_protocol_investigation_closes_as_no_further_action_only_with_po
         AssessmentWorkflow.complete,
         Completion("sw-2", Outcome.NO_FURTHER_ACTION, "unfounded, agreed with Police", police_consulted=True),
     )
-    closed = await handle.result()
+    closed = await finished(handle)
     completed = [e for e in closed.timeline if e.action == "assessment.completed"]
     assert closed.outcome == Outcome.NO_FURTHER_ACTION and "(Police consulted)" in completed[0].detail
 
@@ -227,7 +227,7 @@ async def test_long_assessment_continues_as_new_and_keeps_its_record(harness: Ha
     await harness.skip_to(state.due_at + SECOND)
     assert harness.activities.tiers(DeadlineKind.ASSESSMENT) == [(1, 1)]
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.outcome == Outcome.NO_FURTHER_ACTION
     assert sum(e.action == "assessment.findings" for e in result.timeline) == 20
 
@@ -250,7 +250,7 @@ async def test_long_triage_continues_as_new_and_escalates_once_per_tier(harness:
     await handle.execute_update(
         CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "resolved")
     )
-    result = await handle.result()
+    result = await finished(handle)
     assert sum(e.action == "report.added" for e in result.timeline) == 12
 
 

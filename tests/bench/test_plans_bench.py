@@ -24,6 +24,7 @@ from bench.plans import (
     twice,
 )
 from services.plan.validation import terms_of, validate_create
+from tests.polling import finished
 
 NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -88,7 +89,7 @@ async def test_the_bare_twin_fires_each_clocks_reminder_and_due_moment_until_its
             task_queue="bare",
         )
         await handle.execute_update(BarePlan.done, 1)  # clock 1 done before its reminder
-        await handle.result()
+        await finished(handle)
     assert [key for key, _ in fired] == ["k:0:0", "k:0:1"]
     for (_, at), moment in zip(fired, moments[0], strict=True):
         assert moment <= at < moment + dt.timedelta(minutes=1)

@@ -14,9 +14,10 @@ from temporalio.client import WorkflowHandle
 
 from services.common.errors import FailedPrecondition
 from services.common.updates import send_update
+from tests import policies
 from tests.case.test_workflow import decision, rejected
 from tests.policies import SHIPPED
-from tests.polling import QUERY_NOT_ANSWERED, answered, eventually
+from tests.polling import QUERY_NOT_READY, answered, eventually, finished
 from tests.workflows.scenarios import POLICY, Harness, until_stage
 from workflows.case.model import (
     AdditionalInformation,
@@ -28,7 +29,7 @@ from workflows.case.model import (
     Stage,
 )
 from workflows.case.workflows import CaseWorkflow
-from workflows.policy.loader import load_policy
+from workflows.policy.loader import load_policy, shortened
 from workflows.policy.model import CasePolicy, Pathway, Span, Timeframe
 
 HOUR = timedelta(hours=1)
@@ -37,6 +38,12 @@ assert _SHIPPED is not None
 #: The test policy with the shipped approval rules, the supervisor's deadline an hour.
 APPROVAL: CasePolicy = dataclasses.replace(
     POLICY, triage_approval=dataclasses.replace(_SHIPPED, deadline=Span(seconds=3600))
+)
+#: The same rules with the supervisor's deadline and every tier's interval a second, for
+#: the wall clock of `live_harness`.
+LIVE_APPROVAL: CasePolicy = dataclasses.replace(
+    shortened(policies.testing_policy(), tier2=1, tier3=1).case,
+    triage_approval=dataclasses.replace(_SHIPPED, deadline=Span(seconds=1)),
 )
 #: The proposal every case here gets (scenarios.RecordedActivities).
 PROPOSED = (Pathway.CHILD_AND_FAMILY_ASSESSMENT, Timeframe.URGENT)
@@ -83,7 +90,7 @@ async def test_no_further_action_waits_for_a_supervisor_then_closes(harness: Har
 
     approved = await handle.execute_update(CaseWorkflow.decide_triage_approval, approve())
     assert approved.awaiting_approval is None
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED and result.decision is not None
     assert result.decision.pathway == Pathway.NO_FURTHER_ACTION
     actions = _actions(result)
@@ -149,7 +156,7 @@ async def test_an_unanswered_approval_escalates_by_the_tiers(harness: Harness) -
     assert view.deadline is not None and view.deadline.breached and view.deadline.tier == 2
 
     await handle.execute_update(CaseWorkflow.decide_triage_approval, approve(reason="late, but right"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED
     met = next(e for e in result.timeline if e.action == "timer.met" and "TRIAGE_APPROVAL" in e.detail)
     assert "late: passed, escalated to tier 2" in met.detail
@@ -213,18 +220,21 @@ async def test_a_further_report_of_immediate_danger_returns_a_waiting_no_further
     assert len(harness.activities.police) == 1
 
 
-async def test_a_waiting_decision_survives_continue_as_new(harness: Harness) -> None:
-    handle = await harness.start(policy=APPROVAL, history_limit=40)
+async def test_a_waiting_decision_survives_continue_as_new(live_harness: Harness) -> None:
+    harness = live_harness  # a second for every clock, on the wall clock
+    handle = await harness.start(policy=LIVE_APPROVAL, history_limit=40)
     first_run = (await handle.describe()).run_id
     await _decided(handle, Pathway.NO_FURTHER_ACTION, None)
-    await eventually(lambda: _approval_due(handle))
-    await harness.skip_to_due(handle, 3 * HOUR)  # every tier: the history grows past its limit
+
+    async def every_tier() -> bool:  # the history grows past its limit on the way
+        return [tier for _, tier in harness.activities.tiers(DeadlineKind.TRIAGE_APPROVAL)] == [0, 1, 2, 3]
 
     async def continued() -> bool:
         return (await handle.describe()).run_id != first_run
 
+    await eventually(every_tier)
     await eventually(continued)
-    view = await answered(lambda: handle.query(CaseWorkflow.state), not_yet=QUERY_NOT_ANSWERED)
+    view = await answered(lambda: handle.query(CaseWorkflow.state), not_yet=QUERY_NOT_READY)
     assert view.awaiting_approval is not None and view.stage == Stage.TRIAGE
     # as the services send them: a run may continue as new again as an update reaches it
     client = harness.env.client
@@ -232,6 +242,6 @@ async def test_a_waiting_decision_survives_continue_as_new(harness: Harness) -> 
         await send_update(client, handle.id, CaseWorkflow.decide_triage, decision(*PROPOSED, "again"), key="again-1")
     assert "awaiting a supervisor's approval" in str(again.value)
     await send_update(client, handle.id, CaseWorkflow.decide_triage_approval, approve(), key="approve-1")
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED
     assert [tier for _, tier in harness.activities.tiers(DeadlineKind.TRIAGE_APPROVAL)] == [0, 1, 2, 3]

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, Harness, case_input, received_now
 from workflows.case.model import (
     AttentionAnswer,
@@ -97,7 +97,7 @@ async def test_a_case_whose_rules_refuse_to_propose_is_decided_without_a_proposa
     await handle.execute_update(
         CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "a known family, unfounded")
     )
-    assert (await handle.result()).stage == Stage.CLOSED
+    assert (await finished(handle)).stage == Stage.CLOSED
 
 
 async def test_a_step_still_failing_after_the_policy_time_is_told_once_and_retried_until_it_works(

@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from tests.polling import QUERY_NOT_READY, answered, eventually
+from tests.polling import QUERY_NOT_READY, answered, eventually, finished
 from tests.workflows.scenarios import (
     POLICY,
     Harness,
@@ -118,7 +118,7 @@ async def test_a_declined_referral_goes_back_to_the_social_worker(harness: Harne
     await child.execute_update(
         AssessmentWorkflow.complete, Completion("sw-2", Outcome.FAMILY_SUPPORT_PLAN, "a support plan instead")
     )
-    closed = await handle.result()
+    closed = await finished(handle)
     assert closed.stage == Stage.CLOSED and closed.outcome == Outcome.FAMILY_SUPPORT_PLAN
     assert harness.activities.conference.opened == []
 
@@ -126,7 +126,7 @@ async def test_a_declined_referral_goes_back_to_the_social_worker(harness: Harne
 async def test_an_agreed_plan_is_made_the_childs_plan_and_the_case_closes(harness: Harness) -> None:
     handle = await case_care_and_protection_conference(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
-    closed = await handle.result()
+    closed = await finished(handle)
     assert closed.stage == Stage.CLOSED and closed.outcome == Outcome.FAMILY_GROUP_CONFERENCE
     case_id = handle.id.removeprefix("case-")
     conference_id = care_conference_id(case_id, 1)
@@ -203,7 +203,7 @@ async def test_a_referral_to_the_family_court_closes_the_case(harness: Harness) 
         Conference.record_outcome,
         ConferenceOutcome("cpc-1", False, "plan-1", 0, route=NoAgreementRoute.REFER_TO_COURT),
     )
-    closed = await handle.result()
+    closed = await finished(handle)
     assert closed.stage == Stage.CLOSED and closed.outcome == Outcome.FAMILY_GROUP_CONFERENCE
     assert harness.activities.conference.referred == [conference.id.removeprefix("conference-")]
     completed = [e.detail for e in closed.timeline if e.action == "conference.completed"]
@@ -212,7 +212,7 @@ async def test_a_referral_to_the_family_court_closes_the_case(harness: Harness) 
 
 async def test_without_care_and_protection_in_its_policy_the_outcome_closes_the_case(harness: Harness) -> None:
     handle, _ = await assessed_with_a_referral(harness, dataclasses.replace(POLICY, care_and_protection=None))
-    closed = await handle.result()
+    closed = await finished(handle)
     assert closed.stage == Stage.CLOSED and closed.outcome == Outcome.FAMILY_GROUP_CONFERENCE
     assert "approval.requested" not in [e.action for e in closed.timeline]
     assert harness.activities.conference.opened == []

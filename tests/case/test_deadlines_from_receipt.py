@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, RecordedActivities, case_input, until_stage, worker
 from workflows.case.model import (
     CaseFacts,
@@ -86,7 +86,7 @@ async def test_the_triage_deadline_escalates_while_triage_is_down(time_skipping_
         await handle.execute_update(
             CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "unfounded")
         )
-        result = await handle.result()
+        result = await finished(handle)
     assert result.stage == Stage.CLOSED
     assert activities.resolved == [(result.case_id, DeadlineKind.TRIAGE)]
     actions = [entry.action for entry in result.timeline]

@@ -18,7 +18,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.placement.workflow_fakes import AUNTIE, KORO, PLACEMENT_POLICY, candidates
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import (
     POLICY,
     Harness,
@@ -85,7 +85,7 @@ async def test_every_event_of_a_case_and_its_children_is_recorded_once(harness: 
     handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
     case_id = handle.id.removeprefix("case-")
-    result: CaseView = await handle.result()  # returned once its record was complete
+    result: CaseView = await finished(handle)  # returned once its record was complete
 
     recorded = recorded_once_each(harness, case_id)
     assert _sorted(recorded) == _sorted(result.timeline)
@@ -109,7 +109,7 @@ async def test_a_case_is_recorded_closed_only_once_its_last_events_are(harness: 
     handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
     case_id = handle.id.removeprefix("case-")
-    result: CaseView = await handle.result()
+    result: CaseView = await finished(handle)
 
     when_closed = harness.activities.recorded_at_stage[(case_id, str(Stage.CLOSED))]
     assert when_closed[-2:] == ["case.closed", "stage.entered"]  # how it closed, then the stage
@@ -122,9 +122,9 @@ async def test_a_placement_search_and_a_conference_send_where_they_stand_to_thei
     handle = await case_placed(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
     case_id = handle.id.removeprefix("case-")
-    await handle.result()
+    await finished(handle)
     placement = harness.env.client.get_workflow_handle(harness.placement(handle).id, result_type=PlacementResult)
-    placed: PlacementResult = await placement.result()
+    placed: PlacementResult = await finished(placement)
     assert placement.id in harness.activities.own  # the placement service keeps its record
     assert harness.activities.workflow_events(placement.id) == placed.timeline
     standing = harness.activities.standing(case_id, "placement")
@@ -139,7 +139,7 @@ async def test_a_placement_search_and_a_conference_send_where_they_stand_to_thei
         harness.env.client, harness.task_queue, harness.activities
     )
     harness.started.append(conference)
-    held: ConferenceResult = await conference.result()  # a conference of no case ...
+    held: ConferenceResult = await finished(conference)  # a conference of no case ...
     assert conference.id in harness.activities.own  # ... keeps its record with the conference service
     assert harness.activities.workflow_events(conference.id) == held.timeline
     assert {
@@ -215,7 +215,7 @@ async def test_the_record_carries_on_across_continue_as_new(harness: Harness) ->
 
     await eventually(continued)
     await child.execute_update(AssessmentWorkflow.complete, Completion("sw-2", Outcome.NO_FURTHER_ACTION, "safe"))
-    result: CaseView = await handle.result()
+    result: CaseView = await finished(handle)
 
     recorded = recorded_once_each(harness, case_id)
     assert _sorted(recorded) == _sorted(result.timeline)
@@ -284,7 +284,7 @@ async def test_a_refused_record_waits_for_a_supervisor_and_the_case_goes_on(harn
         CaseWorkflow.decide_attention,
         AttentionAnswer(item.item_key, AttentionDecision.RETRY, "sup-1", "intake fixed"),
     )
-    result: CaseView = await handle.result()
+    result: CaseView = await finished(handle)
     recorded = recorded_once_each(harness, case_id)
     assert _sorted(recorded) == _sorted(result.timeline)
     assert {"step.refused", "attention.decided", "case.closed"} <= {e.action for e in recorded}

@@ -10,7 +10,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, Harness, RecordedActivities, case_input, start_case, until_stage, worker
 from workflows import search_attributes as sa
 from workflows.case.model import (
@@ -54,7 +54,7 @@ async def test_triage_deadline_escalates_once_per_tier_then_stops_on_decision(ha
     assert described.typed_search_attributes.get(sa.BREACHED) is True
 
     await handle.execute_update(CaseWorkflow.decide_triage, decision(Pathway.NO_FURTHER_ACTION, None, "unfounded"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED
     assert len(harness.activities.escalations) == 3 == harness.activities.escalation_calls
     actions = [e.action for e in result.timeline]
@@ -66,7 +66,7 @@ async def test_decision_before_the_triage_deadline_never_escalates(harness: Harn
     handle = await harness.start()
     await harness.skip_to_due(handle, -timedelta(seconds=1))
     await handle.execute_update(CaseWorkflow.decide_triage, decision(Pathway.NO_FURTHER_ACTION, None, "no concern"))
-    await handle.result()
+    await finished(handle)
     await harness.env.sleep(5 * HOUR)
     assert harness.activities.escalations == {}
 
@@ -124,7 +124,7 @@ async def test_protocol_case_needs_police_consultation_for_no_further_action(
             CaseWorkflow.decide_triage,
             decision(Pathway.NO_FURTHER_ACTION, None, "Police agree: no offence", police_consulted=True),
         )
-        assert (await handle.result()).stage == Stage.CLOSED
+        assert (await finished(handle)).stage == Stage.CLOSED
 
 
 async def test_immediate_danger_is_critical_and_notifies_police_once(harness: Harness) -> None:
@@ -163,7 +163,7 @@ async def test_consent_given_closes_the_referral(harness: Harness) -> None:
     )
     await until_stage(handle, Stage.AWAITING_CONSENT)
     await handle.execute_update(CaseWorkflow.record_consent, ConsentResponse("sw-1", True, "whānau agreed"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.stage == Stage.CLOSED
     assert [e.action for e in result.timeline][-3:] == ["consent.given", "case.closed", "stage.entered"]
 
@@ -199,6 +199,6 @@ async def test_additional_information_joins_the_open_case_and_not_a_closed_one(h
         handle, CaseWorkflow.add_information, AdditionalInformation("report-2", [], False)
     )
     await handle.execute_update(CaseWorkflow.decide_triage, decision(Pathway.NO_FURTHER_ACTION, None, "resolved"))
-    await handle.result()
+    await finished(handle)
     with pytest.raises(RPCError):  # a closed workflow takes no updates at all
         await handle.execute_update(CaseWorkflow.add_information, AdditionalInformation("report-3", [], False))

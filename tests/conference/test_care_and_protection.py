@@ -25,7 +25,7 @@ from tests.conference.test_workflow import (
     view,
 )
 from tests.conference.workflow_fakes import CARE_POLICY, STAFF
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, Harness
 from workflows.case.model import AttentionAnswer, AttentionDecision, DeadlineKind, Escalation, EscalationLevel
 from workflows.conference.model import (
@@ -155,7 +155,7 @@ async def test_held_with_the_familys_private_time_and_the_agreed_plan_made_the_c
         handle, Conference.record_outcome, ConferenceOutcome("cpc-1", True, "plan-1", 2)
     )
     await handle.execute_update(Conference.record_outcome, agreed_plan())
-    result = await handle.result()
+    result = await finished(handle)
 
     conference_id = handle.id.removeprefix("conference-")
     made = fakes(harness).plans[conference_id]
@@ -191,7 +191,7 @@ async def test_no_agreement_goes_back_to_the_social_worker_or_to_the_family_cour
     await hold_at_booking_with(harness, back, Held("cpc-1", private_time_minutes=60))
     assert "say where it goes" in await rejected(back, Conference.record_outcome, not_agreed(None))
     await back.execute_update(Conference.record_outcome, not_agreed(NoAgreementRoute.BACK_TO_SOCIAL_WORKER))
-    result = await back.result()
+    result = await finished(back)
     assert result.outcome.route == NoAgreementRoute.BACK_TO_SOCIAL_WORKER
     assert fakes(harness).referred == [] and fakes(harness).plans == {}
     assert "conference.returned" in [e.action for e in result.timeline]
@@ -200,7 +200,7 @@ async def test_no_agreement_goes_back_to_the_social_worker_or_to_the_family_cour
     await booked_after_consultation(harness, court)
     await hold_at_booking_with(harness, court, Held("cpc-1", private_time_minutes=60))
     await court.execute_update(Conference.record_outcome, not_agreed(NoAgreementRoute.REFER_TO_COURT))
-    result = await court.result()
+    result = await finished(court)
     assert fakes(harness).referred == [court.id.removeprefix("conference-")]
     closed = [e for e in result.timeline if e.action == "conference.closed"]
     assert closed[0].detail == "no plan agreed: referred to the Family Court"
@@ -214,7 +214,7 @@ async def test_a_conference_without_a_case_reports_to_the_court_and_keeps_its_pl
         handle, Conference.record_outcome, not_agreed(NoAgreementRoute.BACK_TO_SOCIAL_WORKER)
     )
     await handle.execute_update(Conference.record_outcome, agreed_plan())
-    result = await handle.result()
+    result = await finished(handle)
     assert fakes(harness).plans == {}, "PlanService's plans are each a case's"
     assert "plan.kept" in [e.action for e in result.timeline]
 
@@ -259,7 +259,7 @@ async def test_the_completion_clock_counts_from_the_day_it_was_held(harness: Har
     await harness.skip_to(due + SECOND)
     assert keys(harness)[before:] == [(COMPLETION, 0, EscalationLevel.WARNING), (COMPLETION, 1, EscalationLevel.BREACH)]
     await handle.execute_update(Conference.record_outcome, agreed_plan())
-    result = await handle.result()
+    result = await finished(handle)
     met = [e.detail for e in result.timeline if e.action == "timer.met"]
     assert met[-1] == f"COMPLETION due {due.isoformat()} (late: passed)"
 
@@ -335,7 +335,7 @@ async def test_a_youth_justice_conference_has_no_consultation_private_time_or_ro
     )
     # a youth justice conference's agreed plan, structured, is made the child's plan too
     await handle.execute_update(Conference.record_outcome, agreed_plan())
-    result = await handle.result()
+    result = await finished(handle)
     assert "plan.kept" in [e.action for e in result.timeline], "a conference without a case keeps its plan"
 
 
@@ -349,7 +349,7 @@ async def test_a_youth_justice_conference_of_a_case_makes_its_structured_plan_th
     await harness.skip_to(booked.booking.start + SECOND)
     await handle.execute_update(Conference.record_held, Held("yjc-1"))
     await handle.execute_update(Conference.record_outcome, agreed_plan(2))
-    result = await handle.result()
+    result = await finished(handle)
     conference_id = handle.id.removeprefix("conference-")
     assert fakes(harness).plans == {conference_id: PlanHandoff(conference_id, case_id)}
     assert result.outcome.agreed and not fakes(harness).referred
@@ -373,5 +373,5 @@ async def test_a_plan_the_plan_service_refuses_waits_for_a_supervisor(harness: H
     await handle.execute_update(
         Conference.decide_attention, AttentionAnswer(item.item_key, AttentionDecision.RETRY, "sup-1", "revised")
     )
-    result = await handle.result()
+    result = await finished(handle)
     assert "plan.created" in [e.action for e in result.timeline]

@@ -24,7 +24,7 @@ from services.conference.ids import derived_id
 from tests.conference.conferences import get, invited, key, register, start_request, stub
 from tests.conftest import Platform
 from tests.own_temporal import OwnTemporal, own_temporal
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.tokens import workload
 from workflows.conference.model import case_conference_id, conference_workflow_id
 from workflows.conference.workflows import YouthJusticeConferenceWorkflow
@@ -173,7 +173,7 @@ async def test_the_conference_answers_from_postgresql_after_deletion_and_with_te
         )
     )
     workflow = platform.temporal.get_workflow_handle(conference_workflow_id(conference_id))
-    await workflow.result()  # it returns only once its record is complete
+    await finished(workflow)  # it returns only once its record is complete
 
     async def read() -> C.Conference:
         return await get(platform, conference_id)

@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from tests.conference.test_workflow import WARN, agreed, completion, fakes, hold_at_booking, in_stage, start, view
 from tests.conference.workflow_fakes import STAFF
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import POLICY, Harness
 from workflows.case.model import (
     Acknowledgement,
@@ -168,7 +168,7 @@ async def test_the_completion_clock_escalates_on_the_queue_until_the_outcome_is_
     assert ConferenceDeadline.COMPLETION in shown.breached
     assert [(c.kind, c.breached, c.tier) for c in shown.clocks if c.kind == COMPLETION] == [(COMPLETION, True, 2)]
     await handle.execute_update(Conference.record_outcome, agreed(1))
-    await handle.result()
+    await finished(handle)
     assert (handle.id.removeprefix("conference-"), COMPLETION) in harness.activities.resolved
     await harness.skip_to(due + 10 * DAY)
     assert len([e for e in raised(harness) if e.kind == COMPLETION]) == 3, "nothing after the outcome"

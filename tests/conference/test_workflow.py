@@ -17,7 +17,7 @@ from tests.conference.workflow_fakes import (
     conference_input,
     start_conference,
 )
-from tests.polling import eventually
+from tests.polling import eventually, finished
 from tests.workflows.scenarios import Harness, case_youth_justice_conference, conference_rescheduled_held_and_agreed
 from workflows import search_attributes as sa
 from workflows.case.model import Outcome, Stage, TriageDecision
@@ -149,7 +149,7 @@ async def test_booked_invited_held_and_closed_with_an_agreed_plan(harness: Harne
     await hold_at_booking(harness, handle)
     assert "at least one action" in await rejected(handle, Conference.record_outcome, agreed(0))
     await handle.execute_update(Conference.record_outcome, agreed())
-    result = await handle.result()
+    result = await finished(handle)
 
     assert result.outcome.agreed and not fakes(harness).referred
     assert fakes(harness).raised() == []
@@ -299,7 +299,7 @@ async def test_a_reschedule_landing_near_the_deadline_books_before_it(harness: H
     assert fakes(harness).raised() == [(CONVENING, WARNING, 0)]
     await hold_at_booking(harness, handle)
     await handle.execute_update(Conference.record_outcome, agreed())
-    await handle.result()
+    await finished(handle)
     assert fakes(harness).raised() == [(CONVENING, WARNING, 0)], "held in time: no breach"
 
 
@@ -380,7 +380,7 @@ async def test_a_court_directed_conference_must_complete_within_seven_days_of_co
     assert (await view(handle)).breached == [COMPLETION]
 
     await handle.execute_update(Conference.record_outcome, ConferenceOutcome("yjc-1", False, "plan-9", 0))
-    result = await handle.result()
+    result = await finished(handle)
     assert not result.outcome.agreed and fakes(harness).referred == [booked.conference_id]
     assert (COMPLETION, None) in fakes(harness).resolved
     assert [(e.action, e.detail.endswith("(late: passed)")) for e in result.timeline][-4:] == [
@@ -399,7 +399,7 @@ async def test_completed_in_time_nothing_escalates(harness: Harness) -> None:
     completion_due = await completion(handle)
     await harness.skip_to(completion_due - WARN - SECOND)
     await handle.execute_update(Conference.record_outcome, agreed(1))
-    await handle.result()
+    await finished(handle)
     await harness.skip_to(completion_due + DAY)
     assert fakes(harness).raised() == [] and fakes(harness).escalation_calls == 0
 
@@ -423,7 +423,7 @@ async def test_a_case_without_the_young_person_waits_for_them(harness: Harness) 
 async def test_a_rescheduled_conference_is_held_and_closed_with_its_plan(harness: Harness) -> None:
     handle = await conference_rescheduled_held_and_agreed(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
-    result = await handle.result()
+    result = await finished(handle)
     assert result.outcome.agreed
     actions = [e.action for e in result.timeline]
     assert actions.count("conference.booked") == 2 and actions.count("booking.released") == 1
@@ -433,7 +433,7 @@ async def test_a_rescheduled_conference_is_held_and_closed_with_its_plan(harness
 async def test_a_youth_justice_decision_runs_the_conference_as_the_cases_child(harness: Harness) -> None:
     handle = await case_youth_justice_conference(harness.env.client, harness.task_queue, harness.activities)
     harness.started.append(handle)
-    result = await handle.result()
+    result = await finished(handle)
 
     assert (result.stage, result.outcome) == (Stage.CLOSED, Outcome.FAMILY_GROUP_CONFERENCE)
     actions = [e.action for e in result.timeline]

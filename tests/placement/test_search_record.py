@@ -25,6 +25,7 @@ from tests.intake.reports import actions, open_case
 from tests.own_temporal import OwnTemporal, own_temporal
 from tests.placement.network import caregiver, person, placement, relate
 from tests.placement.test_case_placement import custody_approved, key
+from tests.polling import finished
 from tests.tokens import workload
 from workflows.case.model import assessment_workflow_id, placement_workflow_id, workflow_id
 from workflows.placement.workflows import PlacementSearchWorkflow
@@ -150,7 +151,7 @@ async def test_the_search_answers_from_postgresql_after_deletion_and_with_tempor
         )
     )
     search = platform.temporal.get_workflow_handle(placement_workflow_id(case_id))
-    await search.result()  # it returns only once its record is complete
+    await finished(search)  # it returns only once its record is complete
     await platform.temporal.get_workflow_handle(workflow_id(case_id)).result()
 
     async def read() -> P.GetPlacementSearchResponse:

@@ -13,7 +13,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from tests.placement.workflow_fakes import AUNTIE, FOSTER, KORO, PLACEMENT_POLICY, candidates
-from tests.polling import QUERY_NOT_READY, answered, eventually
+from tests.polling import QUERY_NOT_READY, answered, eventually, finished
 from tests.workflows.scenarios import POLICY, Harness, current_time, running_placement, until_stage
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
@@ -135,7 +135,7 @@ async def test_no_selection_by_the_deadline_escalates_tier_by_tier_until_a_place
     assert tiers(harness) == [(1, 1), (1, 2)]
 
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True, "aunt says yes"))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.placement.caregiver_id == AUNTIE and result.placement.tier == "WHANAU"
     assert harness.activities.placement.confirmed == [result.placement.hold_id]
     assert harness.activities.placement.releases == []
@@ -178,7 +178,7 @@ async def test_no_suitable_candidate_escalates_at_once_and_a_new_search_starts_a
     assert tiers(harness) == [(1, 1), (1, 2)]  # the old cycle's tier 3 never comes
     await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
-    assert (await handle.result()).placement.caregiver_id == AUNTIE
+    assert (await finished(handle)).placement.caregiver_id == AUNTIE
 
 
 async def test_a_hold_that_expires_is_released_exactly_once_and_selection_starts_again(harness: Harness) -> None:
@@ -206,7 +206,7 @@ async def test_a_hold_that_expires_is_released_exactly_once_and_selection_starts
     second = await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     assert second.hold is not None and second.hold.hold_id != first.hold_id
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
-    result = await handle.result()
+    result = await finished(handle)
     assert result.placement.hold_id == second.hold.hold_id
     assert harness.activities.placement.confirmed == [second.hold.hold_id]
     assert harness.activities.placement.release_calls() == {first.hold_id: 1}
@@ -221,7 +221,7 @@ async def test_a_confirmation_racing_the_hold_expiry(harness: Harness, offset: t
     await harness.skip_to(held.hold.expires_at + offset)
     if placed:
         await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
-        assert (await handle.result()).placement.caregiver_id == AUNTIE
+        assert (await finished(handle)).placement.caregiver_id == AUNTIE
         assert harness.activities.placement.releases == []
     else:
         await rejected(handle, PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
@@ -338,9 +338,9 @@ async def test_a_long_wait_continues_as_new_and_keeps_the_search(harness: Harnes
     assert tiers(harness) == [(1, 1), (1, 2), (1, 3)]
     await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
-    result: PlacementResult = await harness.env.client.get_workflow_handle(
-        handle.id, result_type=PlacementResult
-    ).result()
+    result: PlacementResult = await finished(
+        harness.env.client.get_workflow_handle(handle.id, result_type=PlacementResult)
+    )
     assert result.placement.caregiver_id == AUNTIE
     assert [e.action for e in result.timeline].count("escalation.raised") == 3
 
@@ -369,7 +369,7 @@ async def test_seeking_custody_is_followed_by_a_placement_recorded_on_the_case(h
     await eventually(placement_deadline_on_the_case)
     await placement.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     await placement.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-2", True, "aunt agrees"))
-    result = await handle.result()
+    result = await finished(handle)
 
     assert result.stage == Stage.CLOSED and result.outcome == Outcome.SEEK_CUSTODY
     assert result.placement is not None and result.placement.caregiver_id == AUNTIE

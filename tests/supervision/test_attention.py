@@ -28,6 +28,7 @@ from services.common.errors import field_violations
 from services.common.identity import Principal
 from tests import factories
 from tests.conftest import METRICS, Platform
+from tests.polling import finished
 from workflows.case.model import AttentionAnswer, AttentionDecision, assessment_workflow_id, workflow_id
 from workflows.common import Rejected
 from workflows.conference.model import conference_workflow_id
@@ -447,7 +448,7 @@ async def test_a_decision_on_a_waiting_item_reaches_its_workflow(platform: Platf
 
     await platform.supervision.ResolveAttention(_resolve(second, SKIP, "sup.tama", note=""))
 
-    assert await handle.result() == [
+    assert await finished(handle) == [
         AttentionAnswer(keys[0], AttentionDecision.RETRY, "sup.rangi", "The school confirmed the address."),
         AttentionAnswer(keys[1], AttentionDecision.SKIP, "sup.tama", ""),
     ]
