@@ -9,7 +9,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -120,12 +120,8 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 async def harness(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
     """A worker with recording activities on its own task queue of the time-skipping server."""
-    activities = RecordedActivities()
-    task_queue = f"case-{uuid.uuid4()}"
-    async with worker(time_skipping_env.client, task_queue, activities):
-        harness = Harness(time_skipping_env, activities, task_queue)
-        yield harness
-        await harness.terminate_running()
+    async with _running_harness(time_skipping_env) as running:
+        yield running
 
 
 @pytest.fixture
@@ -136,12 +132,19 @@ async def live_harness(temporal_port: int) -> AsyncIterator[Harness]:
     has closed; "invalid history builder state" for a task)."""
     env = WorkflowEnvironment.from_client(await Client.connect(f"127.0.0.1:{temporal_port}"))
     await search_attributes.register(env.client)
+    async with _running_harness(env) as running:
+        yield running
+
+
+@asynccontextmanager
+async def _running_harness(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    """A Harness on its own task queue of `env`, its worker running; no case outlives it."""
     activities = RecordedActivities()
     task_queue = f"case-{uuid.uuid4()}"
     async with worker(env.client, task_queue, activities):
-        harness = Harness(env, activities, task_queue)
-        yield harness
-        await harness.terminate_running()
+        running = Harness(env, activities, task_queue)
+        yield running
+        await running.terminate_running()
 
 
 @pytest.fixture(scope="session")
