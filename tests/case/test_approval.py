@@ -150,7 +150,7 @@ async def test_an_unanswered_approval_escalates_by_the_tiers(harness: Harness) -
     await eventually(lambda: _approval_due(handle))
     await harness.skip_to_due(handle, timedelta(seconds=1))
     await eventually(lambda: _tiers(harness, [0, 1]))
-    await harness.env.sleep(HOUR)  # tier 2 an hour after tier 1 (scenarios.POLICY)
+    await harness.skip(HOUR)  # tier 2 an hour after tier 1 (scenarios.POLICY)
     await eventually(lambda: _tiers(harness, [0, 1, 2]))
     view = await handle.query(CaseWorkflow.state)
     assert view.deadline is not None and view.deadline.breached and view.deadline.tier == 2

@@ -106,17 +106,17 @@ async def test_a_step_still_failing_after_the_policy_time_is_told_once_and_retri
     policy = dataclasses.replace(POLICY, attention_after=Span(seconds=600))
     harness.activities.triage_failures = 10**6  # triage down
     handle = await start_unproposed(harness, policy)
-    await harness.env.sleep(9 * MINUTE)
+    await harness.skip(9 * MINUTE)
     assert items(harness) == []
-    await harness.env.sleep(2 * MINUTE)
+    await harness.skip(2 * MINUTE)
     (item,) = await told(harness, 1)
     assert (item.step, item.reason, item.waiting) == ("propose_triage", AttentionReason.STILL_FAILING, False)
     assert "triage is unavailable" in item.error
-    await harness.env.sleep(HOUR)  # still down, still retried, told once
+    await harness.skip(HOUR)  # still down, still retried, told once
     assert len(items(harness)) == 1 and (await handle.query(CaseWorkflow.state)).proposal is None
 
     harness.activities.triage_failures = 0
-    await harness.env.sleep(31 * SECOND)  # past the next retry
+    await harness.skip(31 * SECOND)  # past the next retry
 
     async def proposed() -> bool:
         return (await handle.query(CaseWorkflow.state)).proposal is not None
@@ -132,7 +132,7 @@ async def test_a_refused_escalation_is_told_and_the_next_tier_still_comes(harnes
     (item,) = await told(harness, 1)
     assert item.step == "raise_escalation"
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == []
-    await harness.env.sleep(HOUR)  # tier 2 is due an hour after tier 1
+    await harness.skip(HOUR)  # tier 2 is due an hour after tier 1
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 2)]
     view = await noted(handle, "step.refused")
     assert view.deadline is not None and view.deadline.tier == 2

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.polling import eventually, finished
-from tests.workflows.scenarios import POLICY, RecordedActivities, case_input, until_stage, worker
+from tests.workflows.scenarios import POLICY, RecordedActivities, case_input, skip, until_stage, worker
 from workflows.case.model import (
     CaseFacts,
     CaseView,
@@ -71,7 +71,7 @@ async def test_the_triage_deadline_escalates_while_triage_is_down(time_skipping_
         received_due = view.deadline.due_at
 
         # an hour after receipt's 24 h, triage still down: breached, and tier 1 raised at once
-        await time_skipping_env.sleep(HOUR + timedelta(seconds=1))
+        await skip(time_skipping_env.client, HOUR + timedelta(seconds=1))
         assert activities.attempts > 1 and (await state(handle)).proposal is None
         # (the server may skip on through the activity's retries: later tiers may be up too)
         tiers = activities.tiers(DeadlineKind.TRIAGE)
@@ -81,7 +81,7 @@ async def test_the_triage_deadline_escalates_while_triage_is_down(time_skipping_
         assert "proposal is not ready" in refused
 
         activities.up = True
-        await time_skipping_env.sleep(timedelta(seconds=31))  # past the next retry (at most 30 s apart)
+        await skip(time_skipping_env.client, timedelta(seconds=31))  # past the next retry (at most 30 s apart)
         await eventually(lambda: _proposed(handle), timeout=60)
         await handle.execute_update(
             CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "unfounded")
@@ -101,7 +101,7 @@ async def test_a_reopened_triage_deadline_escalates_on_a_cycle_of_its_own(
     async with worker(time_skipping_env.client, task_queue, activities):
         handle = await start_received(time_skipping_env, task_queue, received_ago=timedelta(0))
         await eventually(lambda: _proposed(handle))
-        await time_skipping_env.sleep(TRIAGE_DEADLINE + timedelta(seconds=1))
+        await skip(time_skipping_env.client, TRIAGE_DEADLINE + timedelta(seconds=1))
         assert activities.tiers(DeadlineKind.TRIAGE) == [(1, 1)]
 
         await handle.execute_update(
@@ -113,8 +113,8 @@ async def test_a_reopened_triage_deadline_escalates_on_a_cycle_of_its_own(
         await until_stage(handle, Stage.TRIAGE)
 
         # the second breach of the triage deadline: its own cycle, each tier once
-        await time_skipping_env.sleep(TRIAGE_DEADLINE + timedelta(seconds=1))
-        await time_skipping_env.sleep(3 * HOUR)
+        await skip(time_skipping_env.client, TRIAGE_DEADLINE + timedelta(seconds=1))
+        await skip(time_skipping_env.client, 3 * HOUR)
         assert activities.tiers(DeadlineKind.TRIAGE) == [(1, 1), (2, 1), (2, 2), (2, 3)]
         assert activities.escalation_calls == 4
         raised = [e for e in (await state(handle)).timeline if e.action == "escalation.raised"]
@@ -177,7 +177,7 @@ async def test_police_are_told_of_immediate_danger_while_intake_is_down(
         await eventually(told)
         assert activities.stages == []  # intake still down: the Police did not wait for it
         activities.up = True
-        await time_skipping_env.sleep(timedelta(seconds=31))  # past the stage call's next retry
+        await skip(time_skipping_env.client, timedelta(seconds=31))  # past the stage call's next retry
         await eventually(lambda: _proposed(handle), timeout=60)
         assert activities.police == [case.case_id]  # told once
         await handle.terminate("test over")

@@ -48,7 +48,7 @@ async def test_the_original_deadline_stays_on_the_record(harness: Harness) -> No
     )
     assert twice.deadline is not None and twice.deadline.original_due_at == original  # the first's, kept
 
-    await harness.env.sleep(HOUR)  # in time for the extended deadline, late for the original
+    await harness.skip(HOUR)  # in time for the extended deadline, late for the original
     await handle.execute_update(
         CaseWorkflow.decide_triage, decision(Pathway.NO_FURTHER_ACTION, None, "resolved with the family")
     )

@@ -7,14 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse
-from temporalio.client import WorkflowHandle
 
 from tests.polling import QUERY_NOT_READY, answered, eventually, finished
-from tests.workflows.scenarios import Harness, running_assessment
+from tests.workflows.scenarios import Harness, raw_description, running_assessment
 from workflows.assessment.workflows import AssessmentWorkflow
 from workflows.case.model import (
     AdditionalInformation,
@@ -33,15 +30,6 @@ from workflows.policy.model import Pathway, Timeframe
 
 LIMIT = 200
 SAME = CaseFacts(["CONCERN_CATEGORY_NEGLECT"], False, "AGENCY_HEALTH_NZ", False, 7, False)
-
-
-async def _raw_description(harness: Harness, handle: WorkflowHandle) -> DescribeWorkflowExecutionResponse:
-    """A workflow's description as the server sends it (the time-skipping server's search
-    attributes need not decode)."""
-    client = harness.env.client
-    execution = WorkflowExecution(workflow_id=handle.id, run_id=handle.run_id or "")
-    request = DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=execution)
-    return await client.workflow_service.describe_workflow_execution(request)
 
 
 def _has(events: Sequence[HistoryEvent], kind: int) -> bool:
@@ -66,7 +54,7 @@ async def test_a_case_continues_as_new_before_a_child_it_has_no_room_for(harness
     child = await running_assessment(harness.env.client, handle)
     # the run that started the child is the one the first continued as (read from that run
     # and the child: the time-skipping server can be slow to show a continued run's last events)
-    parent_run = (await _raw_description(harness, child)).workflow_execution_info.parent_execution.run_id
+    parent_run = (await raw_description(harness.env.client, child)).workflow_execution_info.parent_execution.run_id
     started = (await harness.env.client.get_workflow_handle(handle.id, run_id=parent_run).fetch_history()).events[0]
     assert parent_run != first_run
     assert started.workflow_execution_started_event_attributes.continued_execution_run_id == first_run

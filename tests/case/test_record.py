@@ -13,8 +13,6 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.placement.workflow_fakes import AUNTIE, KORO, PLACEMENT_POLICY, candidates
@@ -24,6 +22,7 @@ from tests.workflows.scenarios import (
     Harness,
     case_placed,
     conference_rescheduled_held_and_agreed,
+    raw_description,
     running_assessment,
     until_stage,
 )
@@ -271,11 +270,7 @@ async def test_a_refused_record_waits_for_a_supervisor_and_the_case_goes_on(harn
         CaseWorkflow.decide_triage, TriageDecision("sw-1", Pathway.NO_FURTHER_ACTION, None, "known family, unfounded")
     )
     await until_stage(handle, Stage.CLOSED)  # the case went on ...
-    described = await harness.env.client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(
-            namespace=harness.env.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
-        )
-    )
+    described = await raw_description(harness.env.client, harness.env.client.get_workflow_handle(handle.id))
     running = described.workflow_execution_info.status == WorkflowExecutionStatus.RUNNING.value
     assert running  # ... but ends only with its record
     assert harness.activities.recorded(case_id) == []

@@ -45,9 +45,9 @@ async def test_triage_deadline_escalates_once_per_tier_then_stops_on_decision(ha
     assert view.deadline is not None and view.deadline.breached and view.deadline.tier == 1
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 1)]
 
-    await harness.env.sleep(HOUR)  # tier 2 is due one hour after tier 1
+    await harness.skip(HOUR)  # tier 2 is due one hour after tier 1
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 1), (1, 2)]
-    await harness.env.sleep(2 * HOUR)
+    await harness.skip(2 * HOUR)
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 1), (1, 2), (1, 3)]
     described = await handle.describe()
     assert described.typed_search_attributes.get(sa.ESCALATION_TIER) == 3
@@ -67,7 +67,7 @@ async def test_decision_before_the_triage_deadline_never_escalates(harness: Harn
     await harness.skip_to_due(handle, -timedelta(seconds=1))
     await handle.execute_update(CaseWorkflow.decide_triage, decision(Pathway.NO_FURTHER_ACTION, None, "no concern"))
     await finished(handle)
-    await harness.env.sleep(5 * HOUR)
+    await harness.skip(5 * HOUR)
     assert harness.activities.escalations == {}
 
 
@@ -84,9 +84,9 @@ async def test_supervisor_extends_the_triage_deadline(harness: Harness) -> None:
     )
     assert view.deadline is not None and not view.deadline.breached and view.deadline.tier == 0
 
-    await harness.env.sleep(4 * HOUR - timedelta(seconds=2))
+    await harness.skip(4 * HOUR - timedelta(seconds=2))
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 1)]
-    await harness.env.sleep(timedelta(seconds=3))
+    await harness.skip(timedelta(seconds=3))
     assert harness.activities.tiers(DeadlineKind.TRIAGE) == [(1, 1), (2, 1)]
     assert any(e.action == "deadline.extended" for e in (await handle.query(CaseWorkflow.state)).timeline)
 
@@ -178,7 +178,7 @@ async def test_declined_or_unanswered_consent_goes_back_to_the_social_worker(har
     if answer == "declined":
         await handle.execute_update(CaseWorkflow.record_consent, ConsentResponse("sw-1", False, "family declined"))
     else:
-        await harness.env.sleep(timedelta(seconds=POLICY.consent_deadline.seconds + 1))
+        await harness.skip(timedelta(seconds=POLICY.consent_deadline.seconds + 1))
     await until_stage(handle, Stage.TRIAGE)
     view = await handle.query(CaseWorkflow.state)
     assert view.decision is None

@@ -131,7 +131,7 @@ async def test_no_selection_by_the_deadline_escalates_tier_by_tier_until_a_place
     held = await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     assert held.stage == SearchStage.AWAITING_CAREGIVER and held.hold is not None and held.deadline is None
     await eventually(lambda: _resolved(harness))
-    await harness.env.sleep(2 * HOUR)  # tier 3 was due an hour after tier 2: the hold stopped it
+    await harness.skip(2 * HOUR)  # tier 3 was due an hour after tier 2: the hold stopped it
     assert tiers(harness) == [(1, 1), (1, 2)]
 
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True, "aunt says yes"))
@@ -158,7 +158,7 @@ async def test_no_suitable_candidate_escalates_at_once_and_a_new_search_starts_a
     state = await view(handle)
     assert state.deadline is not None and state.deadline.breached and state.deadline.tier == 1
     assert any(e.action == "placement.no_candidate" for e in state.timeline)
-    await harness.env.sleep(HOUR + SECOND)
+    await harness.skip(HOUR + SECOND)
     assert tiers(harness) == [(1, 1), (1, 2)]
 
     harness.activities.placement.candidates = candidates()  # the aunt was approved meanwhile
@@ -174,7 +174,7 @@ async def test_no_suitable_candidate_escalates_at_once_and_a_new_search_starts_a
     assert state.deadline is not None and state.deadline.due_at is not None
     assert state.deadline.due_at >= started + SELECT - SECOND
     assert len(harness.activities.placement.searches) == 2
-    await harness.env.sleep(SELECT - HOUR)
+    await harness.skip(SELECT - HOUR)
     assert tiers(harness) == [(1, 1), (1, 2)]  # the old cycle's tier 3 never comes
     await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     await handle.execute_update(PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
@@ -201,7 +201,7 @@ async def test_a_hold_that_expires_is_released_exactly_once_and_selection_starts
     assert actions.index("hold.expired") < actions.index("hold.released")
     assert "no place is held" in await rejected(handle, PlacementSearchWorkflow.answer, CaregiverAnswer("sw-1", True))
 
-    await harness.env.sleep(3 * HOUR)
+    await harness.skip(3 * HOUR)
     assert harness.activities.placement.release_calls() == {first.hold_id: 1}
     second = await handle.execute_update(PlacementSearchWorkflow.select, select(AUNTIE))
     assert second.hold is not None and second.hold.hold_id != first.hold_id
@@ -247,7 +247,7 @@ async def test_a_declined_hold_is_released_once_and_the_caregiver_is_not_offered
     assert AUNTIE in state.unavailable
     assert "declined" in await rejected(handle, PlacementSearchWorkflow.select, select(AUNTIE, "asked again"))
     await handle.execute_update(PlacementSearchWorkflow.select, select(KORO))  # now the best left: no reason needed
-    await harness.env.sleep(7 * HOUR)  # that hold expires too
+    await harness.skip(7 * HOUR)  # that hold expires too
     assert harness.activities.placement.release_calls() == {held.hold.hold_id: 1, _hold_of(harness, KORO): 1}
 
 

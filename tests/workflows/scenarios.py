@@ -21,7 +21,7 @@ from google.protobuf.empty_pb2 import Empty
 from temporalio import activity
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.testservice.v1 import SleepRequest
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
@@ -435,17 +435,13 @@ class Harness:
                 with contextlib.suppress(RPCError):  # already closed, or never started
                     await running.terminate("test finished")
 
+    async def skip(self, duration: timedelta) -> None:
+        """Advance the server's clock by `duration` (scenarios.skip)."""
+        await skip(self.env.client, duration)
+
     async def skip_to(self, at: datetime) -> None:
-        """Advance the server's clock to `at`; again from where it reached when the
-        time-skipping server drops the call under load (unanswered past its timeout, or its
-        stream reset)."""
-        for attempt in range(3):
-            try:
-                await self.env.sleep(max(timedelta(0), at - await self.env.get_current_time()))
-                return
-            except RPCError as error:
-                if attempt == 2 or not is_dropped(error):
-                    raise
+        """Advance the server's clock to `at`."""
+        await skip(self.env.client, at - await current_time(self.env.client))
 
     async def skip_to_due(self, handle: WorkflowHandle, offset: timedelta) -> None:
         """Advance the server's clock to the case's current deadline plus `offset`."""
@@ -457,13 +453,9 @@ class Harness:
 
 
 async def _settled(client: Client, handle: WorkflowHandle) -> bool:
-    """Whether the workflow has no activity and no workflow task in flight (or is gone);
-    from the raw description (the test server's search attributes need not decode)."""
-    request = DescribeWorkflowExecutionRequest(
-        namespace=client.namespace, execution=WorkflowExecution(workflow_id=handle.id, run_id=handle.run_id or "")
-    )
+    """Whether the workflow has no activity and no workflow task in flight (or is gone)."""
     try:
-        raw = await client.workflow_service.describe_workflow_execution(request)
+        raw = await raw_description(client, handle)
     except RPCError as error:
         if error.status in WORKFLOW_NOT_STARTED:  # gone, or never started
             return True
@@ -564,10 +556,26 @@ async def running_placement(client: Client, handle: WorkflowHandle) -> WorkflowH
 
 
 async def skip(client: Client, duration: timedelta) -> None:
-    """Move the time-skipping server's clock on by `duration`."""
-    request = SleepRequest()
-    request.duration.FromTimedelta(duration)
-    await client.test_service.unlock_time_skipping_with_sleep(request)
+    """Move the time-skipping server's clock on by `duration`; on from where it reached when
+    the server drops the call under load (unanswered past its timeout, or its stream reset)."""
+    at = await current_time(client) + duration
+    for attempt in range(3):
+        request = SleepRequest()
+        request.duration.FromTimedelta(max(timedelta(0), at - await current_time(client)))
+        try:
+            await client.test_service.unlock_time_skipping_with_sleep(request)
+            return
+        except RPCError as error:
+            if attempt == 2 or not is_dropped(error):
+                raise
+
+
+async def raw_description(client: Client, handle: WorkflowHandle) -> DescribeWorkflowExecutionResponse:
+    """A workflow's description as the server sends it (the time-skipping server's search
+    attributes need not decode)."""
+    execution = WorkflowExecution(workflow_id=handle.id, run_id=handle.run_id or "")
+    request = DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=execution)
+    return await client.workflow_service.describe_workflow_execution(request)
 
 
 async def current_time(client: Client) -> datetime:
