@@ -21,6 +21,13 @@ HISTORY_LIMIT = 500
 #: Who acts when Kahu itself does something (books the earliest slot, starts a timer).
 KAHU_ACTOR = "kahu"
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+#: A short call run as a local activity (in the workflow task, no task of its own on the
+#: server) gets these quick attempts; one that fails them goes on as an ordinary activity, so
+#: a service that is down never holds the workflow's task (and its timers) for long.
+LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
+)
 #: The type of the non-retryable error an activity fails with when its service refused the
 #: call (workflows/refusals.py); the workflow tells a person (workflows/attention.py).
 REFUSED = "Refused"

@@ -18,6 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
@@ -33,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, LOCAL_ATTEMPT_TIMEOUT, LOCAL_RETRY, Rejected
     from workflows.conference.model import COORDINATOR_MANAGER
     from workflows.policy.model import EscalationTier, Span
 
@@ -43,6 +44,13 @@ RAISE_BEFORE_NOTING_PATCH = "breach-raised-before-noted"
 the breach: a note starts the record's batch, a local activity, and a workflow task with one
 in flight holds back the escalation's activity until the record has answered. Before, the
 breach was noted (and its status reported) first, then tier 1 raised."""
+FEWER_ROUND_TRIPS_PATCH = "fewer-round-trips"
+"""Three calls no longer each wait for a task of their own through the server: a working-day
+deadline is counted by a local activity (an ordinary one once its quick attempts fail); a
+clock that raised nothing closes without asking supervision to resolve its escalations
+(`DeadlineClock.raised_nothing`); and a case's change of stage reaches its record with the
+record's own batch (the standing carries the stage) instead of a call of its own. Before,
+each was an activity, or a local activity, of its own."""
 
 
 @dataclass(frozen=True)
@@ -70,14 +78,26 @@ class ClockContext:
 
 
 async def add_span(start: datetime, span: Span, site: str) -> datetime:
-    """`start` plus `span`; working days are counted by an activity (holiday calendars)."""
+    """`start` plus `span`; working days are counted by an activity (holiday calendars), a
+    local one first (FEWER_ROUND_TRIPS_PATCH)."""
     if not span.working_days:
         return start + timedelta(seconds=span.seconds)
-    due: datetime = await workflow.execute_activity(
-        "compute_due_at",
-        DueRequest(start=start, seconds=span.seconds, working_days=span.working_days, site=site),
-        result_type=datetime,
-        start_to_close_timeout=ACTIVITY_TIMEOUT,
+    request = DueRequest(start=start, seconds=span.seconds, working_days=span.working_days, site=site)
+    due: datetime
+    if workflow.patched(FEWER_ROUND_TRIPS_PATCH):
+        try:
+            due = await workflow.execute_local_activity(
+                "compute_due_at",
+                request,
+                result_type=datetime,
+                start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
+                retry_policy=LOCAL_RETRY,
+            )
+            return due
+        except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
+            pass  # slow or failing: a durable activity, as before
+    due = await workflow.execute_activity(
+        "compute_due_at", request, result_type=datetime, start_to_close_timeout=ACTIVITY_TIMEOUT
     )
     return due
 
@@ -267,6 +287,25 @@ class DeadlineClock:
             return None
         at = self.state.due_at + timedelta(seconds=self.context.tiers[0].after.seconds)
         return at if at <= workflow.now() else None
+
+    async def resolve(self) -> None:
+        """Close this clock's escalations on the queue: the work is done or the deadline moved.
+        A clock that raised nothing has none to close (FEWER_ROUND_TRIPS_PATCH)."""
+        if self.raised_nothing() and workflow.patched(FEWER_ROUND_TRIPS_PATCH):
+            return
+        args = [self.context.case_id, self.context.kind]
+        if self._steps is not None:  # a refusal is told, not retried
+            await self._steps.run("resolve_escalations", args)
+        else:
+            await workflow.execute_activity("resolve_escalations", args=args, start_to_close_timeout=ACTIVITY_TIMEOUT)
+
+    def raised_nothing(self) -> bool:
+        """True when this clock has raised nothing in any of its cycles, so there is nothing of
+        its kind to resolve: not breached, no tier, no warning or approval asked, never
+        extended (an extension clears a cycle's marks, not the items it raised). Each raise
+        sets its mark as its activity returns, and the clock's `run` awaits the raise."""
+        s = self.state
+        return not (s.breached or s.tier or s.warned or s.extensions or self._raising)
 
     @property
     def open_tier(self) -> int:

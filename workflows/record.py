@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -39,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         RecordState,
         TimelineEntry,
     )
+    from workflows.common import LOCAL_ATTEMPT_TIMEOUT, LOCAL_RETRY
     from workflows.conference.model import ConferenceStanding
     from workflows.placement.model import PlacementStanding
     from workflows.record_model import RecordBatch
@@ -57,13 +56,6 @@ per run, as it starts: a run from before keeps to the old way, and its next run 
 search's continue-as-new) sends its timeline so far again first (intake keeps each event once)."""
 #: At most this many events go in one call.
 MAX_BATCH = 200
-#: A batch is sent as a local activity (no task of its own through the server), as the case's
-#: opening calls are (workflows/case/workflows.py); one that fails these quick attempts goes
-#: on as an ordinary activity, so intake down never holds the workflow's task for long.
-LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
-LOCAL_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
-)
 
 Standing = CaseStanding | AssessmentStanding | PlacementStanding | ConferenceStanding | None
 
@@ -154,6 +146,11 @@ class Record:
             return
         await workflow.wait_condition(self.settled)
         self._task.cancel()
+
+    def keeps_standing(self) -> bool:
+        """True once recording has started with a standing to keep: each change of it goes to
+        the record with the next batch."""
+        return self._task is not None and self._standing is not _nothing
 
     def settled(self) -> bool:
         """Nothing to record and no call in flight: the workflow may continue as new (a call

@@ -6,6 +6,7 @@ only: reads never need Temporal)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 import grpc
 from temporalio.client import Client
@@ -21,11 +22,14 @@ from services.assessment.validation import (
 )
 from services.common import authz, convert
 from services.common.actions import StaffActions
-from services.common.authz import CaseLookup, Place
+from services.common.authz import Place
+from services.common.caselookup import CaseLookup
 from services.common.checks import require_case_id
 from services.common.errors import NotFound
+from services.common.updates import running_stage
 from workflows.assessment.workflows import AssessmentWorkflow
-from workflows.case.model import Allocation, Findings, assessment_workflow_id
+from workflows.case.model import Allocation, Findings, Stage, assessment_workflow_id, workflow_id
+from workflows.policy.model import Pathway
 
 
 class AssessmentLookup:
@@ -50,6 +54,17 @@ class AssessmentLookup:
     async def concerns(self, case_id: str) -> frozenset[str]:
         return await self._intake.concerns(case_id)
 
+    async def pathway(self, case_id: str) -> str:
+        """The case's triage decision's pathway (a Pathway's value; "" before one), from intake."""
+        found = await self._intake.case_scope(case_id)
+        return "" if found is None else found.pathway.removeprefix("PATHWAY_")
+
+
+#: The pathways whose decision starts an assessment (or investigation).
+ASSESSING = frozenset(p.value for p in Pathway if p.assesses)
+#: The case's stages in which its assessment is starting or running.
+ASSESSMENT_STAGES = frozenset({Stage.TRIAGE.value, Stage.ASSESSMENT.value, Stage.INVESTIGATION.value})
+
 
 class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     def __init__(self, store: AssessmentStore, temporal: Client, intake: CaseLookup) -> None:
@@ -57,6 +72,18 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self._temporal = temporal
         self._lookup = AssessmentLookup(store, intake)
         self._actions = StaffActions(store.actions, temporal)
+
+    def _starting(self, case_id: str) -> Callable[[], Awaitable[bool]]:
+        """Whether the case's assessment, not there yet, is on its way: the case's decision
+        starts one and its workflow is in triage or the assessment's stage (an action sent
+        just after the decision waits a little for the assessment, not refused)."""
+
+        async def starting() -> bool:
+            if await self._lookup.pathway(case_id) not in ASSESSING:
+                return False
+            return await running_stage(self._temporal, workflow_id(case_id)) in ASSESSMENT_STAGES
+
+        return starting
 
     async def Allocate(
         self, request: assessment_pb2.AllocateRequest, context: grpc.aio.ServicerContext
@@ -69,6 +96,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             subject_id=case_id,
             actor=request.allocated_by,
             workflow_id=assessment_workflow_id(case_id),
+            starting=self._starting(case_id),
             update=AssessmentWorkflow.allocate,
             arg=Allocation(social_worker=request.social_worker, site=request.site, allocated_by=request.allocated_by),
             response=assessment_pb2.AllocateResponse,
@@ -88,6 +116,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             subject_id=case_id,
             actor=request.recorded_by,
             workflow_id=assessment_workflow_id(case_id),
+            starting=self._starting(case_id),
             update=AssessmentWorkflow.record_findings,
             arg=Findings(recorded_by=request.recorded_by, summary=found_id),
             response=assessment_pb2.RecordFindingsResponse,
@@ -108,6 +137,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             subject_id=completed.case_id,
             actor=request.completed_by,
             workflow_id=assessment_workflow_id(completed.case_id),
+            starting=self._starting(completed.case_id),
             update=AssessmentWorkflow.complete,
             arg=completed.completion,
             response=assessment_pb2.CompleteAssessmentResponse,
@@ -125,6 +155,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             subject_id=recorded.case_id,
             actor=request.seen_by,
             workflow_id=assessment_workflow_id(recorded.case_id),
+            starting=self._starting(recorded.case_id),
             update=AssessmentWorkflow.record_child_seen,
             arg=recorded.seen,
             response=assessment_pb2.RecordChildSeenResponse,

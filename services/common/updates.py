@@ -3,7 +3,8 @@ search's, a conference's), with Temporal's failures turned into the domain error
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from services.common.errors import DomainError, FailedPrecondition, NotFound
+from workflows import search_attributes as sa
 from workflows.common import AlreadyApplied
 
 A = TypeVar("A")
@@ -77,6 +79,43 @@ async def send_update(
                 raise Unavailable("the workflow was continuing as new; retry with the same idempotency_key") from None
 
 
+#: How long a call waits for a workflow that is starting (the step before it has been taken),
+#: asking again after a pause that doubles from FIRST_PAUSE up to MAX_PAUSE.
+STARTING_WAIT = timedelta(seconds=5)
+FIRST_PAUSE = 0.02
+MAX_PAUSE = 0.2
+
+
+async def send_update_once_started(
+    client: Client,
+    workflow_id: str,
+    update: UpdateMethodMultiParam[[Any, A], R],
+    arg: A,
+    *,
+    key: str,
+    still_starting: str,
+    starting: Callable[[], Awaitable[bool]] | None = None,
+) -> R:
+    """`send_update`, to a workflow that may not have started yet: while it does not exist
+    and `starting()` says it is on its way (asked once; None: it is), ask again for up to STARTING_WAIT, then answer
+    UNAVAILABLE with `still_starting` (the caller retries with the same key)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + STARTING_WAIT.total_seconds()
+    pause = FIRST_PAUSE
+    asked = False
+    while True:
+        try:
+            return await send_update(client, workflow_id, update, arg, key=key)
+        except NotFound:
+            if not asked and starting is not None and not await starting():
+                raise
+            asked = True
+            if loop.time() + pause > until:
+                raise Unavailable(still_starting) from None
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, MAX_PAUSE)
+
+
 async def _status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus | None:
     """The status of the workflow's latest run (None: no such workflow), as an update's
     NOT_FOUND does not say which, whatever its wording."""
@@ -89,6 +128,22 @@ async def _status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus |
             return None
         raise _rpc_error(err) from None
     return described.status
+
+
+async def running_stage(client: Client, workflow_id: str) -> str | None:
+    """The stage (search attribute KahuStage) of the workflow's latest run while it runs;
+    None when it has finished or does not exist. Temporal's view alone: no worker is asked."""
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=QUERY_TIMEOUT)
+    except RPCTimeoutOrCancelledError:
+        raise Unavailable("the workflow did not answer in time; retry") from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise _rpc_error(err) from None
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        return None
+    return described.typed_search_attributes.get(sa.STAGE)
 
 
 def _rpc_error(err: RPCError) -> DomainError:

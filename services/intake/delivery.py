@@ -11,7 +11,6 @@ call and the outbox may both try.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from dataclasses import replace
@@ -21,10 +20,10 @@ from temporalio.client import Client
 from kahu.v1 import common_pb2
 from services.common.audit import Auditor
 from services.common.authz import background_call, note_case
-from services.common.errors import FailedPrecondition, NotFound
+from services.common.errors import FailedPrecondition
 from services.common.outbox import BATCH, attempt, mark_in_background, run_outbox, start_once
 from services.common.sites import Site, load_sites
-from services.common.updates import AlreadyDone, Unavailable, query, send_update
+from services.common.updates import AlreadyDone, query, send_update_once_started
 from services.intake.facts import case_facts
 from services.intake.matching import report_keys
 from services.intake.store import Accepted, CaseRow, IntakeStore
@@ -33,9 +32,6 @@ from workflows.case.model import AdditionalInformation, CaseInput, DeadlineKind,
 from workflows.case.workflows import CaseWorkflow
 from workflows.policy.model import Policy
 from workflows.policy.working_days import NZ, add_span
-
-#: How often a report about a child whose case is just opening waits for its workflow (~5 s).
-ADD_INFORMATION_ATTEMPTS = 14
 
 
 def new_case(report: common_pb2.Report, site: Site, policy: Policy, received_at: dt.datetime) -> CaseRow:
@@ -135,15 +131,14 @@ class CaseDelivery:
         """Send the report to the open case's workflow. The report that opened the case may
         not have started that workflow yet: wait for it a little, then ask the caller to
         retry with the same key (the outbox delivers it meanwhile)."""
-        pause = 0.02
-        for _ in range(ADD_INFORMATION_ATTEMPTS):
-            try:
-                await send_update(self._temporal, workflow, CaseWorkflow.add_information, info, key=key)
-                return
-            except NotFound:
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 0.5)
-        raise Unavailable("the case this report belongs to is still starting; retry with the same idempotency_key")
+        await send_update_once_started(
+            self._temporal,
+            workflow,
+            CaseWorkflow.add_information,
+            info,
+            key=key,
+            still_starting="the case this report belongs to is still starting; retry with the same idempotency_key",
+        )
 
 
 #: What the outbox's own writes are audited as.

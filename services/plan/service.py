@@ -453,7 +453,9 @@ class PlanServicer(plan_pb2_grpc.PlanServiceServicer):
         plan's workflow (services/common/actions.py), answered as `answer` says."""
         return await self._actions.update(
             request,
-            **names,
+            name=names["name"],
+            subject_id=names["subject_id"],
+            actor=names["actor"],
             workflow_id=row.workflow_id,
             update=update,
             arg=arg,

@@ -217,3 +217,23 @@ async def test_no_assessment_before_triage_decides(platform: Platform) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await _allocate(platform, case_id)
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_allocation_sent_just_after_the_decision_waits_for_the_assessment(platform: Platform) -> None:
+    case_id = (await open_case(platform)).case.case_id
+    await decide(platform, case_id)
+
+    allocated = await _allocate(platform, case_id)  # the assessment may not have started yet
+
+    assert allocated.assessment.social_worker == "sw.mere" and not allocated.replayed
+
+
+async def test_an_allocation_on_a_case_with_no_assessment_coming_is_not_found(platform: Platform) -> None:
+    case_id = (await open_case(platform)).case.case_id
+    await decide(platform, case_id, pathway=common_pb2.PATHWAY_NO_FURTHER_ACTION, timeframe=0, reason="no concerns")
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await _allocate(platform, case_id)
+
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    assert await _count(platform, "SELECT count(*) FROM assessment.actions WHERE case_id = $1", uuid.UUID(case_id)) == 0

@@ -144,17 +144,25 @@ async def _decision_refused(handle: WorkflowHandle) -> str:
 
 
 class IntakeDown(RecordedActivities):
-    """Intake cannot record a stage (a retryable failure) until `up` is set."""
+    """Intake records nothing, the stage nor events (a retryable failure), until `up` is set."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.up = False
+        self.record_down = True
+
+    @property
+    def up(self) -> bool:
+        return not self.record_down
+
+    @up.setter
+    def up(self, value: bool) -> None:
+        self.record_down = not value
 
     @activity.defn(name="record_case_stage")
     async def record_case_stage(self, change: StageChange) -> None:
         if not self.up:
             raise ApplicationError("intake is unavailable")
-        self.stages.append(change)
+        await super().record_case_stage(change)
 
 
 async def test_police_are_told_of_immediate_danger_while_intake_is_down(

@@ -176,6 +176,14 @@ class RecordedActivities:
     @activity.defn(name="record_case_stage")
     async def record_case_stage(self, change: StageChange) -> None:
         self._refuse("record_case_stage")
+        self._stage_recorded(change)
+
+    def _stage_recorded(self, change: StageChange) -> None:
+        """The case's recorded stage moved (by RecordCaseStage, or by a case standing newer
+        than the last: patch `fewer-round-trips`), with what was recorded of it by then."""
+        before = [c.stage for c in self.stages if c.case_id == change.case_id]
+        if before and before[-1] == change.stage:
+            return
         self.stages.append(change)
         so_far = [entry.action for _, entry in self.recorded(change.case_id)]
         self.recorded_at_stage[(change.case_id, str(change.stage))] = so_far
@@ -204,6 +212,8 @@ class RecordedActivities:
             known = self.standings.get((subject, kind))
             if standing is not None and (known is None or known[0] < batch.version):
                 self.standings[(subject, kind)] = (batch.version, standing)
+                if isinstance(standing, CaseStanding):
+                    self._stage_recorded(StageChange(batch.case_id, standing.stage))
 
     def recorded(self, case_id: str) -> list[tuple[str, TimelineEntry]]:
         """The case's recorded events (event id, entry), oldest first, as GetCase merges them."""

@@ -117,7 +117,7 @@ class AssessmentWorkflow:
         else:
             await self._clock.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
             self._clock.met()
-            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
+            await self._clock.resolve()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record.complete()
         result = s.result
@@ -146,7 +146,7 @@ class AssessmentWorkflow:
                 self._clock.met()
             else:
                 self._response_met(seen)
-            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT])
+            await self._clock.resolve()
             span = request.policy.assessment_completion
             if seen is not None and s.result is None and span is not None:
                 due = await add_span(seen.seen_at, span, request.site)
@@ -156,7 +156,7 @@ class AssessmentWorkflow:
         if self._completion is not None:
             await self._completion.run(lambda: s.result is not None, self._checkpoint_due, self._checkpoint)
             self._completion.met()
-            await self._steps.run("resolve_escalations", [request.case_id, DeadlineKind.ASSESSMENT_COMPLETION])
+            await self._completion.resolve()
             return
         while s.result is None:  # a policy without a completion timeframe: no clock
             await workflow.wait_condition(lambda: s.result is not None or self._checkpoint_due())
@@ -372,11 +372,9 @@ class AssessmentWorkflow:
 
     @workflow.update
     async def extend_deadline(self, extension: Extension) -> AssessmentView:
-        request = self._require_input()
         clock = self._clock_for(extension.kind)
         clock.extend(extension)
-        assert self._steps is not None
-        await self._steps.run("resolve_escalations", [request.case_id, clock.context.kind])
+        await clock.resolve()
         await self._show_clock(clock.status)
         return self.state()
 

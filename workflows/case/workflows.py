@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
@@ -60,7 +59,15 @@ with workflow.unsafe.imports_passed_through():
         assessment_workflow_id,
         placement_workflow_id,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, RETRY, AlreadyApplied, Rejected
+    from workflows.common import (
+        ACTIVITY_TIMEOUT,
+        KAHU_ACTOR,
+        LOCAL_ATTEMPT_TIMEOUT,
+        LOCAL_RETRY,
+        RETRY,
+        AlreadyApplied,
+        Rejected,
+    )
     from workflows.conference.model import (
         ConferenceInput,
         ConferenceResult,
@@ -70,7 +77,14 @@ with workflow.unsafe.imports_passed_through():
         conference_workflow_id,
     )
     from workflows.conference.workflows import YouthJusticeConferenceWorkflow
-    from workflows.deadline import ClockContext, DeadlineClock, add_span, deadline_attributes, history_full
+    from workflows.deadline import (
+        FEWER_ROUND_TRIPS_PATCH,
+        ClockContext,
+        DeadlineClock,
+        add_span,
+        deadline_attributes,
+        history_full,
+    )
     from workflows.placement.model import PlacementInput, PlacementResult
     from workflows.placement.workflows import PlacementSearchWorkflow
     from workflows.policy.model import CasePolicy, Pathway, Timeframe, TriggerKind
@@ -92,10 +106,6 @@ deadline cycles, so its escalations never share an identity with an earlier brea
 LOCAL_FALLBACK_PATCH = "case-local-calls-fall-back"
 """A local call that fails a few quick attempts goes on as an ordinary activity: a service
 that is down never holds the case's workflow task (and its timers) with local retries."""
-LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
-LOCAL_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
-)
 FACTS_COMPOSE_PATCH = "facts-compose"
 """Where several deadlines apply the earliest wins (a child safety hub case decided critical
 is due in the critical timeframe, not the hub's 48 hours), and a further report brings its
@@ -183,7 +193,7 @@ class CaseWorkflow:
         case = self._require_case()
         if case.immediate_danger:  # Police first: nothing else the case waits on delays them
             await self._notify_police("immediate danger reported")
-        await self._call("record_case_stage", [StageChange(case_id=case.case_id, stage=Stage.TRIAGE)])
+        await self._record_stage(Stage.TRIAGE)
         await self._propose(case)
 
     async def _open(self) -> None:
@@ -280,7 +290,7 @@ class CaseWorkflow:
         if self._opening is not None:  # done: a decision needs its proposal
             await self._opening
             self._opening = None
-        await self._resolve(DeadlineKind.TRIAGE)
+        await self._clock.resolve()
         self._clock = None
         self._snapshot.clock = None
         await self._set_deadline(None)
@@ -304,7 +314,7 @@ class CaseWorkflow:
         await self._clock.run(lambda: pending.answer is not None, self._checkpoint_due, self._checkpoint)
         self._clock.met()
         self._snapshot.deadline_cycles = max(self._snapshot.deadline_cycles, self._clock.state.cycle)
-        await self._resolve(DeadlineKind.TRIAGE_APPROVAL)
+        await self._clock.resolve()
         self._clock = None
         await self._set_deadline(None)
         self._snapshot.approval = None
@@ -674,7 +684,7 @@ class CaseWorkflow:
     async def extend_deadline(self, extension: Extension) -> CaseView:
         assert self._clock is not None
         self._clock.extend(extension)
-        await self._resolve(DeadlineKind.TRIAGE)
+        await self._clock.resolve()
         await self._set_deadline(self._clock.status)
         return self._answer()
 
@@ -833,6 +843,14 @@ class CaseWorkflow:
         self._set_stage(stage)
         if stage is Stage.CLOSED and workflow.patched(CLOSED_AFTER_EVENTS_PATCH):
             await workflow.wait_condition(self._record.settled)
+        await self._record_stage(stage)
+
+    async def _record_stage(self, stage: Stage) -> None:
+        """Record the stage with intake: with the record's next batch, whose standing carries
+        it, where the record keeps the case's standing (FEWER_ROUND_TRIPS_PATCH); else by a
+        call of its own."""
+        if self._record.keeps_standing() and workflow.patched(FEWER_ROUND_TRIPS_PATCH):
+            return
         await self._call("record_case_stage", [StageChange(case_id=self._require_case().case_id, stage=stage)])
 
     def _set_stage(self, stage: Stage) -> None:
@@ -874,9 +892,6 @@ class CaseWorkflow:
         notified = await self._steps.run("notify_police", [self._require_case().case_id, reason], default=False)
         if notified is not False:  # refused: the item on the queue tells a person to call Police
             self._note(KAHU_ACTOR, "police.notified", reason)
-
-    async def _resolve(self, kind: DeadlineKind) -> None:
-        await self._steps.run("resolve_escalations", [self._require_case().case_id, kind])
 
     async def _set_deadline(self, status: DeadlineStatus | None) -> None:
         self._snapshot.deadline = status
