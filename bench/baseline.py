@@ -67,6 +67,11 @@ class BaselineCase:
     async def decide(self) -> None:
         self._decided = True
 
+    @workflow.update
+    async def ready(self) -> None:
+        """Answers once the case's opening steps are done (the benchmark waits for it between phases)."""
+        await workflow.wait_condition(lambda: self._ready)
+
     @decide.validator
     def _check_decide(self) -> None:
         if not self._ready:

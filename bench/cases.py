@@ -1,9 +1,12 @@
 """Cases end to end on the dev stack, beside raw Temporal doing the same with no work.
 
-Phase 1: N reports through IntakeService.SubmitReport, beside N raw
-`client.start_workflow` calls on the same server. Phase 2: each case triaged, allocated,
-completed and closed through the domain services, beside the no-work baseline workflow
-driven with the same number of activities and updates.
+In each of ROUNDS rounds, ours then the baseline's: N/ROUNDS reports through
+IntakeService.SubmitReport, beside as many raw `client.start_workflow` calls on the same
+server; then each of those cases triaged, allocated, completed and closed through the domain
+services, beside the no-work baseline workflow driven with the same number of activities and
+updates. Each phase starts once the one before has settled (the cases have their proposals,
+the baseline workflows are ready for their decision). Rates are summed over the rounds; the
+ratio of each round shows the spread.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import grpc
@@ -121,31 +125,63 @@ def bench_token(settings: Settings) -> str:
     return signer.mint(principal, issuer=settings.token_issuer, audience=settings.token_audience, ttl=6 * 3600)
 
 
-async def run(stack: Stack, n: int, concurrency: int) -> Report:
+@dataclass
+class Phase:
+    """One measured phase, ours or the baseline's, summed over the rounds."""
+
+    calls: int = 0
+    wall: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def add(self, n: int, latencies: list[float], wall: float, cpu: dict[str, float]) -> None:
+        self.calls += n
+        self.wall += wall
+        self.latencies.extend(latencies)
+        self.rates.append(n / wall)
+        for part, seconds in cpu.items():
+            self.cpu[part] = round(self.cpu.get(part, 0.0) + seconds, 2)
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.wall
+
+
+def by_round(ours: Phase, baseline: Phase) -> list[float]:
+    """Ours' rate over the baseline's, round by round."""
+    return [round(a / b, 2) for a, b in zip(ours.rates, baseline.rates, strict=True)]
+
+
+async def run(stack: Stack, n: int, concurrency: int, rounds: int) -> Report:
     settings = stack.settings
-    cpu: dict[str, dict[str, float]] = {}
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     kahu_client = await connect_temporal(settings, "bench")  # reads the cases' (encrypted) results
     tokens = StaticToken(bench_token(settings))
+    per_round = n // rounds
+    phases = {name: Phase() for name in ("submit_report", "raw_start_workflow", "cases", "baseline_cases")}
+    queue = f"bench-baseline-{uuid.uuid4()}"
     async with (
         aio_channel(settings.address("intake"), settings, tokens, traced=False) as intake_channel,
         aio_channel(settings.address("triage"), settings, tokens, traced=False) as triage_channel,
         aio_channel(settings.address("assessment"), settings, tokens, traced=False) as assessment_channel,
+        Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]),
     ):
         intake = intake_pb2_grpc.IntakeServiceStub(intake_channel)
         triage = triage_pb2_grpc.TriageServiceStub(triage_channel)
         assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment_channel)
-        await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))  # warm up
 
-        mark = stack.cpu_seconds()
-        submitted, submit_latencies, submit_wall = await bounded(
-            n, concurrency, lambda i: intake.SubmitReport(report(i))
-        )
-        cpu["submit_report"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
+        async def measured(phase: str, task: Callable[[int], Awaitable[T]]) -> list[T]:
+            mark = stack.cpu_seconds()
+            results, latencies, wall = await bounded(per_round, concurrency, task)
+            phases[phase].add(per_round, latencies, wall, cpu_delta(mark, stack.cpu_seconds()))
+            return results
 
-        async def drive(i: int) -> None:
-            case_id = submitted[i].case_id
+        async def proposed(case_id: str) -> None:
             await until_ok(lambda: triage.GetProposal(triage_pb2.GetProposalRequest(case_id=case_id)))
+
+        async def drive(case_id: str) -> None:
+            await proposed(case_id)
             await until_ok(
                 lambda: triage.RecordDecision(
                     triage_pb2.RecordDecisionRequest(
@@ -182,48 +218,50 @@ async def run(stack: Stack, n: int, concurrency: int) -> Report:
             )
             await kahu_client.get_workflow_handle(workflow_id(case_id)).result()
 
-        _, case_latencies, case_wall = await bounded(n, concurrency, drive)
-        cpu["cases"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
-
-    queue = f"bench-baseline-{uuid.uuid4()}"
-    async with Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]):
-
         async def start(i: int) -> WorkflowHandle[Any, Any]:
             return await client.start_workflow(BaselineCase.run, id=f"baseline-{uuid.uuid4()}", task_queue=queue)
 
-        handles, start_latencies, start_wall = await bounded(n, concurrency, start)
-        cpu["raw_start_workflow"], mark = cpu_delta(mark, stack.cpu_seconds()), stack.cpu_seconds()
-
-        async def drive_baseline(i: int) -> None:
-            handle = handles[i]
+        async def drive_baseline(handle: WorkflowHandle[Any, Any]) -> None:
             await update_when_ready(handle, "decide")
             child = client.get_workflow_handle(f"{handle.id}-assessment")
             await update_when_ready(child, "allocate")
             await update_when_ready(child, "complete")
             await handle.result()
 
-        _, baseline_latencies, baseline_wall = await bounded(n, concurrency, drive_baseline)
-        cpu["baseline_cases"] = cpu_delta(mark, stack.cpu_seconds())
+        await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))  # warm up
+        for _ in range(rounds):
+            # ours, then the baseline, in every round: the machine's drift falls on both
+            submitted = await measured("submit_report", lambda i: intake.SubmitReport(report(i)))
+            case_ids = [s.case_id for s in submitted]
+            await asyncio.gather(*(proposed(c) for c in case_ids))  # its opening done, before the next phase
+            handles = await measured("raw_start_workflow", start)
+            await asyncio.gather(*(update_when_ready(h, "ready") for h in handles))  # likewise
+            await measured("cases", lambda i: drive(case_ids[i]))  # noqa: B023 (awaited at once)
+            await measured("baseline_cases", lambda i: drive_baseline(handles[i]))  # noqa: B023
 
+    submit, raw = phases["submit_report"], phases["raw_start_workflow"]
+    cases, baseline = phases["cases"], phases["baseline_cases"]
     return Report(
         benchmark="cases",
-        parameters={"cases": n, "concurrency": concurrency},
+        parameters={"cases": per_round * rounds, "rounds": rounds, "concurrency": concurrency},
         comparisons=[
-            Comparison("SubmitReport throughput", n / submit_wall, n / start_wall, "calls/s", 0.8),
-            Comparison("completed cases", n / case_wall, n / baseline_wall, "cases/s", 0.5),
+            Comparison("SubmitReport throughput", submit.rate, raw.rate, "calls/s", 0.9),
+            Comparison("completed cases", cases.rate, baseline.rate, "cases/s", 0.75),
         ],
         figures={
-            "submit_report": summary_ms(submit_latencies),
-            "raw_start_workflow": summary_ms(start_latencies),
-            "case_to_closure": summary_ms(case_latencies),
-            "baseline_to_completion": summary_ms(baseline_latencies),
-            "cpu_seconds_by_phase": cpu,
+            "submit_report": summary_ms(submit.latencies),
+            "raw_start_workflow": summary_ms(raw.latencies),
+            "case_to_closure": summary_ms(cases.latencies),
+            "baseline_to_completion": summary_ms(baseline.latencies),
+            "ratio_by_round": {"SubmitReport": by_round(submit, raw), "completed cases": by_round(cases, baseline)},
+            "cpu_seconds_by_phase": {name: phase.cpu for name, phase in phases.items()},
         },
     )
 
 
 async def main() -> Report:
-    n = int(os.environ.get("BENCH_CASES", "200"))
+    n = int(os.environ.get("BENCH_CASES", "400"))
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "4"))
     async with running_stack() as stack:
-        return await run(stack, n, concurrency)
+        return await run(stack, n, concurrency, rounds)
