@@ -6,12 +6,16 @@ others); every other service asks intake over gRPC (`intake_lookup`), with a tim
 a bounded retry, and answers UNAVAILABLE when intake cannot be reached. A conference is
 located by the conference service the same way (`conference_lookup`). One admission asks
 for several facts of the same case; `CaseLookup` fetches them once per call (a call runs in
-a task, and so a context, of its own), never longer: an allocation counts at once.
+a task, and so a context, of its own), never longer: an allocation counts at once. Only a
+case's place (its site and region, fixed when it is opened) is kept across calls, for the
+most recent PLACES_KEPT cases: an admission that needs no more than the place (a caller
+with scope `any`, a site or a region) then asks nothing of intake.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from contextvars import ContextVar
@@ -31,6 +35,8 @@ from services.common.updates import Unavailable
 SCOPE_TIMEOUT = 5.0
 SCOPE_ATTEMPTS = 3
 SCOPE_BACKOFF = 0.2
+#: How many cases' places a lookup keeps across calls.
+PLACES_KEPT = 10_000
 _RETRIED = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 T = TypeVar("T")
 
@@ -58,6 +64,7 @@ class CaseLookup:
 
     def __init__(self, locate: Locate) -> None:
         self._locate = locate
+        self._places: OrderedDict[str, Place] = OrderedDict()
 
     async def case_scope(self, case_id: str) -> CaseScope | None:
         located = _located.get()
@@ -66,12 +73,28 @@ class CaseLookup:
             _located.set(located)
         key = (id(self), case_id)
         if key not in located:
-            located[key] = await self._locate(case_id)
+            found = located[key] = await self._locate(case_id)
+            if found is not None:
+                self._keep_place(case_id, found.place)
         return located[key]
 
     async def place(self, case_id: str) -> Place | None:
+        kept = self._places.get(case_id)
+        if kept is not None:
+            self._places.move_to_end(case_id)
+            return kept
         found = await self.case_scope(case_id)
         return None if found is None else found.place
+
+    def opened(self, case_id: str, place: Place) -> None:
+        """The case has just been opened at `place` (intake's own lookup: no need to ask)."""
+        self._keep_place(case_id, place)
+
+    def _keep_place(self, case_id: str, place: Place) -> None:
+        self._places[case_id] = place
+        self._places.move_to_end(case_id)
+        if len(self._places) > PLACES_KEPT:
+            self._places.popitem(last=False)
 
     async def agencies(self, case_id: str) -> frozenset[str]:
         found = await self.case_scope(case_id)

@@ -75,6 +75,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             raise AlreadyExists("idempotency_key was already used for a different report")
         if not accepted.replayed:
             record_report(accepted.additional)
+            self._lookup.opened(accepted.case.case_id, authz.Place(accepted.case.site, accepted.case.region))
         if accepted.additional and not accepted.delivered:
             accepted = await self.delivery.add_information(request.idempotency_key, accepted, report)
         elif not accepted.additional:

@@ -6,6 +6,8 @@ it states for its caller."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import dataclasses
 import datetime as dt
 import uuid
@@ -16,6 +18,8 @@ import grpc
 import pytest
 
 from kahu.v1 import common_pb2, conference_pb2, intake_pb2, triage_pb2, triage_pb2_grpc
+from services.common import caselookup
+from services.common.authz import Place
 from services.common.convert import from_timestamp, timestamp
 from services.common.errors import field_violations
 from services.common.sites import load_sites
@@ -110,3 +114,38 @@ async def test_list_due_cases_keeps_to_the_scope_it_is_given(platform: Platform)
         await as_supervision.ListDueCases(intake_pb2.ListDueCasesRequest(within_sites=["atlantis"], limit=501))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {v.field for v in field_violations(raised.value)} == {"within_sites[0]", "due_before", "limit"}
+
+
+async def test_a_cases_place_is_kept_across_calls_and_the_rest_is_asked_each_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+    social_workers = {"case-a": "sw.one"}
+
+    async def locate(case_id: str) -> caselookup.CaseScope | None:
+        asked.append(case_id)
+        if case_id not in social_workers:
+            return None
+        return caselookup.CaseScope(Place("hutt", "wellington"), frozenset(), frozenset(), social_workers[case_id])
+
+    lookup = caselookup.CaseLookup(locate)
+
+    async def in_a_call(work: Any) -> Any:  # each call runs in a context of its own
+        return await asyncio.create_task(work(), context=contextvars.Context())
+
+    assert await in_a_call(lambda: lookup.place("case-a")) == Place("hutt", "wellington")
+    assert await in_a_call(lambda: lookup.place("case-a")) == Place("hutt", "wellington")
+    assert asked == ["case-a"]  # the place, fixed at opening, is kept
+    social_workers["case-a"] = "sw.two"
+    assert await in_a_call(lambda: lookup.social_worker("case-a")) == "sw.two"  # the rest is asked again
+    assert asked == ["case-a", "case-a"]
+
+    assert await in_a_call(lambda: lookup.place("case-none")) is None
+    assert await in_a_call(lambda: lookup.place("case-none")) is None
+    assert asked.count("case-none") == 2  # no such case is not kept: it may be opened yet
+
+    monkeypatch.setattr(caselookup, "PLACES_KEPT", 1)
+    social_workers["case-b"] = "sw.three"
+    await in_a_call(lambda: lookup.place("case-b"))  # keeps b, forgets a
+    await in_a_call(lambda: lookup.place("case-a"))
+    assert asked[-2:] == ["case-b", "case-a"]

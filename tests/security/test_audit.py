@@ -221,7 +221,7 @@ async def test_every_service_trail_verifies(platform: Platform) -> None:
 async def test_records_name_the_caller_not_a_borrowed_identity(platform: Platform) -> None:
     """An agency's report is recorded as the agency's system (subject, roles, agency); a
     partner agency's read with its purpose; and the work the worker then does for the case
-    (recording its stage, proposing its triage) as the worker itself, `workload:worker`,
+    (recording its events and stage, proposing its triage) as the worker itself, `workload:worker`,
     never as the caller whose report set it going."""
     tag = uuid.uuid4().hex[:8]
     police = Principal(subject=f"system.police.{tag}", roles=frozenset({"agency_reporter"}), agency="AGENCY_POLICE")
@@ -248,7 +248,8 @@ async def test_records_name_the_caller_not_a_borrowed_identity(platform: Platfor
                 case_id,
             )
         ]
-        return found if {"kahu.v1.TriageService/ProposeTriage"} <= {r[0] for r in found} else None
+        worked = {"kahu.v1.IntakeService/RecordCaseEvents", "kahu.v1.TriageService/ProposeTriage"}
+        return found if worked <= {r[0] for r in found} else None
 
     found = await eventually(records)
     mine = [r for r in found if r[0] in ("kahu.v1.IntakeService/SubmitReport", "kahu.v1.IntakeService/GetCase")]
@@ -264,5 +265,5 @@ async def test_records_name_the_caller_not_a_borrowed_identity(platform: Platfor
         ),
     ]
     worker = {r[0]: r[1:] for r in found if r not in mine}
-    assert {"kahu.v1.IntakeService/RecordCaseStage", "kahu.v1.TriageService/ProposeTriage"} <= set(worker)
+    assert {"kahu.v1.IntakeService/RecordCaseEvents", "kahu.v1.TriageService/ProposeTriage"} <= set(worker)
     assert set(worker.values()) == {("workload:worker", "workload", "", "", "OK")}, found
