@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import sys
 from datetime import timedelta
 
 from temporalio import activity, workflow
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
 
 NOOP_TIMEOUT = timedelta(seconds=30)
 
@@ -138,3 +142,18 @@ class BarePlan:
     @workflow.update
     async def done(self, clock: int) -> None:
         self._done.add(clock)
+
+
+async def serve_case_twin(address: str, namespace: str, task_queue: str) -> None:
+    """Run the case's no-work twin's worker until SIGTERM: `python -m bench.baseline ADDRESS
+    NAMESPACE TASK_QUEUE` (a process of its own, as the Kahu worker is)."""
+    client = await Client.connect(address, namespace=namespace)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with Worker(client, task_queue=task_queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]):
+        print("ready", flush=True)
+        await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_case_twin(*sys.argv[1:4]))

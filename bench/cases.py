@@ -1,11 +1,12 @@
 """Cases end to end on the dev stack, beside raw Temporal doing the same with no work.
 
-In each of ROUNDS rounds, ours then the baseline's: N/ROUNDS reports through
-IntakeService.SubmitReport, beside as many raw `client.start_workflow` calls on the same
-server; then each of those cases triaged, allocated, completed and closed through the domain
-services, beside the no-work baseline workflow driven with the same number of activities and
-updates. Each phase starts once the one before has settled (the cases have their proposals,
-the baseline workflows are ready for their decision). Rates are summed over the rounds; the
+In each of BENCH_ROUNDS rounds, ours then the baseline's: BENCH_REPORTS/rounds reports
+through IntakeService.SubmitReport, beside as many raw `client.start_workflow` calls on the
+same server; then BENCH_CASES/rounds of those cases triaged, allocated, completed and closed
+through the domain services, beside as many of the no-work baseline workflows driven with
+the same number of activities and updates (the rest stay open, waiting for triage). Each
+phase starts once the one before has settled (the cases have their proposals, the baseline
+workflows are ready for their decision). Rates are summed over the rounds; the
 ratio of each round shows the spread.
 """
 
@@ -13,20 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import grpc
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
 
-from bench.baseline import BaselineAssessment, BaselineCase, noop
+from bench.baseline import BaselineCase
 from bench.results import Comparison, Report, summary_ms
-from bench.stack import Stack, cpu_delta, running_stack
+from bench.stack import READY_TIMEOUT, ROOT, Stack, cpu_delta, running_stack
 from kahu.v1 import (
     assessment_pb2,
     assessment_pb2_grpc,
@@ -153,28 +155,54 @@ def by_round(ours: Phase, baseline: Phase) -> list[float]:
     return [round(a / b, 2) for a, b in zip(ours.rates, baseline.rates, strict=True)]
 
 
-async def run(stack: Stack, n: int, concurrency: int, rounds: int) -> Report:
+@asynccontextmanager
+async def twin_worker(settings: Settings, queue: str) -> AsyncIterator[None]:
+    """The no-work twin's worker in a process of its own, as the Kahu worker is (sharing this
+    process's event loop with the calls it is measured by would slow the baseline)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.baseline",
+        settings.temporal_address,
+        settings.temporal_namespace,
+        queue,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        if await asyncio.wait_for(process.stdout.readline(), READY_TIMEOUT) != b"ready\n":
+            raise RuntimeError(f"the baseline worker did not start (exit {process.returncode})")
+        yield
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+
+
+async def run(stack: Stack, n: int, driven: int, concurrency: int, rounds: int) -> Report:
     settings = stack.settings
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     kahu_client = await connect_temporal(settings, "bench")  # reads the cases' (encrypted) results
     tokens = StaticToken(bench_token(settings))
     per_round = n // rounds
+    driven_per_round = min(per_round, driven // rounds)
     phases = {name: Phase() for name in ("submit_report", "raw_start_workflow", "cases", "baseline_cases")}
     queue = f"bench-baseline-{uuid.uuid4()}"
     async with (
         aio_channel(settings.address("intake"), settings, tokens, traced=False) as intake_channel,
         aio_channel(settings.address("triage"), settings, tokens, traced=False) as triage_channel,
         aio_channel(settings.address("assessment"), settings, tokens, traced=False) as assessment_channel,
-        Worker(client, task_queue=queue, workflows=[BaselineCase, BaselineAssessment], activities=[noop]),
+        twin_worker(settings, queue),
     ):
         intake = intake_pb2_grpc.IntakeServiceStub(intake_channel)
         triage = triage_pb2_grpc.TriageServiceStub(triage_channel)
         assessment = assessment_pb2_grpc.AssessmentServiceStub(assessment_channel)
 
-        async def measured(phase: str, task: Callable[[int], Awaitable[T]]) -> list[T]:
+        async def measured(phase: str, task: Callable[[int], Awaitable[T]], count: int) -> list[T]:
             mark = stack.cpu_seconds()
-            results, latencies, wall = await bounded(per_round, concurrency, task)
-            phases[phase].add(per_round, latencies, wall, cpu_delta(mark, stack.cpu_seconds()))
+            results, latencies, wall = await bounded(count, concurrency, task)
+            phases[phase].add(count, latencies, wall, cpu_delta(mark, stack.cpu_seconds()))
             return results
 
         async def proposed(case_id: str) -> None:
@@ -228,22 +256,31 @@ async def run(stack: Stack, n: int, concurrency: int, rounds: int) -> Report:
             await update_when_ready(child, "complete")
             await handle.result()
 
-        await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))  # warm up
+        # warm up both sides (the first workflows each worker runs import their modules)
+        warm = await bounded(concurrency, concurrency, lambda i: intake.SubmitReport(report(-i)))
+        await asyncio.gather(*(proposed(s.case_id) for s in warm[0]))
+        warm_handles = (await bounded(concurrency, concurrency, start))[0]
+        await asyncio.gather(*(update_when_ready(h, "ready") for h in warm_handles))
         for _ in range(rounds):
             # ours, then the baseline, in every round: the machine's drift falls on both
-            submitted = await measured("submit_report", lambda i: intake.SubmitReport(report(i)))
+            submitted = await measured("submit_report", lambda i: intake.SubmitReport(report(i)), per_round)
             case_ids = [s.case_id for s in submitted]
             await asyncio.gather(*(proposed(c) for c in case_ids))  # its opening done, before the next phase
-            handles = await measured("raw_start_workflow", start)
+            handles = await measured("raw_start_workflow", start, per_round)
             await asyncio.gather(*(update_when_ready(h, "ready") for h in handles))  # likewise
-            await measured("cases", lambda i: drive(case_ids[i]))  # noqa: B023 (awaited at once)
-            await measured("baseline_cases", lambda i: drive_baseline(handles[i]))  # noqa: B023
+            await measured("cases", lambda i: drive(case_ids[i]), driven_per_round)  # noqa: B023 (awaited at once)
+            await measured("baseline_cases", lambda i: drive_baseline(handles[i]), driven_per_round)  # noqa: B023
 
     submit, raw = phases["submit_report"], phases["raw_start_workflow"]
     cases, baseline = phases["cases"], phases["baseline_cases"]
     return Report(
         benchmark="cases",
-        parameters={"cases": per_round * rounds, "rounds": rounds, "concurrency": concurrency},
+        parameters={
+            "reports": per_round * rounds,
+            "cases_driven": driven_per_round * rounds,
+            "rounds": rounds,
+            "concurrency": concurrency,
+        },
         comparisons=[
             Comparison("SubmitReport throughput", submit.rate, raw.rate, "calls/s", 0.9),
             Comparison("completed cases", cases.rate, baseline.rate, "cases/s", 0.75),
@@ -260,8 +297,9 @@ async def run(stack: Stack, n: int, concurrency: int, rounds: int) -> Report:
 
 
 async def main() -> Report:
-    n = int(os.environ.get("BENCH_CASES", "400"))
+    n = int(os.environ.get("BENCH_REPORTS", "800"))
+    driven = int(os.environ.get("BENCH_CASES", "400"))
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "16"))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "4"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "8"))
     async with running_stack() as stack:
-        return await run(stack, n, concurrency, rounds)
+        return await run(stack, n, driven, concurrency, rounds)

@@ -46,10 +46,12 @@ class Stack:
     pid: int
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by each part of the stack (and this benchmark process)."""
+        """CPU time used so far by each part of the stack, this benchmark process and any
+        other process it started (a baseline's worker)."""
         used: dict[str, float] = {}
         parts = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]
-        for part in [*parts, psutil.Process()]:
+        others = [child for child in psutil.Process().children() if child.pid != self.pid]
+        for part in [*parts, psutil.Process(), *others]:
             try:
                 name = _name(part)
                 times = part.cpu_times()

@@ -23,6 +23,13 @@ from workflows.search_attributes import ALL
 #: history is for replay and the Temporal UI. The deployment sets its own
 #: (deploy/temporal/values.yaml: 30 days).
 DEV_RETENTION = timedelta(days=7)
+#: The CLI's dev server re-reads the search-attribute registry from its store on every
+#: validation (`system.forceSearchAttributesCacheRefreshOnRead`, there so that attributes
+#: added while it runs count at once): two or three reads of its SQLite per attribute a
+#: workflow sets, queued with every write, which made a case's first workflow task take
+#: 350-580 ms to complete under load (`bench cases`). Kahu's attributes are registered as it
+#: starts, so it keeps the server's own cache instead, as a production cluster does.
+FORCE_SEARCH_ATTRIBUTE_READS = "false"
 
 
 def temporal_cli_path() -> Path:
@@ -64,6 +71,10 @@ async def start_dev_server(
     # `port` itself and then fail to start. Ours are never a port of the stack's.
     http_port, metrics_port = _spare_ports(ip, avoid={port, ui_port})
     extra_args += ["--http-port", str(http_port), "--metrics-port", str(metrics_port)]
+    extra_args += [
+        "--dynamic-config-value",
+        f"system.forceSearchAttributesCacheRefreshOnRead={FORCE_SEARCH_ATTRIBUTE_READS}",
+    ]
     if ui_port is not None and ui_codec_endpoint is not None:
         extra_args += ["--ui-codec-endpoint", ui_codec_endpoint]
     if db_filename is not None:
