@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import uuid
 
+from bench.cases import Phase, by_round
 from bench.reads import Size, escalation_records, event_records, report_records
 from bench.stack import free_ports
 from bench.storm import schedule
@@ -48,3 +49,15 @@ def test_seeded_events_reports_and_escalations_are_each_keyed_once() -> None:
 def test_free_ports_are_distinct() -> None:
     ports = free_ports(12)
     assert len(set(ports)) == 12
+
+
+def test_a_phase_sums_its_rounds_and_the_ratio_of_each_round_is_kept() -> None:
+    ours, baseline = Phase(), Phase()
+    ours.add(100, [0.1] * 100, 1.0, {"intake": 0.5})
+    ours.add(100, [0.2] * 100, 2.0, {"intake": 0.25, "worker": 1.0})
+    baseline.add(100, [0.1] * 100, 1.0, {})
+    baseline.add(100, [0.1] * 100, 1.0, {})
+    assert ours.rate == 200 / 3.0  # calls over the rounds' summed wall time, not a mean of rates
+    assert ours.cpu == {"intake": 0.75, "worker": 1.0}
+    assert len(ours.latencies) == 200
+    assert by_round(ours, baseline) == [1.0, 0.5]
