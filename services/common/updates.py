@@ -12,6 +12,7 @@ import grpc
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -97,8 +98,9 @@ async def send_update_once_started(
     starting: Callable[[], Awaitable[bool]] | None = None,
 ) -> R:
     """`send_update`, to a workflow that may not have started yet: while it does not exist
-    and `starting()` says it is on its way (asked once; None: it is), ask again for up to STARTING_WAIT, then answer
-    UNAVAILABLE with `still_starting` (the caller retries with the same key)."""
+    and `starting()` says it is on its way (asked once; None: it is), ask again for up to
+    STARTING_WAIT, then answer UNAVAILABLE with `still_starting` (the caller retries with
+    the same key)."""
     loop = asyncio.get_running_loop()
     until = loop.time() + STARTING_WAIT.total_seconds()
     pause = FIRST_PAUSE
@@ -116,32 +118,31 @@ async def send_update_once_started(
         pause = min(pause * 2, MAX_PAUSE)
 
 
-async def _status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus | None:
-    """The status of the workflow's latest run (None: no such workflow), as an update's
-    NOT_FOUND does not say which, whatever its wording."""
+async def _described(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionDescription | None:
+    """The workflow's latest run as Temporal describes it (None: no such workflow); no
+    worker is asked."""
     try:
-        described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
+        return await handle.describe(rpc_timeout=QUERY_TIMEOUT)
     except RPCTimeoutOrCancelledError:
         raise Unavailable("the workflow did not answer in time; retry with the same idempotency_key") from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return None
         raise _rpc_error(err) from None
-    return described.status
+
+
+async def _status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus | None:
+    """The status of the workflow's latest run (None: no such workflow), as an update's
+    NOT_FOUND does not say which, whatever its wording."""
+    described = await _described(handle)
+    return None if described is None else described.status
 
 
 async def running_stage(client: Client, workflow_id: str) -> str | None:
     """The stage (search attribute KahuStage) of the workflow's latest run while it runs;
-    None when it has finished or does not exist. Temporal's view alone: no worker is asked."""
-    try:
-        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=QUERY_TIMEOUT)
-    except RPCTimeoutOrCancelledError:
-        raise Unavailable("the workflow did not answer in time; retry") from None
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise _rpc_error(err) from None
-    if described.status != WorkflowExecutionStatus.RUNNING:
+    None when it has finished or does not exist."""
+    described = await _described(client.get_workflow_handle(workflow_id))
+    if described is None or described.status != WorkflowExecutionStatus.RUNNING:
         return None
     return described.typed_search_attributes.get(sa.STAGE)
 
