@@ -3,11 +3,14 @@ update that the workflow's state does not allow is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 #: How long an activity waits for the domain service it calls (inside ACTIVITY_TIMEOUT).
@@ -28,6 +31,24 @@ LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
 LOCAL_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=1), maximum_attempts=3
 )
+
+
+async def quick_local(activity: str, args: Sequence[Any], result_type: type | None = None) -> tuple[bool, Any]:
+    """Run `activity` as a local activity with LOCAL_RETRY's quick attempts: (True, its
+    result), or (False, None) once they have all failed, down, slow or refused (the caller
+    goes on with an ordinary activity)."""
+    try:
+        return True, await workflow.execute_local_activity(
+            activity,
+            args=list(args),
+            result_type=result_type,
+            start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
+        )
+    except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
+        return False, None
+
+
 #: The type of the non-retryable error an activity fails with when its service refused the
 #: call (workflows/refusals.py); the workflow tells a person (workflows/attention.py).
 REFUSED = "Refused"

@@ -18,7 +18,6 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
@@ -34,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         TimelineEntry,
     )
-    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, LOCAL_ATTEMPT_TIMEOUT, LOCAL_RETRY, Rejected
+    from workflows.common import ACTIVITY_TIMEOUT, KAHU_ACTOR, Rejected, quick_local
     from workflows.conference.model import COORDINATOR_MANAGER
     from workflows.policy.model import EscalationTier, Span
 
@@ -83,20 +82,11 @@ async def add_span(start: datetime, span: Span, site: str) -> datetime:
     if not span.working_days:
         return start + timedelta(seconds=span.seconds)
     request = DueRequest(start=start, seconds=span.seconds, working_days=span.working_days, site=site)
-    due: datetime
     if workflow.patched(FEWER_ROUND_TRIPS_PATCH):
-        try:
-            due = await workflow.execute_local_activity(
-                "compute_due_at",
-                request,
-                result_type=datetime,
-                start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
-            )
-            return due
-        except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
-            pass  # slow or failing: a durable activity, as before
-    due = await workflow.execute_activity(
+        done, counted = await quick_local("compute_due_at", [request], datetime)
+        if done:
+            return counted  # type: ignore[no-any-return]
+    due: datetime = await workflow.execute_activity(
         "compute_due_at", request, result_type=datetime, start_to_close_timeout=ACTIVITY_TIMEOUT
     )
     return due
@@ -293,11 +283,7 @@ class DeadlineClock:
         A clock that raised nothing has none to close (FEWER_ROUND_TRIPS_PATCH)."""
         if self.raised_nothing() and workflow.patched(FEWER_ROUND_TRIPS_PATCH):
             return
-        args = [self.context.case_id, self.context.kind]
-        if self._steps is not None:  # a refusal is told, not retried
-            await self._steps.run("resolve_escalations", args)
-        else:
-            await workflow.execute_activity("resolve_escalations", args=args, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        await self._supervise("resolve_escalations", [self.context.case_id, self.context.kind])
 
     def raised_nothing(self) -> bool:
         """True when this clock has raised nothing in any of its cycles, so there is nothing of
@@ -385,12 +371,17 @@ class DeadlineClock:
             raise_at=at,
             assignee=context.assignee_of(tier),
         )
-        if self._steps is not None:  # the same activity: a refusal is told, not retried
-            await self._steps.run("raise_escalation", [escalation])
-        else:
-            await workflow.execute_activity("raise_escalation", escalation, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        await self._supervise("raise_escalation", [escalation])
         if self._on_raised is not None:
             self._on_raised(escalation)
+
+    async def _supervise(self, activity: str, args: list[Any]) -> None:
+        """Call supervision: through the workflow's steps where it has them (a refusal is told
+        to a person, not retried), else as a plain activity."""
+        if self._steps is not None:
+            await self._steps.run(activity, args)
+        else:
+            await workflow.execute_activity(activity, args=args, start_to_close_timeout=ACTIVITY_TIMEOUT)
 
 
 def history_full(limit: int) -> bool:

@@ -26,7 +26,6 @@ import asyncio
 from collections.abc import Callable
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.attention import Steps
@@ -37,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         RecordState,
         TimelineEntry,
     )
-    from workflows.common import LOCAL_ATTEMPT_TIMEOUT, LOCAL_RETRY
+    from workflows.common import quick_local
     from workflows.conference.model import ConferenceStanding
     from workflows.placement.model import PlacementStanding
     from workflows.record_model import RecordBatch
@@ -197,14 +196,6 @@ class Record:
             self._sent = standing
 
     async def _call(self, batch: RecordBatch) -> None:
-        try:
-            await workflow.execute_local_activity(
-                "record_case_events",
-                batch,
-                start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
-            )
-            return
-        except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
-            pass  # down, slow or refused: a durable activity, told to a person if it cannot go on
-        await self._steps.run("record_case_events", [batch], waits=True)
+        done, _ = await quick_local("record_case_events", [batch])
+        if not done:  # a durable activity, told to a person if it cannot go on
+            await self._steps.run("record_case_events", [batch], waits=True)

@@ -30,7 +30,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from services.common.authz import current, note_case
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
-from services.common.updates import send_update, send_update_once_started
+from services.common.updates import not_starting, send_update_once_started
 
 _SCHEMA = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
@@ -188,29 +188,18 @@ class StaffActions:
         response: type[M],
         answer: Callable[[V], M | Awaitable[M]],
         written_with: WrittenWithAction | None = None,
-        starting: Callable[[], Awaitable[bool]] | None = None,
+        starting: Callable[[], Awaitable[bool]] = not_starting,
     ) -> M:
         """Send `update(arg)` to `workflow_id` once per `request.idempotency_key` and answer
         with `answer(view)`, the workflow's answer turned into the response; a retry gets
         the first `response` with `replayed` set. `name` is the action's kind in the log
         (`<service>.<action>`), `subject_id` the case or conference it is about. `starting`:
-        whether a workflow that does not exist yet is on its way (the call waits a little
-        for it: services/common/updates.py `send_update_once_started`)."""
+        whether a workflow that does not exist yet is on its way (the call then waits a
+        little for it: services/common/updates.py `send_update_once_started`)."""
         key = cast(_Keyed, request).idempotency_key
 
         async def send() -> M:
-            if starting is None:
-                view = await send_update(self._temporal, workflow_id, update, arg, key=key)
-            else:
-                view = await send_update_once_started(
-                    self._temporal,
-                    workflow_id,
-                    update,
-                    arg,
-                    key=key,
-                    starting=starting,
-                    still_starting="the workflow is still starting; retry with the same idempotency_key",
-                )
+            view = await send_update_once_started(self._temporal, workflow_id, update, arg, key=key, starting=starting)
             built = answer(view)
             return await built if inspect.isawaitable(built) else built
 

@@ -94,13 +94,13 @@ async def send_update_once_started(
     arg: A,
     *,
     key: str,
-    still_starting: str,
-    starting: Callable[[], Awaitable[bool]] | None = None,
+    starting: Callable[[], Awaitable[bool]],
+    still_starting: str = "the workflow is still starting; retry with the same idempotency_key",
 ) -> R:
     """`send_update`, to a workflow that may not have started yet: while it does not exist
-    and `starting()` says it is on its way (asked once; None: it is), ask again for up to
-    STARTING_WAIT, then answer UNAVAILABLE with `still_starting` (the caller retries with
-    the same key)."""
+    and `starting()` says it is on its way (asked once), ask again for up to STARTING_WAIT,
+    then answer UNAVAILABLE with `still_starting` (the caller retries with the same key).
+    Not on its way, NOT_FOUND at once, as `send_update` answers."""
     loop = asyncio.get_running_loop()
     until = loop.time() + STARTING_WAIT.total_seconds()
     pause = FIRST_PAUSE
@@ -109,13 +109,18 @@ async def send_update_once_started(
         try:
             return await send_update(client, workflow_id, update, arg, key=key)
         except NotFound:
-            if not asked and starting is not None and not await starting():
+            if not asked and not await starting():
                 raise
             asked = True
             if loop.time() + pause > until:
                 raise Unavailable(still_starting) from None
         await asyncio.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE)
+
+
+async def not_starting() -> bool:
+    """For `send_update_once_started`: no workflow is on its way (a missing one is NOT_FOUND)."""
+    return False
 
 
 async def _described(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionDescription | None:

@@ -137,8 +137,14 @@ class CaseDelivery:
             CaseWorkflow.add_information,
             info,
             key=key,
+            starting=_on_its_way,
             still_starting="the case this report belongs to is still starting; retry with the same idempotency_key",
         )
+
+
+async def _on_its_way() -> bool:
+    """An open case's workflow has started, or is starting: its call or the outbox starts it."""
+    return True
 
 
 #: What the outbox's own writes are audited as.

@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 
 from services.common import updates
 from services.common.errors import NotFound
-from services.common.updates import Unavailable, running_stage, send_update_once_started
+from services.common.updates import Unavailable, not_starting, running_stage, send_update_once_started
 from tests.polling import eventually
 from workflows import search_attributes as sa
 
@@ -73,22 +73,28 @@ async def test_an_update_waits_for_a_workflow_that_is_starting(client: Client) -
 
 
 async def test_an_update_to_a_workflow_not_on_its_way_is_not_found_at_once(client: Client) -> None:
-    async def starting() -> bool:
-        return False
-
     with pytest.raises(NotFound):
         await send_update_once_started(
-            client, f"never-{uuid.uuid4()}", Opening.take, "x", key="k-2", starting=starting, still_starting="x"
+            client, f"never-{uuid.uuid4()}", Opening.take, "x", key="k-2", starting=not_starting
         )
 
 
 async def test_an_update_to_a_workflow_that_never_starts_is_unavailable(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    async def starting() -> bool:
+        return True
+
     monkeypatch.setattr(updates, "STARTING_WAIT", timedelta(milliseconds=300))
     with pytest.raises(Unavailable) as raised:
         await send_update_once_started(
-            client, f"never-{uuid.uuid4()}", Opening.take, "x", key="k-3", still_starting="still starting; retry"
+            client,
+            f"never-{uuid.uuid4()}",
+            Opening.take,
+            "x",
+            key="k-3",
+            starting=starting,
+            still_starting="still starting; retry",
         )
     assert str(raised.value) == "still starting; retry"
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -62,11 +62,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import (
         ACTIVITY_TIMEOUT,
         KAHU_ACTOR,
-        LOCAL_ATTEMPT_TIMEOUT,
-        LOCAL_RETRY,
         RETRY,
         AlreadyApplied,
         Rejected,
+        quick_local,
     )
     from workflows.conference.model import (
         ConferenceInput,
@@ -870,17 +869,10 @@ class CaseWorkflow:
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=RETRY,
                 )
-            try:
-                return await workflow.execute_local_activity(
-                    activity,
-                    args=args,
-                    result_type=result_type,
-                    start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
-                    retry_policy=LOCAL_RETRY,
-                )
-            except (ActivityError, ApplicationError):  # a local activity's failure is its cause itself
-                pass  # down, slow or refused: a durable activity, told to a person if it cannot go on
-            return await self._steps.run(activity, args, result_type=result_type)
+            done, result = await quick_local(activity, args, result_type)
+            if done:
+                return result
+            return await self._steps.run(activity, args, result_type=result_type)  # told to a person if refused
         return await workflow.execute_activity(
             activity, args=args, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
